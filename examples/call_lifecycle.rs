@@ -1,0 +1,2 @@
+//! The main job (placeholder until the generator lands).
+fn main() {}

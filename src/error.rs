@@ -1,0 +1,227 @@
+//! The error model: one `Error<E>` for every method, where `E` is the
+//! method's generated error-code enum.
+//!
+//! The variants say what a caller can do next: [`Error::Api`] is Slack's
+//! answer (fix the request or the token), [`Error::RateLimited`] means the
+//! wait budget ran out, [`Error::InvalidRequest`] was caught before anything
+//! was sent, and [`Error::Transport`] tells whether the request may have
+//! reached Slack, which matters for methods that are not safe to resend.
+//! No variant's `Debug` or `Display` ever contains the token.
+
+use std::fmt;
+use std::time::Duration;
+
+/// An error code enum generated for one method: its declared errors, then the
+/// common errors, then `Unknown(String)`.
+pub trait ErrorCode: fmt::Debug + Send + Sync + 'static {
+    /// Maps Slack's `error` string to the typed code (never fails: an
+    /// unknown code becomes `Unknown`).
+    fn from_code(code: &str) -> Self;
+    /// Slack's `error` string for this code.
+    fn code(&self) -> &str;
+    /// What the spec says the code means, when it says.
+    fn description(&self) -> Option<&'static str>;
+}
+
+/// The result of every generated method.
+pub type Result<T, E> = std::result::Result<T, Error<E>>;
+
+/// Slack's `response_metadata` and top-level warnings, kept on every
+/// response and every API error.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct ResponseMeta {
+    /// Warning codes: the top-level `warning` (comma-separated in Slack's
+    /// JSON) and `response_metadata.warnings`, without repeats.
+    pub warnings: Vec<String>,
+    /// `response_metadata.messages`: human-readable lines starting with
+    /// `[WARN]` or `[ERROR]`.
+    pub messages: Vec<String>,
+    /// `response_metadata.next_cursor` on paginated methods (absent or
+    /// empty: no more pages).
+    pub next_cursor: Option<String>,
+}
+
+impl ResponseMeta {
+    /// True when Slack sent no warnings and no messages.
+    pub fn is_empty(&self) -> bool {
+        self.warnings.is_empty() && self.messages.is_empty() && self.next_cursor.is_none()
+    }
+}
+
+/// Slack answered `"ok": false`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct ApiError<E> {
+    /// The typed error code.
+    pub code: E,
+    /// With `missing_scope`: the scope the method needs.
+    pub needed: Option<String>,
+    /// With `missing_scope`: the scopes the token has (comma-separated by
+    /// Slack, split here).
+    pub provided: Option<Vec<String>>,
+    /// Warnings and messages that came with the error.
+    pub meta: ResponseMeta,
+}
+
+impl<E: ErrorCode> fmt::Display for ApiError<E> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Slack answered `{}`", self.code.code())?;
+        if let Some(about) = self.code.description() {
+            write!(f, " ({about})")?;
+        }
+        if let Some(needed) = &self.needed {
+            write!(f, "; the method needs scope `{needed}`")?;
+            if let Some(provided) = &self.provided {
+                write!(f, ", the token has [{}]", provided.join(", "))?;
+            }
+        }
+        for message in &self.meta.messages {
+            write!(f, "; {message}")?;
+        }
+        Ok(())
+    }
+}
+
+/// A request that was refused before anything was sent.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct InvalidRequest {
+    /// The method the request was for.
+    pub method: &'static str,
+    /// The param at fault, when one is.
+    pub param: Option<&'static str>,
+    /// What is wrong and what to do instead.
+    pub reason: String,
+}
+
+impl fmt::Display for InvalidRequest {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.param {
+            Some(param) => write!(f, "{} `{param}`: {}", self.method, self.reason),
+            None => write!(f, "{}: {}", self.method, self.reason),
+        }
+    }
+}
+
+/// Why the HTTP exchange itself failed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum TransportKind {
+    /// The connection could not be made (refused, DNS, TLS handshake).
+    Connect,
+    /// No answer within the timeout.
+    Timeout,
+    /// The connection broke while the request or the answer was in flight.
+    Connection,
+    /// Anything else reqwest reported.
+    Other,
+}
+
+impl fmt::Display for TransportKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            TransportKind::Connect => "could not connect",
+            TransportKind::Timeout => "timed out",
+            TransportKind::Connection => "the connection broke",
+            TransportKind::Other => "HTTP error",
+        })
+    }
+}
+
+/// Everything that can go wrong with a call to method whose error codes are `E`.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error<E: ErrorCode> {
+    /// Slack answered `"ok": false`.
+    #[error("{method}: {error}")]
+    Api {
+        /// The method called.
+        method: &'static str,
+        /// Slack's answer, typed.
+        error: ApiError<E>,
+    },
+    /// Slack kept answering 429 beyond the caller's wait budget.
+    #[error("{method}: rate limited by Slack; retry after {retry_after:?}")]
+    RateLimited {
+        /// The method called.
+        method: &'static str,
+        /// Slack's last `Retry-After`.
+        retry_after: Duration,
+    },
+    /// The request was refused before sending; nothing went on the wire.
+    #[error("invalid request: {0}")]
+    InvalidRequest(InvalidRequest),
+    /// The HTTP exchange failed.
+    #[error("{method}: {kind}{}: {message}", if *may_have_been_sent { " (the request may have reached Slack)" } else { " (the request was not sent)" })]
+    Transport {
+        /// The method called.
+        method: &'static str,
+        /// What kind of failure.
+        kind: TransportKind,
+        /// Whether Slack may have received and acted on the request. When
+        /// true, a method that is not idempotent (such as `calls.add`) was
+        /// not resent; check Slack's state before trying again.
+        may_have_been_sent: bool,
+        /// The transport's own description (never contains the token).
+        message: String,
+    },
+    /// Slack answered with an HTTP status the API does not use for answers.
+    #[error("{method}: unexpected HTTP status {status}: {body_snippet}")]
+    Status {
+        /// The method called.
+        method: &'static str,
+        /// The HTTP status code.
+        status: u16,
+        /// The start of the body, for diagnosis.
+        body_snippet: String,
+    },
+    /// The body was not the JSON the method answers with.
+    #[error("{method}: could not decode the answer: {message}; body starts: {body_snippet}")]
+    Decode {
+        /// The method called.
+        method: &'static str,
+        /// What did not fit.
+        message: String,
+        /// The start of the body, for diagnosis.
+        body_snippet: String,
+    },
+}
+
+impl<E: ErrorCode> Error<E> {
+    /// The typed Slack error code, when Slack answered `"ok": false`.
+    pub fn api_code(&self) -> Option<&E> {
+        match self {
+            Error::Api { error, .. } => Some(&error.code),
+            _ => None,
+        }
+    }
+
+    /// Slack's error string, when Slack answered `"ok": false`.
+    pub fn slack_code(&self) -> Option<&str> {
+        self.api_code().map(ErrorCode::code)
+    }
+
+    /// True when the request may have reached Slack although no answer came
+    /// back: the call may or may not have taken effect.
+    pub fn may_have_been_sent(&self) -> bool {
+        match self {
+            Error::Transport {
+                may_have_been_sent, ..
+            } => *may_have_been_sent,
+            Error::Status { .. } | Error::Decode { .. } => true,
+            _ => false,
+        }
+    }
+}
+
+/// Cuts a body to a short, printable snippet for error messages.
+pub(crate) fn snippet(body: &[u8]) -> String {
+    const MAX: usize = 200;
+    let text = String::from_utf8_lossy(body);
+    let mut out: String = text.chars().take(MAX).collect();
+    if text.chars().count() > MAX {
+        out.push('…');
+    }
+    out
+}

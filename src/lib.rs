@@ -1,0 +1,80 @@
+//! A typed client for Slack's Calls API, generated from a YAML spec, and a
+//! faithful fake Slack server to test against (feature `mock`).
+//!
+//! Slack method `a.b.c` is reached as `client.a().b().c(required…)`; the
+//! required params are positional, the optional ones are setters, and the
+//! request is awaited directly:
+//!
+//! ```no_run
+//! use slack_calls::{CallUser, Client};
+//! use std::time::Duration;
+//!
+//! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
+//! let client = Client::new("xoxp-your-user-token");
+//! let call = client
+//!     .calls()
+//!     .add("025169F6-E37A-4E62-BB54-7F93A0FC4C1F", "https://example.com/calls/1")
+//!     .title("Kimpossible sync up")
+//!     .users([CallUser::slack("U1H77")])
+//!     .await?
+//!     .call;
+//! client
+//!     .calls()
+//!     .participants()
+//!     .add(&call.id, [CallUser::external("54321678", "External User")])
+//!     .await?;
+//! client.calls().end(&call.id).duration(Duration::from_secs(1800)).await?;
+//! # Ok(()) }
+//! ```
+//!
+//! Every method returns `Result<Response, Error<MethodError>>`: see [`Error`].
+
+#![warn(missing_docs)]
+
+// Lets generated code name this crate as `::slack_calls` both here and in
+// downstream crates that generate their own methods.
+extern crate self as slack_calls;
+
+mod client;
+mod error;
+mod form;
+pub mod method;
+mod timestamp;
+mod token;
+
+#[cfg(feature = "mock")]
+pub mod mock;
+
+pub use client::{BuildError, Client, ClientBuilder, Response, SLACK_API_BASE};
+pub use error::{ApiError, Error, ErrorCode, InvalidRequest, ResponseMeta, Result, TransportKind};
+pub use form::{Check, Form, FormValue};
+pub use method::MethodInfo;
+pub use timestamp::Timestamp;
+pub use token::{Token, TokenKind};
+
+/// The generated API: namespaces, request builders, responses, error enums,
+/// shared types and the method table, from `spec/*.yaml`.
+#[allow(clippy::too_many_arguments, clippy::large_enum_variant)]
+mod generated {
+    include!(concat!(env!("OUT_DIR"), "/slack_calls_generated.rs"));
+}
+pub use generated::*;
+
+/// Support for generated code. Not a stable API: only code emitted by
+/// `slack-calls-codegen` should use it.
+#[doc(hidden)]
+pub mod __private {
+    pub use crate::client::{decode, send};
+    pub use serde;
+    pub use serde_json;
+    use std::future::Future;
+    use std::pin::Pin;
+
+    /// The future a request builder turns into.
+    pub type BoxFuture<T> = Pin<Box<dyn Future<Output = T> + Send + 'static>>;
+
+    /// Access to the client a namespace or request holds.
+    pub fn clone_client(client: &crate::Client) -> crate::Client {
+        client.clone()
+    }
+}

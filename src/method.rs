@@ -1,0 +1,171 @@
+//! Static descriptions of Slack Web API methods, emitted by the generator.
+//!
+//! Every method in the spec becomes one [`MethodInfo`] constant. The runtime
+//! reads it to pace requests (tier), decide what may be resent (idempotency)
+//! and check a request before it leaves; the fake Slack server reads the same
+//! table to check scopes, required params and param types, and to answer from
+//! the method's `example_response`. The generated code builds these values
+//! with struct literals, so the fields are public and the types are not
+//! `#[non_exhaustive]`; treat them as data, not as an API to construct by hand.
+
+use std::fmt;
+use std::time::Duration;
+
+/// How a method is sent over HTTP.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum HttpMethod {
+    /// `GET` with the params in the query string.
+    Get,
+    /// `POST` with a form-encoded body.
+    Post,
+}
+
+impl HttpMethod {
+    /// The HTTP verb as text.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            HttpMethod::Get => "GET",
+            HttpMethod::Post => "POST",
+        }
+    }
+}
+
+/// Slack's rate-limit tier for a method.
+///
+/// The per-minute numbers are Slack's published floors: a method in tier 3
+/// may be called *at least* 50 times a minute per workspace.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum RateTier {
+    /// Tier 1: 1+ per minute.
+    Tier1,
+    /// Tier 2: 20+ per minute.
+    Tier2,
+    /// Tier 3: 50+ per minute.
+    Tier3,
+    /// Tier 4: 100+ per minute.
+    Tier4,
+    /// A method with its own limit (Slack documents it on the method's page).
+    Special,
+}
+
+impl RateTier {
+    /// Slack's published floor for the tier, in requests per minute.
+    ///
+    /// `Special` methods have no common number; one per second is Slack's
+    /// general advice, so 60 is used.
+    pub const fn per_minute(self) -> u32 {
+        match self {
+            RateTier::Tier1 => 1,
+            RateTier::Tier2 => 20,
+            RateTier::Tier3 => 50,
+            RateTier::Tier4 => 100,
+            RateTier::Special => 60,
+        }
+    }
+
+    /// The average spacing between two requests at the tier's floor rate.
+    pub fn interval(self) -> Duration {
+        Duration::from_secs(60) / self.per_minute()
+    }
+}
+
+impl fmt::Display for RateTier {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            RateTier::Tier1 => f.write_str("tier 1"),
+            RateTier::Tier2 => f.write_str("tier 2"),
+            RateTier::Tier3 => f.write_str("tier 3"),
+            RateTier::Tier4 => f.write_str("tier 4"),
+            RateTier::Special => f.write_str("special"),
+        }
+    }
+}
+
+/// Whether a param must be present.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Required {
+    /// Always required (a positional argument of the generated method).
+    Yes,
+    /// Optional (a setter on the generated request builder).
+    No,
+    /// Required when the request is made with a bot token (`xoxb-`),
+    /// optional with a user token (`calls.add`'s `created_by`).
+    WithBotToken,
+}
+
+/// The wire type of a param, as the spec declares it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ParamKind {
+    /// Free text.
+    String,
+    /// A whole number.
+    Integer,
+    /// `true` or `false`.
+    Boolean,
+    /// Unix time in seconds.
+    Timestamp,
+    /// A length of time, sent as whole seconds.
+    Duration,
+    /// An absolute URL.
+    Url,
+    /// An ID type declared in the spec (`UserId`, `CallId`, ...), by name.
+    Id(&'static str),
+    /// A list, JSON-encoded in its form field.
+    List(&'static ParamKind),
+    /// A named object type, JSON-encoded in its form field.
+    Object(&'static str),
+}
+
+impl ParamKind {
+    /// True when the value travels as JSON text inside its form field.
+    pub const fn is_json(self) -> bool {
+        matches!(self, ParamKind::List(_) | ParamKind::Object(_))
+    }
+}
+
+/// One param of a method.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct ParamInfo {
+    /// Slack's name for the param (the form field).
+    pub name: &'static str,
+    /// Its wire type.
+    pub kind: ParamKind,
+    /// Whether it must be present.
+    pub required: Required,
+    /// For lists: the fewest items Slack accepts.
+    pub min_items: usize,
+}
+
+/// Everything the runtime and the fake server know about one method.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct MethodInfo {
+    /// Slack's method name, such as `calls.add`.
+    pub name: &'static str,
+    /// One-line summary from the spec.
+    pub summary: &'static str,
+    /// Slack's reference page for the method.
+    pub docs_url: &'static str,
+    /// How the method is sent.
+    pub http: HttpMethod,
+    /// Slack's rate-limit tier.
+    pub rate_tier: RateTier,
+    /// Whether resending after an ambiguous failure is safe.
+    pub idempotent: bool,
+    /// Scopes a bot token needs (empty: bot tokens cannot call it).
+    pub bot_scopes: &'static [&'static str],
+    /// Scopes a user token needs (empty: user tokens cannot call it).
+    pub user_scopes: &'static [&'static str],
+    /// The params, in spec order.
+    pub params: &'static [ParamInfo],
+    /// The method's own error codes (the common ones are not repeated).
+    pub errors: &'static [&'static str],
+    /// The spec's `example_response`, as compact JSON.
+    pub example_response: &'static str,
+}
+
+impl MethodInfo {
+    /// The param called `name`, if the method has one.
+    pub fn param(&self, name: &str) -> Option<&'static ParamInfo> {
+        self.params.iter().find(|p| p.name == name)
+    }
+}

@@ -1,0 +1,1 @@
+//! The fake Slack server (placeholder until the mock lands).
