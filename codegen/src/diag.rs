@@ -162,9 +162,15 @@ impl Diagnostic {
     pub fn render(&self, source: Option<&str>) -> String {
         let mut out = self.headline();
         out.push('\n');
-        if let Some(text) = source.and_then(|s| s.lines().nth(self.span.line as usize - 1)) {
-            let number = self.span.line.to_string();
-            let pad = " ".repeat(number.len());
+        let number = self.span.line.to_string();
+        let pad = " ".repeat(number.len());
+        let line = source.and_then(|s| s.lines().nth(self.span.line as usize - 1));
+        if let Some(text) = line {
+            let text = if self.span.line == 1 {
+                text.trim_start_matches('\u{feff}')
+            } else {
+                text
+            };
             let shown: String = text.replace('\t', " ");
             let before = self.span.col.saturating_sub(1) as usize;
             let available = shown.chars().count().saturating_sub(before).max(1);
@@ -176,11 +182,11 @@ impl Diagnostic {
             ));
         }
         if let Some(hint) = &self.hint {
-            out.push_str(&format!("  = help: {hint}\n"));
+            out.push_str(&format!("{pad} = help: {hint}\n"));
         }
         for related in &self.related {
             out.push_str(&format!(
-                "  = note: {} at {}:{}:{}\n",
+                "{pad} = note: {} at {}:{}:{}\n",
                 related.note, related.file, related.span.line, related.span.col
             ));
         }
@@ -260,23 +266,32 @@ impl Diagnostics {
 }
 
 /// The closest of `candidates` to `word`, when it is close enough to be a
-/// likely typo.
+/// likely typo (a few letters off, ignoring case), or else the shortest
+/// candidate that `word` abbreviates (`str` for `string`).
 pub fn did_you_mean<'a>(
     word: &str,
     candidates: impl IntoIterator<Item = &'a str>,
 ) -> Option<&'a str> {
+    let word = word.to_lowercase();
     let limit = (word.chars().count() / 3).clamp(1, 3);
-    candidates
-        .into_iter()
-        .map(|candidate| {
-            (
-                edit_distance(&word.to_lowercase(), &candidate.to_lowercase()),
-                candidate,
-            )
-        })
+    let candidates: Vec<&str> = candidates.into_iter().collect();
+    let close = candidates
+        .iter()
+        .map(|candidate| (edit_distance(&word, &candidate.to_lowercase()), *candidate))
         .filter(|(distance, _)| *distance <= limit)
         .min_by_key(|(distance, _)| *distance)
-        .map(|(_, candidate)| candidate)
+        .map(|(_, candidate)| candidate);
+    close.or_else(|| {
+        (word.chars().count() >= 3)
+            .then(|| {
+                candidates
+                    .iter()
+                    .filter(|c| c.to_lowercase().starts_with(&word))
+                    .min_by_key(|c| c.len())
+                    .copied()
+            })
+            .flatten()
+    })
 }
 
 /// Levenshtein distance, counting a swap of two neighbours as one edit.
@@ -316,6 +331,10 @@ mod tests {
         assert_eq!(did_you_mean("requird", keys), Some("required"));
         assert_eq!(did_you_mean("tpye", keys), Some("type"));
         assert_eq!(did_you_mean("colour", keys), None);
+        assert_eq!(did_you_mean("Required", keys), Some("required"));
+        assert_eq!(did_you_mean("desc", keys), Some("description"));
+        assert_eq!(did_you_mean("ty", keys), None);
+        assert_eq!(did_you_mean("str", ["string", "integer"]), Some("string"));
     }
 
     #[test]

@@ -25,8 +25,11 @@ pub const MAX_DEPTH: usize = 64;
 pub struct Node {
     /// The value.
     pub value: Value,
-    /// Where it starts.
+    /// Where it starts, and for scalars how many characters of the line
+    /// its source text covers (quotes included).
     pub span: Span,
+    /// True for a scalar written in quotes (`"3"`, `'x'`).
+    pub quoted: bool,
 }
 
 /// The shapes a YAML value can take.
@@ -113,26 +116,20 @@ impl<'de> Deserialize<'de> for Node {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Node, D::Error> {
         let spanned = Spanned::<Value>::deserialize(deserializer)?;
         let location = spanned.referenced;
-        let len = scalar_len(&spanned.value).unwrap_or(1);
+        let len = match spanned.value {
+            Value::Seq(_) | Value::Map(_) => 1,
+            _ => to_u32_64(location.span().len()),
+        };
         Ok(Node {
             span: Span::new(
-                u32::try_from(location.line()).unwrap_or(u32::MAX),
-                u32::try_from(location.column()).unwrap_or(u32::MAX),
+                to_u32_64(location.line()),
+                to_u32_64(location.column()),
                 len,
             ),
             value: spanned.value,
+            quoted: false,
         })
     }
-}
-
-fn scalar_len(value: &Value) -> Option<u32> {
-    let len = match value {
-        Value::Str(s) => s.chars().count(),
-        Value::Int(i) => i.to_string().len(),
-        Value::Bool(b) => b.to_string().len(),
-        _ => return None,
-    };
-    u32::try_from(len).ok()
 }
 
 impl<'de> Deserialize<'de> for Value {
@@ -212,7 +209,11 @@ impl<'de> Visitor<'de> for ValueVisitor {
 ///
 /// Fails with one diagnostic for input that is not UTF-8, too large, empty,
 /// too deeply nested, or not YAML; the diagnostic points at the place the
-/// problem was found.
+/// problem was found (for an unclosed quote or bracket, the place it was
+/// opened).
+///
+/// YAML 1.2 rules apply: only `true` and `false` are booleans, so `yes`,
+/// `no`, `on`, `off`, `y` and `n` are text.
 pub fn parse(file: &str, bytes: &[u8]) -> Result<Node, Diagnostic> {
     if bytes.len() > MAX_FILE_BYTES {
         return Err(Diagnostic::error(
@@ -229,15 +230,15 @@ pub fn parse(file: &str, bytes: &[u8]) -> Result<Node, Diagnostic> {
     let text = match std::str::from_utf8(bytes) {
         Ok(text) => text,
         Err(err) => {
-            let good = &bytes[..err.valid_up_to()];
-            let good = String::from_utf8_lossy(good);
+            let good = String::from_utf8_lossy(&bytes[..err.valid_up_to()]);
             let line = good.matches('\n').count() + 1;
             let col = good.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
             return Err(Diagnostic::error(
                 file,
                 Span::new(to_u32(line), to_u32(col), 1),
                 format!(
-                    "the file is not UTF-8 (invalid byte at offset {})",
+                    "the file is not UTF-8 (invalid byte 0x{:02x} at offset {})",
+                    bytes[err.valid_up_to()],
                     err.valid_up_to()
                 ),
             )
@@ -245,7 +246,7 @@ pub fn parse(file: &str, bytes: &[u8]) -> Result<Node, Diagnostic> {
         }
     };
     if text.lines().all(|line| {
-        let line = line.trim();
+        let line = line.trim_start_matches('\u{feff}').trim();
         line.is_empty() || line.starts_with('#') || line == "---" || line == "..."
     }) {
         return Err(Diagnostic::error(file, Span::start(), "the file is empty")
@@ -260,23 +261,38 @@ pub fn parse(file: &str, bytes: &[u8]) -> Result<Node, Diagnostic> {
         .stack_size(PARSE_STACK_BYTES)
         .spawn(move || parse_text(&owned));
     let result = match worker {
-        Ok(handle) => handle
-            .join()
-            .unwrap_or_else(|_| Err((Span::start(), "the YAML parser failed".to_owned()))),
+        Ok(handle) => handle.join().unwrap_or_else(|_| {
+            Err(SyntaxError {
+                span: Span::start(),
+                message: "the YAML parser failed on this file; please report it with the file"
+                    .to_owned(),
+            })
+        }),
         Err(_) => parse_text(text),
     };
-    result.map_err(|(span, message)| {
-        let hint = syntax_hint(&message);
-        Diagnostic::error(file, span, format!("YAML syntax: {message}")).with_hint_opt(hint)
-    })
+    match result {
+        Ok(mut root) => {
+            let lines: Vec<&str> = text.lines().collect();
+            mark_quoted(&mut root, &lines);
+            Ok(root)
+        }
+        Err(error) => Err(syntax_diagnostic(file, text, error)),
+    }
 }
 
 /// Stack for the parsing thread.
 const PARSE_STACK_BYTES: usize = 64 * 1024 * 1024;
 
-fn parse_text(text: &str) -> Result<Node, (Span, String)> {
+/// What the YAML parser said, and where.
+struct SyntaxError {
+    span: Span,
+    message: String,
+}
+
+fn parse_text(text: &str) -> Result<Node, SyntaxError> {
     let mut options = serde_saphyr::options::Options::default();
     options.duplicate_keys = DuplicateKeyPolicy::PassThrough;
+    options.strict_booleans = true;
     let mut budget = serde_saphyr::Budget::default();
     budget.max_depth = MAX_DEPTH;
     budget.flow_nesting_limit = MAX_DEPTH;
@@ -288,8 +304,30 @@ fn parse_text(text: &str) -> Result<Node, (Span, String)> {
             }
             None => Span::start(),
         };
-        (span, plain_message(&err.to_string()))
+        SyntaxError {
+            span,
+            message: plain_message(&err.to_string()),
+        }
     })
+}
+
+/// Sets [`Node::quoted`] on scalars whose source text starts with a quote.
+fn mark_quoted(node: &mut Node, lines: &[&str]) {
+    match &mut node.value {
+        Value::Seq(items) => items.iter_mut().for_each(|n| mark_quoted(n, lines)),
+        Value::Map(entries) => entries.iter_mut().for_each(|(k, v)| {
+            mark_quoted(k, lines);
+            mark_quoted(v, lines);
+        }),
+        _ => {
+            let first = lines.get(node.span.line as usize - 1).and_then(|line| {
+                line.trim_start_matches('\u{feff}')
+                    .chars()
+                    .nth(node.span.col as usize - 1)
+            });
+            node.quoted = matches!(first, Some('"' | '\''));
+        }
+    }
 }
 
 /// serde-saphyr's message without its own location prefix and snippet.
@@ -305,19 +343,271 @@ fn plain_message(rendered: &str) -> String {
     first.to_owned()
 }
 
-fn syntax_hint(message: &str) -> Option<String> {
+/// Turns the parser's complaint into a diagnostic that points at the cause
+/// and says what to write.
+fn syntax_diagnostic(file: &str, text: &str, error: SyntaxError) -> Diagnostic {
+    let SyntaxError { mut span, message } = error;
     let lower = message.to_lowercase();
-    if lower.contains("tab") {
-        Some("indent with spaces; YAML does not allow tabs for indentation".to_owned())
-    } else if lower.contains("quote") {
-        Some("close the quoted text with the same quote mark it opened with".to_owned())
-    } else if lower.contains("flow") || lower.contains(']') || lower.contains('}') {
-        Some("close every `[` with `]` and every `{` with `}`".to_owned())
-    } else if lower.contains("indent") || lower.contains("mapping values") {
-        Some("keys of one map must start in the same column".to_owned())
-    } else {
-        None
+    let line_text = |line: u32| text.lines().nth(line as usize - 1).unwrap_or("");
+
+    if lower.contains("recursion limit") || lower.contains("depth") {
+        return Diagnostic::error(
+            file,
+            span,
+            format!("the spec nests maps and lists more than {MAX_DEPTH} levels deep"),
+        )
+        .with_hint(
+            "a spec never needs this much nesting; look for runaway `[`, `{` or indentation",
+        );
     }
+    if lower.contains("budget") {
+        return Diagnostic::error(
+            file,
+            span,
+            format!("the file expands to too many YAML values ({message})"),
+        )
+        .with_hint("aliases (`*name`) copy what they point at; write the values out instead");
+    }
+    if lower.contains("multiple yaml documents") {
+        let separator = text
+            .lines()
+            .enumerate()
+            .skip(1)
+            .find(|(_, line)| line.trim_end() == "---" || line.starts_with("--- "))
+            .map(|(index, _)| Span::new(to_u32(index + 1), 1, 3));
+        return Diagnostic::error(
+            file,
+            separator.unwrap_or(span),
+            "YAML syntax: a spec file holds one YAML document, and this `---` starts a second one",
+        )
+        .with_hint("remove the `---` line, or put the second part in a file of its own");
+    }
+
+    // An unclosed quote or bracket is reported where it was opened: that
+    // is what needs fixing, wherever the parser noticed.
+    if let Some(open) = unclosed(text)
+        && (open.line, open.col) <= (span.line, span.col)
+        && !lower.contains("tab")
+        && !lower.contains("mismatched")
+    {
+        let (what, hint) = match open.closers.chars().next() {
+            Some('"') | Some('\'') => (
+                format!("this {} quote is never closed", open.name()),
+                format!("close the text with `{}`", open.opener),
+            ),
+            _ => (
+                format!("this `{}` is never closed", open.opener),
+                if open.closers.chars().count() > 1 {
+                    format!(
+                        "close it with `{}` (the brackets still open need `{}`)",
+                        open.closers.chars().next().unwrap_or(']'),
+                        open.closers
+                    )
+                } else {
+                    format!("close it with `{}`", open.closers)
+                },
+            ),
+        };
+        let mut diagnostic = Diagnostic::error(
+            file,
+            Span::new(open.line, open.col, 1),
+            format!("YAML syntax: {what}"),
+        )
+        .with_hint(hint);
+        if (open.line, open.col) != (span.line, span.col) {
+            diagnostic = diagnostic.with_related(
+                file,
+                span,
+                format!("the YAML parser stopped here: {message}"),
+            );
+        }
+        return diagnostic;
+    }
+
+    let mut hint = None;
+    if lower.contains("tab") {
+        // Point at the tab itself, not the character after it.
+        let line = line_text(span.line);
+        if let Some(index) = line
+            .chars()
+            .take_while(|c| c.is_whitespace())
+            .position(|c| c == '\t')
+        {
+            span = Span::new(span.line, to_u32(index + 1), 1);
+        }
+        hint = Some("indent with spaces; YAML does not allow tabs for indentation".to_owned());
+    } else if lower.contains("mismatched bracket") {
+        hint = Some("close every `[` with `]` and every `{` with `}`, innermost first".to_owned());
+    } else if lower.contains("unclosed bracket") {
+        hint = Some("close every `[` with `]` and every `{` with `}`".to_owned());
+    } else if lower.contains("quote") {
+        hint = Some("close the text with the same quote mark it opened with".to_owned());
+    } else if lower.contains("mapping values are not allowed") {
+        let line = line_text(span.line);
+        let before: String = line.chars().take(span.col as usize - 1).collect();
+        hint = if before.contains(": ") {
+            Some(
+                "a value that contains `: ` must be quoted, such as `summary: \"Note: this\"`"
+                    .to_owned(),
+            )
+        } else {
+            indentation_hint(text, span.line)
+        };
+    } else if lower.contains("expected key") || lower.contains("indent") {
+        hint = indentation_hint(text, span.line);
+    } else if lower.contains("expected '-'") {
+        hint = Some("a list's items each start with `- `; a `key:` cannot follow them at the same indentation".to_owned());
+    }
+    Diagnostic::error(file, span, format!("YAML syntax: {message}")).with_hint_opt(hint)
+}
+
+/// A hint comparing the indentation of `line` with the content line above.
+fn indentation_hint(text: &str, line: u32) -> Option<String> {
+    let lines: Vec<&str> = text.lines().collect();
+    let here = lines.get(line as usize - 1)?;
+    let indent = |l: &str| l.chars().take_while(|c| *c == ' ').count();
+    let above = lines[..line as usize - 1]
+        .iter()
+        .rev()
+        .find(|l| !l.trim().is_empty() && !l.trim_start().starts_with('#'))?;
+    let key = |l: &str| {
+        l.trim()
+            .split(':')
+            .next()
+            .unwrap_or("")
+            .trim_start_matches("- ")
+            .to_owned()
+    };
+    let (mine, theirs) = (indent(here), indent(above));
+    if mine == theirs {
+        return Some("keys of one map must start in the same column".to_owned());
+    }
+    Some(format!(
+        "`{}` is indented {mine} space(s) and `{}` above it {theirs}: keys of one map must start in the same column, and a nested map must be indented further than its key",
+        key(here),
+        key(above)
+    ))
+}
+
+/// A quote or bracket still open at the end of the text.
+struct Open {
+    line: u32,
+    col: u32,
+    opener: char,
+    /// What closes it and everything still open around it, innermost first.
+    closers: String,
+}
+
+impl Open {
+    fn name(&self) -> &'static str {
+        if self.opener == '"' {
+            "double"
+        } else {
+            "single"
+        }
+    }
+}
+
+/// Finds the innermost quote or flow bracket (`[`, `{`) that is never
+/// closed, skipping comments and block scalars (`|`, `>`).
+fn unclosed(text: &str) -> Option<Open> {
+    let mut stack: Vec<(u32, u32, char)> = Vec::new();
+    let mut quote: Option<(u32, u32, char)> = None;
+    let mut block_scalar_indent: Option<usize> = None;
+    for (index, line) in text.lines().enumerate() {
+        let line_no = to_u32(index + 1);
+        let indent = line.chars().take_while(|c| *c == ' ').count();
+        if let Some(parent) = block_scalar_indent {
+            if line.trim().is_empty() || indent > parent {
+                continue;
+            }
+            block_scalar_indent = None;
+        }
+        let chars: Vec<char> = line.chars().collect();
+        let mut i = 0;
+        // The last character that is not a space, for deciding whether a
+        // quote or bracket starts a value.
+        let mut previous: Option<char> = None;
+        while i < chars.len() {
+            let c = chars[i];
+            if let Some((_, _, q)) = quote {
+                if c == '\\' && q == '"' {
+                    i += 2;
+                    continue;
+                }
+                if c == q {
+                    if q == '\'' && chars.get(i + 1) == Some(&'\'') {
+                        i += 2;
+                        continue;
+                    }
+                    quote = None;
+                    previous = Some(c);
+                }
+                i += 1;
+                continue;
+            }
+            let starts_value = match previous {
+                None => true,
+                Some(p) => {
+                    matches!(p, ':' | ',' | '[' | '{' | '-' | '?')
+                        && (i == 0 || chars[i - 1] == ' ' || matches!(p, '[' | '{' | ','))
+                }
+            };
+            match c {
+                '#' if i == 0 || chars[i - 1] == ' ' => break,
+                '"' | '\''
+                    if starts_value
+                        || !stack.is_empty() && matches!(previous, Some('[' | '{' | ',' | ':')) =>
+                {
+                    quote = Some((line_no, to_u32(i + 1), c));
+                }
+                '[' | '{' if starts_value || !stack.is_empty() => {
+                    stack.push((line_no, to_u32(i + 1), c));
+                }
+                ']' | '}' => {
+                    let opener = if c == ']' { '[' } else { '{' };
+                    if stack.last().is_some_and(|(_, _, open)| *open == opener) {
+                        stack.pop();
+                    }
+                }
+                '|' | '>' if stack.is_empty() && starts_value => {
+                    let rest: String = chars[i + 1..].iter().collect();
+                    let rest = rest.split(" #").next().unwrap_or("").trim();
+                    if rest.chars().all(|r| matches!(r, '-' | '+' | '0'..='9')) {
+                        block_scalar_indent = Some(indent);
+                        break;
+                    }
+                }
+                _ => {}
+            }
+            if c != ' ' {
+                previous = Some(c);
+            }
+            i += 1;
+        }
+    }
+    let closers_of = |stack: &[(u32, u32, char)]| -> String {
+        stack
+            .iter()
+            .rev()
+            .map(|(_, _, c)| if *c == '[' { ']' } else { '}' })
+            .collect()
+    };
+    if let Some((line, col, q)) = quote {
+        return Some(Open {
+            line,
+            col,
+            opener: q,
+            closers: format!("{q}{}", closers_of(&stack)),
+        });
+    }
+    let (line, col, opener) = *stack.last()?;
+    Some(Open {
+        line,
+        col,
+        opener,
+        closers: closers_of(&stack),
+    })
 }
 
 fn to_u32(n: usize) -> u32 {
@@ -353,8 +643,47 @@ mod tests {
         assert_eq!(err.span.line, 1);
         assert!(err.message.starts_with("YAML syntax:"), "{}", err.message);
         let err = parse("t.yaml", b"a:\n\tb: 1\n").unwrap_err();
-        assert_eq!((err.span.line, err.span.col), (2, 2));
+        assert_eq!((err.span.line, err.span.col), (2, 1), "points at the tab");
         assert!(err.hint.unwrap().contains("spaces"));
+    }
+
+    #[test]
+    fn unclosed_brackets_are_reported_where_they_open() {
+        let err = parse("t.yaml", b"a:\n  b: [x, y\n  c: 1\n").unwrap_err();
+        assert_eq!((err.span.line, err.span.col), (2, 6));
+        assert_eq!(err.message, "YAML syntax: this `[` is never closed");
+        assert_eq!(err.hint.as_deref(), Some("close it with `]`"));
+        assert_eq!(err.related.len(), 1, "names where the parser stopped");
+        let err = parse("t.yaml", b"a: {b: [x, y\n").unwrap_err();
+        assert_eq!((err.span.line, err.span.col), (1, 8));
+        assert!(err.hint.unwrap().contains("`]}`"));
+    }
+
+    #[test]
+    fn scanner_ignores_comments_quotes_and_block_scalars() {
+        let text =
+            "a: \"[not a bracket\" # [nor this\nb: |\n  [inside a block\nc: it's [fine]\nd: [x]\n";
+        assert!(unclosed(text).is_none());
+        let open = unclosed("a: 'it''s\n").map(|o| (o.line, o.col, o.opener));
+        assert_eq!(open, Some((1, 4, '\'')));
+    }
+
+    #[test]
+    fn only_true_and_false_are_booleans() {
+        let node = parse("t.yaml", b"a: yes\nb: n\nc: true\nd: \"3\"\n").unwrap();
+        let Value::Map(entries) = &node.value else {
+            panic!("map")
+        };
+        assert_eq!(entries[0].1.value, Value::Str("yes".into()));
+        assert_eq!(entries[1].1.value, Value::Str("n".into()));
+        assert_eq!(entries[2].1.value, Value::Bool(true));
+        assert!(entries[3].1.quoted);
+        assert!(!entries[0].1.quoted);
+        assert_eq!(
+            entries[3].1.span,
+            Span::new(4, 4, 3),
+            "the span covers the quotes"
+        );
     }
 
     #[test]
@@ -369,7 +698,7 @@ mod tests {
         assert_eq!((err.span.line, err.span.col), (2, 4));
         let deep = format!("a: {}{}", "[".repeat(200), "]".repeat(200));
         let err = parse("t.yaml", deep.as_bytes()).unwrap_err();
-        assert!(err.message.starts_with("YAML syntax:"), "{}", err.message);
+        assert!(err.message.contains("64 levels deep"), "{}", err.message);
         let deep_block: String = (0..100)
             .map(|i| format!("{}k{i}:\n", " ".repeat(i)))
             .collect();
