@@ -29,6 +29,7 @@ mod emit;
 pub mod ir;
 pub mod names;
 pub mod spec;
+pub mod type_expr;
 mod validate;
 pub mod yaml;
 

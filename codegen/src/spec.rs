@@ -163,6 +163,7 @@ pub fn read_file(path: &str, root: &Node, diags: &mut Diagnostics) -> SpecFile {
     let mut cx = Cx { path, diags };
     let Some(mut top) = cx.map(
         root,
+        None,
         "the top level of a spec file",
         &["types", "errors", "methods"],
     ) else {
@@ -180,6 +181,20 @@ pub fn read_file(path: &str, root: &Node, diags: &mut Diagnostics) -> SpecFile {
     }
     if let Some(methods) = top.take(&mut cx, "methods") {
         for (name, body) in cx.entries(methods, "`methods`") {
+            if METHOD_KEYS.contains(&name.value.as_str()) {
+                cx.diags.push(
+                    Diagnostic::error(
+                        path,
+                        name.span,
+                        format!("`{}` is not a method name: it is a key of a method, indented too little", name.value),
+                    )
+                    .with_hint(format!(
+                        "indent `{}:` to line up with the keys of the method above it",
+                        name.value
+                    )),
+                );
+                continue;
+            }
             if let Some(def) = read_method(&mut cx, name, body) {
                 file.methods.push(def);
             }
@@ -226,18 +241,38 @@ const METHOD_KEYS: &[&str] = &[
 ];
 
 fn read_type(cx: &mut Cx<'_>, name: Sp<String>, body: &Node) -> Option<TypeDef> {
-    let mut map = cx.map(body, &format!("type `{}`", name.value), TYPE_KEYS)?;
-    let kind = match map.require(cx, "kind", &format!("type `{}`", name.value)) {
-        Some(node) => cx.one_of_words(
-            node,
-            "`kind`",
-            &[
-                ("id", TypeKind::Id),
-                ("object", TypeKind::Object),
-                ("enum", TypeKind::Enum),
-            ],
-        )?,
-        None => return None,
+    let what = format!("type `{}`", name.value);
+    let mut map = cx.map(body, Some(name.span), &what, TYPE_KEYS)?;
+    let kinds = [
+        ("id", TypeKind::Id),
+        ("object", TypeKind::Object),
+        ("enum", TypeKind::Enum),
+    ];
+    // Without a usable `kind`, go on with the kind the other keys suggest,
+    // so that problems inside the type are reported too (and uses of the
+    // type are not reported as unknown).
+    let guess = if map.has("fields") || map.has("one_of") {
+        TypeKind::Object
+    } else if map.has("values") {
+        TypeKind::Enum
+    } else {
+        TypeKind::Id
+    };
+    let kind = match map.take(cx, "kind") {
+        Some(node) => cx
+            .one_of_words(node, "`kind`", &kinds)
+            .unwrap_or(Sp::new(guess, node.span)),
+        None if map.typos.contains(&"kind") => Sp::new(guess, name.span),
+        None => {
+            cx.diags.push(
+                Diagnostic::error(cx.path, name.span, format!("{what} is missing `kind`"))
+                    .with_hint(format!(
+                        "add `kind: {}` (allowed values: id, object, enum)",
+                        kind_word(guess)
+                    )),
+            );
+            Sp::new(guess, name.span)
+        }
     };
     let description = map
         .take(cx, "description")
@@ -246,7 +281,8 @@ fn read_type(cx: &mut Cx<'_>, name: Sp<String>, body: &Node) -> Option<TypeDef> 
     let mut fields = Vec::new();
     if let Some(node) = map.take(cx, "fields") {
         for (field, body) in cx.entries(node, "`fields`") {
-            if let Some(def) = read_field(cx, field, body) {
+            let what = format!("field `{}` of type `{}`", field.value, name.value);
+            if let Some(def) = read_field(cx, field, body, &what) {
                 fields.push(def);
             }
         }
@@ -320,8 +356,7 @@ fn kind_word(kind: TypeKind) -> &'static str {
     }
 }
 
-fn read_field(cx: &mut Cx<'_>, name: Sp<String>, body: &Node) -> Option<FieldDef> {
-    let what = format!("`{}`", name.value);
+fn read_field(cx: &mut Cx<'_>, name: Sp<String>, body: &Node, what: &str) -> Option<FieldDef> {
     // Shorthand: `name: string`.
     if let Value::Str(ty) = &body.value {
         return Some(FieldDef {
@@ -333,26 +368,29 @@ fn read_field(cx: &mut Cx<'_>, name: Sp<String>, body: &Node) -> Option<FieldDef
             min_items: None,
         });
     }
-    let mut map = cx.map(body, &what, FIELD_KEYS)?;
+    let mut map = cx.map(body, Some(name.span), what, FIELD_KEYS)?;
     let ty = map
-        .require(cx, "type", &what)
+        .require(cx, "type", what)
         .and_then(|n| cx.text(n, "`type`").map(|t| Sp::new(t, n.span)));
     let required = match map.take(cx, "required") {
         Some(node) => match &node.value {
             Value::Bool(true) => Sp::new(Req::Yes, node.span),
             Value::Bool(false) => Sp::new(Req::No, node.span),
-            Value::Str(word) if word == "with_bot_token" => Sp::new(Req::WithBotToken, node.span),
+            Value::Str(word) if word == "with_bot_token" && !node.quoted => {
+                Sp::new(Req::WithBotToken, node.span)
+            }
             _ => {
+                let allowed = ["true", "false", "with_bot_token"];
                 cx.diags.push(
                     Diagnostic::error(
                         cx.path,
                         node.span,
                         format!(
-                            "`required` is `{}`; it must be true, false or with_bot_token",
-                            node.scalar_text()
+                            "`required` is {}; it must be true, false or with_bot_token",
+                            node.shown()
                         ),
                     )
-                    .with_hint("allowed values: true, false, with_bot_token"),
+                    .with_hint_opt(word_hint(node, &allowed)),
                 );
                 Sp::new(Req::No, node.span)
             }
@@ -366,14 +404,17 @@ fn read_field(cx: &mut Cx<'_>, name: Sp<String>, body: &Node) -> Option<FieldDef
     let min_items = map.take(cx, "min_items").and_then(|node| match node.value {
         Value::Int(n) if n >= 0 => Some(Sp::new(n.unsigned_abs(), node.span)),
         _ => {
-            cx.diags.push(Diagnostic::error(
-                cx.path,
-                node.span,
-                format!(
-                    "`min_items` is {}; it must be a whole number, 0 or more",
-                    node.value.kind_name()
-                ),
-            ));
+            cx.diags.push(
+                Diagnostic::error(
+                    cx.path,
+                    node.span,
+                    format!(
+                        "`min_items` is {}; it must be a whole number, 0 or more",
+                        node.shown()
+                    ),
+                )
+                .with_hint("write a number without quotes, such as `min_items: 1`"),
+            );
             None
         }
     });
@@ -415,10 +456,14 @@ fn read_errors(cx: &mut Cx<'_>, node: &Node) -> Vec<ErrorDef> {
 
 fn read_method(cx: &mut Cx<'_>, name: Sp<String>, body: &Node) -> Option<MethodDef> {
     let what = format!("method `{}`", name.value);
-    let mut map = cx.map(body, &what, METHOD_KEYS)?;
+    let mut map = cx.map(body, Some(name.span), &what, METHOD_KEYS)?;
+    // A missing or bad key is reported and replaced by a stand-in, so that
+    // the rest of the method is still checked; nothing is generated from a
+    // spec with errors.
     let summary = map
         .require(cx, "summary", &what)
-        .and_then(|n| cx.text(n, "`summary`"));
+        .and_then(|n| cx.text(n, "`summary`"))
+        .unwrap_or_default();
     let description = map
         .take(cx, "description")
         .and_then(|n| cx.text(n, "`description`"));
@@ -426,29 +471,32 @@ fn read_method(cx: &mut Cx<'_>, name: Sp<String>, body: &Node) -> Option<MethodD
         .take(cx, "docs_url")
         .and_then(|n| cx.text(n, "`docs_url`"));
     let http = match map.take(cx, "http") {
-        Some(node) => cx.one_of_words(node, "`http`", &[("GET", Http::Get), ("POST", Http::Post)]),
-        None => Some(Sp::new(Http::Post, name.span)),
+        Some(node) => cx
+            .one_of_words(node, "`http`", &[("GET", Http::Get), ("POST", Http::Post)])
+            .map_or(Http::Post, |h| h.value),
+        None => Http::Post,
     };
     let rate_tier = map
         .require(cx, "rate_tier", &what)
         .and_then(|node| match &node.value {
             Value::Int(n @ 1..=4) => Some(Tier::Numbered(*n as u8)),
-            Value::Str(word) if word == "special" => Some(Tier::Special),
+            Value::Str(word) if word == "special" && !node.quoted => Some(Tier::Special),
             _ => {
                 cx.diags.push(
                     Diagnostic::error(
                         cx.path,
                         node.span,
                         format!(
-                            "`rate_tier` is `{}`; it must be 1, 2, 3, 4 or special",
-                            node.scalar_text()
+                            "`rate_tier` is {}; it must be 1, 2, 3, 4 or special",
+                            node.shown()
                         ),
                     )
-                    .with_hint("allowed values: 1, 2, 3, 4, special"),
+                    .with_hint_opt(word_hint(node, &["1", "2", "3", "4", "special"])),
                 );
                 None
             }
-        });
+        })
+        .unwrap_or(Tier::Special);
     let (bot_scopes, user_scopes) = match map.require(cx, "scopes", &what) {
         Some(node) => read_scopes(cx, node),
         None => (Vec::new(), Vec::new()),
@@ -457,14 +505,14 @@ fn read_method(cx: &mut Cx<'_>, name: Sp<String>, body: &Node) -> Option<MethodD
         Some(node) => match node.value {
             Value::Bool(b) => b,
             _ => {
-                cx.diags.push(Diagnostic::error(
-                    cx.path,
-                    node.span,
-                    format!(
-                        "`idempotent` is `{}`; it must be true or false",
-                        node.scalar_text()
-                    ),
-                ));
+                cx.diags.push(
+                    Diagnostic::error(
+                        cx.path,
+                        node.span,
+                        format!("`idempotent` is {}; it must be true or false", node.shown()),
+                    )
+                    .with_hint_opt(word_hint(node, &["true", "false"])),
+                );
                 false
             }
         },
@@ -473,7 +521,8 @@ fn read_method(cx: &mut Cx<'_>, name: Sp<String>, body: &Node) -> Option<MethodD
     let mut params = Vec::new();
     if let Some(node) = map.take(cx, "params") {
         for (param, body) in cx.entries(node, "`params`") {
-            if let Some(def) = read_field(cx, param, body) {
+            let what = format!("param `{}` of `{}`", param.value, name.value);
+            if let Some(def) = read_field(cx, param, body, &what) {
                 params.push(def);
             }
         }
@@ -481,7 +530,8 @@ fn read_method(cx: &mut Cx<'_>, name: Sp<String>, body: &Node) -> Option<MethodD
     let mut response = Vec::new();
     if let Some(node) = map.take(cx, "response") {
         for (field, body) in cx.entries(node, "`response`") {
-            if let Some(def) = read_field(cx, field, body) {
+            let what = format!("response field `{}` of `{}`", field.value, name.value);
+            if let Some(def) = read_field(cx, field, body, &what) {
                 response.push(def);
             }
         }
@@ -493,11 +543,11 @@ fn read_method(cx: &mut Cx<'_>, name: Sp<String>, body: &Node) -> Option<MethodD
     let example_response = map.take(cx, "example_response").cloned();
     Some(MethodDef {
         name,
-        summary: summary?,
+        summary,
         description,
         docs_url,
-        http: http?.value,
-        rate_tier: rate_tier?,
+        http,
+        rate_tier,
         bot_scopes,
         user_scopes,
         idempotent,
@@ -509,7 +559,7 @@ fn read_method(cx: &mut Cx<'_>, name: Sp<String>, body: &Node) -> Option<MethodD
 }
 
 fn read_scopes(cx: &mut Cx<'_>, node: &Node) -> (Vec<Sp<String>>, Vec<Sp<String>>) {
-    let Some(mut map) = cx.map(node, "`scopes`", &["bot", "user"]) else {
+    let Some(mut map) = cx.map(node, None, "`scopes`", &["bot", "user"]) else {
         return (Vec::new(), Vec::new());
     };
     let mut read = |cx: &mut Cx<'_>, key: &str| -> Vec<Sp<String>> {
@@ -555,6 +605,39 @@ fn read_scopes(cx: &mut Cx<'_>, node: &Node) -> (Vec<Sp<String>>, Vec<Sp<String>
     (bot, user)
 }
 
+/// `a, b or c`.
+fn or_list(words: &[&str]) -> String {
+    match words {
+        [] => String::new(),
+        [one] => (*one).to_owned(),
+        [init @ .., last] => format!("{} or {last}", init.join(", ")),
+    }
+}
+
+/// What to write instead of a value that is not one of `allowed`: the
+/// value without quotes, the closest allowed word, or the list.
+fn word_hint(node: &Node, allowed: &[&str]) -> Option<String> {
+    let text = node.scalar_text();
+    if node.quoted && allowed.contains(&text.as_str()) {
+        return Some(format!("remove the quotes: `{text}`"));
+    }
+    let yaml11 = match text.to_lowercase().as_str() {
+        "yes" | "y" | "on" => Some("true"),
+        "no" | "n" | "off" => Some("false"),
+        _ => None,
+    };
+    if let Some(word) = yaml11
+        && allowed.contains(&word)
+    {
+        return Some(format!(
+            "YAML booleans are written `true` and `false`: did you mean `{word}`?"
+        ));
+    }
+    did_you_mean(&text, allowed.iter().copied())
+        .filter(|_| node.as_str().is_some())
+        .map(|best| format!("did you mean `{best}`?"))
+}
+
 fn is_scope_part(part: &str) -> bool {
     !part.is_empty()
         && part.chars().all(|c| {
@@ -572,10 +655,19 @@ struct Cx<'a> {
 /// end was not expected.
 struct MapReader<'n> {
     entries: Vec<(Sp<String>, &'n Node)>,
+    /// Where a missing key is reported: the name of what the map describes
+    /// (the method, the param), or the map itself.
     span: Span,
+    /// Keys that an unknown key was reported as a likely typo of: their
+    /// absence is not reported a second time.
+    typos: Vec<&'static str>,
 }
 
 impl<'n> MapReader<'n> {
+    fn has(&self, key: &str) -> bool {
+        self.entries.iter().any(|(k, _)| k.value == key)
+    }
+
     fn take(&mut self, _cx: &mut Cx<'_>, key: &str) -> Option<&'n Node> {
         self.entries
             .iter()
@@ -585,7 +677,7 @@ impl<'n> MapReader<'n> {
 
     fn require(&mut self, cx: &mut Cx<'_>, key: &str, what: &str) -> Option<&'n Node> {
         let found = self.take(cx, key);
-        if found.is_none() {
+        if found.is_none() && !self.typos.contains(&key) {
             cx.diags.push(
                 Diagnostic::error(cx.path, self.span, format!("{what} is missing `{key}`"))
                     .with_hint(format!("add `{key}:`")),
@@ -608,6 +700,7 @@ impl Cx<'_> {
     fn map<'n>(
         &mut self,
         node: &'n Node,
+        owner: Option<Span>,
         what: &str,
         allowed: &'static [&'static str],
     ) -> Option<MapReader<'n>> {
@@ -626,6 +719,7 @@ impl Cx<'_> {
             return None;
         };
         let mut entries: Vec<(Sp<String>, &Node)> = Vec::new();
+        let mut typos = Vec::new();
         for (key, value) in raw {
             let Some(text) = key.as_str() else {
                 self.diags.push(Diagnostic::error(
@@ -649,7 +743,10 @@ impl Cx<'_> {
             }
             if !allowed.contains(&text) {
                 let hint = match did_you_mean(text, allowed.iter().copied()) {
-                    Some(best) => format!("did you mean `{best}`?"),
+                    Some(best) => {
+                        typos.push(best);
+                        format!("did you mean `{best}`?")
+                    }
                     None => format!("allowed keys: {}", allowed.join(", ")),
                 };
                 self.diags.push(
@@ -666,7 +763,8 @@ impl Cx<'_> {
         }
         Some(MapReader {
             entries,
-            span: node.span,
+            span: owner.unwrap_or(node.span),
+            typos,
         })
     }
 
@@ -737,11 +835,20 @@ impl Cx<'_> {
         match &node.value {
             Value::Str(text) => Some(text.clone()),
             other => {
-                self.diags.push(Diagnostic::error(
-                    self.path,
-                    node.span,
-                    format!("{what} must be text, not {}", other.kind_name()),
-                ));
+                let hint = match other {
+                    Value::Int(_) | Value::Float(_) | Value::Bool(_) | Value::Null => Some(
+                        format!("quote it to make it text: `\"{}\"`", node.scalar_text()),
+                    ),
+                    _ => None,
+                };
+                self.diags.push(
+                    Diagnostic::error(
+                        self.path,
+                        node.span,
+                        format!("{what} must be text, not {}", other.kind_name()),
+                    )
+                    .with_hint_opt(hint),
+                );
                 None
             }
         }
@@ -753,20 +860,19 @@ impl Cx<'_> {
         what: &str,
         words: &[(&str, T)],
     ) -> Option<Sp<T>> {
-        let text = node.scalar_text();
-        if let Some((_, value)) = words.iter().find(|(word, _)| *word == text) {
+        if let Value::Str(text) = &node.value
+            && let Some((_, value)) = words.iter().find(|(word, _)| word == text)
+        {
             return Some(Sp::new(*value, node.span));
         }
         let names: Vec<&str> = words.iter().map(|(w, _)| *w).collect();
-        let hint = match did_you_mean(&text, names.iter().copied()) {
-            Some(best) => format!(
-                "did you mean `{best}`? allowed values: {}",
-                names.join(", ")
-            ),
-            None => format!("allowed values: {}", names.join(", ")),
-        };
         self.diags.push(
-            Diagnostic::error(self.path, node.span, format!("{what} is `{text}`")).with_hint(hint),
+            Diagnostic::error(
+                self.path,
+                node.span,
+                format!("{what} is {}; it must be {}", node.shown(), or_list(&names)),
+            )
+            .with_hint_opt(word_hint(node, &names)),
         );
         None
     }

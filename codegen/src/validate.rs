@@ -10,7 +10,24 @@ use crate::diag::{Diagnostic, Diagnostics, Span, did_you_mean};
 use crate::ir;
 use crate::names;
 use crate::spec::{FieldDef, MethodDef, Req, SpecFile, TypeDef, TypeKind};
+use crate::type_expr::{self, TypeExpr};
 use crate::yaml::{Node, Value};
+
+/// Names people write for a type, and the spec's name for it.
+const TYPE_ALIASES: &[(&str, &str)] = &[
+    ("str", "string"),
+    ("text", "string"),
+    ("int", "integer"),
+    ("i64", "integer"),
+    ("number", "integer"),
+    ("bool", "boolean"),
+    ("uri", "url"),
+    ("link", "url"),
+    ("time", "timestamp"),
+    ("datetime", "timestamp"),
+    ("array", "list<T>"),
+    ("vec", "list<T>"),
+];
 
 const PRIMITIVES: &[&str] = &[
     "string",
@@ -55,7 +72,7 @@ pub fn resolve(files: &[SpecFile], extern_files: &[SpecFile], diags: &mut Diagno
                     continue;
                 }
                 if !external {
-                    check_type_name(&file.path, def, diags);
+                    check_type_name(&file.path, def, extern_files.is_empty(), diags);
                 }
                 types.insert(
                     name,
@@ -82,7 +99,12 @@ pub fn resolve(files: &[SpecFile], extern_files: &[SpecFile], diags: &mut Diagno
             }
         }
     }
-    check_recursion(&types, diags);
+    let file_order: Vec<&str> = extern_files
+        .iter()
+        .chain(files)
+        .map(|f| f.path.as_str())
+        .collect();
+    check_recursion(&types, &file_order, diags);
 
     let mut common: Vec<(&str, &crate::spec::ErrorDef)> = Vec::new();
     for (external, set) in [(true, extern_files), (false, files)] {
@@ -119,6 +141,7 @@ pub fn resolve(files: &[SpecFile], extern_files: &[SpecFile], diags: &mut Diagno
             .iter()
             .map(|(file, e)| (*file, e.code.span, e.code.value.as_str())),
         "common error",
+        &[],
         diags,
     );
 
@@ -148,8 +171,24 @@ pub fn resolve(files: &[SpecFile], extern_files: &[SpecFile], diags: &mut Diagno
     api
 }
 
-fn check_type_name(file: &str, def: &TypeDef, diags: &mut Diagnostics) {
+fn check_type_name(file: &str, def: &TypeDef, core: bool, diags: &mut Diagnostics) {
     let name = &def.name.value;
+    let reserved = match name.as_str() {
+        "Self" => Some("a Rust keyword"),
+        "CommonError" if core => Some("the enum the generator makes from the common `errors:`"),
+        _ => None,
+    };
+    if let Some(reason) = reserved {
+        diags.push(
+            Diagnostic::error(
+                file,
+                def.name.span,
+                format!("type name `{name}` is taken: it is {reason}"),
+            )
+            .with_hint("choose another name"),
+        );
+        return;
+    }
     let upper = name.chars().next().is_some_and(|c| c.is_ascii_uppercase());
     if !upper || !names::is_identifier_like(name) || name.contains('_') {
         diags.push(
@@ -190,14 +229,29 @@ fn error_ir(error: &crate::spec::ErrorDef) -> ir::ErrorCode {
 }
 
 /// Reports names that become the same Rust variant.
+/// `reserved` lists variants the generator adds itself, with what they hold.
 fn check_variant_collisions<'a>(
     items: impl IntoIterator<Item = (&'a str, Span, &'a str)>,
     what: &str,
+    reserved: &[(&str, &str)],
     diags: &mut Diagnostics,
 ) {
     let mut seen: BTreeMap<String, (&str, Span, &str)> = BTreeMap::new();
     for (file, span, name) in items {
         let variant = names::type_ident(name);
+        if let Some((_, holds)) = reserved.iter().find(|(r, _)| *r == variant) {
+            diags.push(
+                Diagnostic::error(
+                    file,
+                    span,
+                    format!("{what} `{name}` would become the variant `{variant}`, which the generator adds itself for {holds}"),
+                )
+                .with_hint(format!(
+                    "leave it out: an undeclared `{name}` still arrives, as `Unknown(\"{name}\")`"
+                )),
+            );
+            continue;
+        }
         if let Some((first_file, first_span, first_name)) = seen.get(&variant) {
             if *first_name != name {
                 diags.push(
@@ -223,31 +277,39 @@ struct Resolver<'a> {
 impl Resolver<'_> {
     /// Parses and resolves a type expression such as `list<CallUser>`.
     fn ty(&self, file: &str, text: &str, span: Span, diags: &mut Diagnostics) -> Option<ir::Ty> {
-        let trimmed = text.trim();
-        if let Some(rest) = trimmed.strip_prefix("list") {
-            let rest = rest.trim_start();
-            let inner = rest.strip_prefix('<').and_then(|r| r.strip_suffix('>'));
-            return match inner {
-                Some(inner) if !inner.trim().is_empty() => self
-                    .ty(file, inner, span, diags)
-                    .map(|t| ir::Ty::List(Box::new(t))),
-                _ if rest.is_empty() && !trimmed.contains('<') => {
-                    diags.push(
-                        Diagnostic::error(file, span, "`list` needs an item type")
-                            .with_hint("write `list<string>` or `list<CallUser>`"),
-                    );
-                    None
-                }
-                _ => {
-                    diags.push(
-                        Diagnostic::error(file, span, format!("malformed list type `{text}`"))
-                            .with_hint("write `list<ItemType>`, such as `list<CallUser>`"),
-                    );
-                    None
-                }
-            };
+        match type_expr::parse(text) {
+            Ok(expr) => self.resolve_expr(file, text, span, &expr, diags),
+            Err(error) => {
+                diags.push(
+                    Diagnostic::error(
+                        file,
+                        type_expr::sub_span(span, text, error.offset, error.len),
+                        error.message,
+                    )
+                    .with_hint(error.hint),
+                );
+                None
+            }
         }
-        match trimmed {
+    }
+
+    fn resolve_expr(
+        &self,
+        file: &str,
+        text: &str,
+        span: Span,
+        expr: &TypeExpr,
+        diags: &mut Diagnostics,
+    ) -> Option<ir::Ty> {
+        let (name, offset) = match expr {
+            TypeExpr::List(item) => {
+                return self
+                    .resolve_expr(file, text, span, item, diags)
+                    .map(|t| ir::Ty::List(Box::new(t)));
+            }
+            TypeExpr::Name(name, offset) => (name.as_str(), *offset),
+        };
+        match name {
             "string" => return Some(ir::Ty::String),
             "integer" => return Some(ir::Ty::Integer),
             "boolean" => return Some(ir::Ty::Boolean),
@@ -256,31 +318,51 @@ impl Resolver<'_> {
             "url" => return Some(ir::Ty::Url),
             _ => {}
         }
-        if let Some(declared) = self.types.get(trimmed) {
+        if let Some(declared) = self.types.get(name) {
             return Some(ir::Ty::Named {
-                name: trimmed.to_owned(),
+                name: name.to_owned(),
                 kind: declared.def.kind.value,
                 external: declared.external,
             });
         }
+        let alias = TYPE_ALIASES
+            .iter()
+            .find(|(alias, _)| alias.eq_ignore_ascii_case(name))
+            .map(|(_, meant)| *meant);
         let candidates: Vec<&str> = PRIMITIVES
             .iter()
             .copied()
             .chain(self.types.keys().copied())
             .collect();
-        let hint = match did_you_mean(trimmed, candidates.iter().copied()) {
+        let hint = match alias.or_else(|| did_you_mean(name, candidates.iter().copied())) {
             Some(best) => format!("did you mean `{best}`?"),
-            None => format!(
-                "known types: {}, list<T>, and the types under `types:`",
-                PRIMITIVES.join(", ")
-            ),
+            None => {
+                let mut declared: Vec<&str> = self.types.keys().copied().take(12).collect();
+                if self.types.len() > declared.len() {
+                    declared.push("…");
+                }
+                if declared.is_empty() {
+                    format!(
+                        "known types: {}, list<T>; declare object, ID and enum types under `types:`",
+                        PRIMITIVES.join(", ")
+                    )
+                } else {
+                    format!(
+                        "known types: {}, list<T>, and the declared types {}",
+                        PRIMITIVES.join(", "),
+                        declared.join(", ")
+                    )
+                }
+            }
         };
-        let message = if trimmed.contains('<') || trimmed.contains('>') {
-            format!("malformed type `{text}`")
-        } else {
-            format!("unknown type `{trimmed}`")
-        };
-        diags.push(Diagnostic::error(file, span, message).with_hint(hint));
+        diags.push(
+            Diagnostic::error(
+                file,
+                type_expr::sub_span(span, text, offset, name.chars().count()),
+                format!("unknown type `{name}`"),
+            )
+            .with_hint(hint),
+        );
         None
     }
 
@@ -422,6 +504,7 @@ impl Resolver<'_> {
                 .iter()
                 .map(|(v, _)| (file, v.span, v.value.as_str())),
             "enum value",
+            &[("Unknown", "values this version does not know")],
             diags,
         );
         for (value, description) in &def.values {
@@ -482,7 +565,7 @@ impl Resolver<'_> {
             });
         if !valid_name {
             let suggestion: Vec<String> = name
-                .split(['.', '_', '-', '/'])
+                .split(['.', '/', ' '])
                 .filter(|s| !s.is_empty())
                 .map(heck::ToLowerCamelCase::to_lower_camel_case)
                 .collect();
@@ -503,6 +586,26 @@ impl Resolver<'_> {
             return None;
         }
         let params = self.fields(file, &def.params, true, diags);
+        for param in &def.params {
+            let ident = names::value_ident(&param.name.value);
+            let clash = match ident.as_str() {
+                "client" => Some("the client the request holds (its `client` field)"),
+                "send" if param.required.value != Req::Yes => Some(
+                    "the request's `send()` method (an optional param gets a setter of its name)",
+                ),
+                _ => None,
+            };
+            if let Some(clash) = clash {
+                diags.push(
+                    Diagnostic::error(
+                        file,
+                        param.name.span,
+                        format!("param `{}` would clash with {clash}", param.name.value),
+                    )
+                    .with_hint("the generator cannot give this param a Rust name of its own; please report it"),
+                );
+            }
+        }
         let response = self.fields(file, &def.response, false, diags);
         if let Some(meta) = def
             .response
@@ -551,10 +654,12 @@ impl Resolver<'_> {
         check_variant_collisions(
             def.errors
                 .iter()
-                .map(|e| (file, e.code.span, e.code.value.as_str()))
-                .chain(std::iter::once((file, def.name.span, "common")))
-                .chain(std::iter::once((file, def.name.span, "unknown"))),
+                .map(|e| (file, e.code.span, e.code.value.as_str())),
             "error code",
+            &[
+                ("Common", "the common errors"),
+                ("Unknown", "codes this version does not know"),
+            ],
             diags,
         );
         let example_response = match &def.example_response {
@@ -683,11 +788,14 @@ impl Resolver<'_> {
                 file,
                 node.span,
                 format!(
-                    "example `{}` does not fit type {expected}",
-                    short(&node.scalar_text())
+                    "example {} does not fit type {expected}",
+                    short(&node.shown())
                 ),
             )
         };
+        // What to write instead, when the value was merely written in the
+        // wrong form.
+        let unquote = node.quoted.then(|| "remove the quotes".to_owned());
         match (ty, &node.value) {
             (ir::Ty::String, Value::Str(_)) => {}
             (ir::Ty::Url, Value::Str(s)) => {
@@ -738,74 +846,122 @@ impl Resolver<'_> {
             (ir::Ty::String, _) => {
                 diags.push(mismatch("`string`").with_hint("quote it to make it text"))
             }
-            (ir::Ty::Url, _) => diags.push(mismatch("`url`")),
-            (ir::Ty::Integer, _) => diags.push(mismatch("`integer`")),
-            (ir::Ty::Timestamp, _) => diags.push(mismatch("`timestamp` (Unix seconds)")),
-            (ir::Ty::Duration, _) => diags.push(mismatch("`duration` (whole seconds)")),
-            (ir::Ty::Boolean, _) => diags.push(mismatch("`boolean`")),
+            (ir::Ty::Url, _) => diags.push(
+                mismatch("`url`").with_hint("an absolute URL, such as `https://example.com/x`"),
+            ),
+            (ir::Ty::Integer, _) => diags
+                .push(mismatch("`integer`").with_hint(
+                    unquote.unwrap_or_else(|| "a whole number, such as `3`".to_owned()),
+                )),
+            (ir::Ty::Timestamp, _) => diags.push(mismatch("`timestamp`").with_hint(
+                unquote.unwrap_or_else(|| "Unix seconds, such as `1700000000`".to_owned()),
+            )),
+            (ir::Ty::Duration, _) => {
+                diags.push(mismatch("`duration`").with_hint(
+                    unquote.unwrap_or_else(|| "whole seconds, such as `1800`".to_owned()),
+                ))
+            }
+            (ir::Ty::Boolean, _) => {
+                let hint = match node.as_str().map(str::to_lowercase).as_deref() {
+                    _ if node.quoted => "remove the quotes".to_owned(),
+                    Some("yes" | "y" | "on") => {
+                        "YAML booleans are written `true` and `false`: did you mean `true`?"
+                            .to_owned()
+                    }
+                    Some("no" | "n" | "off") => {
+                        "YAML booleans are written `true` and `false`: did you mean `false`?"
+                            .to_owned()
+                    }
+                    _ => "`true` or `false`".to_owned(),
+                };
+                diags.push(mismatch("`boolean`").with_hint(hint))
+            }
             (ir::Ty::List(_), _) => diags.push(mismatch("a list")),
         }
     }
 }
 
-fn short(text: &str) -> String {
-    if text.chars().count() > 40 {
-        let cut: String = text.chars().take(40).collect();
-        format!("{cut}…")
+/// A shown value cut to about 40 characters (keeping its closing backtick).
+fn short(shown: &str) -> String {
+    if shown.chars().count() > 42 {
+        let cut: String = shown.chars().take(40).collect();
+        if shown.starts_with('`') {
+            format!("{cut}…`")
+        } else {
+            format!("{cut}…")
+        }
     } else {
-        text.to_owned()
+        shown.to_owned()
     }
 }
 
 /// Rejects object types that contain themselves other than through a list
-/// (they would need a `Box`, and Slack has no such shape).
-fn check_recursion(types: &BTreeMap<&str, Declared<'_>>, diags: &mut Diagnostics) {
-    fn direct_refs(def: &TypeDef) -> Vec<(&str, &FieldDef)> {
+/// (they would need a `Box`, and Slack has no such shape). Each cycle is
+/// reported once, at the first of its types in file order.
+fn check_recursion(
+    types: &BTreeMap<&str, Declared<'_>>,
+    file_order: &[&str],
+    diags: &mut Diagnostics,
+) {
+    fn direct_refs(def: &TypeDef) -> Vec<(String, &FieldDef)> {
         def.fields
             .iter()
             .filter_map(|f| {
-                let ty = f.ty.as_ref()?.value.trim();
-                (!ty.starts_with("list")).then_some((ty, f))
+                let expr = type_expr::parse(&f.ty.as_ref()?.value).ok()?;
+                Some((expr.direct_name()?.to_owned(), f))
             })
             .collect()
     }
-    for (name, declared) in types {
+    let mut order: Vec<(&str, &Declared<'_>)> = types.iter().map(|(n, d)| (*n, d)).collect();
+    let rank = |file: &str| {
+        file_order
+            .iter()
+            .position(|f| *f == file)
+            .unwrap_or(usize::MAX)
+    };
+    order.sort_by_key(|(_, d)| (rank(d.file), d.def.name.span.line, d.def.name.span.col));
+    let mut reported: Vec<Vec<String>> = Vec::new();
+    for (name, declared) in order {
         if declared.external || declared.def.kind.value != TypeKind::Object {
             continue;
         }
         // Depth-first search for a path back to `name`.
-        let mut stack: Vec<(&str, Vec<&str>)> = vec![(name, vec![name])];
-        let mut visited: Vec<&str> = Vec::new();
-        while let Some((current, path)) = stack.pop() {
-            let Some(current_def) = types.get(current) else {
+        let mut stack: Vec<(String, Vec<String>)> = vec![(name.to_owned(), vec![name.to_owned()])];
+        let mut visited: Vec<String> = Vec::new();
+        'search: while let Some((current, path)) = stack.pop() {
+            let Some(current_def) = types.get(current.as_str()) else {
                 continue;
             };
             for (target, field) in direct_refs(current_def.def) {
-                if target == *name {
-                    let mut cycle = path.clone();
-                    cycle.push(target);
-                    diags.push(
-                        Diagnostic::error(
-                            declared.file,
-                            declared.def.name.span,
-                            format!("type `{name}` contains itself ({})", cycle.join(" → ")),
-                        )
-                        .with_hint(
-                            "a type may only contain itself through a list, such as `list<Thread>`",
-                        )
-                        .with_related(
-                            current_def.file,
-                            field.name.span,
-                            "through this field",
-                        ),
-                    );
-                    stack.clear();
-                    break;
+                if target == name {
+                    let mut members = path.clone();
+                    members.sort();
+                    if !reported.contains(&members) {
+                        reported.push(members);
+                        let mut cycle = path.clone();
+                        cycle.push(target);
+                        diags.push(
+                            Diagnostic::error(
+                                declared.file,
+                                declared.def.name.span,
+                                format!("type `{name}` contains itself ({})", cycle.join(" → ")),
+                            )
+                            .with_hint(
+                                "a type may only contain itself through a list, such as `replies: list<Message>`",
+                            )
+                            .with_related(
+                                current_def.file,
+                                field.name.span,
+                                format!("`{}` of `{current}` closes the cycle", field.name.value),
+                            ),
+                        );
+                    }
+                    break 'search;
                 }
-                if !visited.contains(&target) && types.contains_key(target) {
-                    visited.push(target);
+                if !visited.contains(&target) && types.contains_key(target.as_str()) {
+                    visited.push(target.clone());
                     let mut next = path.clone();
-                    next.push(target);
+                    next.push(target.clone());
                     stack.push((target, next));
                 }
             }
@@ -826,18 +982,22 @@ fn check_namespace_collisions(files: &[SpecFile], api: &ir::Api, diags: &mut Dia
         })
     };
     let mut functions: BTreeMap<(Vec<String>, String), &str> = BTreeMap::new();
+    let mut items: BTreeMap<(Vec<String>, String), &str> = BTreeMap::new();
     for method in &api.methods {
         let key = (method.modules.clone(), method.function.clone());
-        if let Some(first) = functions.get(&key) {
+        let item_key = (method.modules.clone(), method.type_prefix.clone());
+        let clash = match (functions.get(&key), items.get(&item_key)) {
+            (Some(first), _) => Some((*first, format!("`{}`", method.function))),
+            (None, Some(first)) => Some((*first, format!("`{}Request`", method.type_prefix))),
+            (None, None) => None,
+        };
+        if let Some((first, rust)) = clash {
             if let Some((file, span)) = span_of(&method.name) {
                 let related = span_of(first);
                 let mut d = Diagnostic::error(
                     file,
                     span,
-                    format!(
-                        "methods `{}` and `{first}` both become `{}`",
-                        method.name, method.function
-                    ),
+                    format!("methods `{}` and `{first}` both become {rust}", method.name),
                 )
                 .with_hint("rename one of them");
                 if let Some((rf, rs)) = related {
@@ -848,6 +1008,7 @@ fn check_namespace_collisions(files: &[SpecFile], api: &ir::Api, diags: &mut Dia
             continue;
         }
         functions.insert(key, &method.name);
+        items.insert(item_key, &method.name);
     }
     for method in &api.methods {
         for depth in 1..=method.modules.len() {

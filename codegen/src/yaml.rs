@@ -99,6 +99,18 @@ impl Node {
         }
     }
 
+    /// The value as a message shows it: scalars in backticks, with their
+    /// quotes when they were quoted (`` `"3"` ``), other shapes as their kind.
+    pub fn shown(&self) -> String {
+        match &self.value {
+            Value::Str(text) if self.quoted => format!("`\"{text}\"`"),
+            Value::Str(text) if text.is_empty() => "empty text".to_owned(),
+            Value::Null => "empty".to_owned(),
+            Value::Seq(_) | Value::Map(_) => self.value.kind_name().to_owned(),
+            _ => format!("`{}`", self.scalar_text()),
+        }
+    }
+
     /// A scalar as text (`3`, `true`, `calls.add`); other shapes as their kind.
     pub fn scalar_text(&self) -> String {
         match &self.value {
