@@ -135,7 +135,11 @@ impl Diagnostic {
     pub fn headline(&self) -> String {
         format!(
             "{}:{}:{}: {}: {}",
-            self.file, self.span.line, self.span.col, self.severity, self.message
+            escape_controls(&self.file),
+            self.span.line,
+            self.span.col,
+            self.severity,
+            escape_controls(&self.message)
         )
     }
 
@@ -145,12 +149,15 @@ impl Diagnostic {
         let mut line = self.headline();
         if let Some(hint) = &self.hint {
             line.push_str("; help: ");
-            line.push_str(hint);
+            line.push_str(&escape_controls(hint));
         }
         for related in &self.related {
             line.push_str(&format!(
                 "; note: {} at {}:{}:{}",
-                related.note, related.file, related.span.line, related.span.col
+                escape_controls(&related.note),
+                related.file,
+                related.span.line,
+                related.span.col
             ));
         }
         line
@@ -182,12 +189,15 @@ impl Diagnostic {
             ));
         }
         if let Some(hint) = &self.hint {
-            out.push_str(&format!("{pad} = help: {hint}\n"));
+            out.push_str(&format!("{pad} = help: {}\n", escape_controls(hint)));
         }
         for related in &self.related {
             out.push_str(&format!(
                 "{pad} = note: {} at {}:{}:{}\n",
-                related.note, related.file, related.span.line, related.span.col
+                escape_controls(&related.note),
+                related.file,
+                related.span.line,
+                related.span.col
             ));
         }
         out
@@ -198,6 +208,25 @@ impl fmt::Display for Diagnostic {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.one_line())
     }
+}
+
+/// Text with line breaks, tabs and other control characters escaped (`\n`),
+/// so that a diagnostic always stays on its lines: spec text quoted in a
+/// message may hold anything.
+pub(crate) fn escape_controls(text: &str) -> String {
+    if !text.chars().any(char::is_control) {
+        return text.to_owned();
+    }
+    text.chars()
+        .flat_map(|c| {
+            let escaped: Vec<char> = if c.is_control() {
+                c.escape_default().collect()
+            } else {
+                vec![c]
+            };
+            escaped
+        })
+        .collect()
 }
 
 /// The problems of one run, errors and warnings, in file order.

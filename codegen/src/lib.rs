@@ -298,14 +298,26 @@ impl Builder {
 
     /// Runs it, printing cargo directives on standard output.
     pub fn run(self) -> Result<Output, BuildFailure> {
-        let fail_io = |message: String| {
-            println!("cargo::error={message}");
+        self.run_with(&mut |directive| println!("{directive}"))
+    }
+
+    /// Runs it, handing each cargo directive (`cargo::error=...`) to `emit`.
+    fn run_with(self, emit: &mut dyn FnMut(String)) -> Result<Output, BuildFailure> {
+        let fail_io = |message: String, emit: &mut dyn FnMut(String)| {
+            emit(format!("cargo::error={}", diag::escape_controls(&message)));
             BuildFailure::Io(message)
         };
-        println!("cargo::rerun-if-changed={}", self.spec_dir.display());
+        emit(format!(
+            "cargo::rerun-if-changed={}",
+            self.spec_dir.display()
+        ));
         let display = self.spec_dir.to_string_lossy().replace('\\', "/");
-        let files = load_dir(&self.spec_dir, &display)
-            .map_err(|err| fail_io(format!("cannot read spec directory `{display}`: {err}")))?;
+        let files = load_dir(&self.spec_dir, &display).map_err(|err| {
+            fail_io(
+                format!("cannot read spec directory `{display}`: {err}"),
+                emit,
+            )
+        })?;
         let mut options = Options {
             mode: self.mode.clone(),
             extern_files: Vec::new(),
@@ -318,22 +330,26 @@ impl Builder {
                     None => {
                         return Err(fail_io(
                             "cannot find the slack-calls spec: depend on `slack-calls`, or call `extern_spec_dir`".to_owned(),
+                            emit,
                         ));
                     }
                 },
             };
-            println!("cargo::rerun-if-changed={}", dir.display());
+            emit(format!("cargo::rerun-if-changed={}", dir.display()));
             options.extern_files = load_dir(&dir, &dir.to_string_lossy()).map_err(|err| {
-                fail_io(format!(
-                    "cannot read the slack-calls spec at `{}`: {err}",
-                    dir.display()
-                ))
+                fail_io(
+                    format!(
+                        "cannot read the slack-calls spec at `{}`: {err}",
+                        dir.display()
+                    ),
+                    emit,
+                )
             })?;
         }
         match generate(&files, &options) {
             Ok(output) => {
                 for warning in &output.warnings {
-                    println!("cargo::warning={}", warning.one_line());
+                    emit(format!("cargo::warning={}", warning.one_line()));
                 }
                 let out_dir = match self.out_dir.clone() {
                     Some(dir) => dir,
@@ -343,13 +359,15 @@ impl Builder {
                             return Err(fail_io(
                                 "OUT_DIR is not set; run from a build script or call `out_dir`"
                                     .to_owned(),
+                                emit,
                             ));
                         }
                     },
                 };
                 let path = out_dir.join(&self.file_name);
-                write_if_changed(&path, &output.code)
-                    .map_err(|err| fail_io(format!("cannot write `{}`: {err}", path.display())))?;
+                write_if_changed(&path, &output.code).map_err(|err| {
+                    fail_io(format!("cannot write `{}`: {err}", path.display()), emit)
+                })?;
                 Ok(output)
             }
             Err(diagnostics) => {
@@ -359,7 +377,7 @@ impl Builder {
                     } else {
                         "warning"
                     };
-                    println!("cargo::{directive}={}", diagnostic.one_line());
+                    emit(format!("cargo::{directive}={}", diagnostic.one_line()));
                 }
                 Err(BuildFailure::Spec(diagnostics))
             }
@@ -375,4 +393,108 @@ pub fn write_if_changed(path: &Path, text: &str) -> io::Result<bool> {
     }
     std::fs::write(path, text)?;
     Ok(true)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn spec_dir(files: &[(&str, &str)]) -> tempfile::TempDir {
+        let dir = tempfile::tempdir().expect("temp dir");
+        for (name, text) in files {
+            std::fs::write(dir.path().join(name), text).expect("write spec");
+        }
+        dir
+    }
+
+    fn run(spec: &Path, out: &Path) -> (Result<Output, BuildFailure>, Vec<String>) {
+        let mut directives = Vec::new();
+        let result = Builder::new()
+            .spec_dir(spec)
+            .out_dir(out)
+            .run_with(&mut |d| directives.push(d));
+        (result, directives)
+    }
+
+    const GOOD: &str = "methods:\n  calls.ping:\n    summary: Pings.\n    rate_tier: 3\n    scopes: { bot: [calls:read] }\n";
+
+    #[test]
+    fn a_bad_spec_prints_one_cargo_error_per_problem_and_writes_nothing() {
+        let spec = spec_dir(&[(
+            "calls.yaml",
+            "methods:\n  calls.ping:\n    summry: Pings.\n    rate_tier: 7\n    scopes: { bot: [calls:read] }\n    params:\n      to: strin\n",
+        )]);
+        let out = tempfile::tempdir().expect("temp dir");
+        let (result, directives) = run(spec.path(), out.path());
+        let prefix = spec.path().to_string_lossy().replace('\\', "/");
+        assert_eq!(
+            directives[1..],
+            [
+                format!(
+                    "cargo::error={prefix}/calls.yaml:3:5: error: unknown key `summry` in method `calls.ping`; help: did you mean `summary`?"
+                ),
+                format!(
+                    "cargo::error={prefix}/calls.yaml:4:16: error: `rate_tier` is `7`; it must be 1, 2, 3, 4 or special"
+                ),
+                format!(
+                    "cargo::error={prefix}/calls.yaml:7:11: error: unknown type `strin`; help: did you mean `string`?"
+                ),
+            ]
+        );
+        assert!(directives[0].starts_with("cargo::rerun-if-changed="));
+        assert!(matches!(result, Err(BuildFailure::Spec(d)) if d.len() == 3));
+        let written: Vec<_> = std::fs::read_dir(out.path()).expect("out dir").collect();
+        assert!(written.is_empty(), "nothing is written for a bad spec");
+    }
+
+    #[test]
+    fn a_good_spec_is_written_once_and_warnings_are_cargo_warnings() {
+        let spec = spec_dir(&[
+            ("calls.yaml", GOOD),
+            ("common.yaml", "errors:\n  not_authed: No token.\n"),
+            (
+                "more.yaml",
+                "methods:\n  calls.pong:\n    summary: Pongs.\n    rate_tier: 3\n    scopes: { bot: [calls:read] }\n    errors:\n      not_authed: No token.\n",
+            ),
+        ]);
+        let out = tempfile::tempdir().expect("temp dir");
+        let (result, directives) = run(spec.path(), out.path());
+        let output = result.expect("generates");
+        assert_eq!(output.method_count, 2);
+        assert_eq!(directives.len(), 2, "{directives:?}");
+        assert!(directives[1].starts_with("cargo::warning="));
+        assert!(directives[1].contains("more.yaml:7:7: warning: `not_authed` is a common error"));
+        let path = out.path().join(DEFAULT_FILE_NAME);
+        let written = std::fs::read_to_string(&path).expect("written");
+        assert_eq!(written, output.code);
+        assert!(!write_if_changed(&path, &output.code).expect("compare"));
+    }
+
+    #[test]
+    fn a_missing_spec_directory_is_a_cargo_error() {
+        let out = tempfile::tempdir().expect("temp dir");
+        let missing = out.path().join("no-such-spec");
+        let (result, directives) = run(&missing, out.path());
+        assert!(matches!(result, Err(BuildFailure::Io(_))));
+        assert!(directives[1].starts_with("cargo::error=cannot read spec directory"));
+    }
+
+    #[test]
+    fn cargo_directives_stay_on_one_line() {
+        let spec = spec_dir(&[(
+            "calls.yaml",
+            "methods:\n  \"calls.a\\nb\":\n    summary: x\n",
+        )]);
+        let out = tempfile::tempdir().expect("temp dir");
+        let (_, directives) = run(spec.path(), out.path());
+        assert!(directives.len() > 1);
+        assert!(
+            directives.iter().all(|d| !d.contains('\n')),
+            "{directives:?}"
+        );
+        assert!(
+            directives.iter().any(|d| d.contains("calls.a\\nb")),
+            "{directives:?}"
+        );
+    }
 }

@@ -56,11 +56,13 @@ fn load(dir: &Path) -> Result<Vec<SourceFile>, ExitCode> {
 
 fn print_diagnostics(files: &[SourceFile], diagnostics: &[Diagnostic]) {
     for diagnostic in diagnostics {
+        // A file that is not UTF-8 is shown with replacement characters,
+        // so the line with the bad byte can still be seen.
         let source = files
             .iter()
             .find(|f| f.name == diagnostic.file)
-            .and_then(|f| std::str::from_utf8(&f.bytes).ok());
-        eprintln!("{}", diagnostic.render(source));
+            .map(|f| String::from_utf8_lossy(&f.bytes));
+        eprintln!("{}", diagnostic.render(source.as_deref()));
     }
 }
 
