@@ -152,6 +152,8 @@ pub struct MethodDef {
     pub errors: Vec<ErrorDef>,
     /// An example of a successful answer.
     pub example_response: Option<Node>,
+    /// Where the `example_response` key is.
+    pub example_response_key: Option<Span>,
 }
 
 /// Reads one parsed file into a [`SpecFile`], recording every problem.
@@ -541,6 +543,7 @@ fn read_method(cx: &mut Cx<'_>, name: Sp<String>, body: &Node) -> Option<MethodD
         .map(|n| read_errors(cx, n))
         .unwrap_or_default();
     let example_response = map.take(cx, "example_response").cloned();
+    let example_response_key = map.key_span("example_response");
     Some(MethodDef {
         name,
         summary,
@@ -555,6 +558,7 @@ fn read_method(cx: &mut Cx<'_>, name: Sp<String>, body: &Node) -> Option<MethodD
         response,
         errors,
         example_response,
+        example_response_key,
     })
 }
 
@@ -562,6 +566,7 @@ fn read_scopes(cx: &mut Cx<'_>, node: &Node) -> (Vec<Sp<String>>, Vec<Sp<String>
     let Some(mut map) = cx.map(node, None, "`scopes`", &["bot", "user"]) else {
         return (Vec::new(), Vec::new());
     };
+    let mut invalid = false;
     let mut read = |cx: &mut Cx<'_>, key: &str| -> Vec<Sp<String>> {
         let Some(list) = map.take(cx, key) else {
             return Vec::new();
@@ -569,21 +574,32 @@ fn read_scopes(cx: &mut Cx<'_>, node: &Node) -> (Vec<Sp<String>>, Vec<Sp<String>
         let mut scopes = Vec::new();
         for item in cx.list(list, &format!("`scopes.{key}`")) {
             if let Some(text) = cx.text(item, "a scope") {
-                let valid = text.split_once(':').is_some_and(|(name, action)| {
-                    is_scope_part(name)
-                        && !action.is_empty()
-                        && action.split(':').all(is_scope_part)
-                });
-                if valid {
+                if is_scope(&text) {
                     scopes.push(Sp::new(text, item.span));
                 } else {
+                    invalid = true;
                     cx.diags.push(
                         Diagnostic::error(
                             cx.path,
                             item.span,
                             format!("scope `{text}` is not of the form `name:action`"),
                         )
-                        .with_hint("write scopes the way Slack does, such as `calls:write`"),
+                        .with_hint({
+                            let lower = text.to_lowercase();
+                            match lower.split_once(':') {
+                                Some((name, "")) if is_scope_part(name) => format!(
+                                    "name the action too, such as `{name}:read` or `{name}:write`"
+                                ),
+                                Some(_) if lower != text && is_scope(&lower) => {
+                                    format!("scopes are lowercase: `{lower}`")
+                                }
+                                None if is_scope_part(&lower) => format!(
+                                    "name the action too, such as `{lower}:read` or `{lower}:write`"
+                                ),
+                                _ => "write scopes the way Slack does, such as `calls:write`"
+                                    .to_owned(),
+                            }
+                        }),
                     );
                 }
             }
@@ -592,7 +608,7 @@ fn read_scopes(cx: &mut Cx<'_>, node: &Node) -> (Vec<Sp<String>>, Vec<Sp<String>
     };
     let bot = read(cx, "bot");
     let user = read(cx, "user");
-    if bot.is_empty() && user.is_empty() {
+    if bot.is_empty() && user.is_empty() && !invalid {
         cx.diags.push(
             Diagnostic::error(
                 cx.path,
@@ -636,6 +652,13 @@ fn word_hint(node: &Node, allowed: &[&str]) -> Option<String> {
     did_you_mean(&text, allowed.iter().copied())
         .filter(|_| node.as_str().is_some())
         .map(|best| format!("did you mean `{best}`?"))
+}
+
+/// `name:action` (Slack also has `name:action:detail`), in lowercase.
+fn is_scope(text: &str) -> bool {
+    text.split_once(':').is_some_and(|(name, action)| {
+        is_scope_part(name) && !action.is_empty() && action.split(':').all(is_scope_part)
+    })
 }
 
 fn is_scope_part(part: &str) -> bool {

@@ -380,7 +380,12 @@ impl Resolver<'_> {
                     file,
                     def.name.span,
                     format!("`{name}` cannot become a Rust name: use ASCII letters, digits and `_`, not starting with a digit"),
-                ),
+                )
+                .with_hint_opt({
+                    let snake = heck::ToSnakeCase::to_snake_case(name.as_str());
+                    names::is_identifier_like(&snake)
+                        .then(|| format!("Slack's names are snake_case, such as `{snake}`"))
+                }),
             );
             return None;
         }
@@ -412,7 +417,7 @@ impl Resolver<'_> {
             None => 0,
         };
         let example = def.example.as_ref().map(|node| {
-            self.check_example(file, node, &ty, diags);
+            self.check_example(file, node, def.name.span, &ty, diags);
             node.to_json()
         });
         Some(ir::Field {
@@ -438,7 +443,9 @@ impl Resolver<'_> {
         let mut seen: BTreeMap<String, &FieldDef> = BTreeMap::new();
         for def in defs {
             let ident = names::value_ident(&def.name.value);
-            if let Some(first) = seen.get(&ident) {
+            // A name that cannot be a Rust name is reported by `field`.
+            let valid = names::is_identifier_like(&def.name.value);
+            if valid && let Some(first) = seen.get(&ident) {
                 diags.push(
                     Diagnostic::error(
                         file,
@@ -457,7 +464,9 @@ impl Resolver<'_> {
                 );
                 continue;
             }
-            seen.insert(ident, def);
+            if valid {
+                seen.insert(ident, def);
+            }
             if let Some(field) = self.field(file, def, is_param, diags) {
                 out.push(field);
             }
@@ -579,6 +588,13 @@ impl Resolver<'_> {
                 )
                 .with_hint(if suggestion.len() >= 2 {
                     format!("did you mean `{}`?", suggestion.join("."))
+                } else if name.contains(['_', '-']) {
+                    let dotted: Vec<String> = name
+                        .split(['_', '-'])
+                        .filter(|s| !s.is_empty())
+                        .map(heck::ToLowerCamelCase::to_lower_camel_case)
+                        .collect();
+                    format!("did you mean `{}`?", dotted.join("."))
                 } else {
                     "Slack's method names look like `calls.participants.add`".to_owned()
                 }),
@@ -664,7 +680,8 @@ impl Resolver<'_> {
         );
         let example_response = match &def.example_response {
             Some(node) => {
-                self.check_example_response(file, node, &response, diags);
+                let owner = def.example_response_key.unwrap_or(def.name.span);
+                self.check_example_response(file, node, owner, &response, diags);
                 node.to_json().to_string()
             }
             None => "{\"ok\":true}".to_owned(),
@@ -693,10 +710,37 @@ impl Resolver<'_> {
         })
     }
 
+    /// The fields of a declared object, resolved for checking an example
+    /// against them. Their own examples are not checked here (they are
+    /// where the type is declared), which also keeps a type that contains
+    /// itself through a list from being walked forever.
+    fn example_fields(&self, declared: &Declared<'_>) -> Vec<ir::Field> {
+        let mut scratch = Diagnostics::new();
+        declared
+            .def
+            .fields
+            .iter()
+            .filter_map(|def| {
+                let ty_text = def.ty.as_ref()?;
+                let ty = self.ty(declared.file, &ty_text.value, ty_text.span, &mut scratch)?;
+                Some(ir::Field {
+                    wire: def.name.value.clone(),
+                    ident: names::value_ident(&def.name.value),
+                    ty,
+                    required: def.required.value,
+                    description: None,
+                    example: None,
+                    min_items: 0,
+                })
+            })
+            .collect()
+    }
+
     fn check_example_response(
         &self,
         file: &str,
         node: &Node,
+        owner: Span,
         response: &[ir::Field],
         diags: &mut Diagnostics,
     ) {
@@ -722,13 +766,14 @@ impl Resolver<'_> {
                 .with_hint("errors are listed under `errors`, not shown in the example"),
             ),
             None => diags.push(
-                Diagnostic::error(file, node.span, "`example_response` has no `ok: true`")
+                Diagnostic::error(file, owner, "`example_response` has no `ok: true`")
                     .with_hint("add `ok: true`"),
             ),
         }
         self.check_fields(
             file,
             node,
+            owner,
             entries,
             response,
             &["ok", "warning", "response_metadata"],
@@ -736,11 +781,15 @@ impl Resolver<'_> {
         );
     }
 
-    /// Checks a map of example values against fields.
+    /// Checks a map of example values against fields. `owner` is the key
+    /// the map stands under, where a missing field is reported when the map
+    /// is written as indented lines (a `{ ... }` map is pointed at itself).
+    #[allow(clippy::too_many_arguments)]
     fn check_fields(
         &self,
         file: &str,
         node: &Node,
+        owner: Span,
         entries: &[(Node, Node)],
         fields: &[ir::Field],
         envelope: &[&str],
@@ -749,7 +798,7 @@ impl Resolver<'_> {
         for (key, value) in entries {
             let key_text = key.scalar_text();
             match fields.iter().find(|f| f.wire == key_text) {
-                Some(field) => self.check_example(file, value, &field.ty, diags),
+                Some(field) => self.check_example(file, value, key.span, &field.ty, diags),
                 None if envelope.contains(&key_text.as_str()) => {}
                 None => diags.push(
                     Diagnostic::error(
@@ -767,12 +816,16 @@ impl Resolver<'_> {
                 ),
             }
         }
+        let block = entries
+            .first()
+            .is_some_and(|(k, _)| (k.span.line, k.span.col) == (node.span.line, node.span.col));
+        let missing_at = if block { owner } else { node.span };
         for field in fields.iter().filter(|f| f.required == Req::Yes) {
             if !entries.iter().any(|(k, _)| k.scalar_text() == field.wire) {
                 diags.push(
                     Diagnostic::error(
                         file,
-                        node.span,
+                        missing_at,
                         format!("example is missing required field `{}`", field.wire),
                     )
                     .with_hint(format!("add `{}:` to the example", field.wire)),
@@ -781,8 +834,16 @@ impl Resolver<'_> {
         }
     }
 
-    /// Checks that an example value fits a type.
-    fn check_example(&self, file: &str, node: &Node, ty: &ir::Ty, diags: &mut Diagnostics) {
+    /// Checks that an example value fits a type. `owner` is the key the
+    /// value stands under.
+    fn check_example(
+        &self,
+        file: &str,
+        node: &Node,
+        owner: Span,
+        ty: &ir::Ty,
+        diags: &mut Diagnostics,
+    ) {
         let mismatch = |expected: &str| {
             Diagnostic::error(
                 file,
@@ -810,7 +871,7 @@ impl Resolver<'_> {
             (ir::Ty::Boolean, Value::Bool(_)) => {}
             (ir::Ty::List(item), Value::Seq(items)) => {
                 for item_node in items {
-                    self.check_example(file, item_node, item, diags);
+                    self.check_example(file, item_node, item_node.span, item, diags);
                 }
             }
             (ir::Ty::Named { name, kind, .. }, value) => {
@@ -834,11 +895,8 @@ impl Resolver<'_> {
                         }
                     }
                     (TypeKind::Object, Value::Map(entries)) => {
-                        // Fields of a declared object, resolved on the fly.
-                        let mut scratch = Diagnostics::new();
-                        let fields =
-                            self.fields(declared.file, &declared.def.fields, false, &mut scratch);
-                        self.check_fields(file, node, entries, &fields, &[], diags);
+                        let fields = self.example_fields(declared);
+                        self.check_fields(file, node, owner, entries, &fields, &[], diags);
                     }
                     _ => diags.push(mismatch(&format!("`{name}`"))),
                 }
