@@ -104,6 +104,26 @@ pub(super) fn method_error(cx: &Cx<'_>, method: &ir::Method) -> TokenStream {
         let text = &e.description;
         quote!(Self::#variant => ::std::option::Option::Some(#text))
     });
+    // Without codes of its own, matching on the code would be a match with
+    // one arm (clippy's `match_single_binding`).
+    let from_code = if method.errors.is_empty() {
+        quote! {
+            match #common::from_code(code) {
+                ::std::option::Option::Some(common) => Self::Common(common),
+                ::std::option::Option::None => Self::Unknown(code.to_owned()),
+            }
+        }
+    } else {
+        quote! {
+            match code {
+                #(#from,)*
+                other => match #common::from_code(other) {
+                    ::std::option::Option::Some(common) => Self::Common(common),
+                    ::std::option::Option::None => Self::Unknown(other.to_owned()),
+                },
+            }
+        }
+    };
     quote! {
         #doc
         #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -117,13 +137,7 @@ pub(super) fn method_error(cx: &Cx<'_>, method: &ir::Method) -> TokenStream {
         }
         impl #rt::ErrorCode for #name {
             fn from_code(code: &str) -> Self {
-                match code {
-                    #(#from,)*
-                    other => match #common::from_code(other) {
-                        ::std::option::Option::Some(common) => Self::Common(common),
-                        ::std::option::Option::None => Self::Unknown(other.to_owned()),
-                    },
-                }
+                #from_code
             }
             fn code(&self) -> &str {
                 match self {

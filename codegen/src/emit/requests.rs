@@ -125,7 +125,12 @@ pub(super) fn entry_point(cx: &Cx<'_>, method: &ir::Method) -> TokenStream {
         let field = ident(&p.ident);
         if p.required == Req::Yes {
             let value = convert(quote!(#field), &p.ty);
-            quote!(#field: #value)
+            // `count: count` is clippy's `redundant_field_names`.
+            if value.to_string() == quote!(#field).to_string() {
+                quote!(#field)
+            } else {
+                quote!(#field: #value)
+            }
         } else {
             quote!(#field: ::std::option::Option::None)
         }
