@@ -138,12 +138,14 @@ pub fn check(files: &[SourceFile], options: &Options) -> (Option<ir::Api>, Vec<D
         .map(|f| f.name.clone())
         .collect();
     order.extend(files.iter().map(|f| f.name.clone()));
-    let read = |set: &[SourceFile], diags: &mut Diagnostics| -> Vec<spec::SpecFile> {
+    let mut unparsed = false;
+    let mut read = |set: &[SourceFile], diags: &mut Diagnostics| -> Vec<spec::SpecFile> {
         set.iter()
             .filter_map(|file| match yaml::parse(&file.name, &file.bytes) {
                 Ok(root) => Some(spec::read_file(&file.name, &root, diags)),
                 Err(diagnostic) => {
                     diags.push(diagnostic);
+                    unparsed = true;
                     None
                 }
             })
@@ -157,7 +159,7 @@ pub fn check(files: &[SourceFile], options: &Options) -> (Option<ir::Api>, Vec<D
                 .with_hint("put one `*.yaml` file per method family in the spec directory"),
         );
     }
-    let api = validate::resolve(&specs, &extern_specs, &mut diags);
+    let api = validate::resolve(&specs, &extern_specs, unparsed, &mut diags);
     let sorted = diags.sorted(&order);
     if diags.has_errors() {
         (None, sorted)

@@ -35,6 +35,9 @@ pub struct SpecFile {
     pub errors: Vec<ErrorDef>,
     /// Its `methods:`.
     pub methods: Vec<MethodDef>,
+    /// Types declared under `types:` that could not be read (their
+    /// problems are reported); uses of them are not reported again.
+    pub unreadable_types: Vec<Sp<String>>,
 }
 
 /// What sort of type a `types:` entry declares.
@@ -173,8 +176,10 @@ pub fn read_file(path: &str, root: &Node, diags: &mut Diagnostics) -> SpecFile {
     };
     if let Some(types) = top.take(&mut cx, "types") {
         for (name, body) in cx.entries(types, "`types`") {
-            if let Some(def) = read_type(&mut cx, name, body) {
-                file.types.push(def);
+            let declared = name.clone();
+            match read_type(&mut cx, name, body) {
+                Some(def) => file.types.push(def),
+                None => file.unreadable_types.push(declared),
             }
         }
     }

@@ -47,7 +47,16 @@ struct Declared<'a> {
 
 /// Checks `files` (with `extern_files` supplying types and common errors
 /// that live in another crate) and resolves them.
-pub fn resolve(files: &[SpecFile], extern_files: &[SpecFile], diags: &mut Diagnostics) -> ir::Api {
+///
+/// `incomplete` says that some spec file could not be read at all: a type
+/// it may declare is then not reported as unknown where it is used, so
+/// that one syntax error does not bury itself under follow-on errors.
+pub fn resolve(
+    files: &[SpecFile],
+    extern_files: &[SpecFile],
+    incomplete: bool,
+    diags: &mut Diagnostics,
+) -> ir::Api {
     let mut types: BTreeMap<&str, Declared<'_>> = BTreeMap::new();
     for (external, set) in [(true, extern_files), (false, files)] {
         for file in set {
@@ -85,7 +94,16 @@ pub fn resolve(files: &[SpecFile], extern_files: &[SpecFile], diags: &mut Diagno
             }
         }
     }
-    let resolver = Resolver { types: &types };
+    let unreadable: Vec<&str> = extern_files
+        .iter()
+        .chain(files)
+        .flat_map(|f| f.unreadable_types.iter().map(|t| t.value.as_str()))
+        .collect();
+    let resolver = Resolver {
+        types: &types,
+        unreadable: &unreadable,
+        incomplete,
+    };
 
     let mut api = ir::Api::default();
     for file in files {
@@ -272,6 +290,10 @@ fn check_variant_collisions<'a>(
 
 struct Resolver<'a> {
     types: &'a BTreeMap<&'a str, Declared<'a>>,
+    /// Declared types whose declaration had errors.
+    unreadable: &'a [&'a str],
+    /// Some file could not be parsed.
+    incomplete: bool,
 }
 
 impl Resolver<'_> {
@@ -324,6 +346,10 @@ impl Resolver<'_> {
                 kind: declared.def.kind.value,
                 external: declared.external,
             });
+        }
+        // Declared where it could not be read: that problem is reported.
+        if self.unreadable.contains(&name) || self.incomplete {
+            return None;
         }
         let alias = TYPE_ALIASES
             .iter()
