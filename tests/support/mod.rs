@@ -48,10 +48,13 @@ impl Captured {
     }
 }
 
+/// Status, extra headers and body of the next answers.
+type Answer = (u16, Vec<(String, String)>, String);
+
 #[derive(Clone)]
 struct Shared {
     seen: Arc<Mutex<Vec<Captured>>>,
-    answer: Arc<Mutex<(u16, Vec<(String, String)>, String)>>,
+    answer: Arc<Mutex<Answer>>,
 }
 
 /// The recording server.
