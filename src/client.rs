@@ -444,7 +444,7 @@ pub fn decode<R: Response, E: ErrorCode>(
             let code = envelope.error.unwrap_or_default();
             Err(Error::Api {
                 method: method.name,
-                error: ApiError {
+                error: Box::new(ApiError {
                     code: E::from_code(&code),
                     needed: envelope.needed.filter(|n| !n.is_empty()),
                     provided: envelope
@@ -452,7 +452,7 @@ pub fn decode<R: Response, E: ErrorCode>(
                         .filter(|p| !p.is_empty())
                         .map(|p| p.split(',').map(|s| s.trim().to_owned()).collect()),
                     meta,
-                },
+                }),
             })
         }
         None => Err(decode_error(

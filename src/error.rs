@@ -138,8 +138,8 @@ pub enum Error<E: ErrorCode> {
     Api {
         /// The method called.
         method: &'static str,
-        /// Slack's answer, typed.
-        error: ApiError<E>,
+        /// Slack's answer, typed (boxed: errors are rare, results stay small).
+        error: Box<ApiError<E>>,
     },
     /// Slack kept answering 429 beyond the caller's wait budget.
     #[error("{method}: rate limited by Slack; retry after {retry_after:?}")]
