@@ -362,8 +362,12 @@ impl CallStore {
         directory: &BTreeSet<String>,
         change: Roster,
     ) -> Result<Value, SlackError> {
+        // The participants methods declare `bad_users` for malformed entries.
         let users = match params.json("users") {
-            Some(value) => parse_users(value, change == Roster::Add)?,
+            Some(value) => parse_users(value, change == Roster::Add).map_err(|mut error| {
+                error.code = "bad_users".into();
+                error
+            })?,
             None => Vec::new(),
         };
         if users.is_empty() {
@@ -422,6 +426,10 @@ pub(crate) fn param_error(method: &MethodInfo, problem: &ParamProblem) -> Option
     let code = match (method.name, problem.param) {
         ("calls.add", "created_by") => "invalid_created_by",
         ("calls.add", "date_start") => "invalid_start_time",
+        // The participants methods declare `bad_users` for a malformed entry.
+        ("calls.participants.add" | "calls.participants.remove", "users") if !missing => {
+            "bad_users"
+        }
         // A missing id or users is Slack's `missing_argument` for the
         // participants methods (they declare it); a malformed id is an
         // unknown call everywhere.

@@ -37,34 +37,29 @@
 //! (`invalid_post_type`), although Slack reads it.
 //!
 //! ```
-//! use slack_calls::mock::{MockSlack, Fault, Outcome};
+//! use slack_calls::mock::{MockSlack, Outcome, Scripted};
+//! use slack_calls::{CallUser, calls::InfoError};
 //!
 //! # #[tokio::main(flavor = "current_thread")]
 //! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
 //! let mock = MockSlack::start().await?;
-//! let http = reqwest::Client::new();
-//! let answer: serde_json::Value = http
-//!     .post(format!("{}calls.add", mock.base_url()))
-//!     .bearer_auth(mock.user_token())
-//!     .form(&[("external_unique_id", "meeting-1"), ("join_url", "https://example.com/j/1")])
-//!     .send()
-//!     .await?
-//!     .json()
-//!     .await?;
-//! let id = answer["call"]["id"].as_str().unwrap_or_default();
-//! assert!(mock.call(id).is_some());
+//! let client = mock.client(mock.user_token())?;
 //!
-//! // The next calls.info gets a 503 from the "load balancer".
-//! mock.fault("calls.info", Fault::Status(503), 1);
-//! let status = http
-//!     .post(format!("{}calls.info", mock.base_url()))
-//!     .bearer_auth(mock.user_token())
-//!     .form(&[("id", id)])
-//!     .send()
+//! let call = client
+//!     .calls()
+//!     .add("meeting-1", "https://example.com/j/1")
+//!     .users([CallUser::slack("U0MOCK002")])
 //!     .await?
-//!     .status();
-//! assert_eq!(status, 503);
-//! assert_eq!(mock.requests()[0].outcome, Outcome::Ok);
+//!     .call;
+//! let stored = mock.call(call.id.as_str()).ok_or("the fake keeps the call")?;
+//! assert_eq!(stored.users.len(), 1);
+//!
+//! // Script Slack's next answer to calls.info.
+//! mock.script("calls.info", Scripted::error("not_implemented"));
+//! let err = client.calls().info(&call.id).await.err().ok_or("an error")?;
+//! assert!(matches!(err.api_code(), Some(InfoError::NotImplemented)));
+//!
+//! assert_eq!(mock.requests_for("calls.add")[0].outcome, Outcome::Ok);
 //! # Ok(()) }
 //! ```
 //!
@@ -87,8 +82,9 @@
 //!   request) and removing someone who is not in it give `bad_users`; a
 //!   `slack_id` the directory does not know gives `user_not_found`; an
 //!   entry with neither id, with a non-string field, or (when adding) an
-//!   external user without `display_name` gives `invalid_arguments`. A
-//!   request that fails changes nothing.
+//!   external user without `display_name` is malformed: `bad_users` from
+//!   the participants methods (as they declare), `invalid_arguments` from
+//!   `calls.add`. A request that fails changes nothing.
 //! - **Ended calls** answer `inactive_call` to `calls.end` and
 //!   `calls.participants.*`; `calls.info` still returns them (with
 //!   `date_end`) and `calls.update` still changes them (it declares no
