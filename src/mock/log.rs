@@ -118,10 +118,11 @@ impl LoggedRequest {
 impl fmt::Display for LoggedRequest {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "#{} {} {}", self.seq, self.http_method, self.method)?;
-        match self.token_kind {
-            Some(kind) => write!(f, " [{kind} token]")?,
-            None if self.token_source.is_some() => f.write_str(" [unknown token]")?,
-            None => f.write_str(" [no token]")?,
+        match (self.token_kind, self.token_source) {
+            (Some(kind), _) => write!(f, " [{kind} token]")?,
+            (None, Some(TokenSource::Query)) => f.write_str(" [token in query string]")?,
+            (None, Some(_)) => f.write_str(" [unknown token]")?,
+            (None, None) => f.write_str(" [no token]")?,
         }
         write!(f, " -> {}", self.outcome)?;
         match &self.injected {
