@@ -43,7 +43,7 @@ pub enum Outcome {
     Skipped,
     /// Refused at the HTTP level with this status before any Slack logic
     /// (405 for a verb other than GET and POST, 413 for a body over the
-    /// size limit).
+    /// size limit, 400 for a body cut short or badly framed).
     Refused(u16),
 }
 

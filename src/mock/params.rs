@@ -160,10 +160,13 @@ fn from_text(kind: ParamKind, text: &str) -> Result<Value, String> {
             .parse::<i64>()
             .map(Value::from)
             .map_err(|_| format!("`{text}` is not a whole number")),
+        // Seconds that fit an i64, so handlers can add them to a timestamp.
         ParamKind::Duration => text
-            .parse::<u64>()
+            .parse::<i64>()
+            .ok()
+            .filter(|secs| *secs >= 0)
             .map(Value::from)
-            .map_err(|_| format!("`{text}` is not a whole number of seconds")),
+            .ok_or_else(|| format!("`{text}` is not a whole number of seconds")),
         ParamKind::Timestamp => parse_timestamp(text)
             .map(Value::from)
             .ok_or_else(|| format!("`{text}` is not a Unix time in seconds")),
@@ -384,6 +387,7 @@ mod tests {
         for (param, value) in [
             ("id", "r-1"),
             ("n", "4.5"),
+            ("n", "99999999999999999999"),
             ("flag", "yes"),
             ("at", "soon"),
             ("at", "1.x"),

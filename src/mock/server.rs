@@ -211,14 +211,23 @@ async fn handle(
     }
     let bytes = match to_bytes(body, MAX_BODY).await {
         Ok(bytes) => bytes,
-        Err(_) => {
-            entry.outcome = Outcome::Refused(413);
+        Err(err) => {
+            let too_large = std::error::Error::source(&err)
+                .is_some_and(|source| source.is::<http_body_util::LengthLimitError>());
+            let (status, text) = if too_large {
+                (
+                    StatusCode::PAYLOAD_TOO_LARGE,
+                    format!("the body is over {MAX_BODY} bytes\n"),
+                )
+            } else {
+                (
+                    StatusCode::BAD_REQUEST,
+                    "the body could not be read (cut short or badly framed)\n".to_owned(),
+                )
+            };
+            entry.outcome = Outcome::Refused(status.as_u16());
             shared.record(entry);
-            return text_response(
-                StatusCode::PAYLOAD_TOO_LARGE,
-                "text/plain; charset=utf-8",
-                format!("the body is over {MAX_BODY} bytes or could not be read\n"),
-            );
+            return text_response(status, "text/plain; charset=utf-8", text);
         }
     };
 
