@@ -118,7 +118,9 @@ impl Scripted {
 
     /// This exact JSON body with this HTTP status (a code outside
     /// 100..=999 is sent as 500). Nothing is added to the body except the
-    /// warnings and messages set on this value.
+    /// warnings and messages set on this value, and no header but the
+    /// content type: for Slack's 429 with `Retry-After`, use
+    /// [`Fault::RateLimited`].
     pub fn json(status: u16, body: Value) -> Scripted {
         Scripted::with_body(status, ScriptedBody::Json(body))
     }

@@ -197,6 +197,10 @@ impl MockSlack {
     /// ([`DEMO_BOT_TOKEN`], [`DEMO_USER_TOKEN`]), the demo user directory
     /// ([`DEMO_USERS`]), every method of [`crate::METHODS`] and Slack's rate
     /// tiers in real time.
+    ///
+    /// # Panics
+    ///
+    /// When called outside a tokio runtime, like `tokio::spawn`.
     pub async fn start() -> io::Result<MockSlack> {
         MockSlack::builder().start().await
     }
@@ -464,6 +468,10 @@ impl MockSlackBuilder {
     /// Fails when the address cannot be bound, when the time scale is not
     /// a finite number above zero, or when a token is empty or holds
     /// whitespace (kind [`io::ErrorKind::InvalidInput`]).
+    ///
+    /// # Panics
+    ///
+    /// When called outside a tokio runtime, like `tokio::spawn`.
     pub async fn start(self) -> io::Result<MockSlack> {
         if !(self.time_scale.is_finite() && self.time_scale > 0.0) {
             return Err(io::Error::new(

@@ -101,19 +101,20 @@ impl Shared {
     }
 
     fn record(&self, mut entry: LoggedRequest) {
-        let mut state = self.lock();
-        entry.seq = state.next_seq;
-        state.next_seq += 1;
+        {
+            let mut state = self.lock();
+            entry.seq = state.next_seq;
+            state.next_seq += 1;
+            if self.config.log_capacity > 0 {
+                while state.log.len() >= self.config.log_capacity {
+                    state.log.pop_front();
+                }
+                state.log.push_back(entry.clone());
+            }
+        }
         if self.config.log_to_stderr {
             eprintln!("{entry}");
         }
-        if self.config.log_capacity == 0 {
-            return;
-        }
-        while state.log.len() >= self.config.log_capacity {
-            state.log.pop_front();
-        }
-        state.log.push_back(entry);
     }
 }
 
