@@ -1,1 +1,531 @@
-//! The fake Slack server (placeholder until the mock lands).
+//! A fake Slack Web API server for tests (feature `mock`).
+//!
+//! [`MockSlack`] serves real HTTP on 127.0.0.1, so this crate's client, the
+//! official SDKs of other languages and `curl` can all talk to it. It
+//! behaves like Slack rather than like a canned-response mock:
+//!
+//! - **Every method in the spec** ([`crate::METHODS`], plus any table you
+//!   add with [`MockSlackBuilder::methods`]) is served at
+//!   `/api/<method>`, by GET (query string) or POST (form or JSON body).
+//!   Each request is checked as Slack checks it: the body
+//!   (`invalid_json`, `json_not_object`, `invalid_form_data`,
+//!   `invalid_post_type`, `missing_post_type`, `invalid_charset`), the token
+//!   (`not_authed`, `invalid_auth`), its type and scopes
+//!   (`not_allowed_token_type`, `missing_scope` with `needed` and
+//!   `provided`), the rate limit (HTTP 429), then the params (required,
+//!   typed, long enough: `missing_argument` where the method declares it,
+//!   otherwise `invalid_arguments`, with a `response_metadata.messages`
+//!   line naming the param). An unknown method answers `unknown_method`.
+//! - **The Calls family is stateful**: `calls.add` creates a call that
+//!   `calls.info` returns, rosters and ends are kept, and every documented
+//!   error comes where Slack gives it. The rules where Slack is silent,
+//!   including the answer to a bot token calling `calls.add` without
+//!   `created_by` (**`invalid_created_by`**), are listed below under
+//!   "Calls".
+//! - **Other methods** answer their spec's `example_response` once the
+//!   checks pass.
+//! - **Tests steer it**: [`MockSlack::script`] sets the next answer of a
+//!   method, [`MockSlack::fault`] injects transport faults ([`Fault`]),
+//!   [`MockSlack::requests`] is the request log, and [`MockSlack::calls`]
+//!   shows the state.
+//!
+//! The token is read from `Authorization: Bearer …` or from a `token` form
+//! field; a JSON body needs the header, and a token in the query string is
+//! refused (`not_authed`), as Slack refuses it for current apps. A form
+//! body with a `charset` gets the warning `superfluous_charset`, a JSON body
+//! without one `missing_charset`. `multipart/form-data` is not read
+//! (`invalid_post_type`), although Slack reads it.
+//!
+//! ```
+//! use slack_calls::mock::{MockSlack, Outcome, Scripted};
+//! use slack_calls::{CallUser, calls::InfoError};
+//!
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! let mock = MockSlack::start().await?;
+//! let client = mock.client(mock.user_token())?;
+//!
+//! let call = client
+//!     .calls()
+//!     .add("meeting-1", "https://example.com/j/1")
+//!     .users([CallUser::slack("U0MOCK002")])
+//!     .await?
+//!     .call;
+//! let stored = mock.call(call.id.as_str()).ok_or("the fake keeps the call")?;
+//! assert_eq!(stored.users.len(), 1);
+//!
+//! // Script Slack's next answer to calls.info.
+//! mock.script("calls.info", Scripted::error("not_implemented"));
+//! let err = client.calls().info(&call.id).await.err().ok_or("an error")?;
+//! assert!(matches!(err.api_code(), Some(InfoError::NotImplemented)));
+//!
+//! assert_eq!(mock.requests_for("calls.add")[0].outcome, Outcome::Ok);
+//! # Ok(()) }
+//! ```
+//!
+//! # Calls
+//!
+//! The rules the fake follows for the Calls family where Slack documents
+//! no behaviour:
+//!
+//! - **`calls.add` with a bot token and no `created_by`**: Slack requires
+//!   the param but documents no error for its absence. The fake answers
+//!   `invalid_created_by`, a code `calls.add` declares (so a typed client
+//!   maps it to the method's own error enum; `missing_argument` is declared
+//!   only by the participants methods), and the message says the param is
+//!   required with a bot token. A `created_by` the user directory does not
+//!   know is `invalid_created_by` too. With a user token and no
+//!   `created_by`, the call is created by the token's user, which for
+//!   every user token is the first user of the directory.
+//! - **Participants** are the same person when they share a `slack_id` or an
+//!   `external_id`. Adding someone already in the call (or twice in one
+//!   request) and removing someone who is not in it give `bad_users`; a
+//!   `slack_id` the directory does not know gives `user_not_found`; an
+//!   entry with neither id, with a non-string field, or (when adding) an
+//!   external user without `display_name` is malformed: `bad_users` from
+//!   the participants methods (as they declare), `invalid_arguments` from
+//!   `calls.add`. A request that fails changes nothing.
+//! - **Ended calls** answer `inactive_call` to `calls.end` and
+//!   `calls.participants.*`; `calls.info` still returns them (with
+//!   `date_end`) and `calls.update` still changes them (it declares no
+//!   `inactive_call`).
+//! - **`calls.update`** changes only `title`, `join_url` and
+//!   `desktop_app_join_url`; other params are ignored.
+//! - **`calls.end`** sets `date_end` to `date_start + duration` when
+//!   `duration` is given, else to now.
+//! - **A repeated `external_unique_id`** registers another call (Slack asks
+//!   for uniqueness but documents no error), so a test can find the
+//!   duplicate in [`MockSlack::calls`].
+//! - **Malformed values**: an `id` that is not a Call id gives
+//!   `invalid_call_id`, a `date_start` that is not Unix seconds or is
+//!   negative gives `invalid_start_time`, and other bad values
+//!   `invalid_arguments`.
+//! - `calls.add`, `calls.info`, `calls.update`, `calls.end` and the
+//!   participants methods all answer `{"ok": true, "call": {…}}`.
+//! - `not_authorized`, `not_implemented` and `internal_error` never come
+//!   on their own: script them with [`Scripted::error`].
+//!
+//! # Rate limits
+//!
+//! Each (token, method) pair may make the method's tier
+//! ([`RateTier::per_minute`](crate::method::RateTier::per_minute)) of
+//! requests in any sliding minute; tier 3, the Calls methods' tier, allows
+//! 50. A request over the limit gets HTTP 429, `Retry-After: <seconds>`
+//! (when the oldest request in the window leaves it, at least 1) and
+//! `{"ok":false,"error":"ratelimited"}`, and is not counted. Only requests
+//! that pass the auth and scope checks are counted, whatever their answer.
+//! The minute is the fake's: [`MockSlackBuilder::time_scale`] makes it pass
+//! faster (and `Retry-After` is then in the fake's seconds), and
+//! [`MockSlack::advance`] moves it by hand. [`RateLimits`] overrides the
+//! limits or turns them off.
+
+mod answer;
+mod calls;
+mod faults;
+mod log;
+mod params;
+mod ratelimit;
+mod request;
+mod server;
+
+use std::collections::hash_map::RandomState;
+use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
+use std::fmt;
+use std::hash::BuildHasher;
+use std::io;
+use std::net::{Ipv4Addr, SocketAddr};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use tokio::net::TcpListener;
+use tokio::task::JoinHandle;
+
+use crate::client::{BuildError, Client};
+use crate::method::MethodInfo;
+use crate::token::TokenKind;
+
+pub use calls::{CallRecord, Participant};
+pub use faults::{Fault, Injected, Scripted};
+pub use log::{LoggedRequest, Outcome, TokenSource};
+pub use ratelimit::RateLimits;
+
+use faults::Plan;
+use ratelimit::{Clock, Limiter};
+use server::{Config, MockState, Shared, TokenEntry};
+
+/// The bot token every fake accepts, with [`DEMO_SCOPES`].
+pub const DEMO_BOT_TOKEN: &str = "xoxb-mock-bot";
+/// The user token every fake accepts, with [`DEMO_SCOPES`]. It acts for the
+/// first user of the directory.
+pub const DEMO_USER_TOKEN: &str = "xoxp-mock-user";
+/// The scopes of the demo tokens.
+pub const DEMO_SCOPES: &[&str] = &["calls:read", "calls:write"];
+/// The user directory a fake starts with unless
+/// [`MockSlackBuilder::users`] replaces it.
+pub const DEMO_USERS: &[&str] = &[
+    "U0MOCK001",
+    "U0MOCK002",
+    "U0MOCK003",
+    "U0MOCK004",
+    "U0MOCK005",
+];
+
+/// How many requests the log keeps by default (older ones are dropped).
+pub const DEFAULT_LOG_CAPACITY: usize = 10_000;
+
+/// A running fake Slack server. Stops when dropped, or with
+/// [`MockSlack::shutdown`].
+///
+/// Start it inside a tokio runtime: it runs as tasks on that runtime.
+pub struct MockSlack {
+    shared: Arc<Shared>,
+    addr: SocketAddr,
+    base_url: String,
+    task: JoinHandle<()>,
+}
+
+impl fmt::Debug for MockSlack {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("MockSlack")
+            .field("base_url", &self.base_url)
+            .finish_non_exhaustive()
+    }
+}
+
+impl MockSlack {
+    /// Starts a fake on 127.0.0.1 with an ephemeral port, the demo tokens
+    /// ([`DEMO_BOT_TOKEN`], [`DEMO_USER_TOKEN`]), the demo user directory
+    /// ([`DEMO_USERS`]), every method of [`crate::METHODS`] and Slack's rate
+    /// tiers in real time.
+    ///
+    /// # Panics
+    ///
+    /// When called outside a tokio runtime, like `tokio::spawn`.
+    pub async fn start() -> io::Result<MockSlack> {
+        MockSlack::builder().start().await
+    }
+
+    /// A builder for tokens, users, extra methods, limits and the address.
+    pub fn builder() -> MockSlackBuilder {
+        MockSlackBuilder::default()
+    }
+
+    /// The base URL to give a client: `http://127.0.0.1:<port>/api/`.
+    pub fn base_url(&self) -> &str {
+        &self.base_url
+    }
+
+    /// The address the fake listens on.
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// The demo bot token, [`DEMO_BOT_TOKEN`].
+    pub fn bot_token(&self) -> &'static str {
+        DEMO_BOT_TOKEN
+    }
+
+    /// The demo user token, [`DEMO_USER_TOKEN`].
+    pub fn user_token(&self) -> &'static str {
+        DEMO_USER_TOKEN
+    }
+
+    /// A [`Client`] for `token` that talks to this fake.
+    pub fn client(&self, token: &str) -> Result<Client, BuildError> {
+        Client::builder(token).base_url(&self.base_url).build()
+    }
+
+    /// Makes the next request to `method` get `answer` instead of the
+    /// fake's own (see [`Scripted`]). Scripts and faults for one method
+    /// form one queue, used in the order they were added.
+    pub fn script(&self, method: &str, answer: Scripted) {
+        self.plan(method, Plan::Script(answer), 1);
+    }
+
+    /// Makes the next `times` requests to `method` meet `fault` (see
+    /// [`Fault`] for what each does). Queued after anything already queued
+    /// for the method.
+    pub fn fault(&self, method: &str, fault: Fault, times: usize) {
+        self.plan(method, Plan::Fault(fault), times);
+    }
+
+    fn plan(&self, method: &str, plan: Plan, times: usize) {
+        if times == 0 {
+            return;
+        }
+        self.shared
+            .lock()
+            .plans
+            .entry(method.to_owned())
+            .or_default()
+            .push_back((plan, times));
+    }
+
+    /// Forgets every queued script and fault.
+    pub fn clear_injections(&self) {
+        self.shared.lock().plans.clear();
+    }
+
+    /// How many requests to `method` will still meet a script or fault.
+    pub fn pending_injections(&self, method: &str) -> usize {
+        self.shared
+            .lock()
+            .plans
+            .get(method)
+            .map_or(0, |queue| queue.iter().map(|(_, n)| *n).sum())
+    }
+
+    /// Every logged request, oldest first (the last
+    /// [`DEFAULT_LOG_CAPACITY`] unless [`MockSlackBuilder::log_capacity`]
+    /// says otherwise).
+    pub fn requests(&self) -> Vec<LoggedRequest> {
+        self.shared.lock().log.iter().cloned().collect()
+    }
+
+    /// The logged requests to `method`, oldest first.
+    pub fn requests_for(&self, method: &str) -> Vec<LoggedRequest> {
+        self.shared
+            .lock()
+            .log
+            .iter()
+            .filter(|entry| entry.method == method)
+            .cloned()
+            .collect()
+    }
+
+    /// Empties the request log.
+    pub fn clear_requests(&self) {
+        self.shared.lock().log.clear();
+    }
+
+    /// A snapshot of the call with this id.
+    pub fn call(&self, id: &str) -> Option<CallRecord> {
+        self.shared.lock().calls.get(id).cloned()
+    }
+
+    /// A snapshot of every call, ordered by id.
+    pub fn calls(&self) -> Vec<CallRecord> {
+        self.shared.lock().calls.all().cloned().collect()
+    }
+
+    /// Moves the fake's rate-limit clock forward, as if `by` had passed:
+    /// `advance(Duration::from_secs(60))` empties every rate-limit window.
+    /// Call timestamps (`date_start`, `date_end`) keep real time.
+    pub fn advance(&self, by: Duration) {
+        let mut state = self.shared.lock();
+        state.advanced = state.advanced.saturating_add(by);
+    }
+
+    /// Stops the server and waits until the port is closed. Connections in
+    /// flight are dropped.
+    pub async fn shutdown(mut self) {
+        self.task.abort();
+        // Waiting on an aborted task can only report the cancellation.
+        let _ = (&mut self.task).await;
+    }
+}
+
+impl Drop for MockSlack {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+/// Configures a [`MockSlack`] before it starts.
+///
+/// ```
+/// use slack_calls::TokenKind;
+/// use slack_calls::mock::{MockSlack, RateLimits};
+///
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> std::io::Result<()> {
+/// let mock = MockSlack::builder()
+///     .token("xoxb-read-only", TokenKind::Bot, ["calls:read"])
+///     .users(["U111", "U222"])
+///     .rate_limits(RateLimits::PerMinute(5))
+///     .time_scale(600.0) // a fake minute lasts 100 ms
+///     .start()
+///     .await?;
+/// # drop(mock);
+/// # Ok(()) }
+/// ```
+#[derive(Debug, Clone)]
+pub struct MockSlackBuilder {
+    tokens: Vec<(String, TokenEntry)>,
+    users: Vec<String>,
+    methods: Vec<&'static MethodInfo>,
+    time_scale: f64,
+    rate_limits: RateLimits,
+    addr: SocketAddr,
+    log_capacity: usize,
+    log_to_stderr: bool,
+}
+
+impl Default for MockSlackBuilder {
+    fn default() -> MockSlackBuilder {
+        let demo = |text: &str, kind| {
+            (
+                text.to_owned(),
+                TokenEntry {
+                    kind,
+                    scopes: DEMO_SCOPES.iter().map(|s| (*s).to_owned()).collect(),
+                },
+            )
+        };
+        MockSlackBuilder {
+            tokens: vec![
+                demo(DEMO_BOT_TOKEN, TokenKind::Bot),
+                demo(DEMO_USER_TOKEN, TokenKind::User),
+            ],
+            users: DEMO_USERS.iter().map(|u| (*u).to_owned()).collect(),
+            methods: Vec::new(),
+            time_scale: 1.0,
+            rate_limits: RateLimits::Tiers,
+            addr: SocketAddr::from((Ipv4Addr::LOCALHOST, 0)),
+            log_capacity: DEFAULT_LOG_CAPACITY,
+            log_to_stderr: false,
+        }
+    }
+}
+
+impl MockSlackBuilder {
+    /// Accepts `token` as a token of `kind` with these scopes (in addition
+    /// to the demo tokens; giving a demo token's text replaces its scopes).
+    /// A user token acts for the first user of the directory.
+    pub fn token<S: Into<String>>(
+        mut self,
+        token: impl Into<String>,
+        kind: TokenKind,
+        scopes: impl IntoIterator<Item = S>,
+    ) -> MockSlackBuilder {
+        let token = token.into();
+        self.tokens.retain(|(text, _)| *text != token);
+        self.tokens.push((
+            token,
+            TokenEntry {
+                kind,
+                scopes: scopes.into_iter().map(Into::into).collect(),
+            },
+        ));
+        self
+    }
+
+    /// Replaces the user directory: the Slack user ids `calls.add`
+    /// (`created_by`, `users`) and the participants methods accept. The
+    /// first one is the user every user token acts for.
+    pub fn users<S: Into<String>>(
+        mut self,
+        users: impl IntoIterator<Item = S>,
+    ) -> MockSlackBuilder {
+        self.users = users.into_iter().map(Into::into).collect();
+        self
+    }
+
+    /// Serves these methods too, for crates that generate more methods
+    /// with `slack-calls-codegen`. A method with the name of one in
+    /// [`crate::METHODS`] replaces it.
+    pub fn methods(mut self, extra: &'static [&'static MethodInfo]) -> MockSlackBuilder {
+        self.methods.extend_from_slice(extra);
+        self
+    }
+
+    /// Runs the rate-limit clock `scale` times faster than real time:
+    /// with `60.0` a fake minute lasts one real second. `Retry-After` is in
+    /// the fake's seconds (divide by `scale` for real time). Must be finite
+    /// and above zero; [`MockSlackBuilder::start`] refuses anything else.
+    pub fn time_scale(mut self, scale: f64) -> MockSlackBuilder {
+        self.time_scale = scale;
+        self
+    }
+
+    /// Which rate limits apply (default: each method's tier).
+    pub fn rate_limits(mut self, limits: RateLimits) -> MockSlackBuilder {
+        self.rate_limits = limits;
+        self
+    }
+
+    /// Listens on `addr` (default `127.0.0.1:0`, an ephemeral port).
+    pub fn addr(mut self, addr: SocketAddr) -> MockSlackBuilder {
+        self.addr = addr;
+        self
+    }
+
+    /// Keeps the last `capacity` requests in the log (0 keeps none).
+    pub fn log_capacity(mut self, capacity: usize) -> MockSlackBuilder {
+        self.log_capacity = capacity;
+        self
+    }
+
+    /// Prints one line per request to stderr (method, token kind, outcome;
+    /// never a token).
+    pub fn log_to_stderr(mut self, on: bool) -> MockSlackBuilder {
+        self.log_to_stderr = on;
+        self
+    }
+
+    /// Binds the address and starts serving on the current tokio runtime.
+    ///
+    /// Fails when the address cannot be bound, when the time scale is not
+    /// a finite number above zero, or when a token is empty or holds
+    /// whitespace (kind [`io::ErrorKind::InvalidInput`]).
+    ///
+    /// # Panics
+    ///
+    /// When called outside a tokio runtime, like `tokio::spawn`.
+    pub async fn start(self) -> io::Result<MockSlack> {
+        if !(self.time_scale.is_finite() && self.time_scale > 0.0) {
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidInput,
+                format!(
+                    "time scale {} is not a finite number above zero",
+                    self.time_scale
+                ),
+            ));
+        }
+        if self
+            .tokens
+            .iter()
+            .any(|(text, _)| text.is_empty() || text.chars().any(char::is_whitespace))
+        {
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidInput,
+                "a token is empty or contains whitespace",
+            ));
+        }
+        let mut methods: BTreeMap<&'static str, &'static MethodInfo> = BTreeMap::new();
+        for method in crate::METHODS.iter().chain(self.methods.iter()) {
+            methods.insert(method.name, method);
+        }
+        let directory: BTreeSet<String> = self.users.iter().cloned().collect();
+        let config = Config {
+            tokens: self.tokens.into_iter().collect::<HashMap<_, _>>(),
+            acting_user: self.users.first().cloned(),
+            directory,
+            methods,
+            rate_limits: self.rate_limits,
+            log_capacity: self.log_capacity,
+            log_to_stderr: self.log_to_stderr,
+        };
+        let listener = TcpListener::bind(self.addr).await?;
+        let addr = listener.local_addr()?;
+        let shared = Arc::new(Shared {
+            config,
+            clock: Clock::new(self.time_scale),
+            state: Mutex::new(MockState {
+                calls: calls::CallStore::new(RandomState::new().hash_one(addr)),
+                plans: HashMap::new(),
+                log: VecDeque::new(),
+                next_seq: 0,
+                limiter: Limiter::default(),
+                advanced: Duration::ZERO,
+            }),
+        });
+        let task = tokio::spawn(server::serve(listener, server::router(shared.clone())));
+        Ok(MockSlack {
+            shared,
+            addr,
+            base_url: format!("http://{addr}/api/"),
+            task,
+        })
+    }
+}

@@ -1,0 +1,315 @@
+//! Slack's answers as the fake builds them: the JSON envelope, errors with
+//! their metadata, and the HTTP response around them.
+
+use axum::body::Body;
+use axum::http::header::{CONTENT_LENGTH, CONTENT_TYPE, RETRY_AFTER};
+use axum::http::{HeaderValue, StatusCode};
+use axum::response::Response;
+use serde_json::{Map, Value, json};
+
+use super::log::Outcome;
+
+/// Slack's `{"ok": false, "error": ...}` with what goes with it.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct SlackError {
+    pub code: String,
+    pub messages: Vec<String>,
+    pub needed: Option<String>,
+    pub provided: Option<String>,
+    /// Extra top-level fields (such as `req_method` for `unknown_method`).
+    pub extra: Vec<(&'static str, Value)>,
+}
+
+impl SlackError {
+    pub fn new(code: impl Into<String>) -> SlackError {
+        SlackError {
+            code: code.into(),
+            messages: Vec::new(),
+            needed: None,
+            provided: None,
+            extra: Vec::new(),
+        }
+    }
+
+    /// Adds a `response_metadata.messages` line, prefixed `[ERROR] `.
+    pub fn because(mut self, text: impl AsRef<str>) -> SlackError {
+        self.messages.push(format!("[ERROR] {}", text.as_ref()));
+        self
+    }
+
+    pub fn field(mut self, name: &'static str, value: Value) -> SlackError {
+        self.extra.push((name, value));
+        self
+    }
+
+    pub fn to_json(&self) -> Value {
+        let mut map = Map::new();
+        map.insert("ok".into(), Value::Bool(false));
+        map.insert("error".into(), Value::String(self.code.clone()));
+        if let Some(needed) = &self.needed {
+            map.insert("needed".into(), Value::String(needed.clone()));
+        }
+        if let Some(provided) = &self.provided {
+            map.insert("provided".into(), Value::String(provided.clone()));
+        }
+        for (name, value) in &self.extra {
+            map.insert((*name).to_owned(), value.clone());
+        }
+        let mut body = Value::Object(map);
+        add_metadata::<&str, String>(&mut body, &[], &self.messages);
+        body
+    }
+}
+
+/// What the fake's Slack logic answers, before any fault reshapes it.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Answer {
+    pub status: StatusCode,
+    pub body: Value,
+    pub retry_after: Option<u64>,
+    pub outcome: Outcome,
+}
+
+impl Answer {
+    /// `HTTP 200` with `"ok": true` and the given fields.
+    pub fn ok(body: Value) -> Answer {
+        Answer {
+            status: StatusCode::OK,
+            body,
+            retry_after: None,
+            outcome: Outcome::Ok,
+        }
+    }
+
+    /// HTTP 200 with a body taken as is (an `example_response`); the
+    /// outcome follows its `ok` field.
+    pub fn from_body(body: Value) -> Answer {
+        let outcome = match body.get("ok") {
+            Some(Value::Bool(false)) => Outcome::Error(
+                body.get("error")
+                    .and_then(Value::as_str)
+                    .unwrap_or_default()
+                    .to_owned(),
+            ),
+            _ => Outcome::Ok,
+        };
+        Answer {
+            status: StatusCode::OK,
+            body,
+            retry_after: None,
+            outcome,
+        }
+    }
+
+    pub fn error(error: &SlackError) -> Answer {
+        Answer {
+            status: StatusCode::OK,
+            body: error.to_json(),
+            retry_after: None,
+            outcome: Outcome::Error(error.code.clone()),
+        }
+    }
+
+    pub fn rate_limited(retry_after_secs: u64) -> Answer {
+        Answer {
+            status: StatusCode::TOO_MANY_REQUESTS,
+            body: json!({ "ok": false, "error": "ratelimited" }),
+            retry_after: Some(retry_after_secs),
+            outcome: Outcome::RateLimited { retry_after_secs },
+        }
+    }
+
+    /// The JSON text of the body.
+    pub fn body_bytes(&self) -> Vec<u8> {
+        // Serialising a `Value` cannot fail (its map keys are strings).
+        serde_json::to_vec(&self.body).unwrap_or_else(|_| b"{}".to_vec())
+    }
+
+    pub fn into_response(self) -> Response {
+        let bytes = self.body_bytes();
+        json_response(self.status, bytes, self.retry_after)
+    }
+}
+
+/// Adds warnings (top-level `warning`, comma-separated, and
+/// `response_metadata.warnings`) and messages to a JSON object body.
+pub(crate) fn add_metadata<W: AsRef<str>, M: AsRef<str>>(
+    body: &mut Value,
+    warnings: &[W],
+    messages: &[M],
+) {
+    if warnings.is_empty() && messages.is_empty() {
+        return;
+    }
+    let Value::Object(map) = body else {
+        return;
+    };
+    if !warnings.is_empty() {
+        let joined: Vec<&str> = warnings.iter().map(AsRef::as_ref).collect();
+        let text = match map.get("warning").and_then(Value::as_str) {
+            Some(existing) if !existing.is_empty() => format!("{existing},{}", joined.join(",")),
+            _ => joined.join(","),
+        };
+        map.insert("warning".into(), Value::String(text));
+    }
+    let meta = map
+        .entry("response_metadata")
+        .or_insert_with(|| Value::Object(Map::new()));
+    if !meta.is_object() {
+        *meta = Value::Object(Map::new());
+    }
+    if let Value::Object(meta) = meta {
+        for (key, items) in [
+            (
+                "warnings",
+                warnings.iter().map(|w| w.as_ref()).collect::<Vec<_>>(),
+            ),
+            (
+                "messages",
+                messages.iter().map(|m| m.as_ref()).collect::<Vec<_>>(),
+            ),
+        ] {
+            if items.is_empty() {
+                continue;
+            }
+            let list = meta.entry(key).or_insert_with(|| Value::Array(Vec::new()));
+            if !list.is_array() {
+                *list = Value::Array(Vec::new());
+            }
+            if let Value::Array(list) = list {
+                list.extend(items.into_iter().map(|s| Value::String(s.to_owned())));
+            }
+        }
+    }
+}
+
+/// A status code from a number, with anything out of range sent as 500.
+pub(crate) fn status_from(code: u16) -> StatusCode {
+    StatusCode::from_u16(code).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)
+}
+
+pub(crate) fn json_response(
+    status: StatusCode,
+    body: Vec<u8>,
+    retry_after: Option<u64>,
+) -> Response {
+    let mut response = Response::new(Body::from(body));
+    *response.status_mut() = status;
+    let headers = response.headers_mut();
+    headers.insert(
+        CONTENT_TYPE,
+        HeaderValue::from_static("application/json; charset=utf-8"),
+    );
+    if let Some(secs) = retry_after {
+        headers.insert(RETRY_AFTER, HeaderValue::from(secs));
+    }
+    response
+}
+
+pub(crate) fn text_response(
+    status: StatusCode,
+    content_type: &'static str,
+    text: String,
+) -> Response {
+    let mut response = Response::new(Body::from(text));
+    *response.status_mut() = status;
+    response
+        .headers_mut()
+        .insert(CONTENT_TYPE, HeaderValue::from_static(content_type));
+    response
+}
+
+/// A 200 whose body is the first half of `full`, as a complete HTTP message.
+pub(crate) fn truncated_response(full: Vec<u8>) -> Response {
+    let mut cut = full;
+    cut.truncate(cut.len() / 2);
+    json_response(StatusCode::OK, cut, None)
+}
+
+/// A 200 that announces `full.len()` bytes, sends half and then fails.
+pub(crate) fn broken_body_response(full: Vec<u8>) -> Response {
+    let announced = full.len();
+    let mut half = full;
+    half.truncate(announced / 2);
+    let mut response = Response::new(Body::new(BrokenBody { first: Some(half) }));
+    let headers = response.headers_mut();
+    headers.insert(
+        CONTENT_TYPE,
+        HeaderValue::from_static("application/json; charset=utf-8"),
+    );
+    headers.insert(CONTENT_LENGTH, HeaderValue::from(announced));
+    response
+}
+
+/// A body that yields one chunk, then an error, which makes hyper close the
+/// connection before the announced length was sent.
+struct BrokenBody {
+    first: Option<Vec<u8>>,
+}
+
+impl http_body::Body for BrokenBody {
+    type Data = axum::body::Bytes;
+    type Error = std::io::Error;
+
+    fn poll_frame(
+        mut self: std::pin::Pin<&mut Self>,
+        _cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<Result<http_body::Frame<Self::Data>, Self::Error>>> {
+        match self.first.take() {
+            Some(chunk) => std::task::Poll::Ready(Some(Ok(http_body::Frame::data(chunk.into())))),
+            None => std::task::Poll::Ready(Some(Err(std::io::Error::new(
+                std::io::ErrorKind::ConnectionAborted,
+                "slack-calls-mock: broken body fault",
+            )))),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn metadata_goes_in_both_warning_fields() {
+        let mut body = json!({ "ok": true, "warning": "superfluous_charset" });
+        add_metadata(&mut body, &["missing_charset"], &["[WARN] look"]);
+        assert_eq!(
+            body,
+            json!({
+                "ok": true,
+                "warning": "superfluous_charset,missing_charset",
+                "response_metadata": { "warnings": ["missing_charset"], "messages": ["[WARN] look"] }
+            })
+        );
+    }
+
+    #[test]
+    fn metadata_leaves_non_objects_alone() {
+        let mut body = json!([1, 2]);
+        add_metadata(&mut body, &["w"], &["m"]);
+        assert_eq!(body, json!([1, 2]));
+        let mut body = json!({ "ok": true, "response_metadata": 5 });
+        add_metadata::<&str, &str>(&mut body, &[], &["m"]);
+        assert_eq!(body["response_metadata"]["messages"], json!(["m"]));
+    }
+
+    #[test]
+    fn errors_carry_scope_fields_and_messages() {
+        let mut error = SlackError::new("missing_scope").because("needs calls:write");
+        error.needed = Some("calls:write".into());
+        error.provided = Some("calls:read".into());
+        assert_eq!(
+            error.to_json(),
+            json!({
+                "ok": false, "error": "missing_scope", "needed": "calls:write", "provided": "calls:read",
+                "response_metadata": { "messages": ["[ERROR] needs calls:write"] }
+            })
+        );
+    }
+
+    #[test]
+    fn out_of_range_status_becomes_500() {
+        assert_eq!(status_from(42), StatusCode::INTERNAL_SERVER_ERROR);
+        assert_eq!(status_from(503), StatusCode::SERVICE_UNAVAILABLE);
+    }
+}

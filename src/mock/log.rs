@@ -1,0 +1,138 @@
+//! The request log: one entry per request that reached an `/api/` path, so
+//! tests can assert what a client sent and what the fake did with it.
+//!
+//! The log never holds a token's text: only the kind of the token that was
+//! recognised and where it came from.
+
+use std::fmt;
+
+use crate::token::TokenKind;
+
+use super::faults::Injected;
+
+/// Where a request carried its token.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum TokenSource {
+    /// `Authorization: Bearer …`.
+    Bearer,
+    /// A `token` field in a form body.
+    FormField,
+    /// A `token` param in the query string (refused, as Slack refuses it for
+    /// apps made after 2021-02-24).
+    Query,
+}
+
+/// What the fake's Slack logic decided for a request.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Outcome {
+    /// Answered `"ok": true`; for a stateful method the change was applied.
+    Ok,
+    /// Answered HTTP 200 with `"ok": false` and this error code; nothing
+    /// changed.
+    Error(String),
+    /// Refused by the fake's rate limiter (HTTP 429); nothing changed.
+    RateLimited {
+        /// The `Retry-After` sent, in the fake's seconds (see
+        /// [`MockSlackBuilder::time_scale`](crate::mock::MockSlackBuilder::time_scale)).
+        retry_after_secs: u64,
+    },
+    /// A scripted answer or a fault that does not run the logic took the
+    /// request: nothing was checked or changed.
+    Skipped,
+    /// Refused at the HTTP level with this status before any Slack logic
+    /// (405 for a verb other than GET and POST, 413 for a body over the
+    /// size limit, 400 for a body cut short or badly framed).
+    Refused(u16),
+}
+
+impl Outcome {
+    /// True for [`Outcome::Ok`].
+    pub fn is_ok(&self) -> bool {
+        matches!(self, Outcome::Ok)
+    }
+
+    /// The Slack error code, for [`Outcome::Error`].
+    pub fn error_code(&self) -> Option<&str> {
+        match self {
+            Outcome::Error(code) => Some(code),
+            _ => None,
+        }
+    }
+}
+
+impl fmt::Display for Outcome {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Outcome::Ok => f.write_str("ok"),
+            Outcome::Error(code) => write!(f, "error {code}"),
+            Outcome::RateLimited { retry_after_secs } => {
+                write!(f, "ratelimited (retry after {retry_after_secs}s)")
+            }
+            Outcome::Skipped => f.write_str("skipped"),
+            Outcome::Refused(status) => write!(f, "refused with HTTP {status}"),
+        }
+    }
+}
+
+/// One request as the fake saw it.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct LoggedRequest {
+    /// Position in arrival order, from 0 for the server's first request.
+    /// Keeps counting when old entries are dropped from a full log.
+    pub seq: u64,
+    /// The method name from the path (`calls.add`), known or not.
+    pub method: String,
+    /// The HTTP verb (`POST`, `GET`, ...).
+    pub http_method: String,
+    /// The `Content-Type` header, verbatim, if any.
+    pub content_type: Option<String>,
+    /// The params, in the order sent: query string first, then the body.
+    /// Form values are decoded text; JSON-body values are their text, or
+    /// compact JSON for lists and objects. The `token` param is never kept.
+    pub params: Vec<(String, String)>,
+    /// The kind of the token the request carried, when the fake knows the
+    /// token (`None`: no token, or one it was not started with).
+    pub token_kind: Option<TokenKind>,
+    /// Where the token came from, when there was one.
+    pub token_source: Option<TokenSource>,
+    /// What the fake's logic decided.
+    pub outcome: Outcome,
+    /// The scripted answer or fault this request met, if any.
+    pub injected: Option<Injected>,
+}
+
+impl LoggedRequest {
+    /// The last value sent for param `name`.
+    pub fn param(&self, name: &str) -> Option<&str> {
+        self.params
+            .iter()
+            .rev()
+            .find(|(key, _)| key == name)
+            .map(|(_, value)| value.as_str())
+    }
+}
+
+impl fmt::Display for LoggedRequest {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "#{} {} {}", self.seq, self.http_method, self.method)?;
+        match (self.token_kind, self.token_source) {
+            (Some(kind), _) => write!(f, " [{kind} token]")?,
+            (None, Some(TokenSource::Query)) => f.write_str(" [token in query string]")?,
+            (None, Some(_)) => f.write_str(" [unknown token]")?,
+            (None, None) => f.write_str(" [no token]")?,
+        }
+        write!(f, " -> {}", self.outcome)?;
+        match &self.injected {
+            Some(Injected::Fault(fault)) => write!(f, " (fault {fault:?})")?,
+            Some(Injected::Scripted(script)) => match script.error_code() {
+                Some(code) => write!(f, " (scripted error {code})")?,
+                None => write!(f, " (scripted HTTP {})", script.status())?,
+            },
+            None => {}
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,183 @@
+//! The fake's rate limiter: a sliding one-minute window per (token, method),
+//! on a clock that can run faster than real time and be moved by hand.
+
+use std::collections::{HashMap, VecDeque};
+use std::time::Duration;
+
+use tokio::time::Instant;
+
+use crate::method::MethodInfo;
+
+const WINDOW: Duration = Duration::from_secs(60);
+
+/// Which limits the fake applies.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum RateLimits {
+    /// Each method's tier from the spec: [`RateTier::per_minute`]
+    /// requests per minute per (token, method). The default.
+    ///
+    /// [`RateTier::per_minute`]: crate::method::RateTier::per_minute
+    Tiers,
+    /// The same number of requests per minute for every method, per
+    /// (token, method). `PerMinute(0)` refuses everything that passes auth.
+    PerMinute(u32),
+    /// No limits.
+    Off,
+}
+
+impl RateLimits {
+    fn per_minute(self, method: &MethodInfo) -> Option<u32> {
+        match self {
+            RateLimits::Tiers => Some(method.rate_tier.per_minute()),
+            RateLimits::PerMinute(n) => Some(n),
+            RateLimits::Off => None,
+        }
+    }
+}
+
+/// The fake's clock: real time since start, times a scale, plus whatever a
+/// test added with [`MockSlack::advance`](crate::mock::MockSlack::advance).
+/// Built on `tokio::time::Instant`, so a test that pauses tokio's clock
+/// moves this one too.
+#[derive(Debug)]
+pub(crate) struct Clock {
+    start: Instant,
+    scale: f64,
+}
+
+impl Clock {
+    pub fn new(scale: f64) -> Clock {
+        Clock {
+            start: Instant::now(),
+            scale,
+        }
+    }
+
+    /// The fake's time since start.
+    pub fn now(&self, advanced: Duration) -> Duration {
+        let real = self.start.elapsed().as_secs_f64() * self.scale;
+        Duration::try_from_secs_f64(real)
+            .unwrap_or(Duration::MAX)
+            .saturating_add(advanced)
+    }
+}
+
+/// Accepted requests in the last window, per (token, method).
+#[derive(Debug, Default)]
+pub(crate) struct Limiter {
+    windows: HashMap<(String, &'static str), VecDeque<Duration>>,
+}
+
+impl Limiter {
+    /// Counts a request at fake time `now`, or says how many of the fake's
+    /// seconds to wait (at least 1) when the window is full.
+    pub fn admit(
+        &mut self,
+        limits: RateLimits,
+        token: &str,
+        method: &'static MethodInfo,
+        now: Duration,
+    ) -> Result<(), u64> {
+        let Some(limit) = limits.per_minute(method) else {
+            return Ok(());
+        };
+        if limit == 0 {
+            return Err(WINDOW.as_secs());
+        }
+        let window = self
+            .windows
+            .entry((token.to_owned(), method.name))
+            .or_default();
+        while window
+            .front()
+            .is_some_and(|first| now.saturating_sub(*first) >= WINDOW)
+        {
+            window.pop_front();
+        }
+        if window.len() < limit as usize {
+            window.push_back(now);
+            return Ok(());
+        }
+        let frees_at = window
+            .front()
+            .map_or(now, |first| first.saturating_add(WINDOW));
+        let wait = frees_at.saturating_sub(now);
+        let secs = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
+        Err(secs.max(1))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::method::{HttpMethod, RateTier};
+
+    static TIER1: MethodInfo = MethodInfo {
+        name: "slow.method",
+        summary: "",
+        docs_url: "",
+        http: HttpMethod::Post,
+        rate_tier: RateTier::Tier1,
+        idempotent: true,
+        bot_scopes: &[],
+        user_scopes: &[],
+        params: &[],
+        errors: &[],
+        example_response: "",
+    };
+
+    #[test]
+    fn sliding_window_per_token_and_method() {
+        let mut limiter = Limiter::default();
+        let at = Duration::from_secs;
+        assert_eq!(limiter.admit(RateLimits::Tiers, "a", &TIER1, at(0)), Ok(()));
+        assert_eq!(
+            limiter.admit(RateLimits::Tiers, "a", &TIER1, at(10)),
+            Err(50)
+        );
+        assert_eq!(
+            limiter.admit(RateLimits::Tiers, "b", &TIER1, at(10)),
+            Ok(())
+        );
+        assert_eq!(
+            limiter.admit(
+                RateLimits::Tiers,
+                "a",
+                &TIER1,
+                Duration::from_millis(59_500)
+            ),
+            Err(1)
+        );
+        assert_eq!(
+            limiter.admit(RateLimits::Tiers, "a", &TIER1, at(60)),
+            Ok(())
+        );
+        assert_eq!(limiter.admit(RateLimits::Off, "a", &TIER1, at(60)), Ok(()));
+        assert_eq!(
+            limiter.admit(RateLimits::PerMinute(0), "c", &TIER1, at(0)),
+            Err(60)
+        );
+        assert_eq!(
+            limiter.admit(RateLimits::PerMinute(2), "c", &TIER1, at(0)),
+            Ok(())
+        );
+        assert_eq!(
+            limiter.admit(RateLimits::PerMinute(2), "c", &TIER1, at(1)),
+            Ok(())
+        );
+        assert_eq!(
+            limiter.admit(RateLimits::PerMinute(2), "c", &TIER1, at(2)),
+            Err(58)
+        );
+    }
+
+    #[test]
+    fn clock_scales_and_saturates() {
+        let clock = Clock::new(f64::MAX);
+        std::thread::sleep(Duration::from_millis(2));
+        assert_eq!(clock.now(Duration::from_secs(1)), Duration::MAX);
+        let clock = Clock::new(1.0);
+        assert!(clock.now(Duration::from_secs(100)) >= Duration::from_secs(100));
+    }
+}

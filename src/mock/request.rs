@@ -1,0 +1,446 @@
+//! Reading a Web API request the way Slack does: params from the query
+//! string and from a form or JSON body, the token from the `Authorization`
+//! header or a `token` form field, and the body errors Slack names
+//! (`invalid_json`, `json_not_object`, `invalid_form_data`,
+//! `invalid_post_type`, `missing_post_type`, `invalid_charset`).
+//!
+//! Nothing here can panic on any input: every path over the bytes of a
+//! request ends in a param list or a [`SlackError`].
+
+use axum::http::header::{AUTHORIZATION, CONTENT_TYPE};
+use axum::http::{HeaderMap, Method};
+use serde_json::Value;
+
+use super::answer::SlackError;
+use super::log::TokenSource;
+
+/// A param value as it arrived.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum RawValue {
+    /// Form and query values, and JSON strings, numbers and booleans.
+    Text(String),
+    /// JSON arrays and objects from a JSON body.
+    Json(Value),
+}
+
+impl RawValue {
+    /// The value as a log shows it.
+    pub fn display(&self) -> String {
+        match self {
+            RawValue::Text(text) => text.clone(),
+            RawValue::Json(value) => value.to_string(),
+        }
+    }
+}
+
+/// A request read as far as it could be.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct ParsedRequest {
+    /// Params in order (query first, then body), without `token`.
+    pub params: Vec<(String, RawValue)>,
+    /// The token text, if one was found where Slack reads it.
+    pub token: Option<String>,
+    /// Where a token was offered (also `Query` when refused there).
+    pub token_source: Option<TokenSource>,
+    /// The `Content-Type` header, verbatim.
+    pub content_type: Option<String>,
+    /// Warning codes to add to the answer.
+    pub warnings: Vec<&'static str>,
+    /// Why the request cannot be read, when it cannot.
+    pub problem: Option<SlackError>,
+    /// A hint for `not_authed` when the token was offered where Slack does
+    /// not read it.
+    pub token_hint: Option<&'static str>,
+}
+
+/// The body of a POST as the content type says to read it.
+enum BodyKind {
+    Form,
+    Json,
+}
+
+pub(crate) fn parse(
+    method: &Method,
+    query: Option<&str>,
+    headers: &HeaderMap,
+    body: &[u8],
+) -> ParsedRequest {
+    let mut out = ParsedRequest {
+        content_type: headers
+            .get(CONTENT_TYPE)
+            .map(|value| String::from_utf8_lossy(value.as_bytes()).into_owned()),
+        ..ParsedRequest::default()
+    };
+
+    if let Some(token) = bearer_token(headers) {
+        out.token = Some(token);
+        out.token_source = Some(TokenSource::Bearer);
+    }
+
+    if let Some(query) = query {
+        match parse_form(query.as_bytes()) {
+            Ok(pairs) => {
+                for (name, value) in pairs {
+                    if name == "token" {
+                        if out.token.is_none() {
+                            out.token_source = Some(TokenSource::Query);
+                            out.token_hint = Some(
+                                "a token in the query string is not accepted; send it as `Authorization: Bearer …` or as a `token` form field",
+                            );
+                        }
+                    } else {
+                        out.params.push((name, RawValue::Text(value)));
+                    }
+                }
+            }
+            Err(reason) => {
+                out.problem = Some(
+                    SlackError::new("invalid_form_data").because(format!("query string: {reason}")),
+                );
+                return out;
+            }
+        }
+    }
+
+    if method != Method::POST {
+        return out;
+    }
+
+    let kind = match content_type_kind(out.content_type.as_deref(), body.is_empty()) {
+        Ok(Some((kind, warning))) => {
+            out.warnings.extend(warning);
+            kind
+        }
+        Ok(None) => return out,
+        Err(error) => {
+            out.problem = Some(error);
+            return out;
+        }
+    };
+
+    match kind {
+        BodyKind::Form => match parse_form(body) {
+            Ok(pairs) => {
+                for (name, value) in pairs {
+                    if name == "token" {
+                        if out.token.is_none() {
+                            out.token = Some(value);
+                            out.token_source = Some(TokenSource::FormField);
+                            out.token_hint = None;
+                        }
+                    } else {
+                        out.params.push((name, RawValue::Text(value)));
+                    }
+                }
+            }
+            Err(reason) => {
+                out.problem = Some(SlackError::new("invalid_form_data").because(reason));
+            }
+        },
+        BodyKind::Json => match serde_json::from_slice::<Value>(body) {
+            Ok(Value::Object(map)) => {
+                for (name, value) in map {
+                    if name == "token" {
+                        if out.token.is_none() {
+                            out.token_hint = Some(
+                                "a JSON body needs the token in the `Authorization: Bearer …` header",
+                            );
+                        }
+                        continue;
+                    }
+                    let value = match value {
+                        Value::Null => continue,
+                        Value::String(text) => RawValue::Text(text),
+                        Value::Bool(flag) => RawValue::Text(flag.to_string()),
+                        Value::Number(number) => RawValue::Text(number.to_string()),
+                        other => RawValue::Json(other),
+                    };
+                    out.params.push((name, value));
+                }
+            }
+            Ok(_) => {
+                out.problem = Some(
+                    SlackError::new("json_not_object").because("the JSON body must be an object"),
+                );
+            }
+            Err(err) => {
+                out.problem = Some(
+                    SlackError::new("invalid_json")
+                        .because(format!("the body is not valid JSON: {err}")),
+                );
+            }
+        },
+    }
+    out
+}
+
+/// `Authorization: Bearer <token>`, case-insensitive scheme.
+fn bearer_token(headers: &HeaderMap) -> Option<String> {
+    let value = headers.get(AUTHORIZATION)?.to_str().ok()?.trim();
+    let (scheme, token) = value.split_once(' ')?;
+    let token = token.trim();
+    (scheme.eq_ignore_ascii_case("bearer") && !token.is_empty()).then(|| token.to_owned())
+}
+
+/// How to read a POST body, and the warning its charset earns.
+fn content_type_kind(
+    content_type: Option<&str>,
+    body_is_empty: bool,
+) -> Result<Option<(BodyKind, Option<&'static str>)>, SlackError> {
+    let Some(content_type) = content_type else {
+        if body_is_empty {
+            return Ok(None);
+        }
+        return Err(SlackError::new("missing_post_type")
+            .because("the POST body has no Content-Type header"));
+    };
+    let mut parts = content_type.split(';');
+    let essence = parts.next().unwrap_or_default().trim().to_ascii_lowercase();
+    let mut charset = None;
+    for param in parts {
+        if let Some((name, value)) = param.split_once('=')
+            && name.trim().eq_ignore_ascii_case("charset")
+        {
+            charset = Some(value.trim().trim_matches('"').to_ascii_lowercase());
+        }
+    }
+    let utf8 = |c: &str| c == "utf-8" || c == "utf8";
+    let kind = match essence.as_str() {
+        "application/x-www-form-urlencoded" => BodyKind::Form,
+        "application/json" => BodyKind::Json,
+        "multipart/form-data" => {
+            return Err(SlackError::new("invalid_post_type").because(
+                "slack-calls-mock does not read multipart/form-data bodies; send application/x-www-form-urlencoded or application/json",
+            ));
+        }
+        _ => {
+            return Err(SlackError::new("invalid_post_type").because(format!(
+                "Content-Type `{essence}` is not application/x-www-form-urlencoded or application/json"
+            )));
+        }
+    };
+    let warning = match (&kind, charset.as_deref()) {
+        (_, Some(c)) if !utf8(c) => {
+            return Err(
+                SlackError::new("invalid_charset").because(format!("charset `{c}` is not utf-8"))
+            );
+        }
+        (BodyKind::Form, Some(_)) => Some("superfluous_charset"),
+        (BodyKind::Json, None) => Some("missing_charset"),
+        _ => None,
+    };
+    Ok(Some((kind, warning)))
+}
+
+/// Decodes `application/x-www-form-urlencoded` text strictly enough to
+/// notice bytes that are not UTF-8, which Slack refuses as
+/// `invalid_form_data`. A `%` not followed by two hex digits is kept as is.
+pub(crate) fn parse_form(bytes: &[u8]) -> Result<Vec<(String, String)>, String> {
+    let mut pairs = Vec::new();
+    for (index, pair) in bytes.split(|b| *b == b'&').enumerate() {
+        if pair.is_empty() {
+            continue;
+        }
+        let (name, value) = match pair.iter().position(|b| *b == b'=') {
+            Some(at) => (&pair[..at], &pair[at + 1..]),
+            None => (pair, &[][..]),
+        };
+        let name = decode_component(name)
+            .map_err(|_| format!("field {index}: the name is not UTF-8 once percent-decoded"))?;
+        let value = decode_component(value)
+            .map_err(|_| format!("field `{name}`: the value is not UTF-8 once percent-decoded"))?;
+        pairs.push((name, value));
+    }
+    Ok(pairs)
+}
+
+fn decode_component(bytes: &[u8]) -> Result<String, std::string::FromUtf8Error> {
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'+' => {
+                out.push(b' ');
+                i += 1;
+            }
+            b'%' => match (
+                bytes.get(i + 1).copied().and_then(hex),
+                bytes.get(i + 2).copied().and_then(hex),
+            ) {
+                (Some(high), Some(low)) => {
+                    out.push(high * 16 + low);
+                    i += 3;
+                }
+                _ => {
+                    out.push(b'%');
+                    i += 1;
+                }
+            },
+            byte => {
+                out.push(byte);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8(out)
+}
+
+fn hex(byte: u8) -> Option<u8> {
+    match byte {
+        b'0'..=b'9' => Some(byte - b'0'),
+        b'a'..=b'f' => Some(byte - b'a' + 10),
+        b'A'..=b'F' => Some(byte - b'A' + 10),
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use axum::http::HeaderValue;
+
+    fn headers(pairs: &[(&'static str, &str)]) -> HeaderMap {
+        let mut map = HeaderMap::new();
+        for (name, value) in pairs {
+            if let Ok(value) = HeaderValue::from_str(value) {
+                map.insert(*name, value);
+            }
+        }
+        map
+    }
+
+    #[test]
+    fn form_decoding_is_strict_about_utf8_only() {
+        assert_eq!(
+            parse_form(b"a=1+2&b=%E2%9C%93&c&&d=100%&e=%zz").unwrap(),
+            vec![
+                ("a".into(), "1 2".into()),
+                ("b".into(), "✓".into()),
+                ("c".into(), "".into()),
+                ("d".into(), "100%".into()),
+                ("e".into(), "%zz".into()),
+            ]
+        );
+        assert!(parse_form(b"a=%FF").is_err());
+        assert!(parse_form(b"%C3=1").is_err());
+        assert!(parse_form(&[b'a', b'=', 0xC3]).is_err());
+    }
+
+    #[test]
+    fn token_from_bearer_or_form_field_never_from_params() {
+        let parsed = parse(
+            &Method::POST,
+            None,
+            &headers(&[("content-type", "application/x-www-form-urlencoded")]),
+            b"token=xoxb-1&id=R1",
+        );
+        assert_eq!(parsed.token.as_deref(), Some("xoxb-1"));
+        assert_eq!(parsed.token_source, Some(TokenSource::FormField));
+        assert_eq!(
+            parsed.params,
+            vec![("id".into(), RawValue::Text("R1".into()))]
+        );
+
+        let parsed = parse(
+            &Method::POST,
+            None,
+            &headers(&[
+                ("content-type", "application/x-www-form-urlencoded"),
+                ("authorization", "bearer xoxp-2"),
+            ]),
+            b"token=xoxb-1",
+        );
+        assert_eq!(parsed.token.as_deref(), Some("xoxp-2"));
+        assert_eq!(parsed.token_source, Some(TokenSource::Bearer));
+
+        let parsed = parse(
+            &Method::GET,
+            Some("token=xoxb-1&id=R1"),
+            &HeaderMap::new(),
+            b"",
+        );
+        assert_eq!(parsed.token, None);
+        assert_eq!(parsed.token_source, Some(TokenSource::Query));
+        assert!(parsed.token_hint.is_some());
+    }
+
+    #[test]
+    fn json_bodies_keep_lists_as_json_and_ignore_token_fields() {
+        let parsed = parse(
+            &Method::POST,
+            None,
+            &headers(&[("content-type", "application/json")]),
+            br#"{"id":"R1","duration":5,"flag":true,"users":[{"slack_id":"U1"}],"token":"xoxb-1","none":null}"#,
+        );
+        assert_eq!(parsed.token, None);
+        assert!(parsed.token_hint.is_some());
+        assert_eq!(parsed.warnings, vec!["missing_charset"]);
+        let names: Vec<&str> = parsed.params.iter().map(|(n, _)| n.as_str()).collect();
+        assert_eq!(names, vec!["duration", "flag", "id", "users"]);
+        assert!(matches!(parsed.params[3].1, RawValue::Json(_)));
+    }
+
+    #[test]
+    fn body_problems_have_slack_codes() {
+        let code = |ct: Option<&str>, body: &[u8]| {
+            let mut map = HeaderMap::new();
+            if let Some(ct) = ct {
+                map.insert("content-type", HeaderValue::from_str(ct).unwrap());
+            }
+            parse(&Method::POST, None, &map, body)
+                .problem
+                .map(|p| p.code)
+        };
+        assert_eq!(
+            code(Some("application/json; charset=utf-8"), b"{"),
+            Some("invalid_json".into())
+        );
+        assert_eq!(
+            code(Some("application/json; charset=utf-8"), b"[1]"),
+            Some("json_not_object".into())
+        );
+        assert_eq!(
+            code(Some("application/x-www-form-urlencoded"), b"a=%FF"),
+            Some("invalid_form_data".into())
+        );
+        assert_eq!(
+            code(Some("text/plain"), b"a=1"),
+            Some("invalid_post_type".into())
+        );
+        assert_eq!(
+            code(Some("multipart/form-data; boundary=x"), b"a=1"),
+            Some("invalid_post_type".into())
+        );
+        assert_eq!(code(None, b"a=1"), Some("missing_post_type".into()));
+        assert_eq!(code(None, b""), None);
+        assert_eq!(
+            code(
+                Some("application/x-www-form-urlencoded; charset=latin1"),
+                b"a=1"
+            ),
+            Some("invalid_charset".into())
+        );
+    }
+
+    #[test]
+    fn charset_warnings() {
+        let parsed = parse(
+            &Method::POST,
+            None,
+            &headers(&[(
+                "content-type",
+                "application/x-www-form-urlencoded; charset=utf-8",
+            )]),
+            b"a=1",
+        );
+        assert_eq!(parsed.warnings, vec!["superfluous_charset"]);
+        let parsed = parse(
+            &Method::POST,
+            None,
+            &headers(&[("content-type", "application/json; charset=\"UTF-8\"")]),
+            b"{}",
+        );
+        assert!(parsed.warnings.is_empty());
+        assert!(parsed.problem.is_none());
+    }
+}
