@@ -6,7 +6,7 @@ mod runtime_support;
 use std::time::Duration;
 
 use runtime_support::{
-    ADD, Code, Reply, Server, TOKEN, add, builder, call, end, info, wait_for_sleepers,
+    ADD, Code, Reply, Server, TOKEN, add, builder, call, end, info, join, wait_for_sleepers,
 };
 use slack_calls::{BuildError, Client, Error, RateLimits, RetryPolicy, TestClock, TransportKind};
 
@@ -298,7 +298,7 @@ async fn a_refused_connection_is_retried_even_for_calls_add() {
     wait_for_sleepers(&clock, 1).await;
     let server = Server::start_on(addr, None).await;
     clock.advance(ms(100));
-    let response = pending.await.unwrap().unwrap();
+    let response = join(pending).await.unwrap();
 
     assert_eq!(response.call.unwrap()["id"], "R1");
     assert_eq!(server.count("calls.add"), 1);

@@ -254,6 +254,27 @@ impl Server {
     }
 }
 
+/// Awaits a spawned call, failing the test instead of hanging when it never
+/// finishes (real time, bounded).
+pub async fn join<T>(task: tokio::task::JoinHandle<T>) -> T {
+    match tokio::time::timeout(Duration::from_secs(10), task).await {
+        Ok(Ok(value)) => value,
+        Ok(Err(err)) => panic!("the task failed: {err}"),
+        Err(_) => panic!("the call did not finish: is it waiting for a later time?"),
+    }
+}
+
+/// Waits (real time, bounded) until `clock` has been asked for `n` sleeps.
+pub async fn wait_for_sleep_count(clock: &TestClock, n: usize) {
+    for _ in 0..2_000 {
+        if clock.sleeps().len() >= n {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    panic!("expected {n} sleeps, found {:?}", clock.sleeps());
+}
+
 /// Waits (real time, bounded) until `n` sleeps are pending on `clock`.
 pub async fn wait_for_sleepers(clock: &TestClock, n: usize) {
     for _ in 0..2_000 {
