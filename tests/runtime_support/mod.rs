@@ -37,9 +37,14 @@ pub enum Reply {
     Hang,
     /// Sends headers announcing a longer body than it sends, then closes.
     Truncated(String),
-    /// Echoes the request's `Authorization` header in a body with this
+    /// Echoes the request's `Authorization` header in a JSON body with this
     /// status (a misbehaving server or proxy).
     EchoAuth(u16),
+    /// Echoes it in a text body with this status, after `pad` characters
+    /// (to place it across the cut of an error's body snippet).
+    EchoAuthText(u16, usize),
+    /// Echoes it as the title of the call in a successful answer.
+    EchoAuthOk,
 }
 
 impl Reply {
@@ -355,6 +360,14 @@ async fn handle(mut stream: TcpStream, shared: Arc<Shared>) {
         Reply::EchoAuth(status) => response(
             status,
             &format!(r#"{{"ok":false,"error":"invalid_auth","echo":"you sent {auth}"}}"#),
+            &[],
+        ),
+        Reply::EchoAuthText(status, pad) => {
+            response(status, &format!("{}you sent {auth}", "x".repeat(pad)), &[])
+        }
+        Reply::EchoAuthOk => response(
+            200,
+            &format!(r#"{{"ok":true,"call":{{"id":"R1","title":"{auth}"}}}}"#),
             &[],
         ),
     };
