@@ -934,6 +934,55 @@ mod tests {
     }
 
     #[test]
+    fn defaults_are_the_documented_ones() {
+        let builder = Client::builder("xoxb-1-2-abc");
+        assert_eq!(builder.connect_timeout, Duration::from_secs(10));
+        assert_eq!(builder.timeout, Duration::from_secs(30));
+        assert_eq!(builder.max_rate_limit_wait, Duration::from_secs(60));
+        assert_eq!(builder.retry, RetryPolicy::new());
+        assert!(
+            matches!(&builder.limiter, LimiterChoice::Own(limits) if *limits == RateLimits::slack_tiers())
+        );
+        let client = builder.build().unwrap();
+        assert_eq!(client.retry_policy().attempts(), 4);
+        assert_eq!(client.rate_limiter().limits(), &RateLimits::slack_tiers());
+    }
+
+    #[test]
+    fn retry_after_is_whole_seconds_with_a_floor_and_a_ceiling() {
+        let parse = |text: &str| parse_retry_after(Some(&HeaderValue::from_str(text).unwrap()));
+        assert_eq!(parse("7"), Duration::from_secs(7));
+        assert_eq!(parse(" 30 "), Duration::from_secs(30));
+        assert_eq!(parse("0"), DEFAULT_RETRY_AFTER);
+        assert_eq!(parse("1.5"), DEFAULT_RETRY_AFTER);
+        assert_eq!(parse("99999999999999999999"), DEFAULT_RETRY_AFTER);
+        assert_eq!(parse("9999999"), MAX_RETRY_AFTER);
+        assert_eq!(parse_retry_after(None), DEFAULT_RETRY_AFTER);
+    }
+
+    #[test]
+    fn redaction_replaces_every_copy_and_leaves_other_bodies_alone() {
+        let token = Token::new("xoxb-1-2-SECRET");
+        assert_eq!(
+            redact_body(
+                b"a xoxb-1-2-SECRET b xoxb-1-2-SECRETxoxb-1-2-SECRET",
+                &token
+            )
+            .as_ref(),
+            "a xoxb-… b xoxb-…xoxb-…".as_bytes()
+        );
+        assert!(matches!(
+            redact_body(b"{\"ok\":true}", &token),
+            Cow::Borrowed(_)
+        ));
+        // Too short to be a real token: not searched for.
+        assert!(matches!(
+            redact_body(b"abc", &Token::new("abc")),
+            Cow::Borrowed(_)
+        ));
+    }
+
+    #[test]
     fn client_debug_hides_the_token() {
         let client = Client::new("xoxb-1-2-TOPSECRET");
         let text = format!("{client:?}");

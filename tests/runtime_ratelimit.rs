@@ -157,7 +157,7 @@ async fn the_cap_on_total_wait_is_honoured() {
     );
     assert_eq!(
         err.to_string(),
-        "calls.info: rate limited by Slack; retry after 20s"
+        "calls.info: rate limited; retry after 20s (longer than this call's wait budget)"
     );
     assert_eq!(server.times("calls.info"), [secs(0), secs(20), secs(40)]);
     assert_eq!(clock.sleeps(), [secs(20), secs(20)]);

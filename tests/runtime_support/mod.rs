@@ -45,6 +45,8 @@ pub enum Reply {
     EchoAuthText(u16, usize),
     /// Echoes it as the title of the call in a successful answer.
     EchoAuthOk,
+    /// Waits this long (real time), then answers `{"ok":true,...}`.
+    Delayed(Duration),
 }
 
 impl Reply {
@@ -346,6 +348,10 @@ async fn handle(mut stream: TcpStream, shared: Arc<Shared>) {
             response(429, r#"{"ok":false,"error":"ratelimited"}"#, &headers)
         }
         Reply::Drop => return,
+        Reply::Delayed(delay) => {
+            tokio::time::sleep(delay).await;
+            response(200, r#"{"ok":true,"call":{"id":"R1"}}"#, &[])
+        }
         Reply::Hang => {
             tokio::time::sleep(Duration::from_secs(3_600)).await;
             return;
