@@ -501,7 +501,6 @@ struct Prepared {
     body: String,
 }
 
-#[allow(clippy::result_large_err)] // see `decode`
 fn prepare<E: ErrorCode>(
     inner: &Inner,
     method: &'static MethodInfo,
@@ -841,9 +840,6 @@ struct Metadata {
 }
 
 /// Decodes Slack's envelope, then the method's typed body.
-// `Error<E>` is returned by value everywhere (DESIGN §5); its size is the
-// method error enum's.
-#[allow(clippy::result_large_err)]
 pub fn decode<R: Response, E: ErrorCode>(
     method: &'static MethodInfo,
     body: &[u8],
@@ -884,7 +880,7 @@ pub fn decode<R: Response, E: ErrorCode>(
             let code = envelope.error.unwrap_or_default();
             Err(Error::Api {
                 method: method.name,
-                error: ApiError {
+                error: Box::new(ApiError {
                     code: E::from_code(&code),
                     needed: envelope.needed.filter(|n| !n.is_empty()),
                     provided: envelope
@@ -892,7 +888,7 @@ pub fn decode<R: Response, E: ErrorCode>(
                         .filter(|p| !p.is_empty())
                         .map(|p| p.split(',').map(|s| s.trim().to_owned()).collect()),
                     meta,
-                },
+                }),
             })
         }
         None => Err(decode_error(

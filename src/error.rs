@@ -138,8 +138,8 @@ pub enum Error<E: ErrorCode> {
     Api {
         /// The method called.
         method: &'static str,
-        /// Slack's answer, typed.
-        error: ApiError<E>,
+        /// Slack's answer, typed (boxed: errors are rare, results stay small).
+        error: Box<ApiError<E>>,
     },
     /// Waiting out the rate limit would go beyond the caller's wait budget
     /// ([`ClientBuilder::max_rate_limit_wait`](crate::ClientBuilder::max_rate_limit_wait)):

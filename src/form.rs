@@ -63,6 +63,11 @@ pub trait Check {
     }
 }
 
+impl Check for String {}
+impl Check for i64 {}
+impl Check for bool {}
+impl Check for Timestamp {}
+
 /// The fields of one request, in order.
 #[derive(Debug, Default, Clone)]
 pub struct Form {

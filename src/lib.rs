@@ -35,6 +35,7 @@
 // downstream crates that generate their own methods.
 extern crate self as slack_calls;
 
+mod call_user;
 mod client;
 mod clock;
 mod error;
@@ -79,8 +80,59 @@ pub mod __private {
     /// The future a request builder turns into.
     pub type BoxFuture<T> = Pin<Box<dyn Future<Output = T> + Send + 'static>>;
 
-    /// Access to the client a namespace or request holds.
-    pub fn clone_client(client: &crate::Client) -> crate::Client {
-        client.clone()
+    /// Decodes `null` (or a missing field, with `#[serde(default)]`) as the
+    /// type's default: Slack sends `null` for empty lists now and then.
+    pub fn null_to_default<'de, D, T>(deserializer: D) -> Result<T, D::Error>
+    where
+        D: serde::Deserializer<'de>,
+        T: serde::Deserialize<'de> + Default,
+    {
+        let value: Option<T> = serde::Deserialize::deserialize(deserializer)?;
+        Ok(value.unwrap_or_default())
+    }
+
+    /// A `Duration` as whole seconds.
+    pub mod duration_secs {
+        use std::time::Duration;
+
+        /// Writes whole seconds.
+        pub fn serialize<S: serde::Serializer>(
+            value: &Duration,
+            serializer: S,
+        ) -> Result<S::Ok, S::Error> {
+            serializer.serialize_u64(value.as_secs())
+        }
+
+        /// Reads whole seconds.
+        pub fn deserialize<'de, D: serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> Result<Duration, D::Error> {
+            let secs: u64 = serde::Deserialize::deserialize(deserializer)?;
+            Ok(Duration::from_secs(secs))
+        }
+    }
+
+    /// An optional `Duration` as whole seconds.
+    pub mod option_duration_secs {
+        use std::time::Duration;
+
+        /// Writes whole seconds.
+        pub fn serialize<S: serde::Serializer>(
+            value: &Option<Duration>,
+            serializer: S,
+        ) -> Result<S::Ok, S::Error> {
+            match value {
+                Some(value) => serializer.serialize_some(&value.as_secs()),
+                None => serializer.serialize_none(),
+            }
+        }
+
+        /// Reads whole seconds.
+        pub fn deserialize<'de, D: serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> Result<Option<Duration>, D::Error> {
+            let secs: Option<u64> = serde::Deserialize::deserialize(deserializer)?;
+            Ok(secs.map(Duration::from_secs))
+        }
     }
 }

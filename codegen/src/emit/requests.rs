@@ -1,0 +1,143 @@
+//! Request builders: required params are fields set by the entry point,
+//! optional ones have setters; `send()` fills a form and calls the runtime.
+
+use proc_macro2::TokenStream;
+use quote::{format_ident, quote};
+
+use super::{Cx, arg_ty, convert, ident, storage_ty};
+use crate::ir::{self, Ty};
+use crate::spec::{Req, TypeKind};
+
+/// The request struct, its setters, `send` and `IntoFuture`.
+pub(super) fn request(cx: &Cx<'_>, method: &ir::Method) -> TokenStream {
+    let rt = cx.rt();
+    let name = format_ident!("{}Request", method.type_prefix);
+    let response = format_ident!("{}Response", method.type_prefix);
+    let error = format_ident!("{}Error", method.type_prefix);
+    let info = format_ident!("{}", method.const_name);
+    let doc = format!(
+        " A `{}` request. Set optional params with the setters, then `.await` it (or call `send`).",
+        method.name
+    );
+    let fields = method.params.iter().map(|p| {
+        let field = ident(&p.ident);
+        let stored = storage_ty(cx, &p.ty);
+        if p.required == Req::Yes {
+            quote!(#field: #stored)
+        } else {
+            quote!(#field: ::std::option::Option<#stored>)
+        }
+    });
+    let setters = method
+        .params
+        .iter()
+        .filter(|p| p.required != Req::Yes)
+        .map(|p| {
+            let field = ident(&p.ident);
+            let ty = arg_ty(cx, &p.ty);
+            let value = convert(quote!(value), &p.ty);
+            let about = p
+                .description
+                .as_deref()
+                .map(super::docs::prose)
+                .unwrap_or_default();
+            let doc = super::docs::attrs(&[format!("Sets `{}`: {about}", p.wire)]);
+            quote! {
+                #doc
+                pub fn #field(mut self, value: #ty) -> Self {
+                    self.#field = ::std::option::Option::Some(#value);
+                    self
+                }
+            }
+        });
+    let pushes = method.params.iter().map(|p| {
+        let field = ident(&p.ident);
+        let wire = &p.wire;
+        let push = match &p.ty {
+            Ty::List(_) => quote!(form.push_list(#wire, value)),
+            Ty::Named {
+                kind: TypeKind::Object,
+                ..
+            } => quote!(form.push_object(#wire, value)),
+            _ => quote!(form.push(#wire, value)),
+        };
+        if p.required == Req::Yes {
+            quote! {
+                let value = &self.#field;
+                #push;
+            }
+        } else {
+            quote! {
+                if let ::std::option::Option::Some(value) = &self.#field {
+                    #push;
+                }
+            }
+        }
+    });
+    let output = quote!(::std::result::Result<#response, #rt::Error<#error>>);
+    let form_mut = if method.params.is_empty() {
+        quote!()
+    } else {
+        quote!(mut)
+    };
+    quote! {
+        #[doc = #doc]
+        #[derive(Debug, Clone)]
+        #[must_use = "a request does nothing until it is awaited or sent"]
+        pub struct #name {
+            client: #rt::Client,
+            #(#fields,)*
+        }
+        impl #name {
+            #(#setters)*
+            /// Sends the request and decodes Slack's answer.
+            pub async fn send(self) -> #output {
+                let #form_mut form = #rt::Form::new();
+                #(#pushes)*
+                #rt::__private::send(&self.client, &#info, form).await
+            }
+        }
+        impl ::std::future::IntoFuture for #name {
+            type Output = #output;
+            type IntoFuture = #rt::__private::BoxFuture<#output>;
+            fn into_future(self) -> Self::IntoFuture {
+                ::std::boxed::Box::pin(self.send())
+            }
+        }
+    }
+}
+
+/// The entry point on the namespace handle: required params positional.
+pub(super) fn entry_point(cx: &Cx<'_>, method: &ir::Method) -> TokenStream {
+    let function = ident(&method.function);
+    let name = format_ident!("{}Request", method.type_prefix);
+    let required: Vec<&ir::Field> = method
+        .params
+        .iter()
+        .filter(|p| p.required == Req::Yes)
+        .collect();
+    let args = required.iter().map(|p| {
+        let arg = ident(&p.ident);
+        let ty = arg_ty(cx, &p.ty);
+        quote!(#arg: #ty)
+    });
+    let inits = method.params.iter().map(|p| {
+        let field = ident(&p.ident);
+        if p.required == Req::Yes {
+            let value = convert(quote!(#field), &p.ty);
+            quote!(#field: #value)
+        } else {
+            quote!(#field: ::std::option::Option::None)
+        }
+    });
+    let doc = super::docs::attrs(&super::docs::method_doc(cx, method));
+    quote! {
+        #doc
+        pub fn #function(&self, #(#args),*) -> #name {
+            #name {
+                client: self.client.clone(),
+                #(#inits,)*
+            }
+        }
+    }
+}

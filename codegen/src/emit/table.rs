@@ -1,0 +1,106 @@
+//! The `MethodInfo` constants and the `METHODS` table that the runtime and
+//! the fake server read.
+
+use proc_macro2::TokenStream;
+use quote::{format_ident, quote};
+
+use super::Cx;
+use crate::ir::{self, Ty};
+use crate::spec::{Http, Req, Tier, TypeKind};
+
+fn param_kind(cx: &Cx<'_>, ty: &Ty) -> TokenStream {
+    let rt = cx.rt();
+    let kind = quote!(#rt::method::ParamKind);
+    match ty {
+        Ty::String => quote!(#kind::String),
+        Ty::Integer => quote!(#kind::Integer),
+        Ty::Boolean => quote!(#kind::Boolean),
+        Ty::Timestamp => quote!(#kind::Timestamp),
+        Ty::Duration => quote!(#kind::Duration),
+        Ty::Url => quote!(#kind::Url),
+        Ty::Named {
+            name,
+            kind: TypeKind::Id,
+            ..
+        } => quote!(#kind::Id(#name)),
+        // Enums travel as text.
+        Ty::Named {
+            kind: TypeKind::Enum,
+            ..
+        } => quote!(#kind::String),
+        Ty::Named { name, .. } => quote!(#kind::Object(#name)),
+        Ty::List(item) => {
+            let item = param_kind(cx, item);
+            quote!(#kind::List(&#item))
+        }
+    }
+}
+
+/// One method's `MethodInfo` static.
+pub(super) fn method_info(cx: &Cx<'_>, method: &ir::Method) -> TokenStream {
+    let rt = cx.rt();
+    let info = format_ident!("{}", method.const_name);
+    let name = &method.name;
+    let summary = &method.summary;
+    let docs_url = method.docs_url.clone().unwrap_or_default();
+    let http = match method.http {
+        Http::Get => quote!(#rt::method::HttpMethod::Get),
+        Http::Post => quote!(#rt::method::HttpMethod::Post),
+    };
+    let tier = match method.tier {
+        Tier::Numbered(1) => quote!(#rt::method::RateTier::Tier1),
+        Tier::Numbered(2) => quote!(#rt::method::RateTier::Tier2),
+        Tier::Numbered(3) => quote!(#rt::method::RateTier::Tier3),
+        Tier::Numbered(_) => quote!(#rt::method::RateTier::Tier4),
+        Tier::Special => quote!(#rt::method::RateTier::Special),
+    };
+    let idempotent = method.idempotent;
+    let bot = &method.bot_scopes;
+    let user = &method.user_scopes;
+    let params = method.params.iter().map(|p| {
+        let wire = &p.wire;
+        let kind = param_kind(cx, &p.ty);
+        let required = match p.required {
+            Req::Yes => quote!(#rt::method::Required::Yes),
+            Req::No => quote!(#rt::method::Required::No),
+            Req::WithBotToken => quote!(#rt::method::Required::WithBotToken),
+        };
+        let min_items = usize::try_from(p.min_items).unwrap_or(usize::MAX);
+        quote! {
+            #rt::method::ParamInfo { name: #wire, kind: #kind, required: #required, min_items: #min_items }
+        }
+    });
+    let errors = method.errors.iter().map(|e| &e.code);
+    let example = &method.example_response;
+    let doc = format!(" What the runtime and the fake server know about `{name}`.");
+    quote! {
+        #[doc = #doc]
+        pub static #info: #rt::method::MethodInfo = #rt::method::MethodInfo {
+            name: #name,
+            summary: #summary,
+            docs_url: #docs_url,
+            http: #http,
+            rate_tier: #tier,
+            idempotent: #idempotent,
+            bot_scopes: &[#(#bot),*],
+            user_scopes: &[#(#user),*],
+            params: &[#(#params),*],
+            errors: &[#(#errors),*],
+            example_response: #example,
+        };
+    }
+}
+
+/// `METHODS`: every method of the spec, in spec order.
+pub(super) fn methods_table(cx: &Cx<'_>, methods: &[ir::Method]) -> TokenStream {
+    let rt = cx.rt();
+    let entries = methods.iter().map(|m| {
+        let modules = m.modules.iter().map(|module| super::ident(module));
+        let info = format_ident!("{}", m.const_name);
+        quote!(&#(#modules::)* #info)
+    });
+    quote! {
+        /// Every method of the spec, in spec order.
+        pub static METHODS: &[&#rt::method::MethodInfo] = &[#(#entries),*];
+    }
+}

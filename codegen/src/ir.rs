@@ -1,0 +1,145 @@
+//! The resolved model the emitters read: every name already a Rust name,
+//! every type reference resolved, nothing left to look up. No syn types.
+
+use crate::spec::{Http, Req, Tier, TypeKind};
+
+/// A resolved type.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Ty {
+    /// `string`.
+    String,
+    /// `integer`.
+    Integer,
+    /// `boolean`.
+    Boolean,
+    /// `timestamp` (Unix seconds).
+    Timestamp,
+    /// `duration` (seconds on the wire).
+    Duration,
+    /// `url`.
+    Url,
+    /// A named type.
+    Named {
+        /// Its Rust name.
+        name: String,
+        /// Id, object or enum.
+        kind: TypeKind,
+        /// Declared in an extern spec (the core crate's), so emitted as a path
+        /// into that crate rather than locally.
+        external: bool,
+    },
+    /// `list<T>`.
+    List(Box<Ty>),
+}
+
+/// A field of an object or response, or a param.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Field {
+    /// Slack's name (the JSON key or form field).
+    pub wire: String,
+    /// The Rust identifier (may be raw, `r#type`).
+    pub ident: String,
+    /// Its type.
+    pub ty: Ty,
+    /// Whether it must be present.
+    pub required: Req,
+    /// Its documentation.
+    pub description: Option<String>,
+    /// An example value.
+    pub example: Option<serde_json::Value>,
+    /// For lists: the fewest items.
+    pub min_items: u64,
+}
+
+/// An enum value.
+#[derive(Debug, Clone, PartialEq)]
+pub struct EnumValue {
+    /// Slack's text.
+    pub wire: String,
+    /// The Rust variant.
+    pub variant: String,
+    /// Its documentation.
+    pub description: Option<String>,
+}
+
+/// A named type to emit.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TypeDef {
+    /// Its Rust name.
+    pub name: String,
+    /// Id, object or enum.
+    pub kind: TypeKind,
+    /// Its documentation.
+    pub description: Option<String>,
+    /// Fields (objects).
+    pub fields: Vec<Field>,
+    /// Field groups, by wire name, at least one of which must be present.
+    pub one_of: Vec<Vec<String>>,
+    /// Values (enums).
+    pub values: Vec<EnumValue>,
+    /// An example (ids).
+    pub example: Option<serde_json::Value>,
+}
+
+/// An error code.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ErrorCode {
+    /// Slack's code.
+    pub code: String,
+    /// The Rust variant.
+    pub variant: String,
+    /// What it means.
+    pub description: String,
+}
+
+/// A method to emit.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Method {
+    /// Slack's name (`calls.participants.add`).
+    pub name: String,
+    /// The namespace modules, as Rust identifiers (`["calls", "participants"]`).
+    pub modules: Vec<String>,
+    /// The namespaces' Slack segments (`["calls", "participants"]`).
+    pub namespace_wire: Vec<String>,
+    /// The leaf function (`add`).
+    pub function: String,
+    /// The prefix of its types (`Add` → `AddRequest`).
+    pub type_prefix: String,
+    /// Its `MethodInfo` constant (`ADD`).
+    pub const_name: String,
+    /// One line.
+    pub summary: String,
+    /// More documentation.
+    pub description: Option<String>,
+    /// Slack's page.
+    pub docs_url: Option<String>,
+    /// GET or POST.
+    pub http: Http,
+    /// Rate tier.
+    pub tier: Tier,
+    /// Safe to resend?
+    pub idempotent: bool,
+    /// Bot scopes.
+    pub bot_scopes: Vec<String>,
+    /// User scopes.
+    pub user_scopes: Vec<String>,
+    /// Params in order.
+    pub params: Vec<Field>,
+    /// Response fields.
+    pub response: Vec<Field>,
+    /// The method's own errors.
+    pub errors: Vec<ErrorCode>,
+    /// `example_response` as compact JSON (`{"ok":true}` when none was given).
+    pub example_response: String,
+}
+
+/// Everything to emit.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Api {
+    /// Named types declared by the spec being generated (not extern ones).
+    pub types: Vec<TypeDef>,
+    /// The common errors (empty when they come from the extern spec).
+    pub common_errors: Vec<ErrorCode>,
+    /// Methods in spec order (files in name order, methods in file order).
+    pub methods: Vec<Method>,
+}
