@@ -216,3 +216,78 @@ async fn a_token_that_cannot_go_in_a_header_is_refused_without_showing_it() {
     assert!(!err.reason.contains("SECRETPART"), "{}", err.reason);
     assert_eq!(server.requests().len(), 0);
 }
+
+// ---------------------------------------------------------------------------
+// The same checks through the generated API, from the spec's rules.
+
+use slack_calls::CallUser;
+
+fn typed(server: &Server, token: &str) -> Client {
+    Client::builder(token)
+        .base_url(server.base_url())
+        .clock(TestClock::new())
+        .build()
+        .unwrap()
+}
+
+fn typed_invalid<E: slack_calls::ErrorCode>(
+    result: Result<impl std::fmt::Debug, Error<E>>,
+) -> InvalidRequest {
+    match result {
+        Err(Error::InvalidRequest(invalid)) => invalid,
+        other => panic!("expected InvalidRequest, got {other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn the_generated_api_refuses_what_the_spec_forbids_before_sending() {
+    let server = Server::start().await;
+    let bot = typed(&server, TOKEN);
+    let calls = bot.calls();
+
+    let err = typed_invalid(calls.add("ext-1", "https://example.com/1").await);
+    assert_eq!((err.method, err.param), ("calls.add", Some("created_by")));
+
+    let err = typed_invalid(calls.add("ext-1", "no scheme").created_by("U1").await);
+    assert_eq!(err.param, Some("join_url"));
+
+    let err = typed_invalid(
+        calls
+            .add("ext-1", "https://example.com/1")
+            .created_by("U1")
+            .users([CallUser::slack("U1"), CallUser::new().with_external_id("x")])
+            .await,
+    );
+    assert_eq!(err.param, Some("users"));
+    assert!(err.reason.starts_with("item 1: "), "{}", err.reason);
+
+    let err = typed_invalid(calls.participants().add("R1", Vec::<CallUser>::new()).await);
+    assert_eq!(
+        (err.method, err.param, err.reason.as_str()),
+        (
+            "calls.participants.add",
+            Some("users"),
+            "needs at least 1 item, got 0"
+        )
+    );
+    let err = typed_invalid(calls.participants().remove("R1", [CallUser::new()]).await);
+    assert_eq!(err.param, Some("users"));
+
+    let err = typed_invalid(calls.info("").await);
+    assert_eq!(err.param, Some("id"));
+
+    assert_eq!(server.requests().len(), 0, "nothing went on the wire");
+
+    // What the spec allows goes through.
+    calls
+        .participants()
+        .add("R1", [CallUser::external("54321678", "External User")])
+        .await
+        .unwrap();
+    let user = typed(&server, "xoxp-1-2-user-token");
+    user.calls()
+        .add("ext-1", "https://example.com/1")
+        .await
+        .unwrap();
+    assert_eq!(server.requests().len(), 2);
+}

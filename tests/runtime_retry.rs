@@ -392,3 +392,79 @@ async fn every_attempt_sends_the_same_request() {
     assert_eq!(infos[1].field("id").as_deref(), Some("R9"));
     assert_eq!(ADD.name, "calls.add");
 }
+
+// ---------------------------------------------------------------------------
+// Through the generated API: what may be resent comes from the spec.
+
+#[test]
+fn the_spec_marks_what_may_be_resent() {
+    let idempotent: Vec<(&str, bool)> = slack_calls::METHODS
+        .iter()
+        .map(|m| (m.name, m.idempotent))
+        .collect();
+    for (name, expected) in [
+        ("calls.add", false),
+        ("calls.end", true),
+        ("calls.info", true),
+        ("calls.update", true),
+        ("calls.participants.add", false),
+        ("calls.participants.remove", false),
+    ] {
+        assert!(
+            idempotent.contains(&(name, expected)),
+            "{name} should have idempotent: {expected}; the table has {idempotent:?}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn generated_methods_resend_only_what_the_spec_allows() {
+    use slack_calls::CallUser;
+    let clock = TestClock::new();
+    let server = Server::start().await;
+    let client = builder(&server, &clock).build().unwrap();
+    let calls = client.calls();
+    for method in [
+        "calls.add",
+        "calls.participants.add",
+        "calls.participants.remove",
+        "calls.info",
+        "calls.update",
+        "calls.end",
+    ] {
+        server.script(method, [Reply::Drop]);
+    }
+
+    let err = calls
+        .add("ext-1", "https://example.com/1")
+        .created_by("U1")
+        .await
+        .unwrap_err();
+    assert!(err.may_have_been_sent(), "{err:?}");
+    let err = calls
+        .participants()
+        .add("R1", [CallUser::slack("U1")])
+        .await
+        .unwrap_err();
+    assert!(err.may_have_been_sent(), "{err:?}");
+    let err = calls
+        .participants()
+        .remove("R1", [CallUser::slack("U1")])
+        .await
+        .unwrap_err();
+    assert!(err.may_have_been_sent(), "{err:?}");
+    calls.info("R1").await.unwrap();
+    calls.update("R1").title("New title").await.unwrap();
+    calls.end("R1").await.unwrap();
+
+    for (method, sent) in [
+        ("calls.add", 1),
+        ("calls.participants.add", 1),
+        ("calls.participants.remove", 1),
+        ("calls.info", 2),
+        ("calls.update", 2),
+        ("calls.end", 2),
+    ] {
+        assert_eq!(server.count(method), sent, "{method}");
+    }
+}

@@ -50,9 +50,9 @@ pub enum Reply {
 }
 
 impl Reply {
-    /// `{"ok":true,"call":{"id":"R1"}}`
+    /// `{"ok":true,"call":{...}}` with a complete call `R1`.
     pub fn ok() -> Reply {
-        Reply::Json(r#"{"ok":true,"call":{"id":"R1"}}"#.to_owned())
+        Reply::Json(OK_BODY.to_owned())
     }
 
     /// `{"ok":false,"error":code}`
@@ -70,6 +70,10 @@ impl Reply {
         Reply::Status(status, "upstream trouble".to_owned(), Vec::new())
     }
 }
+
+/// A successful answer carrying a complete call (what the generated
+/// responses need).
+pub const OK_BODY: &str = r#"{"ok":true,"call":{"id":"R1","date_start":1600000000,"external_unique_id":"ext-1","join_url":"https://example.com/1"}}"#;
 
 /// One request the server read.
 #[derive(Debug, Clone)]
@@ -350,7 +354,7 @@ async fn handle(mut stream: TcpStream, shared: Arc<Shared>) {
         Reply::Drop => return,
         Reply::Delayed(delay) => {
             tokio::time::sleep(delay).await;
-            response(200, r#"{"ok":true,"call":{"id":"R1"}}"#, &[])
+            response(200, OK_BODY, &[])
         }
         Reply::Hang => {
             tokio::time::sleep(Duration::from_secs(3_600)).await;
@@ -373,7 +377,7 @@ async fn handle(mut stream: TcpStream, shared: Arc<Shared>) {
         }
         Reply::EchoAuthOk => response(
             200,
-            &format!(r#"{{"ok":true,"call":{{"id":"R1","title":"{auth}"}}}}"#),
+            &OK_BODY.replace(r#""id":"R1""#, &format!(r#""id":"R1","title":"{auth}""#)),
             &[],
         ),
     };
