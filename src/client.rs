@@ -563,7 +563,7 @@ async fn send_with_retries<R: Response, E: ErrorCode>(
                 });
             }
         }
-        attempt += 1;
+        attempt = attempt.saturating_add(1);
         span.record("attempt", attempt);
         span.record("permit_wait_ms", millis(waited));
         tracing::debug!(attempt, "sending");
