@@ -1,6 +1,13 @@
 //! The client: configuration, and the one send path every generated method
 //! goes through.
+//!
+//! [`send`] is where a call meets Slack: it checks the request before
+//! anything leaves, waits for a permit from the rate limiter, sends, and on
+//! failure decides with the [`RetryPolicy`] whether the call may go again.
+//! A 429 pauses the method (for this token or workspace) for `Retry-After`
+//! and the call goes again, as long as the caller's wait budget lasts.
 
+use std::borrow::Cow;
 use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
@@ -9,12 +16,17 @@ use reqwest::Url;
 use reqwest::header::{AUTHORIZATION, CONTENT_TYPE, HeaderValue, RETRY_AFTER};
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
+use tracing::Instrument;
+use tracing::field::Empty;
 
+use crate::clock::{Clock, SystemClock};
 use crate::error::{
     ApiError, Error, ErrorCode, InvalidRequest, ResponseMeta, TransportKind, snippet,
 };
 use crate::form::Form;
-use crate::method::{HttpMethod, MethodInfo, Required};
+use crate::method::{HttpMethod, MethodInfo, ParamKind, Required};
+use crate::ratelimit::{Key, PacingStats, RateLimiter, RateLimits, Scope};
+use crate::retry::{RetryPolicy, transient};
 use crate::token::{Token, TokenKind};
 
 /// Slack's Web API base URL.
@@ -22,6 +34,14 @@ pub const SLACK_API_BASE: &str = "https://slack.com/api/";
 
 const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
+const DEFAULT_MAX_RATE_LIMIT_WAIT: Duration = Duration::from_secs(60);
+/// The wait after a 429 whose `Retry-After` is missing, zero or unreadable.
+const DEFAULT_RETRY_AFTER: Duration = Duration::from_secs(1);
+/// Token texts shorter than this are not searched for in bodies and
+/// messages: they would match ordinary text, and are not real Slack tokens.
+const MIN_SECRET_LEN: usize = 8;
+/// The longest `Retry-After` taken as given.
+const MAX_RETRY_AFTER: Duration = Duration::from_secs(24 * 60 * 60);
 
 /// A typed response of a generated method; the runtime hands it the
 /// envelope's warnings after decoding.
@@ -32,7 +52,8 @@ pub trait Response: DeserializeOwned + Send + 'static {
 
 /// A Slack Web API client for one token.
 ///
-/// Cheap to clone: clones share the connection pool and configuration.
+/// Cheap to clone: clones share the connection pool, the configuration and
+/// the rate limiter, so calls made through any clone are paced together.
 ///
 /// ```no_run
 /// # async fn run() -> Result<(), Box<dyn std::error::Error>> {
@@ -50,6 +71,11 @@ struct Inner {
     http: reqwest::Client,
     base_url: Url,
     token: Token,
+    limiter: RateLimiter,
+    scope: Scope,
+    max_rate_limit_wait: Duration,
+    retry: RetryPolicy,
+    clock: Arc<dyn Clock>,
 }
 
 impl fmt::Debug for Client {
@@ -57,6 +83,9 @@ impl fmt::Debug for Client {
         f.debug_struct("Client")
             .field("base_url", &self.inner.base_url.as_str())
             .field("token", &self.inner.token)
+            .field("limiter", &self.inner.limiter)
+            .field("max_rate_limit_wait", &self.inner.max_rate_limit_wait)
+            .field("retry", &self.inner.retry)
             .finish_non_exhaustive()
     }
 }
@@ -75,7 +104,8 @@ impl Client {
         }
     }
 
-    /// A builder to set the base URL, timeouts or an HTTP client of your own.
+    /// A builder to set the base URL, timeouts, pacing, retries, or an
+    /// HTTP client of your own.
     pub fn builder(token: impl Into<Token>) -> ClientBuilder {
         ClientBuilder {
             token: token.into(),
@@ -83,6 +113,11 @@ impl Client {
             http: None,
             connect_timeout: DEFAULT_CONNECT_TIMEOUT,
             timeout: DEFAULT_TIMEOUT,
+            limiter: LimiterChoice::Own(RateLimits::slack_tiers()),
+            workspace: None,
+            max_rate_limit_wait: DEFAULT_MAX_RATE_LIMIT_WAIT,
+            retry: RetryPolicy::new(),
+            clock: Arc::new(SystemClock),
         }
     }
 
@@ -95,24 +130,71 @@ impl Client {
     pub fn token_kind(&self) -> TokenKind {
         self.inner.token.kind()
     }
+
+    /// The rate limiter this client (and its clones) use.
+    pub fn rate_limiter(&self) -> &RateLimiter {
+        &self.inner.limiter
+    }
+
+    /// What pacing has done for this client's token or workspace, per
+    /// method: permits, waits, 429s.
+    pub fn pacing_stats(&self) -> Vec<PacingStats> {
+        self.inner.limiter.stats_for(&self.inner.scope)
+    }
+
+    /// The retry policy.
+    pub fn retry_policy(&self) -> &RetryPolicy {
+        &self.inner.retry
+    }
+}
+
+enum LimiterChoice {
+    Own(RateLimits),
+    Shared(RateLimiter),
 }
 
 /// Configures a [`Client`].
+///
+/// ```
+/// use slack_calls::{Client, RateLimits, RetryPolicy};
+/// use std::time::Duration;
+///
+/// # fn run() -> Result<(), slack_calls::BuildError> {
+/// let client = Client::builder("xoxb-your-token")
+///     .timeout(Duration::from_secs(10))
+///     .rate_limits(RateLimits::slack_tiers())
+///     .max_rate_limit_wait(Duration::from_secs(20))
+///     .retry_policy(RetryPolicy::new().max_attempts(3))
+///     .build()?;
+/// # let _ = client; Ok(()) }
+/// ```
 pub struct ClientBuilder {
     token: Token,
     base_url: String,
     http: Option<reqwest::Client>,
     connect_timeout: Duration,
     timeout: Duration,
+    limiter: LimiterChoice,
+    workspace: Option<String>,
+    max_rate_limit_wait: Duration,
+    retry: RetryPolicy,
+    clock: Arc<dyn Clock>,
 }
 
 impl fmt::Debug for ClientBuilder {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("ClientBuilder")
-            .field("token", &self.token)
+        let mut out = f.debug_struct("ClientBuilder");
+        out.field("token", &self.token)
             .field("base_url", &self.base_url)
             .field("connect_timeout", &self.connect_timeout)
-            .field("timeout", &self.timeout)
+            .field("timeout", &self.timeout);
+        match &self.limiter {
+            LimiterChoice::Own(limits) => out.field("rate_limits", limits),
+            LimiterChoice::Shared(limiter) => out.field("rate_limiter", limiter),
+        };
+        out.field("workspace", &self.workspace)
+            .field("max_rate_limit_wait", &self.max_rate_limit_wait)
+            .field("retry", &self.retry)
             .finish_non_exhaustive()
     }
 }
@@ -141,6 +223,20 @@ pub enum BuildError {
     /// reqwest could not build its client (TLS backend).
     #[error("could not build the HTTP client: {0}")]
     Http(String),
+    /// A [`Rate`](crate::Rate) in the [`RateLimits`] cannot be applied.
+    #[error("invalid rate for {target}: {reason}")]
+    InvalidRate {
+        /// The tier or method it was set for.
+        target: String,
+        /// What is wrong with it.
+        reason: String,
+    },
+    /// The [`RetryPolicy`] cannot be applied.
+    #[error("invalid retry policy: {reason}")]
+    InvalidRetryPolicy {
+        /// What is wrong with it.
+        reason: String,
+    },
 }
 
 impl ClientBuilder {
@@ -166,15 +262,77 @@ impl ClientBuilder {
         self
     }
 
-    /// How long one request may take, end to end (default 30 s).
+    /// How long one request may take, end to end (default 30 s). A call
+    /// that times out is retried only for idempotent methods.
     pub fn timeout(mut self, timeout: Duration) -> ClientBuilder {
         self.timeout = timeout;
+        self
+    }
+
+    /// Which rate each method is paced at (default: every method at its
+    /// spec tier's floor, [`RateLimits::slack_tiers`]). Use
+    /// [`RateLimits::off`] to send without pacing. Replaces a limiter set
+    /// with [`rate_limiter`](ClientBuilder::rate_limiter).
+    pub fn rate_limits(mut self, limits: RateLimits) -> ClientBuilder {
+        self.limiter = LimiterChoice::Own(limits);
+        self
+    }
+
+    /// Paces this client with a limiter shared with other clients.
+    /// Replaces limits set with [`rate_limits`](ClientBuilder::rate_limits).
+    pub fn rate_limiter(mut self, limiter: RateLimiter) -> ClientBuilder {
+        self.limiter = LimiterChoice::Shared(limiter);
+        self
+    }
+
+    /// Counts this client's requests under a workspace (team) id instead of
+    /// its token, so that clients with different tokens for the same
+    /// workspace that share a [`RateLimiter`] are paced together, as Slack
+    /// counts them.
+    pub fn workspace(mut self, team_id: impl Into<String>) -> ClientBuilder {
+        self.workspace = Some(team_id.into());
+        self
+    }
+
+    /// The most one call may wait for rate limits in total: pacing and
+    /// Slack's `Retry-After` (default 60 s). When a wait would go beyond
+    /// it, the call fails at once with [`Error::RateLimited`], whose
+    /// `retry_after` says how long the wait would have been. Zero: never
+    /// wait.
+    pub fn max_rate_limit_wait(mut self, budget: Duration) -> ClientBuilder {
+        self.max_rate_limit_wait = budget;
+        self
+    }
+
+    /// How failed calls are retried (default [`RetryPolicy::new`]).
+    pub fn retry_policy(mut self, policy: RetryPolicy) -> ClientBuilder {
+        self.retry = policy;
+        self
+    }
+
+    /// The clock that pacing, `Retry-After` and backoff waits use (default
+    /// real time). Tests pass a [`TestClock`](crate::TestClock) to check
+    /// waits exactly without taking them. HTTP timeouts always use real
+    /// time.
+    pub fn clock(mut self, clock: impl Clock) -> ClientBuilder {
+        self.clock = Arc::new(clock);
         self
     }
 
     /// Builds the client.
     pub fn build(self) -> Result<Client, BuildError> {
         let base_url = parse_base_url(&self.base_url)?;
+        self.retry
+            .validate()
+            .map_err(|reason| BuildError::InvalidRetryPolicy { reason })?;
+        let limiter = match self.limiter {
+            LimiterChoice::Own(limits) => RateLimiter::new(limits)?,
+            LimiterChoice::Shared(limiter) => limiter,
+        };
+        let scope = match self.workspace {
+            Some(team) => Scope::Workspace(team.into()),
+            None => limiter.token_scope(&self.token),
+        };
         let http = match self.http {
             Some(http) => http,
             None => reqwest::Client::builder()
@@ -188,6 +346,11 @@ impl ClientBuilder {
                 http,
                 base_url,
                 token: self.token,
+                limiter,
+                scope,
+                max_rate_limit_wait: self.max_rate_limit_wait,
+                retry: self.retry,
+                clock: self.clock,
             }),
         })
     }
@@ -230,50 +393,120 @@ pub(crate) fn check_request(
     form: &Form,
     token: TokenKind,
 ) -> Result<(), InvalidRequest> {
+    let invalid = |param: &'static str, reason: String| InvalidRequest {
+        method: method.name,
+        param: Some(param),
+        reason,
+    };
     if let Some((param, reason)) = form.problems().first() {
-        return Err(InvalidRequest {
-            method: method.name,
-            param: Some(param),
-            reason: reason.clone(),
-        });
+        return Err(invalid(param, reason.clone()));
     }
     for param in method.params {
-        let present = form.get(param.name).is_some();
-        if param.required == Required::WithBotToken && token == TokenKind::Bot && !present {
-            return Err(InvalidRequest {
-                method: method.name,
-                param: Some(param.name),
-                reason: "is required when calling with a bot token (xoxb-); set it to the user who started the call".to_owned(),
-            });
+        let value = form.get(param.name);
+        match (param.required, value) {
+            (Required::Yes, None) => {
+                return Err(invalid(param.name, "is required".to_owned()));
+            }
+            (Required::WithBotToken, None) if token == TokenKind::Bot => {
+                return Err(invalid(
+                    param.name,
+                    "is required when calling with a bot token (xoxb-); set it to the user who started the call".to_owned(),
+                ));
+            }
+            _ => {}
+        }
+        let Some(value) = value else { continue };
+        if value.trim().is_empty() && !matches!(param.kind, ParamKind::String) {
+            return Err(invalid(param.name, "is empty".to_owned()));
+        }
+        if value.is_empty() && param.required == Required::Yes {
+            return Err(invalid(
+                param.name,
+                "is required and cannot be empty".to_owned(),
+            ));
+        }
+        if param.kind == ParamKind::Url {
+            check_url(value).map_err(|reason| invalid(param.name, reason))?;
         }
         if let Some(len) = form.list_len(param.name)
             && len < param.min_items
         {
-            return Err(InvalidRequest {
-                method: method.name,
-                param: Some(param.name),
-                reason: format!(
+            return Err(invalid(
+                param.name,
+                format!(
                     "needs at least {} item{}, got {len}",
                     param.min_items,
                     if param.min_items == 1 { "" } else { "s" }
                 ),
-            });
+            ));
         }
     }
     Ok(())
 }
 
-/// Sends one request and decodes the answer. Every generated method ends here.
+/// A `url` param must be an absolute URL (any scheme: a desktop app's
+/// join link may use its own, such as `zoommtg://`).
+fn check_url(value: &str) -> Result<(), String> {
+    Url::parse(value).map(drop).map_err(|err| {
+        format!(
+            "is not an absolute URL ({err}): `{}`",
+            snippet(value.as_bytes())
+        )
+    })
+}
+
+/// Sends one call and decodes the answer. Every generated method ends here.
+///
+/// In order: the request is checked ([`Error::InvalidRequest`], nothing
+/// sent); a permit is taken from the rate limiter; the request goes out;
+/// a 429 pauses the method for `Retry-After` and the call goes again while
+/// the wait budget lasts; a transient failure is retried when the
+/// [`RetryPolicy`] allows and it is safe for the method.
 pub async fn send<R: Response, E: ErrorCode>(
     client: &Client,
     method: &'static MethodInfo,
     form: Form,
 ) -> Result<R, Error<E>> {
     let inner = &client.inner;
-    check_request(method, &form, inner.token.kind()).map_err(Error::InvalidRequest)?;
-    let span = tracing::debug_span!("slack_call", method = method.name, tier = %method.rate_tier);
-    let _enter = span.enter();
+    let span = tracing::debug_span!(
+        "slack_call",
+        method = method.name,
+        tier = %method.rate_tier,
+        idempotent = method.idempotent,
+        attempt = Empty,
+        permit_wait_ms = Empty,
+        retry_reason = Empty,
+        outcome = Empty,
+    );
+    let result = send_with_retries(inner, method, form)
+        .instrument(span.clone())
+        .await
+        .map_err(|err| scrub(err, &inner.token));
+    let outcome = match &result {
+        Ok(_) => "ok",
+        Err(err) => outcome_label(err),
+    };
+    span.record("outcome", outcome);
+    match &result {
+        Ok(_) => tracing::debug!(parent: &span, outcome, "call done"),
+        Err(err) => tracing::debug!(parent: &span, outcome, error = %err, "call failed"),
+    }
+    result
+}
 
+/// The request, ready to be sent as many times as the retry rules allow.
+struct Prepared {
+    url: Url,
+    auth: HeaderValue,
+    body: String,
+}
+
+fn prepare<E: ErrorCode>(
+    inner: &Inner,
+    method: &'static MethodInfo,
+    form: &Form,
+) -> Result<Prepared, Error<E>> {
+    check_request(method, form, inner.token.kind()).map_err(Error::InvalidRequest)?;
     let url = inner.base_url.join(method.name).map_err(|err| {
         Error::InvalidRequest(InvalidRequest {
             method: method.name,
@@ -290,40 +523,131 @@ pub async fn send<R: Response, E: ErrorCode>(
             })
         })?;
     auth.set_sensitive(true);
+    Ok(Prepared {
+        url,
+        auth,
+        body: form.encode(),
+    })
+}
+
+async fn send_with_retries<R: Response, E: ErrorCode>(
+    inner: &Inner,
+    method: &'static MethodInfo,
+    form: Form,
+) -> Result<R, Error<E>> {
+    let prepared = prepare(inner, method, &form)?;
+    let span = tracing::Span::current();
+    let key = Key::new(&inner.scope, method);
+    let budget = inner.max_rate_limit_wait;
+    let mut waited = Duration::ZERO;
+    let mut attempt: u32 = 0;
+    let mut failures: u32 = 0;
+    loop {
+        let remaining = budget.saturating_sub(waited);
+        match inner
+            .limiter
+            .acquire(&key, method, &*inner.clock, remaining)
+            .await
+        {
+            Ok(wait) => waited = waited.saturating_add(wait),
+            Err(needed) => {
+                tracing::info!(
+                    needed_ms = millis(needed),
+                    budget_ms = millis(budget),
+                    waited_ms = millis(waited),
+                    "giving up: the wait for a permit goes beyond the rate-limit budget"
+                );
+                return Err(Error::RateLimited {
+                    method: method.name,
+                    retry_after: needed,
+                });
+            }
+        }
+        attempt = attempt.saturating_add(1);
+        span.record("attempt", attempt);
+        span.record("permit_wait_ms", millis(waited));
+        tracing::debug!(attempt, "sending");
+        let err = match send_once::<R, E>(inner, method, &prepared).await {
+            Ok(response) => return Ok(response),
+            Err(err) => err,
+        };
+        if let Error::RateLimited { retry_after, .. } = err {
+            inner.limiter.block(&key, inner.clock.now(), retry_after);
+            span.record("retry_reason", "rate_limited");
+            tracing::info!(
+                attempt,
+                retry_after_ms = millis(retry_after),
+                "Slack answered 429; pausing the method for Retry-After"
+            );
+            continue;
+        }
+        let Some(reason) = transient(&err) else {
+            return Err(err);
+        };
+        failures += 1;
+        if !reason.is_safe_for_any_method() && !method.idempotent {
+            tracing::info!(
+                attempt,
+                reason = %reason,
+                "not retried: the method is not idempotent and the request may have reached Slack"
+            );
+            return Err(err);
+        }
+        if failures >= inner.retry.attempts() {
+            tracing::info!(attempt, reason = %reason, "giving up: no attempts left");
+            return Err(err);
+        }
+        let backoff = inner.retry.delay(failures);
+        span.record("retry_reason", reason.label());
+        tracing::info!(
+            attempt,
+            reason = %reason,
+            backoff_ms = millis(backoff),
+            "retrying after a transient failure"
+        );
+        inner.clock.sleep(backoff).await;
+    }
+}
+
+/// One HTTP exchange. A 429 comes back as [`Error::RateLimited`] carrying
+/// `Retry-After`, for the caller to wait out.
+async fn send_once<R: Response, E: ErrorCode>(
+    inner: &Inner,
+    method: &'static MethodInfo,
+    prepared: &Prepared,
+) -> Result<R, Error<E>> {
     let request = match method.http {
         HttpMethod::Post => inner
             .http
-            .post(url)
+            .post(prepared.url.clone())
             .header(CONTENT_TYPE, "application/x-www-form-urlencoded")
-            .body(form.encode()),
+            .body(prepared.body.clone()),
         HttpMethod::Get => {
-            let mut url = url;
-            url.set_query(Some(&form.encode()));
+            let mut url = prepared.url.clone();
+            if !prepared.body.is_empty() {
+                url.set_query(Some(&prepared.body));
+            }
             inner.http.get(url)
         }
     }
-    .header(AUTHORIZATION, auth);
+    .header(AUTHORIZATION, prepared.auth.clone());
 
     let response = request
         .send()
         .await
         .map_err(|err| transport_error(method, &err))?;
     let status = response.status();
-    let retry_after = response
-        .headers()
-        .get(RETRY_AFTER)
-        .and_then(|value| value.to_str().ok())
-        .and_then(|value| value.trim().parse::<u64>().ok());
+    if status.as_u16() == 429 {
+        return Err(Error::RateLimited {
+            method: method.name,
+            retry_after: parse_retry_after(response.headers().get(RETRY_AFTER)),
+        });
+    }
     let body = response
         .bytes()
         .await
         .map_err(|err| transport_error(method, &err))?;
-    if status.as_u16() == 429 {
-        return Err(Error::RateLimited {
-            method: method.name,
-            retry_after: Duration::from_secs(retry_after.unwrap_or(1)),
-        });
-    }
+    let body = redact_body(&body, &inner.token);
     if status.as_u16() != 200 {
         return Err(Error::Status {
             method: method.name,
@@ -332,6 +656,118 @@ pub async fn send<R: Response, E: ErrorCode>(
         });
     }
     decode(method, &body)
+}
+
+/// Slack's `Retry-After` is whole seconds. A missing, zero or unreadable
+/// value counts as one second, so a misbehaving server cannot make the
+/// client spin.
+fn parse_retry_after(value: Option<&HeaderValue>) -> Duration {
+    value
+        .and_then(|value| value.to_str().ok())
+        .and_then(|value| value.trim().parse::<u64>().ok())
+        .filter(|secs| *secs > 0)
+        .map_or(DEFAULT_RETRY_AFTER, |secs| {
+            Duration::from_secs(secs).min(MAX_RETRY_AFTER)
+        })
+}
+
+/// The body with every copy of the token text replaced by its redacted
+/// label, so that a server echoing the token cannot put it into a response
+/// or an error (a snippet cut in the middle of it would escape a later
+/// search).
+fn redact_body<'a>(body: &'a [u8], token: &Token) -> Cow<'a, [u8]> {
+    let secret = token.expose_secret().as_bytes();
+    if secret.len() < MIN_SECRET_LEN || !body.windows(secret.len()).any(|w| w == secret) {
+        return Cow::Borrowed(body);
+    }
+    let mut out = Vec::with_capacity(body.len());
+    let mut rest = body;
+    while !rest.is_empty() {
+        if rest.starts_with(secret) {
+            out.extend_from_slice(token.redacted().as_bytes());
+            rest = &rest[secret.len()..];
+        } else {
+            out.push(rest[0]);
+            rest = &rest[1..];
+        }
+    }
+    Cow::Owned(out)
+}
+
+fn outcome_label<E: ErrorCode>(err: &Error<E>) -> &'static str {
+    match err {
+        Error::Api { .. } => "api_error",
+        Error::RateLimited { .. } => "rate_limited",
+        Error::InvalidRequest(_) => "invalid_request",
+        Error::Transport { .. } => "transport_error",
+        Error::Status { .. } => "status_error",
+        Error::Decode { .. } => "decode_error",
+    }
+}
+
+/// Removes the token text from an error's free-text parts, in case a
+/// server (or a proxy) echoed it back in a body.
+fn scrub<E: ErrorCode>(err: Error<E>, token: &Token) -> Error<E> {
+    let secret = token.expose_secret();
+    if secret.len() < MIN_SECRET_LEN {
+        return err;
+    }
+    let clean = |text: String| {
+        if text.contains(secret) {
+            text.replace(secret, token.redacted())
+        } else {
+            text
+        }
+    };
+    match err {
+        Error::Api { method, mut error } => {
+            error.meta.messages = error.meta.messages.into_iter().map(clean).collect();
+            error.meta.warnings = error.meta.warnings.into_iter().map(clean).collect();
+            error.needed = error.needed.map(clean);
+            error.provided = error
+                .provided
+                .map(|provided| provided.into_iter().map(clean).collect());
+            Error::Api { method, error }
+        }
+        Error::Transport {
+            method,
+            kind,
+            may_have_been_sent,
+            message,
+        } => Error::Transport {
+            method,
+            kind,
+            may_have_been_sent,
+            message: clean(message),
+        },
+        Error::Status {
+            method,
+            status,
+            body_snippet,
+        } => Error::Status {
+            method,
+            status,
+            body_snippet: clean(body_snippet),
+        },
+        Error::Decode {
+            method,
+            message,
+            body_snippet,
+        } => Error::Decode {
+            method,
+            message: clean(message),
+            body_snippet: clean(body_snippet),
+        },
+        Error::InvalidRequest(mut invalid) => {
+            invalid.reason = clean(invalid.reason);
+            Error::InvalidRequest(invalid)
+        }
+        other => other,
+    }
+}
+
+fn millis(duration: Duration) -> u64 {
+    u64::try_from(duration.as_millis()).unwrap_or(u64::MAX)
 }
 
 /// Transport failures, classified by whether Slack may have seen the request.
@@ -491,6 +927,55 @@ mod tests {
                 .as_str(),
             "http://127.0.0.1:1/api/calls.add"
         );
+    }
+
+    #[test]
+    fn defaults_are_the_documented_ones() {
+        let builder = Client::builder("xoxb-1-2-abc");
+        assert_eq!(builder.connect_timeout, Duration::from_secs(10));
+        assert_eq!(builder.timeout, Duration::from_secs(30));
+        assert_eq!(builder.max_rate_limit_wait, Duration::from_secs(60));
+        assert_eq!(builder.retry, RetryPolicy::new());
+        assert!(
+            matches!(&builder.limiter, LimiterChoice::Own(limits) if *limits == RateLimits::slack_tiers())
+        );
+        let client = builder.build().unwrap();
+        assert_eq!(client.retry_policy().attempts(), 4);
+        assert_eq!(client.rate_limiter().limits(), &RateLimits::slack_tiers());
+    }
+
+    #[test]
+    fn retry_after_is_whole_seconds_with_a_floor_and_a_ceiling() {
+        let parse = |text: &str| parse_retry_after(Some(&HeaderValue::from_str(text).unwrap()));
+        assert_eq!(parse("7"), Duration::from_secs(7));
+        assert_eq!(parse(" 30 "), Duration::from_secs(30));
+        assert_eq!(parse("0"), DEFAULT_RETRY_AFTER);
+        assert_eq!(parse("1.5"), DEFAULT_RETRY_AFTER);
+        assert_eq!(parse("99999999999999999999"), DEFAULT_RETRY_AFTER);
+        assert_eq!(parse("9999999"), MAX_RETRY_AFTER);
+        assert_eq!(parse_retry_after(None), DEFAULT_RETRY_AFTER);
+    }
+
+    #[test]
+    fn redaction_replaces_every_copy_and_leaves_other_bodies_alone() {
+        let token = Token::new("xoxb-1-2-SECRET");
+        assert_eq!(
+            redact_body(
+                b"a xoxb-1-2-SECRET b xoxb-1-2-SECRETxoxb-1-2-SECRET",
+                &token
+            )
+            .as_ref(),
+            "a xoxb-… b xoxb-…xoxb-…".as_bytes()
+        );
+        assert!(matches!(
+            redact_body(b"{\"ok\":true}", &token),
+            Cow::Borrowed(_)
+        ));
+        // Too short to be a real token: not searched for.
+        assert!(matches!(
+            redact_body(b"abc", &Token::new("abc")),
+            Cow::Borrowed(_)
+        ));
     }
 
     #[test]

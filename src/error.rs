@@ -141,12 +141,18 @@ pub enum Error<E: ErrorCode> {
         /// Slack's answer, typed (boxed: errors are rare, results stay small).
         error: Box<ApiError<E>>,
     },
-    /// Slack kept answering 429 beyond the caller's wait budget.
-    #[error("{method}: rate limited by Slack; retry after {retry_after:?}")]
+    /// Waiting out the rate limit would go beyond the caller's wait budget
+    /// ([`ClientBuilder::max_rate_limit_wait`](crate::ClientBuilder::max_rate_limit_wait)):
+    /// Slack kept answering 429, or the method's pacing queue is longer
+    /// than the budget. Slack acted on none of this call's requests.
+    #[error(
+        "{method}: rate limited; retry after {retry_after:?} (longer than this call's wait budget)"
+    )]
     RateLimited {
         /// The method called.
         method: &'static str,
-        /// Slack's last `Retry-After`.
+        /// How long until the method may be called again: what is left of
+        /// Slack's `Retry-After`, or the wait for the next pacing slot.
         retry_after: Duration,
     },
     /// The request was refused before sending; nothing went on the wire.

@@ -37,9 +37,12 @@ extern crate self as slack_calls;
 
 mod call_user;
 mod client;
+mod clock;
 mod error;
 mod form;
 pub mod method;
+mod ratelimit;
+mod retry;
 mod timestamp;
 mod token;
 
@@ -47,9 +50,12 @@ mod token;
 pub mod mock;
 
 pub use client::{BuildError, Client, ClientBuilder, Response, SLACK_API_BASE};
+pub use clock::{Clock, Sleep, SystemClock, TestClock};
 pub use error::{ApiError, Error, ErrorCode, InvalidRequest, ResponseMeta, Result, TransportKind};
 pub use form::{Check, Form, FormValue};
 pub use method::MethodInfo;
+pub use ratelimit::{PacingStats, Rate, RateLimiter, RateLimits};
+pub use retry::RetryPolicy;
 pub use timestamp::Timestamp;
 pub use token::{Token, TokenKind};
 

@@ -132,8 +132,12 @@ impl Capture {
 
     /// A client for this server with `token`.
     pub fn client(&self, token: &str) -> slack_calls::Client {
+        // Wire and decoding tests: one request per call, at once (no pacing,
+        // no retries; those have their own tests in tests/runtime_*.rs).
         slack_calls::Client::builder(token)
             .base_url(self.base_url())
+            .rate_limits(slack_calls::RateLimits::off())
+            .retry_policy(slack_calls::RetryPolicy::none())
             .build()
             .unwrap()
     }

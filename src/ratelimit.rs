@@ -1,0 +1,773 @@
+//! Pacing from the spec's rate tiers, and Slack's `Retry-After`.
+//!
+//! Slack counts requests per method, per workspace, per app, and answers
+//! HTTP 429 with `Retry-After` when a method goes over its tier. The
+//! [`RateLimiter`] keeps one bucket per (token or workspace, method): it
+//! spaces requests so that a method never goes over its tier's per-minute
+//! floor in any 60-second window, and when Slack still answers 429 it pauses
+//! that one method, for that one key, until `Retry-After` has passed. Other
+//! methods keep going.
+//!
+//! A bucket is a GCRA (the "virtual scheduling" form of a token bucket): each
+//! request reserves the earliest slot that keeps the rate, then waits for it.
+//! Reservations are handed out in arrival order, and a waiting call that is
+//! dropped gives its slot back when nobody has reserved after it, so
+//! cancelling a call never leaves the limiter slower or faster than it
+//! should be.
+
+use std::collections::HashMap;
+use std::fmt;
+use std::hash::{BuildHasher, RandomState};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::time::{Duration, Instant};
+
+use crate::client::BuildError;
+use crate::clock::Clock;
+use crate::method::{MethodInfo, RateTier};
+use crate::token::Token;
+
+/// How fast one method may be called: at most `count` requests in any
+/// `period`, of which up to `burst` may go back to back.
+///
+/// The requests after a burst are spaced by `period / (count - burst + 1)`,
+/// which is what keeps every window of length `period` at `count` or fewer.
+///
+/// ```
+/// use slack_calls::Rate;
+/// use std::time::Duration;
+///
+/// let tier3 = Rate::per_minute(50); // burst of 3, then one every 1.25 s
+/// assert_eq!(tier3.burst_size(), 3);
+/// assert_eq!(tier3.interval(), Duration::from_millis(1250));
+/// let strict = Rate::per(10, Duration::from_secs(1)).burst(1);
+/// assert_eq!(strict.interval(), Duration::from_millis(100));
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Rate {
+    count: u32,
+    period: Duration,
+    burst: u32,
+}
+
+impl Rate {
+    /// At most `count` requests a minute, with the default burst
+    /// (`count / 20` rounded up, between 1 and 5).
+    pub const fn per_minute(count: u32) -> Rate {
+        Rate::per(count, Duration::from_secs(60))
+    }
+
+    /// At most `count` requests in any `period`, with the default burst
+    /// (`count / 20` rounded up, between 1 and 5). A zero `period` means
+    /// no pacing.
+    pub const fn per(count: u32, period: Duration) -> Rate {
+        Rate {
+            count,
+            period,
+            burst: default_burst(count),
+        }
+    }
+
+    /// The rate Slack publishes as the floor of `tier`
+    /// ([`RateTier::per_minute`]).
+    pub const fn for_tier(tier: RateTier) -> Rate {
+        Rate::per_minute(tier.per_minute())
+    }
+
+    /// Sets how many requests may go back to back (1 to `count`).
+    pub const fn burst(mut self, burst: u32) -> Rate {
+        self.burst = burst;
+        self
+    }
+
+    /// The most requests in any window of [`period`](Rate::period).
+    pub const fn count(&self) -> u32 {
+        self.count
+    }
+
+    /// The window the count applies to.
+    pub const fn period(&self) -> Duration {
+        self.period
+    }
+
+    /// How many requests may go back to back.
+    pub const fn burst_size(&self) -> u32 {
+        self.burst
+    }
+
+    /// The spacing of requests once the burst is used up (zero when the
+    /// rate is not valid; [`ClientBuilder::build`](crate::ClientBuilder::build)
+    /// refuses such rates).
+    pub fn interval(&self) -> Duration {
+        match self.count.checked_sub(self.burst) {
+            Some(extra) if self.burst > 0 => {
+                // Rounded up: a spacing a nanosecond short would let one
+                // request too many into a window.
+                let nanos = self.period.as_nanos().div_ceil(u128::from(extra) + 1);
+                u64::try_from(nanos).map_or(Duration::MAX, Duration::from_nanos)
+            }
+            _ => Duration::ZERO,
+        }
+    }
+
+    fn validate(&self) -> Result<(), String> {
+        if self.count == 0 {
+            return Err(
+                "the count must be at least 1 (to stop pacing a method, leave it without a rate)"
+                    .to_owned(),
+            );
+        }
+        if self.period > MAX_PERIOD {
+            return Err(format!(
+                "the period must be at most a day, got {:?}",
+                self.period
+            ));
+        }
+        if self.burst == 0 || self.burst > self.count {
+            return Err(format!(
+                "the burst must be between 1 and the count ({}), got {}",
+                self.count, self.burst
+            ));
+        }
+        Ok(())
+    }
+}
+
+impl fmt::Display for Rate {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{} per {:?} (burst {})",
+            self.count, self.period, self.burst
+        )
+    }
+}
+
+/// The longest window a rate may use (Slack's are a minute).
+const MAX_PERIOD: Duration = Duration::from_secs(24 * 60 * 60);
+
+const fn default_burst(count: u32) -> u32 {
+    let burst = count.div_ceil(20);
+    if burst < 1 {
+        1
+    } else if burst > 5 {
+        5
+    } else {
+        burst
+    }
+}
+
+const TIERS: [RateTier; 5] = [
+    RateTier::Tier1,
+    RateTier::Tier2,
+    RateTier::Tier3,
+    RateTier::Tier4,
+    RateTier::Special,
+];
+
+const fn tier_index(tier: RateTier) -> usize {
+    match tier {
+        RateTier::Tier1 => 0,
+        RateTier::Tier2 => 1,
+        RateTier::Tier3 => 2,
+        RateTier::Tier4 => 3,
+        RateTier::Special => 4,
+    }
+}
+
+/// Which rate each method is paced at.
+///
+/// The default, [`RateLimits::slack_tiers`], paces every method at its
+/// spec tier's floor. A rate set for a method by name wins over its tier's.
+/// Whatever the pacing, a 429 from Slack always pauses the method for
+/// `Retry-After`.
+///
+/// ```
+/// use slack_calls::method::RateTier;
+/// use slack_calls::{Rate, RateLimits};
+///
+/// let limits = RateLimits::slack_tiers()
+///     .tier(RateTier::Tier3, Rate::per_minute(100)) // an enterprise grid with more room
+///     .method("calls.add", Rate::per_minute(20));
+/// let only_add = RateLimits::off().method("calls.add", Rate::per_minute(20));
+/// # let _ = (limits, only_add);
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RateLimits {
+    tiers: [Option<Rate>; 5],
+    methods: Vec<(String, Rate)>,
+}
+
+impl RateLimits {
+    /// Every method paced at its tier's per-minute floor
+    /// ([`Rate::for_tier`]). The default.
+    pub fn slack_tiers() -> RateLimits {
+        RateLimits {
+            tiers: TIERS.map(|tier| Some(Rate::for_tier(tier))),
+            methods: Vec::new(),
+        }
+    }
+
+    /// No pacing (only methods given a rate with
+    /// [`method`](RateLimits::method) or [`tier`](RateLimits::tier) are
+    /// paced). Slack's 429s are still honoured.
+    pub fn off() -> RateLimits {
+        RateLimits {
+            tiers: [None; 5],
+            methods: Vec::new(),
+        }
+    }
+
+    /// Paces the methods of `tier` at `rate`.
+    pub fn tier(mut self, tier: RateTier, rate: Rate) -> RateLimits {
+        self.tiers[tier_index(tier)] = Some(rate);
+        self
+    }
+
+    /// Stops pacing the methods of `tier`.
+    pub fn unpaced_tier(mut self, tier: RateTier) -> RateLimits {
+        self.tiers[tier_index(tier)] = None;
+        self
+    }
+
+    /// Paces the method called `name` (such as `calls.add`) at `rate`,
+    /// whatever its tier.
+    pub fn method(mut self, name: impl Into<String>, rate: Rate) -> RateLimits {
+        let name = name.into();
+        self.methods.retain(|(known, _)| *known != name);
+        self.methods.push((name, rate));
+        self
+    }
+
+    /// The rate `method` is paced at, if it is paced.
+    pub fn rate_for(&self, method: &MethodInfo) -> Option<Rate> {
+        self.methods
+            .iter()
+            .find(|(name, _)| name == method.name)
+            .map(|(_, rate)| *rate)
+            .or(self.tiers[tier_index(method.rate_tier)])
+    }
+
+    fn validate(&self) -> Result<(), BuildError> {
+        for (tier, rate) in TIERS.iter().zip(&self.tiers) {
+            if let Some(rate) = rate {
+                rate.validate().map_err(|reason| BuildError::InvalidRate {
+                    target: tier.to_string(),
+                    reason,
+                })?;
+            }
+        }
+        for (name, rate) in &self.methods {
+            rate.validate().map_err(|reason| BuildError::InvalidRate {
+                target: format!("method `{name}`"),
+                reason,
+            })?;
+        }
+        Ok(())
+    }
+}
+
+impl Default for RateLimits {
+    fn default() -> RateLimits {
+        RateLimits::slack_tiers()
+    }
+}
+
+/// What a limiter has done for one method under one key, for measuring
+/// pacing ([`Client::pacing_stats`](crate::Client::pacing_stats)).
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct PacingStats {
+    /// The method.
+    pub method: &'static str,
+    /// Requests let through.
+    pub permits: u64,
+    /// Requests that had to wait before going.
+    pub waited: u64,
+    /// The sum of those waits (pacing and `Retry-After`).
+    pub total_wait: Duration,
+    /// The longest single wait for a permit.
+    pub longest_wait: Duration,
+    /// HTTP 429 answers from Slack.
+    pub rate_limited: u64,
+    /// Calls refused because the wait would have gone over the caller's
+    /// budget ([`ClientBuilder::max_rate_limit_wait`](crate::ClientBuilder::max_rate_limit_wait)).
+    pub over_budget: u64,
+}
+
+impl PacingStats {
+    fn new(method: &'static str) -> PacingStats {
+        PacingStats {
+            method,
+            permits: 0,
+            waited: 0,
+            total_wait: Duration::ZERO,
+            longest_wait: Duration::ZERO,
+            rate_limited: 0,
+            over_budget: 0,
+        }
+    }
+}
+
+/// Whose requests count together: one token, or one workspace named by
+/// the caller.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub(crate) enum Scope {
+    /// A keyed hash of the token text (the text itself is never kept here).
+    Token(u64),
+    /// A workspace (team) id given to the builder.
+    Workspace(Arc<str>),
+}
+
+/// One bucket's key.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub(crate) struct Key {
+    scope: Scope,
+    method: &'static str,
+}
+
+impl Key {
+    pub(crate) fn new(scope: &Scope, method: &'static MethodInfo) -> Key {
+        Key {
+            scope: scope.clone(),
+            method: method.name,
+        }
+    }
+}
+
+struct Bucket {
+    /// GCRA's theoretical arrival time: when the next request would be due
+    /// if requests came exactly at the rate.
+    tat: Option<Instant>,
+    /// Slack's `Retry-After`: no request before this.
+    blocked_until: Option<Instant>,
+    stats: PacingStats,
+}
+
+/// Paces requests per (token or workspace, method) and keeps Slack's
+/// `Retry-After` pauses.
+///
+/// Every [`Client`](crate::Client) has one, shared by its clones. To pace
+/// several clients together (say, clients built for the same workspace in
+/// different parts of an app), build one limiter and give it to each with
+/// [`ClientBuilder::rate_limiter`](crate::ClientBuilder::rate_limiter);
+/// clients with different tokens still get separate buckets unless they
+/// name the same [`workspace`](crate::ClientBuilder::workspace). Clients
+/// sharing a limiter should share a clock too.
+///
+/// ```
+/// use slack_calls::{Client, RateLimiter, RateLimits};
+///
+/// # fn run() -> Result<(), Box<dyn std::error::Error>> {
+/// let limiter = RateLimiter::new(RateLimits::slack_tiers())?;
+/// let bot = Client::builder("xoxb-bot-token").rate_limiter(limiter.clone()).workspace("T0123").build()?;
+/// let user = Client::builder("xoxp-user-token").rate_limiter(limiter).workspace("T0123").build()?;
+/// # let _ = (bot, user); Ok(()) }
+/// ```
+#[derive(Clone)]
+pub struct RateLimiter {
+    shared: Arc<LimiterShared>,
+}
+
+struct LimiterShared {
+    limits: RateLimits,
+    token_hasher: RandomState,
+    buckets: Mutex<HashMap<Key, Bucket>>,
+}
+
+impl fmt::Debug for RateLimiter {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("RateLimiter")
+            .field("limits", &self.shared.limits)
+            .field("buckets", &self.lock().len())
+            .finish()
+    }
+}
+
+/// What a caller must do to get a permit.
+enum Step {
+    /// Go now.
+    Go,
+    /// Slack's `Retry-After` is running: wait, then ask again.
+    Blocked(Duration),
+    /// A slot is reserved: wait for it.
+    Reserved {
+        wait: Duration,
+        tat_after: Instant,
+        interval: Duration,
+    },
+    /// The wait would go over the caller's budget.
+    OverBudget(Duration),
+}
+
+impl RateLimiter {
+    /// A limiter with these limits, or why they are not valid.
+    pub fn new(limits: RateLimits) -> Result<RateLimiter, BuildError> {
+        limits.validate()?;
+        Ok(RateLimiter {
+            shared: Arc::new(LimiterShared {
+                limits,
+                token_hasher: RandomState::new(),
+                buckets: Mutex::new(HashMap::new()),
+            }),
+        })
+    }
+
+    /// The limits it applies.
+    pub fn limits(&self) -> &RateLimits {
+        &self.shared.limits
+    }
+
+    /// What the limiter has done for each method, for every key, in method
+    /// order.
+    pub fn stats(&self) -> Vec<PacingStats> {
+        let mut stats: Vec<PacingStats> = self
+            .lock()
+            .values()
+            .map(|bucket| bucket.stats.clone())
+            .collect();
+        stats.sort_by(|a, b| a.method.cmp(b.method));
+        stats
+    }
+
+    pub(crate) fn stats_for(&self, scope: &Scope) -> Vec<PacingStats> {
+        let mut stats: Vec<PacingStats> = self
+            .lock()
+            .iter()
+            .filter(|(key, _)| key.scope == *scope)
+            .map(|(_, bucket)| bucket.stats.clone())
+            .collect();
+        stats.sort_by(|a, b| a.method.cmp(b.method));
+        stats
+    }
+
+    /// The key for requests made with `token`.
+    pub(crate) fn token_scope(&self, token: &Token) -> Scope {
+        Scope::Token(self.shared.token_hasher.hash_one(token.expose_secret()))
+    }
+
+    fn lock(&self) -> MutexGuard<'_, HashMap<Key, Bucket>> {
+        self.shared
+            .buckets
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+    }
+
+    fn with_bucket<T>(&self, key: &Key, f: impl FnOnce(&mut Bucket) -> T) -> T {
+        let mut buckets = self.lock();
+        let bucket = buckets.entry(key.clone()).or_insert_with(|| Bucket {
+            tat: None,
+            blocked_until: None,
+            stats: PacingStats::new(key.method),
+        });
+        f(bucket)
+    }
+
+    /// Waits for a permit to send `method`. `Ok` with the time waited, or
+    /// `Err` with the wait needed when it would go over `budget` (nothing
+    /// is reserved then).
+    ///
+    /// Cancel-safe: dropping the future while it waits for a reserved slot
+    /// gives the slot back when no later reservation depends on it.
+    pub(crate) async fn acquire(
+        &self,
+        key: &Key,
+        method: &'static MethodInfo,
+        clock: &dyn Clock,
+        budget: Duration,
+    ) -> Result<Duration, Duration> {
+        let rate = self.shared.limits.rate_for(method);
+        let mut waited = Duration::ZERO;
+        loop {
+            let remaining = budget.saturating_sub(waited);
+            let now = clock.now();
+            let step = self.with_bucket(key, |bucket| plan(bucket, rate, now, remaining));
+            match step {
+                Step::Go => {
+                    self.with_bucket(key, |bucket| record_permit(&mut bucket.stats, waited));
+                    return Ok(waited);
+                }
+                Step::OverBudget(needed) => {
+                    self.with_bucket(key, |bucket| bucket.stats.over_budget += 1);
+                    return Err(needed);
+                }
+                Step::Blocked(wait) => {
+                    tracing::debug!(wait_ms = millis(wait), "waiting for Slack's Retry-After");
+                    clock.sleep(wait).await;
+                    waited = waited.saturating_add(wait);
+                }
+                Step::Reserved {
+                    wait,
+                    tat_after,
+                    interval,
+                } => {
+                    tracing::trace!(wait_ms = millis(wait), "waiting for a pacing slot");
+                    let mut reservation = Reservation {
+                        limiter: self,
+                        key,
+                        tat_after,
+                        interval,
+                        kept: false,
+                    };
+                    clock.sleep(wait).await;
+                    reservation.kept = true;
+                    waited = waited.saturating_add(wait);
+                    let now = clock.now();
+                    let blocked = self.with_bucket(key, |bucket| {
+                        bucket.blocked_until.is_some_and(|until| until > now)
+                    });
+                    if !blocked {
+                        self.with_bucket(key, |bucket| record_permit(&mut bucket.stats, waited));
+                        return Ok(waited);
+                    }
+                    // A 429 landed while this call waited for its slot:
+                    // go round again, behind the pause.
+                }
+            }
+        }
+    }
+
+    /// Slack answered 429 for `key`: no request for it before
+    /// `retry_after` has passed.
+    pub(crate) fn block(&self, key: &Key, now: Instant, retry_after: Duration) {
+        let until = now
+            .checked_add(retry_after)
+            .or_else(|| now.checked_add(Duration::from_secs(24 * 60 * 60)))
+            .unwrap_or(now);
+        self.with_bucket(key, |bucket| {
+            bucket.stats.rate_limited += 1;
+            bucket.blocked_until = Some(bucket.blocked_until.map_or(until, |old| old.max(until)));
+        });
+    }
+}
+
+/// A slot reserved by a call that is waiting for it.
+struct Reservation<'a> {
+    limiter: &'a RateLimiter,
+    key: &'a Key,
+    tat_after: Instant,
+    interval: Duration,
+    kept: bool,
+}
+
+impl Drop for Reservation<'_> {
+    fn drop(&mut self) {
+        if self.kept {
+            return;
+        }
+        self.limiter.with_bucket(self.key, |bucket| {
+            // Give the slot back only when it is the latest one: a later
+            // reservation was computed from this one and stays as it is.
+            if bucket.tat == Some(self.tat_after) {
+                bucket.tat = self.tat_after.checked_sub(self.interval);
+            }
+        });
+    }
+}
+
+fn plan(bucket: &mut Bucket, rate: Option<Rate>, now: Instant, remaining: Duration) -> Step {
+    if let Some(until) = bucket.blocked_until {
+        if until > now {
+            let wait = until - now;
+            return if wait > remaining {
+                Step::OverBudget(wait)
+            } else {
+                Step::Blocked(wait)
+            };
+        }
+        bucket.blocked_until = None;
+    }
+    let Some(rate) = rate else {
+        return Step::Go;
+    };
+    let interval = rate.interval();
+    if interval.is_zero() {
+        return Step::Go;
+    }
+    let tolerance = interval.saturating_mul(rate.burst_size().saturating_sub(1));
+    let tat = bucket.tat.filter(|tat| *tat > now).unwrap_or(now);
+    let allowed_at = tat.checked_sub(tolerance).unwrap_or(now).max(now);
+    let wait = allowed_at - now;
+    if wait > remaining {
+        return Step::OverBudget(wait);
+    }
+    let tat_after = tat.checked_add(interval).unwrap_or(tat);
+    bucket.tat = Some(tat_after);
+    if wait.is_zero() {
+        Step::Go
+    } else {
+        Step::Reserved {
+            wait,
+            tat_after,
+            interval,
+        }
+    }
+}
+
+fn record_permit(stats: &mut PacingStats, waited: Duration) {
+    stats.permits += 1;
+    if !waited.is_zero() {
+        stats.waited += 1;
+        stats.total_wait = stats.total_wait.saturating_add(waited);
+        stats.longest_wait = stats.longest_wait.max(waited);
+    }
+}
+
+fn millis(duration: Duration) -> u64 {
+    u64::try_from(duration.as_millis()).unwrap_or(u64::MAX)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::clock::TestClock;
+    use crate::method::{HttpMethod, RateTier};
+
+    static INFO: MethodInfo = MethodInfo {
+        name: "calls.info",
+        summary: "",
+        docs_url: "",
+        http: HttpMethod::Post,
+        rate_tier: RateTier::Tier3,
+        idempotent: true,
+        bot_scopes: &[],
+        user_scopes: &[],
+        params: &[],
+        errors: &[],
+        example_response: "{}",
+    };
+
+    #[test]
+    fn default_rates_never_exceed_the_tier_floor_in_a_minute() {
+        for tier in TIERS {
+            let rate = Rate::for_tier(tier);
+            assert!(rate.validate().is_ok(), "{tier}: {rate}");
+            // burst at t=0, then one per interval: how many fit in [0, 60 s)?
+            let interval = rate.interval();
+            let mut count = u64::from(rate.burst_size());
+            let mut t = interval;
+            while t < Duration::from_secs(60) {
+                count += 1;
+                t += interval;
+            }
+            assert_eq!(count, u64::from(tier.per_minute()), "{tier}: {rate}");
+        }
+        assert_eq!(
+            Rate::for_tier(RateTier::Tier3).interval(),
+            Duration::from_millis(1250)
+        );
+        assert_eq!(Rate::for_tier(RateTier::Tier1).burst_size(), 1);
+        assert_eq!(Rate::for_tier(RateTier::Tier4).burst_size(), 5);
+    }
+
+    #[test]
+    fn invalid_rates_are_refused_with_a_reason() {
+        let err = RateLimiter::new(RateLimits::off().method("calls.add", Rate::per_minute(0)));
+        assert!(
+            matches!(&err, Err(BuildError::InvalidRate { target, .. }) if target == "method `calls.add`"),
+            "{err:?}"
+        );
+        let err = RateLimiter::new(
+            RateLimits::slack_tiers().tier(RateTier::Tier2, Rate::per_minute(5).burst(6)),
+        );
+        assert!(
+            matches!(&err, Err(BuildError::InvalidRate { target, reason }) if target == "tier 2" && reason.contains("between 1 and the count (5), got 6")),
+            "{err:?}"
+        );
+        assert!(
+            RateLimiter::new(RateLimits::off().method("x", Rate::per_minute(3).burst(0))).is_err()
+        );
+        assert_eq!(Rate::per_minute(5).burst(0).interval(), Duration::ZERO);
+    }
+
+    #[test]
+    fn method_rates_win_over_tiers_and_off_paces_nothing() {
+        let limits = RateLimits::slack_tiers().method("calls.info", Rate::per_minute(7));
+        assert_eq!(limits.rate_for(&INFO), Some(Rate::per_minute(7)));
+        assert_eq!(RateLimits::off().rate_for(&INFO), None);
+        assert_eq!(
+            RateLimits::slack_tiers()
+                .unpaced_tier(RateTier::Tier3)
+                .rate_for(&INFO),
+            None
+        );
+        assert_eq!(
+            RateLimits::slack_tiers().rate_for(&INFO),
+            Some(Rate::for_tier(RateTier::Tier3))
+        );
+    }
+
+    #[tokio::test]
+    async fn gcra_lets_the_burst_through_then_spaces_requests() {
+        let clock = TestClock::new();
+        let limiter = RateLimiter::new(RateLimits::slack_tiers()).unwrap();
+        let key = Key::new(&Scope::Workspace("T1".into()), &INFO);
+        let mut waits = Vec::new();
+        for _ in 0..6 {
+            waits.push(
+                limiter
+                    .acquire(&key, &INFO, &clock, Duration::from_secs(60))
+                    .await
+                    .unwrap(),
+            );
+        }
+        let ms = Duration::from_millis;
+        assert_eq!(waits, [ms(0), ms(0), ms(0), ms(1250), ms(1250), ms(1250)]);
+        assert_eq!(clock.elapsed(), ms(3750));
+        let stats = limiter.stats();
+        assert_eq!(stats.len(), 1);
+        assert_eq!((stats[0].permits, stats[0].waited), (6, 3));
+        assert_eq!(stats[0].total_wait, ms(3750));
+    }
+
+    #[tokio::test]
+    async fn over_budget_reserves_nothing() {
+        let clock = TestClock::new();
+        let limiter = RateLimiter::new(RateLimits::slack_tiers()).unwrap();
+        let key = Key::new(&Scope::Workspace("T1".into()), &INFO);
+        for _ in 0..3 {
+            assert!(
+                limiter
+                    .acquire(&key, &INFO, &clock, Duration::ZERO)
+                    .await
+                    .is_ok()
+            );
+        }
+        let needed = limiter
+            .acquire(&key, &INFO, &clock, Duration::from_secs(1))
+            .await;
+        assert_eq!(needed, Err(Duration::from_millis(1250)));
+        // Nothing was reserved: the next slot is still 1.25 s away.
+        let waited = limiter
+            .acquire(&key, &INFO, &clock, Duration::from_secs(2))
+            .await;
+        assert_eq!(waited, Ok(Duration::from_millis(1250)));
+        assert_eq!(limiter.stats()[0].over_budget, 1);
+    }
+
+    #[tokio::test]
+    async fn a_block_pauses_its_key_only() {
+        let clock = TestClock::new();
+        let limiter = RateLimiter::new(RateLimits::off()).unwrap();
+        let blocked = Key::new(&Scope::Workspace("T1".into()), &INFO);
+        let other = Key::new(&Scope::Workspace("T2".into()), &INFO);
+        limiter.block(&blocked, clock.now(), Duration::from_secs(30));
+        assert_eq!(
+            limiter.acquire(&other, &INFO, &clock, Duration::ZERO).await,
+            Ok(Duration::ZERO)
+        );
+        assert_eq!(
+            limiter
+                .acquire(&blocked, &INFO, &clock, Duration::from_secs(10))
+                .await,
+            Err(Duration::from_secs(30))
+        );
+        assert_eq!(
+            limiter
+                .acquire(&blocked, &INFO, &clock, Duration::from_secs(30))
+                .await,
+            Ok(Duration::from_secs(30))
+        );
+        // Huge Retry-After values do not overflow.
+        limiter.block(&blocked, clock.now(), Duration::MAX);
+    }
+}
