@@ -1,2 +1,151 @@
-//! The main job (placeholder until the generator lands).
-fn main() {}
+//! The main job: a whole Call lifecycle, printed step by step.
+//!
+//! ```sh
+//! cargo run --example call_lifecycle --features mock
+//! ```
+//!
+//! By default it starts the embedded fake Slack server on 127.0.0.1 and runs
+//! against it. With `SLACK_TOKEN` set it runs against real Slack instead
+//! (a bot token also needs `SLACK_CREATED_BY`, the user who starts the call;
+//! `SLACK_PARTICIPANT` picks the Slack user who joins, default the creator).
+
+use std::error::Error as StdError;
+use std::time::Duration;
+
+use slack_calls::mock::MockSlack;
+use slack_calls::{CallUser, Client, Timestamp, TokenKind};
+
+type Result<T> = std::result::Result<T, Box<dyn StdError>>;
+
+#[tokio::main]
+async fn main() {
+    if let Err(err) = run().await {
+        eprintln!("error: {err}");
+        std::process::exit(1);
+    }
+}
+
+async fn run() -> Result<()> {
+    // Keep the fake alive for the whole run when we use it.
+    let (_fake, client, creator, participant) = match std::env::var("SLACK_TOKEN") {
+        Ok(token) => {
+            let client = Client::new(token);
+            let creator = std::env::var("SLACK_CREATED_BY").ok();
+            if client.token_kind() == TokenKind::Bot && creator.is_none() {
+                return Err(
+                    "a bot token needs SLACK_CREATED_BY=U… (the user who starts the call)".into(),
+                );
+            }
+            let participant = std::env::var("SLACK_PARTICIPANT")
+                .ok()
+                .or_else(|| creator.clone())
+                .ok_or("set SLACK_PARTICIPANT=U… (a Slack user to add to the call)")?;
+            println!("running against Slack ({})", client.base_url());
+            (None, client, creator, participant)
+        }
+        Err(_) => {
+            let fake = MockSlack::start().await?;
+            println!("started the fake Slack server at {}", fake.base_url());
+            let client = fake.client(fake.bot_token())?;
+            (
+                Some(fake),
+                client,
+                Some("U0MOCK001".to_owned()),
+                "U0MOCK002".to_owned(),
+            )
+        }
+    };
+
+    let external_id = format!("lifecycle-{}", Timestamp::now());
+    let mut add = client
+        .calls()
+        .add(&external_id, "https://example.com/calls/lifecycle")
+        .title("Kimpossible sync up")
+        .external_display_id("705-292-868")
+        .users([CallUser::external("guest-1", "Ron Stoppable")]);
+    if let Some(creator) = &creator {
+        add = add.created_by(creator);
+    }
+    let call = add.await?.call;
+    println!(
+        "1. calls.add                 -> {} \"{}\", {} participant(s)",
+        call.id,
+        call.title.as_deref().unwrap_or(""),
+        call.users.len()
+    );
+
+    let added = client
+        .calls()
+        .participants()
+        .add(&call.id, [CallUser::slack(participant.as_str())])
+        .await?;
+    println!(
+        "2. calls.participants.add    -> {participant} joined{}",
+        roster_note(added.call.as_ref())
+    );
+
+    let updated = client
+        .calls()
+        .update(&call.id)
+        .title("Kimpossible sync up (overtime)")
+        .join_url("https://example.com/calls/lifecycle?v=2")
+        .await?;
+    println!(
+        "3. calls.update              -> title \"{}\", join URL {}",
+        updated.call.title.as_deref().unwrap_or(""),
+        updated.call.join_url
+    );
+
+    let info = client.calls().info(&call.id).await?;
+    let names: Vec<String> = info.call.users.iter().map(describe).collect();
+    println!(
+        "4. calls.info                -> started at {}, roster [{}]",
+        info.call.date_start,
+        names.join(", ")
+    );
+
+    client
+        .calls()
+        .participants()
+        .remove(&call.id, [CallUser::external("guest-1", "Ron Stoppable")])
+        .await?;
+    println!("5. calls.participants.remove -> guest-1 left");
+
+    let ended = client
+        .calls()
+        .end(&call.id)
+        .duration(Duration::from_secs(1800))
+        .await?;
+    let end = ended.call.and_then(|c| c.date_end);
+    println!(
+        "6. calls.end                 -> ended{}",
+        end.map(|t| format!(" at {t}")).unwrap_or_default()
+    );
+
+    match client
+        .calls()
+        .participants()
+        .add(&call.id, [CallUser::slack(participant.as_str())])
+        .await
+    {
+        Err(err) => println!(
+            "7. adding to the ended call  -> refused as expected: {}",
+            err.slack_code().unwrap_or("?")
+        ),
+        Ok(_) => println!("7. adding to the ended call  -> unexpectedly accepted"),
+    }
+    Ok(())
+}
+
+fn describe(user: &CallUser) -> String {
+    match (&user.slack_id, &user.display_name) {
+        (Some(id), _) => id.to_string(),
+        (None, Some(name)) => name.clone(),
+        (None, None) => user.external_id.clone().unwrap_or_default(),
+    }
+}
+
+fn roster_note(call: Option<&slack_calls::Call>) -> String {
+    call.map(|c| format!(", {} participant(s) now", c.users.len()))
+        .unwrap_or_default()
+}

@@ -2,7 +2,7 @@
 //! `slack_sdk` runs a whole Calls lifecycle against `slack-calls-mock`.
 //!
 //! Needs a Python with `slack_sdk` installed, named by `SLACK_CALLS_PY`
-//! (`docs/ci-python.sh` creates one in `.venv`). Without it the test says
+//! (`.ci/run` creates one in `.venv`; see the README). Without it the test says
 //! so and passes; with it set, any failure fails the test.
 
 #![cfg(feature = "mock")]
@@ -19,7 +19,7 @@ fn the_official_python_sdk_runs_a_calls_lifecycle_against_the_binary() {
     let Some(python) = std::env::var_os("SLACK_CALLS_PY") else {
         eprintln!(
             "skipped: set SLACK_CALLS_PY to a python that has slack_sdk \
-             (see docs/ci-python.sh) to run the Python SDK conformance test"
+             (see the README; .ci/run sets it up) to run the Python SDK conformance test"
         );
         return;
     };

@@ -230,9 +230,16 @@ impl MockSlack {
         DEMO_USER_TOKEN
     }
 
-    /// A [`Client`] for `token` that talks to this fake.
+    /// A [`Client`] for `token` that talks to this fake, with the client's
+    /// default pacing and retries (so it behaves as it would against Slack).
     pub fn client(&self, token: &str) -> Result<Client, BuildError> {
-        Client::builder(token).base_url(&self.base_url).build()
+        self.client_builder(token).build()
+    }
+
+    /// A [`ClientBuilder`](crate::ClientBuilder) aimed at this fake, to
+    /// change pacing, retries or timeouts before building.
+    pub fn client_builder(&self, token: &str) -> crate::ClientBuilder {
+        Client::builder(token).base_url(&self.base_url)
     }
 
     /// Makes the next request to `method` get `answer` instead of the
