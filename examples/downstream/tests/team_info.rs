@@ -1,0 +1,60 @@
+//! The method this crate generated runs against the fake Slack server,
+//! which serves it from this crate's own method table.
+
+use slack_calls::mock::MockSlack;
+use slack_calls::{Error, ErrorCode, TokenKind};
+use slack_calls_downstream_example::{DownstreamExt, METHODS, TeamId};
+
+#[tokio::test]
+async fn team_info_runs_against_the_fake() -> Result<(), Box<dyn std::error::Error>> {
+    let mock = MockSlack::builder()
+        .methods(METHODS)
+        .token("xoxb-team-reader", TokenKind::Bot, ["team:read"])
+        .start()
+        .await?;
+    let client = mock.client("xoxb-team-reader")?;
+
+    let response = client.team().info().team("T12345").await?;
+    assert_eq!(response.team.id, TeamId::from("T12345"));
+    assert_eq!(response.team.name, "My Team");
+    assert_eq!(response.team.domain.as_deref(), Some("example"));
+    let icon = response.team.icon.ok_or("the icon is decoded")?;
+    assert_eq!(icon.image_default, Some(true));
+
+    // It went over the wire under its Slack name, with its param.
+    let sent = mock.requests_for("team.info");
+    assert_eq!(sent.len(), 1);
+    assert_eq!(sent[0].param("team"), Some("T12345"));
+    Ok(())
+}
+
+#[tokio::test]
+async fn the_fake_checks_the_scope_the_spec_declares() -> Result<(), Box<dyn std::error::Error>> {
+    let mock = MockSlack::builder().methods(METHODS).start().await?;
+    // The demo bot token has calls:read and calls:write, not team:read.
+    let client = mock.client(mock.bot_token())?;
+    match client.team().info().await {
+        Err(Error::Api { method, error }) => {
+            assert_eq!(method, "team.info");
+            assert_eq!(error.code.code(), "missing_scope");
+            assert_eq!(error.needed.as_deref(), Some("team:read"));
+        }
+        other => return Err(format!("expected missing_scope, got {other:?}").into()),
+    }
+    Ok(())
+}
+
+#[tokio::test]
+async fn without_the_table_the_fake_does_not_know_the_method()
+-> Result<(), Box<dyn std::error::Error>> {
+    let mock = MockSlack::builder()
+        .token("xoxb-team-reader", TokenKind::Bot, ["team:read"])
+        .start()
+        .await?;
+    let client = mock.client("xoxb-team-reader")?;
+    match client.team().info().await {
+        Err(Error::Api { error, .. }) => assert_eq!(error.code.code(), "unknown_method"),
+        other => return Err(format!("expected unknown_method, got {other:?}").into()),
+    }
+    Ok(())
+}
