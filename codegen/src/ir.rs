@@ -79,6 +79,23 @@ pub struct TypeDef {
     pub values: Vec<EnumValue>,
     /// An example (ids).
     pub example: Option<serde_json::Value>,
+    /// The JSON key that names the variant (unions).
+    pub tag: Option<String>,
+    /// The variants (unions), in spec order.
+    pub variants: Vec<UnionVariant>,
+}
+
+/// A variant of a union type: one tag value and the object type it holds.
+#[derive(Debug, Clone, PartialEq)]
+pub struct UnionVariant {
+    /// The tag's value on the wire (`call`).
+    pub wire: String,
+    /// The Rust variant (`Call`).
+    pub variant: String,
+    /// The object type's Rust name (`CallBlock`).
+    pub ty: String,
+    /// The object type is declared in an extern spec.
+    pub external: bool,
 }
 
 /// An error code.

@@ -49,6 +49,9 @@ pub enum TypeKind {
     Object,
     /// A string enum that keeps unknown values.
     Enum,
+    /// Objects told apart by a tag field (`{"type": "call", …}`), with a
+    /// pass-through for tags this version does not know.
+    Union,
 }
 
 /// A named type under `types:`.
@@ -69,6 +72,10 @@ pub struct TypeDef {
     pub one_of: Vec<Vec<Sp<String>>>,
     /// The allowed values (enums), with their descriptions.
     pub values: Vec<(Sp<String>, Option<String>)>,
+    /// The JSON key that names the variant (unions).
+    pub tag: Option<Sp<String>>,
+    /// Tag value → object type name (unions), in spec order.
+    pub variants: Vec<(Sp<String>, Sp<String>)>,
 }
 
 /// Whether a param or field must be present.
@@ -231,6 +238,8 @@ const TYPE_KEYS: &[&str] = &[
     "fields",
     "one_of",
     "values",
+    "tag",
+    "variants",
 ];
 const FIELD_KEYS: &[&str] = &["type", "required", "description", "example", "min_items"];
 const METHOD_KEYS: &[&str] = &[
@@ -254,11 +263,14 @@ fn read_type(cx: &mut Cx<'_>, name: Sp<String>, body: &Node) -> Option<TypeDef> 
         ("id", TypeKind::Id),
         ("object", TypeKind::Object),
         ("enum", TypeKind::Enum),
+        ("union", TypeKind::Union),
     ];
     // Without a usable `kind`, go on with the kind the other keys suggest,
     // so that problems inside the type are reported too (and uses of the
     // type are not reported as unknown).
-    let guess = if map.has("fields") || map.has("one_of") {
+    let guess = if map.has("variants") || map.has("tag") {
+        TypeKind::Union
+    } else if map.has("fields") || map.has("one_of") {
         TypeKind::Object
     } else if map.has("values") {
         TypeKind::Enum
@@ -274,7 +286,7 @@ fn read_type(cx: &mut Cx<'_>, name: Sp<String>, body: &Node) -> Option<TypeDef> 
             cx.diags.push(
                 Diagnostic::error(cx.path, name.span, format!("{what} is missing `kind`"))
                     .with_hint(format!(
-                        "add `kind: {}` (allowed values: id, object, enum)",
+                        "add `kind: {}` (allowed values: id, object, enum, union)",
                         kind_word(guess)
                     )),
             );
@@ -317,10 +329,28 @@ fn read_type(cx: &mut Cx<'_>, name: Sp<String>, body: &Node) -> Option<TypeDef> 
             values.push((value, description));
         }
     }
+    let tag = map.take(cx, "tag").and_then(|node| {
+        cx.text(node, "`tag` (the JSON key that names the variant)")
+            .map(|text| Sp::new(text, node.span))
+    });
+    let mut variants = Vec::new();
+    if let Some(node) = map.take(cx, "variants") {
+        for (value, body) in cx.entries(node, "`variants`") {
+            if let Some(ty) = cx.text(body, "a variant's object type") {
+                variants.push((value, Sp::new(ty, body.span)));
+            }
+        }
+    }
     for (key, present, allowed) in [
         ("fields", !fields.is_empty(), kind.value == TypeKind::Object),
         ("one_of", !one_of.is_empty(), kind.value == TypeKind::Object),
         ("values", !values.is_empty(), kind.value == TypeKind::Enum),
+        ("tag", tag.is_some(), kind.value == TypeKind::Union),
+        (
+            "variants",
+            !variants.is_empty(),
+            kind.value == TypeKind::Union,
+        ),
     ] {
         if present && !allowed {
             let span = map.key_span(key).unwrap_or(name.span);
@@ -344,6 +374,30 @@ fn read_type(cx: &mut Cx<'_>, name: Sp<String>, body: &Node) -> Option<TypeDef> 
             .with_hint("list the values Slack sends under `values:`"),
         );
     }
+    if kind.value == TypeKind::Union {
+        if tag.is_none() && !map.typos.contains(&"tag") && !map.has("tag") {
+            cx.diags.push(
+                Diagnostic::error(
+                    cx.path,
+                    name.span,
+                    format!("union type `{}` is missing `tag`", name.value),
+                )
+                .with_hint("name the JSON key that tells the variants apart, such as `tag: type`"),
+            );
+        }
+        if variants.is_empty() && !map.typos.contains(&"variants") && !map.has("variants") {
+            cx.diags.push(
+                Diagnostic::error(
+                    cx.path,
+                    name.span,
+                    format!("union type `{}` has no `variants`", name.value),
+                )
+                .with_hint(
+                    "map each tag value to an object type, such as `variants: { call: CallBlock }`",
+                ),
+            );
+        }
+    }
     Some(TypeDef {
         name,
         kind,
@@ -352,6 +406,8 @@ fn read_type(cx: &mut Cx<'_>, name: Sp<String>, body: &Node) -> Option<TypeDef> 
         fields,
         one_of,
         values,
+        tag,
+        variants,
     })
 }
 
@@ -360,6 +416,7 @@ fn kind_word(kind: TypeKind) -> &'static str {
         TypeKind::Id => "id",
         TypeKind::Object => "object",
         TypeKind::Enum => "enum",
+        TypeKind::Union => "union",
     }
 }
 

@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 use crate::diag::{Diagnostic, Diagnostics, Span, did_you_mean};
 use crate::ir;
 use crate::names;
-use crate::spec::{FieldDef, MethodDef, Req, SpecFile, TypeDef, TypeKind};
+use crate::spec::{FieldDef, MethodDef, Req, Sp, SpecFile, TypeDef, TypeKind};
 use crate::type_expr::{self, TypeExpr};
 use crate::yaml::{Node, Value};
 
@@ -569,6 +569,11 @@ impl Resolver<'_> {
                 format!("the example of ID type `{}` must be text", def.name.value),
             ));
         }
+        let variants = if def.kind.value == TypeKind::Union {
+            self.union_variants(file, def, diags)
+        } else {
+            Vec::new()
+        };
         Some(ir::TypeDef {
             name: def.name.value.clone(),
             kind: def.kind.value,
@@ -581,7 +586,117 @@ impl Resolver<'_> {
                 .collect(),
             values,
             example: def.example.as_ref().map(Node::to_json),
+            tag: def.tag.as_ref().map(|t| t.value.clone()),
+            variants,
         })
+    }
+
+    /// Resolves a union's variants: each names a declared object type that
+    /// does not itself have a field named like the tag.
+    fn union_variants(
+        &self,
+        file: &str,
+        def: &TypeDef,
+        diags: &mut Diagnostics,
+    ) -> Vec<ir::UnionVariant> {
+        let union = &def.name.value;
+        if let Some(tag) = &def.tag
+            && tag.value.is_empty()
+        {
+            diags.push(Diagnostic::error(
+                file,
+                tag.span,
+                format!("the `tag` of union `{union}` is empty"),
+            ));
+        }
+        check_variant_collisions(
+            def.variants
+                .iter()
+                .map(|(v, _)| (file, v.span, v.value.as_str())),
+            "union tag",
+            &[],
+            diags,
+        );
+        let mut out = Vec::new();
+        for (value, ty) in &def.variants {
+            if !value.value.chars().any(|c| c.is_ascii_alphabetic()) {
+                diags.push(Diagnostic::error(
+                    file,
+                    value.span,
+                    format!(
+                        "union tag `{}` has no letters to form a Rust name",
+                        value.value
+                    ),
+                ));
+                continue;
+            }
+            let variant = names::type_ident(&value.value);
+            if variant == "Other" {
+                diags.push(
+                    Diagnostic::error(
+                        file,
+                        value.span,
+                        format!("union tag `{}` would become the variant `Other`, which the generator adds itself for tags this version does not know", value.value),
+                    )
+                    .with_hint(format!("leave it out: a `{}` value still arrives, as `Other(json)`", value.value)),
+                );
+                continue;
+            }
+            let Some(resolved) = self.ty(file, &ty.value, ty.span, diags) else {
+                continue;
+            };
+            let ir::Ty::Named {
+                name,
+                kind: TypeKind::Object,
+                external,
+            } = resolved
+            else {
+                diags.push(
+                    Diagnostic::error(
+                        file,
+                        ty.span,
+                        format!(
+                            "variant `{}` of union `{union}` is `{}`, and a variant must be an object type",
+                            value.value, ty.value
+                        ),
+                    )
+                    .with_hint("declare an object type (`kind: object`) with the variant's other fields"),
+                );
+                continue;
+            };
+            if let (Some(tag), Some(declared)) = (&def.tag, self.types.get(name.as_str()))
+                && let Some(field) = declared
+                    .def
+                    .fields
+                    .iter()
+                    .find(|f| f.name.value == tag.value)
+            {
+                diags.push(
+                    Diagnostic::error(
+                        declared.file,
+                        field.name.span,
+                        format!(
+                            "`{name}` has a field `{}`, which is the tag of union `{union}`",
+                            tag.value
+                        ),
+                    )
+                    .with_hint("remove the field: the union writes and reads the tag itself")
+                    .with_related(
+                        file,
+                        ty.span,
+                        format!("`{name}` is a variant of `{union}` here"),
+                    ),
+                );
+                continue;
+            }
+            out.push(ir::UnionVariant {
+                wire: value.value.clone(),
+                variant,
+                ty: name,
+                external,
+            });
+        }
+        out
     }
 
     fn method(
@@ -924,6 +1039,44 @@ impl Resolver<'_> {
                         let fields = self.example_fields(declared);
                         self.check_fields(file, node, owner, entries, &fields, &[], diags);
                     }
+                    (TypeKind::Union, Value::Map(entries)) => {
+                        let Some(tag) = &declared.def.tag else {
+                            return;
+                        };
+                        let tag_value = entries
+                            .iter()
+                            .find(|(k, _)| k.scalar_text() == tag.value)
+                            .map(|(_, v)| v);
+                        let Some(text) = tag_value.and_then(|v| v.as_str()) else {
+                            diags.push(
+                                Diagnostic::error(
+                                    file,
+                                    node.span,
+                                    format!(
+                                        "example of `{name}` has no `{}` naming its variant",
+                                        tag.value
+                                    ),
+                                )
+                                .with_hint(format!(
+                                    "add `{}:` with the variant's name as text",
+                                    tag.value
+                                )),
+                            );
+                            return;
+                        };
+                        // A tag this version does not know passes through as it is.
+                        let Some((_, variant_ty)) =
+                            declared.def.variants.iter().find(|(v, _)| v.value == text)
+                        else {
+                            return;
+                        };
+                        let Some(variant) = self.types.get(variant_ty.value.as_str()) else {
+                            return;
+                        };
+                        let fields = self.example_fields(variant);
+                        let envelope = [tag.value.as_str()];
+                        self.check_fields(file, node, owner, entries, &fields, &envelope, diags);
+                    }
                     _ => diags.push(mismatch(&format!("`{name}`"))),
                 }
             }
@@ -987,14 +1140,22 @@ fn check_recursion(
     file_order: &[&str],
     diags: &mut Diagnostics,
 ) {
-    fn direct_refs(def: &TypeDef) -> Vec<(String, &FieldDef)> {
-        def.fields
+    fn direct_refs(def: &TypeDef) -> Vec<(String, &Sp<String>)> {
+        let mut refs: Vec<(String, &Sp<String>)> = def
+            .fields
             .iter()
             .filter_map(|f| {
                 let expr = type_expr::parse(&f.ty.as_ref()?.value).ok()?;
-                Some((expr.direct_name()?.to_owned(), f))
+                Some((expr.direct_name()?.to_owned(), &f.name))
             })
-            .collect()
+            .collect();
+        refs.extend(
+            def.variants
+                .iter()
+                .filter(|_| def.kind.value == TypeKind::Union)
+                .map(|(value, ty)| (ty.value.clone(), value)),
+        );
+        refs
     }
     let mut order: Vec<(&str, &Declared<'_>)> = types.iter().map(|(n, d)| (*n, d)).collect();
     let rank = |file: &str| {
@@ -1006,7 +1167,9 @@ fn check_recursion(
     order.sort_by_key(|(_, d)| (rank(d.file), d.def.name.span.line, d.def.name.span.col));
     let mut reported: Vec<Vec<String>> = Vec::new();
     for (name, declared) in order {
-        if declared.external || declared.def.kind.value != TypeKind::Object {
+        if declared.external
+            || !matches!(declared.def.kind.value, TypeKind::Object | TypeKind::Union)
+        {
             continue;
         }
         // Depth-first search for a path back to `name`.
@@ -1035,8 +1198,8 @@ fn check_recursion(
                             )
                             .with_related(
                                 current_def.file,
-                                field.name.span,
-                                format!("`{}` of `{current}` closes the cycle", field.name.value),
+                                field.span,
+                                format!("`{}` of `{current}` closes the cycle", field.value),
                             ),
                         );
                     }

@@ -125,6 +125,7 @@ fn every_bad_spec_gives_its_snapshot() {
             "limits",
             "names",
             "types",
+            "unions",
             "values",
             "yaml"
         ],

@@ -257,6 +257,34 @@ fn value_expr(cx: &Cx<'_>, ty: &Ty, example: Option<&serde_json::Value>, depth: 
                     }
                 }
                 TypeKind::Object => object_expr(cx, def, &path, example, depth),
+                TypeKind::Union => {
+                    let tag = def.tag.as_deref().unwrap_or("type");
+                    let wire = example
+                        .and_then(|e| e.get(tag))
+                        .and_then(serde_json::Value::as_str);
+                    let variant = def
+                        .variants
+                        .iter()
+                        .find(|v| Some(v.wire.as_str()) == wire)
+                        .or_else(|| def.variants.first());
+                    let inner = variant.and_then(|v| {
+                        let inner_def = cx.api.types.iter().find(|t| t.name == v.ty)?;
+                        let inner_path = if v.external {
+                            format!("slack_calls::{}", v.ty)
+                        } else {
+                            format!("{krate}::{}", v.ty)
+                        };
+                        let example = example.filter(|_| Some(v.wire.as_str()) == wire);
+                        Some((
+                            v,
+                            object_expr(cx, inner_def, &inner_path, example, depth + 1),
+                        ))
+                    });
+                    match inner {
+                        Some((v, expr)) => format!("{path}::{}({expr})", v.variant),
+                        None => format!("{path}::Other(Default::default())"),
+                    }
+                }
             }
         }
     }

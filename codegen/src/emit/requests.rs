@@ -56,7 +56,7 @@ pub(super) fn request(cx: &Cx<'_>, method: &ir::Method) -> TokenStream {
         let push = match &p.ty {
             Ty::List(_) => quote!(form.push_list(#wire, value)),
             Ty::Named {
-                kind: TypeKind::Object,
+                kind: TypeKind::Object | TypeKind::Union,
                 ..
             } => quote!(form.push_object(#wire, value)),
             _ => quote!(form.push(#wire, value)),

@@ -13,6 +13,7 @@ pub(super) fn type_def(cx: &Cx<'_>, def: &ir::TypeDef) -> TokenStream {
         TypeKind::Id => id_type(cx, def),
         TypeKind::Object => object_type(cx, def),
         TypeKind::Enum => enum_type(cx, def),
+        TypeKind::Union => union_type(cx, def),
     }
 }
 
@@ -314,5 +315,145 @@ fn enum_type(cx: &Cx<'_>, def: &ir::TypeDef) -> TokenStream {
             }
         }
         impl #rt::Check for #name {}
+    }
+}
+
+fn union_type(cx: &Cx<'_>, def: &ir::TypeDef) -> TokenStream {
+    let rt = cx.rt();
+    let name = ident(&def.name);
+    let tag = def.tag.clone().unwrap_or_default();
+    let mut doc = description(def);
+    doc.push(String::new());
+    doc.push(format!(
+        "Told apart by `{tag}`. A `{tag}` this version does not know (or a value that does not fit its variant) is kept whole in `Other`, so decoding and sending it again loses nothing."
+    ));
+    let doc = docs::attrs(&doc);
+    let json = quote!(#rt::__private::serde_json);
+    let serde = quote!(#rt::__private::serde);
+    let variant_ty = |v: &ir::UnionVariant| {
+        let ty = ident(&v.ty);
+        if v.external {
+            quote!(::slack_calls::#ty)
+        } else {
+            quote!(#ty)
+        }
+    };
+    let variants = def.variants.iter().map(|v| {
+        let variant = ident(&v.variant);
+        let ty = variant_ty(v);
+        let doc = docs::attrs(&[format!("`{tag}: {}`.", v.wire)]);
+        quote!(#doc #variant(#ty))
+    });
+    let tags = def.variants.iter().map(|v| {
+        let variant = ident(&v.variant);
+        let wire = &v.wire;
+        quote!(Self::#variant(_) => ::std::option::Option::Some(#wire))
+    });
+    let serialize = def.variants.iter().map(|v| {
+        let variant = ident(&v.variant);
+        let wire = &v.wire;
+        quote! {
+            Self::#variant(inner) => {
+                let mut value = #json::to_value(inner)
+                    .map_err(<S::Error as #serde::ser::Error>::custom)?;
+                match &mut value {
+                    #json::Value::Object(map) => {
+                        map.insert(#tag.to_owned(), #json::Value::String(#wire.to_owned()));
+                    }
+                    _ => {
+                        return ::std::result::Result::Err(<S::Error as #serde::ser::Error>::custom(
+                            "a union variant did not encode as a JSON object",
+                        ));
+                    }
+                }
+                #serde::Serialize::serialize(&value, serializer)
+            }
+        }
+    });
+    let deserialize = def.variants.iter().map(|v| {
+        let variant = ident(&v.variant);
+        let wire = &v.wire;
+        quote! {
+            ::std::option::Option::Some(#wire) => match #json::from_value(value.clone()) {
+                ::std::result::Result::Ok(inner) => Self::#variant(inner),
+                ::std::result::Result::Err(_) => Self::Other(value),
+            }
+        }
+    });
+    let checks = def.variants.iter().map(|v| {
+        let variant = ident(&v.variant);
+        quote!(Self::#variant(inner) => #rt::Check::check(inner))
+    });
+    // `From` only for object types that belong to one variant.
+    let froms = def
+        .variants
+        .iter()
+        .filter(|v| def.variants.iter().filter(|w| w.ty == v.ty).count() == 1)
+        .map(|v| {
+            let variant = ident(&v.variant);
+            let ty = variant_ty(v);
+            quote! {
+                impl ::std::convert::From<#ty> for #name {
+                    fn from(inner: #ty) -> Self {
+                        Self::#variant(inner)
+                    }
+                }
+            }
+        });
+    let other_doc = format!(
+        " Any other value, kept as Slack's JSON. Sending it needs a JSON object with `{tag}` as text."
+    );
+    let bad_other = format!("a {} needs a JSON object with `{tag}` as text", def.name);
+    quote! {
+        #doc
+        #[derive(Debug, Clone, PartialEq)]
+        #[non_exhaustive]
+        pub enum #name {
+            #(#variants,)*
+            #[doc = #other_doc]
+            Other(#json::Value),
+        }
+        impl #name {
+            /// The value of the tag, when there is one.
+            pub fn tag(&self) -> ::std::option::Option<&str> {
+                match self {
+                    #(#tags,)*
+                    Self::Other(value) => value.get(#tag).and_then(#json::Value::as_str),
+                }
+            }
+        }
+        #(#froms)*
+        impl #serde::Serialize for #name {
+            fn serialize<S: #serde::Serializer>(&self, serializer: S) -> ::std::result::Result<S::Ok, S::Error> {
+                match self {
+                    #(#serialize)*
+                    Self::Other(value) => #serde::Serialize::serialize(value, serializer),
+                }
+            }
+        }
+        impl<'de> #serde::Deserialize<'de> for #name {
+            fn deserialize<D: #serde::Deserializer<'de>>(deserializer: D) -> ::std::result::Result<Self, D::Error> {
+                let value = <#json::Value as #serde::Deserialize>::deserialize(deserializer)?;
+                let tag = value.get(#tag).and_then(#json::Value::as_str).map(::std::borrow::ToOwned::to_owned);
+                ::std::result::Result::Ok(match tag.as_deref() {
+                    #(#deserialize,)*
+                    _ => Self::Other(value),
+                })
+            }
+        }
+        impl #rt::Check for #name {
+            fn check(&self) -> ::std::result::Result<(), ::std::string::String> {
+                match self {
+                    #(#checks,)*
+                    Self::Other(value) => {
+                        if value.get(#tag).is_some_and(#json::Value::is_string) {
+                            ::std::result::Result::Ok(())
+                        } else {
+                            ::std::result::Result::Err(#bad_other.to_owned())
+                        }
+                    }
+                }
+            }
+        }
     }
 }
