@@ -51,7 +51,8 @@ pub struct CallRecord {
     pub date_end: Option<i64>,
     /// The current roster, in the order people were added.
     pub users: Vec<Participant>,
-    /// Channels the call was posted in (the fake posts nowhere, so empty).
+    /// Channels the call was posted in (by `chat.postMessage` with a
+    /// `call` block naming it), in the order of the first post.
     pub channels: Vec<String>,
 }
 
@@ -188,6 +189,15 @@ impl CallStore {
 
     pub fn get(&self, id: &str) -> Option<&CallRecord> {
         self.calls.get(id)
+    }
+
+    /// Records that a `call` block for `id` was posted in `channel`.
+    pub fn posted_in(&mut self, id: &str, channel: &str) {
+        if let Some(call) = self.calls.get_mut(id)
+            && !call.channels.iter().any(|c| c == channel)
+        {
+            call.channels.push(channel.to_owned());
+        }
     }
 
     pub fn all(&self) -> impl Iterator<Item = &CallRecord> {

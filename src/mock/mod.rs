@@ -22,6 +22,11 @@
 //!   including the answer to a bot token calling `calls.add` without
 //!   `created_by` (**`invalid_created_by`**), are listed below under
 //!   "Calls".
+//! - **Posting and people**: `chat.postMessage` posts into the fake's
+//!   channel directory ([`DEMO_CHANNELS`], or [`MockSlackBuilder::channels`])
+//!   and a `call` block naming a Call adds the channel to that Call's
+//!   `channels`; `users.lookupByEmail` answers from the user directory,
+//!   where every user has an email. See "Posting and people" below.
 //! - **Other methods** answer their spec's `example_response` once the
 //!   checks pass.
 //! - **Tests steer it**: [`MockSlack::script`] sets the next answer of a
@@ -105,6 +110,31 @@
 //! - `not_authorized`, `not_implemented` and `internal_error` never come
 //!   on their own: script them with [`Scripted::error`].
 //!
+//! # Posting and people
+//!
+//! - **`chat.postMessage`**: a channel outside the channel directory gives
+//!   `channel_not_found`; no `text` and no `blocks` gives `no_text`; a
+//!   `text` over 40,000 characters gives `msg_too_long`; `blocks` that are
+//!   not a JSON array of objects each with a `type` give
+//!   `invalid_blocks_format`; a `call` block without `call_id`, or naming a
+//!   Call the fake does not have, and more than 50 blocks give
+//!   `invalid_blocks`. Other block types are accepted as they are. On
+//!   success each Call named by a `call` block lists the channel in its
+//!   `channels` (once, in the order of the first post; ended Calls too),
+//!   and the answer holds `channel`, a fresh `ts` and the `message` with
+//!   the blocks as sent. A failed post changes nothing. `thread_ts` must
+//!   look like a `ts` (`invalid_arguments` otherwise) but is not checked
+//!   against earlier messages, which the fake does not keep.
+//! - **`users.lookupByEmail`**: every directory user has an email,
+//!   [`default_email`] (`u0mock001@example.com`) unless
+//!   [`MockSlackBuilder::user_with_email`] gives one; addresses are
+//!   compared without regard to case; any other address gives
+//!   `users_not_found`. The user comes back with `id`, `name`,
+//!   `real_name`, `profile` (`email`, `display_name`, `real_name`,
+//!   `image_72`), `is_bot: false`, `deleted: false` and `tz`.
+//! - The demo tokens have [`DEMO_SCOPES`]: `calls:read`, `calls:write`,
+//!   `chat:write` and `users:read.email`.
+//!
 //! # Rate limits
 //!
 //! Each (token, method) pair may make the method's tier
@@ -121,12 +151,14 @@
 
 mod answer;
 mod calls;
+mod chat;
 mod faults;
 mod log;
 mod params;
 mod ratelimit;
 mod request;
 mod server;
+mod users;
 
 use std::collections::hash_map::RandomState;
 use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
@@ -148,6 +180,7 @@ pub use calls::{CallRecord, Participant};
 pub use faults::{Fault, Injected, Scripted};
 pub use log::{LoggedRequest, Outcome, TokenSource};
 pub use ratelimit::RateLimits;
+pub use users::default_email;
 
 use faults::Plan;
 use ratelimit::{Clock, Limiter};
@@ -159,7 +192,16 @@ pub const DEMO_BOT_TOKEN: &str = "xoxb-mock-bot";
 /// first user of the directory.
 pub const DEMO_USER_TOKEN: &str = "xoxp-mock-user";
 /// The scopes of the demo tokens.
-pub const DEMO_SCOPES: &[&str] = &["calls:read", "calls:write"];
+pub const DEMO_SCOPES: &[&str] = &[
+    "calls:read",
+    "calls:write",
+    "chat:write",
+    "users:read.email",
+];
+/// The channel directory a fake starts with unless
+/// [`MockSlackBuilder::channels`] replaces it: the conversations
+/// `chat.postMessage` can post in.
+pub const DEMO_CHANNELS: &[&str] = &["C0MOCK001", "C0MOCK002"];
 /// The user directory a fake starts with unless
 /// [`MockSlackBuilder::users`] replaces it.
 pub const DEMO_USERS: &[&str] = &[
@@ -360,6 +402,8 @@ impl Drop for MockSlack {
 pub struct MockSlackBuilder {
     tokens: Vec<(String, TokenEntry)>,
     users: Vec<String>,
+    emails: Vec<(String, String)>,
+    channels: Vec<String>,
     methods: Vec<&'static MethodInfo>,
     time_scale: f64,
     rate_limits: RateLimits,
@@ -385,6 +429,8 @@ impl Default for MockSlackBuilder {
                 demo(DEMO_USER_TOKEN, TokenKind::User),
             ],
             users: DEMO_USERS.iter().map(|u| (*u).to_owned()).collect(),
+            emails: Vec::new(),
+            channels: DEMO_CHANNELS.iter().map(|c| (*c).to_owned()).collect(),
             methods: Vec::new(),
             time_scale: 1.0,
             rate_limits: RateLimits::Tiers,
@@ -425,6 +471,34 @@ impl MockSlackBuilder {
         users: impl IntoIterator<Item = S>,
     ) -> MockSlackBuilder {
         self.users = users.into_iter().map(Into::into).collect();
+        self
+    }
+
+    /// Adds a user with this email address to the directory (or gives a
+    /// user already there this address), for `users.lookupByEmail`. Users
+    /// without one have [`default_email`] (`u0mock001@example.com`).
+    pub fn user_with_email(
+        mut self,
+        user: impl Into<String>,
+        email: impl Into<String>,
+    ) -> MockSlackBuilder {
+        let user = user.into();
+        if !self.users.contains(&user) {
+            self.users.push(user.clone());
+        }
+        self.emails.retain(|(id, _)| *id != user);
+        self.emails.push((user, email.into()));
+        self
+    }
+
+    /// Replaces the channel directory (default [`DEMO_CHANNELS`]): the
+    /// conversations `chat.postMessage` can post in; any other answers
+    /// `channel_not_found`.
+    pub fn channels<S: Into<String>>(
+        mut self,
+        channels: impl IntoIterator<Item = S>,
+    ) -> MockSlackBuilder {
+        self.channels = channels.into_iter().map(Into::into).collect();
         self
     }
 
@@ -504,10 +578,24 @@ impl MockSlackBuilder {
             methods.insert(method.name, method);
         }
         let directory: BTreeSet<String> = self.users.iter().cloned().collect();
+        let mut emails: BTreeMap<String, (String, String)> = BTreeMap::new();
+        for user in &self.users {
+            let address = self
+                .emails
+                .iter()
+                .find(|(id, _)| id == user)
+                .map(|(_, email)| email.clone())
+                .unwrap_or_else(|| default_email(user));
+            emails
+                .entry(address.trim().to_lowercase())
+                .or_insert_with(|| (user.clone(), address));
+        }
         let config = Config {
             tokens: self.tokens.into_iter().collect::<HashMap<_, _>>(),
             acting_user: self.users.first().cloned(),
             directory,
+            emails,
+            channels: self.channels.into_iter().collect(),
             methods,
             rate_limits: self.rate_limits,
             log_capacity: self.log_capacity,
@@ -523,6 +611,7 @@ impl MockSlackBuilder {
                 plans: HashMap::new(),
                 log: VecDeque::new(),
                 next_seq: 0,
+                messages_posted: 0,
                 limiter: Limiter::default(),
                 advanced: Duration::ZERO,
             }),

@@ -213,6 +213,22 @@ pub(crate) fn check_url(text: &str) -> Result<(), String> {
 
 /// Slack IDs are uppercase letters and digits.
 fn check_id(type_name: &str, text: &str) -> Result<(), String> {
+    // A message's `ts` is Unix seconds, a dot and six digits.
+    if type_name == "MessageTs" {
+        let well_formed = text.split_once('.').is_some_and(|(secs, frac)| {
+            !secs.is_empty()
+                && !frac.is_empty()
+                && secs.bytes().all(|b| b.is_ascii_digit())
+                && frac.bytes().all(|b| b.is_ascii_digit())
+        });
+        return if well_formed {
+            Ok(())
+        } else {
+            Err(format!(
+                "`{text}` is not a MessageTs (digits, a dot and digits, such as 1503435956.000247)"
+            ))
+        };
+    }
     if !text.is_empty()
         && text
             .bytes()

@@ -29,6 +29,10 @@ use super::answer::{
     text_response, truncated_response,
 };
 use super::calls::{CallStore, Caller, STATEFUL, param_error};
+use super::{chat, users};
+
+/// Methods the fake answers from its channel and user directories.
+const WORKSPACE: &[&str] = &["chat.postMessage", "users.lookupByEmail"];
 use super::faults::{Fault, Injected, Plan};
 use super::log::{LoggedRequest, Outcome};
 use super::params;
@@ -50,6 +54,10 @@ pub(crate) struct TokenEntry {
 pub(crate) struct Config {
     pub tokens: HashMap<String, TokenEntry>,
     pub directory: BTreeSet<String>,
+    /// Lowercased email → (user id, email as given).
+    pub emails: BTreeMap<String, (String, String)>,
+    /// The conversations `chat.postMessage` can post in.
+    pub channels: BTreeSet<String>,
     /// The user every user token acts for: the first of the directory.
     pub acting_user: Option<String>,
     pub methods: BTreeMap<&'static str, &'static MethodInfo>,
@@ -65,6 +73,8 @@ pub(crate) struct MockState {
     pub plans: HashMap<String, VecDeque<(Plan, usize)>>,
     pub log: VecDeque<LoggedRequest>,
     pub next_seq: u64,
+    /// Messages `chat.postMessage` posted, for their `ts`.
+    pub messages_posted: u64,
     pub limiter: Limiter,
     pub advanced: Duration,
 }
@@ -411,6 +421,7 @@ fn slack_logic_inner(
         return Answer::rate_limited(retry_after);
     }
 
+    let workspace = WORKSPACE.contains(&method.name);
     let stateful = STATEFUL.contains(&method.name);
     let params = match params::check(method, &parsed.params, token.kind) {
         Ok(params) => params,
@@ -418,11 +429,39 @@ fn slack_logic_inner(
             let error = stateful
                 .then(|| param_error(method, &problem))
                 .flatten()
+                .or_else(|| {
+                    workspace
+                        .then(|| chat::param_error(method.name, &problem))
+                        .flatten()
+                })
                 .unwrap_or_else(|| problem.default_error(method));
             return Answer::error(&error);
         }
     };
 
+    if workspace {
+        let caller = Caller {
+            kind: token.kind,
+            user: shared.config.acting_user.as_deref(),
+        };
+        let state = &mut *state;
+        let result = if method.name == "chat.postMessage" {
+            chat::post_message(
+                &params,
+                &caller,
+                &shared.config.channels,
+                &mut state.calls,
+                &mut state.messages_posted,
+                unix_now(),
+            )
+        } else {
+            users::lookup_by_email(&params, &shared.config.emails)
+        };
+        return match result {
+            Ok(body) => Answer::ok(body),
+            Err(error) => Answer::error(&error),
+        };
+    }
     if stateful {
         let caller = Caller {
             kind: token.kind,

@@ -1,0 +1,51 @@
+//! `users.lookupByEmail` in the fake: answers from the fake's user
+//! directory, where every user has an email address.
+
+use std::collections::BTreeMap;
+
+use serde_json::{Value, json};
+
+use super::answer::SlackError;
+use super::params::Params;
+
+/// The email a directory user gets unless the builder gives one:
+/// `u0mock001@example.com` for `U0MOCK001`.
+pub fn default_email(user_id: &str) -> String {
+    format!("{}@example.com", user_id.to_lowercase())
+}
+
+/// Finds the user with this email (compared without regard to case).
+/// `emails` maps lowercased addresses to `(user id, address as given)`.
+pub(crate) fn lookup_by_email(
+    params: &Params,
+    emails: &BTreeMap<String, (String, String)>,
+) -> Result<Value, SlackError> {
+    let email = params.text("email").unwrap_or_default();
+    let Some((id, address)) = emails.get(&email.trim().to_lowercase()) else {
+        return Err(SlackError::new("users_not_found")
+            .because("no user of the fake's directory has that email address"));
+    };
+    let name = id.to_lowercase();
+    let real_name = format!("Mock User {id}");
+    Ok(json!({
+        "ok": true,
+        "user": {
+            "id": id,
+            "team_id": "T0MOCK001",
+            "name": name,
+            "real_name": real_name,
+            "deleted": false,
+            "is_bot": false,
+            "is_app_user": false,
+            "tz": "Europe/London",
+            "tz_label": "Greenwich Mean Time",
+            "tz_offset": 0,
+            "profile": {
+                "email": address,
+                "display_name": name,
+                "real_name": real_name,
+                "image_72": format!("https://example.com/avatars/{name}_72.png"),
+            },
+        }
+    }))
+}
