@@ -38,6 +38,8 @@ async fn typed_code(client: &slack_calls::Client, method: &MethodInfo) -> (Strin
         "calls.participants.remove" => {
             unpack(client.calls().participants().remove("R1", users).await)
         }
+        "chat.postMessage" => unpack(client.chat().post_message("C1").text("hi").await),
+        "users.lookupByEmail" => unpack(client.users().lookup_by_email("a@example.com").await),
         other => panic!("no typed call for {other}: add it here"),
     }
 }
@@ -321,6 +323,17 @@ async fn example_responses_of_the_spec_decode() {
                 .remove("R1", users)
                 .await
                 .is_ok(),
+            "chat.postMessage" => client
+                .chat()
+                .post_message("C1")
+                .text("hi")
+                .await
+                .is_ok_and(|r| r.message.is_some_and(|m| !m.blocks.is_empty())),
+            "users.lookupByEmail" => client
+                .users()
+                .lookup_by_email("a@example.com")
+                .await
+                .is_ok_and(|r| r.user.profile.is_some_and(|p| p.email.is_some())),
             other => panic!("no typed call for {other}"),
         };
         assert!(ok, "{}'s example_response does not decode", method.name);
