@@ -1,8 +1,10 @@
 //! An example of a crate that adds its own Slack methods to
 //! [`slack_calls::Client`], generated from its own YAML spec.
 //!
-//! `build.rs` runs `slack-calls-codegen` in extension mode on `spec/`; the
-//! methods come through the [`DownstreamExt`] trait:
+//! `build.rs` runs `slack-calls-codegen` in extension mode on `spec/`, which
+//! adds `team.info` and `pins.list` (whose items are a union, [`PinnedItem`],
+//! built on the core's `Message`); the methods come through the
+//! [`DownstreamExt`] trait:
 //!
 //! ```no_run
 //! use slack_calls::Client;

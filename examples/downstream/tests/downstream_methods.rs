@@ -1,9 +1,9 @@
-//! The method this crate generated runs against the fake Slack server,
-//! which serves it from this crate's own method table.
+//! The methods this crate generated run against the fake Slack server,
+//! which serves them from this crate's own method table.
 
 use slack_calls::mock::MockSlack;
 use slack_calls::{Error, ErrorCode, TokenKind};
-use slack_calls_downstream_example::{DownstreamExt, METHODS, TeamId};
+use slack_calls_downstream_example::{DownstreamExt, METHODS, PinnedItem, TeamId};
 
 #[tokio::test]
 async fn team_info_runs_against_the_fake() -> Result<(), Box<dyn std::error::Error>> {
@@ -56,5 +56,28 @@ async fn without_the_table_the_fake_does_not_know_the_method()
         Err(Error::Api { error, .. }) => assert_eq!(error.code.code(), "unknown_method"),
         other => return Err(format!("expected unknown_method, got {other:?}").into()),
     }
+    Ok(())
+}
+
+#[tokio::test]
+async fn a_union_from_this_crates_spec_decodes_and_keeps_unknown_kinds()
+-> Result<(), Box<dyn std::error::Error>> {
+    let mock = MockSlack::builder()
+        .methods(METHODS)
+        .token("xoxb-pin-reader", TokenKind::Bot, ["pins:read"])
+        .start()
+        .await?;
+    let client = mock.client("xoxb-pin-reader")?;
+    let items = client.pins().list("C2U86NC6H").await?.items;
+    assert_eq!(items.len(), 2);
+    let PinnedItem::Message(pinned) = &items[0] else {
+        return Err(format!("expected a pinned message, got {:?}", items[0]).into());
+    };
+    assert_eq!(
+        pinned.message.text.as_deref(),
+        Some("What is the meaning of life?")
+    );
+    assert_eq!(items[1].tag(), Some("saved_search"));
+    assert!(matches!(&items[1], PinnedItem::Other(json) if json["query"] == "meaning of life"));
     Ok(())
 }
