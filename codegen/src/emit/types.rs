@@ -124,7 +124,12 @@ fn object_type(cx: &Cx<'_>, def: &ir::TypeDef) -> TokenStream {
         let field_ident = ident(&f.ident);
         if f.required == Req::Yes {
             let value = convert(quote!(#field_ident), &f.ty);
-            quote!(#field_ident: #value)
+            // No conversion: the shorthand (clippy's `redundant_field_names`).
+            if field_ident == value.to_string() {
+                quote!(#field_ident)
+            } else {
+                quote!(#field_ident: #value)
+            }
         } else {
             quote!(#field_ident: ::std::default::Default::default())
         }
