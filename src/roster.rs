@@ -88,7 +88,9 @@ const MAX_ATTEMPTS: u32 = 3;
 ///   ran out, or the connection could not be made): the events are requeued
 ///   for the next send.
 ///
-/// An event is tried at most 3 times; after that its failure says
+/// The background task tries kept events again after another window (up to
+/// 3 sends in a row that keep events; after that, at the next event or
+/// flush). An event is sent at most 3 times; after that its failure says
 /// `requeued: false`. `finish` returns whatever is still pending as
 /// [`FlushError::unsent`].
 ///
@@ -573,6 +575,8 @@ impl fmt::Debug for RosterBuilder {
 /// The background task: wait for an event, let the window pass (or end it
 /// early for a full batch or a close), send; after a close, one last send.
 async fn run(shared: Arc<Shared>) {
+    // Sends in a row that kept events for another try.
+    let mut retries = 0;
     loop {
         if !shared.lock().closed {
             shared.wake.notified().await;
@@ -606,9 +610,17 @@ async fn run(shared: Arc<Shared>) {
                 "roster request failed"
             );
         }
+        let retry = failures.iter().any(|f| f.requeued);
         shared.lock().failures.extend(failures);
         if closed {
             return;
+        }
+        if retry && retries < MAX_ATTEMPTS {
+            // Try the kept events again after another window.
+            retries += 1;
+            shared.wake.notify_one();
+        } else if !retry {
+            retries = 0;
         }
     }
 }

@@ -429,3 +429,27 @@ fn a_background_roster_needs_a_runtime() {
             .is_ok()
     );
 }
+
+#[tokio::test]
+async fn the_background_task_tries_kept_events_again() {
+    let (mock, client, call) = setup().await;
+    let roster = Roster::builder(client, &call)
+        .window(Duration::ZERO)
+        .start()
+        .unwrap();
+    // Read and closed without acting: the roster cannot know, so it checks.
+    mock.fault("calls.participants.add", Fault::Drop, 1);
+    roster.join(guest(1)).unwrap();
+    assert!(eventually(|| roster.present().len() == 1 && roster.pending() == 0).await);
+    assert_eq!(requests(&mock, "calls.participants.add"), 2);
+    assert_eq!(requests(&mock, "calls.info"), 1);
+    assert_eq!(
+        slack_roster(&mock, &call),
+        BTreeSet::from(["ext-1".to_owned()])
+    );
+    // The first failure is still reported, as kept for another try.
+    let err = roster.finish().await.unwrap_err();
+    assert_eq!(err.failures.len(), 1);
+    assert!(err.failures[0].requeued);
+    assert!(err.unsent.is_empty());
+}
