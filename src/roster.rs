@@ -43,7 +43,8 @@ const MAX_ATTEMPTS: u32 = 3;
 /// - **Never twice.** The roster tracks who Slack has. A join of someone
 ///   already there, or a leave of someone not there, sends nothing. A person
 ///   is identified by `slack_id`, or by `external_id` when there is no
-///   `slack_id`; identify each person the same way in every event.
+///   `slack_id`. An entry with both links the two, so later events may name
+///   the person by either.
 /// - **Batched.** All adds (and all removes) pending at a flush go out in
 ///   requests of at most [`max_batch`](RosterBuilder::max_batch) people: 300
 ///   joins inside one window are 3 requests at the default batch size.
@@ -270,12 +271,41 @@ impl Key {
     }
 }
 
+impl State {
+    /// The key of `user`, through an alias when only its `external_id` is
+    /// given and another event named the person by both ids.
+    fn key_of(&mut self, user: &CallUser) -> Option<Key> {
+        let key = Key::of(user)?;
+        if let (Some(slack), Some(external)) = (&user.slack_id, &user.external_id) {
+            self.aliases
+                .insert(external.clone(), Key::Slack(slack.as_str().to_owned()));
+        }
+        if let Key::External(external) = &key {
+            if let Some(alias) = self.aliases.get(external) {
+                return Some(alias.clone());
+            }
+        }
+        Some(key)
+    }
+
+    /// Sets who Slack has.
+    fn set_present(&mut self, users: impl IntoIterator<Item = CallUser>) {
+        self.present.clear();
+        for user in users {
+            if let Some(key) = self.key_of(&user) {
+                self.present.insert(key, user);
+            }
+        }
+    }
+}
+
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Want {
     In,
     Out,
 }
 
+#[derive(Clone)]
 struct Pending {
     seq: u64,
     want: Want,
@@ -289,6 +319,12 @@ struct State {
     present: HashMap<Key, CallUser>,
     /// The latest unsent event per person.
     pending: HashMap<Key, Pending>,
+    /// Events of the send in progress; left over only when that send was
+    /// cancelled (its future dropped), so the next send takes them back.
+    in_flight: Vec<(Key, Pending)>,
+    /// `external_id` to the `slack_id` key of people who have both, so an
+    /// event naming either finds the same person.
+    aliases: HashMap<String, Key>,
     next_seq: u64,
     /// Slack may have acted on a failed request: read its list first.
     unsure: bool,
@@ -348,7 +384,7 @@ impl Roster {
                 external_id: id.clone(),
             });
         }
-        self.record(key, Want::In, user);
+        self.record(Want::In, user);
         Ok(())
     }
 
@@ -356,14 +392,17 @@ impl Roster {
     /// if still needed then. Only the identity (`slack_id` or
     /// `external_id`) matters.
     pub fn leave(&self, user: CallUser) -> Result<(), RosterError> {
-        let key = Key::of(&user).ok_or(RosterError::NoIdentity)?;
-        self.record(key, Want::Out, user);
+        Key::of(&user).ok_or(RosterError::NoIdentity)?;
+        self.record(Want::Out, user);
         Ok(())
     }
 
-    fn record(&self, key: Key, want: Want, user: CallUser) {
+    fn record(&self, want: Want, user: CallUser) {
         let full = {
             let mut state = self.shared.lock();
+            let Some(key) = state.key_of(&user) else {
+                return; // the callers checked
+            };
             state.stats.events += 1;
             let seq = state.next_seq;
             state.next_seq += 1;
@@ -389,6 +428,11 @@ impl Roster {
     /// first), and returns the failures of this send and of background
     /// sends since the last report. Failed events are handled as described
     /// under *Failures* on [`Roster`].
+    ///
+    /// Cancel-safe: if this future is dropped while a request is in flight,
+    /// no event is lost. The next send takes the events back and first
+    /// reads the call with `calls.info`, as the request may have reached
+    /// Slack.
     pub async fn flush(&self) -> Result<(), FlushError> {
         let _sending = self.shared.sending.lock().await;
         let mut failures = std::mem::take(&mut self.shared.lock().failures);
@@ -539,11 +583,7 @@ impl RosterBuilder {
             None
         };
         let mut state = State::default();
-        for user in self.present {
-            if let Some(key) = Key::of(&user) {
-                state.present.insert(key, user);
-            }
-        }
+        state.set_present(self.present);
         let shared = Arc::new(Shared {
             client: self.client,
             call: self.call,
@@ -663,20 +703,28 @@ impl Shared {
     }
 
     /// One send of everything pending. The caller holds `sending`.
+    ///
+    /// Cancel-safe: if the future is dropped, the events it had taken are
+    /// taken back by the next send, which first reads Slack's list (a
+    /// request may have reached Slack).
     async fn send_pending(&self) -> Vec<BatchFailure> {
         let mut failures = Vec::new();
+        {
+            let mut state = self.lock();
+            if !state.in_flight.is_empty() {
+                for (key, pending) in std::mem::take(&mut state.in_flight) {
+                    requeue(&mut state, key, pending);
+                }
+                state.unsure = true;
+            }
+        }
         if self.lock().unsure {
             let synced = self.client.calls().info(&self.call).await;
             let mut state = self.lock();
             state.stats.syncs += 1;
             match synced {
                 Ok(info) => {
-                    state.present = info
-                        .call
-                        .users
-                        .into_iter()
-                        .filter_map(|user| Key::of(&user).map(|key| (key, user)))
-                        .collect();
+                    state.set_present(info.call.users);
                     state.unsure = false;
                 }
                 Err(error) => {
@@ -710,6 +758,7 @@ impl Shared {
                     _ => state.stats.coalesced += 1,
                 }
             }
+            state.in_flight = removes.iter().chain(adds.iter()).cloned().collect();
             (adds, removes)
         };
 
@@ -778,6 +827,7 @@ impl Shared {
             }
         }
         let mut state = self.lock();
+        state.in_flight.clear();
         for (key, pending) in rest {
             requeue(&mut state, key, pending);
         }

@@ -453,3 +453,61 @@ async fn the_background_task_tries_kept_events_again() {
     assert!(err.failures[0].requeued);
     assert!(err.unsent.is_empty());
 }
+
+#[tokio::test]
+async fn a_person_named_by_both_ids_can_leave_by_either() {
+    let (mock, client, call) = setup().await;
+    let roster = Roster::builder(client, &call).manual().start().unwrap();
+    roster
+        .join(CallUser::slack("U0MOCK002").with_external_id("zoom-2"))
+        .unwrap();
+    roster.flush().await.unwrap();
+    roster
+        .leave(CallUser::new().with_external_id("zoom-2"))
+        .unwrap();
+    roster.flush().await.unwrap();
+    assert_eq!(requests(&mock, "calls.participants.remove"), 1);
+    assert!(slack_roster(&mock, &call).is_empty());
+    assert!(roster.present().is_empty());
+}
+
+#[tokio::test]
+async fn a_cancelled_flush_loses_no_event() {
+    let (mock, client, call) = setup().await;
+    let roster = Roster::builder(client, &call)
+        .manual()
+        .max_batch(1)
+        .start()
+        .unwrap();
+    // Slack applies the first add at once but answers late.
+    mock.fault(
+        "calls.participants.add",
+        Fault::Delay(Duration::from_secs(3)),
+        1,
+    );
+    roster.join(guest(1)).unwrap();
+    roster.join(guest(2)).unwrap();
+    {
+        let flush = roster.flush();
+        tokio::pin!(flush);
+        let seen = eventually(|| requests(&mock, "calls.participants.add") == 1);
+        tokio::select! {
+            _ = &mut flush => panic!("the delayed add answered early"),
+            seen = seen => assert!(seen),
+        }
+        // `flush` is dropped here, with the first add in flight.
+    }
+    roster.flush().await.unwrap();
+    assert_eq!(requests(&mock, "calls.info"), 1, "Slack's list was read");
+    let adds = mock.requests_for("calls.participants.add");
+    assert_eq!(adds.len(), 2, "ext-1 was not sent again");
+    assert!(adds[1].param("users").unwrap().contains("ext-2"));
+    let expected = BTreeSet::from(["ext-1".to_owned(), "ext-2".to_owned()]);
+    assert_eq!(slack_roster(&mock, &call), expected);
+}
+
+#[test]
+fn a_roster_can_be_shared_between_tasks() {
+    fn shared<T: Send + Sync + 'static>() {}
+    shared::<Roster>();
+}
