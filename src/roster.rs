@@ -280,10 +280,10 @@ impl State {
             self.aliases
                 .insert(external.clone(), Key::Slack(slack.as_str().to_owned()));
         }
-        if let Key::External(external) = &key {
-            if let Some(alias) = self.aliases.get(external) {
-                return Some(alias.clone());
-            }
+        if let Key::External(external) = &key
+            && let Some(alias) = self.aliases.get(external)
+        {
+            return Some(alias.clone());
         }
         Some(key)
     }
