@@ -142,6 +142,7 @@ async fn hundreds_of_events_become_a_few_requests_and_the_net_roster() {
     assert_eq!(slack_roster(&mock, &call), expected);
     let total = requests(&mock, "calls.participants.add") + removes;
     assert!(total * 50 < events, "{total} requests for {events} events");
+    assert_eq!((events, total), (560, 6));
 
     // The requests went through the client's limiter.
     let paced: u64 = client
