@@ -97,6 +97,8 @@ const MAX_ATTEMPTS: u32 = 3;
 ///
 /// Dropping a `Roster` without `finish` lets the background task make one
 /// last send; its failures are only logged (`tracing`), so prefer `finish`.
+/// A [`manual`](RosterBuilder::manual) roster dropped that way sends
+/// nothing more.
 ///
 /// ```no_run
 /// use slack_calls::{CallUser, Client, Roster};
@@ -376,7 +378,14 @@ impl Roster {
 
     /// Records that `user` joined. Returns at once; the add is sent later,
     /// if still needed then. A later event for the same person replaces
-    /// this one (the user's details too).
+    /// this one. Slack has no method to change a participant's details, so
+    /// a join of someone Slack already has changes nothing.
+    ///
+    /// # Errors
+    ///
+    /// [`RosterError::NoIdentity`] without a `slack_id` or `external_id`;
+    /// [`RosterError::NoDisplayName`] for an external participant without a
+    /// `display_name`. Nothing is recorded then.
     pub fn join(&self, user: CallUser) -> Result<(), RosterError> {
         let key = Key::of(&user).ok_or(RosterError::NoIdentity)?;
         if let (Key::External(id), None) = (&key, &user.display_name) {
@@ -391,6 +400,10 @@ impl Roster {
     /// Records that `user` left. Returns at once; the remove is sent later,
     /// if still needed then. Only the identity (`slack_id` or
     /// `external_id`) matters.
+    ///
+    /// # Errors
+    ///
+    /// [`RosterError::NoIdentity`] without a `slack_id` or `external_id`.
     pub fn leave(&self, user: CallUser) -> Result<(), RosterError> {
         Key::of(&user).ok_or(RosterError::NoIdentity)?;
         self.record(Want::Out, user);

@@ -512,3 +512,51 @@ fn a_roster_can_be_shared_between_tasks() {
     fn shared<T: Send + Sync + 'static>() {}
     shared::<Roster>();
 }
+
+#[tokio::test]
+async fn a_rate_limit_beyond_the_wait_budget_keeps_the_events_for_later() {
+    let mock = MockSlack::start().await.unwrap();
+    let clock = TestClock::new();
+    let client = mock
+        .client_builder(mock.user_token())
+        .clock(clock.clone())
+        .max_rate_limit_wait(Duration::from_secs(60))
+        .build()
+        .unwrap();
+    let call = client
+        .calls()
+        .add("roster-429", "https://example.com/j/429")
+        .await
+        .unwrap()
+        .call
+        .id;
+    let roster = Roster::builder(client, &call).manual().start().unwrap();
+    mock.fault(
+        "calls.participants.add",
+        Fault::RateLimited {
+            retry_after_secs: 120,
+        },
+        1,
+    );
+    roster.join(guest(1)).unwrap();
+    let err = roster.flush().await.unwrap_err();
+    let failure = &err.failures[0];
+    assert!(failure.requeued);
+    assert!(!failure.error.may_have_been_sent());
+    assert!(matches!(
+        failure.error,
+        BatchError::Add(Error::RateLimited { .. })
+    ));
+    assert_eq!(roster.pending(), 1);
+
+    // Once Slack's pause is over the next send goes through, with no
+    // calls.info: Slack did not act on a 429.
+    clock.advance(Duration::from_secs(121));
+    roster.finish().await.unwrap();
+    assert_eq!(requests(&mock, "calls.info"), 0);
+    assert_eq!(requests(&mock, "calls.participants.add"), 2);
+    assert_eq!(
+        slack_roster(&mock, &call),
+        BTreeSet::from(["ext-1".to_owned()])
+    );
+}
