@@ -308,6 +308,60 @@ async fn a_429_on_calls_add_is_resent_and_registers_one_call() {
     assert_eq!(time.sleeps(), [secs(2)]);
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_429_pauses_only_that_method() {
+    let mock = start(MockSlack::builder()).await;
+    let time = SharedTime::manual(&mock);
+    let client = client_on(&mock, &time).build().unwrap();
+    let id = {
+        let client = client.clone();
+        tokio::spawn(async move { new_call(&client, "m-pause").await })
+            .await
+            .unwrap()
+    };
+    mock.fault(
+        "calls.info",
+        Fault::RateLimited {
+            retry_after_secs: 30,
+        },
+        1,
+    );
+    let info = {
+        let client = client.clone();
+        let id = id.clone();
+        tokio::spawn(async move { client.calls().info(id.as_str()).await.map(drop) })
+    };
+    // Bounded wait (real time) until the info call is parked on Retry-After.
+    for _ in 0..5_000 {
+        if time.parked() == 1 {
+            break;
+        }
+        tokio::time::sleep(ms(1)).await;
+    }
+    assert_eq!(time.parked(), 1, "calls.info waits for Retry-After");
+    assert_eq!(time.next_deadline(), Some(secs(30)));
+
+    // Meanwhile calls.update goes straight through: no time passes.
+    client
+        .calls()
+        .update(id.as_str())
+        .title("still going")
+        .await
+        .unwrap();
+    assert_eq!(time.elapsed(), Duration::ZERO);
+    assert_eq!(
+        mock.call(&id).unwrap().title.as_deref(),
+        Some("still going")
+    );
+
+    let tasks = [info];
+    drive(&time, &tasks).await;
+    let [info] = tasks;
+    info.await.unwrap().unwrap();
+    assert_eq!(time.elapsed(), secs(30));
+    assert_eq!(mock.requests_for("calls.info").len(), 2);
+}
+
 // ---------------------------------------------------------------- pacing
 
 /// Calls over the tier: the fake enforces tier 3 (50 in any minute); the
@@ -547,6 +601,63 @@ async fn the_same_faults_on_calls_info_are_retried_and_succeed() {
     // Backoff 0.5 s doubling, no jitter; no pacing wait (the fake's clock
     // moved with the backoffs, so the tier-3 slots were free).
     assert_eq!(time.sleeps(), [ms(500), secs(1), secs(2)]);
+}
+
+#[tokio::test]
+async fn a_timeout_on_calls_add_is_not_resent_and_on_calls_info_is_retried() {
+    // Fault::Delay runs the logic, then answers late: the client's
+    // (real-time) request timeout fires after Slack acted.
+    let mock = start(MockSlack::builder()).await;
+    let time = SharedTime::auto(&mock);
+    let client = client_on(&mock, &time).timeout(ms(100)).build().unwrap();
+    mock.fault("calls.add", Fault::Delay(ms(400)), 1);
+
+    let err = client
+        .calls()
+        .add("m-slow", "https://example.com/j/1")
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(
+            err,
+            Error::Transport {
+                kind: slack_calls::TransportKind::Timeout,
+                may_have_been_sent: true,
+                ..
+            }
+        ),
+        "{err:?}"
+    );
+    assert_eq!(mock.requests_for("calls.add").len(), 1);
+    let calls = mock.calls();
+    assert_eq!(calls.len(), 1, "the late answer's call exists");
+
+    mock.fault("calls.info", Fault::Delay(ms(400)), 1);
+    let info = client.calls().info(calls[0].id.as_str()).await.unwrap();
+    assert_eq!(info.call.id.as_str(), calls[0].id);
+    assert_eq!(mock.requests_for("calls.info").len(), 2);
+    assert_eq!(time.sleeps(), [ms(500)]);
+}
+
+#[tokio::test]
+async fn a_lost_answer_to_calls_end_is_retried_and_then_meets_inactive_call() {
+    // calls.end is idempotent in the spec, so a lost answer is retried; the
+    // first request did end the call, so the retry is answered
+    // `inactive_call`, as Slack answers a second end. The caller gets that
+    // error although the call ended, once, as asked: this records the
+    // current behaviour, which a caller has to know about.
+    let mock = start(MockSlack::builder()).await;
+    let time = SharedTime::auto(&mock);
+    let client = client_on(&mock, &time).build().unwrap();
+    let id = new_call(&client, "m-end").await;
+    mock.fault("calls.end", Fault::DropAfterHandling, 1);
+
+    let err = client.calls().end(id.as_str()).await.unwrap_err();
+
+    assert_eq!(err.slack_code(), Some("inactive_call"), "{err:?}");
+    assert_eq!(mock.requests_for("calls.end").len(), 2);
+    assert!(mock.call(&id).unwrap().date_end.is_some(), "ended");
+    assert_eq!(time.sleeps(), [ms(500)]);
 }
 
 // ------------------------------------------------------------ the cap
