@@ -609,8 +609,8 @@ async fn a_timeout_on_calls_add_is_not_resent_and_on_calls_info_is_retried() {
     // (real-time) request timeout fires after Slack acted.
     let mock = start(MockSlack::builder()).await;
     let time = SharedTime::auto(&mock);
-    let client = client_on(&mock, &time).timeout(ms(100)).build().unwrap();
-    mock.fault("calls.add", Fault::Delay(ms(400)), 1);
+    let client = client_on(&mock, &time).timeout(ms(250)).build().unwrap();
+    mock.fault("calls.add", Fault::Delay(secs(1)), 1);
 
     let err = client
         .calls()
@@ -632,7 +632,7 @@ async fn a_timeout_on_calls_add_is_not_resent_and_on_calls_info_is_retried() {
     let calls = mock.calls();
     assert_eq!(calls.len(), 1, "the late answer's call exists");
 
-    mock.fault("calls.info", Fault::Delay(ms(400)), 1);
+    mock.fault("calls.info", Fault::Delay(secs(1)), 1);
     let info = client.calls().info(calls[0].id.as_str()).await.unwrap();
     assert_eq!(info.call.id.as_str(), calls[0].id);
     assert_eq!(mock.requests_for("calls.info").len(), 2);
