@@ -362,6 +362,31 @@ async fn a_429_pauses_only_that_method() {
     assert_eq!(mock.requests_for("calls.info").len(), 2);
 }
 
+#[tokio::test]
+async fn rate_limit_waits_do_not_use_up_retry_attempts() {
+    // No retries at all, yet five 429s in a row are waited out: a 429 is
+    // not a failure of the request, and the wait budget bounds it instead.
+    let mock = start(MockSlack::builder()).await;
+    let time = SharedTime::auto(&mock);
+    let client = client_on(&mock, &time)
+        .retry_policy(RetryPolicy::none())
+        .build()
+        .unwrap();
+    let id = new_call(&client, "m-429s").await;
+    mock.fault(
+        "calls.info",
+        Fault::RateLimited {
+            retry_after_secs: 1,
+        },
+        5,
+    );
+
+    client.calls().info(id.as_str()).await.unwrap();
+
+    assert_eq!(mock.requests_for("calls.info").len(), 6);
+    assert_eq!(time.sleeps(), [secs(1); 5]);
+}
+
 // ---------------------------------------------------------------- pacing
 
 /// Calls over the tier: the fake enforces tier 3 (50 in any minute); the
@@ -580,6 +605,18 @@ async fn a_dropped_connection_on_participants_add_is_not_resent() {
     assert_eq!(mock.requests_for("calls.participants.add").len(), 1);
     let stored = mock.call(&id).unwrap();
     assert_eq!(stored.users.len(), 1, "added once: {:?}", stored.users);
+
+    mock.fault("calls.participants.remove", Fault::DropAfterHandling, 1);
+    let err = client
+        .calls()
+        .participants()
+        .remove(id.as_str(), [CallUser::slack("U0MOCK002")])
+        .await
+        .unwrap_err();
+    assert_may_have_reached_slack(&err);
+    assert_eq!(mock.requests_for("calls.participants.remove").len(), 1);
+    assert!(mock.call(&id).unwrap().users.is_empty(), "removed once");
+    assert!(time.sleeps().is_empty());
 }
 
 #[tokio::test]
