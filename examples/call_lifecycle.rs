@@ -13,7 +13,7 @@ use std::error::Error as StdError;
 use std::time::Duration;
 
 use slack_calls::mock::MockSlack;
-use slack_calls::{CallUser, Client, Timestamp, TokenKind};
+use slack_calls::{CallUser, Client, Roster, Timestamp, TokenKind};
 
 type Result<T> = std::result::Result<T, Box<dyn StdError>>;
 
@@ -74,14 +74,41 @@ async fn run() -> Result<()> {
         call.users.len()
     );
 
-    let added = client
-        .calls()
-        .participants()
-        .add(&call.id, [CallUser::slack(participant.as_str())])
-        .await?;
+    // Attendees join and leave as the meeting runs; the roster batches and
+    // coalesces the events into a few participants.add/remove requests.
+    let roster = Roster::builder(client.clone(), &call.id)
+        .window(Duration::from_millis(200))
+        .present(call.users.clone())
+        .start()?;
+    roster.join(CallUser::slack(participant.as_str()))?;
+    for n in 1..=60 {
+        roster.join(CallUser::external(
+            format!("guest-{n:03}"),
+            format!("Guest {n}"),
+        ))?;
+    }
+    for n in 41..=60 {
+        // Left again within the same window: nothing is sent for them.
+        roster.leave(CallUser::external(
+            format!("guest-{n:03}"),
+            format!("Guest {n}"),
+        ))?;
+    }
+    roster.flush().await?;
+    for n in 1..=10 {
+        roster.leave(CallUser::external(
+            format!("guest-{n:03}"),
+            format!("Guest {n}"),
+        ))?;
+    }
+    roster.flush().await?;
+    let stats = roster.stats();
     println!(
-        "2. calls.participants.add    -> {participant} joined{}",
-        roster_note(added.call.as_ref())
+        "2. roster (participants.*)   -> {} join/leave events sent as {} request(s); {} needed none; {} in the call",
+        stats.events,
+        stats.requests,
+        stats.coalesced,
+        roster.present().len()
     );
 
     let updated = client
@@ -97,19 +124,17 @@ async fn run() -> Result<()> {
     );
 
     let info = client.calls().info(&call.id).await?;
-    let names: Vec<String> = info.call.users.iter().map(describe).collect();
+    let names: Vec<String> = info.call.users.iter().take(4).map(describe).collect();
     println!(
-        "4. calls.info                -> started at {}, roster [{}]",
+        "4. calls.info                -> started at {}, {} participant(s): {}, …",
         info.call.date_start,
+        info.call.users.len(),
         names.join(", ")
     );
 
-    client
-        .calls()
-        .participants()
-        .remove(&call.id, [CallUser::external("guest-1", "Ron Stoppable")])
-        .await?;
-    println!("5. calls.participants.remove -> guest-1 left");
+    roster.leave(CallUser::external("guest-1", "Ron Stoppable"))?;
+    roster.finish().await?;
+    println!("5. roster finished           -> guest-1 left; everything sent before the end");
 
     let ended = client
         .calls()
@@ -143,9 +168,4 @@ fn describe(user: &CallUser) -> String {
         (None, Some(name)) => name.clone(),
         (None, None) => user.external_id.clone().unwrap_or_default(),
     }
-}
-
-fn roster_note(call: Option<&slack_calls::Call>) -> String {
-    call.map(|c| format!(", {} participant(s) now", c.users.len()))
-        .unwrap_or_default()
 }

@@ -43,6 +43,7 @@ mod form;
 pub mod method;
 mod ratelimit;
 mod retry;
+mod roster;
 mod timestamp;
 mod token;
 
@@ -56,6 +57,10 @@ pub use form::{Check, Form, FormValue};
 pub use method::MethodInfo;
 pub use ratelimit::{PacingStats, Rate, RateLimiter, RateLimits};
 pub use retry::RetryPolicy;
+pub use roster::{
+    BatchError, BatchFailure, Change, DEFAULT_MAX_BATCH, DEFAULT_WINDOW, FlushError, Roster,
+    RosterBuilder, RosterError, RosterStats,
+};
 pub use timestamp::Timestamp;
 pub use token::{Token, TokenKind};
 

@@ -1,0 +1,1028 @@
+//! The client's resilience proven against the fake Slack, through real HTTP
+//! on 127.0.0.1: 429s (injected and from the fake's own limiter), pacing a
+//! burst over the tier with no 429, ambiguous failures on `calls.add` that
+//! are never resent, the same failures on `calls.info` retried, the cap on
+//! the total wait, a 5xx storm ending within the attempt bound, and no
+//! token text in anything such a run prints.
+//!
+//! The client and the fake share virtual time: every wait the client makes
+//! on its clock moves the fake's rate-limit clock by the same amount
+//! ([`SharedTime`]), so a minute of pacing takes milliseconds and the
+//! fake's sliding windows see the client's pace exactly.
+
+#![cfg(feature = "mock")]
+
+use std::collections::BTreeMap;
+use std::io::Write;
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::time::{Duration, Instant};
+
+use slack_calls::calls::{AddError, InfoError};
+use slack_calls::mock::{Fault, Injected, MockSlack, Outcome, RateLimits as FakeLimits, Scripted};
+use slack_calls::{
+    CallUser, Client, ClientBuilder, Clock, Error, RateLimits, RetryPolicy, Sleep, TestClock,
+    TokenKind,
+};
+use tokio::task::JoinHandle;
+
+fn ms(n: u64) -> Duration {
+    Duration::from_millis(n)
+}
+
+fn secs(n: u64) -> Duration {
+    Duration::from_secs(n)
+}
+
+/// Virtual time shared by a client and a fake: a [`TestClock`] for the
+/// client, and every move of it is also given to [`MockSlack::advance`].
+///
+/// Auto mode ([`SharedTime::auto`]): a sleep moves both clocks to its end
+/// at once (one task making calls in turn). Manual mode
+/// ([`SharedTime::manual`]): sleeps wait until [`SharedTime::advance`];
+/// the time also tracks the deadline of each sleep, so [`drive`] can tell
+/// when every task is parked on the clock and move time to the next one.
+#[derive(Clone)]
+struct SharedTime {
+    test: TestClock,
+    mock: Arc<MockSlack>,
+    manual: bool,
+    state: Arc<Mutex<Sleepers>>,
+}
+
+#[derive(Default)]
+struct Sleepers {
+    next_id: u64,
+    /// Deadlines (virtual time since start) of the sleeps in progress.
+    deadlines: BTreeMap<u64, Duration>,
+}
+
+impl SharedTime {
+    fn auto(mock: &Arc<MockSlack>) -> SharedTime {
+        SharedTime::with(TestClock::new(), mock, false)
+    }
+
+    fn manual(mock: &Arc<MockSlack>) -> SharedTime {
+        SharedTime::with(TestClock::manual(), mock, true)
+    }
+
+    fn with(test: TestClock, mock: &Arc<MockSlack>, manual: bool) -> SharedTime {
+        SharedTime {
+            test,
+            mock: Arc::clone(mock),
+            manual,
+            state: Arc::default(),
+        }
+    }
+
+    fn lock(&self) -> MutexGuard<'_, Sleepers> {
+        self.state.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Moves both clocks forward by `by`.
+    fn advance(&self, by: Duration) {
+        let _state = self.lock();
+        self.test.advance(by);
+        self.mock.advance(by);
+    }
+
+    fn elapsed(&self) -> Duration {
+        self.test.elapsed()
+    }
+
+    fn sleeps(&self) -> Vec<Duration> {
+        self.test.sleeps()
+    }
+
+    /// Sleeps whose deadline is still ahead (the task is parked).
+    fn parked(&self) -> usize {
+        let now = self.elapsed();
+        self.lock().deadlines.values().filter(|d| **d > now).count()
+    }
+
+    /// The earliest deadline still ahead.
+    fn next_deadline(&self) -> Option<Duration> {
+        let now = self.elapsed();
+        self.lock()
+            .deadlines
+            .values()
+            .copied()
+            .filter(|d| *d > now)
+            .min()
+    }
+}
+
+/// Forgets a manual sleep's deadline when it ends or is dropped.
+struct Forget {
+    state: Arc<Mutex<Sleepers>>,
+    id: u64,
+}
+
+impl Drop for Forget {
+    fn drop(&mut self) {
+        let mut state = self.state.lock().unwrap_or_else(PoisonError::into_inner);
+        state.deadlines.remove(&self.id);
+    }
+}
+
+impl Clock for SharedTime {
+    fn now(&self) -> Instant {
+        self.test.now()
+    }
+
+    fn sleep(&self, duration: Duration) -> Sleep {
+        // Under the lock, so that what the test clock moved is exactly what
+        // this sleep moved, even with several tasks sleeping at once.
+        let mut state = self.lock();
+        let before = self.test.elapsed();
+        let sleep = self.test.sleep(duration);
+        let moved = self.test.elapsed().saturating_sub(before);
+        if !moved.is_zero() {
+            self.mock.advance(moved);
+        }
+        if !self.manual {
+            return sleep;
+        }
+        let id = state.next_id;
+        state.next_id += 1;
+        state.deadlines.insert(id, before.saturating_add(duration));
+        let forget = Forget {
+            state: Arc::clone(&self.state),
+            id,
+        };
+        Box::pin(async move {
+            let _forget = forget;
+            sleep.await;
+        })
+    }
+}
+
+/// Runs manual time until every task has finished: whenever each running
+/// task is parked on the clock (none is on the wire or about to wake),
+/// time moves to the next deadline. Bounded: a task that neither finishes
+/// nor parks fails the test.
+async fn drive<T>(time: &SharedTime, tasks: &[JoinHandle<T>]) {
+    for _ in 0..20_000 {
+        let running = tasks.iter().filter(|task| !task.is_finished()).count();
+        if running == 0 {
+            return;
+        }
+        if time.parked() == running {
+            let Some(next) = time.next_deadline() else {
+                panic!("{running} task(s) parked with no deadline");
+            };
+            time.advance(next.saturating_sub(time.elapsed()));
+        } else {
+            tokio::time::sleep(ms(1)).await;
+        }
+    }
+    panic!("the tasks neither finished nor parked on the clock");
+}
+
+async fn start(builder: slack_calls::mock::MockSlackBuilder) -> Arc<MockSlack> {
+    Arc::new(builder.start().await.unwrap())
+}
+
+/// A client for the demo user token on `time`, without jitter so that
+/// backoffs are exact.
+fn client_on(mock: &MockSlack, time: &SharedTime) -> ClientBuilder {
+    mock.client_builder(mock.user_token())
+        .clock(time.clone())
+        .retry_policy(RetryPolicy::new().jitter(false))
+}
+
+/// Registers a call the plain way (no fault) and returns its id.
+async fn new_call(client: &Client, ext: &str) -> String {
+    client
+        .calls()
+        .add(ext, "https://example.com/j/1")
+        .await
+        .unwrap()
+        .call
+        .id
+        .to_string()
+}
+
+fn outcomes(mock: &MockSlack, method: &str) -> Vec<Outcome> {
+    mock.requests_for(method)
+        .into_iter()
+        .map(|r| r.outcome)
+        .collect()
+}
+
+fn rate_limited(mock: &MockSlack, method: &str) -> usize {
+    outcomes(mock, method)
+        .iter()
+        .filter(|o| matches!(o, Outcome::RateLimited { .. }))
+        .count()
+}
+
+// ---------------------------------------------------------------- 429s
+
+#[tokio::test]
+async fn an_injected_429_then_success() {
+    let mock = start(MockSlack::builder()).await;
+    let time = SharedTime::auto(&mock);
+    let client = client_on(&mock, &time).build().unwrap();
+    let id = new_call(&client, "m-429").await;
+    mock.fault(
+        "calls.info",
+        Fault::RateLimited {
+            retry_after_secs: 3,
+        },
+        1,
+    );
+
+    let info = client.calls().info(id.as_str()).await.unwrap();
+
+    assert_eq!(info.call.id.as_str(), id);
+    assert_eq!(
+        time.sleeps(),
+        [secs(3)],
+        "exactly Retry-After, nothing more"
+    );
+    let log = mock.requests_for("calls.info");
+    assert_eq!(log.len(), 2);
+    assert_eq!(
+        log[0].injected,
+        Some(Injected::Fault(Fault::RateLimited {
+            retry_after_secs: 3
+        }))
+    );
+    assert_eq!(log[1].outcome, Outcome::Ok);
+    let stats = client.pacing_stats();
+    let info_stats = stats.iter().find(|s| s.method == "calls.info").unwrap();
+    assert_eq!(info_stats.rate_limited, 1);
+    assert_eq!(info_stats.total_wait, secs(3));
+}
+
+#[tokio::test]
+async fn a_429_from_the_fakes_own_limiter_is_waited_out_on_shared_time() {
+    // The fake allows 2 a minute; the client does not pace, so its third
+    // call meets the fake's 429 and waits the fake's Retry-After (60 s of
+    // the shared time), after which the fake's window has room again.
+    let mock = start(MockSlack::builder().rate_limits(FakeLimits::PerMinute(2))).await;
+    let time = SharedTime::auto(&mock);
+    let client = client_on(&mock, &time)
+        .rate_limits(RateLimits::off())
+        .build()
+        .unwrap();
+    let id = new_call(&client, "m-own-429").await;
+
+    for _ in 0..3 {
+        client.calls().info(id.as_str()).await.unwrap();
+    }
+
+    assert_eq!(
+        outcomes(&mock, "calls.info"),
+        [
+            Outcome::Ok,
+            Outcome::Ok,
+            Outcome::RateLimited {
+                retry_after_secs: 60
+            },
+            Outcome::Ok
+        ]
+    );
+    assert_eq!(time.sleeps(), [secs(60)]);
+    assert_eq!(time.elapsed(), secs(60));
+}
+
+#[tokio::test]
+async fn a_429_on_calls_add_is_resent_and_registers_one_call() {
+    // A 429 means Slack did not act, so even calls.add goes again.
+    let mock = start(MockSlack::builder()).await;
+    let time = SharedTime::auto(&mock);
+    let client = client_on(&mock, &time).build().unwrap();
+    mock.fault(
+        "calls.add",
+        Fault::RateLimited {
+            retry_after_secs: 2,
+        },
+        1,
+    );
+
+    new_call(&client, "m-add-429").await;
+
+    assert_eq!(mock.calls().len(), 1);
+    assert_eq!(mock.requests_for("calls.add").len(), 2);
+    assert_eq!(time.sleeps(), [secs(2)]);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_429_pauses_only_that_method() {
+    let mock = start(MockSlack::builder()).await;
+    let time = SharedTime::manual(&mock);
+    let client = client_on(&mock, &time).build().unwrap();
+    let id = {
+        let client = client.clone();
+        tokio::spawn(async move { new_call(&client, "m-pause").await })
+            .await
+            .unwrap()
+    };
+    mock.fault(
+        "calls.info",
+        Fault::RateLimited {
+            retry_after_secs: 30,
+        },
+        1,
+    );
+    let info = {
+        let client = client.clone();
+        let id = id.clone();
+        tokio::spawn(async move { client.calls().info(id.as_str()).await.map(drop) })
+    };
+    // Bounded wait (real time) until the info call is parked on Retry-After.
+    for _ in 0..5_000 {
+        if time.parked() == 1 {
+            break;
+        }
+        tokio::time::sleep(ms(1)).await;
+    }
+    assert_eq!(time.parked(), 1, "calls.info waits for Retry-After");
+    assert_eq!(time.next_deadline(), Some(secs(30)));
+
+    // Meanwhile calls.update goes straight through: no time passes.
+    client
+        .calls()
+        .update(id.as_str())
+        .title("still going")
+        .await
+        .unwrap();
+    assert_eq!(time.elapsed(), Duration::ZERO);
+    assert_eq!(
+        mock.call(&id).unwrap().title.as_deref(),
+        Some("still going")
+    );
+
+    let tasks = [info];
+    drive(&time, &tasks).await;
+    let [info] = tasks;
+    info.await.unwrap().unwrap();
+    assert_eq!(time.elapsed(), secs(30));
+    assert_eq!(mock.requests_for("calls.info").len(), 2);
+}
+
+#[tokio::test]
+async fn rate_limit_waits_do_not_use_up_retry_attempts() {
+    // No retries at all, yet five 429s in a row are waited out: a 429 is
+    // not a failure of the request, and the wait budget bounds it instead.
+    let mock = start(MockSlack::builder()).await;
+    let time = SharedTime::auto(&mock);
+    let client = client_on(&mock, &time)
+        .retry_policy(RetryPolicy::none())
+        .build()
+        .unwrap();
+    let id = new_call(&client, "m-429s").await;
+    mock.fault(
+        "calls.info",
+        Fault::RateLimited {
+            retry_after_secs: 1,
+        },
+        5,
+    );
+
+    client.calls().info(id.as_str()).await.unwrap();
+
+    assert_eq!(mock.requests_for("calls.info").len(), 6);
+    assert_eq!(time.sleeps(), [secs(1); 5]);
+}
+
+// ---------------------------------------------------------------- pacing
+
+/// Calls over the tier: the fake enforces tier 3 (50 in any minute); the
+/// client's default pacing (burst 3, then one every 1.25 s) must keep
+/// every request under it.
+const BURST: u64 = 100;
+const TIER3_INTERVAL: Duration = Duration::from_millis(1250);
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_concurrent_burst_over_the_tier_is_paced_with_no_429() {
+    let mock = start(MockSlack::builder()).await;
+    let time = SharedTime::manual(&mock);
+    let client = client_on(&mock, &time)
+        .max_rate_limit_wait(secs(600))
+        .build()
+        .unwrap();
+    let setup = {
+        let client = client.clone();
+        tokio::spawn(async move { new_call(&client, "m-burst").await })
+    };
+    let id = setup.await.unwrap();
+
+    let tasks: Vec<JoinHandle<Result<(), Error<InfoError>>>> = (0..BURST)
+        .map(|_| {
+            let client = client.clone();
+            let id = id.clone();
+            tokio::spawn(async move { client.calls().info(id.as_str()).await.map(drop) })
+        })
+        .collect();
+    drive(&time, &tasks).await;
+    for task in tasks {
+        task.await.unwrap().unwrap();
+    }
+
+    let log = outcomes(&mock, "calls.info");
+    assert_eq!(log.len() as u64, BURST, "each call sent once");
+    assert!(log.iter().all(Outcome::is_ok), "{log:?}");
+    assert_eq!(rate_limited(&mock, "calls.info"), 0);
+    // Burst of 3 at zero, then one per 1.25 s: the pace of the tier.
+    let expected = TIER3_INTERVAL * u32::try_from(BURST - 3).unwrap();
+    assert_eq!(time.elapsed(), expected);
+    let stats = client.pacing_stats();
+    let info = stats.iter().find(|s| s.method == "calls.info").unwrap();
+    assert_eq!(info.permits, BURST);
+    assert_eq!(info.rate_limited, 0);
+    assert_eq!(info.longest_wait, expected);
+}
+
+#[tokio::test]
+async fn a_sequential_burst_over_the_tier_is_paced_with_no_429() {
+    let mock = start(MockSlack::builder()).await;
+    let time = SharedTime::auto(&mock);
+    let client = client_on(&mock, &time).build().unwrap();
+    let id = new_call(&client, "m-seq").await;
+
+    for _ in 0..BURST {
+        client.calls().info(id.as_str()).await.unwrap();
+    }
+
+    assert_eq!(mock.requests_for("calls.info").len() as u64, BURST);
+    assert_eq!(rate_limited(&mock, "calls.info"), 0);
+    let expected = TIER3_INTERVAL * u32::try_from(BURST - 3).unwrap();
+    assert_eq!(time.elapsed(), expected);
+    assert!(time.sleeps().iter().all(|s| *s == TIER3_INTERVAL));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn without_pacing_the_same_burst_meets_the_fakes_429s_and_still_completes() {
+    // The control for the two tests above: the fake does refuse this burst
+    // when the client does not pace it; the client then waits Retry-After
+    // on the shared time and every call still succeeds, each admitted once.
+    let mock = start(MockSlack::builder()).await;
+    let time = SharedTime::manual(&mock);
+    let client = client_on(&mock, &time)
+        .rate_limits(RateLimits::off())
+        .max_rate_limit_wait(secs(600))
+        .build()
+        .unwrap();
+    let setup = {
+        let client = client.clone();
+        tokio::spawn(async move { new_call(&client, "m-unpaced").await })
+    };
+    let id = setup.await.unwrap();
+
+    let tasks: Vec<JoinHandle<Result<(), Error<InfoError>>>> = (0..BURST)
+        .map(|_| {
+            let client = client.clone();
+            let id = id.clone();
+            tokio::spawn(async move { client.calls().info(id.as_str()).await.map(drop) })
+        })
+        .collect();
+    drive(&time, &tasks).await;
+    for task in tasks {
+        task.await.unwrap().unwrap();
+    }
+
+    let log = outcomes(&mock, "calls.info");
+    assert_eq!(log.iter().filter(|o| o.is_ok()).count() as u64, BURST);
+    assert!(rate_limited(&mock, "calls.info") >= 1, "{log:?}");
+    assert_eq!(
+        log.len() - rate_limited(&mock, "calls.info"),
+        BURST as usize
+    );
+    assert!(time.elapsed() >= secs(59), "{:?}", time.elapsed());
+}
+
+// ------------------------------------------------- ambiguous failures
+
+fn assert_may_have_reached_slack<E: slack_calls::ErrorCode + std::fmt::Debug>(err: &Error<E>) {
+    assert!(
+        matches!(
+            err,
+            Error::Transport {
+                may_have_been_sent: true,
+                ..
+            }
+        ),
+        "{err:?}"
+    );
+    assert!(err.may_have_been_sent());
+    assert!(
+        err.to_string()
+            .contains("the request may have reached Slack"),
+        "{err}"
+    );
+}
+
+#[tokio::test]
+async fn a_dropped_connection_on_calls_add_is_not_resent_and_the_fake_holds_one_call() {
+    let mock = start(MockSlack::builder()).await;
+    let time = SharedTime::auto(&mock);
+    let client = client_on(&mock, &time).build().unwrap();
+    mock.fault("calls.add", Fault::DropAfterHandling, 1);
+
+    let err = client
+        .calls()
+        .add("m-drop-add", "https://example.com/j/1")
+        .await
+        .unwrap_err();
+
+    assert_may_have_reached_slack(&err);
+    assert_eq!(mock.requests_for("calls.add").len(), 1, "never resent");
+    let calls = mock.calls();
+    assert_eq!(calls.len(), 1, "Slack acted once");
+    assert_eq!(calls[0].external_unique_id, "m-drop-add");
+    assert!(time.sleeps().is_empty(), "no backoff: no retry");
+}
+
+#[tokio::test]
+async fn a_connection_dropped_before_handling_is_just_as_ambiguous_for_calls_add() {
+    // The client cannot tell this from the case above: it must not resend.
+    let mock = start(MockSlack::builder()).await;
+    let time = SharedTime::auto(&mock);
+    let client = client_on(&mock, &time).build().unwrap();
+    mock.fault("calls.add", Fault::Drop, 1);
+
+    let err = client
+        .calls()
+        .add("m-drop-before", "https://example.com/j/1")
+        .await
+        .unwrap_err();
+
+    assert_may_have_reached_slack(&err);
+    assert_eq!(mock.requests_for("calls.add").len(), 1);
+    assert!(mock.calls().is_empty());
+}
+
+#[tokio::test]
+async fn a_5xx_or_a_broken_body_on_calls_add_is_not_resent() {
+    let mock = start(MockSlack::builder()).await;
+    let time = SharedTime::auto(&mock);
+    let client = client_on(&mock, &time).build().unwrap();
+    mock.fault("calls.add", Fault::Status(503), 1);
+    mock.fault("calls.add", Fault::BrokenBody, 1);
+
+    let err = client
+        .calls()
+        .add("m-503", "https://example.com/j/1")
+        .await
+        .unwrap_err();
+    assert!(matches!(err, Error::Status { status: 503, .. }), "{err:?}");
+    assert!(err.may_have_been_sent());
+    assert_eq!(mock.requests_for("calls.add").len(), 1);
+    assert!(
+        mock.calls().is_empty(),
+        "a 503 from the fake acts on nothing"
+    );
+
+    let err = client
+        .calls()
+        .add("m-broken", "https://example.com/j/1")
+        .await
+        .unwrap_err();
+    assert_may_have_reached_slack(&err);
+    assert_eq!(mock.requests_for("calls.add").len(), 2);
+    assert_eq!(mock.calls().len(), 1, "the broken answer's call exists");
+    assert!(time.sleeps().is_empty());
+}
+
+#[tokio::test]
+async fn a_dropped_connection_on_participants_add_is_not_resent() {
+    let mock = start(MockSlack::builder()).await;
+    let time = SharedTime::auto(&mock);
+    let client = client_on(&mock, &time).build().unwrap();
+    let id = new_call(&client, "m-part").await;
+    mock.fault("calls.participants.add", Fault::DropAfterHandling, 1);
+
+    let err = client
+        .calls()
+        .participants()
+        .add(id.as_str(), [CallUser::slack("U0MOCK002")])
+        .await
+        .unwrap_err();
+
+    assert_may_have_reached_slack(&err);
+    assert_eq!(mock.requests_for("calls.participants.add").len(), 1);
+    let stored = mock.call(&id).unwrap();
+    assert_eq!(stored.users.len(), 1, "added once: {:?}", stored.users);
+
+    mock.fault("calls.participants.remove", Fault::DropAfterHandling, 1);
+    let err = client
+        .calls()
+        .participants()
+        .remove(id.as_str(), [CallUser::slack("U0MOCK002")])
+        .await
+        .unwrap_err();
+    assert_may_have_reached_slack(&err);
+    assert_eq!(mock.requests_for("calls.participants.remove").len(), 1);
+    assert!(mock.call(&id).unwrap().users.is_empty(), "removed once");
+    assert!(time.sleeps().is_empty());
+}
+
+#[tokio::test]
+async fn the_same_faults_on_calls_info_are_retried_and_succeed() {
+    let mock = start(MockSlack::builder()).await;
+    let time = SharedTime::auto(&mock);
+    let client = client_on(&mock, &time).build().unwrap();
+    let id = new_call(&client, "m-info").await;
+    mock.fault("calls.info", Fault::DropAfterHandling, 1);
+    mock.fault("calls.info", Fault::Drop, 1);
+    mock.fault("calls.info", Fault::BrokenBody, 1);
+
+    let info = client.calls().info(id.as_str()).await.unwrap();
+
+    assert_eq!(info.call.id.as_str(), id);
+    let log = outcomes(&mock, "calls.info");
+    assert_eq!(log.len(), 4);
+    assert_eq!(log[3], Outcome::Ok);
+    // Backoff 0.5 s doubling, no jitter; no pacing wait (the fake's clock
+    // moved with the backoffs, so the tier-3 slots were free).
+    assert_eq!(time.sleeps(), [ms(500), secs(1), secs(2)]);
+}
+
+#[tokio::test]
+async fn a_timeout_on_calls_add_is_not_resent_and_on_calls_info_is_retried() {
+    // Fault::Delay runs the logic, then answers late: the client's
+    // (real-time) request timeout fires after Slack acted.
+    let mock = start(MockSlack::builder()).await;
+    let time = SharedTime::auto(&mock);
+    let client = client_on(&mock, &time).timeout(ms(250)).build().unwrap();
+    mock.fault("calls.add", Fault::Delay(secs(1)), 1);
+
+    let err = client
+        .calls()
+        .add("m-slow", "https://example.com/j/1")
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(
+            err,
+            Error::Transport {
+                kind: slack_calls::TransportKind::Timeout,
+                may_have_been_sent: true,
+                ..
+            }
+        ),
+        "{err:?}"
+    );
+    assert_eq!(mock.requests_for("calls.add").len(), 1);
+    let calls = mock.calls();
+    assert_eq!(calls.len(), 1, "the late answer's call exists");
+
+    mock.fault("calls.info", Fault::Delay(secs(1)), 1);
+    let info = client.calls().info(calls[0].id.as_str()).await.unwrap();
+    assert_eq!(info.call.id.as_str(), calls[0].id);
+    assert_eq!(mock.requests_for("calls.info").len(), 2);
+    assert_eq!(time.sleeps(), [ms(500)]);
+}
+
+#[tokio::test]
+async fn a_lost_answer_to_calls_end_is_retried_and_then_meets_inactive_call() {
+    // calls.end is idempotent in the spec, so a lost answer is retried; the
+    // first request did end the call, so the retry is answered
+    // `inactive_call`, as Slack answers a second end. The caller gets that
+    // error although the call ended, once, as asked: this records the
+    // current behaviour, which a caller has to know about.
+    let mock = start(MockSlack::builder()).await;
+    let time = SharedTime::auto(&mock);
+    let client = client_on(&mock, &time).build().unwrap();
+    let id = new_call(&client, "m-end").await;
+    mock.fault("calls.end", Fault::DropAfterHandling, 1);
+
+    let err = client.calls().end(id.as_str()).await.unwrap_err();
+
+    assert_eq!(err.slack_code(), Some("inactive_call"), "{err:?}");
+    assert_eq!(mock.requests_for("calls.end").len(), 2);
+    assert!(mock.call(&id).unwrap().date_end.is_some(), "ended");
+    assert_eq!(time.sleeps(), [ms(500)]);
+}
+
+// ------------------------------------------------------------ the cap
+
+#[tokio::test]
+async fn the_cap_on_total_wait_is_honoured() {
+    let mock = start(MockSlack::builder()).await;
+    let time = SharedTime::auto(&mock);
+    let client = client_on(&mock, &time)
+        .max_rate_limit_wait(secs(45))
+        .build()
+        .unwrap();
+    let id = new_call(&client, "m-cap").await;
+    mock.fault(
+        "calls.info",
+        Fault::RateLimited {
+            retry_after_secs: 30,
+        },
+        3,
+    );
+
+    let err = client.calls().info(id.as_str()).await.unwrap_err();
+
+    // 30 s waited, then another 30 s would go beyond the 45 s budget:
+    // the call fails at once, without sleeping first.
+    assert!(
+        matches!(err, Error::RateLimited { retry_after, .. } if retry_after == secs(30)),
+        "{err:?}"
+    );
+    assert_eq!(time.sleeps(), [secs(30)]);
+    assert_eq!(mock.requests_for("calls.info").len(), 2);
+    assert_eq!(mock.pending_injections("calls.info"), 1);
+    let stats = client.pacing_stats();
+    let info = stats.iter().find(|s| s.method == "calls.info").unwrap();
+    assert_eq!(info.over_budget, 1);
+}
+
+#[tokio::test]
+async fn the_cap_holds_against_the_fakes_own_limiter_and_later_calls_stay_off_the_wire() {
+    let mock = start(MockSlack::builder().rate_limits(FakeLimits::PerMinute(1))).await;
+    let time = SharedTime::auto(&mock);
+    let client = client_on(&mock, &time)
+        .rate_limits(RateLimits::off())
+        .max_rate_limit_wait(secs(10))
+        .build()
+        .unwrap();
+    let id = new_call(&client, "m-cap-own").await;
+    client.calls().info(id.as_str()).await.unwrap();
+
+    let err = client.calls().info(id.as_str()).await.unwrap_err();
+    assert!(
+        matches!(err, Error::RateLimited { retry_after, .. } if retry_after == secs(60)),
+        "{err:?}"
+    );
+    // The pause is kept: the next call fails before reaching the fake.
+    let err = client.calls().info(id.as_str()).await.unwrap_err();
+    assert!(
+        matches!(err, Error::RateLimited { retry_after, .. } if retry_after == secs(60)),
+        "{err:?}"
+    );
+    assert_eq!(
+        outcomes(&mock, "calls.info"),
+        [
+            Outcome::Ok,
+            Outcome::RateLimited {
+                retry_after_secs: 60
+            }
+        ]
+    );
+    assert!(time.sleeps().is_empty(), "never slept beyond the cap");
+
+    // Once the pause is over (on the shared time) the method works again.
+    time.advance(secs(60));
+    client.calls().info(id.as_str()).await.unwrap();
+    assert_eq!(mock.requests_for("calls.info").len(), 3);
+}
+
+// ------------------------------------------------------- 503 storms
+
+#[tokio::test]
+async fn a_503_storm_ends_in_a_clear_error_within_the_attempt_bound() {
+    let mock = start(MockSlack::builder()).await;
+    let time = SharedTime::auto(&mock);
+    let client = client_on(&mock, &time).build().unwrap();
+    let id = new_call(&client, "m-storm").await;
+    mock.fault("calls.info", Fault::Status(503), 10);
+
+    let err = client.calls().info(id.as_str()).await.unwrap_err();
+
+    assert!(matches!(err, Error::Status { status: 503, .. }), "{err:?}");
+    let text = err.to_string();
+    assert!(
+        text.contains("calls.info") && text.contains("503"),
+        "{text}"
+    );
+    // Default policy: 4 attempts, backoff 0.5, 1, 2 s between them.
+    assert_eq!(mock.requests_for("calls.info").len(), 4);
+    assert_eq!(mock.pending_injections("calls.info"), 6);
+    assert_eq!(time.sleeps(), [ms(500), secs(1), secs(2)]);
+}
+
+#[tokio::test]
+async fn a_storm_shorter_than_the_bound_is_ridden_out() {
+    let mock = start(MockSlack::builder()).await;
+    let time = SharedTime::auto(&mock);
+    // Pacing off, so the sleeps are the backoffs alone (with pacing, a
+    // retry also waits for its tier-3 slot).
+    let client = client_on(&mock, &time)
+        .rate_limits(RateLimits::off())
+        .retry_policy(
+            RetryPolicy::new()
+                .jitter(false)
+                .max_attempts(6)
+                .initial_backoff(ms(100))
+                .max_backoff(ms(400)),
+        )
+        .build()
+        .unwrap();
+    let id = new_call(&client, "m-storm-short").await;
+    mock.fault("calls.info", Fault::Status(502), 3);
+    mock.script("calls.info", Scripted::error("internal_error"));
+    mock.fault("calls.info", Fault::Status(500), 1);
+
+    client.calls().info(id.as_str()).await.unwrap();
+
+    assert_eq!(mock.requests_for("calls.info").len(), 6);
+    assert_eq!(time.sleeps(), [ms(100), ms(200), ms(400), ms(400), ms(400)]);
+}
+
+#[tokio::test]
+async fn a_storm_of_internal_errors_on_calls_add_is_not_resent() {
+    let mock = start(MockSlack::builder()).await;
+    let time = SharedTime::auto(&mock);
+    let client = client_on(&mock, &time).build().unwrap();
+    mock.script("calls.add", Scripted::error("internal_error"));
+
+    let err = client
+        .calls()
+        .add("m-internal", "https://example.com/j/1")
+        .await
+        .unwrap_err();
+
+    assert_eq!(err.slack_code(), Some("internal_error"));
+    assert!(
+        matches!(err.api_code(), Some(AddError::Common(_))),
+        "{err:?}"
+    );
+    assert_eq!(mock.requests_for("calls.add").len(), 1);
+    assert!(time.sleeps().is_empty());
+}
+
+// ------------------------------------------------------ no token text
+
+/// A writer into a shared buffer, for the subscriber.
+#[derive(Clone, Default)]
+struct Captured(Arc<Mutex<Vec<u8>>>);
+
+impl Write for Captured {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        self.0
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .extend_from_slice(bytes);
+        Ok(bytes.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+impl Captured {
+    fn text(&self) -> String {
+        String::from_utf8_lossy(&self.0.lock().unwrap_or_else(PoisonError::into_inner)).into_owned()
+    }
+}
+
+const SECRET_BOT: &str = "xoxb-5150-8086-SECRETBOTTOKENTEXT";
+const SECRET_READ_ONLY: &str = "xoxp-6502-6809-SECRETREADONLYTEXT";
+const SECRET_UNKNOWN: &str = "xoxb-2600-7800-SECRETUNKNOWNTEXT";
+/// Every way the token texts could show, whole or in part.
+const SECRET_PARTS: [&str; 9] = [
+    SECRET_BOT,
+    SECRET_READ_ONLY,
+    SECRET_UNKNOWN,
+    "SECRETBOTTOKENTEXT",
+    "SECRETREADONLYTEXT",
+    "SECRETUNKNOWNTEXT",
+    "5150-8086",
+    "6502-6809",
+    "2600-7800",
+];
+
+fn describe<E: slack_calls::ErrorCode + std::fmt::Debug>(err: &Error<E>) -> String {
+    format!("{err}\n{err:?}\n{err:#?}\n")
+}
+
+// The subscriber is global, so every event of every thread and crate
+// (ours, the fake's, hyper's) is captured; a thread-local one misses spans
+// whose interest another test's thread cached first. The other tests of
+// this file only use the demo tokens, so their output, captured too, is
+// searched as well and must be just as clean.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn no_token_text_in_tracing_output_or_error_strings_of_a_run_with_faults() {
+    let captured = Captured::default();
+    let writer = captured.clone();
+    let subscriber = tracing_subscriber::fmt()
+        .with_max_level(tracing::Level::TRACE)
+        .with_span_events(tracing_subscriber::fmt::format::FmtSpan::FULL)
+        .with_writer(move || writer.clone())
+        .finish();
+    tracing::subscriber::set_global_default(subscriber).unwrap();
+
+    let mock = start(
+        MockSlack::builder()
+            .token(SECRET_BOT, TokenKind::Bot, ["calls:read", "calls:write"])
+            .token(SECRET_READ_ONLY, TokenKind::User, ["calls:read"]),
+    )
+    .await;
+    let time = SharedTime::auto(&mock);
+    let client = mock
+        .client_builder(SECRET_BOT)
+        .clock(time.clone())
+        .max_rate_limit_wait(secs(45))
+        .build()
+        .unwrap();
+    let mut printed = format!("{client:?}\n");
+
+    // 429 then success, on calls.add.
+    mock.fault(
+        "calls.add",
+        Fault::RateLimited {
+            retry_after_secs: 2,
+        },
+        1,
+    );
+    let added = client
+        .calls()
+        .add("m-secret", "https://example.com/j/1")
+        .created_by("U0MOCK001")
+        .await
+        .unwrap();
+    printed += &format!("{added:?}\n");
+    let id = added.call.id.to_string();
+
+    // Ambiguous failures on calls.add, not resent.
+    for fault in [Fault::DropAfterHandling, Fault::Drop, Fault::Status(503)] {
+        mock.fault("calls.add", fault, 1);
+        let err = client
+            .calls()
+            .add("m-secret-2", "https://example.com/j/2")
+            .created_by("U0MOCK001")
+            .await
+            .unwrap_err();
+        assert!(err.may_have_been_sent(), "{err:?}");
+        printed += &describe(&err);
+    }
+
+    // Every fault on calls.info, retried; then a storm past the bound.
+    for faults in [
+        [Fault::Drop, Fault::DropAfterHandling, Fault::Status(502)],
+        [Fault::BrokenBody, Fault::Status(500), Fault::Drop],
+    ] {
+        for fault in faults {
+            mock.fault("calls.info", fault, 1);
+        }
+        let info = client.calls().info(id.as_str()).await.unwrap();
+        printed += &format!("{info:?}\n");
+    }
+    for fault in [Fault::Truncated, Fault::NotJson] {
+        mock.fault("calls.info", fault, 1);
+        let err = client.calls().info(id.as_str()).await.unwrap_err();
+        printed += &describe(&err);
+    }
+    mock.fault("calls.info", Fault::Status(503), 10);
+    let err = client.calls().info(id.as_str()).await.unwrap_err();
+    assert!(matches!(err, Error::Status { status: 503, .. }), "{err:?}");
+    printed += &describe(&err);
+    mock.clear_injections();
+
+    // The cap on waiting.
+    mock.fault(
+        "calls.info",
+        Fault::RateLimited {
+            retry_after_secs: 30,
+        },
+        2,
+    );
+    let err = client.calls().info(id.as_str()).await.unwrap_err();
+    assert!(matches!(err, Error::RateLimited { .. }), "{err:?}");
+    printed += &describe(&err);
+
+    // Slack's own refusals: missing_scope, invalid_auth.
+    let read_only = mock.client_builder(SECRET_READ_ONLY).build().unwrap();
+    let err = read_only.calls().end(id.as_str()).await.unwrap_err();
+    assert_eq!(err.slack_code(), Some("missing_scope"));
+    printed += &describe(&err);
+    printed += &format!("{read_only:?}\n");
+    let unknown = mock.client_builder(SECRET_UNKNOWN).build().unwrap();
+    let err = unknown.calls().info(id.as_str()).await.unwrap_err();
+    assert_eq!(err.slack_code(), Some("invalid_auth"));
+    printed += &describe(&err);
+
+    // The fake's own record of the run.
+    for request in mock.requests() {
+        printed += &format!("{request}\n{request:?}\n");
+    }
+    printed += &format!("{mock:?}\n{:?}\n", client.pacing_stats());
+
+    let traced = captured.text();
+    // The capture works, and saw the retries and refusals of this run.
+    for expected in [
+        "slack_call",
+        "method=\"calls.add\"",
+        "retry_reason",
+        "not retried",
+        "giving up",
+        "Slack answered 429",
+    ] {
+        assert!(traced.contains(expected), "no `{expected}` in:\n{traced}");
+    }
+    for part in SECRET_PARTS {
+        assert!(
+            !traced.contains(part),
+            "tracing output contains `{part}`:\n{traced}"
+        );
+        assert!(
+            !printed.contains(part),
+            "printed output contains `{part}`:\n{printed}"
+        );
+    }
+}
