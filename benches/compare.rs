@@ -239,7 +239,11 @@ async fn per_call(s: &Sizes, summary: &mut Summary) -> Res<()> {
     println!("\n(3) per-call overhead: calls.info against the fake on loopback, pacing off");
     let (mock, id) = unlimited_fake().await?;
     let client = our_client(&mock)?;
-    let http = reqwest::Client::new();
+    // The same transport settings the client uses by default.
+    let http = reqwest::Client::builder()
+        .connect_timeout(Duration::from_secs(10))
+        .timeout(Duration::from_secs(30))
+        .build()?;
     let url = format!("{}calls.info", mock.base_url());
     let token = mock.user_token().to_owned();
 
@@ -265,9 +269,15 @@ async fn per_call(s: &Sizes, summary: &mut Summary) -> Res<()> {
     run_calls(20, 1, raw.clone()).await?;
     for (label, concurrency) in [("sequential", 1), ("concurrent", s.concurrency)] {
         let (mut a, mut b) = (Vec::new(), Vec::new());
-        for _ in 0..s.rounds {
-            a.push(run_calls(s.calls, concurrency, ours.clone()).await?);
-            b.push(run_calls(s.calls, concurrency, raw.clone()).await?);
+        for round in 0..s.rounds {
+            // Alternate who goes first, so drift in the machine's load hits both.
+            if round % 2 == 0 {
+                a.push(run_calls(s.calls, concurrency, ours.clone()).await?);
+                b.push(run_calls(s.calls, concurrency, raw.clone()).await?);
+            } else {
+                b.push(run_calls(s.calls, concurrency, raw.clone()).await?);
+                a.push(run_calls(s.calls, concurrency, ours.clone()).await?);
+            }
         }
         let (a, b) = (median(a), median(b));
         summary.add(
