@@ -4,7 +4,9 @@
 //!
 //! Run it with `cargo bench --features mock --bench compare`; set
 //! `SLACK_CALLS_PY` to a Python with `slack_sdk` for the Python row. Pass
-//! `--quick` (after `--`) for a smoke run with tiny sizes. See BENCHMARKS.md.
+//! `--quick` (after `--`) for a smoke run with tiny sizes, and `--only 1,5`
+//! to run some sections (1 generator, 3 per call, 4 Python, 5 pacing, 6 the
+//! fake; 2, build cost, is `benches/build_cost.sh`). See BENCHMARKS.md.
 
 use std::future::Future;
 use std::path::Path;
@@ -130,9 +132,32 @@ fn ms(d: f64) -> String {
     format!("{d:.2} ms")
 }
 
+/// The sections `--only 1,3` asks for (all of them by default).
+fn wanted() -> Res<Vec<u8>> {
+    let args: Vec<String> = std::env::args().collect();
+    match args.iter().position(|a| a == "--only") {
+        None => Ok(vec![1, 3, 4, 5, 6]),
+        Some(i) => {
+            let list = args
+                .get(i + 1)
+                .ok_or("--only needs a list, like --only 1,3")?;
+            list.split(',')
+                .map(|n| match n.trim().parse::<u8>() {
+                    Ok(n @ (1 | 3 | 4 | 5 | 6)) => Ok(n),
+                    _ => Err(format!(
+                        "--only: no section `{n}` (1, 3, 4, 5, 6; 2 is benches/build_cost.sh)"
+                    )
+                    .into()),
+                })
+                .collect()
+        }
+    }
+}
+
 fn main() -> Res<()> {
     let quick = std::env::args().any(|a| a == "--quick");
     let sizes = if quick { QUICK } else { FULL };
+    let only = wanted()?;
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
@@ -144,15 +169,25 @@ fn main() -> Res<()> {
         std::thread::available_parallelism().map_or(0, |n| n.get())
     );
     runtime.block_on(async {
-        per_call(&sizes, &mut summary).await?;
-        codec(&sizes, &mut summary).await?;
-        pacing(&sizes, &mut summary).await?;
+        if only.contains(&3) {
+            per_call(&sizes, &mut summary).await?;
+            codec(&sizes, &mut summary).await?;
+        }
+        if only.contains(&5) {
+            pacing(&sizes, &mut summary).await?;
+        }
         Ok::<(), BoxError>(())
     })?;
-    generator(&sizes, &mut summary)?;
+    if only.contains(&1) {
+        generator(&sizes, &mut summary)?;
+    }
     runtime.block_on(async {
-        server(&sizes, &mut summary).await?;
-        python(&sizes, &mut summary).await?;
+        if only.contains(&6) {
+            server(&sizes, &mut summary).await?;
+        }
+        if only.contains(&4) {
+            python(&sizes, &mut summary).await?;
+        }
         Ok::<(), BoxError>(())
     })?;
     summary.print();
@@ -498,6 +533,8 @@ async fn pacing(s: &Sizes, summary: &mut Summary) -> Res<()> {
     );
     // Slack's window holds 50 per minute: 50 at once, the next 50 a minute later...
     let floor_secs = ((m.saturating_sub(1)) / 50) as f64 * 60.0;
+    // The same rate with no burst at all: one every 1.2 s.
+    let sustained_secs = m.saturating_sub(1) as f64 * 60.0 / 50.0;
     for concurrency in [1usize, 8] {
         // Ours: the default pacing, on a clock as fast as the fake's.
         let (mock, id) = limited_fake(scale).await?;
@@ -551,6 +588,14 @@ async fn pacing(s: &Sizes, summary: &mut Summary) -> Res<()> {
             format!("{floor_secs:.1} s"),
             ours_secs / floor_secs,
             format!("{ours_429} x 429; floor = tier minimum (full 50 burst)"),
+        );
+        summary.add(
+            "5",
+            format!("burst of {m}, x{concurrency}: ours vs sustained floor"),
+            format!("{ours_secs:.1} s"),
+            format!("{sustained_secs:.1} s"),
+            ours_secs / sustained_secs,
+            "floor = the tier's 50/min spread evenly, no burst",
         );
         summary.add(
             "5",
@@ -631,20 +676,20 @@ fn generator(s: &Sizes, summary: &mut Summary) -> Res<()> {
         }
         let [check, emit, syn_parse, pretty, total] = stages.map(median);
         let own = check + emit;
+        let format = syn_parse + pretty;
         println!(
             "  {label}: {methods} methods; parse+validate {check:.2} ms, emit {emit:.2} ms, \
              syn::parse2 {syn_parse:.2} ms, prettyplease {pretty:.2} ms; generate() {total:.2} ms"
         );
         summary.add(
             "1",
-            format!("generate {label}, {methods} methods"),
-            ms(total),
-            ms(pretty),
-            total / pretty,
+            format!("generator's own work, {label} ({methods} methods)"),
+            ms(own),
+            ms(format),
+            own / format,
             format!(
-                "floor = prettyplease alone ({:.0}% of generate); parse+validate+emit {own:.2} ms ({:.0}%), syn parse {syn_parse:.2} ms",
-                100.0 * pretty / total,
-                100.0 * own / total
+                "parse+validate+emit vs formatting (syn::parse2 {syn_parse:.2} + prettyplease {pretty:.2} ms); generate() {total:.2} ms, prettyplease {:.0}% of it",
+                100.0 * pretty / total
             ),
         );
     }
