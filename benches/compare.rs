@@ -13,12 +13,14 @@ use std::path::Path;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use slack_calls::calls;
 use slack_calls::mock::{MockSlack, Outcome, RateLimits as MockLimits};
-use slack_calls::{__private::decode, CallUser, Client, Clock, Form, RateLimits, Sleep};
+use slack_calls::{CallUser, Client, Clock, RateLimits, Sleep};
 use slack_calls_codegen::{Mode, Options, SourceFile};
 
-type BoxError = Box<dyn std::error::Error + Send + Sync>;
+#[path = "support/codec.rs"]
+mod codec;
+use codec::{BoxError, encode_decode, encode_untyped, fake_exchanges};
+
 type Res<T> = Result<T, BoxError>;
 
 /// Sizes of one run: the full run, or `--quick` for a smoke test.
@@ -329,93 +331,9 @@ async fn per_call(s: &Sizes, summary: &mut Summary) -> Res<()> {
 
 // ----------------------------------------------------- (3) encode + decode
 
-/// The form each method's generated `send` builds, with typical values.
-fn forms(id: &str) -> Vec<(&'static str, Form)> {
-    let users = vec![
-        CallUser::slack("U0MOCK002"),
-        CallUser::external("ext-1", "External User"),
-    ];
-    let mut add = Form::new();
-    add.push("external_unique_id", "bench-2");
-    add.push("join_url", "https://example.com/j/2");
-    add.push("title", "Benchmark sync");
-    add.push_list("users", &users);
-    let mut info = Form::new();
-    info.push("id", id);
-    let mut update = Form::new();
-    update.push("id", id);
-    update.push("title", "Renamed");
-    update.push("join_url", "https://example.com/j/3");
-    let mut p_add = Form::new();
-    p_add.push("id", id);
-    p_add.push_list("users", &users[1..]);
-    let mut p_remove = Form::new();
-    p_remove.push("id", id);
-    p_remove.push_list("users", &users[1..]);
-    let mut end = Form::new();
-    end.push("id", id);
-    end.push("duration", &Duration::from_secs(1800));
-    vec![
-        ("calls.add", add),
-        ("calls.info", info),
-        ("calls.update", update),
-        ("calls.participants.add", p_add),
-        ("calls.participants.remove", p_remove),
-        ("calls.end", end),
-    ]
-}
-
-/// Encodes the form and decodes the body into the method's typed response.
-fn encode_decode(method: &str, form: &Form, body: &[u8]) -> Res<usize> {
-    let encoded = form.encode();
-    let ok = match method {
-        "calls.add" => decode::<calls::AddResponse, calls::AddError>(&calls::ADD, body).is_ok(),
-        "calls.info" => decode::<calls::InfoResponse, calls::InfoError>(&calls::INFO, body).is_ok(),
-        "calls.update" => {
-            decode::<calls::UpdateResponse, calls::UpdateError>(&calls::UPDATE, body).is_ok()
-        }
-        "calls.participants.add" => decode::<
-            calls::participants::AddResponse,
-            calls::participants::AddError,
-        >(&calls::participants::ADD, body)
-        .is_ok(),
-        "calls.participants.remove" => decode::<
-            calls::participants::RemoveResponse,
-            calls::participants::RemoveError,
-        >(&calls::participants::REMOVE, body)
-        .is_ok(),
-        "calls.end" => decode::<calls::EndResponse, calls::EndError>(&calls::END, body).is_ok(),
-        other => return Err(format!("no decoder for {other}").into()),
-    };
-    if !ok {
-        return Err(format!("{method}: the fake's answer did not decode").into());
-    }
-    Ok(encoded.len())
-}
-
-/// The floor: the same encode, and the body parsed as untyped JSON.
-fn encode_untyped(form: &Form, body: &[u8]) -> Res<usize> {
-    let encoded = form.encode();
-    let value: serde_json::Value = serde_json::from_slice(body)?;
-    Ok(encoded.len() + usize::from(value.is_object()))
-}
-
 async fn codec(s: &Sizes, summary: &mut Summary) -> Res<()> {
     println!("\n(3) encode + decode per method, no network (bodies: the fake's real answers)");
-    let (mock, id) = unlimited_fake().await?;
-    let http = reqwest::Client::new();
-    for (method, form) in forms(&id) {
-        // The body the fake answers to exactly this form.
-        let body = http
-            .post(format!("{}{method}", mock.base_url()))
-            .bearer_auth(mock.user_token())
-            .header("content-type", "application/x-www-form-urlencoded")
-            .body(form.encode())
-            .send()
-            .await?
-            .bytes()
-            .await?;
-        encode_decode(method, &form, &body)?;
+    for (method, form, body) in fake_exchanges().await? {
         let (mut a, mut b) = (Vec::new(), Vec::new());
         for _ in 0..s.rounds {
             let start = Instant::now();
