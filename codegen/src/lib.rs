@@ -193,6 +193,14 @@ pub fn generate(files: &[SourceFile], options: &Options) -> Result<Output, Vec<D
     })
 }
 
+/// The emit stage of [`generate`] alone (model to tokens, no formatting),
+/// so benchmarks can time parse+validate, emit and formatting apart. Not a
+/// stable API.
+#[doc(hidden)]
+pub fn __emit_tokens(api: &ir::Api, mode: &Mode) -> proc_macro2::TokenStream {
+    emit::emit(api, mode)
+}
+
 /// Formats generated tokens, with the header every generated file carries.
 fn format_tokens(tokens: proc_macro2::TokenStream) -> Result<String, String> {
     let file: syn::File = syn::parse2(tokens).map_err(|err| err.to_string())?;

@@ -1,0 +1,749 @@
+//! The side-by-side benchmark suite of issue 6: every contender and its
+//! floor run in the same process, interleaved, and the figures are
+//! reported as ratios, because the machine is shared and noisy.
+//!
+//! Run it with `cargo bench --features mock --bench compare`; set
+//! `SLACK_CALLS_PY` to a Python with `slack_sdk` for the Python row. Pass
+//! `--quick` (after `--`) for a smoke run with tiny sizes, and `--only 1,5`
+//! to run some sections (1 generator, 3 per call, 4 Python, 5 pacing, 6 the
+//! fake; 2, build cost, is `benches/build_cost.sh`). See BENCHMARKS.md.
+
+use std::future::Future;
+use std::path::Path;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use slack_calls::mock::{MockSlack, Outcome, RateLimits as MockLimits};
+use slack_calls::{CallUser, Client, Clock, RateLimits, Sleep};
+use slack_calls_codegen::{Mode, Options, SourceFile};
+
+#[path = "support/codec.rs"]
+mod codec;
+use codec::{BoxError, encode_decode, encode_untyped, fake_exchanges};
+
+type Res<T> = Result<T, BoxError>;
+
+/// Sizes of one run: the full run, or `--quick` for a smoke test.
+#[derive(Clone, Copy)]
+struct Sizes {
+    rounds: usize,
+    calls: usize,
+    concurrency: usize,
+    codec_iters: usize,
+    gen_rounds: usize,
+    synth_families: usize,
+    burst: usize,
+    time_scale: f64,
+    server_requests: usize,
+    python_calls: usize,
+}
+
+const FULL: Sizes = Sizes {
+    rounds: 5,
+    calls: 1000,
+    concurrency: 16,
+    codec_iters: 20_000,
+    gen_rounds: 5,
+    synth_families: 50,
+    burst: 150,
+    time_scale: 30.0,
+    server_requests: 8000,
+    python_calls: 300,
+};
+
+const QUICK: Sizes = Sizes {
+    rounds: 1,
+    calls: 50,
+    concurrency: 4,
+    codec_iters: 200,
+    gen_rounds: 1,
+    synth_families: 50,
+    burst: 60,
+    time_scale: 60.0,
+    server_requests: 200,
+    python_calls: 20,
+};
+
+/// One line of the summary table.
+struct Row {
+    section: &'static str,
+    what: String,
+    ours: String,
+    floor: String,
+    ratio: f64,
+    note: String,
+}
+
+#[derive(Default)]
+struct Summary {
+    rows: Vec<Row>,
+}
+
+impl Summary {
+    fn add(
+        &mut self,
+        section: &'static str,
+        what: impl Into<String>,
+        ours: impl Into<String>,
+        floor: impl Into<String>,
+        ratio: f64,
+        note: impl Into<String>,
+    ) {
+        let row = Row {
+            section,
+            what: what.into(),
+            ours: ours.into(),
+            floor: floor.into(),
+            ratio,
+            note: note.into(),
+        };
+        println!(
+            "  {:<46} {:>14} vs {:>14}  x{:.2}  {}",
+            row.what, row.ours, row.floor, row.ratio, row.note
+        );
+        self.rows.push(row);
+    }
+
+    fn print(&self) {
+        println!("\n## Summary (ratio = ours / floor; > 1.20 is named in BENCHMARKS.md)\n");
+        println!("| # | figure | ours | floor / peer | ratio | note |");
+        println!("|---|---|---:|---:|---:|---|");
+        for r in &self.rows {
+            println!(
+                "| {} | {} | {} | {} | {:.2} | {} |",
+                r.section, r.what, r.ours, r.floor, r.ratio, r.note
+            );
+        }
+    }
+}
+
+fn median(mut v: Vec<f64>) -> f64 {
+    v.sort_by(|a, b| a.total_cmp(b));
+    match v.len() {
+        0 => f64::NAN,
+        n if n % 2 == 1 => v[n / 2],
+        n => (v[n / 2 - 1] + v[n / 2]) / 2.0,
+    }
+}
+
+fn us(d: f64) -> String {
+    format!("{d:.1} µs")
+}
+
+fn ms(d: f64) -> String {
+    format!("{d:.2} ms")
+}
+
+/// The sections `--only 1,3` asks for (all of them by default).
+fn wanted() -> Res<Vec<u8>> {
+    let args: Vec<String> = std::env::args().collect();
+    match args.iter().position(|a| a == "--only") {
+        None => Ok(vec![1, 3, 4, 5, 6]),
+        Some(i) => {
+            let list = args
+                .get(i + 1)
+                .ok_or("--only needs a list, like --only 1,3")?;
+            list.split(',')
+                .map(|n| match n.trim().parse::<u8>() {
+                    Ok(n @ (1 | 3 | 4 | 5 | 6)) => Ok(n),
+                    _ => Err(format!(
+                        "--only: no section `{n}` (1, 3, 4, 5, 6; 2 is benches/build_cost.sh)"
+                    )
+                    .into()),
+                })
+                .collect()
+        }
+    }
+}
+
+fn main() -> Res<()> {
+    let quick = std::env::args().any(|a| a == "--quick");
+    let sizes = if quick { QUICK } else { FULL };
+    let only = wanted()?;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()?;
+    let mut summary = Summary::default();
+    println!(
+        "slack-calls benchmarks ({} run; {} cores)",
+        if quick { "quick" } else { "full" },
+        std::thread::available_parallelism().map_or(0, |n| n.get())
+    );
+    runtime.block_on(async {
+        if only.contains(&3) {
+            per_call(&sizes, &mut summary).await?;
+            codec(&sizes, &mut summary).await?;
+        }
+        if only.contains(&5) {
+            pacing(&sizes, &mut summary).await?;
+        }
+        Ok::<(), BoxError>(())
+    })?;
+    if only.contains(&1) {
+        generator(&sizes, &mut summary)?;
+    }
+    runtime.block_on(async {
+        if only.contains(&6) {
+            server(&sizes, &mut summary).await?;
+        }
+        if only.contains(&4) {
+            python(&sizes, &mut summary).await?;
+        }
+        Ok::<(), BoxError>(())
+    })?;
+    summary.print();
+    Ok(())
+}
+
+// ---------------------------------------------------------------- (3) per call
+
+/// A fake with no rate limits and no request log, and one Call in it.
+async fn unlimited_fake() -> Res<(MockSlack, String)> {
+    let mock = MockSlack::builder()
+        .rate_limits(MockLimits::Off)
+        .log_capacity(0)
+        .start()
+        .await?;
+    let client = mock.client(mock.user_token())?;
+    let call = client
+        .calls()
+        .add("bench-1", "https://example.com/j/1")
+        .users([CallUser::slack("U0MOCK002")])
+        .await?
+        .call;
+    Ok((mock, call.id.to_string()))
+}
+
+fn our_client(mock: &MockSlack) -> Res<Client> {
+    Ok(mock
+        .client_builder(mock.user_token())
+        .rate_limits(RateLimits::off())
+        .build()?)
+}
+
+/// The floor: the same form POST by hand with reqwest, reading the body and
+/// checking `"ok": true` (untyped JSON).
+async fn raw_info(http: &reqwest::Client, url: &str, token: &str, id: &str) -> Res<()> {
+    let body = http
+        .post(url)
+        .bearer_auth(token)
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(format!("id={id}"))
+        .send()
+        .await?
+        .bytes()
+        .await?;
+    let value: serde_json::Value = serde_json::from_slice(&body)?;
+    if value.get("ok") != Some(&serde_json::Value::Bool(true)) {
+        return Err(format!("raw calls.info failed: {value}").into());
+    }
+    Ok(())
+}
+
+/// Runs `n` calls of `one` with `concurrency` tasks; returns µs per call.
+async fn run_calls<F, Fut>(n: usize, concurrency: usize, one: F) -> Res<f64>
+where
+    F: Fn() -> Fut + Send + Sync + 'static,
+    Fut: Future<Output = Res<()>> + Send,
+{
+    let one = Arc::new(one);
+    let start = Instant::now();
+    if concurrency <= 1 {
+        for _ in 0..n {
+            one().await?;
+        }
+    } else {
+        let mut tasks = tokio::task::JoinSet::new();
+        for t in 0..concurrency {
+            let one = Arc::clone(&one);
+            let share = n / concurrency + usize::from(t < n % concurrency);
+            tasks.spawn(async move {
+                for _ in 0..share {
+                    one().await?;
+                }
+                Ok::<(), BoxError>(())
+            });
+        }
+        while let Some(done) = tasks.join_next().await {
+            done??;
+        }
+    }
+    Ok(start.elapsed().as_secs_f64() * 1e6 / n as f64)
+}
+
+async fn per_call(s: &Sizes, summary: &mut Summary) -> Res<()> {
+    println!("\n(3) per-call overhead: calls.info against the fake on loopback, pacing off");
+    let (mock, id) = unlimited_fake().await?;
+    let client = our_client(&mock)?;
+    // The same transport settings the client uses by default.
+    let http = reqwest::Client::builder()
+        .connect_timeout(Duration::from_secs(10))
+        .timeout(Duration::from_secs(30))
+        .build()?;
+    let url = format!("{}calls.info", mock.base_url());
+    let token = mock.user_token().to_owned();
+
+    let ours = {
+        let (client, id) = (client.clone(), id.clone());
+        move || {
+            let (client, id) = (client.clone(), id.clone());
+            async move {
+                client.calls().info(id.as_str()).await?;
+                Ok(())
+            }
+        }
+    };
+    let raw = {
+        let (http, url, token, id) = (http.clone(), url.clone(), token.clone(), id.clone());
+        move || {
+            let (http, url, token, id) = (http.clone(), url.clone(), token.clone(), id.clone());
+            async move { raw_info(&http, &url, &token, &id).await }
+        }
+    };
+    // Warm up both connection pools.
+    run_calls(20, 1, ours.clone()).await?;
+    run_calls(20, 1, raw.clone()).await?;
+    for (label, concurrency) in [("sequential", 1), ("concurrent", s.concurrency)] {
+        let (mut a, mut b) = (Vec::new(), Vec::new());
+        for round in 0..s.rounds {
+            // Alternate who goes first, so drift in the machine's load hits both.
+            if round % 2 == 0 {
+                a.push(run_calls(s.calls, concurrency, ours.clone()).await?);
+                b.push(run_calls(s.calls, concurrency, raw.clone()).await?);
+            } else {
+                b.push(run_calls(s.calls, concurrency, raw.clone()).await?);
+                a.push(run_calls(s.calls, concurrency, ours.clone()).await?);
+            }
+        }
+        let (a, b) = (median(a), median(b));
+        summary.add(
+            "3",
+            format!("calls.info {label} (x{concurrency}), per call"),
+            us(a),
+            us(b),
+            a / b,
+            format!("raw reqwest floor; overhead {:+.1} µs/call", a - b),
+        );
+    }
+    Ok(())
+}
+
+// ----------------------------------------------------- (3) encode + decode
+
+async fn codec(s: &Sizes, summary: &mut Summary) -> Res<()> {
+    println!("\n(3) encode + decode per method, no network (bodies: the fake's real answers)");
+    for (method, form, body) in fake_exchanges().await? {
+        let (mut a, mut b) = (Vec::new(), Vec::new());
+        for _ in 0..s.rounds {
+            let start = Instant::now();
+            let mut sink = 0usize;
+            for _ in 0..s.codec_iters {
+                sink = sink.wrapping_add(encode_decode(method, &form, &body)?);
+            }
+            a.push(start.elapsed().as_secs_f64() * 1e6 / s.codec_iters as f64);
+            std::hint::black_box(sink);
+            let start = Instant::now();
+            for _ in 0..s.codec_iters {
+                sink = sink.wrapping_add(encode_untyped(&form, &body)?);
+            }
+            b.push(start.elapsed().as_secs_f64() * 1e6 / s.codec_iters as f64);
+            std::hint::black_box(sink);
+        }
+        let (a, b) = (median(a), median(b));
+        summary.add(
+            "3",
+            format!("{method} encode+decode ({} B body)", body.len()),
+            format!("{a:.2} µs"),
+            format!("{b:.2} µs"),
+            a / b,
+            "floor: same encode + untyped serde_json::Value",
+        );
+    }
+    Ok(())
+}
+
+// ---------------------------------------------------------------- (5) pacing
+
+/// Time running `scale` times faster than real time, like the fake's
+/// `time_scale`: the client's pacing and `Retry-After` waits shrink with it.
+#[derive(Clone, Copy)]
+struct ScaledClock {
+    start: Instant,
+    scale: f64,
+}
+
+impl Clock for ScaledClock {
+    fn now(&self) -> Instant {
+        let real = self.start.elapsed().as_secs_f64() * self.scale;
+        self.start + Duration::from_secs_f64(real)
+    }
+
+    fn sleep(&self, duration: Duration) -> Sleep {
+        Box::pin(tokio::time::sleep(duration.div_f64(self.scale)))
+    }
+}
+
+/// A naive client: send; on 429 sleep `Retry-After` and send again.
+async fn naive_info(
+    http: &reqwest::Client,
+    url: &str,
+    token: &str,
+    id: &str,
+    scale: f64,
+) -> Res<u64> {
+    let mut rejected = 0;
+    loop {
+        let response = http
+            .post(url)
+            .bearer_auth(token)
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(format!("id={id}"))
+            .send()
+            .await?;
+        if response.status() == reqwest::StatusCode::TOO_MANY_REQUESTS {
+            rejected += 1;
+            let secs: f64 = response
+                .headers()
+                .get("retry-after")
+                .and_then(|v| v.to_str().ok())
+                .and_then(|v| v.parse().ok())
+                .unwrap_or(1.0);
+            tokio::time::sleep(Duration::from_secs_f64(secs.max(1.0) / scale)).await;
+            continue;
+        }
+        let value: serde_json::Value = serde_json::from_slice(&response.bytes().await?)?;
+        if value.get("ok") != Some(&serde_json::Value::Bool(true)) {
+            return Err(format!("naive calls.info failed: {value}").into());
+        }
+        return Ok(rejected);
+    }
+}
+
+/// The fake's tier limits, time-scaled, with one Call in it (windows are
+/// per method, so the `calls.info` window starts empty).
+async fn limited_fake(scale: f64) -> Res<(MockSlack, String)> {
+    let mock = MockSlack::builder()
+        .rate_limits(MockLimits::Tiers)
+        .time_scale(scale)
+        .start()
+        .await?;
+    let client = mock.client(mock.user_token())?;
+    let call = client
+        .calls()
+        .add("bench-pacing", "https://example.com/j/p")
+        .await?
+        .call;
+    Ok((mock, call.id.to_string()))
+}
+
+fn count_429(mock: &MockSlack) -> usize {
+    mock.requests_for("calls.info")
+        .iter()
+        .filter(|r| matches!(r.outcome, Outcome::RateLimited { .. }))
+        .count()
+}
+
+async fn pacing(s: &Sizes, summary: &mut Summary) -> Res<()> {
+    let (m, scale) = (s.burst, s.time_scale);
+    println!(
+        "\n(5) pacing: a burst of {m} calls.info (tier 3: 50/min) against the fake's tier limits, time x{scale}"
+    );
+    // Slack's window holds 50 per minute: 50 at once, the next 50 a minute later...
+    let floor_secs = ((m.saturating_sub(1)) / 50) as f64 * 60.0;
+    // The same rate with no burst at all: one every 1.2 s.
+    let sustained_secs = m.saturating_sub(1) as f64 * 60.0 / 50.0;
+    for concurrency in [1usize, 8] {
+        // Ours: the default pacing, on a clock as fast as the fake's.
+        let (mock, id) = limited_fake(scale).await?;
+        let clock = ScaledClock {
+            start: Instant::now(),
+            scale,
+        };
+        let client = mock
+            .client_builder(mock.user_token())
+            .clock(clock)
+            .max_rate_limit_wait(Duration::from_secs(3600))
+            .build()?;
+        let ours = {
+            let id = id.clone();
+            move || {
+                let (client, id) = (client.clone(), id.clone());
+                async move {
+                    client.calls().info(id.as_str()).await?;
+                    Ok(())
+                }
+            }
+        };
+        let start = Instant::now();
+        run_calls(m, concurrency, ours).await?;
+        let ours_secs = start.elapsed().as_secs_f64() * scale;
+        let ours_429 = count_429(&mock);
+        drop(mock);
+
+        // Naive: retry on 429 after Retry-After.
+        let (mock, id) = limited_fake(scale).await?;
+        let http = reqwest::Client::new();
+        let url = format!("{}calls.info", mock.base_url());
+        let token = mock.user_token().to_owned();
+        let naive = move || {
+            let (http, url, token, id) = (http.clone(), url.clone(), token.clone(), id.clone());
+            async move {
+                naive_info(&http, &url, &token, &id, scale).await?;
+                Ok(())
+            }
+        };
+        let start = Instant::now();
+        run_calls(m, concurrency, naive).await?;
+        let naive_secs = start.elapsed().as_secs_f64() * scale;
+        let naive_429 = count_429(&mock);
+        drop(mock);
+
+        summary.add(
+            "5",
+            format!("burst of {m}, x{concurrency}: ours (fake s)"),
+            format!("{ours_secs:.1} s"),
+            format!("{floor_secs:.1} s"),
+            ours_secs / floor_secs,
+            format!("{ours_429} x 429; floor = tier minimum (full 50 burst)"),
+        );
+        summary.add(
+            "5",
+            format!("burst of {m}, x{concurrency}: ours vs sustained floor"),
+            format!("{ours_secs:.1} s"),
+            format!("{sustained_secs:.1} s"),
+            ours_secs / sustained_secs,
+            "floor = the tier's 50/min spread evenly, no burst",
+        );
+        summary.add(
+            "5",
+            format!("burst of {m}, x{concurrency}: naive retry-on-429"),
+            format!("{naive_secs:.1} s"),
+            format!("{floor_secs:.1} s"),
+            naive_secs / floor_secs,
+            format!("{naive_429} x 429"),
+        );
+    }
+    Ok(())
+}
+
+// ------------------------------------------------------------- (1) generator
+
+/// `spec/`, and a synthetic spec: `calls.yaml` copied into `families`
+/// method families (`bench0.add`, ...), so every method has a real shape.
+fn spec_sets(families: usize) -> Res<Vec<(String, Vec<SourceFile>)>> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("spec");
+    let real = slack_calls_codegen::load_dir(&dir, "spec")?;
+    let calls = real
+        .iter()
+        .find(|f| f.name.ends_with("calls.yaml"))
+        .ok_or("spec/calls.yaml is missing")?;
+    let text = std::str::from_utf8(&calls.bytes)?;
+    let mut synthetic: Vec<SourceFile> = real
+        .iter()
+        .filter(|f| !f.name.ends_with("calls.yaml"))
+        .cloned()
+        .collect();
+    for k in 0..families {
+        let renamed = text.replace("\n  calls.", &format!("\n  bench{k}."));
+        synthetic.push(SourceFile::new(format!("synthetic/bench{k}.yaml"), renamed));
+    }
+    Ok(vec![
+        ("spec/".to_owned(), real),
+        (format!("synthetic ({families} families)"), synthetic),
+    ])
+}
+
+fn generator(s: &Sizes, summary: &mut Summary) -> Res<()> {
+    println!("\n(1) generator: parse+validate, emit, syn parse, prettyplease");
+    let options = Options::default();
+    for (label, files) in spec_sets(s.synth_families)? {
+        let mut stages: [Vec<f64>; 5] = Default::default();
+        let mut methods = 0;
+        for _ in 0..s.gen_rounds {
+            let t = Instant::now();
+            let (api, diags) = slack_calls_codegen::check(&files, &options);
+            let api = api.ok_or_else(|| {
+                let lines: Vec<String> = diags.iter().map(|d| d.one_line()).collect();
+                format!("{label} does not validate:\n{}", lines.join("\n"))
+            })?;
+            let t_check = t.elapsed();
+            let t = Instant::now();
+            let tokens = slack_calls_codegen::__emit_tokens(&api, &Mode::Core);
+            let t_emit = t.elapsed();
+            let t = Instant::now();
+            let file: syn::File = syn::parse2(tokens)?;
+            let t_syn = t.elapsed();
+            let t = Instant::now();
+            let text = prettyplease::unparse(&file);
+            let t_pretty = t.elapsed();
+            let t = Instant::now();
+            let out = slack_calls_codegen::generate(&files, &options)
+                .map_err(|_| format!("{label}: generate failed"))?;
+            let t_total = t.elapsed();
+            if !out.code.ends_with(&text) {
+                return Err(format!("{label}: the staged output differs from generate()").into());
+            }
+            methods = out.method_count;
+            for (v, d) in stages
+                .iter_mut()
+                .zip([t_check, t_emit, t_syn, t_pretty, t_total])
+            {
+                v.push(d.as_secs_f64() * 1e3);
+            }
+        }
+        let [check, emit, syn_parse, pretty, total] = stages.map(median);
+        let own = check + emit;
+        let format = syn_parse + pretty;
+        println!(
+            "  {label}: {methods} methods; parse+validate {check:.2} ms, emit {emit:.2} ms, \
+             syn::parse2 {syn_parse:.2} ms, prettyplease {pretty:.2} ms; generate() {total:.2} ms"
+        );
+        summary.add(
+            "1",
+            format!("generator's own work, {label} ({methods} methods)"),
+            ms(own),
+            ms(format),
+            own / format,
+            format!(
+                "parse+validate+emit vs formatting (syn::parse2 {syn_parse:.2} + prettyplease {pretty:.2} ms); generate() {total:.2} ms, prettyplease {:.0}% of it",
+                100.0 * pretty / total
+            ),
+        );
+    }
+    Ok(())
+}
+
+// ------------------------------------------------------------ (6) the fake
+
+/// Requests per second with `concurrency` tasks sending `n` calls.info.
+async fn hammer(url: &str, token: &str, id: &str, n: usize, concurrency: usize) -> Res<f64> {
+    let http = reqwest::Client::new();
+    let (url, token, id) = (url.to_owned(), token.to_owned(), id.to_owned());
+    let per_call = run_calls(n, concurrency, move || {
+        let (http, url, token, id) = (http.clone(), url.clone(), token.clone(), id.clone());
+        async move { raw_info(&http, &url, &token, &id).await }
+    })
+    .await?;
+    Ok(1e6 / per_call)
+}
+
+async fn server(s: &Sizes, summary: &mut Summary) -> Res<()> {
+    println!("\n(6) the fake: requests/s with concurrent clients vs a minimal axum handler");
+    let (mock, id) = unlimited_fake().await?;
+    let url = format!("{}calls.info", mock.base_url());
+    let token = mock.user_token().to_owned();
+    // The floor answers the same bytes the fake does, doing nothing else.
+    let body = reqwest::Client::new()
+        .post(&url)
+        .bearer_auth(&token)
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(format!("id={id}"))
+        .send()
+        .await?
+        .bytes()
+        .await?;
+    let app = axum::Router::new().route(
+        "/api/calls.info",
+        axum::routing::post(move || {
+            let body = body.clone();
+            async move { ([("content-type", "application/json")], body) }
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    let floor_url = format!("http://{}/api/calls.info", listener.local_addr()?);
+    let floor = tokio::spawn(async move { axum::serve(listener, app).await });
+
+    hammer(&url, &token, &id, 100, s.concurrency).await?;
+    hammer(&floor_url, &token, &id, 100, s.concurrency).await?;
+    let (mut a, mut b) = (Vec::new(), Vec::new());
+    for _ in 0..s.rounds {
+        a.push(hammer(&url, &token, &id, s.server_requests, s.concurrency).await?);
+        b.push(hammer(&floor_url, &token, &id, s.server_requests, s.concurrency).await?);
+    }
+    floor.abort();
+    let (a, b) = (median(a), median(b));
+    summary.add(
+        "6",
+        format!("fake calls.info, {} clients (req/s)", s.concurrency),
+        format!("{a:.0}/s"),
+        format!("{b:.0}/s"),
+        b / a,
+        "ratio = time per request, fake / minimal axum (same body, same load generator)",
+    );
+    Ok(())
+}
+
+// ------------------------------------------------------------- (4) Python
+
+const PY_LOOP: &str = r#"
+import json, os, sys, time
+from slack_sdk import WebClient
+web = WebClient(token=os.environ["BENCH_TOKEN"], base_url=os.environ["BENCH_URL"])
+call_id, n = os.environ["BENCH_CALL"], int(os.environ["BENCH_N"])
+for _ in range(10):
+    web.calls_info(id=call_id)
+start = time.perf_counter()
+for _ in range(n):
+    assert web.calls_info(id=call_id)["ok"]
+print(json.dumps({"us_per_call": (time.perf_counter() - start) * 1e6 / n}))
+"#;
+
+async fn python(s: &Sizes, summary: &mut Summary) -> Res<()> {
+    println!("\n(4) the official Python slack_sdk: sequential calls.info against the same fake");
+    let Some(python) = std::env::var_os("SLACK_CALLS_PY") else {
+        println!(
+            "  skipped: set SLACK_CALLS_PY to a python that has slack_sdk \
+             (python3 -m venv .venv && .venv/bin/pip install -r tests/python/requirements.txt)"
+        );
+        return Ok(());
+    };
+    let (mock, id) = unlimited_fake().await?;
+    let client = our_client(&mock)?;
+    let ours = {
+        let id = id.clone();
+        move || {
+            let (client, id) = (client.clone(), id.clone());
+            async move {
+                client.calls().info(id.as_str()).await?;
+                Ok(())
+            }
+        }
+    };
+    run_calls(20, 1, ours.clone()).await?;
+    let (mut a, mut b) = (Vec::new(), Vec::new());
+    for _ in 0..s.rounds.min(3) {
+        a.push(run_calls(s.python_calls, 1, ours.clone()).await?);
+        let mut command = std::process::Command::new(&python);
+        command
+            .args(["-c", PY_LOOP])
+            .env("BENCH_TOKEN", mock.user_token())
+            .env("BENCH_URL", mock.base_url())
+            .env("BENCH_CALL", &id)
+            .env("BENCH_N", s.python_calls.to_string());
+        let out = tokio::task::spawn_blocking(move || command.output()).await??;
+        if !out.status.success() {
+            return Err(format!(
+                "the Python loop failed: {}",
+                String::from_utf8_lossy(&out.stderr)
+            )
+            .into());
+        }
+        let line: serde_json::Value = serde_json::from_slice(&out.stdout)?;
+        let per_call = line
+            .get("us_per_call")
+            .and_then(serde_json::Value::as_f64)
+            .ok_or("the Python loop printed no us_per_call")?;
+        b.push(per_call);
+    }
+    let (a, b) = (median(a), median(b));
+    summary.add(
+        "4",
+        "calls.info sequential, per call",
+        us(a),
+        us(b),
+        a / b,
+        format!("peer: slack_sdk WebClient ({:.1}x faster is ours)", b / a),
+    );
+    Ok(())
+}
