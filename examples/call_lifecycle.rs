@@ -4,16 +4,26 @@
 //! cargo run --example call_lifecycle --features mock
 //! ```
 //!
+//! The workflow a Calls app runs: map the attendees' emails to Slack users
+//! (`users.lookupByEmail`, falling back to external participants), register
+//! the call (`calls.add`), post it to a channel (`chat.postMessage` with a
+//! `call` block), stream joins and leaves through a [`Roster`] (batched
+//! `calls.participants.add`/`remove`), rename it (`calls.update`), read it
+//! back (`calls.info`) and end it (`calls.end`).
+//!
 //! By default it starts the embedded fake Slack server on 127.0.0.1 and runs
 //! against it. With `SLACK_TOKEN` set it runs against real Slack instead
 //! (a bot token also needs `SLACK_CREATED_BY`, the user who starts the call;
-//! `SLACK_PARTICIPANT` picks the Slack user who joins, default the creator).
+//! `SLACK_PARTICIPANT` picks the Slack user who joins, default the creator;
+//! `SLACK_CHANNEL` where the call is posted; `SLACK_ATTENDEES` a
+//! comma-separated list of attendee emails).
 
 use std::error::Error as StdError;
 use std::time::Duration;
 
 use slack_calls::mock::MockSlack;
-use slack_calls::{CallUser, Client, Roster, Timestamp, TokenKind};
+use slack_calls::users::LookupByEmailError;
+use slack_calls::{Block, CallBlock, CallUser, Client, Roster, Timestamp, TokenKind};
 
 type Result<T> = std::result::Result<T, Box<dyn StdError>>;
 
@@ -27,34 +37,76 @@ async fn main() {
 
 async fn run() -> Result<()> {
     // Keep the fake alive for the whole run when we use it.
-    let (_fake, client, creator, participant) = match std::env::var("SLACK_TOKEN") {
-        Ok(token) => {
-            let client = Client::new(token);
-            let creator = std::env::var("SLACK_CREATED_BY").ok();
-            if client.token_kind() == TokenKind::Bot && creator.is_none() {
-                return Err(
-                    "a bot token needs SLACK_CREATED_BY=U… (the user who starts the call)".into(),
-                );
+    let (_fake, client, creator, participant, channel, attendees) =
+        match std::env::var("SLACK_TOKEN") {
+            Ok(token) => {
+                let client = Client::new(token);
+                let creator = std::env::var("SLACK_CREATED_BY").ok();
+                if client.token_kind() == TokenKind::Bot && creator.is_none() {
+                    return Err(
+                        "a bot token needs SLACK_CREATED_BY=U… (the user who starts the call)"
+                            .into(),
+                    );
+                }
+                let participant = std::env::var("SLACK_PARTICIPANT")
+                    .ok()
+                    .or_else(|| creator.clone())
+                    .ok_or("set SLACK_PARTICIPANT=U… (a Slack user to add to the call)")?;
+                let channel = std::env::var("SLACK_CHANNEL").ok();
+                let attendees: Vec<String> = std::env::var("SLACK_ATTENDEES")
+                    .unwrap_or_default()
+                    .split(',')
+                    .map(str::trim)
+                    .filter(|e| !e.is_empty())
+                    .map(str::to_owned)
+                    .collect();
+                println!("running against Slack ({})", client.base_url());
+                (None, client, creator, participant, channel, attendees)
             }
-            let participant = std::env::var("SLACK_PARTICIPANT")
-                .ok()
-                .or_else(|| creator.clone())
-                .ok_or("set SLACK_PARTICIPANT=U… (a Slack user to add to the call)")?;
-            println!("running against Slack ({})", client.base_url());
-            (None, client, creator, participant)
+            Err(_) => {
+                let fake = MockSlack::start().await?;
+                println!("started the fake Slack server at {}", fake.base_url());
+                let client = fake.client(fake.bot_token())?;
+                let attendees = vec![
+                    "u0mock003@example.com".to_owned(),
+                    "u0mock004@example.com".to_owned(),
+                    "ron.stoppable@partner.example".to_owned(),
+                ];
+                (
+                    Some(fake),
+                    client,
+                    Some("U0MOCK001".to_owned()),
+                    "U0MOCK002".to_owned(),
+                    Some("C0MOCK001".to_owned()),
+                    attendees,
+                )
+            }
+        };
+
+    // Attendees by email: Slack users where Slack knows the address,
+    // external participants otherwise.
+    let mut invited = Vec::new();
+    for email in &attendees {
+        match client.users().lookup_by_email(email.as_str()).await {
+            Ok(found) => {
+                println!(
+                    "1. users.lookupByEmail       -> {email} is {}",
+                    found.user.id
+                );
+                invited.push(CallUser::slack(found.user.id));
+            }
+            Err(err) if err.api_code() == Some(&LookupByEmailError::UsersNotFound) => {
+                println!(
+                    "1. users.lookupByEmail       -> {email} is not in Slack: joins as an external participant"
+                );
+                invited.push(CallUser::external(
+                    email.as_str(),
+                    email.split('@').next().unwrap_or(email),
+                ));
+            }
+            Err(err) => return Err(err.into()),
         }
-        Err(_) => {
-            let fake = MockSlack::start().await?;
-            println!("started the fake Slack server at {}", fake.base_url());
-            let client = fake.client(fake.bot_token())?;
-            (
-                Some(fake),
-                client,
-                Some("U0MOCK001".to_owned()),
-                "U0MOCK002".to_owned(),
-            )
-        }
-    };
+    }
 
     let external_id = format!("lifecycle-{}", Timestamp::now());
     let mut add = client
@@ -62,17 +114,35 @@ async fn run() -> Result<()> {
         .add(&external_id, "https://example.com/calls/lifecycle")
         .title("Kimpossible sync up")
         .external_display_id("705-292-868")
-        .users([CallUser::external("guest-1", "Ron Stoppable")]);
+        .users(invited);
     if let Some(creator) = &creator {
         add = add.created_by(creator);
     }
     let call = add.await?.call;
     println!(
-        "1. calls.add                 -> {} \"{}\", {} participant(s)",
+        "2. calls.add                 -> {} \"{}\", {} participant(s)",
         call.id,
         call.title.as_deref().unwrap_or(""),
         call.users.len()
     );
+
+    // The call shows in Slack once a message with a `call` block names it.
+    if let Some(channel) = &channel {
+        let posted = client
+            .chat()
+            .post_message(channel.as_str())
+            .text("Kimpossible sync up is live")
+            .blocks([Block::from(CallBlock::new(&call.id))])
+            .await?;
+        let info = client.calls().info(&call.id).await?;
+        let channels: Vec<String> = info.call.channels.iter().map(ToString::to_string).collect();
+        println!(
+            "3. chat.postMessage          -> posted in {} at {}; the call now lists channels [{}]",
+            posted.channel,
+            posted.ts,
+            channels.join(", ")
+        );
+    }
 
     // Attendees join and leave as the meeting runs; the roster batches and
     // coalesces the events into a few participants.add/remove requests.
@@ -104,7 +174,7 @@ async fn run() -> Result<()> {
     roster.flush().await?;
     let stats = roster.stats();
     println!(
-        "2. roster (participants.*)   -> {} join/leave events sent as {} request(s); {} needed none; {} in the call",
+        "4. roster (participants.*)   -> {} join/leave events sent as {} request(s); {} needed none; {} in the call",
         stats.events,
         stats.requests,
         stats.coalesced,
@@ -118,7 +188,7 @@ async fn run() -> Result<()> {
         .join_url("https://example.com/calls/lifecycle?v=2")
         .await?;
     println!(
-        "3. calls.update              -> title \"{}\", join URL {}",
+        "5. calls.update              -> title \"{}\", join URL {}",
         updated.call.title.as_deref().unwrap_or(""),
         updated.call.join_url
     );
@@ -126,15 +196,15 @@ async fn run() -> Result<()> {
     let info = client.calls().info(&call.id).await?;
     let names: Vec<String> = info.call.users.iter().take(4).map(describe).collect();
     println!(
-        "4. calls.info                -> started at {}, {} participant(s): {}, …",
+        "6. calls.info                -> started at {}, {} participant(s): {}, …",
         info.call.date_start,
         info.call.users.len(),
         names.join(", ")
     );
 
-    roster.leave(CallUser::external("guest-1", "Ron Stoppable"))?;
+    roster.leave(CallUser::slack(participant.as_str()))?;
     roster.finish().await?;
-    println!("5. roster finished           -> guest-1 left; everything sent before the end");
+    println!("7. roster finished           -> {participant} left; everything sent before the end");
 
     let ended = client
         .calls()
@@ -143,7 +213,7 @@ async fn run() -> Result<()> {
         .await?;
     let end = ended.call.and_then(|c| c.date_end);
     println!(
-        "6. calls.end                 -> ended{}",
+        "8. calls.end                 -> ended{}",
         end.map(|t| format!(" at {t}")).unwrap_or_default()
     );
 
@@ -154,10 +224,10 @@ async fn run() -> Result<()> {
         .await
     {
         Err(err) => println!(
-            "7. adding to the ended call  -> refused as expected: {}",
+            "9. adding to the ended call  -> refused as expected: {}",
             err.slack_code().unwrap_or("?")
         ),
-        Ok(_) => println!("7. adding to the ended call  -> unexpectedly accepted"),
+        Ok(_) => println!("9. adding to the ended call  -> unexpectedly accepted"),
     }
     Ok(())
 }
