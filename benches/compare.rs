@@ -14,7 +14,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use slack_calls::mock::{MockSlack, Outcome, RateLimits as MockLimits};
-use slack_calls::{CallUser, Client, Clock, RateLimits, Sleep};
+use slack_calls::{Client, Clock, RateLimits, Sleep};
 use slack_calls_codegen::{Mode, Options, SourceFile};
 
 #[path = "support/codec.rs"]
@@ -200,18 +200,7 @@ fn main() -> Res<()> {
 
 /// A fake with no rate limits and no request log, and one Call in it.
 async fn unlimited_fake() -> Res<(MockSlack, String)> {
-    let mock = MockSlack::builder()
-        .rate_limits(MockLimits::Off)
-        .log_capacity(0)
-        .start()
-        .await?;
-    let client = mock.client(mock.user_token())?;
-    let call = client
-        .calls()
-        .add("bench-1", "https://example.com/j/1")
-        .users([CallUser::slack("U0MOCK002")])
-        .await?
-        .call;
+    let (mock, call) = codec::unlimited_fake().await?;
     Ok((mock, call.id.to_string()))
 }
 

@@ -84,18 +84,7 @@ pub fn encode_untyped(form: &Form, body: &[u8]) -> Result<usize, BoxError> {
 /// Each method's form, with the body the fake answers to exactly that form:
 /// one Call is created, then the methods run in lifecycle order.
 pub async fn fake_exchanges() -> Result<Vec<(&'static str, Form, Vec<u8>)>, BoxError> {
-    let mock = MockSlack::builder()
-        .rate_limits(RateLimits::Off)
-        .log_capacity(0)
-        .start()
-        .await?;
-    let client = mock.client(mock.user_token())?;
-    let call = client
-        .calls()
-        .add("bench-1", "https://example.com/j/1")
-        .users([CallUser::slack("U0MOCK002")])
-        .await?
-        .call;
+    let (mock, call) = unlimited_fake().await?;
     let http = reqwest::Client::new();
     let mut out = Vec::new();
     for (method, form) in forms(call.id.as_str()) {
@@ -113,4 +102,21 @@ pub async fn fake_exchanges() -> Result<Vec<(&'static str, Form, Vec<u8>)>, BoxE
         out.push((method, form, body));
     }
     Ok(out)
+}
+
+/// A fake with no rate limits and no request log, and one Call in it.
+pub async fn unlimited_fake() -> Result<(MockSlack, slack_calls::Call), BoxError> {
+    let mock = MockSlack::builder()
+        .rate_limits(RateLimits::Off)
+        .log_capacity(0)
+        .start()
+        .await?;
+    let client = mock.client(mock.user_token())?;
+    let call = client
+        .calls()
+        .add("bench-1", "https://example.com/j/1")
+        .users([CallUser::slack("U0MOCK002")])
+        .await?
+        .call;
+    Ok((mock, call))
 }
