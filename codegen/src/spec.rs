@@ -730,6 +730,14 @@ fn is_scope_part(part: &str) -> bool {
         })
 }
 
+/// Whether a map's keys are fixed keys (`summary:`) or names chosen by the
+/// spec's author (methods, params, types); the messages differ.
+#[derive(Clone, Copy)]
+enum KeyRole {
+    Key,
+    Name,
+}
+
 /// The reading context: the file and where problems go.
 struct Cx<'a> {
     path: &'a str,
@@ -806,26 +814,9 @@ impl Cx<'_> {
         let mut entries: Vec<(Sp<String>, &Node)> = Vec::new();
         let mut typos = Vec::new();
         for (key, value) in raw {
-            let Some(text) = key.as_str() else {
-                self.diags.push(Diagnostic::error(
-                    self.path,
-                    key.span,
-                    format!("keys in {what} must be text, not {}", key.value.kind_name()),
-                ));
+            let Some(text) = self.unique_key(key, &entries, what, KeyRole::Key) else {
                 continue;
             };
-            if let Some((first, _)) = entries.iter().find(|(k, _)| k.value == text) {
-                self.diags.push(
-                    Diagnostic::error(
-                        self.path,
-                        key.span,
-                        format!("key `{text}` is given twice in {what}"),
-                    )
-                    .with_hint("remove one of them")
-                    .with_related(self.path, first.span, "first given"),
-                );
-                continue;
-            }
             if !allowed.contains(&text) {
                 let hint = match did_you_mean(text, allowed.iter().copied()) {
                     Some(best) => {
@@ -853,6 +844,51 @@ impl Cx<'_> {
         })
     }
 
+    /// The text of a map key, or `None` (reported) when it is not text or
+    /// repeats a key already in `seen`.
+    fn unique_key<'k>(
+        &mut self,
+        key: &'k Node,
+        seen: &[(Sp<String>, &Node)],
+        what: &str,
+        role: KeyRole,
+    ) -> Option<&'k str> {
+        let Some(text) = key.as_str() else {
+            let noun = match role {
+                KeyRole::Key => "keys",
+                KeyRole::Name => "names",
+            };
+            self.diags.push(Diagnostic::error(
+                self.path,
+                key.span,
+                format!(
+                    "{noun} in {what} must be text, not {}",
+                    key.value.kind_name()
+                ),
+            ));
+            return None;
+        };
+        if let Some((first, _)) = seen.iter().find(|(k, _)| k.value == text) {
+            let (message, hint) = match role {
+                KeyRole::Key => (
+                    format!("key `{text}` is given twice in {what}"),
+                    "remove one of them",
+                ),
+                KeyRole::Name => (
+                    format!("`{text}` is given twice in {what}"),
+                    "remove or rename one of them",
+                ),
+            };
+            self.diags.push(
+                Diagnostic::error(self.path, key.span, message)
+                    .with_hint(hint)
+                    .with_related(self.path, first.span, "first given"),
+            );
+            return None;
+        }
+        Some(text)
+    }
+
     /// The entries of a map keyed by names (methods, params, types):
     /// repeated names are reported and dropped.
     fn entries<'n>(&mut self, node: &'n Node, what: &str) -> Vec<(Sp<String>, &'n Node)> {
@@ -873,29 +909,9 @@ impl Cx<'_> {
         };
         let mut out: Vec<(Sp<String>, &Node)> = Vec::new();
         for (key, value) in raw {
-            let Some(text) = key.as_str() else {
-                self.diags.push(Diagnostic::error(
-                    self.path,
-                    key.span,
-                    format!(
-                        "names in {what} must be text, not {}",
-                        key.value.kind_name()
-                    ),
-                ));
+            let Some(text) = self.unique_key(key, &out, what, KeyRole::Name) else {
                 continue;
             };
-            if let Some((first, _)) = out.iter().find(|(k, _)| k.value == text) {
-                self.diags.push(
-                    Diagnostic::error(
-                        self.path,
-                        key.span,
-                        format!("`{text}` is given twice in {what}"),
-                    )
-                    .with_hint("remove or rename one of them")
-                    .with_related(self.path, first.span, "first given"),
-                );
-                continue;
-            }
             out.push((Sp::new(text.to_owned(), key.span), value));
         }
         out

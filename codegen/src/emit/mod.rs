@@ -243,6 +243,17 @@ fn serde_field_attrs(field: &ir::Field) -> TokenStream {
     }
 }
 
+/// A documented, serde-annotated public field of an object or response.
+fn field_decl(cx: &Cx<'_>, field: &ir::Field) -> TokenStream {
+    let field_ident = ident(&field.ident);
+    let ty = field_ty(cx, field);
+    let serde = serde_field_attrs(field);
+    let doc = docs::attrs(&[docs::prose(
+        field.description.as_deref().unwrap_or(&field.wire),
+    )]);
+    quote!(#doc #serde pub #field_ident: #ty)
+}
+
 /// The declared Rust type of a field of an object or response.
 fn field_ty(cx: &Cx<'_>, field: &ir::Field) -> TokenStream {
     let stored = storage_ty(cx, &field.ty);

@@ -5,7 +5,7 @@
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 
-use super::{Cx, docs, field_ty, ident, serde_field_attrs};
+use super::{Cx, field_decl};
 use crate::ir;
 
 /// The response struct of a method and its `Response` impl.
@@ -13,15 +13,7 @@ pub(super) fn response(cx: &Cx<'_>, method: &ir::Method) -> TokenStream {
     let rt = cx.rt();
     let name = format_ident!("{}Response", method.type_prefix);
     let doc = format!(" What `{}` answers on success.", method.name);
-    let fields = method.response.iter().map(|field| {
-        let field_ident = ident(&field.ident);
-        let ty = field_ty(cx, field);
-        let serde = serde_field_attrs(field);
-        let doc = docs::attrs(&[docs::prose(
-            field.description.as_deref().unwrap_or(&field.wire),
-        )]);
-        quote!(#doc #serde pub #field_ident: #ty)
-    });
+    let fields = method.response.iter().map(|field| field_decl(cx, field));
     quote! {
         #[doc = #doc]
         #[derive(Debug, Clone, PartialEq, #rt::__private::serde::Deserialize)]

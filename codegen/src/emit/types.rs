@@ -3,7 +3,7 @@
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 
-use super::{Cx, arg_ty, convert, docs, field_ty, ident, serde_field_attrs};
+use super::{Cx, arg_ty, convert, docs, field_decl, ident};
 use crate::ir::{self, Ty};
 use crate::spec::{Req, TypeKind};
 
@@ -101,15 +101,7 @@ fn object_type(cx: &Cx<'_>, def: &ir::TypeDef) -> TokenStream {
     let rt = cx.rt();
     let name = ident(&def.name);
     let doc = docs::attrs(&description(def));
-    let fields = def.fields.iter().map(|field| {
-        let field_ident = ident(&field.ident);
-        let ty = field_ty(cx, field);
-        let serde = serde_field_attrs(field);
-        let doc = docs::attrs(&[docs::prose(
-            field.description.as_deref().unwrap_or(&field.wire),
-        )]);
-        quote!(#doc #serde pub #field_ident: #ty)
-    });
+    let fields = def.fields.iter().map(|field| field_decl(cx, field));
     let required: Vec<&ir::Field> = def
         .fields
         .iter()
