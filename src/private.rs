@@ -1,0 +1,79 @@
+//! Support for generated code. Not a stable API: only code emitted by
+//! `slack-calls-codegen` should use it.
+//!
+//! What every generated item of a kind shares is written here once: the ID
+//! newtypes ([`id_type!`]), the error-code tables ([`common_error!`],
+//! [`method_error!`]), tagged-union serde ([`union`]), and the send path.
+
+pub use crate::client::{decode, send};
+pub use crate::{
+    __common_error as common_error, __id_type as id_type, __method_error as method_error,
+};
+pub use serde;
+pub use serde_json;
+use std::future::Future;
+use std::pin::Pin;
+
+/// Serde for tagged unions.
+pub mod union {
+    pub use crate::union::{check_other, decode_variant, read, serialize_variant, tag};
+}
+
+/// The future a request builder turns into.
+pub type BoxFuture<T> = Pin<Box<dyn Future<Output = T> + Send + 'static>>;
+
+/// Decodes `null` (or a missing field, with `#[serde(default)]`) as the
+/// type's default: Slack sends `null` for empty lists now and then.
+pub fn null_to_default<'de, D, T>(deserializer: D) -> Result<T, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: serde::Deserialize<'de> + Default,
+{
+    let value: Option<T> = serde::Deserialize::deserialize(deserializer)?;
+    Ok(value.unwrap_or_default())
+}
+
+/// A `Duration` as whole seconds.
+pub mod duration_secs {
+    use std::time::Duration;
+
+    /// Writes whole seconds.
+    pub fn serialize<S: serde::Serializer>(
+        value: &Duration,
+        serializer: S,
+    ) -> Result<S::Ok, S::Error> {
+        serializer.serialize_u64(value.as_secs())
+    }
+
+    /// Reads whole seconds.
+    pub fn deserialize<'de, D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Duration, D::Error> {
+        let secs: u64 = serde::Deserialize::deserialize(deserializer)?;
+        Ok(Duration::from_secs(secs))
+    }
+}
+
+/// An optional `Duration` as whole seconds.
+pub mod option_duration_secs {
+    use std::time::Duration;
+
+    /// Writes whole seconds.
+    pub fn serialize<S: serde::Serializer>(
+        value: &Option<Duration>,
+        serializer: S,
+    ) -> Result<S::Ok, S::Error> {
+        match value {
+            Some(value) => serializer.serialize_some(&value.as_secs()),
+            None => serializer.serialize_none(),
+        }
+    }
+
+    /// Reads whole seconds.
+    pub fn deserialize<'de, D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Option<Duration>, D::Error> {
+        let secs: Option<u64> = serde::Deserialize::deserialize(deserializer)?;
+        Ok(secs.map(Duration::from_secs))
+    }
+}

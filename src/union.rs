@@ -1,0 +1,144 @@
+//! Serde for tagged unions (`Block`, told apart by `type`): the generated
+//! enum names its variants and tags; reading, writing and checking the JSON
+//! is done here, once.
+//!
+//! A variant encodes as its inner value's JSON object with the tag added. A
+//! value whose tag is unknown, or that does not fit its variant, decodes as
+//! the union's `Other(serde_json::Value)`, so nothing is lost on the way back.
+
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use serde_json::Value;
+
+/// The tag of a JSON value, when it is an object whose `tag` field is text.
+pub fn tag<'a>(value: &'a Value, tag: &str) -> Option<&'a str> {
+    value.get(tag).and_then(Value::as_str)
+}
+
+/// Writes `inner` as a JSON object with `tag: wire` added.
+pub fn serialize_variant<T, S>(
+    inner: &T,
+    tag: &str,
+    wire: &str,
+    serializer: S,
+) -> Result<S::Ok, S::Error>
+where
+    T: Serialize + ?Sized,
+    S: Serializer,
+{
+    let mut value = serde_json::to_value(inner).map_err(serde::ser::Error::custom)?;
+    match &mut value {
+        Value::Object(map) => {
+            map.insert(tag.to_owned(), Value::String(wire.to_owned()));
+        }
+        _ => {
+            return Err(serde::ser::Error::custom(
+                "a union variant did not encode as a JSON object",
+            ));
+        }
+    }
+    value.serialize(serializer)
+}
+
+/// Reads any JSON value: the generated `Deserialize` then picks the variant
+/// by [`tag`].
+pub fn read<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Value, D::Error> {
+    Value::deserialize(deserializer)
+}
+
+/// The variant for `value` (`variant(inner)`), or `other(value)` when the
+/// value does not fit the variant's type.
+pub fn decode_variant<T, U>(value: Value, variant: fn(T) -> U, other: fn(Value) -> U) -> U
+where
+    T: DeserializeOwned,
+{
+    match T::deserialize(&value) {
+        Ok(inner) => variant(inner),
+        Err(_) => other(value),
+    }
+}
+
+/// The check for a union's `Other` value: it can be sent only as a JSON
+/// object with the tag as text.
+pub fn check_other(value: &Value, tag: &str, union: &str) -> Result<(), String> {
+    if value.get(tag).is_some_and(Value::is_string) {
+        Ok(())
+    } else {
+        Err(format!(
+            "a {union} needs a JSON object with `{tag}` as text"
+        ))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[derive(Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+    struct Inner {
+        id: String,
+    }
+
+    #[derive(Debug, PartialEq)]
+    enum Shape {
+        Known(Inner),
+        Other(Value),
+    }
+
+    fn to_json<T: Serialize>(inner: &T) -> Result<Value, serde_json::Error> {
+        serialize_variant(inner, "type", "known", serde_json::value::Serializer)
+    }
+
+    #[test]
+    fn writes_the_tag_into_the_object() {
+        let value = to_json(&Inner { id: "R1".into() }).unwrap();
+        assert_eq!(value, json!({"id": "R1", "type": "known"}));
+    }
+
+    #[test]
+    fn refuses_a_variant_that_is_not_an_object() {
+        let err = to_json(&"text").unwrap_err();
+        assert!(
+            err.to_string().contains("did not encode as a JSON object"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn reads_the_tag_only_when_it_is_text() {
+        assert_eq!(tag(&json!({"type": "call"}), "type"), Some("call"));
+        assert_eq!(tag(&json!({"type": 3}), "type"), None);
+        assert_eq!(tag(&json!({"kind": "call"}), "type"), None);
+        assert_eq!(tag(&json!([1, 2]), "type"), None);
+    }
+
+    #[test]
+    fn a_value_that_does_not_fit_is_kept_whole() {
+        let fits = json!({"type": "known", "id": "R1"});
+        assert_eq!(
+            decode_variant(fits, Shape::Known, Shape::Other),
+            Shape::Known(Inner { id: "R1".into() })
+        );
+        let misfit = json!({"type": "known", "id": 7});
+        assert_eq!(
+            decode_variant(misfit.clone(), Shape::Known, Shape::Other),
+            Shape::Other(misfit)
+        );
+        let read_back = read(&mut serde_json::Deserializer::from_str("{\"a\":1}")).unwrap();
+        assert_eq!(read_back, json!({"a": 1}));
+    }
+
+    #[test]
+    fn other_needs_an_object_with_a_text_tag() {
+        assert_eq!(
+            check_other(&json!({"type": "divider"}), "type", "Block"),
+            Ok(())
+        );
+        assert_eq!(
+            check_other(&json!({"type": 1}), "type", "Block"),
+            Err("a Block needs a JSON object with `type` as text".to_owned())
+        );
+        assert!(check_other(&json!("divider"), "type", "Block").is_err());
+    }
+}
