@@ -1,0 +1,12 @@
+//! The spec as written: one [`SpecFile`] per YAML file, every name and value
+//! with the place it came from.
+//!
+//! `model` is what a spec says; `read` turns a parsed YAML tree into it, on
+//! top of `map`, which reads maps and scalars and reports what is wrong.
+
+mod map;
+mod model;
+mod read;
+
+pub use model::{ErrorDef, FieldDef, Http, MethodDef, Req, Sp, SpecFile, Tier, TypeDef, TypeKind};
+pub use read::read_file;

@@ -1,0 +1,163 @@
+//! The spec model: what a spec file says, every name and value with the
+//! place it came from. Read by [`read`](super::read); checked and resolved by
+//! `validate`.
+
+use crate::diag::Span;
+use crate::yaml::Node;
+
+/// A value and where it was written.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Sp<T> {
+    /// The value.
+    pub value: T,
+    /// Where it was written.
+    pub span: Span,
+}
+
+impl<T> Sp<T> {
+    pub(crate) fn new(value: T, span: Span) -> Sp<T> {
+        Sp { value, span }
+    }
+}
+
+/// One spec file.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct SpecFile {
+    /// The file's name as given (used in diagnostics).
+    pub path: String,
+    /// Its `types:`.
+    pub types: Vec<TypeDef>,
+    /// Its `errors:` (errors any method can answer).
+    pub errors: Vec<ErrorDef>,
+    /// Its `methods:`.
+    pub methods: Vec<MethodDef>,
+    /// Types declared under `types:` that could not be read (their
+    /// problems are reported); uses of them are not reported again.
+    pub unreadable_types: Vec<Sp<String>>,
+}
+
+/// What sort of type a `types:` entry declares.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TypeKind {
+    /// A string newtype for an ID (`UserId`).
+    Id,
+    /// A struct with fields.
+    Object,
+    /// A string enum that keeps unknown values.
+    Enum,
+    /// Objects told apart by a tag field (`{"type": "call", …}`), with a
+    /// pass-through for tags this version does not know.
+    Union,
+}
+
+/// A named type under `types:`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TypeDef {
+    /// Its name (UpperCamelCase).
+    pub name: Sp<String>,
+    /// Id, object or enum.
+    pub kind: Sp<TypeKind>,
+    /// Its documentation.
+    pub description: Option<String>,
+    /// An example value (ID types).
+    pub example: Option<Node>,
+    /// Fields (objects).
+    pub fields: Vec<FieldDef>,
+    /// Groups of fields of which at least one group must be fully present
+    /// (objects).
+    pub one_of: Vec<Vec<Sp<String>>>,
+    /// The allowed values (enums), with their descriptions.
+    pub values: Vec<(Sp<String>, Option<String>)>,
+    /// The JSON key that names the variant (unions).
+    pub tag: Option<Sp<String>>,
+    /// Tag value → object type name (unions), in spec order.
+    pub variants: Vec<(Sp<String>, Sp<String>)>,
+}
+
+/// Whether a param or field must be present.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Req {
+    /// Always.
+    Yes,
+    /// Never required.
+    No,
+    /// Only with a bot token.
+    WithBotToken,
+}
+
+/// A param of a method, a field of a response or of an object type.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FieldDef {
+    /// Slack's name for it.
+    pub name: Sp<String>,
+    /// The type as written (`string`, `list<CallUser>`), when given.
+    pub ty: Option<Sp<String>>,
+    /// Whether it must be present.
+    pub required: Sp<Req>,
+    /// Its documentation.
+    pub description: Option<String>,
+    /// An example value.
+    pub example: Option<Node>,
+    /// For lists: the fewest items accepted.
+    pub min_items: Option<Sp<u64>>,
+}
+
+/// An error code and what it means.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ErrorDef {
+    /// Slack's code (snake_case).
+    pub code: Sp<String>,
+    /// What it means.
+    pub description: String,
+}
+
+/// HTTP verb of a method.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Http {
+    /// GET.
+    Get,
+    /// POST.
+    Post,
+}
+
+/// A rate tier.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Tier {
+    /// Tiers 1 to 4.
+    Numbered(u8),
+    /// A method with its own limit.
+    Special,
+}
+
+/// A method under `methods:`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MethodDef {
+    /// Slack's name, such as `calls.participants.add`.
+    pub name: Sp<String>,
+    /// One line.
+    pub summary: String,
+    /// More documentation.
+    pub description: Option<String>,
+    /// Slack's reference page.
+    pub docs_url: Option<String>,
+    /// GET or POST (default POST).
+    pub http: Http,
+    /// The rate tier.
+    pub rate_tier: Tier,
+    /// Scopes for bot tokens.
+    pub bot_scopes: Vec<Sp<String>>,
+    /// Scopes for user tokens.
+    pub user_scopes: Vec<Sp<String>>,
+    /// Whether resending after an ambiguous failure is safe.
+    pub idempotent: bool,
+    /// Params in order.
+    pub params: Vec<FieldDef>,
+    /// Response fields in order.
+    pub response: Vec<FieldDef>,
+    /// The method's own errors.
+    pub errors: Vec<ErrorDef>,
+    /// An example of a successful answer.
+    pub example_response: Option<Node>,
+    /// Where the `example_response` key is.
+    pub example_response_key: Option<Span>,
+}

@@ -1,0 +1,544 @@
+//! Reads one parsed YAML file into the spec model.
+//!
+//! Reading a file never stops at the first problem: unknown keys (with a
+//! did-you-mean), repeated keys, missing keys and values of the wrong shape
+//! are all recorded, and whatever could be read is kept so that the
+//! cross-file checks in `validate` can still run.
+
+use super::map::{Cx, word_hint};
+use super::model::{
+    ErrorDef, FieldDef, Http, MethodDef, Req, Sp, SpecFile, Tier, TypeDef, TypeKind,
+};
+use crate::diag::{Diagnostic, Diagnostics};
+use crate::yaml::{Node, Value};
+
+/// Reads one parsed file into a [`SpecFile`], recording every problem.
+pub fn read_file(path: &str, root: &Node, diags: &mut Diagnostics) -> SpecFile {
+    let mut file = SpecFile {
+        path: path.to_owned(),
+        ..SpecFile::default()
+    };
+    let mut cx = Cx { path, diags };
+    let Some(mut top) = cx.map(
+        root,
+        None,
+        "the top level of a spec file",
+        &["types", "errors", "methods"],
+    ) else {
+        return file;
+    };
+    if let Some(types) = top.take(&mut cx, "types") {
+        for (name, body) in cx.entries(types, "`types`") {
+            let declared = name.clone();
+            match read_type(&mut cx, name, body) {
+                Some(def) => file.types.push(def),
+                None => file.unreadable_types.push(declared),
+            }
+        }
+    }
+    if let Some(errors) = top.take(&mut cx, "errors") {
+        file.errors = read_errors(&mut cx, errors);
+    }
+    if let Some(methods) = top.take(&mut cx, "methods") {
+        for (name, body) in cx.entries(methods, "`methods`") {
+            if METHOD_KEYS.contains(&name.value.as_str()) {
+                cx.diags.push(
+                    Diagnostic::error(
+                        path,
+                        name.span,
+                        format!("`{}` is not a method name: it is a key of a method, indented too little", name.value),
+                    )
+                    .with_hint(format!(
+                        "indent `{}:` to line up with the keys of the method above it",
+                        name.value
+                    )),
+                );
+                continue;
+            }
+            if let Some(def) = read_method(&mut cx, name, body) {
+                file.methods.push(def);
+            }
+        }
+    }
+    if file.types.is_empty()
+        && file.errors.is_empty()
+        && file.methods.is_empty()
+        && !cx.diags.has_errors()
+    {
+        cx.diags.push(
+            Diagnostic::warning(
+                path,
+                root.span,
+                "the file declares no methods, types or errors",
+            )
+            .with_hint("add `methods:`, `types:` or `errors:`, or delete the file"),
+        );
+    }
+    file
+}
+
+const TYPE_KEYS: &[&str] = &[
+    "kind",
+    "description",
+    "example",
+    "fields",
+    "one_of",
+    "values",
+    "tag",
+    "variants",
+];
+const FIELD_KEYS: &[&str] = &["type", "required", "description", "example", "min_items"];
+const METHOD_KEYS: &[&str] = &[
+    "summary",
+    "description",
+    "docs_url",
+    "http",
+    "rate_tier",
+    "scopes",
+    "idempotent",
+    "params",
+    "response",
+    "errors",
+    "example_response",
+];
+
+fn read_type(cx: &mut Cx<'_>, name: Sp<String>, body: &Node) -> Option<TypeDef> {
+    let what = format!("type `{}`", name.value);
+    let mut map = cx.map(body, Some(name.span), &what, TYPE_KEYS)?;
+    let kinds = [
+        ("id", TypeKind::Id),
+        ("object", TypeKind::Object),
+        ("enum", TypeKind::Enum),
+        ("union", TypeKind::Union),
+    ];
+    // Without a usable `kind`, go on with the kind the other keys suggest,
+    // so that problems inside the type are reported too (and uses of the
+    // type are not reported as unknown).
+    let guess = if map.has("variants") || map.has("tag") {
+        TypeKind::Union
+    } else if map.has("fields") || map.has("one_of") {
+        TypeKind::Object
+    } else if map.has("values") {
+        TypeKind::Enum
+    } else {
+        TypeKind::Id
+    };
+    let kind = match map.take(cx, "kind") {
+        Some(node) => cx
+            .one_of_words(node, "`kind`", &kinds)
+            .unwrap_or(Sp::new(guess, node.span)),
+        None if map.typos.contains(&"kind") => Sp::new(guess, name.span),
+        None => {
+            cx.diags.push(
+                Diagnostic::error(cx.path, name.span, format!("{what} is missing `kind`"))
+                    .with_hint(format!(
+                        "add `kind: {}` (allowed values: id, object, enum, union)",
+                        kind_word(guess)
+                    )),
+            );
+            Sp::new(guess, name.span)
+        }
+    };
+    let description = map
+        .take(cx, "description")
+        .and_then(|n| cx.text(n, "`description`"));
+    let example = map.take(cx, "example").cloned();
+    let mut fields = Vec::new();
+    if let Some(node) = map.take(cx, "fields") {
+        for (field, body) in cx.entries(node, "`fields`") {
+            let what = format!("field `{}` of type `{}`", field.value, name.value);
+            if let Some(def) = read_field(cx, field, body, &what) {
+                fields.push(def);
+            }
+        }
+    }
+    let mut one_of = Vec::new();
+    if let Some(node) = map.take(cx, "one_of") {
+        for group in cx.list(node, "`one_of`") {
+            let names = cx.list(group, "a `one_of` group (a list of field names)");
+            let names: Vec<Sp<String>> = names
+                .iter()
+                .filter_map(|n| cx.text(n, "a field name").map(|t| Sp::new(t, n.span)))
+                .collect();
+            if !names.is_empty() {
+                one_of.push(names);
+            }
+        }
+    }
+    let mut values = Vec::new();
+    if let Some(node) = map.take(cx, "values") {
+        for (value, body) in cx.entries(node, "`values`") {
+            let description = match &body.value {
+                Value::Null => None,
+                _ => cx.text(body, "a value's description"),
+            };
+            values.push((value, description));
+        }
+    }
+    let tag = map.take(cx, "tag").and_then(|node| {
+        cx.text(node, "`tag` (the JSON key that names the variant)")
+            .map(|text| Sp::new(text, node.span))
+    });
+    let mut variants = Vec::new();
+    if let Some(node) = map.take(cx, "variants") {
+        for (value, body) in cx.entries(node, "`variants`") {
+            if let Some(ty) = cx.text(body, "a variant's object type") {
+                variants.push((value, Sp::new(ty, body.span)));
+            }
+        }
+    }
+    for (key, present, allowed) in [
+        ("fields", !fields.is_empty(), kind.value == TypeKind::Object),
+        ("one_of", !one_of.is_empty(), kind.value == TypeKind::Object),
+        ("values", !values.is_empty(), kind.value == TypeKind::Enum),
+        ("tag", tag.is_some(), kind.value == TypeKind::Union),
+        (
+            "variants",
+            !variants.is_empty(),
+            kind.value == TypeKind::Union,
+        ),
+    ] {
+        if present && !allowed {
+            let span = map.key_span(key).unwrap_or(name.span);
+            cx.diags.push(Diagnostic::error(
+                cx.path,
+                span,
+                format!(
+                    "`{key}` does not belong in a type of kind `{}`",
+                    kind_word(kind.value)
+                ),
+            ));
+        }
+    }
+    if kind.value == TypeKind::Enum && values.is_empty() {
+        cx.diags.push(
+            Diagnostic::error(
+                cx.path,
+                name.span,
+                format!("enum type `{}` has no `values`", name.value),
+            )
+            .with_hint("list the values Slack sends under `values:`"),
+        );
+    }
+    if kind.value == TypeKind::Union {
+        if tag.is_none() && !map.typos.contains(&"tag") && !map.has("tag") {
+            cx.diags.push(
+                Diagnostic::error(
+                    cx.path,
+                    name.span,
+                    format!("union type `{}` is missing `tag`", name.value),
+                )
+                .with_hint("name the JSON key that tells the variants apart, such as `tag: type`"),
+            );
+        }
+        if variants.is_empty() && !map.typos.contains(&"variants") && !map.has("variants") {
+            cx.diags.push(
+                Diagnostic::error(
+                    cx.path,
+                    name.span,
+                    format!("union type `{}` has no `variants`", name.value),
+                )
+                .with_hint(
+                    "map each tag value to an object type, such as `variants: { call: CallBlock }`",
+                ),
+            );
+        }
+    }
+    Some(TypeDef {
+        name,
+        kind,
+        description,
+        example,
+        fields,
+        one_of,
+        values,
+        tag,
+        variants,
+    })
+}
+
+fn kind_word(kind: TypeKind) -> &'static str {
+    match kind {
+        TypeKind::Id => "id",
+        TypeKind::Object => "object",
+        TypeKind::Enum => "enum",
+        TypeKind::Union => "union",
+    }
+}
+
+fn read_field(cx: &mut Cx<'_>, name: Sp<String>, body: &Node, what: &str) -> Option<FieldDef> {
+    // Shorthand: `name: string`.
+    if let Value::Str(ty) = &body.value {
+        return Some(FieldDef {
+            ty: Some(Sp::new(ty.clone(), body.span)),
+            required: Sp::new(Req::No, name.span),
+            name,
+            description: None,
+            example: None,
+            min_items: None,
+        });
+    }
+    let mut map = cx.map(body, Some(name.span), what, FIELD_KEYS)?;
+    let ty = map
+        .require(cx, "type", what)
+        .and_then(|n| cx.text(n, "`type`").map(|t| Sp::new(t, n.span)));
+    let required = match map.take(cx, "required") {
+        Some(node) => match &node.value {
+            Value::Bool(true) => Sp::new(Req::Yes, node.span),
+            Value::Bool(false) => Sp::new(Req::No, node.span),
+            Value::Str(word) if word == "with_bot_token" && !node.quoted => {
+                Sp::new(Req::WithBotToken, node.span)
+            }
+            _ => {
+                let allowed = ["true", "false", "with_bot_token"];
+                cx.diags.push(
+                    Diagnostic::error(
+                        cx.path,
+                        node.span,
+                        format!(
+                            "`required` is {}; it must be true, false or with_bot_token",
+                            node.shown()
+                        ),
+                    )
+                    .with_hint_opt(word_hint(node, &allowed)),
+                );
+                Sp::new(Req::No, node.span)
+            }
+        },
+        None => Sp::new(Req::No, name.span),
+    };
+    let description = map
+        .take(cx, "description")
+        .and_then(|n| cx.text(n, "`description`"));
+    let example = map.take(cx, "example").cloned();
+    let min_items = map.take(cx, "min_items").and_then(|node| match node.value {
+        Value::Int(n) if n >= 0 => Some(Sp::new(n.unsigned_abs(), node.span)),
+        _ => {
+            cx.diags.push(
+                Diagnostic::error(
+                    cx.path,
+                    node.span,
+                    format!(
+                        "`min_items` is {}; it must be a whole number, 0 or more",
+                        node.shown()
+                    ),
+                )
+                .with_hint("write a number without quotes, such as `min_items: 1`"),
+            );
+            None
+        }
+    });
+    Some(FieldDef {
+        name,
+        ty,
+        required,
+        description,
+        example,
+        min_items,
+    })
+}
+
+fn read_errors(cx: &mut Cx<'_>, node: &Node) -> Vec<ErrorDef> {
+    let mut out = Vec::new();
+    for (code, body) in cx.entries(node, "`errors`") {
+        let description = match &body.value {
+            Value::Str(text) => text.clone(),
+            _ => {
+                cx.diags.push(
+                    Diagnostic::error(
+                        cx.path,
+                        body.span,
+                        format!(
+                            "the meaning of error `{}` must be text, not {}",
+                            code.value,
+                            body.value.kind_name()
+                        ),
+                    )
+                    .with_hint(format!("write `{}: <what the error means>`", code.value)),
+                );
+                continue;
+            }
+        };
+        out.push(ErrorDef { code, description });
+    }
+    out
+}
+
+fn read_method(cx: &mut Cx<'_>, name: Sp<String>, body: &Node) -> Option<MethodDef> {
+    let what = format!("method `{}`", name.value);
+    let mut map = cx.map(body, Some(name.span), &what, METHOD_KEYS)?;
+    // A missing or bad key is reported and replaced by a stand-in, so that
+    // the rest of the method is still checked; nothing is generated from a
+    // spec with errors.
+    let summary = map
+        .require(cx, "summary", &what)
+        .and_then(|n| cx.text(n, "`summary`"))
+        .unwrap_or_default();
+    let description = map
+        .take(cx, "description")
+        .and_then(|n| cx.text(n, "`description`"));
+    let docs_url = map
+        .take(cx, "docs_url")
+        .and_then(|n| cx.text(n, "`docs_url`"));
+    let http = match map.take(cx, "http") {
+        Some(node) => cx
+            .one_of_words(node, "`http`", &[("GET", Http::Get), ("POST", Http::Post)])
+            .map_or(Http::Post, |h| h.value),
+        None => Http::Post,
+    };
+    let rate_tier = map
+        .require(cx, "rate_tier", &what)
+        .and_then(|node| match &node.value {
+            Value::Int(n @ 1..=4) => Some(Tier::Numbered(*n as u8)),
+            Value::Str(word) if word == "special" && !node.quoted => Some(Tier::Special),
+            _ => {
+                cx.diags.push(
+                    Diagnostic::error(
+                        cx.path,
+                        node.span,
+                        format!(
+                            "`rate_tier` is {}; it must be 1, 2, 3, 4 or special",
+                            node.shown()
+                        ),
+                    )
+                    .with_hint_opt(word_hint(node, &["1", "2", "3", "4", "special"])),
+                );
+                None
+            }
+        })
+        .unwrap_or(Tier::Special);
+    let (bot_scopes, user_scopes) = match map.require(cx, "scopes", &what) {
+        Some(node) => read_scopes(cx, node),
+        None => (Vec::new(), Vec::new()),
+    };
+    let idempotent = match map.take(cx, "idempotent") {
+        Some(node) => match node.value {
+            Value::Bool(b) => b,
+            _ => {
+                cx.diags.push(
+                    Diagnostic::error(
+                        cx.path,
+                        node.span,
+                        format!("`idempotent` is {}; it must be true or false", node.shown()),
+                    )
+                    .with_hint_opt(word_hint(node, &["true", "false"])),
+                );
+                false
+            }
+        },
+        None => false,
+    };
+    let mut params = Vec::new();
+    if let Some(node) = map.take(cx, "params") {
+        for (param, body) in cx.entries(node, "`params`") {
+            let what = format!("param `{}` of `{}`", param.value, name.value);
+            if let Some(def) = read_field(cx, param, body, &what) {
+                params.push(def);
+            }
+        }
+    }
+    let mut response = Vec::new();
+    if let Some(node) = map.take(cx, "response") {
+        for (field, body) in cx.entries(node, "`response`") {
+            let what = format!("response field `{}` of `{}`", field.value, name.value);
+            if let Some(def) = read_field(cx, field, body, &what) {
+                response.push(def);
+            }
+        }
+    }
+    let errors = map
+        .take(cx, "errors")
+        .map(|n| read_errors(cx, n))
+        .unwrap_or_default();
+    let example_response = map.take(cx, "example_response").cloned();
+    let example_response_key = map.key_span("example_response");
+    Some(MethodDef {
+        name,
+        summary,
+        description,
+        docs_url,
+        http,
+        rate_tier,
+        bot_scopes,
+        user_scopes,
+        idempotent,
+        params,
+        response,
+        errors,
+        example_response,
+        example_response_key,
+    })
+}
+
+fn read_scopes(cx: &mut Cx<'_>, node: &Node) -> (Vec<Sp<String>>, Vec<Sp<String>>) {
+    let Some(mut map) = cx.map(node, None, "`scopes`", &["bot", "user"]) else {
+        return (Vec::new(), Vec::new());
+    };
+    let mut invalid = false;
+    let mut read = |cx: &mut Cx<'_>, key: &str| -> Vec<Sp<String>> {
+        let Some(list) = map.take(cx, key) else {
+            return Vec::new();
+        };
+        let mut scopes = Vec::new();
+        for item in cx.list(list, &format!("`scopes.{key}`")) {
+            if let Some(text) = cx.text(item, "a scope") {
+                if is_scope(&text) {
+                    scopes.push(Sp::new(text, item.span));
+                } else {
+                    invalid = true;
+                    cx.diags.push(
+                        Diagnostic::error(
+                            cx.path,
+                            item.span,
+                            format!("scope `{text}` is not of the form `name:action`"),
+                        )
+                        .with_hint({
+                            let lower = text.to_lowercase();
+                            match lower.split_once(':') {
+                                Some((name, "")) if is_scope_part(name) => format!(
+                                    "name the action too, such as `{name}:read` or `{name}:write`"
+                                ),
+                                Some(_) if lower != text && is_scope(&lower) => {
+                                    format!("scopes are lowercase: `{lower}`")
+                                }
+                                None if is_scope_part(&lower) => format!(
+                                    "name the action too, such as `{lower}:read` or `{lower}:write`"
+                                ),
+                                _ => "write scopes the way Slack does, such as `calls:write`"
+                                    .to_owned(),
+                            }
+                        }),
+                    );
+                }
+            }
+        }
+        scopes
+    };
+    let bot = read(cx, "bot");
+    let user = read(cx, "user");
+    if bot.is_empty() && user.is_empty() && !invalid {
+        cx.diags.push(
+            Diagnostic::error(
+                cx.path,
+                node.span,
+                "`scopes` names no scope for bot or user tokens",
+            )
+            .with_hint("write `scopes: { bot: [calls:write], user: [calls:write] }`"),
+        );
+    }
+    (bot, user)
+}
+
+/// `name:action` (Slack also has `name:action:detail`), in lowercase.
+fn is_scope(text: &str) -> bool {
+    text.split_once(':').is_some_and(|(name, action)| {
+        is_scope_part(name) && !action.is_empty() && action.split(':').all(is_scope_part)
+    })
+}
+
+fn is_scope_part(part: &str) -> bool {
+    !part.is_empty()
+        && part.chars().all(|c| {
+            c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_' || c == '.' || c == '-'
+        })
+}
