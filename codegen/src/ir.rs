@@ -1,7 +1,55 @@
 //! The resolved model the emitters read: every name already a Rust name,
-//! every type reference resolved, nothing left to look up. No syn types.
+//! every type reference resolved, nothing left to look up. No syn types, and
+//! nothing from the spec model: the IR has its own small enums, so emitters
+//! depend on this file alone.
 
-use crate::spec::{Http, Req, Tier, TypeKind};
+/// What sort of named type a reference points at.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    /// A string newtype for an ID (`UserId`).
+    Id,
+    /// A struct with fields.
+    Object,
+    /// A string enum that keeps unknown values.
+    Enum,
+    /// Objects told apart by a tag field.
+    Union,
+}
+
+/// Whether a param or field must be present.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Required {
+    /// Always.
+    Yes,
+    /// Never required.
+    No,
+    /// Only with a bot token.
+    WithBotToken,
+}
+
+/// The HTTP verb of a method.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Http {
+    /// GET.
+    Get,
+    /// POST.
+    Post,
+}
+
+/// A rate tier: Slack's four numbered tiers, or a limit of the method's own.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Tier {
+    /// Tier 1 (1+ requests a minute).
+    Tier1,
+    /// Tier 2 (20+ requests a minute).
+    Tier2,
+    /// Tier 3 (50+ requests a minute).
+    Tier3,
+    /// Tier 4 (100+ requests a minute).
+    Tier4,
+    /// A method with its own limit.
+    Special,
+}
 
 /// A resolved type.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -22,8 +70,8 @@ pub enum Ty {
     Named {
         /// Its Rust name.
         name: String,
-        /// Id, object or enum.
-        kind: TypeKind,
+        /// Id, object, enum or union.
+        kind: Kind,
         /// Declared in an extern spec (the core crate's), so emitted as a path
         /// into that crate rather than locally.
         external: bool,
@@ -42,7 +90,7 @@ pub struct Field {
     /// Its type.
     pub ty: Ty,
     /// Whether it must be present.
-    pub required: Req,
+    pub required: Required,
     /// Its documentation.
     pub description: Option<String>,
     /// An example value.
@@ -62,26 +110,87 @@ pub struct EnumValue {
     pub description: Option<String>,
 }
 
-/// A named type to emit.
+/// A named type to emit: one variant per kind, each with only its own
+/// fields.
 #[derive(Debug, Clone, PartialEq)]
-pub struct TypeDef {
+pub enum TypeDef {
+    /// A string newtype for an ID.
+    Id(IdType),
+    /// A struct with fields.
+    Object(ObjectType),
+    /// A string enum that keeps unknown values.
+    Enum(EnumType),
+    /// Objects told apart by a tag field.
+    Union(UnionType),
+}
+
+impl TypeDef {
+    /// Its Rust name.
+    pub fn name(&self) -> &str {
+        match self {
+            TypeDef::Id(t) => &t.name,
+            TypeDef::Object(t) => &t.name,
+            TypeDef::Enum(t) => &t.name,
+            TypeDef::Union(t) => &t.name,
+        }
+    }
+
+    /// Its documentation.
+    pub fn description(&self) -> Option<&str> {
+        match self {
+            TypeDef::Id(t) => t.description.as_deref(),
+            TypeDef::Object(t) => t.description.as_deref(),
+            TypeDef::Enum(t) => t.description.as_deref(),
+            TypeDef::Union(t) => t.description.as_deref(),
+        }
+    }
+}
+
+/// An ID newtype.
+#[derive(Debug, Clone, PartialEq)]
+pub struct IdType {
     /// Its Rust name.
     pub name: String,
-    /// Id, object or enum.
-    pub kind: TypeKind,
     /// Its documentation.
     pub description: Option<String>,
-    /// Fields (objects).
+    /// An example ID.
+    pub example: Option<serde_json::Value>,
+}
+
+/// An object type.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ObjectType {
+    /// Its Rust name.
+    pub name: String,
+    /// Its documentation.
+    pub description: Option<String>,
+    /// Its fields, in spec order.
     pub fields: Vec<Field>,
     /// Field groups, by wire name, at least one of which must be present.
     pub one_of: Vec<Vec<String>>,
-    /// Values (enums).
+}
+
+/// A string enum.
+#[derive(Debug, Clone, PartialEq)]
+pub struct EnumType {
+    /// Its Rust name.
+    pub name: String,
+    /// Its documentation.
+    pub description: Option<String>,
+    /// Its values, in spec order.
     pub values: Vec<EnumValue>,
-    /// An example (ids).
-    pub example: Option<serde_json::Value>,
-    /// The JSON key that names the variant (unions).
-    pub tag: Option<String>,
-    /// The variants (unions), in spec order.
+}
+
+/// A tagged union of object types.
+#[derive(Debug, Clone, PartialEq)]
+pub struct UnionType {
+    /// Its Rust name.
+    pub name: String,
+    /// Its documentation.
+    pub description: Option<String>,
+    /// The JSON key that names the variant.
+    pub tag: String,
+    /// The variants, in spec order.
     pub variants: Vec<UnionVariant>,
 }
 

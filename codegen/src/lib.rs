@@ -27,17 +27,18 @@
 pub mod diag;
 mod emit;
 pub mod ir;
-pub mod names;
-pub mod spec;
-pub mod type_expr;
+mod names;
+mod spec;
+mod type_expr;
 mod validate;
-pub mod yaml;
+mod yaml;
 
 use std::io;
 use std::path::{Path, PathBuf};
 
 pub use diag::{Diagnostic, Diagnostics, Severity, Span};
 pub use emit::Mode;
+pub use yaml::MAX_FILE_BYTES;
 
 /// The name of the file [`Builder`] writes into `OUT_DIR`.
 pub const DEFAULT_FILE_NAME: &str = "slack_calls_generated.rs";

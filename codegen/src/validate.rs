@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 use crate::diag::{Diagnostic, Diagnostics, Span, did_you_mean};
 use crate::ir;
 use crate::names;
-use crate::spec::{FieldDef, MethodDef, Req, Sp, SpecFile, TypeDef, TypeKind};
+use crate::spec::{FieldDef, Http, MethodDef, Req, Sp, SpecFile, Tier, TypeDef, TypeKind};
 use crate::type_expr::{self, TypeExpr};
 use crate::yaml::{Node, Value};
 
@@ -238,6 +238,43 @@ fn check_error_code(file: &str, span: Span, code: &str, diags: &mut Diagnostics)
     }
 }
 
+/// The IR's kind of a declared type.
+fn kind_ir(kind: TypeKind) -> ir::Kind {
+    match kind {
+        TypeKind::Id => ir::Kind::Id,
+        TypeKind::Object => ir::Kind::Object,
+        TypeKind::Enum => ir::Kind::Enum,
+        TypeKind::Union => ir::Kind::Union,
+    }
+}
+
+/// The IR's form of `required:`.
+fn required_ir(required: Req) -> ir::Required {
+    match required {
+        Req::Yes => ir::Required::Yes,
+        Req::No => ir::Required::No,
+        Req::WithBotToken => ir::Required::WithBotToken,
+    }
+}
+
+fn http_ir(http: Http) -> ir::Http {
+    match http {
+        Http::Get => ir::Http::Get,
+        Http::Post => ir::Http::Post,
+    }
+}
+
+/// The IR's tier (the reader accepts only 1 to 4 and `special`).
+fn tier_ir(tier: Tier) -> ir::Tier {
+    match tier {
+        Tier::Numbered(1) => ir::Tier::Tier1,
+        Tier::Numbered(2) => ir::Tier::Tier2,
+        Tier::Numbered(3) => ir::Tier::Tier3,
+        Tier::Numbered(_) => ir::Tier::Tier4,
+        Tier::Special => ir::Tier::Special,
+    }
+}
+
 fn error_ir(error: &crate::spec::ErrorDef) -> ir::ErrorCode {
     ir::ErrorCode {
         code: error.code.value.clone(),
@@ -343,7 +380,7 @@ impl Resolver<'_> {
         if let Some(declared) = self.types.get(name) {
             return Some(ir::Ty::Named {
                 name: name.to_owned(),
-                kind: declared.def.kind.value,
+                kind: kind_ir(declared.def.kind.value),
                 external: declared.external,
             });
         }
@@ -450,7 +487,7 @@ impl Resolver<'_> {
             wire: name.clone(),
             ident: names::value_ident(name),
             ty,
-            required: def.required.value,
+            required: required_ir(def.required.value),
             description: def.description.clone(),
             example,
             min_items,
@@ -574,20 +611,39 @@ impl Resolver<'_> {
         } else {
             Vec::new()
         };
-        Some(ir::TypeDef {
-            name: def.name.value.clone(),
-            kind: def.kind.value,
-            description: def.description.clone(),
-            fields,
-            one_of: def
-                .one_of
-                .iter()
-                .map(|g| g.iter().map(|n| n.value.clone()).collect())
-                .collect(),
-            values,
-            example: def.example.as_ref().map(Node::to_json),
-            tag: def.tag.as_ref().map(|t| t.value.clone()),
-            variants,
+        let name = def.name.value.clone();
+        let description = def.description.clone();
+        Some(match def.kind.value {
+            TypeKind::Id => ir::TypeDef::Id(ir::IdType {
+                name,
+                description,
+                example: def.example.as_ref().map(Node::to_json),
+            }),
+            TypeKind::Object => ir::TypeDef::Object(ir::ObjectType {
+                name,
+                description,
+                fields,
+                one_of: def
+                    .one_of
+                    .iter()
+                    .map(|g| g.iter().map(|n| n.value.clone()).collect())
+                    .collect(),
+            }),
+            TypeKind::Enum => ir::TypeDef::Enum(ir::EnumType {
+                name,
+                description,
+                values,
+            }),
+            TypeKind::Union => ir::TypeDef::Union(ir::UnionType {
+                name,
+                description,
+                tag: def
+                    .tag
+                    .as_ref()
+                    .map(|t| t.value.clone())
+                    .unwrap_or_default(),
+                variants,
+            }),
         })
     }
 
@@ -647,7 +703,7 @@ impl Resolver<'_> {
             };
             let ir::Ty::Named {
                 name,
-                kind: TypeKind::Object,
+                kind: ir::Kind::Object,
                 external,
             } = resolved
             else {
@@ -839,8 +895,8 @@ impl Resolver<'_> {
             summary: def.summary.clone(),
             description: def.description.clone(),
             docs_url: def.docs_url.clone(),
-            http: def.http,
-            tier: def.rate_tier,
+            http: http_ir(def.http),
+            tier: tier_ir(def.rate_tier),
             idempotent: def.idempotent,
             bot_scopes: def.bot_scopes.iter().map(|s| s.value.clone()).collect(),
             user_scopes: def.user_scopes.iter().map(|s| s.value.clone()).collect(),
@@ -868,7 +924,7 @@ impl Resolver<'_> {
                     wire: def.name.value.clone(),
                     ident: names::value_ident(&def.name.value),
                     ty,
-                    required: def.required.value,
+                    required: required_ir(def.required.value),
                     description: None,
                     example: None,
                     min_items: 0,
@@ -961,7 +1017,7 @@ impl Resolver<'_> {
             .first()
             .is_some_and(|(k, _)| (k.span.line, k.span.col) == (node.span.line, node.span.col));
         let missing_at = if block { owner } else { node.span };
-        for field in fields.iter().filter(|f| f.required == Req::Yes) {
+        for field in fields.iter().filter(|f| f.required == ir::Required::Yes) {
             if !entries.iter().any(|(k, _)| k.scalar_text() == field.wire) {
                 diags.push(
                     Diagnostic::error(
@@ -1020,8 +1076,8 @@ impl Resolver<'_> {
                     return;
                 };
                 match (kind, value) {
-                    (TypeKind::Id, Value::Str(_)) => {}
-                    (TypeKind::Enum, Value::Str(s)) => {
+                    (ir::Kind::Id, Value::Str(_)) => {}
+                    (ir::Kind::Enum, Value::Str(s)) => {
                         if !declared.def.values.iter().any(|(v, _)| &v.value == s) {
                             let names: Vec<&str> = declared
                                 .def
@@ -1035,11 +1091,11 @@ impl Resolver<'_> {
                             );
                         }
                     }
-                    (TypeKind::Object, Value::Map(entries)) => {
+                    (ir::Kind::Object, Value::Map(entries)) => {
                         let fields = self.example_fields(declared);
                         self.check_fields(file, node, owner, entries, &fields, &[], diags);
                     }
-                    (TypeKind::Union, Value::Map(entries)) => {
+                    (ir::Kind::Union, Value::Map(entries)) => {
                         let Some(tag) = &declared.def.tag else {
                             return;
                         };

@@ -309,7 +309,7 @@ fn errors_of(text: impl Into<Vec<u8>>) -> Vec<String> {
 #[test]
 fn an_oversized_file_is_refused_with_a_message() {
     let mut text = String::from("methods:\n");
-    while text.len() <= slack_calls_codegen::yaml::MAX_FILE_BYTES {
+    while text.len() <= slack_calls_codegen::MAX_FILE_BYTES {
         text.push_str("  # padding padding padding padding padding padding padding padding\n");
     }
     let errors = errors_of(text);

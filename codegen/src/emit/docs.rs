@@ -9,7 +9,6 @@ use quote::quote;
 
 use super::Cx;
 use crate::ir::{self, Ty};
-use crate::spec::{Req, Tier, TypeKind};
 
 /// Doc attributes, one per line, each with a leading space.
 pub(super) fn attrs(lines: &[String]) -> TokenStream {
@@ -64,13 +63,13 @@ pub(super) fn prose(text: &str) -> String {
     out
 }
 
-fn tier_text(tier: Tier) -> String {
+fn tier_text(tier: ir::Tier) -> &'static str {
     match tier {
-        Tier::Numbered(1) => "tier 1 (1+ requests a minute)".to_owned(),
-        Tier::Numbered(2) => "tier 2 (20+ requests a minute)".to_owned(),
-        Tier::Numbered(3) => "tier 3 (50+ requests a minute)".to_owned(),
-        Tier::Numbered(n) => format!("tier {n} (100+ requests a minute)"),
-        Tier::Special => "special (see Slack's page for the method)".to_owned(),
+        ir::Tier::Tier1 => "tier 1 (1+ requests a minute)",
+        ir::Tier::Tier2 => "tier 2 (20+ requests a minute)",
+        ir::Tier::Tier3 => "tier 3 (50+ requests a minute)",
+        ir::Tier::Tier4 => "tier 4 (100+ requests a minute)",
+        ir::Tier::Special => "special (see Slack's page for the method)",
     }
 }
 
@@ -116,9 +115,9 @@ pub(super) fn method_doc(cx: &Cx<'_>, method: &ir::Method) -> Vec<String> {
         out.push(String::new());
         for param in &method.params {
             let need = match param.required {
-                Req::Yes => "required, positional",
-                Req::No => "optional, a setter",
-                Req::WithBotToken => "a setter; required with a bot token",
+                ir::Required::Yes => "required, positional",
+                ir::Required::No => "optional, a setter",
+                ir::Required::WithBotToken => "a setter; required with a bot token",
             };
             let about = param.description.as_deref().map(prose).unwrap_or_default();
             out.push(format!("- `{}` ({need}): {about}", param.wire));
@@ -159,7 +158,7 @@ fn example(cx: &Cx<'_>, method: &ir::Method) -> Vec<String> {
     let args: Vec<String> = method
         .params
         .iter()
-        .filter(|p| p.required == Req::Yes)
+        .filter(|p| p.required == ir::Required::Yes)
         .map(|p| value_expr(cx, &p.ty, p.example.as_ref(), 0))
         .collect();
     let mut chain = String::from("client");
@@ -223,7 +222,7 @@ fn value_expr(cx: &Cx<'_>, ty: &Ty, example: Option<&serde_json::Value>, depth: 
         }
         Ty::Named {
             name,
-            kind,
+            kind: _,
             external,
         } => {
             let path = if *external {
@@ -231,20 +230,20 @@ fn value_expr(cx: &Cx<'_>, ty: &Ty, example: Option<&serde_json::Value>, depth: 
             } else {
                 format!("{krate}::{name}")
             };
-            let Some(def) = cx.api.types.iter().find(|t| &t.name == name) else {
+            let Some(def) = cx.api.types.iter().find(|t| t.name() == name) else {
                 // An extern type: only ID types can be written without knowing them.
                 let text = example.and_then(|v| v.as_str()).unwrap_or("X0000000");
                 return format!("{text:?}");
             };
-            match kind {
-                TypeKind::Id => {
+            match def {
+                ir::TypeDef::Id(def) => {
                     let text = example
                         .and_then(|v| v.as_str())
                         .or_else(|| def.example.as_ref().and_then(|v| v.as_str()))
                         .unwrap_or("X0000000");
                     format!("{text:?}")
                 }
-                TypeKind::Enum => {
+                ir::TypeDef::Enum(def) => {
                     let wire = example.and_then(|v| v.as_str());
                     let value = def
                         .values
@@ -256,9 +255,9 @@ fn value_expr(cx: &Cx<'_>, ty: &Ty, example: Option<&serde_json::Value>, depth: 
                         None => format!("{path}::Unknown(String::new())"),
                     }
                 }
-                TypeKind::Object => object_expr(cx, def, &path, example, depth),
-                TypeKind::Union => {
-                    let tag = def.tag.as_deref().unwrap_or("type");
+                ir::TypeDef::Object(def) => object_expr(cx, def, &path, example, depth),
+                ir::TypeDef::Union(def) => {
+                    let tag = def.tag.as_str();
                     let wire = example
                         .and_then(|e| e.get(tag))
                         .and_then(serde_json::Value::as_str);
@@ -268,7 +267,10 @@ fn value_expr(cx: &Cx<'_>, ty: &Ty, example: Option<&serde_json::Value>, depth: 
                         .find(|v| Some(v.wire.as_str()) == wire)
                         .or_else(|| def.variants.first());
                     let inner = variant.and_then(|v| {
-                        let inner_def = cx.api.types.iter().find(|t| t.name == v.ty)?;
+                        let inner_def = cx.api.types.iter().find_map(|t| match t {
+                            ir::TypeDef::Object(object) if object.name == v.ty => Some(object),
+                            _ => None,
+                        })?;
                         let inner_path = if v.external {
                             format!("slack_calls::{}", v.ty)
                         } else {
@@ -292,7 +294,7 @@ fn value_expr(cx: &Cx<'_>, ty: &Ty, example: Option<&serde_json::Value>, depth: 
 
 fn object_expr(
     cx: &Cx<'_>,
-    def: &ir::TypeDef,
+    def: &ir::ObjectType,
     path: &str,
     example: Option<&serde_json::Value>,
     depth: usize,
@@ -301,7 +303,7 @@ fn object_expr(
     let required: Vec<String> = def
         .fields
         .iter()
-        .filter(|f| f.required == Req::Yes)
+        .filter(|f| f.required == ir::Required::Yes)
         .map(|f| {
             if depth > 4 {
                 "Default::default()".to_owned()

@@ -19,7 +19,6 @@ use proc_macro2::{Ident, Span, TokenStream};
 use quote::quote;
 
 use crate::ir::{self, Ty};
-use crate::spec::TypeKind;
 
 /// How the generated code is used.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -175,7 +174,7 @@ fn arg_ty(cx: &Cx<'_>, ty: &Ty) -> TokenStream {
         Ty::String | Ty::Url => quote!(impl ::std::convert::Into<::std::string::String>),
         Ty::Timestamp
         | Ty::Named {
-            kind: TypeKind::Id, ..
+            kind: ir::Kind::Id, ..
         } => {
             let stored = storage_ty(cx, ty);
             quote!(impl ::std::convert::Into<#stored>)
@@ -195,7 +194,7 @@ fn convert(value: TokenStream, ty: &Ty) -> TokenStream {
         | Ty::Url
         | Ty::Timestamp
         | Ty::Named {
-            kind: TypeKind::Id, ..
+            kind: ir::Kind::Id, ..
         } => quote!(#value.into()),
         Ty::List(item) => {
             let inner = convert(quote!(item), item);
@@ -216,7 +215,7 @@ fn serde_field_attrs(field: &ir::Field) -> TokenStream {
         let wire = &field.wire;
         parts.push(quote!(rename = #wire));
     }
-    let required = field.required == crate::spec::Req::Yes;
+    let required = field.required == ir::Required::Yes;
     match (&field.ty, required) {
         (Ty::List(_), false) => {
             let helper = "::slack_calls::__private::null_to_default";
@@ -258,7 +257,7 @@ fn field_decl(cx: &Cx<'_>, field: &ir::Field) -> TokenStream {
 fn field_ty(cx: &Cx<'_>, field: &ir::Field) -> TokenStream {
     let stored = storage_ty(cx, &field.ty);
     match (&field.ty, field.required) {
-        (_, crate::spec::Req::Yes) | (Ty::List(_), _) => stored,
+        (_, ir::Required::Yes) | (Ty::List(_), _) => stored,
         _ => quote!(::std::option::Option<#stored>),
     }
 }

@@ -6,7 +6,6 @@ use quote::{format_ident, quote};
 
 use super::{Cx, arg_ty, convert, ident, storage_ty};
 use crate::ir::{self, Ty};
-use crate::spec::{Req, TypeKind};
 
 /// The request struct, its setters, `send` and `IntoFuture`.
 pub(super) fn request(cx: &Cx<'_>, method: &ir::Method) -> TokenStream {
@@ -22,7 +21,7 @@ pub(super) fn request(cx: &Cx<'_>, method: &ir::Method) -> TokenStream {
     let fields = method.params.iter().map(|p| {
         let field = ident(&p.ident);
         let stored = storage_ty(cx, &p.ty);
-        if p.required == Req::Yes {
+        if p.required == ir::Required::Yes {
             quote!(#field: #stored)
         } else {
             quote!(#field: ::std::option::Option<#stored>)
@@ -31,7 +30,7 @@ pub(super) fn request(cx: &Cx<'_>, method: &ir::Method) -> TokenStream {
     let setters = method
         .params
         .iter()
-        .filter(|p| p.required != Req::Yes)
+        .filter(|p| p.required != ir::Required::Yes)
         .map(|p| {
             let field = ident(&p.ident);
             let ty = arg_ty(cx, &p.ty);
@@ -56,12 +55,12 @@ pub(super) fn request(cx: &Cx<'_>, method: &ir::Method) -> TokenStream {
         let push = match &p.ty {
             Ty::List(_) => quote!(form.push_list(#wire, value)),
             Ty::Named {
-                kind: TypeKind::Object | TypeKind::Union,
+                kind: ir::Kind::Object | ir::Kind::Union,
                 ..
             } => quote!(form.push_object(#wire, value)),
             _ => quote!(form.push(#wire, value)),
         };
-        if p.required == Req::Yes {
+        if p.required == ir::Required::Yes {
             quote! {
                 let value = &self.#field;
                 #push;
@@ -114,7 +113,7 @@ pub(super) fn entry_point(cx: &Cx<'_>, method: &ir::Method) -> TokenStream {
     let required: Vec<&ir::Field> = method
         .params
         .iter()
-        .filter(|p| p.required == Req::Yes)
+        .filter(|p| p.required == ir::Required::Yes)
         .collect();
     let args = required.iter().map(|p| {
         let arg = ident(&p.ident);
@@ -123,7 +122,7 @@ pub(super) fn entry_point(cx: &Cx<'_>, method: &ir::Method) -> TokenStream {
     });
     let inits = method.params.iter().map(|p| {
         let field = ident(&p.ident);
-        if p.required == Req::Yes {
+        if p.required == ir::Required::Yes {
             let value = convert(quote!(#field), &p.ty);
             // `count: count` is clippy's `redundant_field_names`.
             if value.to_string() == quote!(#field).to_string() {

@@ -6,7 +6,6 @@ use quote::{format_ident, quote};
 
 use super::Cx;
 use crate::ir::{self, Ty};
-use crate::spec::{Http, Req, Tier, TypeKind};
 
 fn param_kind(cx: &Cx<'_>, ty: &Ty) -> TokenStream {
     let rt = cx.rt();
@@ -20,12 +19,12 @@ fn param_kind(cx: &Cx<'_>, ty: &Ty) -> TokenStream {
         Ty::Url => quote!(#kind::Url),
         Ty::Named {
             name,
-            kind: TypeKind::Id,
+            kind: ir::Kind::Id,
             ..
         } => quote!(#kind::Id(#name)),
         // Enums travel as text.
         Ty::Named {
-            kind: TypeKind::Enum,
+            kind: ir::Kind::Enum,
             ..
         } => quote!(#kind::String),
         Ty::Named { name, .. } => quote!(#kind::Object(#name)),
@@ -44,15 +43,15 @@ pub(super) fn method_info(cx: &Cx<'_>, method: &ir::Method) -> TokenStream {
     let summary = &method.summary;
     let docs_url = method.docs_url.clone().unwrap_or_default();
     let http = match method.http {
-        Http::Get => quote!(#rt::method::HttpMethod::Get),
-        Http::Post => quote!(#rt::method::HttpMethod::Post),
+        ir::Http::Get => quote!(#rt::method::HttpMethod::Get),
+        ir::Http::Post => quote!(#rt::method::HttpMethod::Post),
     };
     let tier = match method.tier {
-        Tier::Numbered(1) => quote!(#rt::method::RateTier::Tier1),
-        Tier::Numbered(2) => quote!(#rt::method::RateTier::Tier2),
-        Tier::Numbered(3) => quote!(#rt::method::RateTier::Tier3),
-        Tier::Numbered(_) => quote!(#rt::method::RateTier::Tier4),
-        Tier::Special => quote!(#rt::method::RateTier::Special),
+        ir::Tier::Tier1 => quote!(#rt::method::RateTier::Tier1),
+        ir::Tier::Tier2 => quote!(#rt::method::RateTier::Tier2),
+        ir::Tier::Tier3 => quote!(#rt::method::RateTier::Tier3),
+        ir::Tier::Tier4 => quote!(#rt::method::RateTier::Tier4),
+        ir::Tier::Special => quote!(#rt::method::RateTier::Special),
     };
     let idempotent = method.idempotent;
     let bot = &method.bot_scopes;
@@ -61,9 +60,9 @@ pub(super) fn method_info(cx: &Cx<'_>, method: &ir::Method) -> TokenStream {
         let wire = &p.wire;
         let kind = param_kind(cx, &p.ty);
         let required = match p.required {
-            Req::Yes => quote!(#rt::method::Required::Yes),
-            Req::No => quote!(#rt::method::Required::No),
-            Req::WithBotToken => quote!(#rt::method::Required::WithBotToken),
+            ir::Required::Yes => quote!(#rt::method::Required::Yes),
+            ir::Required::No => quote!(#rt::method::Required::No),
+            ir::Required::WithBotToken => quote!(#rt::method::Required::WithBotToken),
         };
         let min_items = usize::try_from(p.min_items).unwrap_or(usize::MAX);
         quote! {

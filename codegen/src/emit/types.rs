@@ -1,111 +1,45 @@
-//! Named spec types: ID newtypes, object structs and string enums.
+//! Named spec types: ID newtypes, object structs, string enums and tagged
+//! unions, one function per kind of `ir::TypeDef`.
 
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 
 use super::{Cx, arg_ty, convert, docs, field_decl, ident};
 use crate::ir::{self, Ty};
-use crate::spec::{Req, TypeKind};
 
 /// Emits one named type.
 pub(super) fn type_def(cx: &Cx<'_>, def: &ir::TypeDef) -> TokenStream {
-    match def.kind {
-        TypeKind::Id => id_type(cx, def),
-        TypeKind::Object => object_type(cx, def),
-        TypeKind::Enum => enum_type(cx, def),
-        TypeKind::Union => union_type(cx, def),
+    let description = vec![docs::prose(def.description().unwrap_or(def.name()))];
+    match def {
+        ir::TypeDef::Id(def) => id_type(cx, def, description),
+        ir::TypeDef::Object(def) => object_type(cx, def, description),
+        ir::TypeDef::Enum(def) => enum_type(cx, def, description),
+        ir::TypeDef::Union(def) => union_type(cx, def, description),
     }
 }
 
-fn description(def: &ir::TypeDef) -> Vec<String> {
-    vec![docs::prose(def.description.as_deref().unwrap_or(&def.name))]
-}
-
-fn id_type(cx: &Cx<'_>, def: &ir::TypeDef) -> TokenStream {
+/// An ID newtype: the runtime's `id_type!` writes its impls.
+fn id_type(cx: &Cx<'_>, def: &ir::IdType, description: Vec<String>) -> TokenStream {
     let rt = cx.rt();
     let name = ident(&def.name);
-    let mut doc = description(def);
-    doc.push(String::new());
-    doc.push("Converts from `&str` and `String`; prints as the bare ID.".to_owned());
-    let doc = docs::attrs(&doc);
+    let doc = docs::attrs(&description);
     quote! {
-        #doc
-        #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, #rt::__private::serde::Serialize, #rt::__private::serde::Deserialize)]
-        #[serde(crate = "::slack_calls::__private::serde", transparent)]
-        pub struct #name(::std::string::String);
-
-        impl #name {
-            /// Wraps an ID.
-            pub fn new(id: impl ::std::convert::Into<::std::string::String>) -> Self {
-                Self(id.into())
-            }
-            /// The ID as text.
-            pub fn as_str(&self) -> &str {
-                &self.0
-            }
-            /// The ID as an owned `String`.
-            pub fn into_string(self) -> ::std::string::String {
-                self.0
-            }
+        #rt::__private::id_type! {
+            #doc
+            pub struct #name;
         }
-        impl ::std::convert::From<&str> for #name {
-            fn from(id: &str) -> Self {
-                Self(id.to_owned())
-            }
-        }
-        impl ::std::convert::From<::std::string::String> for #name {
-            fn from(id: ::std::string::String) -> Self {
-                Self(id)
-            }
-        }
-        impl ::std::convert::From<&::std::string::String> for #name {
-            fn from(id: &::std::string::String) -> Self {
-                Self(id.clone())
-            }
-        }
-        impl ::std::convert::From<&#name> for #name {
-            fn from(id: &#name) -> Self {
-                id.clone()
-            }
-        }
-        impl ::std::convert::AsRef<str> for #name {
-            fn as_ref(&self) -> &str {
-                &self.0
-            }
-        }
-        impl ::std::fmt::Display for #name {
-            fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-                f.write_str(&self.0)
-            }
-        }
-        impl ::std::cmp::PartialEq<str> for #name {
-            fn eq(&self, other: &str) -> bool {
-                self.0 == other
-            }
-        }
-        impl ::std::cmp::PartialEq<&str> for #name {
-            fn eq(&self, other: &&str) -> bool {
-                self.0 == *other
-            }
-        }
-        impl #rt::FormValue for #name {
-            fn to_form_value(&self) -> ::std::string::String {
-                self.0.clone()
-            }
-        }
-        impl #rt::Check for #name {}
     }
 }
 
-fn object_type(cx: &Cx<'_>, def: &ir::TypeDef) -> TokenStream {
+fn object_type(cx: &Cx<'_>, def: &ir::ObjectType, description: Vec<String>) -> TokenStream {
     let rt = cx.rt();
     let name = ident(&def.name);
-    let doc = docs::attrs(&description(def));
+    let doc = docs::attrs(&description);
     let fields = def.fields.iter().map(|field| field_decl(cx, field));
     let required: Vec<&ir::Field> = def
         .fields
         .iter()
-        .filter(|f| f.required == Req::Yes)
+        .filter(|f| f.required == ir::Required::Yes)
         .collect();
     let new_args = required.iter().map(|f| {
         let arg = ident(&f.ident);
@@ -114,7 +48,7 @@ fn object_type(cx: &Cx<'_>, def: &ir::TypeDef) -> TokenStream {
     });
     let new_fields = def.fields.iter().map(|f| {
         let field_ident = ident(&f.ident);
-        if f.required == Req::Yes {
+        if f.required == ir::Required::Yes {
             let value = convert(quote!(#field_ident), &f.ty);
             // No conversion: the shorthand (clippy's `redundant_field_names`).
             if field_ident == value.to_string() {
@@ -129,7 +63,7 @@ fn object_type(cx: &Cx<'_>, def: &ir::TypeDef) -> TokenStream {
     let setters = def
         .fields
         .iter()
-        .filter(|f| f.required != Req::Yes)
+        .filter(|f| f.required != ir::Required::Yes)
         .map(|f| {
             let field_ident = ident(&f.ident);
             let setter = format_ident!("with_{}", crate::names::bare(&f.ident));
@@ -190,7 +124,7 @@ fn object_type(cx: &Cx<'_>, def: &ir::TypeDef) -> TokenStream {
 
 /// `Check` from the type's `one_of` groups: at least one group must have
 /// every field set.
-fn check_impl(cx: &Cx<'_>, def: &ir::TypeDef) -> TokenStream {
+fn check_impl(cx: &Cx<'_>, def: &ir::ObjectType) -> TokenStream {
     let rt = cx.rt();
     let name = ident(&def.name);
     if def.one_of.is_empty() {
@@ -240,10 +174,10 @@ fn check_impl(cx: &Cx<'_>, def: &ir::TypeDef) -> TokenStream {
     }
 }
 
-fn enum_type(cx: &Cx<'_>, def: &ir::TypeDef) -> TokenStream {
+fn enum_type(cx: &Cx<'_>, def: &ir::EnumType, description: Vec<String>) -> TokenStream {
     let rt = cx.rt();
     let name = ident(&def.name);
-    let mut doc = description(def);
+    let mut doc = description;
     doc.push(String::new());
     doc.push("A value this version does not know is kept in `Unknown`.".to_owned());
     let doc = docs::attrs(&doc);
@@ -315,17 +249,18 @@ fn enum_type(cx: &Cx<'_>, def: &ir::TypeDef) -> TokenStream {
     }
 }
 
-fn union_type(cx: &Cx<'_>, def: &ir::TypeDef) -> TokenStream {
+fn union_type(cx: &Cx<'_>, def: &ir::UnionType, description: Vec<String>) -> TokenStream {
     let rt = cx.rt();
     let name = ident(&def.name);
-    let tag = def.tag.clone().unwrap_or_default();
-    let mut doc = description(def);
+    let tag = def.tag.clone();
+    let mut doc = description;
     doc.push(String::new());
     doc.push(format!(
         "Told apart by `{tag}`. A `{tag}` this version does not know (or a value that does not fit its variant) is kept whole in `Other`, so decoding and sending it again loses nothing."
     ));
     let doc = docs::attrs(&doc);
     let json = quote!(#rt::__private::serde_json);
+    let union_name = &def.name;
     let serde = quote!(#rt::__private::serde);
     let variant_ty = |v: &ir::UnionVariant| {
         let ty = ident(&v.ty);
@@ -346,36 +281,16 @@ fn union_type(cx: &Cx<'_>, def: &ir::TypeDef) -> TokenStream {
         let wire = &v.wire;
         quote!(Self::#variant(_) => ::std::option::Option::Some(#wire))
     });
+    let union = quote!(#rt::__private::union);
     let serialize = def.variants.iter().map(|v| {
         let variant = ident(&v.variant);
         let wire = &v.wire;
-        quote! {
-            Self::#variant(inner) => {
-                let mut value = #json::to_value(inner)
-                    .map_err(<S::Error as #serde::ser::Error>::custom)?;
-                match &mut value {
-                    #json::Value::Object(map) => {
-                        map.insert(#tag.to_owned(), #json::Value::String(#wire.to_owned()));
-                    }
-                    _ => {
-                        return ::std::result::Result::Err(<S::Error as #serde::ser::Error>::custom(
-                            "a union variant did not encode as a JSON object",
-                        ));
-                    }
-                }
-                #serde::Serialize::serialize(&value, serializer)
-            }
-        }
+        quote!(Self::#variant(inner) => #union::serialize_variant(inner, #tag, #wire, serializer))
     });
     let deserialize = def.variants.iter().map(|v| {
         let variant = ident(&v.variant);
         let wire = &v.wire;
-        quote! {
-            ::std::option::Option::Some(#wire) => match #json::from_value(value.clone()) {
-                ::std::result::Result::Ok(inner) => Self::#variant(inner),
-                ::std::result::Result::Err(_) => Self::Other(value),
-            }
-        }
+        quote!(::std::option::Option::Some(#wire) => #union::decode_variant(value, Self::#variant, Self::Other))
     });
     let checks = def.variants.iter().map(|v| {
         let variant = ident(&v.variant);
@@ -400,7 +315,6 @@ fn union_type(cx: &Cx<'_>, def: &ir::TypeDef) -> TokenStream {
     let other_doc = format!(
         " Any other value, kept as Slack's JSON. Sending it needs a JSON object with `{tag}` as text."
     );
-    let bad_other = format!("a {} needs a JSON object with `{tag}` as text", def.name);
     quote! {
         #doc
         #[derive(Debug, Clone, PartialEq)]
@@ -415,7 +329,7 @@ fn union_type(cx: &Cx<'_>, def: &ir::TypeDef) -> TokenStream {
             pub fn tag(&self) -> ::std::option::Option<&str> {
                 match self {
                     #(#tags,)*
-                    Self::Other(value) => value.get(#tag).and_then(#json::Value::as_str),
+                    Self::Other(value) => #union::tag(value, #tag),
                 }
             }
         }
@@ -423,16 +337,15 @@ fn union_type(cx: &Cx<'_>, def: &ir::TypeDef) -> TokenStream {
         impl #serde::Serialize for #name {
             fn serialize<S: #serde::Serializer>(&self, serializer: S) -> ::std::result::Result<S::Ok, S::Error> {
                 match self {
-                    #(#serialize)*
+                    #(#serialize,)*
                     Self::Other(value) => #serde::Serialize::serialize(value, serializer),
                 }
             }
         }
         impl<'de> #serde::Deserialize<'de> for #name {
             fn deserialize<D: #serde::Deserializer<'de>>(deserializer: D) -> ::std::result::Result<Self, D::Error> {
-                let value = <#json::Value as #serde::Deserialize>::deserialize(deserializer)?;
-                let tag = value.get(#tag).and_then(#json::Value::as_str).map(::std::borrow::ToOwned::to_owned);
-                ::std::result::Result::Ok(match tag.as_deref() {
+                let value = #union::read(deserializer)?;
+                ::std::result::Result::Ok(match #union::tag(&value, #tag) {
                     #(#deserialize,)*
                     _ => Self::Other(value),
                 })
@@ -442,13 +355,7 @@ fn union_type(cx: &Cx<'_>, def: &ir::TypeDef) -> TokenStream {
             fn check(&self) -> ::std::result::Result<(), ::std::string::String> {
                 match self {
                     #(#checks,)*
-                    Self::Other(value) => {
-                        if value.get(#tag).is_some_and(#json::Value::is_string) {
-                            ::std::result::Result::Ok(())
-                        } else {
-                            ::std::result::Result::Err(#bad_other.to_owned())
-                        }
-                    }
+                    Self::Other(value) => #union::check_other(value, #tag, #union_name),
                 }
             }
         }
