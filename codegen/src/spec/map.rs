@@ -1,6 +1,6 @@
 //! Reading YAML maps and scalars with every problem reported: unknown keys
 //! (with a did-you-mean), repeated keys, missing keys and values of the
-//! wrong shape. The spec reader in [`read`](super::read) is written on top.
+//! wrong shape. The spec reader in `read` is written on top.
 
 use super::model::Sp;
 use crate::diag::{Diagnostic, Diagnostics, Span, did_you_mean};

@@ -1,5 +1,5 @@
 //! The spec model: what a spec file says, every name and value with the
-//! place it came from. Read by [`read`](super::read); checked and resolved by
+//! place it came from. Read by `read`; checked and resolved by
 //! `validate`.
 
 use crate::diag::Span;
