@@ -4,7 +4,8 @@
 use proc_macro2::TokenStream;
 use quote::quote;
 
-use super::{Cx, Mode, Namespace, ident, requests};
+use super::context::{Cx, Mode, Namespace, ident};
+use super::requests;
 
 /// The accessor functions for the top-level namespaces: inherent methods of
 /// `Client` in core mode, an extension trait otherwise.

@@ -7,7 +7,7 @@
 use proc_macro2::TokenStream;
 use quote::quote;
 
-use super::Cx;
+use super::context::Cx;
 use crate::ir::{self, Ty};
 
 /// Doc attributes, one per line, each with a leading space.

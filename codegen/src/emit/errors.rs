@@ -8,7 +8,8 @@
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 
-use super::{Cx, docs, ident};
+use super::context::{Cx, ident};
+use super::docs;
 use crate::ir;
 
 /// The table rows: `Variant("code", "description")`, with the rustdoc text

@@ -4,7 +4,8 @@
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 
-use super::{Cx, arg_ty, convert, ident, storage_ty};
+use super::context::{Cx, ident};
+use super::fields::{arg_ty, convert, storage_ty};
 use crate::ir::{self, Ty};
 
 /// The request struct, its setters, `send` and `IntoFuture`.

@@ -5,7 +5,8 @@
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 
-use super::{Cx, field_decl};
+use super::context::Cx;
+use super::fields::field_decl;
 use crate::ir;
 
 /// The response struct of a method and its `Response` impl.

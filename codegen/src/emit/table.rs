@@ -4,7 +4,7 @@
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 
-use super::Cx;
+use super::context::Cx;
 use crate::ir::{self, Ty};
 
 fn param_kind(cx: &Cx<'_>, ty: &Ty) -> TokenStream {
@@ -94,7 +94,7 @@ pub(super) fn method_info(cx: &Cx<'_>, method: &ir::Method) -> TokenStream {
 pub(super) fn methods_table(cx: &Cx<'_>, methods: &[ir::Method]) -> TokenStream {
     let rt = cx.rt();
     let entries = methods.iter().map(|m| {
-        let modules = m.modules.iter().map(|module| super::ident(module));
+        let modules = m.modules.iter().map(|module| super::context::ident(module));
         let info = format_ident!("{}", m.const_name);
         quote!(&#(#modules::)* #info)
     });

@@ -4,7 +4,9 @@
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 
-use super::{Cx, arg_ty, convert, docs, field_decl, ident};
+use super::context::{Cx, ident};
+use super::docs;
+use super::fields::{arg_ty, convert, field_decl};
 use crate::ir::{self, Ty};
 
 /// Emits one named type.
