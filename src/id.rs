@@ -2,7 +2,7 @@
 //! Slack ID, so a `CallId` is never taken where a `UserId` is wanted.
 //!
 //! Every ID type has the same impls, so they are written here once, in
-//! [`__id_type!`](crate::__id_type), and the generated code only names the
+//! `__id_type!`, and the generated code only names the
 //! type and its docs: `::slack_calls::__private::id_type! { #[doc = "..."] pub struct CallId; }`.
 
 /// Declares an ID newtype over `String` with its conversions, `Display`,

@@ -2,8 +2,8 @@
 //! `slack-calls-codegen` should use it.
 //!
 //! What every generated item of a kind shares is written here once: the ID
-//! newtypes ([`id_type!`]), the error-code tables ([`common_error!`],
-//! [`method_error!`]), tagged-union serde ([`union`]), and the send path.
+//! newtypes (`id_type!`), the error-code tables (`common_error!`,
+//! `method_error!`), tagged-union serde (`union`), and the send path.
 
 pub use crate::client::{decode, send};
 pub use crate::{
