@@ -35,32 +35,42 @@
 // downstream crates that generate their own methods.
 extern crate self as slack_calls;
 
-mod call_user;
+// The runtime, in the order a call goes through it: the client, checking
+// the request against its method, pacing, sending, classifying a failure,
+// retrying, decoding the answer.
+mod classify;
 mod client;
 mod clock;
+mod decode;
 mod error;
 mod form;
 pub mod method;
 mod ratelimit;
 mod retry;
-mod roster;
+mod send;
 mod timestamp;
 mod token;
+
+// Built on the generated API, not part of it.
+mod layers;
 
 #[cfg(feature = "mock")]
 pub mod mock;
 
-pub use client::{BuildError, Client, ClientBuilder, Response, SLACK_API_BASE};
+pub use client::{Client, ClientBuilder, SLACK_API_BASE};
 pub use clock::{Clock, Sleep, SystemClock, TestClock};
-pub use error::{ApiError, Error, ErrorCode, InvalidRequest, ResponseMeta, Result, TransportKind};
+pub use decode::Response;
+pub use error::{
+    ApiError, BuildError, Error, ErrorCode, InvalidRequest, ResponseMeta, Result, TransportKind,
+};
 pub use form::{Check, Form, FormValue};
-pub use method::MethodInfo;
-pub use ratelimit::{PacingStats, Rate, RateLimiter, RateLimits};
-pub use retry::RetryPolicy;
-pub use roster::{
+pub use layers::roster::{
     BatchError, BatchFailure, Change, DEFAULT_MAX_BATCH, DEFAULT_WINDOW, FlushError, Roster,
     RosterBuilder, RosterError, RosterStats,
 };
+pub use method::MethodInfo;
+pub use ratelimit::{PacingStats, Rate, RateLimiter, RateLimits};
+pub use retry::RetryPolicy;
 pub use timestamp::Timestamp;
 pub use token::{Token, TokenKind};
 
@@ -76,7 +86,8 @@ pub use generated::*;
 /// `slack-calls-codegen` should use it.
 #[doc(hidden)]
 pub mod __private {
-    pub use crate::client::{decode, send};
+    pub use crate::decode::decode;
+    pub use crate::send::send;
     pub use serde;
     pub use serde_json;
     use std::future::Future;

@@ -21,8 +21,8 @@ use std::hash::{BuildHasher, RandomState};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, Instant};
 
-use crate::client::BuildError;
 use crate::clock::Clock;
+use crate::error::BuildError;
 use crate::method::{MethodInfo, RateTier};
 use crate::token::Token;
 
@@ -320,14 +320,14 @@ pub(crate) enum Scope {
 
 /// One bucket's key.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub(crate) struct Key {
+pub(crate) struct BucketKey {
     scope: Scope,
     method: &'static str,
 }
 
-impl Key {
-    pub(crate) fn new(scope: &Scope, method: &'static MethodInfo) -> Key {
-        Key {
+impl BucketKey {
+    pub(crate) fn new(scope: &Scope, method: &'static MethodInfo) -> BucketKey {
+        BucketKey {
             scope: scope.clone(),
             method: method.name,
         }
@@ -371,7 +371,7 @@ pub struct RateLimiter {
 struct LimiterShared {
     limits: RateLimits,
     token_hasher: RandomState,
-    buckets: Mutex<HashMap<Key, Bucket>>,
+    buckets: Mutex<HashMap<BucketKey, Bucket>>,
 }
 
 impl fmt::Debug for RateLimiter {
@@ -445,14 +445,14 @@ impl RateLimiter {
         Scope::Token(self.shared.token_hasher.hash_one(token.expose_secret()))
     }
 
-    fn lock(&self) -> MutexGuard<'_, HashMap<Key, Bucket>> {
+    fn lock(&self) -> MutexGuard<'_, HashMap<BucketKey, Bucket>> {
         self.shared
             .buckets
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
     }
 
-    fn with_bucket<T>(&self, key: &Key, f: impl FnOnce(&mut Bucket) -> T) -> T {
+    fn with_bucket<T>(&self, key: &BucketKey, f: impl FnOnce(&mut Bucket) -> T) -> T {
         let mut buckets = self.lock();
         let bucket = buckets.entry(key.clone()).or_insert_with(|| Bucket {
             tat: None,
@@ -470,7 +470,7 @@ impl RateLimiter {
     /// gives the slot back when no later reservation depends on it.
     pub(crate) async fn acquire(
         &self,
-        key: &Key,
+        key: &BucketKey,
         method: &'static MethodInfo,
         clock: &dyn Clock,
         budget: Duration,
@@ -528,7 +528,7 @@ impl RateLimiter {
 
     /// Slack answered 429 for `key`: no request for it before
     /// `retry_after` has passed.
-    pub(crate) fn block(&self, key: &Key, now: Instant, retry_after: Duration) {
+    pub(crate) fn block(&self, key: &BucketKey, now: Instant, retry_after: Duration) {
         let until = now
             .checked_add(retry_after)
             .or_else(|| now.checked_add(Duration::from_secs(24 * 60 * 60)))
@@ -543,7 +543,7 @@ impl RateLimiter {
 /// A slot reserved by a call that is waiting for it.
 struct Reservation<'a> {
     limiter: &'a RateLimiter,
-    key: &'a Key,
+    key: &'a BucketKey,
     tat_after: Instant,
     interval: Duration,
     kept: bool,
@@ -700,7 +700,7 @@ mod tests {
     async fn gcra_lets_the_burst_through_then_spaces_requests() {
         let clock = TestClock::new();
         let limiter = RateLimiter::new(RateLimits::slack_tiers()).unwrap();
-        let key = Key::new(&Scope::Workspace("T1".into()), &INFO);
+        let key = BucketKey::new(&Scope::Workspace("T1".into()), &INFO);
         let mut waits = Vec::new();
         for _ in 0..6 {
             waits.push(
@@ -723,7 +723,7 @@ mod tests {
     async fn over_budget_reserves_nothing() {
         let clock = TestClock::new();
         let limiter = RateLimiter::new(RateLimits::slack_tiers()).unwrap();
-        let key = Key::new(&Scope::Workspace("T1".into()), &INFO);
+        let key = BucketKey::new(&Scope::Workspace("T1".into()), &INFO);
         for _ in 0..3 {
             assert!(
                 limiter
@@ -748,8 +748,8 @@ mod tests {
     async fn a_block_pauses_its_key_only() {
         let clock = TestClock::new();
         let limiter = RateLimiter::new(RateLimits::off()).unwrap();
-        let blocked = Key::new(&Scope::Workspace("T1".into()), &INFO);
-        let other = Key::new(&Scope::Workspace("T2".into()), &INFO);
+        let blocked = BucketKey::new(&Scope::Workspace("T1".into()), &INFO);
+        let other = BucketKey::new(&Scope::Workspace("T2".into()), &INFO);
         limiter.block(&blocked, clock.now(), Duration::from_secs(30));
         assert_eq!(
             limiter.acquire(&other, &INFO, &clock, Duration::ZERO).await,
