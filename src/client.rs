@@ -15,7 +15,8 @@ use crate::clock::{Clock, SystemClock};
 // `crate::client::BuildError` is still named by the fake server's module;
 // the type itself lives in `error.rs`.
 pub(crate) use crate::error::BuildError;
-use crate::ratelimit::{PacingStats, RateLimiter, RateLimits, Scope};
+use crate::rate::RateLimits;
+use crate::ratelimit::{PacingStats, RateLimiter, Scope};
 use crate::retry::RetryPolicy;
 use crate::token::{Token, TokenKind};
 

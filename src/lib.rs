@@ -45,6 +45,7 @@ mod decode;
 mod error;
 mod form;
 pub mod method;
+mod rate;
 mod ratelimit;
 mod retry;
 mod send;
@@ -69,7 +70,8 @@ pub use layers::roster::{
     RosterBuilder, RosterError, RosterStats,
 };
 pub use method::MethodInfo;
-pub use ratelimit::{PacingStats, Rate, RateLimiter, RateLimits};
+pub use rate::{Rate, RateLimits};
+pub use ratelimit::{PacingStats, RateLimiter};
 pub use retry::RetryPolicy;
 pub use timestamp::Timestamp;
 pub use token::{Token, TokenKind};
