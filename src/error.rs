@@ -6,6 +6,8 @@
 //! wait budget ran out, [`Error::InvalidRequest`] was caught before anything
 //! was sent, and [`Error::Transport`] tells whether the request may have
 //! reached Slack, which matters for methods that are not safe to resend.
+//! [`Error::may_have_been_sent`] answers that question for every variant;
+//! the answer comes from the one failure classifier (`classify.rs`).
 //! No variant's `Debug` or `Display` ever contains the token.
 
 use std::fmt;

@@ -77,9 +77,10 @@ pub const DEFAULT_MAX_BATCH: usize = 100;
 ///   the request was refused before sending): the events are dropped from the
 ///   roster and returned in the failure (`requeued: false`). Join them again
 ///   if you want another try.
-/// - **Slack may have acted** (`may_have_been_sent`: a timeout after
-///   sending, a lost connection, a 5xx or `internal_error`; the client does
-///   not resend `calls.participants.*` after these), or Slack answered
+/// - **Slack may have acted** ([`Error::may_have_been_sent`](crate::Error::may_have_been_sent):
+///   a timeout after sending, a lost connection, a 5xx, `internal_error`,
+///   an unexpected status or body; the client does not resend
+///   `calls.participants.*` after these), or Slack answered
 ///   `bad_users` (its list differs from the roster's): the roster no longer
 ///   knows who Slack has. It requeues the events (`requeued: true`) and,
 ///   before its next send, reads the call with `calls.info` (scope
