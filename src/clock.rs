@@ -72,19 +72,21 @@ impl Clock for SystemClock {
 /// ```
 #[derive(Clone)]
 pub struct TestClock {
-    shared: Arc<Shared>,
+    shared: Arc<VirtualTime>,
 }
 
-struct Shared {
+/// A test clock's time and sleeps, shared by its clones.
+struct VirtualTime {
     origin: Instant,
     auto_advance: bool,
-    state: Mutex<State>,
+    state: Mutex<SleepLog>,
     /// The elapsed virtual time, for sleepers to watch.
     elapsed: watch::Sender<Duration>,
 }
 
+/// The sleeps a test clock has seen.
 #[derive(Default)]
-struct State {
+struct SleepLog {
     sleeps: Vec<Duration>,
     pending: usize,
 }
@@ -106,10 +108,10 @@ impl TestClock {
     fn with_mode(auto_advance: bool) -> TestClock {
         let (elapsed, _) = watch::channel(Duration::ZERO);
         TestClock {
-            shared: Arc::new(Shared {
+            shared: Arc::new(VirtualTime {
                 origin: Instant::now(),
                 auto_advance,
-                state: Mutex::new(State::default()),
+                state: Mutex::new(SleepLog::default()),
                 elapsed,
             }),
         }
@@ -138,8 +140,8 @@ impl TestClock {
     }
 }
 
-impl Shared {
-    fn lock(&self) -> MutexGuard<'_, State> {
+impl VirtualTime {
+    fn lock(&self) -> MutexGuard<'_, SleepLog> {
         self.state.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
@@ -172,7 +174,7 @@ impl fmt::Debug for TestClock {
 }
 
 /// Counts a manual-mode sleep as pending until it ends or is dropped.
-struct PendingGuard(Arc<Shared>);
+struct PendingGuard(Arc<VirtualTime>);
 
 impl Drop for PendingGuard {
     fn drop(&mut self) {

@@ -6,6 +6,8 @@
 //! wait budget ran out, [`Error::InvalidRequest`] was caught before anything
 //! was sent, and [`Error::Transport`] tells whether the request may have
 //! reached Slack, which matters for methods that are not safe to resend.
+//! [`Error::may_have_been_sent`] answers that question for every variant;
+//! the answer comes from the one failure classifier (`classify.rs`).
 //! No variant's `Debug` or `Display` ever contains the token.
 
 use std::fmt;
@@ -207,18 +209,49 @@ impl<E: ErrorCode> Error<E> {
     pub fn slack_code(&self) -> Option<&str> {
         self.api_code().map(ErrorCode::code)
     }
+}
 
-    /// True when the request may have reached Slack although no answer came
-    /// back: the call may or may not have taken effect.
-    pub fn may_have_been_sent(&self) -> bool {
-        match self {
-            Error::Transport {
-                may_have_been_sent, ..
-            } => *may_have_been_sent,
-            Error::Status { .. } | Error::Decode { .. } => true,
-            _ => false,
-        }
-    }
+// `Error::may_have_been_sent` is defined in `classify.rs`, beside the rules
+// that answer it.
+
+/// Why a [`ClientBuilder`](crate::ClientBuilder) could not build a client.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum BuildError {
+    /// The base URL is not a URL.
+    #[error("base URL `{url}` is not a valid URL: {reason}")]
+    InvalidBaseUrl {
+        /// The URL given.
+        url: String,
+        /// Why it was refused.
+        reason: String,
+    },
+    /// A base URL other than loopback must use https, so the token is
+    /// never sent in clear text.
+    #[error(
+        "base URL `{url}` must use https (plain http is only allowed for 127.0.0.1, ::1 and localhost)"
+    )]
+    InsecureBaseUrl {
+        /// The URL given.
+        url: String,
+    },
+    /// reqwest could not build its client (TLS backend).
+    #[error("could not build the HTTP client: {0}")]
+    Http(String),
+    /// A [`Rate`](crate::Rate) in the [`RateLimits`](crate::RateLimits) cannot be applied.
+    #[error("invalid rate for {target}: {reason}")]
+    InvalidRate {
+        /// The tier or method it was set for.
+        target: String,
+        /// What is wrong with it.
+        reason: String,
+    },
+    /// The [`RetryPolicy`](crate::RetryPolicy) cannot be applied.
+    #[error("invalid retry policy: {reason}")]
+    InvalidRetryPolicy {
+        /// What is wrong with it.
+        reason: String,
+    },
 }
 
 /// Cuts a body to a short, printable snippet for error messages.

@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use serde::Serialize;
 
-use crate::Timestamp;
+use crate::timestamp::Timestamp;
 
 /// A value that can stand in one form field.
 pub trait FormValue {

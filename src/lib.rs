@@ -35,35 +35,47 @@
 // downstream crates that generate their own methods.
 extern crate self as slack_calls;
 
-mod call_user;
+// The runtime, in the order a call goes through it: the client, checking
+// the request against its method, pacing, sending, classifying a failure,
+// retrying, decoding the answer.
+mod classify;
 mod client;
 mod clock;
 mod codes;
+mod decode;
 mod error;
 mod form;
 mod id;
 pub mod method;
+mod rate;
 mod ratelimit;
 mod retry;
-mod roster;
+mod send;
 mod timestamp;
 mod token;
 mod union;
 
+// Built on the generated API, not part of it.
+mod layers;
+
 #[cfg(feature = "mock")]
 pub mod mock;
 
-pub use client::{BuildError, Client, ClientBuilder, Response, SLACK_API_BASE};
+pub use client::{Client, ClientBuilder, SLACK_API_BASE};
 pub use clock::{Clock, Sleep, SystemClock, TestClock};
-pub use error::{ApiError, Error, ErrorCode, InvalidRequest, ResponseMeta, Result, TransportKind};
+pub use decode::Response;
+pub use error::{
+    ApiError, BuildError, Error, ErrorCode, InvalidRequest, ResponseMeta, Result, TransportKind,
+};
 pub use form::{Check, Form, FormValue};
-pub use method::MethodInfo;
-pub use ratelimit::{PacingStats, Rate, RateLimiter, RateLimits};
-pub use retry::RetryPolicy;
-pub use roster::{
+pub use layers::roster::{
     BatchError, BatchFailure, Change, DEFAULT_MAX_BATCH, DEFAULT_WINDOW, FlushError, Roster,
     RosterBuilder, RosterError, RosterStats,
 };
+pub use method::MethodInfo;
+pub use rate::{Rate, RateLimits};
+pub use ratelimit::{PacingStats, RateLimiter};
+pub use retry::RetryPolicy;
 pub use timestamp::Timestamp;
 pub use token::{Token, TokenKind};
 

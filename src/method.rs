@@ -7,9 +7,18 @@
 //! the method's `example_response`. The generated code builds these values
 //! with struct literals, so the fields are public and the types are not
 //! `#[non_exhaustive]`; treat them as data, not as an API to construct by hand.
+//!
+//! Checking a filled-in request against its method (required params, bot
+//! token rules, URLs, list sizes) before anything is sent is done here too.
 
 use std::fmt;
 use std::time::Duration;
+
+use reqwest::Url;
+
+use crate::error::{InvalidRequest, snippet};
+use crate::form::Form;
+use crate::token::TokenKind;
 
 /// How a method is sent over HTTP.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -168,4 +177,72 @@ impl MethodInfo {
     pub fn param(&self, name: &str) -> Option<&'static ParamInfo> {
         self.params.iter().find(|p| p.name == name)
     }
+}
+
+/// Checks a filled-in form against the method's rules, before sending.
+pub(crate) fn check_request(
+    method: &'static MethodInfo,
+    form: &Form,
+    token: TokenKind,
+) -> Result<(), InvalidRequest> {
+    let invalid = |param: &'static str, reason: String| InvalidRequest {
+        method: method.name,
+        param: Some(param),
+        reason,
+    };
+    if let Some((param, reason)) = form.problems().first() {
+        return Err(invalid(param, reason.clone()));
+    }
+    for param in method.params {
+        let value = form.get(param.name);
+        match (param.required, value) {
+            (Required::Yes, None) => {
+                return Err(invalid(param.name, "is required".to_owned()));
+            }
+            (Required::WithBotToken, None) if token == TokenKind::Bot => {
+                return Err(invalid(
+                    param.name,
+                    "is required when calling with a bot token (xoxb-); set it to the user who started the call".to_owned(),
+                ));
+            }
+            _ => {}
+        }
+        let Some(value) = value else { continue };
+        if value.trim().is_empty() && !matches!(param.kind, ParamKind::String) {
+            return Err(invalid(param.name, "is empty".to_owned()));
+        }
+        if value.is_empty() && param.required == Required::Yes {
+            return Err(invalid(
+                param.name,
+                "is required and cannot be empty".to_owned(),
+            ));
+        }
+        if param.kind == ParamKind::Url {
+            check_url(value).map_err(|reason| invalid(param.name, reason))?;
+        }
+        if let Some(len) = form.list_len(param.name)
+            && len < param.min_items
+        {
+            return Err(invalid(
+                param.name,
+                format!(
+                    "needs at least {} item{}, got {len}",
+                    param.min_items,
+                    if param.min_items == 1 { "" } else { "s" }
+                ),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// A `url` param must be an absolute URL (any scheme: a desktop app's
+/// join link may use its own, such as `zoommtg://`).
+fn check_url(value: &str) -> Result<(), String> {
+    Url::parse(value).map(drop).map_err(|err| {
+        format!(
+            "is not an absolute URL ({err}): `{}`",
+            snippet(value.as_bytes())
+        )
+    })
 }

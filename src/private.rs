@@ -5,7 +5,8 @@
 //! newtypes (`id_type!`), the error-code tables (`common_error!`,
 //! `method_error!`), tagged-union serde (`union`), and the send path.
 
-pub use crate::client::{decode, send};
+pub use crate::decode::decode;
+pub use crate::send::send;
 pub use crate::{
     __common_error as common_error, __id_type as id_type, __method_error as method_error,
 };

@@ -1,22 +1,16 @@
-//! When a failed call is sent again, and how long to wait first.
+//! How many times a failed call is sent, and how long to wait between.
 //!
-//! The rule is about what Slack may already have done. A failure before the
-//! request left (connection refused, DNS) cannot have had any effect, so
-//! every method is retried. A timeout, a connection lost after sending, a
-//! 5xx or Slack's `internal_error`/`fatal_error`/`service_unavailable` may
-//! come after Slack acted, so only methods the spec marks `idempotent: true`
-//! are sent again; for the others (`calls.add`, `calls.participants.*`) the
-//! error goes back to the caller, saying the request may have reached Slack.
+//! *Whether* a failure may be sent again at all is not decided here: the
+//! classifier (`classify.rs`) answers that for every kind of failure, from
+//! whether Slack may already have acted and the method's idempotency. This
+//! policy only bounds the attempts and spaces them.
 //!
-//! HTTP 429 is not handled here: the rate limiter waits `Retry-After` and
-//! the call goes again within the caller's wait budget.
+//! HTTP 429 is not handled here either: the rate limiter waits
+//! `Retry-After` and the call goes again within the caller's wait budget.
 
-use std::fmt;
 use std::hash::{BuildHasher, RandomState};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
-
-use crate::error::{Error, ErrorCode, TransportKind};
 
 /// How failed calls are retried: a bounded number of attempts, with
 /// exponential backoff and jitter between them.
@@ -145,78 +139,6 @@ fn random_fraction() -> f64 {
     let bits = RandomState::new().hash_one(n) >> 11;
     // 53 random bits over 2^53.
     bits as f64 / (1u64 << 53) as f64
-}
-
-/// Why a failed attempt may be sent again.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) enum RetryReason {
-    /// The request never left: always safe.
-    NotSent,
-    /// No answer in time.
-    Timeout,
-    /// The connection broke after the request went out.
-    ConnectionLost,
-    /// An HTTP 5xx.
-    ServerStatus(u16),
-    /// `internal_error`, `fatal_error` or `service_unavailable`.
-    SlackError(String),
-}
-
-impl RetryReason {
-    /// True when Slack cannot have seen the request.
-    pub(crate) fn is_safe_for_any_method(&self) -> bool {
-        matches!(self, RetryReason::NotSent)
-    }
-
-    /// A short label for tracing.
-    pub(crate) fn label(&self) -> &'static str {
-        match self {
-            RetryReason::NotSent => "not_sent",
-            RetryReason::Timeout => "timeout",
-            RetryReason::ConnectionLost => "connection_lost",
-            RetryReason::ServerStatus(_) => "server_status",
-            RetryReason::SlackError(_) => "slack_error",
-        }
-    }
-}
-
-impl fmt::Display for RetryReason {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            RetryReason::NotSent => f.write_str("the request could not be sent"),
-            RetryReason::Timeout => f.write_str("no answer in time"),
-            RetryReason::ConnectionLost => f.write_str("the connection broke"),
-            RetryReason::ServerStatus(status) => write!(f, "HTTP {status}"),
-            RetryReason::SlackError(code) => write!(f, "Slack answered `{code}`"),
-        }
-    }
-}
-
-/// Slack error codes that mean "something went wrong on our side, maybe
-/// after acting": retried for idempotent methods.
-const TRANSIENT_SLACK_ERRORS: [&str; 3] = ["internal_error", "fatal_error", "service_unavailable"];
-
-/// Whether `err` is a transient failure, and which. `None`: resending
-/// would fail the same way (or it is a 429, which the limiter handles).
-pub(crate) fn transient<E: ErrorCode>(err: &Error<E>) -> Option<RetryReason> {
-    match err {
-        Error::Transport {
-            may_have_been_sent: false,
-            ..
-        } => Some(RetryReason::NotSent),
-        Error::Transport {
-            kind: TransportKind::Timeout,
-            ..
-        } => Some(RetryReason::Timeout),
-        Error::Transport { .. } => Some(RetryReason::ConnectionLost),
-        Error::Status { status, .. } if (500..600).contains(status) => {
-            Some(RetryReason::ServerStatus(*status))
-        }
-        Error::Api { error, .. } if TRANSIENT_SLACK_ERRORS.contains(&error.code.code()) => {
-            Some(RetryReason::SlackError(error.code.code().to_owned()))
-        }
-        _ => None,
-    }
 }
 
 #[cfg(test)]

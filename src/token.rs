@@ -4,7 +4,10 @@
 //! kind (`xoxb-…`). The secret leaves the type in exactly one place, the
 //! `Authorization` header the runtime builds.
 
+use std::borrow::Cow;
 use std::fmt;
+
+use crate::error::{Error, ErrorCode};
 
 /// What sort of token it is, read from its prefix.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -112,9 +115,119 @@ impl From<&String> for Token {
     }
 }
 
+/// Token texts shorter than this are not searched for in bodies and
+/// messages: they would match ordinary text, and are not real Slack tokens.
+const MIN_SECRET_LEN: usize = 8;
+
+/// The body with every copy of the token text replaced by its redacted
+/// label, so that a server echoing the token cannot put it into a response
+/// or an error (a snippet cut in the middle of it would escape a later
+/// search).
+pub(crate) fn redact_body<'a>(body: &'a [u8], token: &Token) -> Cow<'a, [u8]> {
+    let secret = token.expose_secret().as_bytes();
+    if secret.len() < MIN_SECRET_LEN || !body.windows(secret.len()).any(|w| w == secret) {
+        return Cow::Borrowed(body);
+    }
+    let mut out = Vec::with_capacity(body.len());
+    let mut rest = body;
+    while !rest.is_empty() {
+        if rest.starts_with(secret) {
+            out.extend_from_slice(token.redacted().as_bytes());
+            rest = &rest[secret.len()..];
+        } else {
+            out.push(rest[0]);
+            rest = &rest[1..];
+        }
+    }
+    Cow::Owned(out)
+}
+
+/// Removes the token text from an error's free-text parts, in case a
+/// server (or a proxy) echoed it back in a body.
+pub(crate) fn scrub<E: ErrorCode>(err: Error<E>, token: &Token) -> Error<E> {
+    let secret = token.expose_secret();
+    if secret.len() < MIN_SECRET_LEN {
+        return err;
+    }
+    let clean = |text: String| {
+        if text.contains(secret) {
+            text.replace(secret, token.redacted())
+        } else {
+            text
+        }
+    };
+    match err {
+        Error::Api { method, mut error } => {
+            error.meta.messages = error.meta.messages.into_iter().map(clean).collect();
+            error.meta.warnings = error.meta.warnings.into_iter().map(clean).collect();
+            error.needed = error.needed.map(clean);
+            error.provided = error
+                .provided
+                .map(|provided| provided.into_iter().map(clean).collect());
+            Error::Api { method, error }
+        }
+        Error::Transport {
+            method,
+            kind,
+            may_have_been_sent,
+            message,
+        } => Error::Transport {
+            method,
+            kind,
+            may_have_been_sent,
+            message: clean(message),
+        },
+        Error::Status {
+            method,
+            status,
+            body_snippet,
+        } => Error::Status {
+            method,
+            status,
+            body_snippet: clean(body_snippet),
+        },
+        Error::Decode {
+            method,
+            message,
+            body_snippet,
+        } => Error::Decode {
+            method,
+            message: clean(message),
+            body_snippet: clean(body_snippet),
+        },
+        Error::InvalidRequest(mut invalid) => {
+            invalid.reason = clean(invalid.reason);
+            Error::InvalidRequest(invalid)
+        }
+        other => other,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn redaction_replaces_every_copy_and_leaves_other_bodies_alone() {
+        let token = Token::new("xoxb-1-2-SECRET");
+        assert_eq!(
+            redact_body(
+                b"a xoxb-1-2-SECRET b xoxb-1-2-SECRETxoxb-1-2-SECRET",
+                &token
+            )
+            .as_ref(),
+            "a xoxb-… b xoxb-…xoxb-…".as_bytes()
+        );
+        assert!(matches!(
+            redact_body(b"{\"ok\":true}", &token),
+            Cow::Borrowed(_)
+        ));
+        // Too short to be a real token: not searched for.
+        assert!(matches!(
+            redact_body(b"abc", &Token::new("abc")),
+            Cow::Borrowed(_)
+        ));
+    }
 
     #[test]
     fn kind_comes_from_the_prefix() {

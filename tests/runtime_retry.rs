@@ -175,6 +175,7 @@ async fn internal_and_fatal_errors_are_retried_only_for_idempotent_methods() {
     let err = add(&client, "ext-1").await.unwrap_err();
     assert_eq!(err.slack_code(), Some("internal_error"));
     assert_eq!(err.api_code(), Some(&Code("internal_error".to_owned())));
+    assert!(err.may_have_been_sent(), "{err:?}");
     assert_eq!(server.count("calls.add"), 1);
 }
 

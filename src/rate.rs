@@ -1,0 +1,283 @@
+//! How fast each method may be called: a [`Rate`] per tier or per method,
+//! gathered in [`RateLimits`]. This is the limiter's configuration; the
+//! limiter that applies it is in `ratelimit.rs`.
+
+use std::fmt;
+use std::time::Duration;
+
+use crate::error::BuildError;
+use crate::method::{MethodInfo, RateTier};
+
+/// How fast one method may be called: at most `count` requests in any
+/// `period`, of which up to `burst` may go back to back.
+///
+/// The requests after a burst are spaced by `period / (count - burst + 1)`,
+/// which is what keeps every window of length `period` at `count` or fewer.
+///
+/// ```
+/// use slack_calls::Rate;
+/// use std::time::Duration;
+///
+/// let tier3 = Rate::per_minute(50); // burst of 3, then one every 1.25 s
+/// assert_eq!(tier3.burst_size(), 3);
+/// assert_eq!(tier3.interval(), Duration::from_millis(1250));
+/// let strict = Rate::per(10, Duration::from_secs(1)).burst(1);
+/// assert_eq!(strict.interval(), Duration::from_millis(100));
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Rate {
+    count: u32,
+    period: Duration,
+    burst: u32,
+}
+
+impl Rate {
+    /// At most `count` requests a minute, with the default burst
+    /// (`count / 20` rounded up, between 1 and 5).
+    pub const fn per_minute(count: u32) -> Rate {
+        Rate::per(count, Duration::from_secs(60))
+    }
+
+    /// At most `count` requests in any `period`, with the default burst
+    /// (`count / 20` rounded up, between 1 and 5). A zero `period` means
+    /// no pacing.
+    pub const fn per(count: u32, period: Duration) -> Rate {
+        Rate {
+            count,
+            period,
+            burst: default_burst(count),
+        }
+    }
+
+    /// The rate Slack publishes as the floor of `tier`
+    /// ([`RateTier::per_minute`]).
+    pub const fn for_tier(tier: RateTier) -> Rate {
+        Rate::per_minute(tier.per_minute())
+    }
+
+    /// Sets how many requests may go back to back (1 to `count`).
+    pub const fn burst(mut self, burst: u32) -> Rate {
+        self.burst = burst;
+        self
+    }
+
+    /// The most requests in any window of [`period`](Rate::period).
+    pub const fn count(&self) -> u32 {
+        self.count
+    }
+
+    /// The window the count applies to.
+    pub const fn period(&self) -> Duration {
+        self.period
+    }
+
+    /// How many requests may go back to back.
+    pub const fn burst_size(&self) -> u32 {
+        self.burst
+    }
+
+    /// The spacing of requests once the burst is used up (zero when the
+    /// rate is not valid; [`ClientBuilder::build`](crate::ClientBuilder::build)
+    /// refuses such rates).
+    pub fn interval(&self) -> Duration {
+        match self.count.checked_sub(self.burst) {
+            Some(extra) if self.burst > 0 => {
+                // Rounded up: a spacing a nanosecond short would let one
+                // request too many into a window.
+                let nanos = self.period.as_nanos().div_ceil(u128::from(extra) + 1);
+                u64::try_from(nanos).map_or(Duration::MAX, Duration::from_nanos)
+            }
+            _ => Duration::ZERO,
+        }
+    }
+
+    fn validate(&self) -> Result<(), String> {
+        if self.count == 0 {
+            return Err(
+                "the count must be at least 1 (to stop pacing a method, leave it without a rate)"
+                    .to_owned(),
+            );
+        }
+        if self.period > MAX_PERIOD {
+            return Err(format!(
+                "the period must be at most a day, got {:?}",
+                self.period
+            ));
+        }
+        if self.burst == 0 || self.burst > self.count {
+            return Err(format!(
+                "the burst must be between 1 and the count ({}), got {}",
+                self.count, self.burst
+            ));
+        }
+        Ok(())
+    }
+}
+
+impl fmt::Display for Rate {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{} per {:?} (burst {})",
+            self.count, self.period, self.burst
+        )
+    }
+}
+
+/// The longest window a rate may use (Slack's are a minute).
+const MAX_PERIOD: Duration = Duration::from_secs(24 * 60 * 60);
+
+const fn default_burst(count: u32) -> u32 {
+    let burst = count.div_ceil(20);
+    if burst < 1 {
+        1
+    } else if burst > 5 {
+        5
+    } else {
+        burst
+    }
+}
+
+const TIERS: [RateTier; 5] = [
+    RateTier::Tier1,
+    RateTier::Tier2,
+    RateTier::Tier3,
+    RateTier::Tier4,
+    RateTier::Special,
+];
+
+const fn tier_index(tier: RateTier) -> usize {
+    match tier {
+        RateTier::Tier1 => 0,
+        RateTier::Tier2 => 1,
+        RateTier::Tier3 => 2,
+        RateTier::Tier4 => 3,
+        RateTier::Special => 4,
+    }
+}
+
+/// Which rate each method is paced at.
+///
+/// The default, [`RateLimits::slack_tiers`], paces every method at its
+/// spec tier's floor. A rate set for a method by name wins over its tier's.
+/// Whatever the pacing, a 429 from Slack always pauses the method for
+/// `Retry-After`.
+///
+/// ```
+/// use slack_calls::method::RateTier;
+/// use slack_calls::{Rate, RateLimits};
+///
+/// let limits = RateLimits::slack_tiers()
+///     .tier(RateTier::Tier3, Rate::per_minute(100)) // an enterprise grid with more room
+///     .method("calls.add", Rate::per_minute(20));
+/// let only_add = RateLimits::off().method("calls.add", Rate::per_minute(20));
+/// # let _ = (limits, only_add);
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RateLimits {
+    tiers: [Option<Rate>; 5],
+    methods: Vec<(String, Rate)>,
+}
+
+impl RateLimits {
+    /// Every method paced at its tier's per-minute floor
+    /// ([`Rate::for_tier`]). The default.
+    pub fn slack_tiers() -> RateLimits {
+        RateLimits {
+            tiers: TIERS.map(|tier| Some(Rate::for_tier(tier))),
+            methods: Vec::new(),
+        }
+    }
+
+    /// No pacing (only methods given a rate with
+    /// [`method`](RateLimits::method) or [`tier`](RateLimits::tier) are
+    /// paced). Slack's 429s are still honoured.
+    pub fn off() -> RateLimits {
+        RateLimits {
+            tiers: [None; 5],
+            methods: Vec::new(),
+        }
+    }
+
+    /// Paces the methods of `tier` at `rate`.
+    pub fn tier(mut self, tier: RateTier, rate: Rate) -> RateLimits {
+        self.tiers[tier_index(tier)] = Some(rate);
+        self
+    }
+
+    /// Stops pacing the methods of `tier`.
+    pub fn unpaced_tier(mut self, tier: RateTier) -> RateLimits {
+        self.tiers[tier_index(tier)] = None;
+        self
+    }
+
+    /// Paces the method called `name` (such as `calls.add`) at `rate`,
+    /// whatever its tier.
+    pub fn method(mut self, name: impl Into<String>, rate: Rate) -> RateLimits {
+        let name = name.into();
+        self.methods.retain(|(known, _)| *known != name);
+        self.methods.push((name, rate));
+        self
+    }
+
+    /// The rate `method` is paced at, if it is paced.
+    pub fn rate_for(&self, method: &MethodInfo) -> Option<Rate> {
+        self.methods
+            .iter()
+            .find(|(name, _)| name == method.name)
+            .map(|(_, rate)| *rate)
+            .or(self.tiers[tier_index(method.rate_tier)])
+    }
+
+    pub(crate) fn validate(&self) -> Result<(), BuildError> {
+        for (tier, rate) in TIERS.iter().zip(&self.tiers) {
+            if let Some(rate) = rate {
+                rate.validate().map_err(|reason| BuildError::InvalidRate {
+                    target: tier.to_string(),
+                    reason,
+                })?;
+            }
+        }
+        for (name, rate) in &self.methods {
+            rate.validate().map_err(|reason| BuildError::InvalidRate {
+                target: format!("method `{name}`"),
+                reason,
+            })?;
+        }
+        Ok(())
+    }
+}
+
+impl Default for RateLimits {
+    fn default() -> RateLimits {
+        RateLimits::slack_tiers()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn default_rates_never_exceed_the_tier_floor_in_a_minute() {
+        for tier in TIERS {
+            let rate = Rate::for_tier(tier);
+            assert!(rate.validate().is_ok(), "{tier}: {rate}");
+            // burst at t=0, then one per interval: how many fit in [0, 60 s)?
+            let interval = rate.interval();
+            let mut count = u64::from(rate.burst_size());
+            let mut t = interval;
+            while t < Duration::from_secs(60) {
+                count += 1;
+                t += interval;
+            }
+            assert_eq!(count, u64::from(tier.per_minute()), "{tier}: {rate}");
+        }
+        assert_eq!(
+            Rate::for_tier(RateTier::Tier3).interval(),
+            Duration::from_millis(1250)
+        );
+        assert_eq!(Rate::for_tier(RateTier::Tier1).burst_size(), 1);
+        assert_eq!(Rate::for_tier(RateTier::Tier4).burst_size(), 5);
+    }
+}

@@ -1,0 +1,330 @@
+//! The send path every generated method ends in: check, pace, send,
+//! retry.
+//!
+//! [`send`] is where a call meets Slack: it checks the request before
+//! anything leaves, waits for a permit from the rate limiter, sends, and on
+//! failure asks the classifier ([`crate::classify`]) whether the call may
+//! go again, and the [`RetryPolicy`](crate::RetryPolicy) how long to wait first. A 429 pauses
+//! the method (for this token or workspace) for `Retry-After` and the call
+//! goes again, as long as the caller's wait budget lasts.
+
+use std::time::Duration;
+
+use reqwest::Url;
+use reqwest::header::{AUTHORIZATION, CONTENT_TYPE, HeaderValue, RETRY_AFTER};
+use tracing::Instrument;
+use tracing::field::Empty;
+
+use crate::classify::{Failure, Resend, transport_kind};
+use crate::client::{Client, Inner};
+use crate::decode::{Response, decode};
+use crate::error::{Error, ErrorCode, InvalidRequest, snippet};
+use crate::form::Form;
+use crate::method::{HttpMethod, MethodInfo, check_request};
+use crate::ratelimit::BucketKey;
+use crate::token::{redact_body, scrub};
+
+/// The wait after a 429 whose `Retry-After` is missing, zero or unreadable.
+const DEFAULT_RETRY_AFTER: Duration = Duration::from_secs(1);
+/// The longest `Retry-After` taken as given.
+const MAX_RETRY_AFTER: Duration = Duration::from_secs(24 * 60 * 60);
+
+/// Sends one call and decodes the answer. Every generated method ends here.
+///
+/// In order: the request is checked ([`Error::InvalidRequest`], nothing
+/// sent); a permit is taken from the rate limiter; the request goes out;
+/// a 429 pauses the method for `Retry-After` and the call goes again while
+/// the wait budget lasts; a transient failure is retried when the
+/// [`RetryPolicy`](crate::RetryPolicy) allows and it is safe for the method.
+pub async fn send<R: Response, E: ErrorCode>(
+    client: &Client,
+    method: &'static MethodInfo,
+    form: Form,
+) -> Result<R, Error<E>> {
+    let inner = &client.inner;
+    let span = tracing::debug_span!(
+        "slack_call",
+        method = method.name,
+        tier = %method.rate_tier,
+        idempotent = method.idempotent,
+        attempt = Empty,
+        permit_wait_ms = Empty,
+        retry_reason = Empty,
+        outcome = Empty,
+    );
+    let result = send_with_retries(inner, method, form)
+        .instrument(span.clone())
+        .await
+        .map_err(|err| scrub(err, &inner.token));
+    let outcome = match &result {
+        Ok(_) => "ok",
+        Err(err) => outcome_label(err),
+    };
+    span.record("outcome", outcome);
+    match &result {
+        Ok(_) => tracing::debug!(parent: &span, outcome, "call done"),
+        Err(err) => tracing::debug!(parent: &span, outcome, error = %err, "call failed"),
+    }
+    result
+}
+
+/// The request, ready to be sent as many times as the retry rules allow.
+struct Prepared {
+    url: Url,
+    auth: HeaderValue,
+    body: String,
+}
+
+fn prepare<E: ErrorCode>(
+    inner: &Inner,
+    method: &'static MethodInfo,
+    form: &Form,
+) -> Result<Prepared, Error<E>> {
+    check_request(method, form, inner.token.kind()).map_err(Error::InvalidRequest)?;
+    let url = inner.base_url.join(method.name).map_err(|err| {
+        Error::InvalidRequest(InvalidRequest {
+            method: method.name,
+            param: None,
+            reason: format!("method name does not form a URL: {err}"),
+        })
+    })?;
+    let mut auth = HeaderValue::from_str(&format!("Bearer {}", inner.token.expose_secret()))
+        .map_err(|_| {
+            Error::InvalidRequest(InvalidRequest {
+                method: method.name,
+                param: None,
+                reason: "the token contains characters that cannot go in an HTTP header".to_owned(),
+            })
+        })?;
+    auth.set_sensitive(true);
+    Ok(Prepared {
+        url,
+        auth,
+        body: form.encode(),
+    })
+}
+
+async fn send_with_retries<R: Response, E: ErrorCode>(
+    inner: &Inner,
+    method: &'static MethodInfo,
+    form: Form,
+) -> Result<R, Error<E>> {
+    let prepared = prepare(inner, method, &form)?;
+    let span = tracing::Span::current();
+    let key = BucketKey::new(&inner.scope, method);
+    let budget = inner.max_rate_limit_wait;
+    let mut waited = Duration::ZERO;
+    let mut attempt: u32 = 0;
+    let mut failures: u32 = 0;
+    loop {
+        let remaining = budget.saturating_sub(waited);
+        match inner
+            .limiter
+            .acquire(&key, method, &*inner.clock, remaining)
+            .await
+        {
+            Ok(wait) => waited = waited.saturating_add(wait),
+            Err(needed) => {
+                tracing::info!(
+                    needed_ms = millis(needed),
+                    budget_ms = millis(budget),
+                    waited_ms = millis(waited),
+                    "giving up: the wait for a permit goes beyond the rate-limit budget"
+                );
+                return Err(Error::RateLimited {
+                    method: method.name,
+                    retry_after: needed,
+                });
+            }
+        }
+        attempt = attempt.saturating_add(1);
+        span.record("attempt", attempt);
+        span.record("permit_wait_ms", millis(waited));
+        tracing::debug!(attempt, "sending");
+        let err = match send_once::<R, E>(inner, method, &prepared).await {
+            Ok(response) => return Ok(response),
+            Err(AttemptError::TooManyRequests(retry_after)) => {
+                if !Failure::RateLimited.may_resend(method.idempotent) {
+                    return Err(Error::RateLimited {
+                        method: method.name,
+                        retry_after,
+                    });
+                }
+                inner.limiter.block(&key, inner.clock.now(), retry_after);
+                span.record("retry_reason", Failure::RateLimited.label());
+                tracing::info!(
+                    attempt,
+                    retry_after_ms = millis(retry_after),
+                    "Slack answered 429; pausing the method for Retry-After"
+                );
+                continue;
+            }
+            Err(AttemptError::Failed(err)) => err,
+        };
+        let reason = Failure::of(&err);
+        if !reason.may_resend(method.idempotent) {
+            if reason.resend() == Resend::IfIdempotent {
+                tracing::info!(
+                    attempt,
+                    reason = %reason,
+                    "not retried: the method is not idempotent and the request may have reached Slack"
+                );
+            }
+            return Err(err);
+        }
+        failures += 1;
+        if failures >= inner.retry.attempts() {
+            tracing::info!(attempt, reason = %reason, "giving up: no attempts left");
+            return Err(err);
+        }
+        let backoff = inner.retry.delay(failures);
+        span.record("retry_reason", reason.label());
+        tracing::info!(
+            attempt,
+            reason = %reason,
+            backoff_ms = millis(backoff),
+            "retrying after a transient failure"
+        );
+        inner.clock.sleep(backoff).await;
+    }
+}
+
+/// How one HTTP exchange failed.
+enum AttemptError<E: ErrorCode> {
+    /// HTTP 429, with Slack's `Retry-After`, for the caller to wait out.
+    TooManyRequests(Duration),
+    /// Any other failure.
+    Failed(Error<E>),
+}
+
+impl<E: ErrorCode> From<Error<E>> for AttemptError<E> {
+    fn from(err: Error<E>) -> AttemptError<E> {
+        AttemptError::Failed(err)
+    }
+}
+
+/// One HTTP exchange.
+async fn send_once<R: Response, E: ErrorCode>(
+    inner: &Inner,
+    method: &'static MethodInfo,
+    prepared: &Prepared,
+) -> Result<R, AttemptError<E>> {
+    let request = match method.http {
+        HttpMethod::Post => inner
+            .http
+            .post(prepared.url.clone())
+            .header(CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .body(prepared.body.clone()),
+        HttpMethod::Get => {
+            let mut url = prepared.url.clone();
+            if !prepared.body.is_empty() {
+                url.set_query(Some(&prepared.body));
+            }
+            inner.http.get(url)
+        }
+    }
+    .header(AUTHORIZATION, prepared.auth.clone());
+
+    let response = request
+        .send()
+        .await
+        .map_err(|err| transport_error(method, &err))?;
+    let status = response.status();
+    if status.as_u16() == 429 {
+        return Err(AttemptError::TooManyRequests(parse_retry_after(
+            response.headers().get(RETRY_AFTER),
+        )));
+    }
+    let body = response
+        .bytes()
+        .await
+        .map_err(|err| transport_error(method, &err))?;
+    let body = redact_body(&body, &inner.token);
+    if status.as_u16() != 200 {
+        return Err(AttemptError::Failed(Error::Status {
+            method: method.name,
+            status: status.as_u16(),
+            body_snippet: snippet(&body),
+        }));
+    }
+    Ok(decode(method, &body)?)
+}
+
+/// Slack's `Retry-After` is whole seconds. A missing, zero or unreadable
+/// value counts as one second, so a misbehaving server cannot make the
+/// client spin.
+fn parse_retry_after(value: Option<&HeaderValue>) -> Duration {
+    value
+        .and_then(|value| value.to_str().ok())
+        .and_then(|value| value.trim().parse::<u64>().ok())
+        .filter(|secs| *secs > 0)
+        .map_or(DEFAULT_RETRY_AFTER, |secs| {
+            Duration::from_secs(secs).min(MAX_RETRY_AFTER)
+        })
+}
+
+fn outcome_label<E: ErrorCode>(err: &Error<E>) -> &'static str {
+    match err {
+        Error::Api { .. } => "api_error",
+        Error::RateLimited { .. } => "rate_limited",
+        Error::InvalidRequest(_) => "invalid_request",
+        Error::Transport { .. } => "transport_error",
+        Error::Status { .. } => "status_error",
+        Error::Decode { .. } => "decode_error",
+    }
+}
+
+fn millis(duration: Duration) -> u64 {
+    u64::try_from(duration.as_millis()).unwrap_or(u64::MAX)
+}
+
+/// A transport failure, with whether Slack may have seen the request as
+/// the classifier says.
+fn transport_error<E: ErrorCode>(method: &'static MethodInfo, err: &reqwest::Error) -> Error<E> {
+    let kind = transport_kind(err);
+    Error::Transport {
+        method: method.name,
+        kind,
+        may_have_been_sent: Failure::of_transport(kind).slack_may_have_acted(),
+        message: describe(err),
+    }
+}
+
+/// The causes reqwest reports, without the URL: the URL never holds the
+/// token, but messages are kept to what helps.
+fn describe(err: &reqwest::Error) -> String {
+    let mut parts: Vec<String> = Vec::new();
+    let mut source = std::error::Error::source(err);
+    while let Some(cause) = source {
+        let text = cause.to_string();
+        if !parts.iter().any(|p| p.contains(&text)) {
+            parts.push(text);
+        }
+        source = cause.source();
+    }
+    if parts.is_empty() {
+        parts.push(if err.is_timeout() {
+            "operation timed out".to_owned()
+        } else {
+            "request failed".to_owned()
+        });
+    }
+    parts.join(": ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn retry_after_is_whole_seconds_with_a_floor_and_a_ceiling() {
+        let parse = |text: &str| parse_retry_after(Some(&HeaderValue::from_str(text).unwrap()));
+        assert_eq!(parse("7"), Duration::from_secs(7));
+        assert_eq!(parse(" 30 "), Duration::from_secs(30));
+        assert_eq!(parse("0"), DEFAULT_RETRY_AFTER);
+        assert_eq!(parse("1.5"), DEFAULT_RETRY_AFTER);
+        assert_eq!(parse("99999999999999999999"), DEFAULT_RETRY_AFTER);
+        assert_eq!(parse("9999999"), MAX_RETRY_AFTER);
+        assert_eq!(parse_retry_after(None), DEFAULT_RETRY_AFTER);
+    }
+}
