@@ -12,13 +12,15 @@
 #    (feature `mock`) and runs a Call through the typed client.
 #
 # Builds share the workspace's target directory, so dependencies built
-# before are reused. Scratch files go to target/package-check/.
+# before are reused. Scratch files go outside the repository (so cargo does
+# not take them for members of this workspace): $PACKAGE_CHECK_DIR, default
+# ${TMPDIR:-/tmp}/slack-calls-package-check.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
 export CARGO_TERM_COLOR=never
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$ROOT/target}"
-WORK="$CARGO_TARGET_DIR/package-check"
+WORK="${PACKAGE_CHECK_DIR:-${TMPDIR:-/tmp}/slack-calls-package-check}"
 VERSION=$(cargo metadata --locked --no-deps --format-version 1 |
     python3 -c 'import json,sys; print(next(p["version"] for p in json.load(sys.stdin)["packages"] if p["name"] == "slack-calls"))')
 
