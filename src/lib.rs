@@ -50,6 +50,11 @@ mod token;
 #[cfg(feature = "mock")]
 pub mod mock;
 
+#[cfg(feature = "events")]
+pub mod events;
+#[cfg(feature = "signing")]
+pub mod signing;
+
 pub use client::{BuildError, Client, ClientBuilder, Response, SLACK_API_BASE};
 pub use clock::{Clock, Sleep, SystemClock, TestClock};
 pub use error::{ApiError, Error, ErrorCode, InvalidRequest, ResponseMeta, Result, TransportKind};

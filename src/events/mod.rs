@@ -1,0 +1,62 @@
+//! Receiving Slack's requests (feature `events`): the signed events a Calls
+//! app subscribes to (`link_shared`, `call_rejected`, `app_uninstalled`,
+//! `tokens_revoked`, ...) and the Call-button / slash-command requests that
+//! start a Call.
+//!
+//! Every request goes through the same steps, in this order:
+//!
+//! 1. **Size**: a body over the cap ([`DEFAULT_MAX_BODY`], 1 MiB, by default)
+//!    is refused before it is read whole.
+//! 2. **Signature**, on the raw bytes before any parsing ([`Verifier`]):
+//!    `X-Slack-Signature` must be `v0=` + hex HMAC-SHA256 of
+//!    `v0:{X-Slack-Request-Timestamp}:{body}` under the app's signing secret,
+//!    compared in constant time, and the timestamp must be within five
+//!    minutes of now, *in both directions*. Slack's unsigned `ssl_check=1`
+//!    probe is the one exception: it is acknowledged and its payload ignored.
+//! 3. **Decode**: `url_verification` is answered with its challenge,
+//!    `event_callback` is decoded into [`EventCallback<E>`],
+//!    `app_rate_limited` into [`AppRateLimited`]; envelope and event types
+//!    this code does not know are acknowledged, never refused.
+//! 4. **Dedup** by `event_id` and an optional domain key ([`DedupStore`]):
+//!    a re-delivery, even one arriving while the first is still being
+//!    handled, is acknowledged and dropped.
+//! 5. **Ack, then handle**: the event handler is spawned and the 200 goes
+//!    out at once, so a slow handler never makes Slack retry. A
+//!    Call-initiation handler's answer *is* the response, so it gets a
+//!    deadline under Slack's 3 s.
+//!
+//! Permanent rejections (bad or missing signature, stale or future
+//! timestamp, too big, undecodable) answer with `x-slack-no-retry: 1`, and
+//! the status says no more than the class of failure (401, 413, 400, 415).
+//! No error, `Debug` output or log line, at any level, contains the signing
+//! secret or a signature.
+//!
+//! The core ([`Receiver::receive`]) takes headers and bytes and returns a
+//! [`Reply`], with no web framework; [`Receiver::method_router`] mounts it in
+//! axum.
+//!
+//! The HMAC is RustCrypto's `hmac` + `sha2` (see [`crate::signing`]):
+//! constant-time verification built in, pure Rust, and independent of the
+//! TLS backend (`aws-lc-rs` is in the tree only through reqwest's rustls,
+//! which is becoming optional).
+
+mod dedup;
+mod envelope;
+mod initiation;
+mod receiver;
+mod router;
+mod verify;
+
+pub use dedup::{
+    Claim, DEFAULT_CAPACITY, DEFAULT_TTL, DedupError, DedupFuture, DedupStore, MemoryDedup,
+    link_shared_key,
+};
+pub use envelope::{AppRateLimited, Authorization, EventCallback};
+pub use initiation::{CallInitiation, InitiationAnswer};
+pub use receiver::{
+    BuildError, Context, DEFAULT_INITIATION_DEADLINE, NO_RETRY_HEADER, Outcome, RETRY_NUM_HEADER,
+    RETRY_REASON_HEADER, Receiver, ReceiverBuilder, Reply, Workspaces,
+};
+pub use verify::{
+    DEFAULT_MAX_BODY, DEFAULT_WINDOW, Rejection, SIGNATURE_HEADER, TIMESTAMP_HEADER, Verifier,
+};
