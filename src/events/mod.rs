@@ -39,6 +39,59 @@
 //! constant-time verification built in, pure Rust, and independent of the
 //! TLS backend (`aws-lc-rs` is in the tree only through reqwest's rustls,
 //! which is becoming optional).
+//!
+//! # Example
+//!
+//! ```no_run
+//! use serde::Deserialize;
+//! use slack_calls::Client;
+//! use slack_calls::events::{link_shared_key, EventCallback, InitiationAnswer, Receiver};
+//!
+//! /// The events this app handles; every other type lands in `Other`, whole.
+//! #[derive(Debug, Deserialize)]
+//! #[serde(tag = "type", rename_all = "snake_case")]
+//! enum Event {
+//!     LinkShared { channel: String, message_ts: String, links: Vec<Link> },
+//!     CallRejected { call_id: String, user_id: String },
+//!     #[serde(untagged)]
+//!     Other(serde_json::Value),
+//! }
+//!
+//! #[derive(Debug, Deserialize)]
+//! struct Link { url: String }
+//!
+//! #[tokio::main]
+//! async fn main() -> Result<(), Box<dyn std::error::Error>> {
+//!     let receiver = Receiver::<Event>::builder(std::env::var("SLACK_SIGNING_SECRET")?)
+//!         // team id -> a client for that workspace (your installation store).
+//!         .workspaces(|team: &str| Client::builder("xoxb-…").workspace(team).build().ok())
+//!         // Slack re-sends a shared link with new event ids: dedup on what was shared.
+//!         .domain_key(|callback: &EventCallback<Event>| match &callback.event {
+//!             Event::LinkShared { channel, message_ts, links } => Some(link_shared_key(
+//!                 &callback.team_id, channel, message_ts, links.iter().map(|l| l.url.as_str()))),
+//!             _ => None,
+//!         })
+//!         // Runs after the 200 went out: take as long as you need.
+//!         .on_event(|callback, context| async move {
+//!             match callback.event {
+//!                 Event::LinkShared { .. } => { /* calls.add, then chat.unfurl via context.client() */ }
+//!                 Event::CallRejected { call_id, user_id } => println!("{user_id} rejected {call_id}"),
+//!                 Event::Other(_) => {}
+//!             }
+//!             let _ = context.retry_num(); // Some(1..=3) on Slack's re-deliveries
+//!         })
+//!         // The answer is the HTTP response, so it must come within 3 s.
+//!         .on_call_initiation(|initiation, _| async move {
+//!             InitiationAnswer::call(format!("https://calls.example.com/new?by={}", initiation.user_id))
+//!         })
+//!         .build()?; // an empty or short signing secret is refused here
+//!
+//!     let app = axum::Router::new().route("/slack/events", receiver.method_router());
+//!     let listener = tokio::net::TcpListener::bind("0.0.0.0:3000").await?;
+//!     axum::serve(listener, app).await?;
+//!     Ok(())
+//! }
+//! ```
 
 mod dedup;
 mod envelope;
