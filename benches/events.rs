@@ -271,7 +271,15 @@ async fn run(sizes: Sizes) {
         assert!(ok);
     }
     let verify_only = start.elapsed().as_secs_f64() * 1e6 / sizes.core_iters as f64;
+    let start = Instant::now();
+    for (_, body) in &batch {
+        let decoded: slack_calls::events::EventCallback<BenchEvent> =
+            serde_json::from_slice(body).expect("a valid delivery");
+        std::hint::black_box(decoded);
+    }
+    let decode_only = start.elapsed().as_secs_f64() * 1e6 / sizes.core_iters as f64;
     println!("   receive()         {core:8.2} µs/delivery (verify, decode, dedup, spawn)");
+    println!("   decode alone      {decode_only:8.2} µs/delivery");
     println!("   signature alone   {verify_only:8.2} µs/delivery");
 
     if let Some(python) = std::env::var_os("SLACK_CALLS_PY") {

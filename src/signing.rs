@@ -220,7 +220,7 @@ mod tests {
         assert!(!verify(
             &secret,
             "100",
-            good.replace(|c: char| c == 'v', "x").as_bytes(),
+            good.replace('v', "x").as_bytes(),
             b"{}"
         ));
         assert!(!verify(&secret, "100", b"", b"{}"));

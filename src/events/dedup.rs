@@ -62,6 +62,21 @@ struct Seen {
     order: VecDeque<(Box<str>, Instant)>,
 }
 
+impl Seen {
+    /// Forgets the oldest key; `false` when there is none. `order` and
+    /// `keys` hold the same keys, since keys are only added together and
+    /// only removed here.
+    fn evict_oldest(&mut self) -> bool {
+        match self.order.pop_front() {
+            Some((old, _)) => {
+                self.keys.remove(&old);
+                true
+            }
+            None => false,
+        }
+    }
+}
+
 impl MemoryDedup {
     /// A store with [`DEFAULT_CAPACITY`] and [`DEFAULT_TTL`] on real time.
     pub fn new() -> MemoryDedup {
@@ -102,29 +117,17 @@ impl MemoryDedup {
         let now = self.clock.now();
         let mut seen = self.lock();
         // Drop expired keys from the front (claim order is time order).
-        while let Some((_, at)) = seen.order.front() {
-            if now.saturating_duration_since(*at) < self.ttl {
-                break;
-            }
-            if let Some((old, at)) = seen.order.pop_front() {
-                if seen.keys.get(&old) == Some(&at) {
-                    seen.keys.remove(&old);
-                }
-            }
+        while seen
+            .order
+            .front()
+            .is_some_and(|(_, at)| now.saturating_duration_since(*at) >= self.ttl)
+        {
+            seen.evict_oldest();
         }
         if seen.keys.contains_key(key) {
             return Claim::Duplicate;
         }
-        while seen.keys.len() >= self.capacity {
-            match seen.order.pop_front() {
-                Some((old, at)) => {
-                    if seen.keys.get(&old) == Some(&at) {
-                        seen.keys.remove(&old);
-                    }
-                }
-                None => break,
-            }
-        }
+        while seen.keys.len() >= self.capacity && seen.evict_oldest() {}
         let key: Box<str> = key.into();
         seen.keys.insert(key.clone(), now);
         seen.order.push_back((key, now));
