@@ -149,12 +149,8 @@ impl Reply {
         }
     }
 
-    fn rejected(rejection: Rejection) -> Reply {
+    pub(crate) fn rejected(rejection: Rejection) -> Reply {
         tracing::debug!(%rejection, "slack request refused");
-        Reply::from_rejection(rejection)
-    }
-
-    pub(crate) fn from_rejection(rejection: Rejection) -> Reply {
         Reply {
             status: rejection.status(),
             content_type: Some("text/plain; charset=utf-8"),

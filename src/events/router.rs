@@ -61,9 +61,7 @@ where
 }
 
 fn rejected_too_large(limit: usize) -> Reply {
-    let rejection = Rejection::BodyTooLarge { limit };
-    tracing::debug!(%rejection, "slack request refused");
-    Reply::from_rejection(rejection)
+    Reply::rejected(Rejection::BodyTooLarge { limit })
 }
 
 fn into_response(reply: Reply) -> Response {

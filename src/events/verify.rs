@@ -194,12 +194,6 @@ impl Verifier {
         self.anchor_unix.saturating_add(since)
     }
 
-    /// The signing secret, for crate code that signs (never printed).
-    #[allow(dead_code)]
-    pub(crate) fn secret(&self) -> &SigningSecret {
-        &self.secret
-    }
-
     /// Checks a request from its raw header values and its raw body:
     /// size, headers, timestamp window (both directions), then the
     /// signature in constant time.
