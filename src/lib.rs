@@ -66,6 +66,13 @@ mod layers;
 #[cfg_attr(docsrs, doc(cfg(feature = "mock")))]
 pub mod mock;
 
+#[cfg(feature = "events")]
+#[cfg_attr(docsrs, doc(cfg(feature = "events")))]
+pub mod events;
+#[cfg(feature = "signing")]
+#[cfg_attr(docsrs, doc(cfg(feature = "signing")))]
+pub mod signing;
+
 pub use client::{Client, ClientBuilder, SLACK_API_BASE};
 pub use clock::{Clock, Sleep, SystemClock, TestClock};
 pub use decode::Response;
