@@ -14,7 +14,7 @@ use serde_json::{Value, json};
 use slack_calls::TokenKind;
 use slack_calls::method::{HttpMethod, MethodInfo, ParamInfo, ParamKind, RateTier, Required};
 use slack_calls::mock::{
-    DEMO_BOT_TOKEN, DEMO_USER_TOKEN, Fault, Injected, MockSlack, Outcome, RateLimits, Scripted,
+    DEMO_BOT_TOKEN, DEMO_USER_TOKEN, Fault, Injected, LimitMode, MockSlack, Outcome, Scripted,
     TokenSource,
 };
 
@@ -136,7 +136,7 @@ async fn with_test_methods() -> MockSlack {
         .token("xoxb-tester", TokenKind::Bot, ["test:read"])
         .token("xoxp-tester", TokenKind::User, ["test:read"])
         // test.strict is tier 1 (one a minute); these tests are not about limits.
-        .rate_limits(RateLimits::Off)
+        .rate_limits(LimitMode::Off)
         .start()
         .await
         .expect("start")
@@ -876,7 +876,7 @@ async fn the_log_keeps_params_in_order_and_never_the_token() {
 #[tokio::test]
 async fn rate_limits_per_token_and_method_with_retry_after() {
     let mock = MockSlack::builder()
-        .rate_limits(RateLimits::PerMinute(3))
+        .rate_limits(LimitMode::PerMinute(3))
         .start()
         .await
         .unwrap();
@@ -937,7 +937,7 @@ async fn tier_three_allows_fifty_a_minute_by_default() {
 async fn a_time_scale_makes_the_minute_short() {
     // A fake minute lasts 10 ms of real time.
     let mock = MockSlack::builder()
-        .rate_limits(RateLimits::PerMinute(1))
+        .rate_limits(LimitMode::PerMinute(1))
         .time_scale(6000.0)
         .start()
         .await

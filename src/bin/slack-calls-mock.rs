@@ -8,7 +8,7 @@ use std::net::SocketAddr;
 use std::process::ExitCode;
 
 use slack_calls::TokenKind;
-use slack_calls::mock::{DEMO_SCOPES, MockSlack, MockSlackBuilder, RateLimits};
+use slack_calls::mock::{DEMO_SCOPES, LimitMode, MockSlack, MockSlackBuilder};
 
 const HELP: &str = "\
 slack-calls-mock: a fake Slack Web API server for testing Slack Calls apps.
@@ -61,7 +61,7 @@ struct Options {
     addr: Option<SocketAddr>,
     tokens: Vec<(String, TokenKind, Vec<String>)>,
     users: Vec<String>,
-    rate_limits: RateLimits,
+    rate_limits: LimitMode,
     time_scale: f64,
     quiet: bool,
 }
@@ -79,7 +79,7 @@ fn parse_args(args: impl IntoIterator<Item = String>) -> Result<Command, String>
         addr: None,
         tokens: Vec::new(),
         users: Vec::new(),
-        rate_limits: RateLimits::Tiers,
+        rate_limits: LimitMode::Tiers,
         time_scale: 1.0,
         quiet: false,
     };
@@ -126,9 +126,9 @@ fn parse_args(args: impl IntoIterator<Item = String>) -> Result<Command, String>
                 let n = text.parse::<u32>().map_err(|_| {
                     format!("--rate-limit `{text}` is not a whole number of requests per minute")
                 })?;
-                options.rate_limits = RateLimits::PerMinute(n);
+                options.rate_limits = LimitMode::PerMinute(n);
             }
-            "--no-rate-limit" => options.rate_limits = RateLimits::Off,
+            "--no-rate-limit" => options.rate_limits = LimitMode::Off,
             "--time-scale" => {
                 let text = value("--time-scale")?;
                 options.time_scale = text
@@ -319,13 +319,13 @@ mod tests {
         assert_eq!(options.addr, Some(SocketAddr::from(([127, 0, 0, 1], 0))));
         assert_eq!(options.tokens.len(), 1);
         assert_eq!(options.users, vec!["U1"]);
-        assert_eq!(options.rate_limits, RateLimits::PerMinute(5));
+        assert_eq!(options.rate_limits, LimitMode::PerMinute(5));
         assert_eq!(options.time_scale, 60.0);
         assert!(options.quiet);
         assert!(matches!(args(&["--help"]), Ok(Command::Help)));
         assert!(matches!(args(&["-V"]), Ok(Command::Version)));
         assert!(
-            matches!(args(&["--no-rate-limit"]), Ok(Command::Serve(o)) if o.rate_limits == RateLimits::Off)
+            matches!(args(&["--no-rate-limit"]), Ok(Command::Serve(o)) if o.rate_limits == LimitMode::Off)
         );
     }
 

@@ -146,18 +146,26 @@
 //! that pass the auth and scope checks are counted, whatever their answer.
 //! The minute is the fake's: [`MockSlackBuilder::time_scale`] makes it pass
 //! faster (and `Retry-After` is then in the fake's seconds), and
-//! [`MockSlack::advance`] moves it by hand. [`RateLimits`] overrides the
+//! [`MockSlack::advance`] moves it by hand. [`LimitMode`] overrides the
 //! limits or turns them off.
 
+// How a request becomes an answer: `server` (HTTP) → `request` (body,
+// token) → `dispatch` (generic checks, then the family that answers the
+// method, from its table) → `answer` (the JSON and HTTP response).
+// Families: `calls`, `chat`, `users`, each one `FAMILY` (see `family`).
 mod answer;
+mod call_store;
 mod calls;
 mod chat;
+mod dispatch;
+mod family;
 mod faults;
 mod log;
 mod params;
 mod ratelimit;
 mod request;
 mod server;
+mod state;
 mod users;
 
 use std::collections::hash_map::RandomState;
@@ -176,15 +184,16 @@ use crate::client::{BuildError, Client};
 use crate::method::MethodInfo;
 use crate::token::TokenKind;
 
-pub use calls::{CallRecord, Participant};
+pub use answer::Outcome;
+pub use call_store::{CallRecord, Participant};
 pub use faults::{Fault, Injected, Scripted};
-pub use log::{LoggedRequest, Outcome, TokenSource};
-pub use ratelimit::RateLimits;
+pub use log::{LoggedRequest, TokenSource};
+pub use ratelimit::LimitMode;
 pub use users::default_email;
 
 use faults::Plan;
-use ratelimit::{Clock, Limiter};
-use server::{Config, MockState, Shared, TokenEntry};
+use ratelimit::{Limiter, ScaledClock};
+use state::{Config, FakeSlack, MockState, TokenEntry};
 
 /// The bot token every fake accepts, with [`DEMO_SCOPES`].
 pub const DEMO_BOT_TOKEN: &str = "xoxb-mock-bot";
@@ -220,7 +229,7 @@ pub const DEFAULT_LOG_CAPACITY: usize = 10_000;
 ///
 /// Start it inside a tokio runtime: it runs as tasks on that runtime.
 pub struct MockSlack {
-    shared: Arc<Shared>,
+    fake: Arc<FakeSlack>,
     addr: SocketAddr,
     base_url: String,
     task: JoinHandle<()>,
@@ -302,7 +311,7 @@ impl MockSlack {
         if times == 0 {
             return;
         }
-        self.shared
+        self.fake
             .lock()
             .plans
             .entry(method.to_owned())
@@ -312,12 +321,12 @@ impl MockSlack {
 
     /// Forgets every queued script and fault.
     pub fn clear_injections(&self) {
-        self.shared.lock().plans.clear();
+        self.fake.lock().plans.clear();
     }
 
     /// How many requests to `method` will still meet a script or fault.
     pub fn pending_injections(&self, method: &str) -> usize {
-        self.shared
+        self.fake
             .lock()
             .plans
             .get(method)
@@ -328,12 +337,12 @@ impl MockSlack {
     /// [`DEFAULT_LOG_CAPACITY`] unless [`MockSlackBuilder::log_capacity`]
     /// says otherwise).
     pub fn requests(&self) -> Vec<LoggedRequest> {
-        self.shared.lock().log.iter().cloned().collect()
+        self.fake.lock().log.iter().cloned().collect()
     }
 
     /// The logged requests to `method`, oldest first.
     pub fn requests_for(&self, method: &str) -> Vec<LoggedRequest> {
-        self.shared
+        self.fake
             .lock()
             .log
             .iter()
@@ -344,24 +353,24 @@ impl MockSlack {
 
     /// Empties the request log.
     pub fn clear_requests(&self) {
-        self.shared.lock().log.clear();
+        self.fake.lock().log.clear();
     }
 
     /// A snapshot of the call with this id.
     pub fn call(&self, id: &str) -> Option<CallRecord> {
-        self.shared.lock().calls.get(id).cloned()
+        self.fake.lock().calls.get(id).cloned()
     }
 
     /// A snapshot of every call, ordered by id.
     pub fn calls(&self) -> Vec<CallRecord> {
-        self.shared.lock().calls.all().cloned().collect()
+        self.fake.lock().calls.all().cloned().collect()
     }
 
     /// Moves the fake's rate-limit clock forward, as if `by` had passed:
     /// `advance(Duration::from_secs(60))` empties every rate-limit window.
     /// Call timestamps (`date_start`, `date_end`) keep real time.
     pub fn advance(&self, by: Duration) {
-        let mut state = self.shared.lock();
+        let mut state = self.fake.lock();
         state.advanced = state.advanced.saturating_add(by);
     }
 
@@ -384,14 +393,14 @@ impl Drop for MockSlack {
 ///
 /// ```
 /// use slack_calls::TokenKind;
-/// use slack_calls::mock::{MockSlack, RateLimits};
+/// use slack_calls::mock::{LimitMode, MockSlack};
 ///
 /// # #[tokio::main(flavor = "current_thread")]
 /// # async fn main() -> std::io::Result<()> {
 /// let mock = MockSlack::builder()
 ///     .token("xoxb-read-only", TokenKind::Bot, ["calls:read"])
 ///     .users(["U111", "U222"])
-///     .rate_limits(RateLimits::PerMinute(5))
+///     .rate_limits(LimitMode::PerMinute(5))
 ///     .time_scale(600.0) // a fake minute lasts 100 ms
 ///     .start()
 ///     .await?;
@@ -406,7 +415,7 @@ pub struct MockSlackBuilder {
     channels: Vec<String>,
     methods: Vec<&'static MethodInfo>,
     time_scale: f64,
-    rate_limits: RateLimits,
+    rate_limits: LimitMode,
     addr: SocketAddr,
     log_capacity: usize,
     log_to_stderr: bool,
@@ -433,7 +442,7 @@ impl Default for MockSlackBuilder {
             channels: DEMO_CHANNELS.iter().map(|c| (*c).to_owned()).collect(),
             methods: Vec::new(),
             time_scale: 1.0,
-            rate_limits: RateLimits::Tiers,
+            rate_limits: LimitMode::Tiers,
             addr: SocketAddr::from((Ipv4Addr::LOCALHOST, 0)),
             log_capacity: DEFAULT_LOG_CAPACITY,
             log_to_stderr: false,
@@ -520,7 +529,7 @@ impl MockSlackBuilder {
     }
 
     /// Which rate limits apply (default: each method's tier).
-    pub fn rate_limits(mut self, limits: RateLimits) -> MockSlackBuilder {
+    pub fn rate_limits(mut self, limits: LimitMode) -> MockSlackBuilder {
         self.rate_limits = limits;
         self
     }
@@ -597,17 +606,17 @@ impl MockSlackBuilder {
             emails,
             channels: self.channels.into_iter().collect(),
             methods,
-            rate_limits: self.rate_limits,
+            limit_mode: self.rate_limits,
             log_capacity: self.log_capacity,
             log_to_stderr: self.log_to_stderr,
         };
         let listener = TcpListener::bind(self.addr).await?;
         let addr = listener.local_addr()?;
-        let shared = Arc::new(Shared {
+        let fake = Arc::new(FakeSlack {
             config,
-            clock: Clock::new(self.time_scale),
+            clock: ScaledClock::new(self.time_scale),
             state: Mutex::new(MockState {
-                calls: calls::CallStore::new(RandomState::new().hash_one(addr)),
+                calls: call_store::CallStore::new(RandomState::new().hash_one(addr)),
                 plans: HashMap::new(),
                 log: VecDeque::new(),
                 next_seq: 0,
@@ -616,9 +625,9 @@ impl MockSlackBuilder {
                 advanced: Duration::ZERO,
             }),
         });
-        let task = tokio::spawn(server::serve(listener, server::router(shared.clone())));
+        let task = tokio::spawn(server::serve(listener, server::router(fake.clone())));
         Ok(MockSlack {
-            shared,
+            fake,
             addr,
             base_url: format!("http://{addr}/api/"),
             task,

@@ -10,10 +10,11 @@ use crate::method::MethodInfo;
 
 const WINDOW: Duration = Duration::from_secs(60);
 
-/// Which limits the fake applies.
+/// Which rate limits the fake applies: Slack's tiers, one rate for every
+/// method, or none.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
-pub enum RateLimits {
+pub enum LimitMode {
     /// Each method's tier from the spec: [`RateTier::per_minute`]
     /// requests per minute per (token, method). The default.
     ///
@@ -26,12 +27,12 @@ pub enum RateLimits {
     Off,
 }
 
-impl RateLimits {
+impl LimitMode {
     fn per_minute(self, method: &MethodInfo) -> Option<u32> {
         match self {
-            RateLimits::Tiers => Some(method.rate_tier.per_minute()),
-            RateLimits::PerMinute(n) => Some(n),
-            RateLimits::Off => None,
+            LimitMode::Tiers => Some(method.rate_tier.per_minute()),
+            LimitMode::PerMinute(n) => Some(n),
+            LimitMode::Off => None,
         }
     }
 }
@@ -41,14 +42,14 @@ impl RateLimits {
 /// Built on `tokio::time::Instant`, so a test that pauses tokio's clock
 /// moves this one too.
 #[derive(Debug)]
-pub(crate) struct Clock {
+pub(crate) struct ScaledClock {
     start: Instant,
     scale: f64,
 }
 
-impl Clock {
-    pub fn new(scale: f64) -> Clock {
-        Clock {
+impl ScaledClock {
+    pub fn new(scale: f64) -> ScaledClock {
+        ScaledClock {
             start: Instant::now(),
             scale,
         }
@@ -74,7 +75,7 @@ impl Limiter {
     /// seconds to wait (at least 1) when the window is full.
     pub fn admit(
         &mut self,
-        limits: RateLimits,
+        limits: LimitMode,
         token: &str,
         method: &'static MethodInfo,
         now: Duration,
@@ -131,53 +132,42 @@ mod tests {
     fn sliding_window_per_token_and_method() {
         let mut limiter = Limiter::default();
         let at = Duration::from_secs;
-        assert_eq!(limiter.admit(RateLimits::Tiers, "a", &TIER1, at(0)), Ok(()));
+        assert_eq!(limiter.admit(LimitMode::Tiers, "a", &TIER1, at(0)), Ok(()));
         assert_eq!(
-            limiter.admit(RateLimits::Tiers, "a", &TIER1, at(10)),
+            limiter.admit(LimitMode::Tiers, "a", &TIER1, at(10)),
             Err(50)
         );
+        assert_eq!(limiter.admit(LimitMode::Tiers, "b", &TIER1, at(10)), Ok(()));
         assert_eq!(
-            limiter.admit(RateLimits::Tiers, "b", &TIER1, at(10)),
-            Ok(())
-        );
-        assert_eq!(
-            limiter.admit(
-                RateLimits::Tiers,
-                "a",
-                &TIER1,
-                Duration::from_millis(59_500)
-            ),
+            limiter.admit(LimitMode::Tiers, "a", &TIER1, Duration::from_millis(59_500)),
             Err(1)
         );
+        assert_eq!(limiter.admit(LimitMode::Tiers, "a", &TIER1, at(60)), Ok(()));
+        assert_eq!(limiter.admit(LimitMode::Off, "a", &TIER1, at(60)), Ok(()));
         assert_eq!(
-            limiter.admit(RateLimits::Tiers, "a", &TIER1, at(60)),
-            Ok(())
-        );
-        assert_eq!(limiter.admit(RateLimits::Off, "a", &TIER1, at(60)), Ok(()));
-        assert_eq!(
-            limiter.admit(RateLimits::PerMinute(0), "c", &TIER1, at(0)),
+            limiter.admit(LimitMode::PerMinute(0), "c", &TIER1, at(0)),
             Err(60)
         );
         assert_eq!(
-            limiter.admit(RateLimits::PerMinute(2), "c", &TIER1, at(0)),
+            limiter.admit(LimitMode::PerMinute(2), "c", &TIER1, at(0)),
             Ok(())
         );
         assert_eq!(
-            limiter.admit(RateLimits::PerMinute(2), "c", &TIER1, at(1)),
+            limiter.admit(LimitMode::PerMinute(2), "c", &TIER1, at(1)),
             Ok(())
         );
         assert_eq!(
-            limiter.admit(RateLimits::PerMinute(2), "c", &TIER1, at(2)),
+            limiter.admit(LimitMode::PerMinute(2), "c", &TIER1, at(2)),
             Err(58)
         );
     }
 
     #[test]
     fn clock_scales_and_saturates() {
-        let clock = Clock::new(f64::MAX);
+        let clock = ScaledClock::new(f64::MAX);
         std::thread::sleep(Duration::from_millis(2));
         assert_eq!(clock.now(Duration::from_secs(1)), Duration::MAX);
-        let clock = Clock::new(1.0);
+        let clock = ScaledClock::new(1.0);
         assert!(clock.now(Duration::from_secs(100)) >= Duration::from_secs(100));
     }
 }

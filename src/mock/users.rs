@@ -6,7 +6,15 @@ use std::collections::BTreeMap;
 use serde_json::{Value, json};
 
 use super::answer::SlackError;
+use super::family::{Family, no_param_error};
 use super::params::Params;
+
+/// The users family, as registered in the fake's table of families.
+pub(crate) const FAMILY: Family = Family {
+    methods: &["users.lookupByEmail"],
+    param_error: no_param_error,
+    answer: |exchange| lookup_by_email(exchange.params, &exchange.config.emails),
+};
 
 /// The email a directory user gets unless the builder gives one:
 /// `u0mock001@example.com` for `U0MOCK001`.
@@ -16,7 +24,7 @@ pub fn default_email(user_id: &str) -> String {
 
 /// Finds the user with this email (compared without regard to case).
 /// `emails` maps lowercased addresses to `(user id, address as given)`.
-pub(crate) fn lookup_by_email(
+fn lookup_by_email(
     params: &Params,
     emails: &BTreeMap<String, (String, String)>,
 ) -> Result<Value, SlackError> {

@@ -1,0 +1,149 @@
+//! What Slack would answer to one request: the checks every method gets
+//! (method, body, token, scopes, rate limit, params), then the answer of
+//! the method's family, or the spec's `example_response` for a method no
+//! family claims.
+//!
+//! A new stateful family is one new file with a `FAMILY` constant (see
+//! [`Family`]) and one line in [`FAMILIES`].
+
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use serde_json::Value;
+
+use crate::token::TokenKind;
+
+use super::answer::{Answer, SlackError, add_metadata};
+use super::family::{Caller, Exchange, Family};
+use super::params;
+use super::request::ParsedRequest;
+use super::state::{FakeSlack, TokenEntry};
+use super::{calls, chat, users};
+
+/// Every stateful family of the fake, one line each.
+pub(crate) const FAMILIES: &[&Family] = &[&calls::FAMILY, &chat::FAMILY, &users::FAMILY];
+
+/// Unix seconds now.
+fn unix_now() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
+}
+
+/// What Slack would answer: method, body, auth, scopes, rate limit, params,
+/// then the method's own logic.
+pub(crate) fn slack_logic(
+    fake: &FakeSlack,
+    name: &str,
+    parsed: &ParsedRequest,
+    token: Option<(&str, &TokenEntry)>,
+) -> Answer {
+    let mut answer = slack_logic_inner(fake, name, parsed, token);
+    add_metadata::<&str, &str>(&mut answer.body, &parsed.warnings, &[]);
+    answer
+}
+
+fn slack_logic_inner(
+    fake: &FakeSlack,
+    name: &str,
+    parsed: &ParsedRequest,
+    token: Option<(&str, &TokenEntry)>,
+) -> Answer {
+    let Some(&method) = fake.config.methods.get(name) else {
+        return Answer::error(
+            &SlackError::new("unknown_method")
+                .because(format!("the fake serves no method `{name}`"))
+                .field("req_method", Value::String(name.to_owned())),
+        );
+    };
+    if let Some(problem) = &parsed.problem {
+        return Answer::error(problem);
+    }
+    let Some((token_text, token)) = token else {
+        if parsed.token.is_some() {
+            return Answer::error(
+                &SlackError::new("invalid_auth")
+                    .because("the fake was not started with this token"),
+            );
+        }
+        let mut error = SlackError::new("not_authed");
+        if let Some(hint) = parsed.token_hint {
+            error = error.because(hint);
+        }
+        return Answer::error(&error);
+    };
+    let needed = match token.kind {
+        TokenKind::Bot => method.bot_scopes,
+        TokenKind::User => method.user_scopes,
+        _ => &[],
+    };
+    if needed.is_empty() {
+        return Answer::error(&SlackError::new("not_allowed_token_type").because(format!(
+            "{} does not accept {} tokens",
+            method.name, token.kind
+        )));
+    }
+    let missing: Vec<&str> = needed
+        .iter()
+        .copied()
+        .filter(|scope| !token.scopes.iter().any(|have| have == scope))
+        .collect();
+    if !missing.is_empty() {
+        let mut error = SlackError::new("missing_scope");
+        error.needed = Some(missing.join(","));
+        error.provided = Some(token.scopes.join(","));
+        return Answer::error(&error);
+    }
+
+    let mut state = fake.lock();
+    let now = fake.clock.now(state.advanced);
+    if let Err(retry_after) = state
+        .limiter
+        .admit(fake.config.limit_mode, token_text, method, now)
+    {
+        return Answer::rate_limited(retry_after);
+    }
+
+    let family = FAMILIES
+        .iter()
+        .copied()
+        .find(|family| family.answers(method.name));
+    let params = match params::check(method, &parsed.params, token.kind) {
+        Ok(params) => params,
+        Err(problem) => {
+            let error = family
+                .and_then(|family| (family.param_error)(method, &problem))
+                .unwrap_or_else(|| problem.default_error(method));
+            return Answer::error(&error);
+        }
+    };
+
+    if let Some(family) = family {
+        let exchange = Exchange {
+            method,
+            params: &params,
+            caller: Caller {
+                kind: token.kind,
+                user: fake.config.acting_user.as_deref(),
+            },
+            config: &fake.config,
+            state: &mut state,
+            now: unix_now(),
+        };
+        return match (family.answer)(exchange) {
+            Ok(body) => Answer::ok(body),
+            Err(error) => Answer::error(&error),
+        };
+    }
+    drop(state);
+
+    if method.example_response.trim().is_empty() {
+        return Answer::ok(serde_json::json!({ "ok": true }));
+    }
+    match serde_json::from_str::<Value>(method.example_response) {
+        Ok(body) => Answer::from_body(body),
+        Err(err) => Answer::error(&SlackError::new("internal_error").because(format!(
+            "the spec's example_response for {} is not JSON: {err}",
+            method.name
+        ))),
+    }
+}
