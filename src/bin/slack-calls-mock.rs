@@ -10,6 +10,7 @@ use std::process::ExitCode;
 use slack_calls::TokenKind;
 use slack_calls::mock::{DEMO_SCOPES, LimitMode, MockSlack, MockSlackBuilder};
 
+/// `--help`, before the demo scopes are filled in at `{DEMO_SCOPES}`.
 const HELP: &str = "\
 slack-calls-mock: a fake Slack Web API server for testing Slack Calls apps.
 
@@ -49,11 +50,17 @@ OUTPUT:
         SLACK_CALLS_MOCK_URL=http://127.0.0.1:<port>/api/
         SLACK_CALLS_MOCK_BOT_TOKEN=xoxb-mock-bot
         SLACK_CALLS_MOCK_USER_TOKEN=xoxp-mock-user
-    Both demo tokens have the scopes calls:read and calls:write. Point your
-    Slack SDK's base URL at SLACK_CALLS_MOCK_URL, e.g. in Python:
+    Both demo tokens have the scopes {DEMO_SCOPES}.
+    Point your Slack SDK's base URL at SLACK_CALLS_MOCK_URL, e.g. in Python:
         WebClient(token=bot_token, base_url=url)
     The server runs until it gets Ctrl-C (SIGINT) or SIGTERM.
 ";
+
+/// `--help` with the demo tokens' scopes taken from [`DEMO_SCOPES`], so the
+/// text cannot drift from what the fake grants.
+fn help() -> String {
+    HELP.replace("{DEMO_SCOPES}", &DEMO_SCOPES.join(", "))
+}
 
 /// The parsed command line.
 #[derive(Debug)]
@@ -222,7 +229,7 @@ async fn main() -> ExitCode {
     let options = match parse_args(std::env::args().skip(1)) {
         Ok(Command::Serve(options)) => options,
         Ok(Command::Help) => {
-            print!("{HELP}");
+            print!("{}", help());
             return ExitCode::SUCCESS;
         }
         Ok(Command::Version) => {
@@ -327,6 +334,15 @@ mod tests {
         assert!(
             matches!(args(&["--no-rate-limit"]), Ok(Command::Serve(o)) if o.rate_limits == LimitMode::Off)
         );
+    }
+
+    #[test]
+    fn help_lists_every_demo_scope() {
+        let text = help();
+        assert!(!text.contains("{DEMO_SCOPES}"));
+        for scope in DEMO_SCOPES {
+            assert!(text.contains(scope), "--help lacks {scope}");
+        }
     }
 
     #[test]
