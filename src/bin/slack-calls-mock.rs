@@ -39,7 +39,7 @@ OPTIONS:
                                for every method [default: the method's tier]
     --no-rate-limit            Turn rate limits off
     --time-scale <F>           Run the rate-limit clock F times faster than real
-                               time; Retry-After is then in the fake's seconds
+                               time; Retry-After stays in real seconds
                                [default: 1]
     --quiet                    Do not print a line per request on stderr
     -h, --help                 Print this help

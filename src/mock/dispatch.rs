@@ -10,6 +10,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use serde_json::Value;
 
+use crate::method::MethodInfo;
 use crate::token::TokenKind;
 
 use super::answer::{Answer, SlackError, add_metadata};
@@ -39,7 +40,32 @@ pub(crate) fn slack_logic(
 ) -> Answer {
     let mut answer = slack_logic_inner(fake, name, parsed, token);
     add_metadata::<&str, &str>(&mut answer.body, &parsed.warnings, &[]);
+    if let Some(method) = fake.config.methods.get(name) {
+        let kind = token.map(|(_, token)| token.kind);
+        answer.accepted_scopes = Some(accepted_scopes(method, kind));
+        answer.oauth_scopes = token.map(|(_, token)| token.scopes.join(","));
+    }
     answer
+}
+
+/// The scopes `method` accepts from a token of `kind`; with no known token,
+/// those of every token type.
+fn accepted_scopes(method: &MethodInfo, kind: Option<TokenKind>) -> String {
+    let scopes: Vec<&str> = match kind {
+        Some(TokenKind::Bot) => method.bot_scopes.to_vec(),
+        Some(TokenKind::User) => method.user_scopes.to_vec(),
+        Some(_) => Vec::new(),
+        None => {
+            let mut all = method.bot_scopes.to_vec();
+            for scope in method.user_scopes {
+                if !all.contains(scope) {
+                    all.push(scope);
+                }
+            }
+            all
+        }
+    };
+    scopes.join(",")
 }
 
 fn slack_logic_inner(
@@ -49,10 +75,9 @@ fn slack_logic_inner(
     token: Option<(&str, &TokenEntry)>,
 ) -> Answer {
     let Some(&method) = fake.config.methods.get(name) else {
+        // Exactly Slack's body: no response_metadata.
         return Answer::error(
-            &SlackError::new("unknown_method")
-                .because(format!("the fake serves no method `{name}`"))
-                .field("req_method", Value::String(name.to_owned())),
+            &SlackError::new("unknown_method").field("req_method", Value::String(name.to_owned())),
         );
     };
     if let Some(problem) = &parsed.problem {
@@ -60,10 +85,8 @@ fn slack_logic_inner(
     }
     let Some((token_text, token)) = token else {
         if parsed.token.is_some() {
-            return Answer::error(
-                &SlackError::new("invalid_auth")
-                    .because("the fake was not started with this token"),
-            );
+            // Exactly Slack's body: no response_metadata.
+            return Answer::error(&SlackError::new("invalid_auth"));
         }
         let mut error = SlackError::new("not_authed");
         if let Some(hint) = parsed.token_hint {
@@ -96,11 +119,12 @@ fn slack_logic_inner(
 
     let mut state = fake.lock();
     let now = fake.clock.now(state.advanced);
-    if let Err(retry_after) = state
+    if let Err(wait) = state
         .limiter
         .admit(fake.config.limit_mode, token_text, method, now)
     {
-        return Answer::rate_limited(retry_after);
+        // Retry-After is in real seconds, whatever the fake's time scale.
+        return Answer::rate_limited(fake.clock.real_secs(wait));
     }
 
     let family = FAMILIES

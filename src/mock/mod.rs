@@ -29,6 +29,12 @@
 //!   where every user has an email. See "Posting and people" below.
 //! - **Other methods** answer their spec's `example_response` once the
 //!   checks pass.
+//! - **The headers and bodies SDKs read**: every answer carries
+//!   `x-slack-req-id`; answers to a known method carry
+//!   `x-accepted-oauth-scopes` and, with a known token, `x-oauth-scopes`
+//!   (its scopes); `"ok": false` answers carry `x-slack-failure: <code>`.
+//!   Every JSON body starts with `ok`, and `invalid_auth`,
+//!   `unknown_method` and `not_authed` bodies are exactly Slack's.
 //! - **Tests steer it**: [`MockSlack::script`] sets the next answer of a
 //!   method, [`MockSlack::fault`] injects transport faults ([`Fault`]),
 //!   [`MockSlack::requests`] is the request log, and [`MockSlack::calls`]
@@ -145,7 +151,8 @@
 //! `{"ok":false,"error":"ratelimited"}`, and is not counted. Only requests
 //! that pass the auth and scope checks are counted, whatever their answer.
 //! The minute is the fake's: [`MockSlackBuilder::time_scale`] makes it pass
-//! faster (and `Retry-After` is then in the fake's seconds), and
+//! faster (`Retry-After` stays in real seconds, rounded up, so a client
+//! that sleeps it waits no longer than needed), and
 //! [`MockSlack::advance`] moves it by hand. [`LimitMode`] overrides the
 //! limits or turns them off.
 
@@ -521,7 +528,8 @@ impl MockSlackBuilder {
 
     /// Runs the rate-limit clock `scale` times faster than real time:
     /// with `60.0` a fake minute lasts one real second. `Retry-After` is in
-    /// the fake's seconds (divide by `scale` for real time). Must be finite
+    /// real seconds (the fake wait divided by `scale`, rounded up, at least
+    /// 1), as clients that sleep it expect. Must be finite
     /// and above zero; [`MockSlackBuilder::start`] refuses anything else.
     pub fn time_scale(mut self, scale: f64) -> MockSlackBuilder {
         self.time_scale = scale;

@@ -55,6 +55,14 @@ impl ScaledClock {
         }
     }
 
+    /// How many real seconds a wait of `fake` (on this clock) lasts,
+    /// rounded up, at least 1: the `Retry-After` Slack would send.
+    pub fn real_secs(&self, fake: Duration) -> u64 {
+        let real = fake.as_secs_f64() / self.scale;
+        // `as` saturates; a finite scale above zero keeps this finite.
+        (real.ceil() as u64).max(1)
+    }
+
     /// The fake's time since start.
     pub fn now(&self, advanced: Duration) -> Duration {
         let real = self.start.elapsed().as_secs_f64() * self.scale;
@@ -71,20 +79,20 @@ pub(crate) struct Limiter {
 }
 
 impl Limiter {
-    /// Counts a request at fake time `now`, or says how many of the fake's
-    /// seconds to wait (at least 1) when the window is full.
+    /// Counts a request at fake time `now`, or says how long (on the
+    /// fake's clock) to wait when the window is full.
     pub fn admit(
         &mut self,
         limits: LimitMode,
         token: &str,
         method: &'static MethodInfo,
         now: Duration,
-    ) -> Result<(), u64> {
+    ) -> Result<(), Duration> {
         let Some(limit) = limits.per_minute(method) else {
             return Ok(());
         };
         if limit == 0 {
-            return Err(WINDOW.as_secs());
+            return Err(WINDOW);
         }
         let window = self
             .windows
@@ -103,9 +111,7 @@ impl Limiter {
         let frees_at = window
             .front()
             .map_or(now, |first| first.saturating_add(WINDOW));
-        let wait = frees_at.saturating_sub(now);
-        let secs = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
-        Err(secs.max(1))
+        Err(frees_at.saturating_sub(now))
     }
 }
 
@@ -135,18 +141,18 @@ mod tests {
         assert_eq!(limiter.admit(LimitMode::Tiers, "a", &TIER1, at(0)), Ok(()));
         assert_eq!(
             limiter.admit(LimitMode::Tiers, "a", &TIER1, at(10)),
-            Err(50)
+            Err(at(50))
         );
         assert_eq!(limiter.admit(LimitMode::Tiers, "b", &TIER1, at(10)), Ok(()));
         assert_eq!(
             limiter.admit(LimitMode::Tiers, "a", &TIER1, Duration::from_millis(59_500)),
-            Err(1)
+            Err(Duration::from_millis(500))
         );
         assert_eq!(limiter.admit(LimitMode::Tiers, "a", &TIER1, at(60)), Ok(()));
         assert_eq!(limiter.admit(LimitMode::Off, "a", &TIER1, at(60)), Ok(()));
         assert_eq!(
             limiter.admit(LimitMode::PerMinute(0), "c", &TIER1, at(0)),
-            Err(60)
+            Err(at(60))
         );
         assert_eq!(
             limiter.admit(LimitMode::PerMinute(2), "c", &TIER1, at(0)),
@@ -158,8 +164,22 @@ mod tests {
         );
         assert_eq!(
             limiter.admit(LimitMode::PerMinute(2), "c", &TIER1, at(2)),
-            Err(58)
+            Err(at(58))
         );
+    }
+
+    #[test]
+    fn retry_after_is_in_real_seconds() {
+        let real_time = ScaledClock::new(1.0);
+        assert_eq!(real_time.real_secs(Duration::from_secs(50)), 50);
+        assert_eq!(real_time.real_secs(Duration::from_millis(500)), 1);
+        assert_eq!(real_time.real_secs(Duration::ZERO), 1);
+        let fast = ScaledClock::new(60.0);
+        assert_eq!(fast.real_secs(Duration::from_secs(60)), 1);
+        assert_eq!(fast.real_secs(Duration::from_secs(61)), 2);
+        assert_eq!(fast.real_secs(Duration::from_secs(3000)), 50);
+        let slow = ScaledClock::new(0.5);
+        assert_eq!(slow.real_secs(Duration::from_secs(30)), 60);
     }
 
     #[test]

@@ -3,14 +3,17 @@
 //! request through scripts, faults and the Slack logic
 //! ([`dispatch`](super::dispatch)).
 
+use std::collections::hash_map::RandomState;
 use std::convert::Infallible;
-use std::sync::Arc;
+use std::hash::BuildHasher;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use axum::Router;
 use axum::body::{Body, to_bytes};
 use axum::extract::{Path, Request, State};
-use axum::http::{HeaderValue, Method, StatusCode, header::ALLOW};
+use axum::http::{HeaderName, HeaderValue, Method, StatusCode, header::ALLOW};
 use axum::response::Response;
 use axum::routing::any;
 use hyper::body::Incoming;
@@ -22,7 +25,7 @@ use tokio::task::JoinSet;
 use tower_service::Service;
 
 use super::answer::{
-    Answer, Outcome, broken_body_response, json_response, status_from, text_response,
+    Answer, Outcome, broken_body_response, slack_response, status_from, text_response,
     truncated_response,
 };
 use super::dispatch::slack_logic;
@@ -33,6 +36,22 @@ use super::state::FakeSlack;
 
 /// The largest body the fake reads (Slack's own limits are of this order).
 pub(crate) const MAX_BODY: usize = 2 * 1024 * 1024;
+
+/// The id Slack gives every answer, for support requests.
+const X_SLACK_REQ_ID: HeaderName = HeaderName::from_static("x-slack-req-id");
+
+/// A fresh `x-slack-req-id`: 32 hex digits, unique within the process.
+fn next_request_id() -> HeaderValue {
+    static COUNTER: AtomicU64 = AtomicU64::new(0);
+    static SEED: OnceLock<u64> = OnceLock::new();
+    let seed = *SEED.get_or_init(|| RandomState::new().hash_one("x-slack-req-id"));
+    let n = COUNTER.fetch_add(1, Ordering::Relaxed);
+    let text = format!(
+        "{seed:016x}{:016x}",
+        n.wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ seed
+    );
+    HeaderValue::from_str(&text).unwrap_or(HeaderValue::from_static("0"))
+}
 
 /// Per-connection switch a handler pulls to close its connection without
 /// answering.
@@ -81,7 +100,12 @@ async fn serve_connection(stream: TcpStream, router: Router) {
         let mut router = router.clone();
         async move {
             let response: Result<Response, Infallible> = router.call(request).await;
-            response
+            response.map(|mut response| {
+                response
+                    .headers_mut()
+                    .insert(X_SLACK_REQ_ID, next_request_id());
+                response
+            })
         }
     });
     let connection = hyper::server::conn::http1::Builder::new()
@@ -175,8 +199,7 @@ async fn handle(
         Some(Plan::Script(script)) => {
             fake.record(entry);
             let body = script.body_json(example().as_ref());
-            let bytes = serde_json::to_vec(&body).unwrap_or_default();
-            return json_response(status_from(script.status), bytes, None);
+            return slack_response(status_from(script.status), &body, None);
         }
         Some(Plan::Fault(fault)) if !fault.runs_logic() => {
             fake.record(entry);
