@@ -1,13 +1,16 @@
 //! The headers and bodies real SDKs read: `x-slack-req-id` on every answer,
 //! the scope headers, `x-slack-failure`, `ok` first, Slack's exact
-//! `invalid_auth` / `unknown_method` / `not_authed` bodies, and
-//! `Retry-After` in real seconds under a scaled clock.
+//! `invalid_auth` / `unknown_method` / `not_authed` bodies, `Retry-After`
+//! in real seconds under a scaled clock, JSON `null`, `iso-8859-1` and
+//! `text/plain` bodies.
 
 mod mock_support;
 
 use std::collections::BTreeSet;
 
-use mock_support::{add_call, http, post_form};
+use mock_support::{add_call, http, post_form, post_json, send};
+use reqwest::Method;
+use serde_json::json;
 use slack_calls::mock::{
     DEMO_BOT_TOKEN, DEMO_SCOPES, DEMO_USER_TOKEN, LimitMode, MockSlack, Outcome, Scripted,
 };
@@ -147,4 +150,94 @@ async fn retry_after_is_in_real_seconds_under_a_scaled_clock() {
             retry_after_secs: 1
         }
     );
+}
+
+#[tokio::test]
+async fn a_json_null_gets_slacks_invalid_arguments() {
+    let mock = MockSlack::start().await.unwrap();
+    let id = add_call(&mock, &[]).await;
+    // Slack's answer to `"id": null` on the participants methods, quoted
+    // from a production app; the family's own codes do not apply.
+    for (method, body) in [
+        (
+            "calls.participants.add",
+            json!({ "id": null, "users": [{ "slack_id": "U0MOCK002" }] }),
+        ),
+        ("calls.info", json!({ "id": null })),
+    ] {
+        let answer = post_json(&mock, method, DEMO_BOT_TOKEN, &body).await;
+        assert_eq!(
+            answer.json(),
+            json!({
+                "ok": false,
+                "error": "invalid_arguments",
+                "response_metadata": { "messages": ["[ERROR] must provide a string [json-pointer:/id]"] }
+            }),
+            "{method}"
+        );
+    }
+    // Nothing changed.
+    assert!(mock.call(&id).unwrap().users.is_empty());
+    // A null for a list param names the JSON type it wants.
+    let answer = post_json(
+        &mock,
+        "calls.participants.add",
+        DEMO_BOT_TOKEN,
+        &json!({ "id": id, "users": null }),
+    )
+    .await;
+    assert_eq!(
+        answer.json()["response_metadata"]["messages"][0],
+        "[ERROR] must provide a array [json-pointer:/users]"
+    );
+}
+
+#[tokio::test]
+async fn iso_8859_1_and_text_plain_bodies_are_read() {
+    let mock = MockSlack::start().await.unwrap();
+    let id = add_call(&mock, &[]).await;
+    let auth = format!("Bearer {DEMO_BOT_TOKEN}");
+    let mut body = br#"{"id":""#.to_vec();
+    body.extend_from_slice(id.as_bytes());
+    body.extend_from_slice(b"\",\"title\":\"Caf\xe9\"}");
+    let answer = send(
+        &mock,
+        Method::POST,
+        "calls.update",
+        &[
+            ("authorization", auth.as_str()),
+            ("content-type", "application/json; charset=iso-8859-1"),
+        ],
+        body,
+    )
+    .await;
+    assert!(answer.ok(), "{:?}", answer.json());
+    assert_eq!(mock.call(&id).unwrap().title.as_deref(), Some("Caf\u{e9}"));
+
+    let answer = send(
+        &mock,
+        Method::POST,
+        "calls.info",
+        &[
+            ("authorization", auth.as_str()),
+            ("content-type", "text/plain"),
+        ],
+        format!("id={id}"),
+    )
+    .await;
+    assert!(answer.ok(), "{:?}", answer.json());
+    assert_eq!(answer.json()["warning"], "missing_charset");
+    let answer = send(
+        &mock,
+        Method::POST,
+        "calls.info",
+        &[
+            ("authorization", auth.as_str()),
+            ("content-type", "text/plain; charset=utf-8"),
+        ],
+        format!(r#"{{"id":"{id}"}}"#),
+    )
+    .await;
+    assert!(answer.ok(), "{:?}", answer.json());
+    assert_eq!(answer.json()["call"]["id"], id.as_str());
 }

@@ -376,7 +376,7 @@ async fn bad_bodies_get_slack_codes() {
             b"id=\xff",
             "invalid_form_data",
         ),
-        (Some("text/plain"), b"id=R1", "invalid_post_type"),
+        (Some("image/png"), b"id=R1", "invalid_post_type"),
         (
             Some("multipart/form-data; boundary=x"),
             b"--x--",
@@ -384,7 +384,7 @@ async fn bad_bodies_get_slack_codes() {
         ),
         (None, b"id=R1", "missing_post_type"),
         (
-            Some("application/x-www-form-urlencoded; charset=iso-8859-1"),
+            Some("application/x-www-form-urlencoded; charset=koi8-r"),
             b"id=R1",
             "invalid_charset",
         ),

@@ -15,7 +15,7 @@ use crate::token::TokenKind;
 
 use super::answer::{Answer, SlackError, add_metadata};
 use super::family::{Caller, Exchange, Family};
-use super::params;
+use super::params::{self, Problem};
 use super::request::ParsedRequest;
 use super::state::{FakeSlack, TokenEntry};
 use super::{calls, chat, users};
@@ -134,7 +134,9 @@ fn slack_logic_inner(
     let params = match params::check(method, &parsed.params, token.kind) {
         Ok(params) => params,
         Err(problem) => {
+            // A JSON null gets Slack's generic answer, whatever the family.
             let error = family
+                .filter(|_| !matches!(problem.problem, Problem::Null(_)))
                 .and_then(|family| (family.param_error)(method, &problem))
                 .unwrap_or_else(|| problem.default_error(method));
             return Answer::error(&error);

@@ -44,7 +44,14 @@
 //! field; a JSON body needs the header, and a token in the query string is
 //! refused (`not_authed`), as Slack refuses it for current apps. A form
 //! body with a `charset` gets the warning `superfluous_charset`, a JSON body
-//! without one `missing_charset`. `multipart/form-data` is not read
+//! without one `missing_charset`. The charsets are `utf-8` and
+//! `iso-8859-1`, as Slack's; any other is `invalid_charset`. A `text/plain`
+//! body is read as JSON when it starts with `{`, else as form fields (Slack
+//! accepts the type but does not say how it reads it: the fake's choice),
+//! and gets `missing_charset` without one. A JSON `null` for a param is
+//! `invalid_arguments` with Slack's message
+//! `[ERROR] must provide a string [json-pointer:/id]` (with the JSON type
+//! the param wants). `multipart/form-data` is not read
 //! (`invalid_post_type`), although Slack reads it.
 //!
 //! ```
