@@ -874,7 +874,7 @@ async fn the_log_keeps_params_in_order_and_never_the_token() {
 }
 
 #[tokio::test]
-async fn rate_limits_per_token_and_method_with_retry_after() {
+async fn rate_limits_per_workspace_and_method_with_retry_after() {
     let mock = MockSlack::builder()
         .rate_limits(LimitMode::PerMinute(3))
         .start()
@@ -893,8 +893,9 @@ async fn rate_limits_per_token_and_method_with_retry_after() {
     let retry_after: u64 = limited.header("retry-after").unwrap().parse().unwrap();
     assert!((1..=60).contains(&retry_after), "{retry_after}");
 
-    // Other tokens and other methods have their own windows.
-    assert_eq!(info(DEMO_USER_TOKEN).await.status, 200);
+    // The user token of the same workspace shares the window (Slack counts
+    // per app, workspace and method); other methods have their own.
+    assert_eq!(info(DEMO_USER_TOKEN).await.status, 429);
     let end = post_form(&mock, "calls.end", Some(DEMO_BOT_TOKEN), &[("id", "R1")]).await;
     assert_eq!(end.error().as_deref(), Some("invalid_call_id"));
 

@@ -35,7 +35,7 @@ OPTIONS:
                                for more; the first given replaces the default
                                directory (U0MOCK001 to U0MOCK005). User tokens
                                act for the first user.
-    --rate-limit <N>           Allow N requests per minute per (token, method)
+    --rate-limit <N>           Allow N requests per minute per (workspace, method)
                                for every method [default: the method's tier]
     --no-rate-limit            Turn rate limits off
     --time-scale <F>           Run the rate-limit clock F times faster than real

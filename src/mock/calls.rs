@@ -38,12 +38,13 @@ fn answer(exchange: Exchange<'_>) -> Result<Value, SlackError> {
         method,
         params,
         caller,
-        config,
+        workspace,
         state,
         now,
+        ..
     } = exchange;
     let store = &mut state.calls;
-    let directory = &config.directory;
+    let directory = &workspace.directory;
     match method.name {
         "calls.add" => add(store, params, &caller, directory, now),
         "calls.info" => {

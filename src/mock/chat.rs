@@ -22,7 +22,7 @@ pub(crate) const FAMILY: Family = Family {
         let Exchange {
             params,
             caller,
-            config,
+            workspace,
             state,
             now,
             ..
@@ -30,7 +30,7 @@ pub(crate) const FAMILY: Family = Family {
         post_message(
             params,
             &caller,
-            &config.channels,
+            &workspace.channels,
             &mut state.calls,
             &mut state.messages_posted,
             now,

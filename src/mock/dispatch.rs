@@ -83,7 +83,7 @@ fn slack_logic_inner(
     if let Some(problem) = &parsed.problem {
         return Answer::error(problem);
     }
-    let Some((token_text, token)) = token else {
+    let Some((_, token)) = token else {
         if parsed.token.is_some() {
             // Exactly Slack's body: no response_metadata.
             return Answer::error(&SlackError::new("invalid_auth"));
@@ -117,11 +117,17 @@ fn slack_logic_inner(
         return Answer::error(&error);
     }
 
+    // `install` gives every token the index of a workspace it keeps.
+    let Some(workspace) = fake.config.workspaces.get(token.workspace) else {
+        return Answer::error(
+            &SlackError::new("internal_error").because("the token's workspace is gone"),
+        );
+    };
     let mut state = fake.lock();
     let now = fake.clock.now(state.advanced);
     if let Err(wait) = state
         .limiter
-        .admit(fake.config.limit_mode, token_text, method, now)
+        .admit(fake.config.limit_mode, &workspace.team_id, method, now)
     {
         // Retry-After is in real seconds, whatever the fake's time scale.
         return Answer::rate_limited(fake.clock.real_secs(wait));
@@ -149,9 +155,9 @@ fn slack_logic_inner(
             params: &params,
             caller: Caller {
                 kind: token.kind,
-                user: fake.config.acting_user.as_deref(),
+                user: workspace.acting_user.as_deref(),
             },
-            config: &fake.config,
+            workspace,
             state: &mut state,
             now: unix_now(),
         };

@@ -15,7 +15,7 @@ use crate::token::TokenKind;
 
 use super::answer::SlackError;
 use super::params::{ParamProblem, Params};
-use super::state::{Config, MockState};
+use super::state::{MockState, WorkspaceConfig};
 
 /// One method family of the fake.
 pub(crate) struct Family {
@@ -49,7 +49,8 @@ pub(crate) struct Exchange<'a> {
     /// The params, checked against the method's spec.
     pub params: &'a Params,
     pub caller: Caller<'a>,
-    pub config: &'a Config,
+    /// The workspace of the token.
+    pub workspace: &'a WorkspaceConfig,
     /// The fake's state, locked for the whole answer.
     pub state: &'a mut MockState,
     /// Unix seconds now (real time, not the rate-limit clock).

@@ -150,10 +150,13 @@
 //!
 //! # Rate limits
 //!
-//! Each (token, method) pair may make the method's tier
+//! Each (workspace, method) pair may make the method's tier
 //! ([`RateTier::per_minute`](crate::method::RateTier::per_minute)) of
 //! requests in any sliding minute; tier 3, the Calls methods' tier, allows
-//! 50. A request over the limit gets HTTP 429, `Retry-After: <seconds>`
+//! 50, across every token of the workspace (its bot token and its user
+//! tokens), as Slack counts per (app, workspace, method): a 429 for one
+//! token pauses the method for all of them, and other workspaces keep
+//! their own windows. A request over the limit gets HTTP 429, `Retry-After: <seconds>`
 //! (when the oldest request in the window leaves it, at least 1) and
 //! `{"ok":false,"error":"ratelimited"}`, and is not counted. Only requests
 //! that pass the auth and scope checks are counted, whatever their answer.
@@ -181,9 +184,10 @@ mod request;
 mod server;
 mod state;
 mod users;
+mod workspace;
 
 use std::collections::hash_map::RandomState;
-use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
+use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::fmt;
 use std::hash::BuildHasher;
 use std::io;
@@ -204,10 +208,11 @@ pub use faults::{Fault, Injected, Scripted};
 pub use log::{LoggedRequest, TokenSource};
 pub use ratelimit::LimitMode;
 pub use users::default_email;
+pub use workspace::{DEMO_TEAM_ID, DEMO_TEAM_NAME, MockWorkspace};
 
 use faults::Plan;
 use ratelimit::{Limiter, ScaledClock};
-use state::{Config, FakeSlack, MockState, TokenEntry};
+use state::{Config, FakeSlack, MockState};
 
 /// The bot token every fake accepts, with [`DEMO_SCOPES`].
 pub const DEMO_BOT_TOKEN: &str = "xoxb-mock-bot";
@@ -423,10 +428,9 @@ impl Drop for MockSlack {
 /// ```
 #[derive(Debug, Clone)]
 pub struct MockSlackBuilder {
-    tokens: Vec<(String, TokenEntry)>,
-    users: Vec<String>,
-    emails: Vec<(String, String)>,
-    channels: Vec<String>,
+    /// The default workspace ([`DEMO_TEAM_ID`]) first, then those added
+    /// with [`MockSlackBuilder::workspace`].
+    workspaces: Vec<MockWorkspace>,
     methods: Vec<&'static MethodInfo>,
     time_scale: f64,
     rate_limits: LimitMode,
@@ -437,23 +441,17 @@ pub struct MockSlackBuilder {
 
 impl Default for MockSlackBuilder {
     fn default() -> MockSlackBuilder {
-        let demo = |text: &str, kind| {
-            (
-                text.to_owned(),
-                TokenEntry {
-                    kind,
-                    scopes: DEMO_SCOPES.iter().map(|s| (*s).to_owned()).collect(),
-                },
-            )
-        };
+        let demo = MockWorkspace::new(DEMO_TEAM_ID, DEMO_TEAM_NAME)
+            .users(DEMO_USERS.iter().copied())
+            .channels(DEMO_CHANNELS.iter().copied())
+            .token(DEMO_BOT_TOKEN, TokenKind::Bot, DEMO_SCOPES.iter().copied())
+            .token(
+                DEMO_USER_TOKEN,
+                TokenKind::User,
+                DEMO_SCOPES.iter().copied(),
+            );
         MockSlackBuilder {
-            tokens: vec![
-                demo(DEMO_BOT_TOKEN, TokenKind::Bot),
-                demo(DEMO_USER_TOKEN, TokenKind::User),
-            ],
-            users: DEMO_USERS.iter().map(|u| (*u).to_owned()).collect(),
-            emails: Vec::new(),
-            channels: DEMO_CHANNELS.iter().map(|c| (*c).to_owned()).collect(),
+            workspaces: vec![demo],
             methods: Vec::new(),
             time_scale: 1.0,
             rate_limits: LimitMode::Tiers,
@@ -465,9 +463,10 @@ impl Default for MockSlackBuilder {
 }
 
 impl MockSlackBuilder {
-    /// Accepts `token` as a token of `kind` with these scopes (in addition
-    /// to the demo tokens; giving a demo token's text replaces its scopes).
-    /// A user token acts for the first user of the directory.
+    /// Accepts `token` in the default workspace as a token of `kind` with
+    /// these scopes (in addition to the demo tokens; giving a demo token's
+    /// text replaces its scopes). A user token acts for the first user of
+    /// the directory.
     pub fn token<S: Into<String>>(
         mut self,
         token: impl Into<String>,
@@ -475,15 +474,36 @@ impl MockSlackBuilder {
         scopes: impl IntoIterator<Item = S>,
     ) -> MockSlackBuilder {
         let token = token.into();
-        self.tokens.retain(|(text, _)| *text != token);
-        self.tokens.push((
-            token,
-            TokenEntry {
-                kind,
-                scopes: scopes.into_iter().map(Into::into).collect(),
-            },
-        ));
+        for workspace in &mut self.workspaces {
+            workspace.remove_token(&token);
+        }
+        let scopes = scopes.into_iter().map(Into::into).collect();
+        self.default_workspace().set_token(token, kind, scopes);
         self
+    }
+
+    /// Adds a workspace (or replaces the one with the same team id, the
+    /// default [`DEMO_TEAM_ID`] included), with its users, channels and the
+    /// app's tokens in it. Rate limits are counted per (workspace, method)
+    /// across all of a workspace's tokens, as Slack counts them.
+    pub fn workspace(mut self, workspace: MockWorkspace) -> MockSlackBuilder {
+        match self
+            .workspaces
+            .iter_mut()
+            .find(|w| w.team_id() == workspace.team_id())
+        {
+            Some(existing) => *existing = workspace,
+            None => self.workspaces.push(workspace),
+        }
+        self
+    }
+
+    fn default_workspace(&mut self) -> &mut MockWorkspace {
+        if self.workspaces.is_empty() {
+            self.workspaces
+                .push(MockWorkspace::new(DEMO_TEAM_ID, DEMO_TEAM_NAME));
+        }
+        &mut self.workspaces[0]
     }
 
     /// Replaces the user directory: the Slack user ids `calls.add`
@@ -493,7 +513,8 @@ impl MockSlackBuilder {
         mut self,
         users: impl IntoIterator<Item = S>,
     ) -> MockSlackBuilder {
-        self.users = users.into_iter().map(Into::into).collect();
+        let users = users.into_iter().map(Into::into).collect();
+        self.default_workspace().set_users(users);
         self
     }
 
@@ -505,12 +526,8 @@ impl MockSlackBuilder {
         user: impl Into<String>,
         email: impl Into<String>,
     ) -> MockSlackBuilder {
-        let user = user.into();
-        if !self.users.contains(&user) {
-            self.users.push(user.clone());
-        }
-        self.emails.retain(|(id, _)| *id != user);
-        self.emails.push((user, email.into()));
+        self.default_workspace()
+            .set_email(user.into(), email.into());
         self
     }
 
@@ -521,7 +538,8 @@ impl MockSlackBuilder {
         mut self,
         channels: impl IntoIterator<Item = S>,
     ) -> MockSlackBuilder {
-        self.channels = channels.into_iter().map(Into::into).collect();
+        let channels = channels.into_iter().map(Into::into).collect();
+        self.default_workspace().set_channels(channels);
         self
     }
 
@@ -587,39 +605,14 @@ impl MockSlackBuilder {
                 ),
             ));
         }
-        if self
-            .tokens
-            .iter()
-            .any(|(text, _)| text.is_empty() || text.chars().any(char::is_whitespace))
-        {
-            return Err(io::Error::new(
-                io::ErrorKind::InvalidInput,
-                "a token is empty or contains whitespace",
-            ));
-        }
+        let (workspaces, tokens) = workspace::install(&self.workspaces)?;
         let mut methods: BTreeMap<&'static str, &'static MethodInfo> = BTreeMap::new();
         for method in crate::METHODS.iter().chain(self.methods.iter()) {
             methods.insert(method.name, method);
         }
-        let directory: BTreeSet<String> = self.users.iter().cloned().collect();
-        let mut emails: BTreeMap<String, (String, String)> = BTreeMap::new();
-        for user in &self.users {
-            let address = self
-                .emails
-                .iter()
-                .find(|(id, _)| id == user)
-                .map(|(_, email)| email.clone())
-                .unwrap_or_else(|| default_email(user));
-            emails
-                .entry(address.trim().to_lowercase())
-                .or_insert_with(|| (user.clone(), address));
-        }
         let config = Config {
-            tokens: self.tokens.into_iter().collect::<HashMap<_, _>>(),
-            acting_user: self.users.first().cloned(),
-            directory,
-            emails,
-            channels: self.channels.into_iter().collect(),
+            tokens,
+            workspaces,
             methods,
             limit_mode: self.rate_limits,
             log_capacity: self.log_capacity,

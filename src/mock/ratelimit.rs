@@ -1,4 +1,6 @@
-//! The fake's rate limiter: a sliding one-minute window per (token, method),
+//! The fake's rate limiter: a sliding one-minute window per (workspace,
+//! method), across every token of the workspace, as Slack counts per (app,
+//! workspace, method) and the fake plays one app,
 //! on a clock that can run faster than real time and be moved by hand.
 
 use std::collections::{HashMap, VecDeque};
@@ -16,12 +18,13 @@ const WINDOW: Duration = Duration::from_secs(60);
 #[non_exhaustive]
 pub enum LimitMode {
     /// Each method's tier from the spec: [`RateTier::per_minute`]
-    /// requests per minute per (token, method). The default.
+    /// requests per minute per (workspace, method), across all the
+    /// workspace's tokens. The default.
     ///
     /// [`RateTier::per_minute`]: crate::method::RateTier::per_minute
     Tiers,
     /// The same number of requests per minute for every method, per
-    /// (token, method). `PerMinute(0)` refuses everything that passes auth.
+    /// (workspace, method). `PerMinute(0)` refuses everything that passes auth.
     PerMinute(u32),
     /// No limits.
     Off,
@@ -72,7 +75,7 @@ impl ScaledClock {
     }
 }
 
-/// Accepted requests in the last window, per (token, method).
+/// Accepted requests in the last window, per (workspace, method).
 #[derive(Debug, Default)]
 pub(crate) struct Limiter {
     windows: HashMap<(String, &'static str), VecDeque<Duration>>,
@@ -84,7 +87,7 @@ impl Limiter {
     pub fn admit(
         &mut self,
         limits: LimitMode,
-        token: &str,
+        team_id: &str,
         method: &'static MethodInfo,
         now: Duration,
     ) -> Result<(), Duration> {
@@ -96,7 +99,7 @@ impl Limiter {
         }
         let window = self
             .windows
-            .entry((token.to_owned(), method.name))
+            .entry((team_id.to_owned(), method.name))
             .or_default();
         while window
             .front()
@@ -135,7 +138,7 @@ mod tests {
     };
 
     #[test]
-    fn sliding_window_per_token_and_method() {
+    fn sliding_window_per_workspace_and_method() {
         let mut limiter = Limiter::default();
         let at = Duration::from_secs;
         assert_eq!(limiter.admit(LimitMode::Tiers, "a", &TIER1, at(0)), Ok(()));

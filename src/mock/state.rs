@@ -19,12 +19,14 @@ use super::ratelimit::{LimitMode, Limiter, ScaledClock};
 pub(crate) struct TokenEntry {
     pub kind: TokenKind,
     pub scopes: Vec<String>,
+    /// Its workspace, an index into [`Config::workspaces`].
+    pub workspace: usize,
 }
 
-/// What the fake was started with; fixed for its lifetime.
+/// One workspace as the running fake keeps it.
 #[derive(Debug)]
-pub(crate) struct Config {
-    pub tokens: HashMap<String, TokenEntry>,
+pub(crate) struct WorkspaceConfig {
+    pub team_id: String,
     pub directory: BTreeSet<String>,
     /// Lowercased email → (user id, email as given).
     pub emails: BTreeMap<String, (String, String)>,
@@ -32,6 +34,14 @@ pub(crate) struct Config {
     pub channels: BTreeSet<String>,
     /// The user every user token acts for: the first of the directory.
     pub acting_user: Option<String>,
+}
+
+/// What the fake was started with; fixed for its lifetime.
+#[derive(Debug)]
+pub(crate) struct Config {
+    pub tokens: HashMap<String, TokenEntry>,
+    /// The workspaces, the default one first.
+    pub workspaces: Vec<WorkspaceConfig>,
     pub methods: BTreeMap<&'static str, &'static MethodInfo>,
     pub limit_mode: LimitMode,
     pub log_capacity: usize,

@@ -1,19 +1,18 @@
 //! `users.lookupByEmail` in the fake: answers from the fake's user
 //! directory, where every user has an email address.
 
-use std::collections::BTreeMap;
-
 use serde_json::{Value, json};
 
 use super::answer::SlackError;
 use super::family::{Family, no_param_error};
 use super::params::Params;
+use super::state::WorkspaceConfig;
 
 /// The users family, as registered in the fake's table of families.
 pub(crate) const FAMILY: Family = Family {
     methods: &["users.lookupByEmail"],
     param_error: no_param_error,
-    answer: |exchange| lookup_by_email(exchange.params, &exchange.config.emails),
+    answer: |exchange| lookup_by_email(exchange.params, exchange.workspace),
 };
 
 /// The email a directory user gets unless the builder gives one:
@@ -22,14 +21,11 @@ pub fn default_email(user_id: &str) -> String {
     format!("{}@example.com", user_id.to_lowercase())
 }
 
-/// Finds the user with this email (compared without regard to case).
-/// `emails` maps lowercased addresses to `(user id, address as given)`.
-fn lookup_by_email(
-    params: &Params,
-    emails: &BTreeMap<String, (String, String)>,
-) -> Result<Value, SlackError> {
+/// Finds the user with this email (compared without regard to case) in the
+/// workspace of the token.
+fn lookup_by_email(params: &Params, workspace: &WorkspaceConfig) -> Result<Value, SlackError> {
     let email = params.text("email").unwrap_or_default();
-    let Some((id, address)) = emails.get(&email.trim().to_lowercase()) else {
+    let Some((id, address)) = workspace.emails.get(&email.trim().to_lowercase()) else {
         return Err(SlackError::new("users_not_found")
             .because("no user of the fake's directory has that email address"));
     };
@@ -39,7 +35,7 @@ fn lookup_by_email(
         "ok": true,
         "user": {
             "id": id,
-            "team_id": "T0MOCK001",
+            "team_id": workspace.team_id,
             "name": name,
             "real_name": real_name,
             "deleted": false,
