@@ -28,6 +28,7 @@ pub(crate) const FAMILY: Family = Family {
         "calls.participants.add",
         "calls.participants.remove",
     ],
+    reads_json: true,
     param_error,
     answer,
 };

@@ -17,6 +17,7 @@ use super::params::{ParamProblem, Params, Problem};
 /// The chat family, as registered in the fake's table of families.
 pub(crate) const FAMILY: Family = Family {
     methods: &["chat.postMessage"],
+    reads_json: true,
     param_error,
     answer: |exchange| {
         let Exchange {

@@ -137,7 +137,8 @@ fn slack_logic_inner(
         .iter()
         .copied()
         .find(|family| family.answers(method.name));
-    let params = match params::check(method, &parsed.params, token.kind) {
+    let read_json = family.is_none_or(|family| family.reads_json);
+    let params = match params::check(method, parsed.params_read(read_json), token.kind) {
         Ok(params) => params,
         Err(problem) => {
             // A JSON null gets Slack's generic answer, whatever the family.

@@ -21,6 +21,9 @@ use super::state::{MockState, WorkspaceConfig};
 pub(crate) struct Family {
     /// The Slack methods it answers (`calls.add`, ...).
     pub methods: &'static [&'static str],
+    /// False for methods Slack documents no JSON input for: the params of
+    /// a JSON body are not read (the fake's choice; Slack does not say).
+    pub reads_json: bool,
     /// The family's own code for a param the generic checks refused, where
     /// Slack has a more precise one; `None` keeps the generic
     /// `invalid_arguments` or `missing_argument`.

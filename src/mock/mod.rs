@@ -142,9 +142,15 @@
 //!   [`default_email`] (`u0mock001@example.com`) unless
 //!   [`MockSlackBuilder::user_with_email`] gives one; addresses are
 //!   compared without regard to case; any other address gives
-//!   `users_not_found`. The user comes back with `id`, `name`,
-//!   `real_name`, `profile` (`email`, `display_name`, `real_name`,
-//!   `image_72`), `is_bot: false`, `deleted: false` and `tz`.
+//!   `users_not_found`. The user comes back with `id`, `team_id`, `name`,
+//!   `real_name`, `profile` (the fields Slack's schema marks as always
+//!   present: `real_name`, `display_name`, `avatar_hash`, the two
+//!   `_normalized` names, `title`, `phone`, `skype`, `status_text`,
+//!   `status_emoji`, `fields`; then `email` and `image_72`), `is_bot:
+//!   false`, `deleted: false` and `tz`. Slack takes this method by GET
+//!   with a query, or a form body, and documents no JSON input: the fake
+//!   does not read a JSON body's params for it (so the `email` is missing:
+//!   `invalid_arguments`; the fake's choice, Slack does not say).
 //! - The demo tokens have [`DEMO_SCOPES`]: `calls:read`, `calls:write`,
 //!   `chat:write` and `users:read.email`.
 //!

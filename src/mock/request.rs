@@ -54,6 +54,20 @@ pub(crate) struct ParsedRequest {
     /// A hint for `not_authed` when the token was offered where Slack does
     /// not read it.
     pub token_hint: Option<&'static str>,
+    /// How many of `params` came from a JSON body (they are the last ones).
+    pub json_params: usize,
+}
+
+impl ParsedRequest {
+    /// The params, without those of a JSON body when `read_json` is false
+    /// (for methods Slack does not take JSON for).
+    pub fn params_read(&self, read_json: bool) -> &[(String, RawValue)] {
+        if read_json {
+            &self.params
+        } else {
+            &self.params[..self.params.len().saturating_sub(self.json_params)]
+        }
+    }
 }
 
 /// The body of a POST as the content type says to read it.
@@ -184,6 +198,7 @@ pub(crate) fn parse(
                         other => RawValue::Json(other),
                     };
                     out.params.push((name, value));
+                    out.json_params += 1;
                 }
             }
             Ok(_) => {

@@ -11,6 +11,8 @@ use super::state::WorkspaceConfig;
 /// The users family, as registered in the fake's table of families.
 pub(crate) const FAMILY: Family = Family {
     methods: &["users.lookupByEmail"],
+    // Slack's page lists form and query input only.
+    reads_json: false,
     param_error: no_param_error,
     answer: |exchange| lookup_by_email(exchange.params, exchange.workspace),
 };
@@ -19,6 +21,13 @@ pub(crate) const FAMILY: Family = Family {
 /// `u0mock001@example.com` for `U0MOCK001`.
 pub fn default_email(user_id: &str) -> String {
     format!("{}@example.com", user_id.to_lowercase())
+}
+
+/// A stable 44-bit number for a user id, for `avatar_hash`.
+fn avatar_hash(id: &str) -> u64 {
+    id.bytes().fold(0xcbf2_9ce4_8422_2325_u64, |hash, byte| {
+        (hash ^ u64::from(byte)).wrapping_mul(0x0100_0000_01b3)
+    }) & 0xfff_ffff_ffff
 }
 
 /// Finds the user with this email (compared without regard to case) in the
@@ -44,10 +53,21 @@ fn lookup_by_email(params: &Params, workspace: &WorkspaceConfig) -> Result<Value
             "tz": "Europe/London",
             "tz_label": "Greenwich Mean Time",
             "tz_offset": 0,
+            // The fields Slack's schema marks as always present, then the
+            // email and an avatar.
             "profile": {
-                "email": address,
-                "display_name": name,
                 "real_name": real_name,
+                "display_name": name,
+                "avatar_hash": format!("g{:011x}", avatar_hash(id)),
+                "real_name_normalized": real_name,
+                "display_name_normalized": name,
+                "title": "",
+                "phone": "",
+                "skype": "",
+                "status_text": "",
+                "status_emoji": "",
+                "fields": {},
+                "email": address,
                 "image_72": format!("https://example.com/avatars/{name}_72.png"),
             },
         }
