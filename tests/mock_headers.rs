@@ -241,3 +241,35 @@ async fn iso_8859_1_and_text_plain_bodies_are_read() {
     assert!(answer.ok(), "{:?}", answer.json());
     assert_eq!(answer.json()["call"]["id"], id.as_str());
 }
+
+#[tokio::test]
+async fn multipart_bodies_are_read() {
+    let mock = MockSlack::start().await.unwrap();
+    let id = add_call(&mock, &[]).await;
+    let body = format!(
+        "--b0undary\r\nContent-Disposition: form-data; name=\"token\"\r\n\r\n{DEMO_BOT_TOKEN}\r\n\
+         --b0undary\r\nContent-Disposition: form-data; name=\"id\"\r\n\r\n{id}\r\n\
+         --b0undary\r\nContent-Disposition: form-data; name=\"title\"\r\n\r\nStand-up\r\n\
+         --b0undary--\r\n"
+    );
+    let answer = send(
+        &mock,
+        Method::POST,
+        "calls.update",
+        &[("content-type", "multipart/form-data; boundary=b0undary")],
+        body,
+    )
+    .await;
+    assert!(answer.ok(), "{:?}", answer.json());
+    assert_eq!(mock.call(&id).unwrap().title.as_deref(), Some("Stand-up"));
+
+    let broken = send(
+        &mock,
+        Method::POST,
+        "calls.update",
+        &[("content-type", "multipart/form-data; boundary=b0undary")],
+        "--b0undary\r\nContent-Disposition: form-data; name=\"id\"\r\n\r\nR1",
+    )
+    .await;
+    assert_eq!(broken.error().as_deref(), Some("invalid_form_data"));
+}

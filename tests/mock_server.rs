@@ -379,8 +379,8 @@ async fn bad_bodies_get_slack_codes() {
         (Some("image/png"), b"id=R1", "invalid_post_type"),
         (
             Some("multipart/form-data; boundary=x"),
-            b"--x--",
-            "invalid_post_type",
+            b"no boundary",
+            "invalid_form_data",
         ),
         (None, b"id=R1", "missing_post_type"),
         (

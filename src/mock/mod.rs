@@ -51,8 +51,10 @@
 //! and gets `missing_charset` without one. A JSON `null` for a param is
 //! `invalid_arguments` with Slack's message
 //! `[ERROR] must provide a string [json-pointer:/id]` (with the JSON type
-//! the param wants). `multipart/form-data` is not read
-//! (`invalid_post_type`), although Slack reads it.
+//! the param wants). `multipart/form-data` bodies are read, one field per
+//! part (a part's content as UTF-8 text); a body without the boundary, a
+//! part without a name or content that is not UTF-8 is `invalid_form_data`
+//! (the fake's choice of code).
 //!
 //! ```
 //! use slack_calls::mock::{MockSlack, Outcome, Scripted};

@@ -77,6 +77,8 @@ enum BodyKind {
     /// `text/plain`: JSON when it starts with `{`, form fields otherwise
     /// (Slack accepts the type but documents no reading; the fake's choice).
     Text,
+    /// `multipart/form-data` with this boundary: one field per part.
+    Multipart(String),
 }
 
 /// How a POST body is written: its kind, whether its bytes are ISO-8859-1
@@ -158,8 +160,13 @@ pub(crate) fn parse(
         BodyKind::Text => BodyKind::Form,
         kind => kind,
     };
+    let fields = match &kind {
+        BodyKind::Form => parse_form(body),
+        BodyKind::Multipart(boundary) => parse_multipart(body, boundary),
+        BodyKind::Json | BodyKind::Text => Ok(Vec::new()),
+    };
     match kind {
-        BodyKind::Form => match parse_form(body) {
+        BodyKind::Form | BodyKind::Multipart(_) => match fields {
             Ok(pairs) => {
                 for (name, value) in pairs {
                     if name == "token" {
@@ -240,11 +247,16 @@ fn content_type_kind(
     let mut parts = content_type.split(';');
     let essence = parts.next().unwrap_or_default().trim().to_ascii_lowercase();
     let mut charset = None;
+    let mut boundary = None;
     for param in parts {
         if let Some((name, value)) = param.split_once('=')
             && name.trim().eq_ignore_ascii_case("charset")
         {
             charset = Some(value.trim().trim_matches('"').to_ascii_lowercase());
+        } else if let Some((name, value)) = param.split_once('=')
+            && name.trim().eq_ignore_ascii_case("boundary")
+        {
+            boundary = Some(value.trim().trim_matches('"').to_owned());
         }
     }
     let utf8 = |c: &str| c == "utf-8" || c == "utf8";
@@ -252,11 +264,13 @@ fn content_type_kind(
         "application/x-www-form-urlencoded" => BodyKind::Form,
         "application/json" => BodyKind::Json,
         "text/plain" => BodyKind::Text,
-        "multipart/form-data" => {
-            return Err(SlackError::new("invalid_post_type").because(
-                "slack-calls-mock does not read multipart/form-data bodies; send application/x-www-form-urlencoded or application/json",
-            ));
-        }
+        "multipart/form-data" => match boundary {
+            Some(boundary) if !boundary.is_empty() => BodyKind::Multipart(boundary),
+            _ => {
+                return Err(SlackError::new("invalid_form_data")
+                    .because("a multipart/form-data body needs a boundary in its Content-Type"));
+            }
+        },
         _ => {
             return Err(SlackError::new("invalid_post_type").because(format!(
                 "Content-Type `{essence}` is not application/x-www-form-urlencoded, application/json or text/plain"
@@ -342,6 +356,68 @@ fn decode_component(bytes: &[u8]) -> Result<String, std::string::FromUtf8Error> 
         }
     }
     String::from_utf8(out)
+}
+
+/// Reads the fields of a `multipart/form-data` body: each part's
+/// `Content-Disposition` name and its content as UTF-8 text.
+fn parse_multipart(body: &[u8], boundary: &str) -> Result<Vec<(String, String)>, String> {
+    let delimiter = format!("--{boundary}");
+    let between = format!("\r\n{delimiter}");
+    let start = find(body, delimiter.as_bytes())
+        .ok_or_else(|| "no part starts with the boundary".to_owned())?;
+    let mut rest = &body[start + delimiter.len()..];
+    let mut pairs = Vec::new();
+    loop {
+        if rest.starts_with(b"--") {
+            return Ok(pairs);
+        }
+        rest = rest
+            .strip_prefix(b"\r\n")
+            .ok_or_else(|| "a boundary line does not end with CRLF".to_owned())?;
+        let header_end = find(rest, b"\r\n\r\n")
+            .ok_or_else(|| "a part has no blank line after its headers".to_owned())?;
+        let headers = std::str::from_utf8(&rest[..header_end])
+            .map_err(|_| "a part's headers are not UTF-8".to_owned())?;
+        let name = part_name(headers)
+            .ok_or_else(|| "a part has no Content-Disposition name".to_owned())?;
+        rest = &rest[header_end + 4..];
+        let end = find(rest, between.as_bytes())
+            .ok_or_else(|| format!("part `{name}` is not closed by the boundary"))?;
+        let value = String::from_utf8(rest[..end].to_vec())
+            .map_err(|_| format!("part `{name}` is not UTF-8"))?;
+        pairs.push((name, value));
+        rest = &rest[end + between.len()..];
+    }
+}
+
+/// The `name` of a part's `Content-Disposition: form-data; name="…"`.
+fn part_name(headers: &str) -> Option<String> {
+    for line in headers.split("\r\n") {
+        let Some((key, value)) = line.split_once(':') else {
+            continue;
+        };
+        if !key.trim().eq_ignore_ascii_case("content-disposition") {
+            continue;
+        }
+        for param in value.split(';').skip(1) {
+            if let Some((name, value)) = param.split_once('=')
+                && name.trim().eq_ignore_ascii_case("name")
+            {
+                return Some(value.trim().trim_matches('"').to_owned());
+            }
+        }
+    }
+    None
+}
+
+/// Where `needle` first occurs in `haystack`.
+fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
+    if needle.is_empty() || haystack.len() < needle.len() {
+        return None;
+    }
+    haystack
+        .windows(needle.len())
+        .position(|window| window == needle)
 }
 
 fn hex(byte: u8) -> Option<u8> {
@@ -472,7 +548,11 @@ mod tests {
         );
         assert_eq!(
             code(Some("multipart/form-data; boundary=x"), b"a=1"),
-            Some("invalid_post_type".into())
+            Some("invalid_form_data".into())
+        );
+        assert_eq!(
+            code(Some("multipart/form-data"), b"--x--"),
+            Some("invalid_form_data".into())
         );
         assert_eq!(code(None, b"a=1"), Some("missing_post_type".into()));
         assert_eq!(code(None, b""), None);
@@ -525,6 +605,51 @@ mod tests {
             vec![("id".to_owned(), RawValue::Text("R2".to_owned()))]
         );
         assert!(parsed.warnings.is_empty());
+    }
+
+    #[test]
+    fn multipart_bodies_are_read() {
+        let body = b"preamble\r\n--XyZ\r\nContent-Disposition: form-data; name=\"id\"\r\n\r\nR1\r\n--XyZ\r\ncontent-disposition: form-data; name=token\r\nContent-Type: text/plain\r\n\r\nxoxb-a\r\n--XyZ\r\nContent-Disposition: form-data; name=\"title\"\r\n\r\ntwo\r\nlines\r\n--XyZ--\r\n";
+        let parsed = parse(
+            &Method::POST,
+            None,
+            &headers(&[("content-type", "multipart/form-data; boundary=\"XyZ\"")]),
+            body,
+        );
+        assert!(parsed.problem.is_none(), "{:?}", parsed.problem);
+        assert_eq!(parsed.token.as_deref(), Some("xoxb-a"));
+        assert_eq!(parsed.token_source, Some(TokenSource::FormField));
+        assert_eq!(
+            parsed.params,
+            vec![
+                ("id".to_owned(), RawValue::Text("R1".to_owned())),
+                (
+                    "title".to_owned(),
+                    RawValue::Text("two\r\nlines".to_owned())
+                ),
+            ]
+        );
+        for bad in [
+            &b"no boundary here"[..],
+            b"--XyZ\r\nContent-Disposition: form-data; name=\"id\"\r\nR1",
+            b"--XyZ\r\nContent-Disposition: form-data\r\n\r\nR1\r\n--XyZ--",
+            b"--XyZ\r\nContent-Disposition: form-data; name=\"id\"\r\n\r\nR1",
+            b"--XyZ\r\nContent-Disposition: form-data; name=\"id\"\r\n\r\n\xff\r\n--XyZ--",
+            b"--XyZx",
+        ] {
+            let parsed = parse(
+                &Method::POST,
+                None,
+                &headers(&[("content-type", "multipart/form-data; boundary=XyZ")]),
+                bad,
+            );
+            assert_eq!(
+                parsed.problem.map(|p| p.code),
+                Some("invalid_form_data".to_owned()),
+                "{}",
+                String::from_utf8_lossy(bad)
+            );
+        }
     }
 
     #[test]
