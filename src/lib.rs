@@ -40,6 +40,7 @@ mod client;
 mod clock;
 mod codes;
 mod error;
+mod event_envelope;
 mod form;
 mod id;
 pub mod method;
@@ -56,6 +57,9 @@ pub mod mock;
 pub use client::{BuildError, Client, ClientBuilder, Response, SLACK_API_BASE};
 pub use clock::{Clock, Sleep, SystemClock, TestClock};
 pub use error::{ApiError, Error, ErrorCode, InvalidRequest, ResponseMeta, Result, TransportKind};
+pub use event_envelope::{
+    AppRateLimited, EventAuthorization, EventCallback, EventEnvelope, UrlVerification,
+};
 pub use form::{Check, Form, FormValue};
 pub use method::MethodInfo;
 pub use ratelimit::{PacingStats, Rate, RateLimiter, RateLimits};

@@ -7,7 +7,7 @@ use quote::{format_ident, quote};
 use super::context::{Cx, ident};
 use super::docs;
 use super::fields::{arg_ty, convert, field_decl};
-use crate::ir::{self, Ty};
+use crate::ir;
 
 /// Emits one named type.
 pub(super) fn type_def(cx: &Cx<'_>, def: &ir::TypeDef) -> TokenStream {
@@ -71,7 +71,7 @@ fn object_type(cx: &Cx<'_>, def: &ir::ObjectType, description: Vec<String>) -> T
             let setter = format_ident!("with_{}", crate::names::bare(&f.ident));
             let ty = arg_ty(cx, &f.ty);
             let value = convert(quote!(value), &f.ty);
-            let stored = if matches!(f.ty, Ty::List(_)) {
+            let stored = if f.ty.is_collection() {
                 value
             } else {
                 quote!(::std::option::Option::Some(#value))
@@ -138,7 +138,7 @@ fn check_impl(cx: &Cx<'_>, def: &ir::ObjectType) -> TokenStream {
             .filter_map(|wire| {
                 let field = def.fields.iter().find(|f| &f.wire == wire)?;
                 let field_ident = ident(&field.ident);
-                Some(if matches!(field.ty, Ty::List(_)) {
+                Some(if field.ty.is_collection() {
                     quote!(!self.#field_ident.is_empty())
                 } else {
                     quote!(self.#field_ident.is_some())
