@@ -136,7 +136,17 @@ impl Unfurl {
         }
     }
 }
-impl ::slack_calls::Check for Unfurl {}
+impl ::slack_calls::Check for Unfurl {
+    fn check(&self) -> ::std::result::Result<(), ::std::string::String> {
+        for (index, item) in self.blocks.iter().enumerate() {
+            ::slack_calls::Check::check(item)
+                .map_err(|reason| {
+                    ::std::format!("`blocks` item {}: {}", index, reason)
+                })?;
+        }
+        ::std::result::Result::Ok(())
+    }
+}
 /// Where the link to unfurl is, with `unfurl_id`.
 ///
 /// A value this version does not know is kept in `Unknown`.
@@ -327,7 +337,17 @@ impl ::std::default::Default for Message {
         Self::new()
     }
 }
-impl ::slack_calls::Check for Message {}
+impl ::slack_calls::Check for Message {
+    fn check(&self) -> ::std::result::Result<(), ::std::string::String> {
+        for (index, item) in self.blocks.iter().enumerate() {
+            ::slack_calls::Check::check(item)
+                .map_err(|reason| {
+                    ::std::format!("`blocks` item {}: {}", index, reason)
+                })?;
+        }
+        ::std::result::Result::Ok(())
+    }
+}
 ::slack_calls::__private::id_type! {
     #[doc = " A Slack user ID, such as `U0HRJ1GNB` (or `W…` on Enterprise Grid)."] pub
     struct UserId;
@@ -412,16 +432,15 @@ impl ::std::default::Default for CallUser {
 }
 impl ::slack_calls::Check for CallUser {
     fn check(&self) -> ::std::result::Result<(), ::std::string::String> {
-        if (self.slack_id.is_some())
-            || (self.external_id.is_some() && self.display_name.is_some())
+        if !((self.slack_id.is_some())
+            || (self.external_id.is_some() && self.display_name.is_some()))
         {
-            ::std::result::Result::Ok(())
-        } else {
-            ::std::result::Result::Err(
+            return ::std::result::Result::Err(
                 "a CallUser needs `slack_id`, or `external_id` and `display_name`"
                     .to_owned(),
-            )
+            );
         }
+        ::std::result::Result::Ok(())
     }
 }
 /// A Call as Slack keeps it.
@@ -542,7 +561,15 @@ impl Call {
         self
     }
 }
-impl ::slack_calls::Check for Call {}
+impl ::slack_calls::Check for Call {
+    fn check(&self) -> ::std::result::Result<(), ::std::string::String> {
+        for (index, item) in self.users.iter().enumerate() {
+            ::slack_calls::Check::check(item)
+                .map_err(|reason| ::std::format!("`users` item {}: {}", index, reason))?;
+        }
+        ::std::result::Result::Ok(())
+    }
+}
 ::slack_calls::__private::id_type! {
     #[doc = " A workspace's ID, such as `T0HRJ1GNB`."] pub struct TeamId;
 }
@@ -848,7 +875,15 @@ impl LinkSharedEvent {
         self
     }
 }
-impl ::slack_calls::Check for LinkSharedEvent {}
+impl ::slack_calls::Check for LinkSharedEvent {
+    fn check(&self) -> ::std::result::Result<(), ::std::string::String> {
+        for (index, item) in self.links.iter().enumerate() {
+            ::slack_calls::Check::check(item)
+                .map_err(|reason| ::std::format!("`links` item {}: {}", index, reason))?;
+        }
+        ::std::result::Result::Ok(())
+    }
+}
 /// A user rejected a Call shared with them. Sent when a Call that was shared in a direct message (and unfurled after `link_shared`) is rejected by the user it was shared with.
 ///
 /// Slack sends it as the `event` of an `event_callback`, with `type: call_rejected`; it decodes as `Event::CallRejected`. Fields Slack adds later are ignored.
@@ -984,7 +1019,13 @@ impl TokensRevokedEvent {
         self
     }
 }
-impl ::slack_calls::Check for TokensRevokedEvent {}
+impl ::slack_calls::Check for TokensRevokedEvent {
+    fn check(&self) -> ::std::result::Result<(), ::std::string::String> {
+        ::slack_calls::Check::check(&self.tokens)
+            .map_err(|reason| ::std::format!("`tokens`: {}", reason))?;
+        ::std::result::Result::Ok(())
+    }
+}
 /// An event Slack sends the app: the `event` of an `event_callback` delivery, told apart by its `type`.
 ///
 /// Every event type this version does not know arrives as `Other`, whole, so a receiver acknowledges it instead of refusing it (Slack would retry a refusal and count it as a failed delivery).
@@ -1260,7 +1301,15 @@ impl User {
         self
     }
 }
-impl ::slack_calls::Check for User {}
+impl ::slack_calls::Check for User {
+    fn check(&self) -> ::std::result::Result<(), ::std::string::String> {
+        if let ::std::option::Option::Some(value) = &self.profile {
+            ::slack_calls::Check::check(value)
+                .map_err(|reason| ::std::format!("`profile`: {}", reason))?;
+        }
+        ::std::result::Result::Ok(())
+    }
+}
 /// A user's profile. Slack sends many more fields; those not listed are ignored.
 #[derive(
     Debug,
