@@ -123,12 +123,18 @@ pub enum ParamKind {
     List(&'static ParamKind),
     /// A named object type, JSON-encoded in its form field.
     Object(&'static str),
+    /// A map from text keys to values of the kind, JSON-encoded in its
+    /// form field as one object (`chat.unfurl`'s `unfurls`).
+    Map(&'static ParamKind),
 }
 
 impl ParamKind {
     /// True when the value travels as JSON text inside its form field.
     pub const fn is_json(self) -> bool {
-        matches!(self, ParamKind::List(_) | ParamKind::Object(_))
+        matches!(
+            self,
+            ParamKind::List(_) | ParamKind::Object(_) | ParamKind::Map(_)
+        )
     }
 }
 
