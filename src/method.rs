@@ -102,8 +102,10 @@ pub enum Required {
     WithBotToken,
 }
 
-/// The wire type of a param, as the spec declares it.
+/// The wire type of a param, as the spec declares it. New kinds come with
+/// new spec features, so a `match` on it needs a wildcard arm.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum ParamKind {
     /// Free text.
     String,

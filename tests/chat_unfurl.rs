@@ -10,7 +10,7 @@ use std::collections::BTreeMap;
 use serde_json::json;
 use slack_calls::chat::{UNFURL, UnfurlError};
 use slack_calls::method::{ParamKind, RateTier};
-use slack_calls::mock::{MockSlack, RateLimits as MockRateLimits};
+use slack_calls::mock::{LimitMode, MockSlack};
 use slack_calls::{
     Block, CallBlock, Error, ErrorCode, RateLimits, TokenKind, Unfurl, UnfurlSource,
 };
@@ -181,7 +181,7 @@ fn the_spec_says_tier_3_links_write_and_safe_to_resend() {
 async fn fake() -> MockSlack {
     MockSlack::builder()
         .token("xoxb-links", TokenKind::Bot, ["links:write", "calls:write"])
-        .rate_limits(MockRateLimits::Off)
+        .rate_limits(LimitMode::Off)
         .start()
         .await
         .expect("the fake starts")

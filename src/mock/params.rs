@@ -298,7 +298,7 @@ fn json_kind(kind: ParamKind) -> &'static str {
         ParamKind::Integer | ParamKind::Timestamp | ParamKind::Duration => "number",
         ParamKind::Boolean => "boolean",
         ParamKind::List(_) => "array",
-        ParamKind::Object(_) => "object",
+        ParamKind::Object(_) | ParamKind::Map(_) => "object",
     }
 }
 
