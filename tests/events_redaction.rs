@@ -5,29 +5,14 @@
 
 #![cfg(feature = "events")]
 
-mod events_support;
+mod support;
 
-use std::io::Write;
-use std::sync::{Arc, Mutex};
-
-use events_support::{SECRET, Server, TestEvent, call_rejected, callback, signed_json};
 use slack_calls::TestClock;
 use slack_calls::events::{Outcome, Receiver};
 use slack_calls::signing::{SigningSecret, sign};
+use support::signed_events::{SECRET, Server, TestEvent, call_rejected, callback, signed_json};
+use support::trace_capture::Captured;
 use tracing_subscriber::fmt::format::FmtSpan;
-
-#[derive(Clone, Default)]
-struct Captured(Arc<Mutex<Vec<u8>>>);
-
-impl Write for Captured {
-    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(bytes);
-        Ok(bytes.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn no_secret_or_signature_text_in_trace_output_errors_or_replies() {

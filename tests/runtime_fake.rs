@@ -12,8 +12,9 @@
 
 #![cfg(feature = "mock")]
 
+mod support;
+
 use std::collections::BTreeMap;
-use std::io::Write;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, Instant};
 
@@ -24,6 +25,8 @@ use slack_calls::{
     TokenKind,
 };
 use tokio::task::JoinHandle;
+
+use support::trace_capture::Captured;
 
 fn ms(n: u64) -> Duration {
     Duration::from_millis(n)
@@ -850,29 +853,6 @@ async fn a_storm_of_internal_errors_on_calls_add_is_not_resent() {
 }
 
 // ------------------------------------------------------ no token text
-
-/// A writer into a shared buffer, for the subscriber.
-#[derive(Clone, Default)]
-struct Captured(Arc<Mutex<Vec<u8>>>);
-
-impl Write for Captured {
-    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
-        self.0
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .extend_from_slice(bytes);
-        Ok(bytes.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
-impl Captured {
-    fn text(&self) -> String {
-        String::from_utf8_lossy(&self.0.lock().unwrap_or_else(PoisonError::into_inner)).into_owned()
-    }
-}
 
 const SECRET_BOT: &str = "xoxb-5150-8086-SECRETBOTTOKENTEXT";
 const SECRET_READ_ONLY: &str = "xoxp-6502-6809-SECRETREADONLYTEXT";

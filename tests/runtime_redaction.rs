@@ -4,35 +4,15 @@
 //! same output must show each call's span (method, tier, attempt, wait,
 //! retry reason, outcome).
 
-mod runtime_support;
+mod support;
 
-use std::io::Write;
-use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use runtime_support::{ADD, Code, Reply, Server, TOKEN, add, builder, call, end, info};
 use slack_calls::{Client, Error, Form, RateLimits, RetryPolicy, TestClock, Token};
+use support::scripted_server::{Reply, Server};
+use support::test_methods::{ADD, Code, TOKEN, add, builder, call, end, info};
+use support::trace_capture::Captured;
 use tracing_subscriber::fmt::format::FmtSpan;
-
-/// A writer into a shared buffer, for the subscriber.
-#[derive(Clone, Default)]
-struct Captured(Arc<Mutex<Vec<u8>>>);
-
-impl Write for Captured {
-    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(bytes);
-        Ok(bytes.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
-impl Captured {
-    fn text(&self) -> String {
-        String::from_utf8_lossy(&self.0.lock().unwrap()).into_owned()
-    }
-}
 
 /// Every way the token text could show, whole or in part.
 const SECRET_PARTS: [&str; 3] = [TOKEN, "TOKENSECRETTEXT", "4242-1717"];

@@ -10,10 +10,10 @@
 //! To add one: a `Part` (what it is, the variable that names it, how to get
 //! it), a module with the test, and one line in `main` below.
 
-#[path = "../mock_support/mod.rs"]
-mod mock_support;
 mod part;
 mod python_sdk;
+#[path = "../support/mod.rs"]
+mod support;
 
 use libtest_mimic::{Arguments, Trial};
 

@@ -8,8 +8,8 @@ use std::process::{Command, Stdio};
 
 use libtest_mimic::Failed;
 
-use crate::mock_support::MockProcess;
 use crate::part::Part;
+use crate::support::fake_process::MockProcess;
 
 /// A Python that has `slack_sdk` (`.ci/run` makes one in `.venv`).
 pub static PYTHON: Part = Part {

@@ -4,12 +4,11 @@
 
 #![cfg(feature = "mock")]
 
-mod mock_support;
-
 use std::collections::BTreeSet;
 use std::time::Duration;
 
-use mock_support::{add_call, post_form};
+use crate::support::raw_http as mock_support;
+use crate::support::raw_http::{add_call, post_form};
 use serde_json::json;
 use slack_calls::calls::{AddError, EndError, InfoError, UpdateError};
 use slack_calls::mock::{Fault, MockSlack, Participant, Scripted};

@@ -8,12 +8,12 @@
 
 #![cfg(feature = "events")]
 
-mod events_support;
-
 use std::path::Path;
 use std::process::Command;
 
-use events_support::{SECRET, TestEvent, call_rejected, callback, secret, signed_json};
+use crate::support::signed_events::{
+    SECRET, TestEvent, call_rejected, callback, secret, signed_json,
+};
 use slack_calls::events::{Outcome, Receiver};
 use slack_calls::signing::sign;
 

@@ -4,11 +4,9 @@
 //! in real seconds under a scaled clock, JSON `null`, `iso-8859-1` and
 //! `text/plain` bodies.
 
-mod mock_support;
-
 use std::collections::BTreeSet;
 
-use mock_support::{add_call, http, post_form, post_json, send};
+use crate::support::raw_http::{add_call, http, post_form, post_json, send};
 use reqwest::Method;
 use serde_json::json;
 use slack_calls::mock::{

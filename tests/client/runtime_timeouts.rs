@@ -1,11 +1,10 @@
 //! Timeouts: the connect and per-request defaults, overridable per client,
 //! and how each kind of timeout is retried.
 
-mod runtime_support;
-
 use std::time::Duration;
 
-use runtime_support::{Reply, Server, TOKEN, add, builder, info};
+use crate::support::scripted_server::{Reply, Server};
+use crate::support::test_methods::{TOKEN, add, builder, info};
 use slack_calls::{Client, Error, RateLimits, RetryPolicy, TestClock, TransportKind};
 use tokio::net::{TcpSocket, TcpStream};
 

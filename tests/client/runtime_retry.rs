@@ -1,13 +1,11 @@
 //! Retries that know what is safe: what is resent, how often, after which
 //! waits, and what the caller is told when a call is not resent.
 
-mod runtime_support;
-
 use std::time::Duration;
 
-use runtime_support::{
-    ADD, Code, Reply, Server, TOKEN, add, builder, call, end, info, join, wait_for_sleepers,
-};
+use crate::support::scripted_server::{Reply, Server, join, wait_for_sleepers};
+use crate::support::test_methods as runtime_support;
+use crate::support::test_methods::{ADD, Code, TOKEN, add, builder, call, end, info};
 use slack_calls::{BuildError, Client, Error, RateLimits, RetryPolicy, TestClock, TransportKind};
 
 fn ms(n: u64) -> Duration {

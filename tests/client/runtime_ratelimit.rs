@@ -1,13 +1,12 @@
 //! HTTP 429: `Retry-After` is honoured for that method only, the call goes
 //! again by itself, and the caller's cap on total waiting is kept.
 
-mod runtime_support;
-
 use std::time::Duration;
 
-use runtime_support::{
-    Reply, Server, add, builder, end, info, join, wait_for_sleep_count, wait_for_sleepers,
+use crate::support::scripted_server::{
+    Reply, Server, join, wait_for_sleep_count, wait_for_sleepers,
 };
+use crate::support::test_methods::{add, builder, end, info};
 use slack_calls::{Error, RateLimiter, RateLimits, RetryPolicy, TestClock};
 
 fn ms(n: u64) -> Duration {

@@ -3,11 +3,9 @@
 
 #![cfg(feature = "mock")]
 
-mod mock_support;
-
 use std::process::{Command, Stdio};
 
-use mock_support::MockProcess;
+use crate::support::fake_process::MockProcess;
 use slack_calls::{CallUser, Client};
 
 const BIN: &str = env!("CARGO_BIN_EXE_slack-calls-mock");

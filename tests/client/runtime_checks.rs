@@ -2,10 +2,10 @@
 //! with `Error::InvalidRequest` and nothing goes on the wire. Also the wire
 //! format of what does go.
 
-mod runtime_support;
-
-use runtime_support::{
-    ADD, CallResult, INFO, PARTICIPANTS_ADD, Participant, Server, TOKEN, builder, call, info,
+use crate::support::scripted_server::Server;
+use crate::support::test_methods as runtime_support;
+use crate::support::test_methods::{
+    ADD, CallResult, INFO, PARTICIPANTS_ADD, Participant, TOKEN, builder, call, info,
 };
 use slack_calls::{Client, Error, Form, InvalidRequest, TestClock};
 

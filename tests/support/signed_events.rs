@@ -1,8 +1,6 @@
 //! Shared pieces of the receiver tests: a test event enum, signed requests,
 //! and a real axum server on 127.0.0.1.
 
-#![allow(dead_code)]
-
 use http::{HeaderMap, HeaderValue};
 use serde::Deserialize;
 use slack_calls::events::Receiver;
@@ -117,11 +115,7 @@ pub struct Server {
 impl Server {
     pub async fn start(receiver: &Receiver<TestEvent>) -> Server {
         let app = axum::Router::new().route("/slack/events", receiver.method_router());
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let addr = listener.local_addr().unwrap();
-        tokio::spawn(async move {
-            axum::serve(listener, app).await.unwrap();
-        });
+        let (addr, _task) = super::serve(app).await;
         Server {
             url: format!("http://{addr}/slack/events"),
             http: reqwest::Client::new(),

@@ -2,12 +2,10 @@
 //! header, content type, every form field, `users` as one JSON string, and
 //! optional params absent when unset.
 
-mod support;
-
 use std::time::Duration;
 
+use crate::support::capture_server::{Capture, Captured};
 use slack_calls::{CallUser, Timestamp};
-use support::{Capture, Captured};
 
 const TOKEN: &str = "xoxp-1111-2222-wiretest";
 

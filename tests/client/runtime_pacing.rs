@@ -2,13 +2,10 @@
 //! (token or workspace, method), clones share them, waiting is cancel-safe,
 //! and the rates can be changed or turned off.
 
-mod runtime_support;
-
 use std::time::Duration;
 
-use runtime_support::{
-    END, INFO, Reply, Server, TIER2_GET, TOKEN, builder, call, end, info, join, wait_for_sleepers,
-};
+use crate::support::scripted_server::{Reply, Server, join, wait_for_sleepers};
+use crate::support::test_methods::{END, INFO, TIER2_GET, TOKEN, builder, call, end, info};
 use slack_calls::method::RateTier;
 use slack_calls::{
     BuildError, Client, Error, Form, Rate, RateLimiter, RateLimits, RetryPolicy, TestClock,

@@ -4,11 +4,9 @@
 
 #![cfg(feature = "mock")]
 
-mod mock_support;
-
 use std::time::Duration;
 
-use mock_support::{add_call, http, post_form};
+use crate::support::raw_http::{add_call, http, post_form};
 use reqwest::Method;
 use reqwest::header::{HeaderName, HeaderValue};
 use serde_json::Value;

@@ -3,9 +3,7 @@
 //! which is how a provider decides between a Slack and an external
 //! participant.
 
-mod mock_support;
-
-use mock_support::{post_form, post_json, send};
+use crate::support::raw_http::{post_form, post_json, send};
 use reqwest::Method;
 use slack_calls::mock::{MockSlack, default_email};
 use slack_calls::users::LookupByEmailError;

@@ -2,11 +2,9 @@
 //! common and unknown codes, `missing_scope` details, warnings on success,
 //! the real response captures, and bodies that are not what Slack sends.
 
-mod support;
-
+use crate::support::capture_server::Capture;
 use slack_calls::calls::{self, participants};
 use slack_calls::{CallUser, CommonError, Error, ErrorCode, MethodInfo};
-use support::Capture;
 
 const TOKEN: &str = "xoxp-1-2-decodetest";
 

@@ -5,13 +5,11 @@
 
 #![cfg(feature = "events")]
 
-mod events_support;
-
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use events_support::{
+use crate::support::signed_events::{
     SECRET, Server, TestEvent, call_rejected, callback, link_shared, signed, signed_json,
 };
 use http::HeaderMap;

@@ -4,11 +4,9 @@
 
 #![cfg(feature = "mock")]
 
-mod mock_support;
-
 use std::time::Duration;
 
-use mock_support::{add_call, form_body, http, post_form, post_json, send, send_with};
+use crate::support::raw_http::{add_call, form_body, http, post_form, post_json, send, send_with};
 use reqwest::Method;
 use serde_json::{Value, json};
 use slack_calls::TokenKind;

@@ -1,0 +1,20 @@
+//! The fake Slack (`slack_calls::mock`, feature `mock`): its server, Calls
+//! state, garbage input, headers, workspaces, load, the `slack-calls-mock`
+//! program, and the typed client and roster against it. One test binary;
+//! each module is one former test file, under its old name.
+
+#![cfg(feature = "mock")]
+
+#[path = "../support/mod.rs"]
+mod support;
+
+mod chat_mock;
+mod mock_bin;
+mod mock_calls;
+mod mock_garbage;
+mod mock_headers;
+mod mock_load;
+mod mock_server;
+mod mock_workspaces;
+mod roster_events;
+mod users_mock;
