@@ -794,6 +794,12 @@ impl ::slack_calls::Check for UserProfile {}
     "The app must be upgraded to call this method."), }
 }
 impl ::slack_calls::Client {
+    /// The `auth.*` methods.
+    pub fn auth(&self) -> auth::Auth {
+        auth::Auth {
+            client: ::std::clone::Clone::clone(self),
+        }
+    }
     /// The `calls.*` methods.
     pub fn calls(&self) -> calls::Calls {
         calls::Calls {
@@ -812,6 +818,238 @@ impl ::slack_calls::Client {
             client: ::std::clone::Clone::clone(self),
         }
     }
+}
+pub mod auth {
+    //! The `auth.*` methods.
+    /// The `auth.*` methods, from a client.
+    #[derive(Debug, Clone)]
+    pub struct Auth {
+        pub(crate) client: ::slack_calls::Client,
+    }
+    impl Auth {
+        /// Checks authentication and tells who the token is.
+        ///
+        /// Answers the workspace, the user and, for a bot token, the bot the token belongs to. SDKs such as Bolt call it when an app starts.
+        ///
+        /// - **Slack method:** [`auth.test`](<https://api.slack.com/methods/auth.test>)
+        /// - **Tokens and scopes:** any bot or user token; no scope needed
+        /// - **Rate limit:** special (see Slack's page for the method)
+        /// - **Idempotent:** yes; after a failure that may have reached Slack, the client may resend it.
+        ///
+        /// # Errors
+        ///
+        /// Slack's answers come back as `Error::Api` with a [`TestError`] code:
+        ///
+        /// - and any common error (`CommonError`), such as `invalid_auth` or `missing_scope`.
+        ///
+        /// # Example
+        ///
+        /// ```no_run
+        /// # async fn example(client: slack_calls::Client) -> Result<(), Box<dyn std::error::Error>> {
+        /// let response = client.auth().test().await?;
+        /// # let _ = response;
+        /// # Ok(())
+        /// # }
+        /// ```
+        pub fn test(&self) -> TestRequest {
+            TestRequest {
+                client: self.client.clone(),
+            }
+        }
+        /// Revokes a token.
+        ///
+        /// Revokes the token the request is made with; later calls with it are refused. With `test`, the token is not revoked.
+        ///
+        /// - **Slack method:** [`auth.revoke`](<https://api.slack.com/methods/auth.revoke>)
+        /// - **Tokens and scopes:** any bot or user token; no scope needed
+        /// - **Rate limit:** tier 3 (50+ requests a minute)
+        /// - **Idempotent:** yes; after a failure that may have reached Slack, the client may resend it.
+        ///
+        /// # Params
+        ///
+        /// - `test` (optional, a setter): A test mode in which the token is not revoked.
+        ///
+        /// # Errors
+        ///
+        /// Slack's answers come back as `Error::Api` with a [`RevokeError`] code:
+        ///
+        /// - and any common error (`CommonError`), such as `invalid_auth` or `missing_scope`.
+        ///
+        /// # Example
+        ///
+        /// ```no_run
+        /// # async fn example(client: slack_calls::Client) -> Result<(), Box<dyn std::error::Error>> {
+        /// let response = client.auth().revoke().await?;
+        /// # let _ = response;
+        /// # Ok(())
+        /// # }
+        /// ```
+        pub fn revoke(&self) -> RevokeRequest {
+            RevokeRequest {
+                client: self.client.clone(),
+                test: ::std::option::Option::None,
+            }
+        }
+    }
+    /// A `auth.test` request. Set optional params with the setters, then `.await` it (or call `send`).
+    #[derive(Debug, Clone)]
+    #[must_use = "a request does nothing until it is awaited or sent"]
+    pub struct TestRequest {
+        client: ::slack_calls::Client,
+    }
+    impl TestRequest {
+        /// Sends the request and decodes Slack's answer.
+        pub async fn send(
+            self,
+        ) -> ::std::result::Result<TestResponse, ::slack_calls::Error<TestError>> {
+            let form = ::slack_calls::Form::new();
+            ::slack_calls::__private::send(&self.client, &TEST, form).await
+        }
+    }
+    impl ::std::future::IntoFuture for TestRequest {
+        type Output = ::std::result::Result<
+            TestResponse,
+            ::slack_calls::Error<TestError>,
+        >;
+        type IntoFuture = ::slack_calls::__private::BoxFuture<
+            ::std::result::Result<TestResponse, ::slack_calls::Error<TestError>>,
+        >;
+        fn into_future(self) -> Self::IntoFuture {
+            ::std::boxed::Box::pin(self.send())
+        }
+    }
+    /// What `auth.test` answers on success.
+    #[derive(Debug, Clone, PartialEq, ::slack_calls::__private::serde::Deserialize)]
+    #[serde(crate = "::slack_calls::__private::serde")]
+    #[non_exhaustive]
+    pub struct TestResponse {
+        /// The workspace's URL.
+        pub url: ::std::string::String,
+        /// The workspace's name.
+        pub team: ::std::string::String,
+        /// The handle of the token's user (the bot user, for a bot token).
+        pub user: ::std::string::String,
+        /// The workspace's ID.
+        pub team_id: ::std::string::String,
+        /// The token's user (the bot user, for a bot token).
+        pub user_id: super::UserId,
+        /// The bot's ID, for a bot token.
+        #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+        pub bot_id: ::std::option::Option<::std::string::String>,
+        /// The Enterprise Grid organization, when there is one.
+        #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+        pub enterprise_id: ::std::option::Option<::std::string::String>,
+        /// The app is installed for a whole Enterprise Grid organization.
+        #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+        pub is_enterprise_install: ::std::option::Option<bool>,
+        /// Warnings and messages Slack sent with the answer.
+        #[serde(skip)]
+        pub meta: ::slack_calls::ResponseMeta,
+    }
+    impl ::slack_calls::Response for TestResponse {
+        fn set_meta(&mut self, meta: ::slack_calls::ResponseMeta) {
+            self.meta = meta;
+        }
+    }
+    ::slack_calls::__private::method_error! {
+        #[doc =
+        " The error codes of `auth.test`: its own, then the common ones, then any code this version does not know."]
+        pub enum TestError(super::CommonError) {}
+    }
+    /// What the runtime and the fake server know about `auth.test`.
+    pub static TEST: ::slack_calls::method::MethodInfo = ::slack_calls::method::MethodInfo {
+        name: "auth.test",
+        summary: "Checks authentication and tells who the token is.",
+        docs_url: "https://api.slack.com/methods/auth.test",
+        http: ::slack_calls::method::HttpMethod::Post,
+        rate_tier: ::slack_calls::method::RateTier::Special,
+        auth: ::slack_calls::method::Auth::AnyToken,
+        idempotent: true,
+        bot_scopes: &[],
+        user_scopes: &[],
+        params: &[],
+        errors: &[],
+        example_response: "{\"bot_id\":\"BZYBOTHED\",\"is_enterprise_install\":false,\"ok\":true,\"team\":\"Subarachnoid Workspace\",\"team_id\":\"T0G9PQBBK\",\"url\":\"https://subarachnoid.slack.com/\",\"user\":\"bot\",\"user_id\":\"W23456789\"}",
+    };
+    /// A `auth.revoke` request. Set optional params with the setters, then `.await` it (or call `send`).
+    #[derive(Debug, Clone)]
+    #[must_use = "a request does nothing until it is awaited or sent"]
+    pub struct RevokeRequest {
+        client: ::slack_calls::Client,
+        test: ::std::option::Option<bool>,
+    }
+    impl RevokeRequest {
+        /// Sets `test`: A test mode in which the token is not revoked.
+        pub fn test(mut self, value: bool) -> Self {
+            self.test = ::std::option::Option::Some(value);
+            self
+        }
+        /// Sends the request and decodes Slack's answer.
+        pub async fn send(
+            self,
+        ) -> ::std::result::Result<RevokeResponse, ::slack_calls::Error<RevokeError>> {
+            let mut form = ::slack_calls::Form::new();
+            if let ::std::option::Option::Some(value) = &self.test {
+                form.push("test", value);
+            }
+            ::slack_calls::__private::send(&self.client, &REVOKE, form).await
+        }
+    }
+    impl ::std::future::IntoFuture for RevokeRequest {
+        type Output = ::std::result::Result<
+            RevokeResponse,
+            ::slack_calls::Error<RevokeError>,
+        >;
+        type IntoFuture = ::slack_calls::__private::BoxFuture<
+            ::std::result::Result<RevokeResponse, ::slack_calls::Error<RevokeError>>,
+        >;
+        fn into_future(self) -> Self::IntoFuture {
+            ::std::boxed::Box::pin(self.send())
+        }
+    }
+    /// What `auth.revoke` answers on success.
+    #[derive(Debug, Clone, PartialEq, ::slack_calls::__private::serde::Deserialize)]
+    #[serde(crate = "::slack_calls::__private::serde")]
+    #[non_exhaustive]
+    pub struct RevokeResponse {
+        /// True when the token was revoked (false in test mode).
+        pub revoked: bool,
+        /// Warnings and messages Slack sent with the answer.
+        #[serde(skip)]
+        pub meta: ::slack_calls::ResponseMeta,
+    }
+    impl ::slack_calls::Response for RevokeResponse {
+        fn set_meta(&mut self, meta: ::slack_calls::ResponseMeta) {
+            self.meta = meta;
+        }
+    }
+    ::slack_calls::__private::method_error! {
+        #[doc =
+        " The error codes of `auth.revoke`: its own, then the common ones, then any code this version does not know."]
+        pub enum RevokeError(super::CommonError) {}
+    }
+    /// What the runtime and the fake server know about `auth.revoke`.
+    pub static REVOKE: ::slack_calls::method::MethodInfo = ::slack_calls::method::MethodInfo {
+        name: "auth.revoke",
+        summary: "Revokes a token.",
+        docs_url: "https://api.slack.com/methods/auth.revoke",
+        http: ::slack_calls::method::HttpMethod::Post,
+        rate_tier: ::slack_calls::method::RateTier::Tier3,
+        auth: ::slack_calls::method::Auth::AnyToken,
+        idempotent: true,
+        bot_scopes: &[],
+        user_scopes: &[],
+        params: &[
+            ::slack_calls::method::ParamInfo {
+                name: "test",
+                kind: ::slack_calls::method::ParamKind::Boolean,
+                required: ::slack_calls::method::Required::No,
+                min_items: 0usize,
+            },
+        ],
+        errors: &[],
+        example_response: "{\"ok\":true,\"revoked\":true}",
+    };
 }
 pub mod calls {
     //! The `calls.*` methods.
@@ -1141,6 +1379,7 @@ pub mod calls {
         docs_url: "https://api.slack.com/methods/calls.add",
         http: ::slack_calls::method::HttpMethod::Post,
         rate_tier: ::slack_calls::method::RateTier::Tier3,
+        auth: ::slack_calls::method::Auth::Token,
         idempotent: false,
         bot_scopes: &["calls:write"],
         user_scopes: &["calls:write"],
@@ -1273,6 +1512,7 @@ pub mod calls {
         docs_url: "https://api.slack.com/methods/calls.end",
         http: ::slack_calls::method::HttpMethod::Post,
         rate_tier: ::slack_calls::method::RateTier::Tier3,
+        auth: ::slack_calls::method::Auth::Token,
         idempotent: true,
         bot_scopes: &["calls:write"],
         user_scopes: &["calls:write"],
@@ -1353,6 +1593,7 @@ pub mod calls {
         docs_url: "https://api.slack.com/methods/calls.info",
         http: ::slack_calls::method::HttpMethod::Post,
         rate_tier: ::slack_calls::method::RateTier::Tier3,
+        auth: ::slack_calls::method::Auth::Token,
         idempotent: true,
         bot_scopes: &["calls:read"],
         user_scopes: &["calls:read"],
@@ -1463,6 +1704,7 @@ pub mod calls {
         docs_url: "https://api.slack.com/methods/calls.update",
         http: ::slack_calls::method::HttpMethod::Post,
         rate_tier: ::slack_calls::method::RateTier::Tier3,
+        auth: ::slack_calls::method::Auth::Token,
         idempotent: true,
         bot_scopes: &["calls:write"],
         user_scopes: &["calls:write"],
@@ -1663,6 +1905,7 @@ pub mod calls {
             docs_url: "https://api.slack.com/methods/calls.participants.add",
             http: ::slack_calls::method::HttpMethod::Post,
             rate_tier: ::slack_calls::method::RateTier::Tier3,
+            auth: ::slack_calls::method::Auth::Token,
             idempotent: false,
             bot_scopes: &["calls:write"],
             user_scopes: &["calls:write"],
@@ -1766,6 +2009,7 @@ pub mod calls {
             docs_url: "https://api.slack.com/methods/calls.participants.remove",
             http: ::slack_calls::method::HttpMethod::Post,
             rate_tier: ::slack_calls::method::RateTier::Tier3,
+            auth: ::slack_calls::method::Auth::Token,
             idempotent: false,
             bot_scopes: &["calls:write"],
             user_scopes: &["calls:write"],
@@ -2027,6 +2271,7 @@ pub mod chat {
         docs_url: "https://api.slack.com/methods/chat.postMessage",
         http: ::slack_calls::method::HttpMethod::Post,
         rate_tier: ::slack_calls::method::RateTier::Special,
+        auth: ::slack_calls::method::Auth::Token,
         idempotent: false,
         bot_scopes: &["chat:write"],
         user_scopes: &["chat:write"],
@@ -2203,6 +2448,7 @@ pub mod users {
         docs_url: "https://api.slack.com/methods/users.lookupByEmail",
         http: ::slack_calls::method::HttpMethod::Get,
         rate_tier: ::slack_calls::method::RateTier::Tier3,
+        auth: ::slack_calls::method::Auth::Token,
         idempotent: true,
         bot_scopes: &["users:read.email"],
         user_scopes: &["users:read.email"],
@@ -2220,6 +2466,8 @@ pub mod users {
 }
 /// Every method of the spec, in spec order.
 pub static METHODS: &[&::slack_calls::method::MethodInfo] = &[
+    &auth::TEST,
+    &auth::REVOKE,
     &calls::ADD,
     &calls::END,
     &calls::INFO,

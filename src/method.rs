@@ -90,6 +90,19 @@ impl fmt::Display for RateTier {
     }
 }
 
+/// How a method is authenticated.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Auth {
+    /// A bot or user token with the scopes in
+    /// [`MethodInfo::bot_scopes`] / [`MethodInfo::user_scopes`].
+    Token,
+    /// Any bot or user token; no scope is needed (`auth.test`,
+    /// `auth.revoke`).
+    AnyToken,
+    /// No token: the app's client id and secret (`oauth.v2.access`).
+    ClientCredentials,
+}
+
 /// Whether a param must be present.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Required {
@@ -158,6 +171,8 @@ pub struct MethodInfo {
     pub http: HttpMethod,
     /// Slack's rate-limit tier.
     pub rate_tier: RateTier,
+    /// How the method is authenticated.
+    pub auth: Auth,
     /// Whether resending after an ambiguous failure is safe.
     pub idempotent: bool,
     /// Scopes a bot token needs (empty: bot tokens cannot call it).

@@ -62,6 +62,8 @@ pub(crate) struct Exchange<'a> {
 
 /// Who is asking.
 pub(crate) struct Caller<'a> {
+    /// The token's text (empty for a method that takes no token).
+    pub token: &'a str,
     pub kind: TokenKind,
     /// The user a user token acts for.
     pub user: Option<&'a str>,

@@ -179,6 +179,7 @@
 // method, from its table) → `answer` (the JSON and HTTP response).
 // Families: `calls`, `chat`, `users`, each one `FAMILY` (see `family`).
 mod answer;
+mod auth;
 mod call_store;
 mod calls;
 mod chat;
@@ -639,6 +640,7 @@ impl MockSlackBuilder {
                 messages_posted: 0,
                 limiter: Limiter::default(),
                 advanced: Duration::ZERO,
+                auth: auth::AuthState::default(),
             }),
         });
         let task = tokio::spawn(server::serve(listener, server::router(fake.clone())));

@@ -9,6 +9,7 @@ use std::time::Duration;
 use crate::method::MethodInfo;
 use crate::token::TokenKind;
 
+use super::auth::AuthState;
 use super::call_store::CallStore;
 use super::faults::Plan;
 use super::log::LoggedRequest;
@@ -27,6 +28,8 @@ pub(crate) struct TokenEntry {
 #[derive(Debug)]
 pub(crate) struct WorkspaceConfig {
     pub team_id: String,
+    /// The workspace's name (`auth.test`'s `team`).
+    pub name: String,
     pub directory: BTreeSet<String>,
     /// Lowercased email → (user id, email as given).
     pub emails: BTreeMap<String, (String, String)>,
@@ -34,6 +37,26 @@ pub(crate) struct WorkspaceConfig {
     pub channels: BTreeSet<String>,
     /// The user every user token acts for: the first of the directory.
     pub acting_user: Option<String>,
+}
+
+impl WorkspaceConfig {
+    /// The app's bot in this workspace: `B` and the team id without its
+    /// `T` (`B0MOCK001` in `T0MOCK001`; the fake's choice).
+    pub fn bot_id(&self) -> String {
+        format!("B{}", self.team_id.get(1..).unwrap_or_default())
+    }
+
+    /// The bot's user: `UB` and the team id without its `T`
+    /// (`UB0MOCK001`), so it never clashes with a directory user.
+    pub fn bot_user_id(&self) -> String {
+        format!("UB{}", self.team_id.get(1..).unwrap_or_default())
+    }
+
+    /// The workspace's URL: `https://<team id in lowercase>.slack.com/`
+    /// (the fake's choice; Slack's is the workspace's own domain).
+    pub fn url(&self) -> String {
+        format!("https://{}.slack.com/", self.team_id.to_lowercase())
+    }
 }
 
 /// What the fake was started with; fixed for its lifetime.
@@ -59,6 +82,9 @@ pub(crate) struct MockState {
     pub messages_posted: u64,
     pub limiter: Limiter,
     pub advanced: Duration,
+    /// Tokens issued while the fake runs, revoked tokens, codes, and
+    /// uninstalls (`auth.revoke`, `oauth.v2.access`, `apps.uninstall`).
+    pub auth: AuthState,
 }
 
 /// One running fake: everything its handlers read and change.

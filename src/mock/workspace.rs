@@ -160,6 +160,7 @@ impl MockWorkspace {
         }
         WorkspaceConfig {
             team_id: self.team_id.clone(),
+            name: self.name.clone(),
             directory: self.users.iter().cloned().collect::<BTreeSet<_>>(),
             emails,
             channels: self.channels.iter().cloned().collect(),

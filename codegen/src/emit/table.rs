@@ -53,6 +53,11 @@ pub(super) fn method_info(cx: &Cx<'_>, method: &ir::Method) -> TokenStream {
         ir::Tier::Tier4 => quote!(#rt::method::RateTier::Tier4),
         ir::Tier::Special => quote!(#rt::method::RateTier::Special),
     };
+    let auth = match method.auth {
+        ir::Auth::Token => quote!(#rt::method::Auth::Token),
+        ir::Auth::AnyToken => quote!(#rt::method::Auth::AnyToken),
+        ir::Auth::ClientCredentials => quote!(#rt::method::Auth::ClientCredentials),
+    };
     let idempotent = method.idempotent;
     let bot = &method.bot_scopes;
     let user = &method.user_scopes;
@@ -80,6 +85,7 @@ pub(super) fn method_info(cx: &Cx<'_>, method: &ir::Method) -> TokenStream {
             docs_url: #docs_url,
             http: #http,
             rate_tier: #tier,
+            auth: #auth,
             idempotent: #idempotent,
             bot_scopes: &[#(#bot),*],
             user_scopes: &[#(#user),*],

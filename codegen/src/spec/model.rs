@@ -120,6 +120,17 @@ pub enum Http {
     Post,
 }
 
+/// How a method is authenticated (`auth:`; default `token`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Auth {
+    /// A bot or user token with the method's `scopes`.
+    Token,
+    /// Any bot or user token; no scope is needed (`auth.test`).
+    AnyToken,
+    /// No token: the app's client id and secret (`oauth.v2.access`).
+    ClientCredentials,
+}
+
 /// A rate tier.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Tier {
@@ -144,6 +155,8 @@ pub struct MethodDef {
     pub http: Http,
     /// The rate tier.
     pub rate_tier: Tier,
+    /// How it is authenticated.
+    pub auth: Auth,
     /// Scopes for bot tokens.
     pub bot_scopes: Vec<Sp<String>>,
     /// Scopes for user tokens.
