@@ -460,6 +460,100 @@ impl Call {
     }
 }
 impl ::slack_calls::Check for Call {}
+/// The workspace (or Enterprise Grid organization) the app was installed into.
+#[derive(
+    Debug,
+    Clone,
+    PartialEq,
+    ::slack_calls::__private::serde::Serialize,
+    ::slack_calls::__private::serde::Deserialize
+)]
+#[serde(crate = "::slack_calls::__private::serde")]
+#[non_exhaustive]
+pub struct OAuthTeam {
+    /// Its ID (`T…`, or `E…` for an organization).
+    pub id: ::std::string::String,
+    /// Its name.
+    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    pub name: ::std::option::Option<::std::string::String>,
+}
+impl OAuthTeam {
+    /// A value with the required fields (`id`); add others with the `with_` setters.
+    pub fn new(id: impl ::std::convert::Into<::std::string::String>) -> Self {
+        Self {
+            id: id.into(),
+            name: ::std::default::Default::default(),
+        }
+    }
+    /// Sets `name`.
+    pub fn with_name(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.name = ::std::option::Option::Some(value.into());
+        self
+    }
+}
+impl ::slack_calls::Check for OAuthTeam {}
+/// The user who installed the app, and their user token when user scopes were asked for.
+#[derive(
+    Debug,
+    Clone,
+    PartialEq,
+    ::slack_calls::__private::serde::Serialize,
+    ::slack_calls::__private::serde::Deserialize
+)]
+#[serde(crate = "::slack_calls::__private::serde")]
+#[non_exhaustive]
+pub struct AuthedUser {
+    /// The installing user.
+    pub id: UserId,
+    /// The user token's scopes, comma-separated.
+    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    pub scope: ::std::option::Option<::std::string::String>,
+    /// The user token (`xoxp-…`), when user scopes were asked for.
+    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    pub access_token: ::std::option::Option<::std::string::String>,
+    /// Always `user`, with a user token.
+    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    pub token_type: ::std::option::Option<::std::string::String>,
+}
+impl AuthedUser {
+    /// A value with the required fields (`id`); add others with the `with_` setters.
+    pub fn new(id: impl ::std::convert::Into<UserId>) -> Self {
+        Self {
+            id: id.into(),
+            scope: ::std::default::Default::default(),
+            access_token: ::std::default::Default::default(),
+            token_type: ::std::default::Default::default(),
+        }
+    }
+    /// Sets `scope`.
+    pub fn with_scope(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.scope = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets `access_token`.
+    pub fn with_access_token(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.access_token = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets `token_type`.
+    pub fn with_token_type(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.token_type = ::std::option::Option::Some(value.into());
+        self
+    }
+}
+impl ::slack_calls::Check for AuthedUser {}
 /// A Slack user. Slack sends many more fields; those not listed are ignored.
 #[derive(
     Debug,
@@ -794,6 +888,12 @@ impl ::slack_calls::Check for UserProfile {}
     "The app must be upgraded to call this method."), }
 }
 impl ::slack_calls::Client {
+    /// The `apps.*` methods.
+    pub fn apps(&self) -> apps::Apps {
+        apps::Apps {
+            client: ::std::clone::Clone::clone(self),
+        }
+    }
     /// The `auth.*` methods.
     pub fn auth(&self) -> auth::Auth {
         auth::Auth {
@@ -812,12 +912,134 @@ impl ::slack_calls::Client {
             client: ::std::clone::Clone::clone(self),
         }
     }
+    /// The `oauth.*` methods.
+    pub fn oauth(&self) -> oauth::Oauth {
+        oauth::Oauth {
+            client: ::std::clone::Clone::clone(self),
+        }
+    }
     /// The `users.*` methods.
     pub fn users(&self) -> users::Users {
         users::Users {
             client: ::std::clone::Clone::clone(self),
         }
     }
+}
+pub mod apps {
+    //! The `apps.*` methods.
+    /// The `apps.*` methods, from a client.
+    #[derive(Debug, Clone)]
+    pub struct Apps {
+        pub(crate) client: ::slack_calls::Client,
+    }
+    impl Apps {
+        /// Uninstalls the app from a workspace.
+        ///
+        /// Removes the app from the workspace of the token; every token the app holds there is revoked. Takes a token and the app's client id and secret (sent as the form fields `client_id` and `client_secret`, from `ClientBuilder::client_credentials`).
+        ///
+        /// - **Slack method:** [`apps.uninstall`](<https://api.slack.com/methods/apps.uninstall>)
+        /// - **Tokens and scopes:** any bot or user token, no scope needed; and the app's client id and secret, set with `ClientBuilder::client_credentials`
+        /// - **Rate limit:** tier 1 (1+ requests a minute)
+        /// - **Idempotent:** no; after a failure that may have reached Slack, the client never resends it, and the error says the request may have been sent.
+        ///
+        /// # Errors
+        ///
+        /// Slack's answers come back as `Error::Api` with a [`UninstallError`] code:
+        ///
+        /// - `bad_client_secret`: The client secret is not the app's.
+        /// - `client_id_token_mismatch`: The client id and the token do not belong to the same app.
+        /// - `invalid_client_id`: The client id is not an app's.
+        /// - and any common error (`CommonError`), such as `invalid_auth` or `missing_scope`.
+        ///
+        /// # Example
+        ///
+        /// ```no_run
+        /// # async fn example(client: slack_calls::Client) -> Result<(), Box<dyn std::error::Error>> {
+        /// let response = client.apps().uninstall().await?;
+        /// # let _ = response;
+        /// # Ok(())
+        /// # }
+        /// ```
+        pub fn uninstall(&self) -> UninstallRequest {
+            UninstallRequest {
+                client: self.client.clone(),
+            }
+        }
+    }
+    /// A `apps.uninstall` request. Set optional params with the setters, then `.await` it (or call `send`).
+    #[derive(Debug, Clone)]
+    #[must_use = "a request does nothing until it is awaited or sent"]
+    pub struct UninstallRequest {
+        client: ::slack_calls::Client,
+    }
+    impl UninstallRequest {
+        /// Sends the request and decodes Slack's answer.
+        pub async fn send(
+            self,
+        ) -> ::std::result::Result<
+            UninstallResponse,
+            ::slack_calls::Error<UninstallError>,
+        > {
+            let form = ::slack_calls::Form::new();
+            ::slack_calls::__private::send(&self.client, &UNINSTALL, form).await
+        }
+    }
+    impl ::std::future::IntoFuture for UninstallRequest {
+        type Output = ::std::result::Result<
+            UninstallResponse,
+            ::slack_calls::Error<UninstallError>,
+        >;
+        type IntoFuture = ::slack_calls::__private::BoxFuture<
+            ::std::result::Result<
+                UninstallResponse,
+                ::slack_calls::Error<UninstallError>,
+            >,
+        >;
+        fn into_future(self) -> Self::IntoFuture {
+            ::std::boxed::Box::pin(self.send())
+        }
+    }
+    /// What `apps.uninstall` answers on success.
+    #[derive(Debug, Clone, PartialEq, ::slack_calls::__private::serde::Deserialize)]
+    #[serde(crate = "::slack_calls::__private::serde")]
+    #[non_exhaustive]
+    pub struct UninstallResponse {
+        /// True when the app was uninstalled (the current page lists it; older answers have only `ok`).
+        #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+        pub uninstalled: ::std::option::Option<bool>,
+        /// Warnings and messages Slack sent with the answer.
+        #[serde(skip)]
+        pub meta: ::slack_calls::ResponseMeta,
+    }
+    impl ::slack_calls::Response for UninstallResponse {
+        fn set_meta(&mut self, meta: ::slack_calls::ResponseMeta) {
+            self.meta = meta;
+        }
+    }
+    ::slack_calls::__private::method_error! {
+        #[doc =
+        " The error codes of `apps.uninstall`: its own, then the common ones, then any code this version does not know."]
+        pub enum UninstallError(super::CommonError) {
+        BadClientSecret("bad_client_secret", "The client secret is not the app's."),
+        ClientIdTokenMismatch("client_id_token_mismatch",
+        "The client id and the token do not belong to the same app."),
+        InvalidClientId("invalid_client_id", "The client id is not an app's."), }
+    }
+    /// What the runtime and the fake server know about `apps.uninstall`.
+    pub static UNINSTALL: ::slack_calls::method::MethodInfo = ::slack_calls::method::MethodInfo {
+        name: "apps.uninstall",
+        summary: "Uninstalls the app from a workspace.",
+        docs_url: "https://api.slack.com/methods/apps.uninstall",
+        http: ::slack_calls::method::HttpMethod::Post,
+        rate_tier: ::slack_calls::method::RateTier::Tier1,
+        auth: ::slack_calls::method::Auth::TokenAndClientCredentials,
+        idempotent: false,
+        bot_scopes: &[],
+        user_scopes: &[],
+        params: &[],
+        errors: &["bad_client_secret", "client_id_token_mismatch", "invalid_client_id"],
+        example_response: "{\"ok\":true,\"uninstalled\":true}",
+    };
 }
 pub mod auth {
     //! The `auth.*` methods.
@@ -2334,6 +2556,275 @@ pub mod chat {
         example_response: "{\"channel\":\"C0HRJ1GNB\",\"message\":{\"blocks\":[{\"block_id\":\"call-block\",\"call_id\":\"R0E69JAIF\",\"type\":\"call\"}],\"bot_id\":\"B19LU7CSY\",\"subtype\":\"bot_message\",\"text\":\"A call is starting\",\"ts\":\"1503435956.000247\",\"type\":\"message\"},\"ok\":true,\"ts\":\"1503435956.000247\"}",
     };
 }
+pub mod oauth {
+    //! The `oauth.*` methods.
+    /// The `oauth.*` methods, from a client.
+    #[derive(Debug, Clone)]
+    pub struct Oauth {
+        pub(crate) client: ::slack_calls::Client,
+    }
+    impl Oauth {
+        /// The `oauth.v2.*` methods.
+        pub fn v2(&self) -> v2::V2 {
+            v2::V2 {
+                client: self.client.clone(),
+            }
+        }
+    }
+    pub mod v2 {
+        //! The `oauth.v2.*` methods.
+        /// The `oauth.v2.*` methods, from a client.
+        #[derive(Debug, Clone)]
+        pub struct V2 {
+            pub(crate) client: ::slack_calls::Client,
+        }
+        impl V2 {
+            /// Exchanges a temporary OAuth code for tokens.
+            ///
+            /// The last step of installing the app into a workspace: the code Slack sent to the app's redirect URL becomes a bot token (with the bot scopes asked for) and, when user scopes were asked for, a user token of the installing user. Takes the app's client id and secret, no token.
+            ///
+            /// - **Slack method:** [`oauth.v2.access`](<https://api.slack.com/methods/oauth.v2.access>)
+            /// - **Tokens and scopes:** no token; the app's client id and secret (HTTP Basic), set with `ClientBuilder::client_credentials`
+            /// - **Rate limit:** special (see Slack's page for the method)
+            /// - **Idempotent:** no; after a failure that may have reached Slack, the client never resends it, and the error says the request may have been sent.
+            ///
+            /// # Params
+            ///
+            /// - `code` (required, positional): The `code` param Slack sent to the OAuth redirect URL.
+            /// - `redirect_uri` (optional, a setter): Must match the redirect URI of the authorization request, if one was sent.
+            /// - `grant_type` (optional, a setter): The OAuth grant type (`authorization_code`, or `refresh_token` with token rotation).
+            /// - `refresh_token` (optional, a setter): With `grant_type=refresh_token`, the refresh token to exchange.
+            ///
+            /// # Errors
+            ///
+            /// Slack's answers come back as `Error::Api` with a [`AccessError`] code:
+            ///
+            /// - `bad_client_secret`: The client secret is not the app's.
+            /// - `bad_redirect_uri`: The `redirect_uri` does not match the one of the authorization request.
+            /// - `cannot_install_an_org_installed_app`: An app installed for the organization cannot be installed into one workspace.
+            /// - `invalid_client_id`: The client id is not an app's.
+            /// - `invalid_code`: The code is unknown, expired or already used.
+            /// - `invalid_grant_type`: The `grant_type` is not valid.
+            /// - `invalid_refresh_token`: The refresh token is not valid.
+            /// - `no_scopes`: The authorization request asked for no scope.
+            /// - `oauth_authorization_url_mismatch`: The flow was not started at `/oauth/v2/authorize`.
+            /// - `preview_feature_not_available`: The method is not available to the workspace yet.
+            /// - `user_email_unverified`: The installing user's email address is not verified.
+            /// - and any common error (`CommonError`), such as `invalid_auth` or `missing_scope`.
+            ///
+            /// # Example
+            ///
+            /// ```no_run
+            /// # async fn example(client: slack_calls::Client) -> Result<(), Box<dyn std::error::Error>> {
+            /// let response = client.oauth().v2().access("4724469134.4644010092847.232b4e6d82c3").await?;
+            /// # let _ = response;
+            /// # Ok(())
+            /// # }
+            /// ```
+            pub fn access(
+                &self,
+                code: impl ::std::convert::Into<::std::string::String>,
+            ) -> AccessRequest {
+                AccessRequest {
+                    client: self.client.clone(),
+                    code: code.into(),
+                    redirect_uri: ::std::option::Option::None,
+                    grant_type: ::std::option::Option::None,
+                    refresh_token: ::std::option::Option::None,
+                }
+            }
+        }
+        /// A `oauth.v2.access` request. Set optional params with the setters, then `.await` it (or call `send`).
+        #[derive(Debug, Clone)]
+        #[must_use = "a request does nothing until it is awaited or sent"]
+        pub struct AccessRequest {
+            client: ::slack_calls::Client,
+            code: ::std::string::String,
+            redirect_uri: ::std::option::Option<::std::string::String>,
+            grant_type: ::std::option::Option<::std::string::String>,
+            refresh_token: ::std::option::Option<::std::string::String>,
+        }
+        impl AccessRequest {
+            /// Sets `redirect_uri`: Must match the redirect URI of the authorization request, if one was sent.
+            pub fn redirect_uri(
+                mut self,
+                value: impl ::std::convert::Into<::std::string::String>,
+            ) -> Self {
+                self.redirect_uri = ::std::option::Option::Some(value.into());
+                self
+            }
+            /// Sets `grant_type`: The OAuth grant type (`authorization_code`, or `refresh_token` with token rotation).
+            pub fn grant_type(
+                mut self,
+                value: impl ::std::convert::Into<::std::string::String>,
+            ) -> Self {
+                self.grant_type = ::std::option::Option::Some(value.into());
+                self
+            }
+            /// Sets `refresh_token`: With `grant_type=refresh_token`, the refresh token to exchange.
+            pub fn refresh_token(
+                mut self,
+                value: impl ::std::convert::Into<::std::string::String>,
+            ) -> Self {
+                self.refresh_token = ::std::option::Option::Some(value.into());
+                self
+            }
+            /// Sends the request and decodes Slack's answer.
+            pub async fn send(
+                self,
+            ) -> ::std::result::Result<
+                AccessResponse,
+                ::slack_calls::Error<AccessError>,
+            > {
+                let mut form = ::slack_calls::Form::new();
+                let value = &self.code;
+                form.push("code", value);
+                if let ::std::option::Option::Some(value) = &self.redirect_uri {
+                    form.push("redirect_uri", value);
+                }
+                if let ::std::option::Option::Some(value) = &self.grant_type {
+                    form.push("grant_type", value);
+                }
+                if let ::std::option::Option::Some(value) = &self.refresh_token {
+                    form.push("refresh_token", value);
+                }
+                ::slack_calls::__private::send(&self.client, &ACCESS, form).await
+            }
+        }
+        impl ::std::future::IntoFuture for AccessRequest {
+            type Output = ::std::result::Result<
+                AccessResponse,
+                ::slack_calls::Error<AccessError>,
+            >;
+            type IntoFuture = ::slack_calls::__private::BoxFuture<
+                ::std::result::Result<AccessResponse, ::slack_calls::Error<AccessError>>,
+            >;
+            fn into_future(self) -> Self::IntoFuture {
+                ::std::boxed::Box::pin(self.send())
+            }
+        }
+        /// What `oauth.v2.access` answers on success.
+        #[derive(Debug, Clone, PartialEq, ::slack_calls::__private::serde::Deserialize)]
+        #[serde(crate = "::slack_calls::__private::serde")]
+        #[non_exhaustive]
+        pub struct AccessResponse {
+            /// The app that was installed.
+            pub app_id: ::std::string::String,
+            /// The bot token (`xoxb-…`), when bot scopes were asked for.
+            #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+            pub access_token: ::std::option::Option<::std::string::String>,
+            /// `bot`, with a bot token.
+            #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+            pub token_type: ::std::option::Option<::std::string::String>,
+            /// The bot token's scopes, comma-separated.
+            #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+            pub scope: ::std::option::Option<::std::string::String>,
+            /// The bot's user.
+            #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+            pub bot_user_id: ::std::option::Option<super::super::UserId>,
+            /// The workspace (null for an organization-wide install).
+            #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+            pub team: ::std::option::Option<super::super::OAuthTeam>,
+            /// The Enterprise Grid organization, or null.
+            #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+            pub enterprise: ::std::option::Option<super::super::OAuthTeam>,
+            /// The app was installed for a whole organization.
+            #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+            pub is_enterprise_install: ::std::option::Option<bool>,
+            /// The installing user, with their user token when user scopes were asked for.
+            #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+            pub authed_user: ::std::option::Option<super::super::AuthedUser>,
+            /// Seconds until the tokens expire, with token rotation.
+            #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+            pub expires_in: ::std::option::Option<i64>,
+            /// The refresh token, with token rotation.
+            #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+            pub refresh_token: ::std::option::Option<::std::string::String>,
+            /// Warnings and messages Slack sent with the answer.
+            #[serde(skip)]
+            pub meta: ::slack_calls::ResponseMeta,
+        }
+        impl ::slack_calls::Response for AccessResponse {
+            fn set_meta(&mut self, meta: ::slack_calls::ResponseMeta) {
+                self.meta = meta;
+            }
+        }
+        ::slack_calls::__private::method_error! {
+            #[doc =
+            " The error codes of `oauth.v2.access`: its own, then the common ones, then any code this version does not know."]
+            pub enum AccessError(super::super::CommonError) {
+            BadClientSecret("bad_client_secret", "The client secret is not the app's."),
+            BadRedirectUri("bad_redirect_uri",
+            "The `redirect_uri` does not match the one of the authorization request."),
+            CannotInstallAnOrgInstalledApp("cannot_install_an_org_installed_app",
+            "An app installed for the organization cannot be installed into one workspace."),
+            InvalidClientId("invalid_client_id", "The client id is not an app's."),
+            InvalidCode("invalid_code", "The code is unknown, expired or already used."),
+            InvalidGrantType("invalid_grant_type", "The `grant_type` is not valid."),
+            InvalidRefreshToken("invalid_refresh_token",
+            "The refresh token is not valid."), NoScopes("no_scopes",
+            "The authorization request asked for no scope."),
+            OauthAuthorizationUrlMismatch("oauth_authorization_url_mismatch",
+            "The flow was not started at `/oauth/v2/authorize`."),
+            PreviewFeatureNotAvailable("preview_feature_not_available",
+            "The method is not available to the workspace yet."),
+            UserEmailUnverified("user_email_unverified",
+            "The installing user's email address is not verified."), }
+        }
+        /// What the runtime and the fake server know about `oauth.v2.access`.
+        pub static ACCESS: ::slack_calls::method::MethodInfo = ::slack_calls::method::MethodInfo {
+            name: "oauth.v2.access",
+            summary: "Exchanges a temporary OAuth code for tokens.",
+            docs_url: "https://api.slack.com/methods/oauth.v2.access",
+            http: ::slack_calls::method::HttpMethod::Post,
+            rate_tier: ::slack_calls::method::RateTier::Special,
+            auth: ::slack_calls::method::Auth::ClientCredentials,
+            idempotent: false,
+            bot_scopes: &[],
+            user_scopes: &[],
+            params: &[
+                ::slack_calls::method::ParamInfo {
+                    name: "code",
+                    kind: ::slack_calls::method::ParamKind::String,
+                    required: ::slack_calls::method::Required::Yes,
+                    min_items: 0usize,
+                },
+                ::slack_calls::method::ParamInfo {
+                    name: "redirect_uri",
+                    kind: ::slack_calls::method::ParamKind::String,
+                    required: ::slack_calls::method::Required::No,
+                    min_items: 0usize,
+                },
+                ::slack_calls::method::ParamInfo {
+                    name: "grant_type",
+                    kind: ::slack_calls::method::ParamKind::String,
+                    required: ::slack_calls::method::Required::No,
+                    min_items: 0usize,
+                },
+                ::slack_calls::method::ParamInfo {
+                    name: "refresh_token",
+                    kind: ::slack_calls::method::ParamKind::String,
+                    required: ::slack_calls::method::Required::No,
+                    min_items: 0usize,
+                },
+            ],
+            errors: &[
+                "bad_client_secret",
+                "bad_redirect_uri",
+                "cannot_install_an_org_installed_app",
+                "invalid_client_id",
+                "invalid_code",
+                "invalid_grant_type",
+                "invalid_refresh_token",
+                "no_scopes",
+                "oauth_authorization_url_mismatch",
+                "preview_feature_not_available",
+                "user_email_unverified",
+            ],
+            example_response: "{\"access_token\":\"xoxb-17653672481-19874698323-pdFZKVeTuE8sk7oOcBrzbqgy\",\"app_id\":\"A0KRD7HC3\",\"authed_user\":{\"access_token\":\"xoxp-1234\",\"id\":\"U1234\",\"scope\":\"chat:write\",\"token_type\":\"user\"},\"bot_user_id\":\"U0KRQLJ9H\",\"enterprise\":{\"id\":\"E12345678\",\"name\":\"slack-sports\"},\"ok\":true,\"scope\":\"commands,incoming-webhook\",\"team\":{\"id\":\"T9TK3CUKW\",\"name\":\"Slack Softball Team\"},\"token_type\":\"bot\"}",
+        };
+    }
+}
 pub mod users {
     //! The `users.*` methods.
     /// The `users.*` methods, from a client.
@@ -2466,6 +2957,7 @@ pub mod users {
 }
 /// Every method of the spec, in spec order.
 pub static METHODS: &[&::slack_calls::method::MethodInfo] = &[
+    &apps::UNINSTALL,
     &auth::TEST,
     &auth::REVOKE,
     &calls::ADD,
@@ -2475,5 +2967,6 @@ pub static METHODS: &[&::slack_calls::method::MethodInfo] = &[
     &calls::participants::ADD,
     &calls::participants::REMOVE,
     &chat::POST_MESSAGE,
+    &oauth::v2::ACCESS,
     &users::LOOKUP_BY_EMAIL,
 ];

@@ -99,8 +99,14 @@ pub enum Auth {
     /// Any bot or user token; no scope is needed (`auth.test`,
     /// `auth.revoke`).
     AnyToken,
-    /// No token: the app's client id and secret (`oauth.v2.access`).
+    /// No token: the app's client id and secret, sent by HTTP Basic
+    /// (`oauth.v2.access`); see
+    /// [`ClientBuilder::client_credentials`](crate::ClientBuilder::client_credentials).
     ClientCredentials,
+    /// Any bot or user token, no scope, and the app's client id and secret
+    /// as the form fields `client_id` and `client_secret`
+    /// (`apps.uninstall`).
+    TokenAndClientCredentials,
 }
 
 /// Whether a param must be present.

@@ -45,6 +45,8 @@ pub enum Auth {
     AnyToken,
     /// The app's client id and secret, no token.
     ClientCredentials,
+    /// Any token, no scope, and the app's client id and secret.
+    TokenAndClientCredentials,
 }
 
 /// A rate tier: Slack's four numbered tiers, or a limit of the method's own.

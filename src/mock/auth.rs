@@ -12,6 +12,7 @@ use crate::token::TokenKind;
 
 use super::answer::SlackError;
 use super::family::{Exchange, Family, no_param_error};
+use super::oauth::{PendingInstall, Uninstalled};
 use super::state::TokenEntry;
 
 /// The auth family, as registered in the fake's table of families.
@@ -32,12 +33,25 @@ pub(crate) struct AuthState {
     pub issued: HashMap<String, TokenEntry>,
     /// Tokens revoked by `auth.revoke` or `apps.uninstall`.
     pub revoked: HashSet<String>,
+    /// Workspaces the app was uninstalled from: the tokens the fake
+    /// started with there are revoked.
+    pub uninstalled_workspaces: HashSet<usize>,
+    /// Every uninstall, oldest first: the hook for `app_uninstalled` and
+    /// `tokens_revoked` events.
+    pub uninstalls: Vec<Uninstalled>,
+    /// Codes handed out by `start_install`, by text.
+    pub codes: HashMap<String, PendingInstall>,
+    /// Numbers the codes and tokens handed out.
+    pub next_code: u64,
+    pub next_token: u64,
 }
 
 impl AuthState {
-    /// True when `token` was revoked.
-    pub fn is_revoked(&self, token: &str) -> bool {
+    /// True when `token` was revoked: by itself, or (for a token the fake
+    /// started with, `from_start`) with its workspace's uninstall.
+    pub fn is_revoked(&self, token: &str, entry: &TokenEntry, from_start: bool) -> bool {
         self.revoked.contains(token)
+            || (from_start && self.uninstalled_workspaces.contains(&entry.workspace))
     }
 }
 

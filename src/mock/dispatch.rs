@@ -17,12 +17,17 @@ use super::answer::{Answer, SlackError, add_metadata};
 use super::family::{Caller, Exchange, Family};
 use super::params::{self, Problem};
 use super::request::ParsedRequest;
-use super::state::{FakeSlack, TokenEntry, WorkspaceConfig};
-use super::{auth, calls, chat, users};
+use super::state::{FakeSlack, TokenEntry};
+use super::{auth, calls, chat, oauth, users};
 
 /// Every stateful family of the fake, one line each.
-pub(crate) const FAMILIES: &[&Family] =
-    &[&calls::FAMILY, &chat::FAMILY, &users::FAMILY, &auth::FAMILY];
+pub(crate) const FAMILIES: &[&Family] = &[
+    &calls::FAMILY,
+    &chat::FAMILY,
+    &users::FAMILY,
+    &auth::FAMILY,
+    &oauth::FAMILY,
+];
 
 /// Unix seconds now.
 fn unix_now() -> i64 {
@@ -104,7 +109,8 @@ fn slack_logic_inner(
         }
         return Answer::error(&error);
     };
-    if fake.lock().auth.is_revoked(token_text) {
+    let from_start = fake.config.tokens.contains_key(token_text);
+    if fake.lock().auth.is_revoked(token_text, token, from_start) {
         return Answer::error(&SlackError::new("token_revoked"));
     }
     let needed = match token.kind {
@@ -112,8 +118,10 @@ fn slack_logic_inner(
         TokenKind::User => method.user_scopes,
         _ => &[],
     };
-    let any_token =
-        method.auth == Auth::AnyToken && matches!(token.kind, TokenKind::Bot | TokenKind::User);
+    let any_token = matches!(
+        method.auth,
+        Auth::AnyToken | Auth::TokenAndClientCredentials
+    ) && matches!(token.kind, TokenKind::Bot | TokenKind::User);
     if needed.is_empty() && !any_token {
         return Answer::error(&SlackError::new("not_allowed_token_type").because(format!(
             "{} does not accept {} tokens",
@@ -143,7 +151,14 @@ fn slack_logic_inner(
         kind: token.kind,
         user: workspace.acting_user.as_deref(),
     };
-    answer_checked(fake, method, parsed, &workspace.team_id, caller, workspace)
+    answer_checked(
+        fake,
+        method,
+        parsed,
+        &workspace.team_id,
+        caller,
+        token.workspace,
+    )
 }
 
 /// A method that takes the app's client id and secret, not a token
@@ -155,17 +170,13 @@ fn client_credentials(
     method: &'static MethodInfo,
     parsed: &ParsedRequest,
 ) -> Answer {
-    let Some(workspace) = fake.config.workspaces.first() else {
-        return Answer::error(
-            &SlackError::new("internal_error").because("the fake has no workspace"),
-        );
-    };
     let caller = Caller {
         token: "",
         kind: TokenKind::Other,
         user: None,
     };
-    answer_checked(fake, method, parsed, APP_LIMIT_KEY, caller, workspace)
+    // The workspace is that of the code; the default one stands in here.
+    answer_checked(fake, method, parsed, APP_LIMIT_KEY, caller, 0)
 }
 
 /// The rate-limit key of methods counted for the app, not a workspace.
@@ -179,8 +190,13 @@ fn answer_checked(
     parsed: &ParsedRequest,
     limit_key: &str,
     caller: Caller<'_>,
-    workspace: &WorkspaceConfig,
+    workspace_index: usize,
 ) -> Answer {
+    let Some(workspace) = fake.config.workspaces.get(workspace_index) else {
+        return Answer::error(
+            &SlackError::new("internal_error").because("the fake has no such workspace"),
+        );
+    };
     let mut state = fake.lock();
     let now = fake.clock.now(state.advanced);
     if let Err(wait) = state
@@ -214,8 +230,11 @@ fn answer_checked(
             params: &params,
             caller,
             workspace,
+            workspace_index,
+            config: &fake.config,
             state: &mut state,
             now: unix_now(),
+            parsed,
         };
         return match (family.answer)(exchange) {
             Ok(body) => Answer::ok(body),

@@ -187,6 +187,7 @@ mod dispatch;
 mod family;
 mod faults;
 mod log;
+mod oauth;
 mod params;
 mod ratelimit;
 mod request;
@@ -215,6 +216,7 @@ pub use answer::Outcome;
 pub use call_store::{CallRecord, Participant};
 pub use faults::{Fault, Injected, Scripted};
 pub use log::{LoggedRequest, TokenSource};
+pub use oauth::{DEMO_APP_ID, DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, Uninstalled};
 pub use ratelimit::LimitMode;
 pub use users::default_email;
 pub use workspace::{DEMO_TEAM_ID, DEMO_TEAM_NAME, MockWorkspace};
@@ -402,6 +404,67 @@ impl MockSlack {
         state.advanced = state.advanced.saturating_add(by);
     }
 
+    /// Starts installing the app into the workspace `team_id`, as if its
+    /// installing user (the workspace's first user) had approved these bot
+    /// and user scopes: returns the code Slack would send to the app's
+    /// redirect URL. `oauth.v2.access` turns it, once, into a bot token
+    /// (when `bot_scopes` is not empty) and a user token of that user (when
+    /// `user_scopes` is not empty), which the fake then accepts.
+    ///
+    /// Fails (kind [`io::ErrorKind::InvalidInput`]) when the fake has no
+    /// such workspace, the workspace has no user, or no scope is asked for.
+    pub fn start_install<B: Into<String>, U: Into<String>>(
+        &self,
+        team_id: &str,
+        bot_scopes: impl IntoIterator<Item = B>,
+        user_scopes: impl IntoIterator<Item = U>,
+    ) -> io::Result<String> {
+        let invalid = |text: String| io::Error::new(io::ErrorKind::InvalidInput, text);
+        let Some(index) = self
+            .fake
+            .config
+            .workspaces
+            .iter()
+            .position(|w| w.team_id == team_id)
+        else {
+            return Err(invalid(format!("the fake has no workspace {team_id}")));
+        };
+        if self.fake.config.workspaces[index].acting_user.is_none() {
+            return Err(invalid(format!(
+                "workspace {team_id} has no user to install the app"
+            )));
+        }
+        let bot_scopes: Vec<String> = bot_scopes.into_iter().map(Into::into).collect();
+        let user_scopes: Vec<String> = user_scopes.into_iter().map(Into::into).collect();
+        if bot_scopes.is_empty() && user_scopes.is_empty() {
+            return Err(invalid(
+                "an install asks for at least one bot or user scope".to_owned(),
+            ));
+        }
+        let mut state = self.fake.lock();
+        state.auth.next_code += 1;
+        let code = format!(
+            "{}.{}.mock-code",
+            team_id.to_lowercase(),
+            state.auth.next_code
+        );
+        state.auth.codes.insert(
+            code.clone(),
+            oauth::PendingInstall {
+                workspace: index,
+                bot_scopes,
+                user_scopes,
+                used: false,
+            },
+        );
+        Ok(code)
+    }
+
+    /// Every uninstall (`apps.uninstall`), oldest first.
+    pub fn uninstalls(&self) -> Vec<Uninstalled> {
+        self.fake.lock().auth.uninstalls.clone()
+    }
+
     /// Stops the server and waits until the port is closed. Connections in
     /// flight are dropped.
     pub async fn shutdown(mut self) {
@@ -446,6 +509,7 @@ pub struct MockSlackBuilder {
     addr: SocketAddr,
     log_capacity: usize,
     log_to_stderr: bool,
+    app: oauth::AppConfig,
 }
 
 impl Default for MockSlackBuilder {
@@ -467,6 +531,7 @@ impl Default for MockSlackBuilder {
             addr: SocketAddr::from((Ipv4Addr::LOCALHOST, 0)),
             log_capacity: DEFAULT_LOG_CAPACITY,
             log_to_stderr: false,
+            app: oauth::AppConfig::default(),
         }
     }
 }
@@ -595,6 +660,19 @@ impl MockSlackBuilder {
         self
     }
 
+    /// The app's client id and secret, which `oauth.v2.access` and
+    /// `apps.uninstall` check (default [`DEMO_CLIENT_ID`] and
+    /// [`DEMO_CLIENT_SECRET`]).
+    pub fn app_credentials(
+        mut self,
+        client_id: impl Into<String>,
+        client_secret: impl Into<String>,
+    ) -> MockSlackBuilder {
+        self.app.client_id = client_id.into();
+        self.app.client_secret = client_secret.into();
+        self
+    }
+
     /// Binds the address and starts serving on the current tokio runtime.
     ///
     /// Fails when the address cannot be bound, when the time scale is not
@@ -624,6 +702,7 @@ impl MockSlackBuilder {
             workspaces,
             methods,
             limit_mode: self.rate_limits,
+            app: self.app,
             log_capacity: self.log_capacity,
             log_to_stderr: self.log_to_stderr,
         };

@@ -13,6 +13,7 @@ use super::auth::AuthState;
 use super::call_store::CallStore;
 use super::faults::Plan;
 use super::log::LoggedRequest;
+use super::oauth::AppConfig;
 use super::ratelimit::{LimitMode, Limiter, ScaledClock};
 
 /// A token the fake accepts.
@@ -67,6 +68,8 @@ pub(crate) struct Config {
     pub workspaces: Vec<WorkspaceConfig>,
     pub methods: BTreeMap<&'static str, &'static MethodInfo>,
     pub limit_mode: LimitMode,
+    /// The app the fake plays (`oauth.v2.access`, `apps.uninstall`).
+    pub app: AppConfig,
     pub log_capacity: usize,
     pub log_to_stderr: bool,
 }

@@ -108,7 +108,10 @@ pub(super) fn method_doc(cx: &Cx<'_>, method: &ir::Method) -> Vec<String> {
             "- **Tokens and scopes:** any bot or user token; no scope needed".to_owned()
         }
         ir::Auth::ClientCredentials => {
-            "- **Tokens and scopes:** no token; the app's client id and secret".to_owned()
+            "- **Tokens and scopes:** no token; the app's client id and secret (HTTP Basic), set with `ClientBuilder::client_credentials`".to_owned()
+        }
+        ir::Auth::TokenAndClientCredentials => {
+            "- **Tokens and scopes:** any bot or user token, no scope needed; and the app's client id and secret, set with `ClientBuilder::client_credentials`".to_owned()
         }
     });
     out.push(format!("- **Rate limit:** {}", tier_text(method.tier)));

@@ -57,6 +57,9 @@ pub(super) fn method_info(cx: &Cx<'_>, method: &ir::Method) -> TokenStream {
         ir::Auth::Token => quote!(#rt::method::Auth::Token),
         ir::Auth::AnyToken => quote!(#rt::method::Auth::AnyToken),
         ir::Auth::ClientCredentials => quote!(#rt::method::Auth::ClientCredentials),
+        ir::Auth::TokenAndClientCredentials => {
+            quote!(#rt::method::Auth::TokenAndClientCredentials)
+        }
     };
     let idempotent = method.idempotent;
     let bot = &method.bot_scopes;

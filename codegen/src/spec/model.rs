@@ -129,6 +129,9 @@ pub enum Auth {
     AnyToken,
     /// No token: the app's client id and secret (`oauth.v2.access`).
     ClientCredentials,
+    /// Any bot or user token, no scope, and the app's client id and secret
+    /// as form fields (`apps.uninstall`).
+    TokenAndClientCredentials,
 }
 
 /// A rate tier.

@@ -417,6 +417,10 @@ fn read_method(cx: &mut Cx<'_>, name: Sp<String>, body: &Node) -> Option<MethodD
                     ("token", Auth::Token),
                     ("any_token", Auth::AnyToken),
                     ("client_credentials", Auth::ClientCredentials),
+                    (
+                        "token_and_client_credentials",
+                        Auth::TokenAndClientCredentials,
+                    ),
                 ],
             )
             .map(|a| a.value),
@@ -440,10 +444,10 @@ fn read_method(cx: &mut Cx<'_>, name: Sp<String>, body: &Node) -> Option<MethodD
                     node.span,
                     format!(
                         "`scopes` is given, but {what} has `auth: {}`, which needs no scope",
-                        if auth == Some(Auth::AnyToken) {
-                            "any_token"
-                        } else {
-                            "client_credentials"
+                        match auth {
+                            Some(Auth::AnyToken) => "any_token",
+                            Some(Auth::TokenAndClientCredentials) => "token_and_client_credentials",
+                            _ => "client_credentials",
                         }
                     ),
                 )

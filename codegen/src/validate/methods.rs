@@ -271,6 +271,7 @@ impl Resolver<'_> {
                 Auth::Token => ir::Auth::Token,
                 Auth::AnyToken => ir::Auth::AnyToken,
                 Auth::ClientCredentials => ir::Auth::ClientCredentials,
+                Auth::TokenAndClientCredentials => ir::Auth::TokenAndClientCredentials,
             },
             idempotent: def.idempotent,
             bot_scopes: def.bot_scopes.iter().map(|s| s.value.clone()).collect(),
