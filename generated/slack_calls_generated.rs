@@ -10,6 +10,7 @@
 /// Told apart by `type`. A `type` this version does not know (or a value that does not fit its variant) is kept whole in `Other`, so decoding and sending it again loses nothing.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
+#[allow(clippy::large_enum_variant)]
 pub enum Block {
     /// `type: call`.
     Call(CallBlock),
@@ -114,6 +115,86 @@ impl CallBlock {
     }
 }
 impl ::slack_calls::Check for CallBlock {}
+/// The bot that posted a message, as Slack shows it with the message.
+#[derive(
+    Debug,
+    Clone,
+    PartialEq,
+    ::slack_calls::__private::serde::Serialize,
+    ::slack_calls::__private::serde::Deserialize
+)]
+#[serde(crate = "::slack_calls::__private::serde")]
+#[non_exhaustive]
+pub struct BotProfile {
+    /// The bot's ID (`B…`), as in the message's `bot_id`.
+    pub id: ::std::string::String,
+    /// The app the bot belongs to (`A…`).
+    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    pub app_id: ::std::option::Option<::std::string::String>,
+    /// The bot's name.
+    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    pub name: ::std::option::Option<::std::string::String>,
+    /// The bot was removed.
+    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    pub deleted: ::std::option::Option<bool>,
+    /// When the bot was last changed, in Unix seconds.
+    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    pub updated: ::std::option::Option<::slack_calls::Timestamp>,
+    /// The bot's workspace.
+    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    pub team_id: ::std::option::Option<::std::string::String>,
+}
+impl BotProfile {
+    /// A value with the required fields (`id`); add others with the `with_` setters.
+    pub fn new(id: impl ::std::convert::Into<::std::string::String>) -> Self {
+        Self {
+            id: id.into(),
+            app_id: ::std::default::Default::default(),
+            name: ::std::default::Default::default(),
+            deleted: ::std::default::Default::default(),
+            updated: ::std::default::Default::default(),
+            team_id: ::std::default::Default::default(),
+        }
+    }
+    /// Sets `app_id`.
+    pub fn with_app_id(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.app_id = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets `name`.
+    pub fn with_name(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.name = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets `deleted`.
+    pub fn with_deleted(mut self, value: bool) -> Self {
+        self.deleted = ::std::option::Option::Some(value);
+        self
+    }
+    /// Sets `updated`.
+    pub fn with_updated(
+        mut self,
+        value: impl ::std::convert::Into<::slack_calls::Timestamp>,
+    ) -> Self {
+        self.updated = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets `team_id`.
+    pub fn with_team_id(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.team_id = ::std::option::Option::Some(value.into());
+        self
+    }
+}
+impl ::slack_calls::Check for BotProfile {}
 /// A message as Slack stored it.
 #[derive(
     Debug,
@@ -131,18 +212,24 @@ pub struct Message {
     /// Always `message`.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub r#type: ::std::option::Option<::std::string::String>,
-    /// The kind of message, such as `bot_message`, when it is not a plain one.
+    /// The kind of message, when it is not a plain one (a legacy bot's message has `bot_message`; a current bot's has none).
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub subtype: ::std::option::Option<::std::string::String>,
-    /// The message's text.
+    /// The message's text; `This content can't be displayed.` when only blocks were sent.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub text: ::std::option::Option<::std::string::String>,
-    /// The user who posted it.
+    /// The user who posted it (for a bot's message, the bot's user).
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub user: ::std::option::Option<UserId>,
     /// The bot that posted it, for a bot's message.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub bot_id: ::std::option::Option<::std::string::String>,
+    /// The bot that posted it, for a bot's message.
+    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    pub bot_profile: ::std::option::Option<BotProfile>,
+    /// The workspace the message was posted from.
+    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    pub team: ::std::option::Option<::std::string::String>,
     /// The name shown for a bot's message.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub username: ::std::option::Option<::std::string::String>,
@@ -167,6 +254,8 @@ impl Message {
             text: ::std::default::Default::default(),
             user: ::std::default::Default::default(),
             bot_id: ::std::default::Default::default(),
+            bot_profile: ::std::default::Default::default(),
+            team: ::std::default::Default::default(),
             username: ::std::default::Default::default(),
             thread_ts: ::std::default::Default::default(),
             blocks: ::std::default::Default::default(),
@@ -212,6 +301,19 @@ impl Message {
         value: impl ::std::convert::Into<::std::string::String>,
     ) -> Self {
         self.bot_id = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets `bot_profile`.
+    pub fn with_bot_profile(mut self, value: BotProfile) -> Self {
+        self.bot_profile = ::std::option::Option::Some(value);
+        self
+    }
+    /// Sets `team`.
+    pub fn with_team(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.team = ::std::option::Option::Some(value.into());
         self
     }
     /// Sets `username`.
@@ -2273,7 +2375,7 @@ pub mod chat {
     impl Chat {
         /// Sends a message to a channel.
         ///
-        /// Posts a message to a public or private channel, a direct message or a group; a Calls app posts a `call` block with the Call's ID so that the Call shows in the conversation. Slack allows about one message per second per channel, with short bursts.
+        /// Posts a message to a public or private channel, a direct message or a group; a Calls app posts a `call` block with the Call's ID so that the Call shows in the conversation. Slack allows about one message per second per channel, with short bursts, and truncates a `text` over 40,000 characters (with the warning `message_truncated`).
         ///
         /// - **Slack method:** [`chat.postMessage`](<https://api.slack.com/methods/chat.postMessage>)
         /// - **Tokens and scopes:** bot token: `chat:write`; user token: `chat:write`
@@ -2282,7 +2384,7 @@ pub mod chat {
         ///
         /// # Params
         ///
-        /// - `channel` (required, positional): The conversation to post in, by ID (Slack also takes a channel name).
+        /// - `channel` (required, positional): The conversation to post in: an encoded ID (`C…`, `G…`, `D…`), a channel name (`#general`), or a user ID (`U…`, `W…`), which posts in the app's direct message with that user.
         /// - `text` (optional, a setter): The message's text; with `blocks` it is the fallback shown in notifications. Required when there are no `blocks`.
         /// - `blocks` (optional, a setter): The message's blocks, such as a `call` block naming a Call.
         /// - `thread_ts` (optional, a setter): Posts the message as a reply in the thread of this parent message.
@@ -2292,6 +2394,8 @@ pub mod chat {
         /// Slack's answers come back as `Error::Api` with a [`PostMessageError`] code:
         ///
         /// - `as_user_not_supported`: The `as_user` parameter does not work with this token (new Slack apps).
+        /// - `attachment_payload_limit_exceeded`: The attachments are too large.
+        /// - `cannot_reply_to_message`: This kind of message cannot have replies in a thread.
         /// - `channel_not_found`: The channel does not exist, or the caller cannot see it.
         /// - `duplicate_channel_not_found`: The channel given for duplicate detection was not found.
         /// - `duplicate_message_not_found`: The message given for duplicate detection was not found.
@@ -2300,11 +2404,13 @@ pub mod chat {
         /// - `invalid_metadata_format`: The metadata is not valid JSON or not in the expected shape.
         /// - `invalid_metadata_schema`: The metadata does not match its event type's schema.
         /// - `is_archived`: The channel has been archived.
+        /// - `markdown_text_conflict`: `markdown_text` cannot be used with `blocks` or `text`.
         /// - `message_limit_exceeded`: Members on this team are sending too many messages.
         /// - `messages_tab_disabled`: The messages tab of the app is disabled.
         /// - `metadata_must_be_sent_from_app`: Metadata can only be posted by an app token.
         /// - `metadata_too_large`: The metadata exceeds the size limit.
-        /// - `msg_too_long`: The message text is too long.
+        /// - `missing_file_data`: A file was shared but some of its data is missing.
+        /// - `msg_blocks_too_long`: The blocks of the message are too long.
         /// - `no_text`: No message text was given (neither `text` nor `blocks`).
         /// - `not_in_channel`: The caller is not a member of the channel.
         /// - `rate_limited`: The app has posted too many messages to the channel in a short time.
@@ -2315,8 +2421,10 @@ pub mod chat {
         /// - `restricted_action_thread_only_channel`: The channel only allows replies in threads.
         /// - `slack_connect_canvas_sharing_blocked`: Admin has disabled canvas sharing in Slack Connect channels.
         /// - `slack_connect_file_link_sharing_blocked`: Admin has disabled file link sharing in Slack Connect channels.
+        /// - `slack_connect_lists_sharing_blocked`: Admin has disabled lists sharing in Slack Connect channels.
+        /// - `team_not_found`: With an organization-wide token, a channel name was given instead of an ID.
         /// - `too_many_attachments`: Too many attachments were given (at most 100).
-        /// - `too_many_contact_cards`: Too many contact cards were given.
+        /// - `too_many_contact_cards`: Too many contact cards were given (at most 10).
         /// - and any common error (`CommonError`), such as `invalid_auth` or `missing_scope`.
         ///
         /// # Example
@@ -2330,7 +2438,7 @@ pub mod chat {
         /// ```
         pub fn post_message(
             &self,
-            channel: impl ::std::convert::Into<super::ChannelId>,
+            channel: impl ::std::convert::Into<::std::string::String>,
         ) -> PostMessageRequest {
             PostMessageRequest {
                 client: self.client.clone(),
@@ -2346,7 +2454,7 @@ pub mod chat {
     #[must_use = "a request does nothing until it is awaited or sent"]
     pub struct PostMessageRequest {
         client: ::slack_calls::Client,
-        channel: super::ChannelId,
+        channel: ::std::string::String,
         text: ::std::option::Option<::std::string::String>,
         blocks: ::std::option::Option<::std::vec::Vec<super::Block>>,
         thread_ts: ::std::option::Option<super::MessageTs>,
@@ -2440,6 +2548,10 @@ pub mod chat {
         pub enum PostMessageError(super::CommonError) {
         AsUserNotSupported("as_user_not_supported",
         "The `as_user` parameter does not work with this token (new Slack apps)."),
+        AttachmentPayloadLimitExceeded("attachment_payload_limit_exceeded",
+        "The attachments are too large."),
+        CannotReplyToMessage("cannot_reply_to_message",
+        "This kind of message cannot have replies in a thread."),
         ChannelNotFound("channel_not_found",
         "The channel does not exist, or the caller cannot see it."),
         DuplicateChannelNotFound("duplicate_channel_not_found",
@@ -2455,6 +2567,8 @@ pub mod chat {
         InvalidMetadataSchema("invalid_metadata_schema",
         "The metadata does not match its event type's schema."),
         IsArchived("is_archived", "The channel has been archived."),
+        MarkdownTextConflict("markdown_text_conflict",
+        "`markdown_text` cannot be used with `blocks` or `text`."),
         MessageLimitExceeded("message_limit_exceeded",
         "Members on this team are sending too many messages."),
         MessagesTabDisabled("messages_tab_disabled",
@@ -2462,7 +2576,10 @@ pub mod chat {
         MetadataMustBeSentFromApp("metadata_must_be_sent_from_app",
         "Metadata can only be posted by an app token."),
         MetadataTooLarge("metadata_too_large", "The metadata exceeds the size limit."),
-        MsgTooLong("msg_too_long", "The message text is too long."), NoText("no_text",
+        MissingFileData("missing_file_data",
+        "A file was shared but some of its data is missing."),
+        MsgBlocksTooLong("msg_blocks_too_long",
+        "The blocks of the message are too long."), NoText("no_text",
         "No message text was given (neither `text` nor `blocks`)."),
         NotInChannel("not_in_channel", "The caller is not a member of the channel."),
         RateLimited("rate_limited",
@@ -2481,10 +2598,14 @@ pub mod chat {
         "Admin has disabled canvas sharing in Slack Connect channels."),
         SlackConnectFileLinkSharingBlocked("slack_connect_file_link_sharing_blocked",
         "Admin has disabled file link sharing in Slack Connect channels."),
+        SlackConnectListsSharingBlocked("slack_connect_lists_sharing_blocked",
+        "Admin has disabled lists sharing in Slack Connect channels."),
+        TeamNotFound("team_not_found",
+        "With an organization-wide token, a channel name was given instead of an ID."),
         TooManyAttachments("too_many_attachments",
         "Too many attachments were given (at most 100)."),
         TooManyContactCards("too_many_contact_cards",
-        "Too many contact cards were given."), }
+        "Too many contact cards were given (at most 10)."), }
     }
     /// What the runtime and the fake server know about `chat.postMessage`.
     pub static POST_MESSAGE: ::slack_calls::method::MethodInfo = ::slack_calls::method::MethodInfo {
@@ -2500,7 +2621,7 @@ pub mod chat {
         params: &[
             ::slack_calls::method::ParamInfo {
                 name: "channel",
-                kind: ::slack_calls::method::ParamKind::Id("ChannelId"),
+                kind: ::slack_calls::method::ParamKind::String,
                 required: ::slack_calls::method::Required::Yes,
                 min_items: 0usize,
             },
@@ -2527,6 +2648,8 @@ pub mod chat {
         ],
         errors: &[
             "as_user_not_supported",
+            "attachment_payload_limit_exceeded",
+            "cannot_reply_to_message",
             "channel_not_found",
             "duplicate_channel_not_found",
             "duplicate_message_not_found",
@@ -2535,11 +2658,13 @@ pub mod chat {
             "invalid_metadata_format",
             "invalid_metadata_schema",
             "is_archived",
+            "markdown_text_conflict",
             "message_limit_exceeded",
             "messages_tab_disabled",
             "metadata_must_be_sent_from_app",
             "metadata_too_large",
-            "msg_too_long",
+            "missing_file_data",
+            "msg_blocks_too_long",
             "no_text",
             "not_in_channel",
             "rate_limited",
@@ -2550,10 +2675,12 @@ pub mod chat {
             "restricted_action_thread_only_channel",
             "slack_connect_canvas_sharing_blocked",
             "slack_connect_file_link_sharing_blocked",
+            "slack_connect_lists_sharing_blocked",
+            "team_not_found",
             "too_many_attachments",
             "too_many_contact_cards",
         ],
-        example_response: "{\"channel\":\"C0HRJ1GNB\",\"message\":{\"blocks\":[{\"block_id\":\"call-block\",\"call_id\":\"R0E69JAIF\",\"type\":\"call\"}],\"bot_id\":\"B19LU7CSY\",\"subtype\":\"bot_message\",\"text\":\"A call is starting\",\"ts\":\"1503435956.000247\",\"type\":\"message\"},\"ok\":true,\"ts\":\"1503435956.000247\"}",
+        example_response: "{\"channel\":\"C0HRJ1GNB\",\"message\":{\"blocks\":[{\"block_id\":\"call-block\",\"call_id\":\"R0E69JAIF\",\"type\":\"call\"}],\"bot_id\":\"B19LU7CSY\",\"bot_profile\":{\"app_id\":\"A0KRD7HC3\",\"deleted\":false,\"id\":\"B19LU7CSY\",\"name\":\"Calls App\",\"team_id\":\"T0G9PQBBK\",\"updated\":1503435956},\"team\":\"T0G9PQBBK\",\"text\":\"A call is starting\",\"ts\":\"1503435956.000247\",\"type\":\"message\",\"user\":\"U0KRQLJ9H\"},\"ok\":true,\"ts\":\"1503435956.000247\"}",
     };
 }
 pub mod oauth {

@@ -234,6 +234,7 @@ fn answer_checked(
             config: &fake.config,
             state: &mut state,
             now: unix_now(),
+            limit_now: now,
             parsed,
         };
         return match (family.answer)(exchange) {

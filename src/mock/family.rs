@@ -63,6 +63,8 @@ pub(crate) struct Exchange<'a> {
     pub state: &'a mut MockState,
     /// Unix seconds now (real time, not the rate-limit clock).
     pub now: i64,
+    /// Now on the fake's rate-limit clock (scaled, moved by `advance`).
+    pub limit_now: std::time::Duration,
     /// The request as read (for credentials outside the params, such as
     /// HTTP Basic).
     pub parsed: &'a ParsedRequest,

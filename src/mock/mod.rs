@@ -517,6 +517,8 @@ impl Default for MockSlackBuilder {
         let demo = MockWorkspace::new(DEMO_TEAM_ID, DEMO_TEAM_NAME)
             .users(DEMO_USERS.iter().copied())
             .channels(DEMO_CHANNELS.iter().copied())
+            .channel_named(DEMO_CHANNELS[0], "general")
+            .channel_named(DEMO_CHANNELS[1], "random")
             .token(DEMO_BOT_TOKEN, TokenKind::Bot, DEMO_SCOPES.iter().copied())
             .token(
                 DEMO_USER_TOKEN,
@@ -614,6 +616,20 @@ impl MockSlackBuilder {
     ) -> MockSlackBuilder {
         let channels = channels.into_iter().map(Into::into).collect();
         self.default_workspace().set_channels(channels);
+        self
+    }
+
+    /// Adds a channel with this name to the default workspace (or names a
+    /// channel already there), so that `chat.postMessage` takes `#name`
+    /// for it. The demo channels are `#general` ([`DEMO_CHANNELS`]`[0]`)
+    /// and `#random`.
+    pub fn channel_named(
+        mut self,
+        id: impl Into<String>,
+        name: impl Into<String>,
+    ) -> MockSlackBuilder {
+        self.default_workspace()
+            .set_channel_name(id.into(), name.into());
         self
     }
 
@@ -717,6 +733,7 @@ impl MockSlackBuilder {
                 log: VecDeque::new(),
                 next_seq: 0,
                 messages_posted: 0,
+                channel_posts: HashMap::new(),
                 limiter: Limiter::default(),
                 advanced: Duration::ZERO,
                 auth: auth::AuthState::default(),

@@ -43,6 +43,13 @@ pub(crate) struct AppConfig {
     pub app_id: String,
 }
 
+impl AppConfig {
+    /// The app's name, as its bot's profile shows it (the fake's choice).
+    pub fn name(&self) -> &'static str {
+        "Mock App"
+    }
+}
+
 impl Default for AppConfig {
     fn default() -> AppConfig {
         AppConfig {

@@ -36,6 +36,8 @@ pub(crate) struct WorkspaceConfig {
     pub emails: BTreeMap<String, (String, String)>,
     /// The conversations `chat.postMessage` can post in.
     pub channels: BTreeSet<String>,
+    /// Channel name (without `#`) → channel ID.
+    pub channel_names: BTreeMap<String, String>,
     /// The user every user token acts for: the first of the directory.
     pub acting_user: Option<String>,
 }
@@ -83,6 +85,9 @@ pub(crate) struct MockState {
     pub next_seq: u64,
     /// Messages `chat.postMessage` posted, for their `ts`.
     pub messages_posted: u64,
+    /// When each (workspace, channel) was last posted in, on the
+    /// rate-limit clock, for `chat.postMessage`'s per-channel pacing.
+    pub channel_posts: HashMap<(usize, String), VecDeque<Duration>>,
     pub limiter: Limiter,
     pub advanced: Duration,
     /// Tokens issued while the fake runs, revoked tokens, codes, and
