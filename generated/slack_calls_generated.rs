@@ -1394,7 +1394,7 @@ pub mod calls {
         ///
         /// # Params
         ///
-        /// - `external_unique_id` (required, positional): The provider's unique ID for the Call; Slack refuses a second Call with the same ID from the same app.
+        /// - `external_unique_id` (required, positional): The provider's unique ID for the Call, which Slack says must be unique across all Calls from that service (it documents no error for a repeat).
         /// - `join_url` (required, positional): The URL that joins the Call.
         /// - `created_by` (a setter; required with a bot token): The user who started the Call. Required with a bot token; with a user token it defaults to the token's user.
         /// - `date_start` (optional, a setter): When the Call started, in Unix seconds (default now).

@@ -127,17 +127,29 @@
 //!
 //! # Posting and people
 //!
-//! - **`chat.postMessage`**: a channel outside the channel directory gives
-//!   `channel_not_found`; no `text` and no `blocks` gives `no_text`; a
-//!   `text` over 40,000 characters gives `msg_too_long`; `blocks` that are
+//! - **`chat.postMessage`**: `channel` is a channel of the directory, a
+//!   channel name (`#general`, or `general`; see
+//!   [`MockSlackBuilder::channel_named`]) or a directory user, which posts
+//!   in the app's direct message with that user (`D0MOCK002` for
+//!   `U0MOCK002`); anything else gives `channel_not_found`. No `text` and
+//!   no `blocks` gives `no_text`; a `text` over 40,000 characters is
+//!   truncated, with the warning `message_truncated`; `blocks` that are
 //!   not a JSON array of objects each with a `type` give
 //!   `invalid_blocks_format`; a `call` block without `call_id`, or naming a
 //!   Call the fake does not have, and more than 50 blocks give
 //!   `invalid_blocks`. Other block types are accepted as they are. On
 //!   success each Call named by a `call` block lists the channel in its
 //!   `channels` (once, in the order of the first post; ended Calls too),
-//!   and the answer holds `channel`, a fresh `ts` and the `message` with
-//!   the blocks as sent. A failed post changes nothing. `thread_ts` must
+//!   and the answer holds `channel` (an ID), a fresh `ts` and the
+//!   `message`: its `text` (`This content can't be displayed.` with blocks
+//!   only), the blocks as sent with a `block_id` on each (`b1`, `b2`, …
+//!   where none was sent), `team`, and `user`; a bot's message also has
+//!   `bot_id` and `bot_profile` (with `app_id`) and no `bot_message`
+//!   subtype, as a current bot's. Posting is paced per (workspace,
+//!   channel): at most 3 posts in any 3 seconds of the fake's clock, then
+//!   `rate_limited` (HTTP 200, the code the method's page documents; the
+//!   numbers and the code are the fake's choice). A failed post changes
+//!   nothing. `thread_ts` must
 //!   look like a `ts` (`invalid_arguments` otherwise) but is not checked
 //!   against earlier messages, which the fake does not keep.
 //! - **`users.lookupByEmail`**: every directory user has an email,
@@ -153,6 +165,19 @@
 //!   with a query, or a form body, and documents no JSON input: the fake
 //!   does not read a JSON body's params for it (so the `email` is missing:
 //!   `invalid_arguments`; the fake's choice, Slack does not say).
+//! - **`auth.test`** answers from the token's workspace (`team`,
+//!   `team_id`, `url`, `user`, `user_id`, `is_enterprise_install: false`,
+//!   and `bot_id` for a bot token); **`auth.revoke`** revokes the calling
+//!   token, which then answers `token_revoked`.
+//! - **Installs**: [`MockSlack::start_install`] hands out a one-use code;
+//!   `oauth.v2.access` with the app's client id and secret
+//!   ([`DEMO_CLIENT_ID`], [`DEMO_CLIENT_SECRET`], or
+//!   [`MockSlackBuilder::app_credentials`]) by HTTP Basic or form fields
+//!   turns it into a bot token and a user token with the scopes asked for
+//!   (`invalid_client_id`, `bad_client_secret`, `invalid_code` otherwise);
+//!   `apps.uninstall` (a user token, the id and the secret) revokes every
+//!   token of the workspace and is listed in [`MockSlack::uninstalls`].
+//!   The request log never holds a `client_secret`.
 //! - The demo tokens have [`DEMO_SCOPES`]: `calls:read`, `calls:write`,
 //!   `chat:write` and `users:read.email`.
 //!
@@ -177,7 +202,8 @@
 // How a request becomes an answer: `server` (HTTP) → `request` (body,
 // token) → `dispatch` (generic checks, then the family that answers the
 // method, from its table) → `answer` (the JSON and HTTP response).
-// Families: `calls`, `chat`, `users`, each one `FAMILY` (see `family`).
+// Families: `calls`, `chat`, `users`, `auth`, `oauth`, each one `FAMILY`
+// (see `family`).
 mod answer;
 mod auth;
 mod call_store;
