@@ -10,6 +10,7 @@
 /// Told apart by `type`. A `type` this version does not know (or a value that does not fit its variant) is kept whole in `Other`, so decoding and sending it again loses nothing.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
+#[allow(clippy::large_enum_variant)]
 pub enum Block {
     /// `type: call`.
     Call(CallBlock),
@@ -207,6 +208,86 @@ impl ::slack_calls::FormValue for UnfurlSource {
     }
 }
 impl ::slack_calls::Check for UnfurlSource {}
+/// The bot that posted a message, as Slack shows it with the message.
+#[derive(
+    Debug,
+    Clone,
+    PartialEq,
+    ::slack_calls::__private::serde::Serialize,
+    ::slack_calls::__private::serde::Deserialize
+)]
+#[serde(crate = "::slack_calls::__private::serde")]
+#[non_exhaustive]
+pub struct BotProfile {
+    /// The bot's ID (`B…`), as in the message's `bot_id`.
+    pub id: ::std::string::String,
+    /// The app the bot belongs to (`A…`).
+    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    pub app_id: ::std::option::Option<::std::string::String>,
+    /// The bot's name.
+    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    pub name: ::std::option::Option<::std::string::String>,
+    /// The bot was removed.
+    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    pub deleted: ::std::option::Option<bool>,
+    /// When the bot was last changed, in Unix seconds.
+    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    pub updated: ::std::option::Option<::slack_calls::Timestamp>,
+    /// The bot's workspace.
+    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    pub team_id: ::std::option::Option<::std::string::String>,
+}
+impl BotProfile {
+    /// A value with the required fields (`id`); add others with the `with_` setters.
+    pub fn new(id: impl ::std::convert::Into<::std::string::String>) -> Self {
+        Self {
+            id: id.into(),
+            app_id: ::std::default::Default::default(),
+            name: ::std::default::Default::default(),
+            deleted: ::std::default::Default::default(),
+            updated: ::std::default::Default::default(),
+            team_id: ::std::default::Default::default(),
+        }
+    }
+    /// Sets `app_id`.
+    pub fn with_app_id(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.app_id = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets `name`.
+    pub fn with_name(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.name = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets `deleted`.
+    pub fn with_deleted(mut self, value: bool) -> Self {
+        self.deleted = ::std::option::Option::Some(value);
+        self
+    }
+    /// Sets `updated`.
+    pub fn with_updated(
+        mut self,
+        value: impl ::std::convert::Into<::slack_calls::Timestamp>,
+    ) -> Self {
+        self.updated = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets `team_id`.
+    pub fn with_team_id(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.team_id = ::std::option::Option::Some(value.into());
+        self
+    }
+}
+impl ::slack_calls::Check for BotProfile {}
 /// A message as Slack stored it.
 #[derive(
     Debug,
@@ -224,18 +305,24 @@ pub struct Message {
     /// Always `message`.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub r#type: ::std::option::Option<::std::string::String>,
-    /// The kind of message, such as `bot_message`, when it is not a plain one.
+    /// The kind of message, when it is not a plain one (a legacy bot's message has `bot_message`; a current bot's has none).
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub subtype: ::std::option::Option<::std::string::String>,
-    /// The message's text.
+    /// The message's text; `This content can't be displayed.` when only blocks were sent.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub text: ::std::option::Option<::std::string::String>,
-    /// The user who posted it.
+    /// The user who posted it (for a bot's message, the bot's user).
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub user: ::std::option::Option<UserId>,
     /// The bot that posted it, for a bot's message.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub bot_id: ::std::option::Option<::std::string::String>,
+    /// The bot that posted it, for a bot's message.
+    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    pub bot_profile: ::std::option::Option<BotProfile>,
+    /// The workspace the message was posted from.
+    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    pub team: ::std::option::Option<::std::string::String>,
     /// The name shown for a bot's message.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub username: ::std::option::Option<::std::string::String>,
@@ -260,6 +347,8 @@ impl Message {
             text: ::std::default::Default::default(),
             user: ::std::default::Default::default(),
             bot_id: ::std::default::Default::default(),
+            bot_profile: ::std::default::Default::default(),
+            team: ::std::default::Default::default(),
             username: ::std::default::Default::default(),
             thread_ts: ::std::default::Default::default(),
             blocks: ::std::default::Default::default(),
@@ -307,6 +396,19 @@ impl Message {
         self.bot_id = ::std::option::Option::Some(value.into());
         self
     }
+    /// Sets `bot_profile`.
+    pub fn with_bot_profile(mut self, value: BotProfile) -> Self {
+        self.bot_profile = ::std::option::Option::Some(value);
+        self
+    }
+    /// Sets `team`.
+    pub fn with_team(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.team = ::std::option::Option::Some(value.into());
+        self
+    }
     /// Sets `username`.
     pub fn with_username(
         mut self,
@@ -339,6 +441,10 @@ impl ::std::default::Default for Message {
 }
 impl ::slack_calls::Check for Message {
     fn check(&self) -> ::std::result::Result<(), ::std::string::String> {
+        if let ::std::option::Option::Some(value) = &self.bot_profile {
+            ::slack_calls::Check::check(value)
+                .map_err(|reason| ::std::format!("`bot_profile`: {}", reason))?;
+        }
         for (index, item) in self.blocks.iter().enumerate() {
             ::slack_calls::Check::check(item)
                 .map_err(|reason| {
@@ -705,6 +811,7 @@ impl ::slack_calls::Check for CallInitiation {}
 /// Told apart by `response_type`. A `response_type` this version does not know (or a value that does not fit its variant) is kept whole in `Other`, so decoding and sending it again loses nothing.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
+#[allow(clippy::large_enum_variant)]
 pub enum ResponseUrlPayload {
     /// `response_type: call`.
     Call(CallInitiation),
@@ -1033,6 +1140,7 @@ impl ::slack_calls::Check for TokensRevokedEvent {
 /// Told apart by `type`. A `type` this version does not know (or a value that does not fit its variant) is kept whole in `Other`, so decoding and sending it again loses nothing.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
+#[allow(clippy::large_enum_variant)]
 pub enum Event {
     /// `type: link_shared`.
     LinkShared(LinkSharedEvent),
@@ -1174,6 +1282,100 @@ impl ::slack_calls::Check for Event {
         }
     }
 }
+/// The workspace (or Enterprise Grid organization) the app was installed into.
+#[derive(
+    Debug,
+    Clone,
+    PartialEq,
+    ::slack_calls::__private::serde::Serialize,
+    ::slack_calls::__private::serde::Deserialize
+)]
+#[serde(crate = "::slack_calls::__private::serde")]
+#[non_exhaustive]
+pub struct OAuthTeam {
+    /// Its ID (`T…`, or `E…` for an organization).
+    pub id: ::std::string::String,
+    /// Its name.
+    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    pub name: ::std::option::Option<::std::string::String>,
+}
+impl OAuthTeam {
+    /// A value with the required fields (`id`); add others with the `with_` setters.
+    pub fn new(id: impl ::std::convert::Into<::std::string::String>) -> Self {
+        Self {
+            id: id.into(),
+            name: ::std::default::Default::default(),
+        }
+    }
+    /// Sets `name`.
+    pub fn with_name(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.name = ::std::option::Option::Some(value.into());
+        self
+    }
+}
+impl ::slack_calls::Check for OAuthTeam {}
+/// The user who installed the app, and their user token when user scopes were asked for.
+#[derive(
+    Debug,
+    Clone,
+    PartialEq,
+    ::slack_calls::__private::serde::Serialize,
+    ::slack_calls::__private::serde::Deserialize
+)]
+#[serde(crate = "::slack_calls::__private::serde")]
+#[non_exhaustive]
+pub struct AuthedUser {
+    /// The installing user.
+    pub id: UserId,
+    /// The user token's scopes, comma-separated.
+    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    pub scope: ::std::option::Option<::std::string::String>,
+    /// The user token (`xoxp-…`), when user scopes were asked for.
+    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    pub access_token: ::std::option::Option<::std::string::String>,
+    /// Always `user`, with a user token.
+    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    pub token_type: ::std::option::Option<::std::string::String>,
+}
+impl AuthedUser {
+    /// A value with the required fields (`id`); add others with the `with_` setters.
+    pub fn new(id: impl ::std::convert::Into<UserId>) -> Self {
+        Self {
+            id: id.into(),
+            scope: ::std::default::Default::default(),
+            access_token: ::std::default::Default::default(),
+            token_type: ::std::default::Default::default(),
+        }
+    }
+    /// Sets `scope`.
+    pub fn with_scope(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.scope = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets `access_token`.
+    pub fn with_access_token(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.access_token = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets `token_type`.
+    pub fn with_token_type(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.token_type = ::std::option::Option::Some(value.into());
+        self
+    }
+}
+impl ::slack_calls::Check for AuthedUser {}
 /// A Slack user. Slack sends many more fields; those not listed are ignored.
 #[derive(
     Debug,
@@ -1516,6 +1718,18 @@ impl ::slack_calls::Check for UserProfile {}
     "The app must be upgraded to call this method."), }
 }
 impl ::slack_calls::Client {
+    /// The `apps.*` methods.
+    pub fn apps(&self) -> apps::Apps {
+        apps::Apps {
+            client: ::std::clone::Clone::clone(self),
+        }
+    }
+    /// The `auth.*` methods.
+    pub fn auth(&self) -> auth::Auth {
+        auth::Auth {
+            client: ::std::clone::Clone::clone(self),
+        }
+    }
     /// The `calls.*` methods.
     pub fn calls(&self) -> calls::Calls {
         calls::Calls {
@@ -1528,12 +1742,366 @@ impl ::slack_calls::Client {
             client: ::std::clone::Clone::clone(self),
         }
     }
+    /// The `oauth.*` methods.
+    pub fn oauth(&self) -> oauth::Oauth {
+        oauth::Oauth {
+            client: ::std::clone::Clone::clone(self),
+        }
+    }
     /// The `users.*` methods.
     pub fn users(&self) -> users::Users {
         users::Users {
             client: ::std::clone::Clone::clone(self),
         }
     }
+}
+pub mod apps {
+    //! The `apps.*` methods.
+    /// The `apps.*` methods, from a client.
+    #[derive(Debug, Clone)]
+    pub struct Apps {
+        pub(crate) client: ::slack_calls::Client,
+    }
+    impl Apps {
+        /// Uninstalls the app from a workspace.
+        ///
+        /// Removes the app from the workspace of the token; every token the app holds there is revoked. Takes a token and the app's client id and secret (sent as the form fields `client_id` and `client_secret`, from `ClientBuilder::client_credentials`).
+        ///
+        /// - **Slack method:** [`apps.uninstall`](<https://api.slack.com/methods/apps.uninstall>)
+        /// - **Tokens and scopes:** any bot or user token, no scope needed; and the app's client id and secret, set with `ClientBuilder::client_credentials`
+        /// - **Rate limit:** tier 1 (1+ requests a minute)
+        /// - **Idempotent:** no; after a failure that may have reached Slack, the client never resends it, and the error says the request may have been sent.
+        ///
+        /// # Errors
+        ///
+        /// Slack's answers come back as `Error::Api` with a [`UninstallError`] code:
+        ///
+        /// - `bad_client_secret`: The client secret is not the app's.
+        /// - `client_id_token_mismatch`: The client id and the token do not belong to the same app.
+        /// - `invalid_client_id`: The client id is not an app's.
+        /// - and any common error (`CommonError`), such as `invalid_auth` or `missing_scope`.
+        ///
+        /// # Example
+        ///
+        /// ```no_run
+        /// # async fn example(client: slack_calls::Client) -> Result<(), Box<dyn std::error::Error>> {
+        /// let response = client.apps().uninstall().await?;
+        /// # let _ = response;
+        /// # Ok(())
+        /// # }
+        /// ```
+        pub fn uninstall(&self) -> UninstallRequest {
+            UninstallRequest {
+                client: self.client.clone(),
+            }
+        }
+    }
+    /// A `apps.uninstall` request. Set optional params with the setters, then `.await` it (or call `send`).
+    #[derive(Debug, Clone)]
+    #[must_use = "a request does nothing until it is awaited or sent"]
+    pub struct UninstallRequest {
+        client: ::slack_calls::Client,
+    }
+    impl UninstallRequest {
+        /// Sends the request and decodes Slack's answer.
+        pub async fn send(
+            self,
+        ) -> ::std::result::Result<
+            UninstallResponse,
+            ::slack_calls::Error<UninstallError>,
+        > {
+            let form = ::slack_calls::Form::new();
+            ::slack_calls::__private::send(&self.client, &UNINSTALL, form).await
+        }
+    }
+    impl ::std::future::IntoFuture for UninstallRequest {
+        type Output = ::std::result::Result<
+            UninstallResponse,
+            ::slack_calls::Error<UninstallError>,
+        >;
+        type IntoFuture = ::slack_calls::__private::BoxFuture<
+            ::std::result::Result<
+                UninstallResponse,
+                ::slack_calls::Error<UninstallError>,
+            >,
+        >;
+        fn into_future(self) -> Self::IntoFuture {
+            ::std::boxed::Box::pin(self.send())
+        }
+    }
+    /// What `apps.uninstall` answers on success.
+    #[derive(Debug, Clone, PartialEq, ::slack_calls::__private::serde::Deserialize)]
+    #[serde(crate = "::slack_calls::__private::serde")]
+    #[non_exhaustive]
+    pub struct UninstallResponse {
+        /// True when the app was uninstalled (the current page lists it; older answers have only `ok`).
+        #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+        pub uninstalled: ::std::option::Option<bool>,
+        /// Warnings and messages Slack sent with the answer.
+        #[serde(skip)]
+        pub meta: ::slack_calls::ResponseMeta,
+    }
+    impl ::slack_calls::Response for UninstallResponse {
+        fn set_meta(&mut self, meta: ::slack_calls::ResponseMeta) {
+            self.meta = meta;
+        }
+    }
+    ::slack_calls::__private::method_error! {
+        #[doc =
+        " The error codes of `apps.uninstall`: its own, then the common ones, then any code this version does not know."]
+        pub enum UninstallError(super::CommonError) {
+        BadClientSecret("bad_client_secret", "The client secret is not the app's."),
+        ClientIdTokenMismatch("client_id_token_mismatch",
+        "The client id and the token do not belong to the same app."),
+        InvalidClientId("invalid_client_id", "The client id is not an app's."), }
+    }
+    /// What the runtime and the fake server know about `apps.uninstall`.
+    pub static UNINSTALL: ::slack_calls::method::MethodInfo = ::slack_calls::method::MethodInfo {
+        name: "apps.uninstall",
+        summary: "Uninstalls the app from a workspace.",
+        docs_url: "https://api.slack.com/methods/apps.uninstall",
+        http: ::slack_calls::method::HttpMethod::Post,
+        rate_tier: ::slack_calls::method::RateTier::Tier1,
+        auth: ::slack_calls::method::Auth::TokenAndClientCredentials,
+        idempotent: false,
+        bot_scopes: &[],
+        user_scopes: &[],
+        params: &[],
+        errors: &["bad_client_secret", "client_id_token_mismatch", "invalid_client_id"],
+        example_response: "{\"ok\":true,\"uninstalled\":true}",
+    };
+}
+pub mod auth {
+    //! The `auth.*` methods.
+    /// The `auth.*` methods, from a client.
+    #[derive(Debug, Clone)]
+    pub struct Auth {
+        pub(crate) client: ::slack_calls::Client,
+    }
+    impl Auth {
+        /// Checks authentication and tells who the token is.
+        ///
+        /// Answers the workspace, the user and, for a bot token, the bot the token belongs to. SDKs such as Bolt call it when an app starts.
+        ///
+        /// - **Slack method:** [`auth.test`](<https://api.slack.com/methods/auth.test>)
+        /// - **Tokens and scopes:** any bot or user token; no scope needed
+        /// - **Rate limit:** special (see Slack's page for the method)
+        /// - **Idempotent:** yes; after a failure that may have reached Slack, the client may resend it.
+        ///
+        /// # Errors
+        ///
+        /// Slack's answers come back as `Error::Api` with a [`TestError`] code:
+        ///
+        /// - and any common error (`CommonError`), such as `invalid_auth` or `missing_scope`.
+        ///
+        /// # Example
+        ///
+        /// ```no_run
+        /// # async fn example(client: slack_calls::Client) -> Result<(), Box<dyn std::error::Error>> {
+        /// let response = client.auth().test().await?;
+        /// # let _ = response;
+        /// # Ok(())
+        /// # }
+        /// ```
+        pub fn test(&self) -> TestRequest {
+            TestRequest {
+                client: self.client.clone(),
+            }
+        }
+        /// Revokes a token.
+        ///
+        /// Revokes the token the request is made with; later calls with it are refused. With `test`, the token is not revoked.
+        ///
+        /// - **Slack method:** [`auth.revoke`](<https://api.slack.com/methods/auth.revoke>)
+        /// - **Tokens and scopes:** any bot or user token; no scope needed
+        /// - **Rate limit:** tier 3 (50+ requests a minute)
+        /// - **Idempotent:** yes; after a failure that may have reached Slack, the client may resend it.
+        ///
+        /// # Params
+        ///
+        /// - `test` (optional, a setter): A test mode in which the token is not revoked.
+        ///
+        /// # Errors
+        ///
+        /// Slack's answers come back as `Error::Api` with a [`RevokeError`] code:
+        ///
+        /// - and any common error (`CommonError`), such as `invalid_auth` or `missing_scope`.
+        ///
+        /// # Example
+        ///
+        /// ```no_run
+        /// # async fn example(client: slack_calls::Client) -> Result<(), Box<dyn std::error::Error>> {
+        /// let response = client.auth().revoke().await?;
+        /// # let _ = response;
+        /// # Ok(())
+        /// # }
+        /// ```
+        pub fn revoke(&self) -> RevokeRequest {
+            RevokeRequest {
+                client: self.client.clone(),
+                test: ::std::option::Option::None,
+            }
+        }
+    }
+    /// A `auth.test` request. Set optional params with the setters, then `.await` it (or call `send`).
+    #[derive(Debug, Clone)]
+    #[must_use = "a request does nothing until it is awaited or sent"]
+    pub struct TestRequest {
+        client: ::slack_calls::Client,
+    }
+    impl TestRequest {
+        /// Sends the request and decodes Slack's answer.
+        pub async fn send(
+            self,
+        ) -> ::std::result::Result<TestResponse, ::slack_calls::Error<TestError>> {
+            let form = ::slack_calls::Form::new();
+            ::slack_calls::__private::send(&self.client, &TEST, form).await
+        }
+    }
+    impl ::std::future::IntoFuture for TestRequest {
+        type Output = ::std::result::Result<
+            TestResponse,
+            ::slack_calls::Error<TestError>,
+        >;
+        type IntoFuture = ::slack_calls::__private::BoxFuture<
+            ::std::result::Result<TestResponse, ::slack_calls::Error<TestError>>,
+        >;
+        fn into_future(self) -> Self::IntoFuture {
+            ::std::boxed::Box::pin(self.send())
+        }
+    }
+    /// What `auth.test` answers on success.
+    #[derive(Debug, Clone, PartialEq, ::slack_calls::__private::serde::Deserialize)]
+    #[serde(crate = "::slack_calls::__private::serde")]
+    #[non_exhaustive]
+    pub struct TestResponse {
+        /// The workspace's URL.
+        pub url: ::std::string::String,
+        /// The workspace's name.
+        pub team: ::std::string::String,
+        /// The handle of the token's user (the bot user, for a bot token).
+        pub user: ::std::string::String,
+        /// The workspace's ID.
+        pub team_id: ::std::string::String,
+        /// The token's user (the bot user, for a bot token).
+        pub user_id: super::UserId,
+        /// The bot's ID, for a bot token.
+        #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+        pub bot_id: ::std::option::Option<::std::string::String>,
+        /// The Enterprise Grid organization, when there is one.
+        #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+        pub enterprise_id: ::std::option::Option<::std::string::String>,
+        /// The app is installed for a whole Enterprise Grid organization.
+        #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+        pub is_enterprise_install: ::std::option::Option<bool>,
+        /// Warnings and messages Slack sent with the answer.
+        #[serde(skip)]
+        pub meta: ::slack_calls::ResponseMeta,
+    }
+    impl ::slack_calls::Response for TestResponse {
+        fn set_meta(&mut self, meta: ::slack_calls::ResponseMeta) {
+            self.meta = meta;
+        }
+    }
+    ::slack_calls::__private::method_error! {
+        #[doc =
+        " The error codes of `auth.test`: its own, then the common ones, then any code this version does not know."]
+        pub enum TestError(super::CommonError) {}
+    }
+    /// What the runtime and the fake server know about `auth.test`.
+    pub static TEST: ::slack_calls::method::MethodInfo = ::slack_calls::method::MethodInfo {
+        name: "auth.test",
+        summary: "Checks authentication and tells who the token is.",
+        docs_url: "https://api.slack.com/methods/auth.test",
+        http: ::slack_calls::method::HttpMethod::Post,
+        rate_tier: ::slack_calls::method::RateTier::Special,
+        auth: ::slack_calls::method::Auth::AnyToken,
+        idempotent: true,
+        bot_scopes: &[],
+        user_scopes: &[],
+        params: &[],
+        errors: &[],
+        example_response: "{\"bot_id\":\"BZYBOTHED\",\"is_enterprise_install\":false,\"ok\":true,\"team\":\"Subarachnoid Workspace\",\"team_id\":\"T0G9PQBBK\",\"url\":\"https://subarachnoid.slack.com/\",\"user\":\"bot\",\"user_id\":\"W23456789\"}",
+    };
+    /// A `auth.revoke` request. Set optional params with the setters, then `.await` it (or call `send`).
+    #[derive(Debug, Clone)]
+    #[must_use = "a request does nothing until it is awaited or sent"]
+    pub struct RevokeRequest {
+        client: ::slack_calls::Client,
+        test: ::std::option::Option<bool>,
+    }
+    impl RevokeRequest {
+        /// Sets `test`: A test mode in which the token is not revoked.
+        pub fn test(mut self, value: bool) -> Self {
+            self.test = ::std::option::Option::Some(value);
+            self
+        }
+        /// Sends the request and decodes Slack's answer.
+        pub async fn send(
+            self,
+        ) -> ::std::result::Result<RevokeResponse, ::slack_calls::Error<RevokeError>> {
+            let mut form = ::slack_calls::Form::new();
+            if let ::std::option::Option::Some(value) = &self.test {
+                form.push("test", value);
+            }
+            ::slack_calls::__private::send(&self.client, &REVOKE, form).await
+        }
+    }
+    impl ::std::future::IntoFuture for RevokeRequest {
+        type Output = ::std::result::Result<
+            RevokeResponse,
+            ::slack_calls::Error<RevokeError>,
+        >;
+        type IntoFuture = ::slack_calls::__private::BoxFuture<
+            ::std::result::Result<RevokeResponse, ::slack_calls::Error<RevokeError>>,
+        >;
+        fn into_future(self) -> Self::IntoFuture {
+            ::std::boxed::Box::pin(self.send())
+        }
+    }
+    /// What `auth.revoke` answers on success.
+    #[derive(Debug, Clone, PartialEq, ::slack_calls::__private::serde::Deserialize)]
+    #[serde(crate = "::slack_calls::__private::serde")]
+    #[non_exhaustive]
+    pub struct RevokeResponse {
+        /// True when the token was revoked (false in test mode).
+        pub revoked: bool,
+        /// Warnings and messages Slack sent with the answer.
+        #[serde(skip)]
+        pub meta: ::slack_calls::ResponseMeta,
+    }
+    impl ::slack_calls::Response for RevokeResponse {
+        fn set_meta(&mut self, meta: ::slack_calls::ResponseMeta) {
+            self.meta = meta;
+        }
+    }
+    ::slack_calls::__private::method_error! {
+        #[doc =
+        " The error codes of `auth.revoke`: its own, then the common ones, then any code this version does not know."]
+        pub enum RevokeError(super::CommonError) {}
+    }
+    /// What the runtime and the fake server know about `auth.revoke`.
+    pub static REVOKE: ::slack_calls::method::MethodInfo = ::slack_calls::method::MethodInfo {
+        name: "auth.revoke",
+        summary: "Revokes a token.",
+        docs_url: "https://api.slack.com/methods/auth.revoke",
+        http: ::slack_calls::method::HttpMethod::Post,
+        rate_tier: ::slack_calls::method::RateTier::Tier3,
+        auth: ::slack_calls::method::Auth::AnyToken,
+        idempotent: true,
+        bot_scopes: &[],
+        user_scopes: &[],
+        params: &[
+            ::slack_calls::method::ParamInfo {
+                name: "test",
+                kind: ::slack_calls::method::ParamKind::Boolean,
+                required: ::slack_calls::method::Required::No,
+                min_items: 0usize,
+            },
+        ],
+        errors: &[],
+        example_response: "{\"ok\":true,\"revoked\":true}",
+    };
 }
 pub mod calls {
     //! The `calls.*` methods.
@@ -1554,7 +2122,7 @@ pub mod calls {
         ///
         /// # Params
         ///
-        /// - `external_unique_id` (required, positional): The provider's unique ID for the Call; Slack refuses a second Call with the same ID from the same app.
+        /// - `external_unique_id` (required, positional): The provider's unique ID for the Call, which Slack says must be unique across all Calls from that service (it documents no error for a repeat).
         /// - `join_url` (required, positional): The URL that joins the Call.
         /// - `created_by` (a setter; required with a bot token): The user who started the Call. Required with a bot token; with a user token it defaults to the token's user.
         /// - `date_start` (optional, a setter): When the Call started, in Unix seconds (default now).
@@ -1863,6 +2431,7 @@ pub mod calls {
         docs_url: "https://api.slack.com/methods/calls.add",
         http: ::slack_calls::method::HttpMethod::Post,
         rate_tier: ::slack_calls::method::RateTier::Tier3,
+        auth: ::slack_calls::method::Auth::Token,
         idempotent: false,
         bot_scopes: &["calls:write"],
         user_scopes: &["calls:write"],
@@ -1995,6 +2564,7 @@ pub mod calls {
         docs_url: "https://api.slack.com/methods/calls.end",
         http: ::slack_calls::method::HttpMethod::Post,
         rate_tier: ::slack_calls::method::RateTier::Tier3,
+        auth: ::slack_calls::method::Auth::Token,
         idempotent: true,
         bot_scopes: &["calls:write"],
         user_scopes: &["calls:write"],
@@ -2075,6 +2645,7 @@ pub mod calls {
         docs_url: "https://api.slack.com/methods/calls.info",
         http: ::slack_calls::method::HttpMethod::Post,
         rate_tier: ::slack_calls::method::RateTier::Tier3,
+        auth: ::slack_calls::method::Auth::Token,
         idempotent: true,
         bot_scopes: &["calls:read"],
         user_scopes: &["calls:read"],
@@ -2185,6 +2756,7 @@ pub mod calls {
         docs_url: "https://api.slack.com/methods/calls.update",
         http: ::slack_calls::method::HttpMethod::Post,
         rate_tier: ::slack_calls::method::RateTier::Tier3,
+        auth: ::slack_calls::method::Auth::Token,
         idempotent: true,
         bot_scopes: &["calls:write"],
         user_scopes: &["calls:write"],
@@ -2385,6 +2957,7 @@ pub mod calls {
             docs_url: "https://api.slack.com/methods/calls.participants.add",
             http: ::slack_calls::method::HttpMethod::Post,
             rate_tier: ::slack_calls::method::RateTier::Tier3,
+            auth: ::slack_calls::method::Auth::Token,
             idempotent: false,
             bot_scopes: &["calls:write"],
             user_scopes: &["calls:write"],
@@ -2488,6 +3061,7 @@ pub mod calls {
             docs_url: "https://api.slack.com/methods/calls.participants.remove",
             http: ::slack_calls::method::HttpMethod::Post,
             rate_tier: ::slack_calls::method::RateTier::Tier3,
+            auth: ::slack_calls::method::Auth::Token,
             idempotent: false,
             bot_scopes: &["calls:write"],
             user_scopes: &["calls:write"],
@@ -2529,7 +3103,7 @@ pub mod chat {
     impl Chat {
         /// Sends a message to a channel.
         ///
-        /// Posts a message to a public or private channel, a direct message or a group; a Calls app posts a `call` block with the Call's ID so that the Call shows in the conversation. Slack allows about one message per second per channel, with short bursts.
+        /// Posts a message to a public or private channel, a direct message or a group; a Calls app posts a `call` block with the Call's ID so that the Call shows in the conversation. Slack allows about one message per second per channel, with short bursts, and truncates a `text` over 40,000 characters (with the warning `message_truncated`).
         ///
         /// - **Slack method:** [`chat.postMessage`](<https://api.slack.com/methods/chat.postMessage>)
         /// - **Tokens and scopes:** bot token: `chat:write`; user token: `chat:write`
@@ -2538,7 +3112,7 @@ pub mod chat {
         ///
         /// # Params
         ///
-        /// - `channel` (required, positional): The conversation to post in, by ID (Slack also takes a channel name).
+        /// - `channel` (required, positional): The conversation to post in: an encoded ID (`C…`, `G…`, `D…`), a channel name (`#general`), or a user ID (`U…`, `W…`), which posts in the app's direct message with that user.
         /// - `text` (optional, a setter): The message's text; with `blocks` it is the fallback shown in notifications. Required when there are no `blocks`.
         /// - `blocks` (optional, a setter): The message's blocks, such as a `call` block naming a Call.
         /// - `thread_ts` (optional, a setter): Posts the message as a reply in the thread of this parent message.
@@ -2548,6 +3122,8 @@ pub mod chat {
         /// Slack's answers come back as `Error::Api` with a [`PostMessageError`] code:
         ///
         /// - `as_user_not_supported`: The `as_user` parameter does not work with this token (new Slack apps).
+        /// - `attachment_payload_limit_exceeded`: The attachments are too large.
+        /// - `cannot_reply_to_message`: This kind of message cannot have replies in a thread.
         /// - `channel_not_found`: The channel does not exist, or the caller cannot see it.
         /// - `duplicate_channel_not_found`: The channel given for duplicate detection was not found.
         /// - `duplicate_message_not_found`: The message given for duplicate detection was not found.
@@ -2556,11 +3132,13 @@ pub mod chat {
         /// - `invalid_metadata_format`: The metadata is not valid JSON or not in the expected shape.
         /// - `invalid_metadata_schema`: The metadata does not match its event type's schema.
         /// - `is_archived`: The channel has been archived.
+        /// - `markdown_text_conflict`: `markdown_text` cannot be used with `blocks` or `text`.
         /// - `message_limit_exceeded`: Members on this team are sending too many messages.
         /// - `messages_tab_disabled`: The messages tab of the app is disabled.
         /// - `metadata_must_be_sent_from_app`: Metadata can only be posted by an app token.
         /// - `metadata_too_large`: The metadata exceeds the size limit.
-        /// - `msg_too_long`: The message text is too long.
+        /// - `missing_file_data`: A file was shared but some of its data is missing.
+        /// - `msg_blocks_too_long`: The blocks of the message are too long.
         /// - `no_text`: No message text was given (neither `text` nor `blocks`).
         /// - `not_in_channel`: The caller is not a member of the channel.
         /// - `rate_limited`: The app has posted too many messages to the channel in a short time.
@@ -2571,8 +3149,10 @@ pub mod chat {
         /// - `restricted_action_thread_only_channel`: The channel only allows replies in threads.
         /// - `slack_connect_canvas_sharing_blocked`: Admin has disabled canvas sharing in Slack Connect channels.
         /// - `slack_connect_file_link_sharing_blocked`: Admin has disabled file link sharing in Slack Connect channels.
+        /// - `slack_connect_lists_sharing_blocked`: Admin has disabled lists sharing in Slack Connect channels.
+        /// - `team_not_found`: With an organization-wide token, a channel name was given instead of an ID.
         /// - `too_many_attachments`: Too many attachments were given (at most 100).
-        /// - `too_many_contact_cards`: Too many contact cards were given.
+        /// - `too_many_contact_cards`: Too many contact cards were given (at most 10).
         /// - and any common error (`CommonError`), such as `invalid_auth` or `missing_scope`.
         ///
         /// # Example
@@ -2586,7 +3166,7 @@ pub mod chat {
         /// ```
         pub fn post_message(
             &self,
-            channel: impl ::std::convert::Into<super::ChannelId>,
+            channel: impl ::std::convert::Into<::std::string::String>,
         ) -> PostMessageRequest {
             PostMessageRequest {
                 client: self.client.clone(),
@@ -2674,7 +3254,7 @@ pub mod chat {
     #[must_use = "a request does nothing until it is awaited or sent"]
     pub struct PostMessageRequest {
         client: ::slack_calls::Client,
-        channel: super::ChannelId,
+        channel: ::std::string::String,
         text: ::std::option::Option<::std::string::String>,
         blocks: ::std::option::Option<::std::vec::Vec<super::Block>>,
         thread_ts: ::std::option::Option<super::MessageTs>,
@@ -2768,6 +3348,10 @@ pub mod chat {
         pub enum PostMessageError(super::CommonError) {
         AsUserNotSupported("as_user_not_supported",
         "The `as_user` parameter does not work with this token (new Slack apps)."),
+        AttachmentPayloadLimitExceeded("attachment_payload_limit_exceeded",
+        "The attachments are too large."),
+        CannotReplyToMessage("cannot_reply_to_message",
+        "This kind of message cannot have replies in a thread."),
         ChannelNotFound("channel_not_found",
         "The channel does not exist, or the caller cannot see it."),
         DuplicateChannelNotFound("duplicate_channel_not_found",
@@ -2783,6 +3367,8 @@ pub mod chat {
         InvalidMetadataSchema("invalid_metadata_schema",
         "The metadata does not match its event type's schema."),
         IsArchived("is_archived", "The channel has been archived."),
+        MarkdownTextConflict("markdown_text_conflict",
+        "`markdown_text` cannot be used with `blocks` or `text`."),
         MessageLimitExceeded("message_limit_exceeded",
         "Members on this team are sending too many messages."),
         MessagesTabDisabled("messages_tab_disabled",
@@ -2790,7 +3376,10 @@ pub mod chat {
         MetadataMustBeSentFromApp("metadata_must_be_sent_from_app",
         "Metadata can only be posted by an app token."),
         MetadataTooLarge("metadata_too_large", "The metadata exceeds the size limit."),
-        MsgTooLong("msg_too_long", "The message text is too long."), NoText("no_text",
+        MissingFileData("missing_file_data",
+        "A file was shared but some of its data is missing."),
+        MsgBlocksTooLong("msg_blocks_too_long",
+        "The blocks of the message are too long."), NoText("no_text",
         "No message text was given (neither `text` nor `blocks`)."),
         NotInChannel("not_in_channel", "The caller is not a member of the channel."),
         RateLimited("rate_limited",
@@ -2809,10 +3398,14 @@ pub mod chat {
         "Admin has disabled canvas sharing in Slack Connect channels."),
         SlackConnectFileLinkSharingBlocked("slack_connect_file_link_sharing_blocked",
         "Admin has disabled file link sharing in Slack Connect channels."),
+        SlackConnectListsSharingBlocked("slack_connect_lists_sharing_blocked",
+        "Admin has disabled lists sharing in Slack Connect channels."),
+        TeamNotFound("team_not_found",
+        "With an organization-wide token, a channel name was given instead of an ID."),
         TooManyAttachments("too_many_attachments",
         "Too many attachments were given (at most 100)."),
         TooManyContactCards("too_many_contact_cards",
-        "Too many contact cards were given."), }
+        "Too many contact cards were given (at most 10)."), }
     }
     /// What the runtime and the fake server know about `chat.postMessage`.
     pub static POST_MESSAGE: ::slack_calls::method::MethodInfo = ::slack_calls::method::MethodInfo {
@@ -2821,13 +3414,14 @@ pub mod chat {
         docs_url: "https://api.slack.com/methods/chat.postMessage",
         http: ::slack_calls::method::HttpMethod::Post,
         rate_tier: ::slack_calls::method::RateTier::Special,
+        auth: ::slack_calls::method::Auth::Token,
         idempotent: false,
         bot_scopes: &["chat:write"],
         user_scopes: &["chat:write"],
         params: &[
             ::slack_calls::method::ParamInfo {
                 name: "channel",
-                kind: ::slack_calls::method::ParamKind::Id("ChannelId"),
+                kind: ::slack_calls::method::ParamKind::String,
                 required: ::slack_calls::method::Required::Yes,
                 min_items: 0usize,
             },
@@ -2854,6 +3448,8 @@ pub mod chat {
         ],
         errors: &[
             "as_user_not_supported",
+            "attachment_payload_limit_exceeded",
+            "cannot_reply_to_message",
             "channel_not_found",
             "duplicate_channel_not_found",
             "duplicate_message_not_found",
@@ -2862,11 +3458,13 @@ pub mod chat {
             "invalid_metadata_format",
             "invalid_metadata_schema",
             "is_archived",
+            "markdown_text_conflict",
             "message_limit_exceeded",
             "messages_tab_disabled",
             "metadata_must_be_sent_from_app",
             "metadata_too_large",
-            "msg_too_long",
+            "missing_file_data",
+            "msg_blocks_too_long",
             "no_text",
             "not_in_channel",
             "rate_limited",
@@ -2877,10 +3475,12 @@ pub mod chat {
             "restricted_action_thread_only_channel",
             "slack_connect_canvas_sharing_blocked",
             "slack_connect_file_link_sharing_blocked",
+            "slack_connect_lists_sharing_blocked",
+            "team_not_found",
             "too_many_attachments",
             "too_many_contact_cards",
         ],
-        example_response: "{\"channel\":\"C0HRJ1GNB\",\"message\":{\"blocks\":[{\"block_id\":\"call-block\",\"call_id\":\"R0E69JAIF\",\"type\":\"call\"}],\"bot_id\":\"B19LU7CSY\",\"subtype\":\"bot_message\",\"text\":\"A call is starting\",\"ts\":\"1503435956.000247\",\"type\":\"message\"},\"ok\":true,\"ts\":\"1503435956.000247\"}",
+        example_response: "{\"channel\":\"C0HRJ1GNB\",\"message\":{\"blocks\":[{\"block_id\":\"call-block\",\"call_id\":\"R0E69JAIF\",\"type\":\"call\"}],\"bot_id\":\"B19LU7CSY\",\"bot_profile\":{\"app_id\":\"A0KRD7HC3\",\"deleted\":false,\"id\":\"B19LU7CSY\",\"name\":\"Calls App\",\"team_id\":\"T0G9PQBBK\",\"updated\":1503435956},\"team\":\"T0G9PQBBK\",\"text\":\"A call is starting\",\"ts\":\"1503435956.000247\",\"type\":\"message\",\"user\":\"U0KRQLJ9H\"},\"ok\":true,\"ts\":\"1503435956.000247\"}",
     };
     /// A `chat.unfurl` request. Set optional params with the setters, then `.await` it (or call `send`).
     #[derive(Debug, Clone)]
@@ -3046,6 +3646,7 @@ pub mod chat {
         docs_url: "https://api.slack.com/methods/chat.unfurl",
         http: ::slack_calls::method::HttpMethod::Post,
         rate_tier: ::slack_calls::method::RateTier::Tier3,
+        auth: ::slack_calls::method::Auth::Token,
         idempotent: true,
         bot_scopes: &["links:write"],
         user_scopes: &["links:write"],
@@ -3125,6 +3726,275 @@ pub mod chat {
         ],
         example_response: "{\"ok\":true}",
     };
+}
+pub mod oauth {
+    //! The `oauth.*` methods.
+    /// The `oauth.*` methods, from a client.
+    #[derive(Debug, Clone)]
+    pub struct Oauth {
+        pub(crate) client: ::slack_calls::Client,
+    }
+    impl Oauth {
+        /// The `oauth.v2.*` methods.
+        pub fn v2(&self) -> v2::V2 {
+            v2::V2 {
+                client: self.client.clone(),
+            }
+        }
+    }
+    pub mod v2 {
+        //! The `oauth.v2.*` methods.
+        /// The `oauth.v2.*` methods, from a client.
+        #[derive(Debug, Clone)]
+        pub struct V2 {
+            pub(crate) client: ::slack_calls::Client,
+        }
+        impl V2 {
+            /// Exchanges a temporary OAuth code for tokens.
+            ///
+            /// The last step of installing the app into a workspace: the code Slack sent to the app's redirect URL becomes a bot token (with the bot scopes asked for) and, when user scopes were asked for, a user token of the installing user. Takes the app's client id and secret, no token.
+            ///
+            /// - **Slack method:** [`oauth.v2.access`](<https://api.slack.com/methods/oauth.v2.access>)
+            /// - **Tokens and scopes:** no token; the app's client id and secret (HTTP Basic), set with `ClientBuilder::client_credentials`
+            /// - **Rate limit:** special (see Slack's page for the method)
+            /// - **Idempotent:** no; after a failure that may have reached Slack, the client never resends it, and the error says the request may have been sent.
+            ///
+            /// # Params
+            ///
+            /// - `code` (required, positional): The `code` param Slack sent to the OAuth redirect URL.
+            /// - `redirect_uri` (optional, a setter): Must match the redirect URI of the authorization request, if one was sent.
+            /// - `grant_type` (optional, a setter): The OAuth grant type (`authorization_code`, or `refresh_token` with token rotation).
+            /// - `refresh_token` (optional, a setter): With `grant_type=refresh_token`, the refresh token to exchange.
+            ///
+            /// # Errors
+            ///
+            /// Slack's answers come back as `Error::Api` with a [`AccessError`] code:
+            ///
+            /// - `bad_client_secret`: The client secret is not the app's.
+            /// - `bad_redirect_uri`: The `redirect_uri` does not match the one of the authorization request.
+            /// - `cannot_install_an_org_installed_app`: An app installed for the organization cannot be installed into one workspace.
+            /// - `invalid_client_id`: The client id is not an app's.
+            /// - `invalid_code`: The code is unknown, expired or already used.
+            /// - `invalid_grant_type`: The `grant_type` is not valid.
+            /// - `invalid_refresh_token`: The refresh token is not valid.
+            /// - `no_scopes`: The authorization request asked for no scope.
+            /// - `oauth_authorization_url_mismatch`: The flow was not started at `/oauth/v2/authorize`.
+            /// - `preview_feature_not_available`: The method is not available to the workspace yet.
+            /// - `user_email_unverified`: The installing user's email address is not verified.
+            /// - and any common error (`CommonError`), such as `invalid_auth` or `missing_scope`.
+            ///
+            /// # Example
+            ///
+            /// ```no_run
+            /// # async fn example(client: slack_calls::Client) -> Result<(), Box<dyn std::error::Error>> {
+            /// let response = client.oauth().v2().access("4724469134.4644010092847.232b4e6d82c3").await?;
+            /// # let _ = response;
+            /// # Ok(())
+            /// # }
+            /// ```
+            pub fn access(
+                &self,
+                code: impl ::std::convert::Into<::std::string::String>,
+            ) -> AccessRequest {
+                AccessRequest {
+                    client: self.client.clone(),
+                    code: code.into(),
+                    redirect_uri: ::std::option::Option::None,
+                    grant_type: ::std::option::Option::None,
+                    refresh_token: ::std::option::Option::None,
+                }
+            }
+        }
+        /// A `oauth.v2.access` request. Set optional params with the setters, then `.await` it (or call `send`).
+        #[derive(Debug, Clone)]
+        #[must_use = "a request does nothing until it is awaited or sent"]
+        pub struct AccessRequest {
+            client: ::slack_calls::Client,
+            code: ::std::string::String,
+            redirect_uri: ::std::option::Option<::std::string::String>,
+            grant_type: ::std::option::Option<::std::string::String>,
+            refresh_token: ::std::option::Option<::std::string::String>,
+        }
+        impl AccessRequest {
+            /// Sets `redirect_uri`: Must match the redirect URI of the authorization request, if one was sent.
+            pub fn redirect_uri(
+                mut self,
+                value: impl ::std::convert::Into<::std::string::String>,
+            ) -> Self {
+                self.redirect_uri = ::std::option::Option::Some(value.into());
+                self
+            }
+            /// Sets `grant_type`: The OAuth grant type (`authorization_code`, or `refresh_token` with token rotation).
+            pub fn grant_type(
+                mut self,
+                value: impl ::std::convert::Into<::std::string::String>,
+            ) -> Self {
+                self.grant_type = ::std::option::Option::Some(value.into());
+                self
+            }
+            /// Sets `refresh_token`: With `grant_type=refresh_token`, the refresh token to exchange.
+            pub fn refresh_token(
+                mut self,
+                value: impl ::std::convert::Into<::std::string::String>,
+            ) -> Self {
+                self.refresh_token = ::std::option::Option::Some(value.into());
+                self
+            }
+            /// Sends the request and decodes Slack's answer.
+            pub async fn send(
+                self,
+            ) -> ::std::result::Result<
+                AccessResponse,
+                ::slack_calls::Error<AccessError>,
+            > {
+                let mut form = ::slack_calls::Form::new();
+                let value = &self.code;
+                form.push("code", value);
+                if let ::std::option::Option::Some(value) = &self.redirect_uri {
+                    form.push("redirect_uri", value);
+                }
+                if let ::std::option::Option::Some(value) = &self.grant_type {
+                    form.push("grant_type", value);
+                }
+                if let ::std::option::Option::Some(value) = &self.refresh_token {
+                    form.push("refresh_token", value);
+                }
+                ::slack_calls::__private::send(&self.client, &ACCESS, form).await
+            }
+        }
+        impl ::std::future::IntoFuture for AccessRequest {
+            type Output = ::std::result::Result<
+                AccessResponse,
+                ::slack_calls::Error<AccessError>,
+            >;
+            type IntoFuture = ::slack_calls::__private::BoxFuture<
+                ::std::result::Result<AccessResponse, ::slack_calls::Error<AccessError>>,
+            >;
+            fn into_future(self) -> Self::IntoFuture {
+                ::std::boxed::Box::pin(self.send())
+            }
+        }
+        /// What `oauth.v2.access` answers on success.
+        #[derive(Debug, Clone, PartialEq, ::slack_calls::__private::serde::Deserialize)]
+        #[serde(crate = "::slack_calls::__private::serde")]
+        #[non_exhaustive]
+        pub struct AccessResponse {
+            /// The app that was installed.
+            pub app_id: ::std::string::String,
+            /// The bot token (`xoxb-…`), when bot scopes were asked for.
+            #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+            pub access_token: ::std::option::Option<::std::string::String>,
+            /// `bot`, with a bot token.
+            #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+            pub token_type: ::std::option::Option<::std::string::String>,
+            /// The bot token's scopes, comma-separated.
+            #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+            pub scope: ::std::option::Option<::std::string::String>,
+            /// The bot's user.
+            #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+            pub bot_user_id: ::std::option::Option<super::super::UserId>,
+            /// The workspace (null for an organization-wide install).
+            #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+            pub team: ::std::option::Option<super::super::OAuthTeam>,
+            /// The Enterprise Grid organization, or null.
+            #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+            pub enterprise: ::std::option::Option<super::super::OAuthTeam>,
+            /// The app was installed for a whole organization.
+            #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+            pub is_enterprise_install: ::std::option::Option<bool>,
+            /// The installing user, with their user token when user scopes were asked for.
+            #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+            pub authed_user: ::std::option::Option<super::super::AuthedUser>,
+            /// Seconds until the tokens expire, with token rotation.
+            #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+            pub expires_in: ::std::option::Option<i64>,
+            /// The refresh token, with token rotation.
+            #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+            pub refresh_token: ::std::option::Option<::std::string::String>,
+            /// Warnings and messages Slack sent with the answer.
+            #[serde(skip)]
+            pub meta: ::slack_calls::ResponseMeta,
+        }
+        impl ::slack_calls::Response for AccessResponse {
+            fn set_meta(&mut self, meta: ::slack_calls::ResponseMeta) {
+                self.meta = meta;
+            }
+        }
+        ::slack_calls::__private::method_error! {
+            #[doc =
+            " The error codes of `oauth.v2.access`: its own, then the common ones, then any code this version does not know."]
+            pub enum AccessError(super::super::CommonError) {
+            BadClientSecret("bad_client_secret", "The client secret is not the app's."),
+            BadRedirectUri("bad_redirect_uri",
+            "The `redirect_uri` does not match the one of the authorization request."),
+            CannotInstallAnOrgInstalledApp("cannot_install_an_org_installed_app",
+            "An app installed for the organization cannot be installed into one workspace."),
+            InvalidClientId("invalid_client_id", "The client id is not an app's."),
+            InvalidCode("invalid_code", "The code is unknown, expired or already used."),
+            InvalidGrantType("invalid_grant_type", "The `grant_type` is not valid."),
+            InvalidRefreshToken("invalid_refresh_token",
+            "The refresh token is not valid."), NoScopes("no_scopes",
+            "The authorization request asked for no scope."),
+            OauthAuthorizationUrlMismatch("oauth_authorization_url_mismatch",
+            "The flow was not started at `/oauth/v2/authorize`."),
+            PreviewFeatureNotAvailable("preview_feature_not_available",
+            "The method is not available to the workspace yet."),
+            UserEmailUnverified("user_email_unverified",
+            "The installing user's email address is not verified."), }
+        }
+        /// What the runtime and the fake server know about `oauth.v2.access`.
+        pub static ACCESS: ::slack_calls::method::MethodInfo = ::slack_calls::method::MethodInfo {
+            name: "oauth.v2.access",
+            summary: "Exchanges a temporary OAuth code for tokens.",
+            docs_url: "https://api.slack.com/methods/oauth.v2.access",
+            http: ::slack_calls::method::HttpMethod::Post,
+            rate_tier: ::slack_calls::method::RateTier::Special,
+            auth: ::slack_calls::method::Auth::ClientCredentials,
+            idempotent: false,
+            bot_scopes: &[],
+            user_scopes: &[],
+            params: &[
+                ::slack_calls::method::ParamInfo {
+                    name: "code",
+                    kind: ::slack_calls::method::ParamKind::String,
+                    required: ::slack_calls::method::Required::Yes,
+                    min_items: 0usize,
+                },
+                ::slack_calls::method::ParamInfo {
+                    name: "redirect_uri",
+                    kind: ::slack_calls::method::ParamKind::String,
+                    required: ::slack_calls::method::Required::No,
+                    min_items: 0usize,
+                },
+                ::slack_calls::method::ParamInfo {
+                    name: "grant_type",
+                    kind: ::slack_calls::method::ParamKind::String,
+                    required: ::slack_calls::method::Required::No,
+                    min_items: 0usize,
+                },
+                ::slack_calls::method::ParamInfo {
+                    name: "refresh_token",
+                    kind: ::slack_calls::method::ParamKind::String,
+                    required: ::slack_calls::method::Required::No,
+                    min_items: 0usize,
+                },
+            ],
+            errors: &[
+                "bad_client_secret",
+                "bad_redirect_uri",
+                "cannot_install_an_org_installed_app",
+                "invalid_client_id",
+                "invalid_code",
+                "invalid_grant_type",
+                "invalid_refresh_token",
+                "no_scopes",
+                "oauth_authorization_url_mismatch",
+                "preview_feature_not_available",
+                "user_email_unverified",
+            ],
+            example_response: "{\"access_token\":\"xoxb-17653672481-19874698323-pdFZKVeTuE8sk7oOcBrzbqgy\",\"app_id\":\"A0KRD7HC3\",\"authed_user\":{\"access_token\":\"xoxp-1234\",\"id\":\"U1234\",\"scope\":\"chat:write\",\"token_type\":\"user\"},\"bot_user_id\":\"U0KRQLJ9H\",\"enterprise\":{\"id\":\"E12345678\",\"name\":\"slack-sports\"},\"ok\":true,\"scope\":\"commands,incoming-webhook\",\"team\":{\"id\":\"T9TK3CUKW\",\"name\":\"Slack Softball Team\"},\"token_type\":\"bot\"}",
+        };
+    }
 }
 pub mod users {
     //! The `users.*` methods.
@@ -3240,6 +4110,7 @@ pub mod users {
         docs_url: "https://api.slack.com/methods/users.lookupByEmail",
         http: ::slack_calls::method::HttpMethod::Get,
         rate_tier: ::slack_calls::method::RateTier::Tier3,
+        auth: ::slack_calls::method::Auth::Token,
         idempotent: true,
         bot_scopes: &["users:read.email"],
         user_scopes: &["users:read.email"],
@@ -3257,6 +4128,9 @@ pub mod users {
 }
 /// Every method of the spec, in spec order.
 pub static METHODS: &[&::slack_calls::method::MethodInfo] = &[
+    &apps::UNINSTALL,
+    &auth::TEST,
+    &auth::REVOKE,
     &calls::ADD,
     &calls::END,
     &calls::INFO,
@@ -3265,5 +4139,6 @@ pub static METHODS: &[&::slack_calls::method::MethodInfo] = &[
     &calls::participants::REMOVE,
     &chat::POST_MESSAGE,
     &chat::UNFURL,
+    &oauth::v2::ACCESS,
     &users::LOOKUP_BY_EMAIL,
 ];

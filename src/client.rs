@@ -49,6 +49,8 @@ pub(crate) struct Inner {
     pub(crate) http: reqwest::Client,
     pub(crate) base_url: Url,
     pub(crate) token: Token,
+    /// The app's client id and secret, for the methods that take them.
+    pub(crate) credentials: Option<ClientCredentials>,
     pub(crate) limiter: RateLimiter,
     pub(crate) scope: Scope,
     pub(crate) max_rate_limit_wait: Duration,
@@ -61,6 +63,7 @@ impl fmt::Debug for Client {
         f.debug_struct("Client")
             .field("base_url", &self.inner.base_url.as_str())
             .field("token", &self.inner.token)
+            .field("credentials", &self.inner.credentials)
             .field("limiter", &self.inner.limiter)
             .field("max_rate_limit_wait", &self.inner.max_rate_limit_wait)
             .field("retry", &self.inner.retry)
@@ -87,6 +90,7 @@ impl Client {
     pub fn builder(token: impl Into<Token>) -> ClientBuilder {
         ClientBuilder {
             token: token.into(),
+            credentials: None,
             base_url: SLACK_API_BASE.to_owned(),
             http: None,
             connect_timeout: DEFAULT_CONNECT_TIMEOUT,
@@ -97,6 +101,23 @@ impl Client {
             retry: RetryPolicy::new(),
             clock: Arc::new(SystemClock),
         }
+    }
+
+    /// A builder for an app that has no token yet: only the methods that
+    /// take the app's client id and secret (`oauth.v2.access`) can be
+    /// called; the others are refused before sending.
+    ///
+    /// ```
+    /// # fn run() -> Result<(), slack_calls::BuildError> {
+    /// let app = slack_calls::Client::app_builder("1234.5678", "the-client-secret").build()?;
+    /// assert!(!format!("{app:?}").contains("the-client-secret"));
+    /// # Ok(()) }
+    /// ```
+    pub fn app_builder(
+        client_id: impl Into<String>,
+        client_secret: impl Into<String>,
+    ) -> ClientBuilder {
+        Client::builder(Token::new("")).client_credentials(client_id, client_secret)
     }
 
     /// The base URL requests go to (ends with `/`).
@@ -126,6 +147,23 @@ impl Client {
     }
 }
 
+/// An app's client id and secret. `Debug` shows the id, never the secret.
+#[derive(Clone)]
+pub(crate) struct ClientCredentials {
+    pub(crate) id: String,
+    /// Kept as a [`Token`] so that it is redacted like one.
+    pub(crate) secret: Token,
+}
+
+impl fmt::Debug for ClientCredentials {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ClientCredentials")
+            .field("id", &self.id)
+            .field("secret", &"…")
+            .finish()
+    }
+}
+
 enum LimiterChoice {
     Own(RateLimits),
     Shared(RateLimiter),
@@ -148,6 +186,7 @@ enum LimiterChoice {
 /// ```
 pub struct ClientBuilder {
     token: Token,
+    credentials: Option<ClientCredentials>,
     base_url: String,
     http: Option<reqwest::Client>,
     connect_timeout: Duration,
@@ -163,6 +202,7 @@ impl fmt::Debug for ClientBuilder {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let mut out = f.debug_struct("ClientBuilder");
         out.field("token", &self.token)
+            .field("credentials", &self.credentials)
             .field("base_url", &self.base_url)
             .field("connect_timeout", &self.connect_timeout)
             .field("timeout", &self.timeout);
@@ -178,6 +218,22 @@ impl fmt::Debug for ClientBuilder {
 }
 
 impl ClientBuilder {
+    /// The app's client id and secret, for the methods that take them:
+    /// `oauth.v2.access` (sent by HTTP Basic, as Slack prefers) and
+    /// `apps.uninstall` (as the form fields Slack asks for). The secret
+    /// never shows in `Debug`, logs or errors.
+    pub fn client_credentials(
+        mut self,
+        client_id: impl Into<String>,
+        client_secret: impl Into<String>,
+    ) -> ClientBuilder {
+        self.credentials = Some(ClientCredentials {
+            id: client_id.into(),
+            secret: Token::new(client_secret.into()),
+        });
+        self
+    }
+
     /// Sends requests to `url` instead of `https://slack.com/api/`, such as
     /// the fake server's [`base_url`](crate::mock::MockSlack::base_url)
     /// (with feature `mock`). Must be https unless it is loopback.
@@ -290,6 +346,7 @@ impl ClientBuilder {
                 http,
                 base_url,
                 token: self.token,
+                credentials: self.credentials,
                 limiter,
                 scope,
                 max_rate_limit_wait: self.max_rate_limit_wait,

@@ -90,6 +90,25 @@ impl fmt::Display for RateTier {
     }
 }
 
+/// How a method is authenticated.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Auth {
+    /// A bot or user token with the scopes in
+    /// [`MethodInfo::bot_scopes`] / [`MethodInfo::user_scopes`].
+    Token,
+    /// Any bot or user token; no scope is needed (`auth.test`,
+    /// `auth.revoke`).
+    AnyToken,
+    /// No token: the app's client id and secret, sent by HTTP Basic
+    /// (`oauth.v2.access`); see
+    /// [`ClientBuilder::client_credentials`](crate::ClientBuilder::client_credentials).
+    ClientCredentials,
+    /// Any bot or user token, no scope, and the app's client id and secret
+    /// as the form fields `client_id` and `client_secret`
+    /// (`apps.uninstall`).
+    TokenAndClientCredentials,
+}
+
 /// Whether a param must be present.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Required {
@@ -166,6 +185,8 @@ pub struct MethodInfo {
     pub http: HttpMethod,
     /// Slack's rate-limit tier.
     pub rate_tier: RateTier,
+    /// How the method is authenticated.
+    pub auth: Auth,
     /// Whether resending after an ambiguous failure is safe.
     pub idempotent: bool,
     /// Scopes a bot token needs (empty: bot tokens cannot call it).

@@ -383,6 +383,7 @@ mod tests {
         docs_url: "",
         http: HttpMethod::Post,
         rate_tier: RateTier::Tier3,
+        auth: crate::method::Auth::Token,
         idempotent: true,
         bot_scopes: &[],
         user_scopes: &[],

@@ -20,7 +20,7 @@ use crate::client::{Client, Inner};
 use crate::decode::{Response, decode};
 use crate::error::{Error, ErrorCode, InvalidRequest, snippet};
 use crate::form::Form;
-use crate::method::{HttpMethod, MethodInfo, check_request};
+use crate::method::{Auth, HttpMethod, MethodInfo, check_request};
 use crate::ratelimit::BucketKey;
 use crate::token::{redact_body, scrub};
 
@@ -55,7 +55,11 @@ pub async fn send<R: Response, E: ErrorCode>(
     let result = send_with_retries(inner, method, form)
         .instrument(span.clone())
         .await
-        .map_err(|err| scrub(err, &inner.token));
+        .map_err(|err| scrub(err, &inner.token))
+        .map_err(|err| match &inner.credentials {
+            Some(credentials) => scrub(err, &credentials.secret),
+            None => err,
+        });
     let outcome = match &result {
         Ok(_) => "ok",
         Err(err) => outcome_label(err),
@@ -88,20 +92,75 @@ fn prepare<E: ErrorCode>(
             reason: format!("method name does not form a URL: {err}"),
         })
     })?;
-    let mut auth = HeaderValue::from_str(&format!("Bearer {}", inner.token.expose_secret()))
-        .map_err(|_| {
-            Error::InvalidRequest(InvalidRequest {
-                method: method.name,
-                param: None,
-                reason: "the token contains characters that cannot go in an HTTP header".to_owned(),
-            })
-        })?;
+    let refuse = |reason: &str| {
+        Error::InvalidRequest(InvalidRequest {
+            method: method.name,
+            param: None,
+            reason: reason.to_owned(),
+        })
+    };
+    let credentials = match method.auth {
+        Auth::Token | Auth::AnyToken => None,
+        Auth::ClientCredentials | Auth::TokenAndClientCredentials => {
+            Some(inner.credentials.as_ref().ok_or_else(|| {
+                refuse("needs the app's client id and secret; set them with ClientBuilder::client_credentials")
+            })?)
+        }
+    };
+    let mut body = form.encode();
+    let header = match (method.auth, credentials) {
+        (Auth::ClientCredentials, Some(credentials)) => {
+            // Slack prefers HTTP Basic to form fields for these.
+            let pair = format!("{}:{}", credentials.id, credentials.secret.expose_secret());
+            format!("Basic {}", base64(pair.as_bytes()))
+        }
+        _ => {
+            if inner.token.expose_secret().is_empty() {
+                return Err(refuse(
+                    "needs a token; this client has only the app's client id and secret",
+                ));
+            }
+            format!("Bearer {}", inner.token.expose_secret())
+        }
+    };
+    if let (Auth::TokenAndClientCredentials, Some(credentials)) = (method.auth, credentials) {
+        let mut fields = form_urlencoded::Serializer::new(String::new());
+        fields.append_pair("client_id", &credentials.id);
+        fields.append_pair("client_secret", credentials.secret.expose_secret());
+        if !body.is_empty() {
+            body.push('&');
+        }
+        body.push_str(&fields.finish());
+    }
+    let mut auth = HeaderValue::from_str(&header).map_err(|_| {
+        refuse(
+            "the token or client credentials contain characters that cannot go in an HTTP header",
+        )
+    })?;
     auth.set_sensitive(true);
-    Ok(Prepared {
-        url,
-        auth,
-        body: form.encode(),
-    })
+    Ok(Prepared { url, auth, body })
+}
+
+/// Standard base64 with padding (RFC 4648), for HTTP Basic.
+fn base64(bytes: &[u8]) -> String {
+    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
+    for chunk in bytes.chunks(3) {
+        let b = [
+            chunk[0],
+            chunk.get(1).copied().unwrap_or(0),
+            chunk.get(2).copied().unwrap_or(0),
+        ];
+        let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
+        for i in 0..4 {
+            if i <= chunk.len() {
+                out.push(char::from(ALPHABET[((n >> (18 - 6 * i)) & 63) as usize]));
+            } else {
+                out.push('=');
+            }
+        }
+    }
+    out
 }
 
 async fn send_with_retries<R: Response, E: ErrorCode>(
@@ -240,6 +299,10 @@ async fn send_once<R: Response, E: ErrorCode>(
         .await
         .map_err(|err| transport_error(method, &err))?;
     let body = redact_body(&body, &inner.token);
+    let body = match &inner.credentials {
+        Some(credentials) => redact_body(&body, &credentials.secret).into_owned().into(),
+        None => body,
+    };
     if status.as_u16() != 200 {
         return Err(AttemptError::Failed(Error::Status {
             method: method.name,
@@ -315,6 +378,21 @@ fn describe(err: &reqwest::Error) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn base64_matches_rfc_4648_vectors() {
+        for (plain, encoded) in [
+            ("", ""),
+            ("f", "Zg=="),
+            ("fo", "Zm8="),
+            ("foo", "Zm9v"),
+            ("foob", "Zm9vYg=="),
+            ("fooba", "Zm9vYmE="),
+            ("foobar", "Zm9vYmFy"),
+        ] {
+            assert_eq!(base64(plain.as_bytes()), encoded);
+        }
+    }
 
     #[test]
     fn retry_after_is_whole_seconds_with_a_floor_and_a_ceiling() {

@@ -36,6 +36,19 @@ pub enum Http {
     Post,
 }
 
+/// How a method is authenticated.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Auth {
+    /// A token with the method's scopes.
+    Token,
+    /// Any token, no scope.
+    AnyToken,
+    /// The app's client id and secret, no token.
+    ClientCredentials,
+    /// Any token, no scope, and the app's client id and secret.
+    TokenAndClientCredentials,
+}
+
 /// A rate tier: Slack's four numbered tiers, or a limit of the method's own.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Tier {
@@ -253,6 +266,8 @@ pub struct Method {
     pub http: Http,
     /// Rate tier.
     pub tier: Tier,
+    /// How it is authenticated.
+    pub auth: Auth,
     /// Safe to resend?
     pub idempotent: bool,
     /// Bot scopes.

@@ -10,7 +10,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use serde_json::Value;
 
-use crate::method::MethodInfo;
+use crate::method::{Auth, MethodInfo};
 use crate::token::TokenKind;
 
 use super::answer::{Answer, SlackError, add_metadata};
@@ -18,10 +18,16 @@ use super::family::{Caller, Exchange, Family};
 use super::params::{self, Problem};
 use super::request::ParsedRequest;
 use super::state::{FakeSlack, TokenEntry};
-use super::{calls, chat, users};
+use super::{auth, calls, chat, oauth, users};
 
 /// Every stateful family of the fake, one line each.
-pub(crate) const FAMILIES: &[&Family] = &[&calls::FAMILY, &chat::FAMILY, &users::FAMILY];
+pub(crate) const FAMILIES: &[&Family] = &[
+    &calls::FAMILY,
+    &chat::FAMILY,
+    &users::FAMILY,
+    &auth::FAMILY,
+    &oauth::FAMILY,
+];
 
 /// Unix seconds now.
 fn unix_now() -> i64 {
@@ -38,6 +44,12 @@ pub(crate) fn slack_logic(
     parsed: &ParsedRequest,
     token: Option<(&str, &TokenEntry)>,
 ) -> Answer {
+    // A token the fake issued while running (`oauth.v2.access`).
+    let issued = match (token, parsed.token.as_deref()) {
+        (None, Some(text)) => fake.lock().auth.issued.get(text).cloned(),
+        _ => None,
+    };
+    let token = token.or_else(|| Some((parsed.token.as_deref()?, issued.as_ref()?)));
     let mut answer = slack_logic_inner(fake, name, parsed, token);
     add_metadata::<&str, &str>(&mut answer.body, &parsed.warnings, &[]);
     if let Some(method) = fake.config.methods.get(name) {
@@ -83,7 +95,10 @@ fn slack_logic_inner(
     if let Some(problem) = &parsed.problem {
         return Answer::error(problem);
     }
-    let Some((_, token)) = token else {
+    if method.auth == Auth::ClientCredentials {
+        return client_credentials(fake, method, parsed);
+    }
+    let Some((token_text, token)) = token else {
         if parsed.token.is_some() {
             // Exactly Slack's body: no response_metadata.
             return Answer::error(&SlackError::new("invalid_auth"));
@@ -94,12 +109,20 @@ fn slack_logic_inner(
         }
         return Answer::error(&error);
     };
+    let from_start = fake.config.tokens.contains_key(token_text);
+    if fake.lock().auth.is_revoked(token_text, token, from_start) {
+        return Answer::error(&SlackError::new("token_revoked"));
+    }
     let needed = match token.kind {
         TokenKind::Bot => method.bot_scopes,
         TokenKind::User => method.user_scopes,
         _ => &[],
     };
-    if needed.is_empty() {
+    let any_token = matches!(
+        method.auth,
+        Auth::AnyToken | Auth::TokenAndClientCredentials
+    ) && matches!(token.kind, TokenKind::Bot | TokenKind::User);
+    if needed.is_empty() && !any_token {
         return Answer::error(&SlackError::new("not_allowed_token_type").because(format!(
             "{} does not accept {} tokens",
             method.name, token.kind
@@ -123,11 +146,62 @@ fn slack_logic_inner(
             &SlackError::new("internal_error").because("the token's workspace is gone"),
         );
     };
+    let caller = Caller {
+        token: token_text,
+        kind: token.kind,
+        user: workspace.acting_user.as_deref(),
+    };
+    answer_checked(
+        fake,
+        method,
+        parsed,
+        &workspace.team_id,
+        caller,
+        token.workspace,
+    )
+}
+
+/// A method that takes the app's client id and secret, not a token
+/// (`oauth.v2.access`): no token or scope checks; its rate limit is
+/// counted for the app as a whole (the fake's choice), and its family
+/// checks the credentials.
+fn client_credentials(
+    fake: &FakeSlack,
+    method: &'static MethodInfo,
+    parsed: &ParsedRequest,
+) -> Answer {
+    let caller = Caller {
+        token: "",
+        kind: TokenKind::Other,
+        user: None,
+    };
+    // The workspace is that of the code; the default one stands in here.
+    answer_checked(fake, method, parsed, APP_LIMIT_KEY, caller, 0)
+}
+
+/// The rate-limit key of methods counted for the app, not a workspace.
+const APP_LIMIT_KEY: &str = "(app)";
+
+/// The rate limit, the params, then the family's answer (or the spec's
+/// `example_response`), for a request whose caller was checked.
+fn answer_checked(
+    fake: &FakeSlack,
+    method: &'static MethodInfo,
+    parsed: &ParsedRequest,
+    limit_key: &str,
+    caller: Caller<'_>,
+    workspace_index: usize,
+) -> Answer {
+    let Some(workspace) = fake.config.workspaces.get(workspace_index) else {
+        return Answer::error(
+            &SlackError::new("internal_error").because("the fake has no such workspace"),
+        );
+    };
     let mut state = fake.lock();
     let now = fake.clock.now(state.advanced);
     if let Err(wait) = state
         .limiter
-        .admit(fake.config.limit_mode, &workspace.team_id, method, now)
+        .admit(fake.config.limit_mode, limit_key, method, now)
     {
         // Retry-After is in real seconds, whatever the fake's time scale.
         return Answer::rate_limited(fake.clock.real_secs(wait));
@@ -138,7 +212,7 @@ fn slack_logic_inner(
         .copied()
         .find(|family| family.answers(method.name));
     let read_json = family.is_none_or(|family| family.reads_json);
-    let params = match params::check(method, parsed.params_read(read_json), token.kind) {
+    let params = match params::check(method, parsed.params_read(read_json), caller.kind) {
         Ok(params) => params,
         Err(problem) => {
             // A JSON null gets Slack's generic answer, whatever the family.
@@ -154,13 +228,14 @@ fn slack_logic_inner(
         let exchange = Exchange {
             method,
             params: &params,
-            caller: Caller {
-                kind: token.kind,
-                user: workspace.acting_user.as_deref(),
-            },
+            caller,
             workspace,
+            workspace_index,
+            config: &fake.config,
             state: &mut state,
             now: unix_now(),
+            limit_now: now,
+            parsed,
         };
         return match (family.answer)(exchange) {
             Ok(body) => Answer::ok(body),

@@ -15,7 +15,8 @@ use crate::token::TokenKind;
 
 use super::answer::SlackError;
 use super::params::{ParamProblem, Params};
-use super::state::{MockState, WorkspaceConfig};
+use super::request::ParsedRequest;
+use super::state::{Config, MockState, WorkspaceConfig};
 
 /// One method family of the fake.
 pub(crate) struct Family {
@@ -54,14 +55,25 @@ pub(crate) struct Exchange<'a> {
     pub caller: Caller<'a>,
     /// The workspace of the token.
     pub workspace: &'a WorkspaceConfig,
+    /// Its index in [`Config::workspaces`].
+    pub workspace_index: usize,
+    /// What the fake was started with.
+    pub config: &'a Config,
     /// The fake's state, locked for the whole answer.
     pub state: &'a mut MockState,
     /// Unix seconds now (real time, not the rate-limit clock).
     pub now: i64,
+    /// Now on the fake's rate-limit clock (scaled, moved by `advance`).
+    pub limit_now: std::time::Duration,
+    /// The request as read (for credentials outside the params, such as
+    /// HTTP Basic).
+    pub parsed: &'a ParsedRequest,
 }
 
 /// Who is asking.
 pub(crate) struct Caller<'a> {
+    /// The token's text (empty for a method that takes no token).
+    pub token: &'a str,
     pub kind: TokenKind,
     /// The user a user token acts for.
     pub user: Option<&'a str>,

@@ -127,17 +127,29 @@
 //!
 //! # Posting and people
 //!
-//! - **`chat.postMessage`**: a channel outside the channel directory gives
-//!   `channel_not_found`; no `text` and no `blocks` gives `no_text`; a
-//!   `text` over 40,000 characters gives `msg_too_long`; `blocks` that are
+//! - **`chat.postMessage`**: `channel` is a channel of the directory, a
+//!   channel name (`#general`, or `general`; see
+//!   [`MockSlackBuilder::channel_named`]) or a directory user, which posts
+//!   in the app's direct message with that user (`D0MOCK002` for
+//!   `U0MOCK002`); anything else gives `channel_not_found`. No `text` and
+//!   no `blocks` gives `no_text`; a `text` over 40,000 characters is
+//!   truncated, with the warning `message_truncated`; `blocks` that are
 //!   not a JSON array of objects each with a `type` give
 //!   `invalid_blocks_format`; a `call` block without `call_id`, or naming a
 //!   Call the fake does not have, and more than 50 blocks give
 //!   `invalid_blocks`. Other block types are accepted as they are. On
 //!   success each Call named by a `call` block lists the channel in its
 //!   `channels` (once, in the order of the first post; ended Calls too),
-//!   and the answer holds `channel`, a fresh `ts` and the `message` with
-//!   the blocks as sent. A failed post changes nothing. `thread_ts` must
+//!   and the answer holds `channel` (an ID), a fresh `ts` and the
+//!   `message`: its `text` (`This content can't be displayed.` with blocks
+//!   only), the blocks as sent with a `block_id` on each (`b1`, `b2`, …
+//!   where none was sent), `team`, and `user`; a bot's message also has
+//!   `bot_id` and `bot_profile` (with `app_id`) and no `bot_message`
+//!   subtype, as a current bot's. Posting is paced per (workspace,
+//!   channel): at most 3 posts in any 3 seconds of the fake's clock, then
+//!   `rate_limited` (HTTP 200, the code the method's page documents; the
+//!   numbers and the code are the fake's choice). A failed post changes
+//!   nothing. `thread_ts` must
 //!   look like a `ts` (`invalid_arguments` otherwise) but is not checked
 //!   against earlier messages, which the fake does not keep.
 //! - **`users.lookupByEmail`**: every directory user has an email,
@@ -153,6 +165,19 @@
 //!   with a query, or a form body, and documents no JSON input: the fake
 //!   does not read a JSON body's params for it (so the `email` is missing:
 //!   `invalid_arguments`; the fake's choice, Slack does not say).
+//! - **`auth.test`** answers from the token's workspace (`team`,
+//!   `team_id`, `url`, `user`, `user_id`, `is_enterprise_install: false`,
+//!   and `bot_id` for a bot token); **`auth.revoke`** revokes the calling
+//!   token, which then answers `token_revoked`.
+//! - **Installs**: [`MockSlack::start_install`] hands out a one-use code;
+//!   `oauth.v2.access` with the app's client id and secret
+//!   ([`DEMO_CLIENT_ID`], [`DEMO_CLIENT_SECRET`], or
+//!   [`MockSlackBuilder::app_credentials`]) by HTTP Basic or form fields
+//!   turns it into a bot token and a user token with the scopes asked for
+//!   (`invalid_client_id`, `bad_client_secret`, `invalid_code` otherwise);
+//!   `apps.uninstall` (a user token, the id and the secret) revokes every
+//!   token of the workspace and is listed in [`MockSlack::uninstalls`].
+//!   The request log never holds a `client_secret`.
 //! - The demo tokens have [`DEMO_SCOPES`]: `calls:read`, `calls:write`,
 //!   `chat:write` and `users:read.email`.
 //!
@@ -177,8 +202,10 @@
 // How a request becomes an answer: `server` (HTTP) → `request` (body,
 // token) → `dispatch` (generic checks, then the family that answers the
 // method, from its table) → `answer` (the JSON and HTTP response).
-// Families: `calls`, `chat`, `users`, each one `FAMILY` (see `family`).
+// Families: `calls`, `chat`, `users`, `auth`, `oauth`, each one `FAMILY`
+// (see `family`).
 mod answer;
+mod auth;
 mod call_store;
 mod calls;
 mod chat;
@@ -186,6 +213,7 @@ mod dispatch;
 mod family;
 mod faults;
 mod log;
+mod oauth;
 mod params;
 mod ratelimit;
 mod request;
@@ -214,6 +242,7 @@ pub use answer::Outcome;
 pub use call_store::{CallRecord, Participant};
 pub use faults::{Fault, Injected, Scripted};
 pub use log::{LoggedRequest, TokenSource};
+pub use oauth::{DEMO_APP_ID, DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, Uninstalled};
 pub use ratelimit::LimitMode;
 pub use users::default_email;
 pub use workspace::{DEMO_TEAM_ID, DEMO_TEAM_NAME, MockWorkspace};
@@ -401,6 +430,67 @@ impl MockSlack {
         state.advanced = state.advanced.saturating_add(by);
     }
 
+    /// Starts installing the app into the workspace `team_id`, as if its
+    /// installing user (the workspace's first user) had approved these bot
+    /// and user scopes: returns the code Slack would send to the app's
+    /// redirect URL. `oauth.v2.access` turns it, once, into a bot token
+    /// (when `bot_scopes` is not empty) and a user token of that user (when
+    /// `user_scopes` is not empty), which the fake then accepts.
+    ///
+    /// Fails (kind [`io::ErrorKind::InvalidInput`]) when the fake has no
+    /// such workspace, the workspace has no user, or no scope is asked for.
+    pub fn start_install<B: Into<String>, U: Into<String>>(
+        &self,
+        team_id: &str,
+        bot_scopes: impl IntoIterator<Item = B>,
+        user_scopes: impl IntoIterator<Item = U>,
+    ) -> io::Result<String> {
+        let invalid = |text: String| io::Error::new(io::ErrorKind::InvalidInput, text);
+        let Some(index) = self
+            .fake
+            .config
+            .workspaces
+            .iter()
+            .position(|w| w.team_id == team_id)
+        else {
+            return Err(invalid(format!("the fake has no workspace {team_id}")));
+        };
+        if self.fake.config.workspaces[index].acting_user.is_none() {
+            return Err(invalid(format!(
+                "workspace {team_id} has no user to install the app"
+            )));
+        }
+        let bot_scopes: Vec<String> = bot_scopes.into_iter().map(Into::into).collect();
+        let user_scopes: Vec<String> = user_scopes.into_iter().map(Into::into).collect();
+        if bot_scopes.is_empty() && user_scopes.is_empty() {
+            return Err(invalid(
+                "an install asks for at least one bot or user scope".to_owned(),
+            ));
+        }
+        let mut state = self.fake.lock();
+        state.auth.next_code += 1;
+        let code = format!(
+            "{}.{}.mock-code",
+            team_id.to_lowercase(),
+            state.auth.next_code
+        );
+        state.auth.codes.insert(
+            code.clone(),
+            oauth::PendingInstall {
+                workspace: index,
+                bot_scopes,
+                user_scopes,
+                used: false,
+            },
+        );
+        Ok(code)
+    }
+
+    /// Every uninstall (`apps.uninstall`), oldest first.
+    pub fn uninstalls(&self) -> Vec<Uninstalled> {
+        self.fake.lock().auth.uninstalls.clone()
+    }
+
     /// Stops the server and waits until the port is closed. Connections in
     /// flight are dropped.
     pub async fn shutdown(mut self) {
@@ -445,6 +535,7 @@ pub struct MockSlackBuilder {
     addr: SocketAddr,
     log_capacity: usize,
     log_to_stderr: bool,
+    app: oauth::AppConfig,
 }
 
 impl Default for MockSlackBuilder {
@@ -452,6 +543,8 @@ impl Default for MockSlackBuilder {
         let demo = MockWorkspace::new(DEMO_TEAM_ID, DEMO_TEAM_NAME)
             .users(DEMO_USERS.iter().copied())
             .channels(DEMO_CHANNELS.iter().copied())
+            .channel_named(DEMO_CHANNELS[0], "general")
+            .channel_named(DEMO_CHANNELS[1], "random")
             .token(DEMO_BOT_TOKEN, TokenKind::Bot, DEMO_SCOPES.iter().copied())
             .token(
                 DEMO_USER_TOKEN,
@@ -466,6 +559,7 @@ impl Default for MockSlackBuilder {
             addr: SocketAddr::from((Ipv4Addr::LOCALHOST, 0)),
             log_capacity: DEFAULT_LOG_CAPACITY,
             log_to_stderr: false,
+            app: oauth::AppConfig::default(),
         }
     }
 }
@@ -551,6 +645,20 @@ impl MockSlackBuilder {
         self
     }
 
+    /// Adds a channel with this name to the default workspace (or names a
+    /// channel already there), so that `chat.postMessage` takes `#name`
+    /// for it. The demo channels are `#general` ([`DEMO_CHANNELS`]`[0]`)
+    /// and `#random`.
+    pub fn channel_named(
+        mut self,
+        id: impl Into<String>,
+        name: impl Into<String>,
+    ) -> MockSlackBuilder {
+        self.default_workspace()
+            .set_channel_name(id.into(), name.into());
+        self
+    }
+
     /// Serves these methods too, for crates that generate more methods
     /// with `slack-calls-codegen`. A method with the name of one in
     /// [`crate::METHODS`] replaces it.
@@ -594,6 +702,19 @@ impl MockSlackBuilder {
         self
     }
 
+    /// The app's client id and secret, which `oauth.v2.access` and
+    /// `apps.uninstall` check (default [`DEMO_CLIENT_ID`] and
+    /// [`DEMO_CLIENT_SECRET`]).
+    pub fn app_credentials(
+        mut self,
+        client_id: impl Into<String>,
+        client_secret: impl Into<String>,
+    ) -> MockSlackBuilder {
+        self.app.client_id = client_id.into();
+        self.app.client_secret = client_secret.into();
+        self
+    }
+
     /// Binds the address and starts serving on the current tokio runtime.
     ///
     /// Fails when the address cannot be bound, when the time scale is not
@@ -623,6 +744,7 @@ impl MockSlackBuilder {
             workspaces,
             methods,
             limit_mode: self.rate_limits,
+            app: self.app,
             log_capacity: self.log_capacity,
             log_to_stderr: self.log_to_stderr,
         };
@@ -637,8 +759,10 @@ impl MockSlackBuilder {
                 log: VecDeque::new(),
                 next_seq: 0,
                 messages_posted: 0,
+                channel_posts: HashMap::new(),
                 limiter: Limiter::default(),
                 advanced: Duration::ZERO,
+                auth: auth::AuthState::default(),
             }),
         });
         let task = tokio::spawn(server::serve(listener, server::router(fake.clone())));

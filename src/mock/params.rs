@@ -340,6 +340,7 @@ mod tests {
         docs_url: "",
         http: HttpMethod::Post,
         rate_tier: RateTier::Tier3,
+        auth: crate::method::Auth::Token,
         idempotent: false,
         bot_scopes: &[],
         user_scopes: &[],

@@ -129,6 +129,7 @@ mod tests {
         docs_url: "",
         http: HttpMethod::Post,
         rate_tier: RateTier::Tier1,
+        auth: crate::method::Auth::Token,
         idempotent: true,
         bot_scopes: &[],
         user_scopes: &[],

@@ -56,6 +56,11 @@ pub(crate) struct ParsedRequest {
     pub token_hint: Option<&'static str>,
     /// How many of `params` came from a JSON body (they are the last ones).
     pub json_params: usize,
+    /// The app's client id and secret from `Authorization: Basic …`.
+    pub basic: Option<(String, String)>,
+    /// A `client_secret` param, kept out of `params` (and so out of the
+    /// request log).
+    pub client_secret: Option<String>,
 }
 
 impl ParsedRequest {
@@ -90,6 +95,70 @@ struct BodyFormat {
 }
 
 pub(crate) fn parse(
+    method: &Method,
+    query: Option<&str>,
+    headers: &HeaderMap,
+    body: &[u8],
+) -> ParsedRequest {
+    let mut out = parse_params(method, query, headers, body);
+    out.basic = basic_credentials(headers);
+    // A client secret is as secret as a token: it leaves the params.
+    if let Some(at) = out
+        .params
+        .iter()
+        .position(|(name, _)| name == "client_secret")
+    {
+        let first_json = out.params.len().saturating_sub(out.json_params);
+        let (_, value) = out.params.remove(at);
+        if at >= first_json {
+            out.json_params = out.json_params.saturating_sub(1);
+        }
+        if let RawValue::Text(text) = value {
+            out.client_secret = Some(text);
+        }
+    }
+    out
+}
+
+/// `Authorization: Basic <base64 of id:secret>`, case-insensitive scheme.
+fn basic_credentials(headers: &HeaderMap) -> Option<(String, String)> {
+    let value = headers.get(AUTHORIZATION)?.to_str().ok()?.trim();
+    let (scheme, encoded) = value.split_once(' ')?;
+    if !scheme.eq_ignore_ascii_case("basic") {
+        return None;
+    }
+    let decoded = String::from_utf8(decode_base64(encoded.trim())?).ok()?;
+    let (id, secret) = decoded.split_once(':')?;
+    Some((id.to_owned(), secret.to_owned()))
+}
+
+/// Standard base64 (RFC 4648, padding optional); `None` when malformed.
+fn decode_base64(text: &str) -> Option<Vec<u8>> {
+    let text = text.trim_end_matches('=');
+    let mut out = Vec::with_capacity(text.len() * 3 / 4);
+    let mut bits: u32 = 0;
+    let mut count = 0;
+    for byte in text.bytes() {
+        let value = match byte {
+            b'A'..=b'Z' => byte - b'A',
+            b'a'..=b'z' => byte - b'a' + 26,
+            b'0'..=b'9' => byte - b'0' + 52,
+            b'+' => 62,
+            b'/' => 63,
+            _ => return None,
+        };
+        bits = ((bits << 6) | u32::from(value)) & 0xffff;
+        count += 6;
+        if count >= 8 {
+            count -= 8;
+            out.push(((bits >> count) & 0xff) as u8);
+        }
+    }
+    // A lone sixth of a byte left over is not base64.
+    (count < 6).then_some(out)
+}
+
+fn parse_params(
     method: &Method,
     query: Option<&str>,
     headers: &HeaderMap,
@@ -431,6 +500,22 @@ fn hex(byte: u8) -> Option<u8> {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn basic_credentials_are_read_and_bad_base64_is_not() {
+        assert_eq!(decode_base64("Zm9vYmFy").as_deref(), Some(&b"foobar"[..]));
+        assert_eq!(decode_base64("Zm9vYg==").as_deref(), Some(&b"foob"[..]));
+        assert_eq!(decode_base64("Zm9v!"), None);
+        assert_eq!(decode_base64("Z"), None);
+        let headers = HeaderMap::from_iter([(
+            AUTHORIZATION,
+            axum::http::HeaderValue::from_static("Basic MTIzNC41Njc4OnNlY3JldA=="),
+        )]);
+        assert_eq!(
+            basic_credentials(&headers),
+            Some(("1234.5678".to_owned(), "secret".to_owned()))
+        );
+    }
+
     use super::*;
     use axum::http::HeaderValue;
 

@@ -9,9 +9,11 @@ use std::time::Duration;
 use crate::method::MethodInfo;
 use crate::token::TokenKind;
 
+use super::auth::AuthState;
 use super::call_store::CallStore;
 use super::faults::Plan;
 use super::log::LoggedRequest;
+use super::oauth::AppConfig;
 use super::ratelimit::{LimitMode, Limiter, ScaledClock};
 
 /// A token the fake accepts.
@@ -27,13 +29,37 @@ pub(crate) struct TokenEntry {
 #[derive(Debug)]
 pub(crate) struct WorkspaceConfig {
     pub team_id: String,
+    /// The workspace's name (`auth.test`'s `team`).
+    pub name: String,
     pub directory: BTreeSet<String>,
     /// Lowercased email → (user id, email as given).
     pub emails: BTreeMap<String, (String, String)>,
     /// The conversations `chat.postMessage` can post in.
     pub channels: BTreeSet<String>,
+    /// Channel name (without `#`) → channel ID.
+    pub channel_names: BTreeMap<String, String>,
     /// The user every user token acts for: the first of the directory.
     pub acting_user: Option<String>,
+}
+
+impl WorkspaceConfig {
+    /// The app's bot in this workspace: `B` and the team id without its
+    /// `T` (`B0MOCK001` in `T0MOCK001`; the fake's choice).
+    pub fn bot_id(&self) -> String {
+        format!("B{}", self.team_id.get(1..).unwrap_or_default())
+    }
+
+    /// The bot's user: `UB` and the team id without its `T`
+    /// (`UB0MOCK001`), so it never clashes with a directory user.
+    pub fn bot_user_id(&self) -> String {
+        format!("UB{}", self.team_id.get(1..).unwrap_or_default())
+    }
+
+    /// The workspace's URL: `https://<team id in lowercase>.slack.com/`
+    /// (the fake's choice; Slack's is the workspace's own domain).
+    pub fn url(&self) -> String {
+        format!("https://{}.slack.com/", self.team_id.to_lowercase())
+    }
 }
 
 /// What the fake was started with; fixed for its lifetime.
@@ -44,6 +70,8 @@ pub(crate) struct Config {
     pub workspaces: Vec<WorkspaceConfig>,
     pub methods: BTreeMap<&'static str, &'static MethodInfo>,
     pub limit_mode: LimitMode,
+    /// The app the fake plays (`oauth.v2.access`, `apps.uninstall`).
+    pub app: AppConfig,
     pub log_capacity: usize,
     pub log_to_stderr: bool,
 }
@@ -57,8 +85,14 @@ pub(crate) struct MockState {
     pub next_seq: u64,
     /// Messages `chat.postMessage` posted, for their `ts`.
     pub messages_posted: u64,
+    /// When each (workspace, channel) was last posted in, on the
+    /// rate-limit clock, for `chat.postMessage`'s per-channel pacing.
+    pub channel_posts: HashMap<(usize, String), VecDeque<Duration>>,
     pub limiter: Limiter,
     pub advanced: Duration,
+    /// Tokens issued while the fake runs, revoked tokens, codes, and
+    /// uninstalls (`auth.revoke`, `oauth.v2.access`, `apps.uninstall`).
+    pub auth: AuthState,
 }
 
 /// One running fake: everything its handlers read and change.

@@ -47,6 +47,8 @@ pub struct MockWorkspace {
     users: Vec<String>,
     emails: Vec<(String, String)>,
     channels: Vec<String>,
+    /// (channel ID, name) pairs.
+    channel_names: Vec<(String, String)>,
 }
 
 impl MockWorkspace {
@@ -60,6 +62,7 @@ impl MockWorkspace {
             users: Vec::new(),
             emails: Vec::new(),
             channels: Vec::new(),
+            channel_names: Vec::new(),
         }
     }
 
@@ -119,6 +122,26 @@ impl MockWorkspace {
         self
     }
 
+    /// Adds a channel with this name (or names a channel already there),
+    /// so that `chat.postMessage` takes `#name` (or `name`) for it.
+    pub fn channel_named(
+        mut self,
+        id: impl Into<String>,
+        name: impl Into<String>,
+    ) -> MockWorkspace {
+        self.set_channel_name(id.into(), name.into());
+        self
+    }
+
+    pub(crate) fn set_channel_name(&mut self, id: String, name: String) {
+        let name = name.trim_start_matches('#').to_owned();
+        if !self.channels.contains(&id) {
+            self.channels.push(id.clone());
+        }
+        self.channel_names.retain(|(other, _)| *other != id);
+        self.channel_names.push((id, name));
+    }
+
     pub(crate) fn set_token(&mut self, token: String, kind: TokenKind, scopes: Vec<String>) {
         self.tokens.retain(|(text, _, _)| *text != token);
         self.tokens.push((token, kind, scopes));
@@ -160,9 +183,17 @@ impl MockWorkspace {
         }
         WorkspaceConfig {
             team_id: self.team_id.clone(),
+            name: self.name.clone(),
             directory: self.users.iter().cloned().collect::<BTreeSet<_>>(),
             emails,
             channels: self.channels.iter().cloned().collect(),
+            // Names of channels that were replaced since are dropped.
+            channel_names: self
+                .channel_names
+                .iter()
+                .filter(|(id, _)| self.channels.contains(id))
+                .map(|(id, name)| (name.clone(), id.clone()))
+                .collect(),
             acting_user: self.users.first().cloned(),
         }
     }

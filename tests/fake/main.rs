@@ -8,7 +8,9 @@
 #[path = "../support/mod.rs"]
 mod support;
 
+mod auth_mock;
 mod chat_mock;
+mod chat_unfurl;
 mod mock_bin;
 mod mock_calls;
 mod mock_garbage;
@@ -16,5 +18,6 @@ mod mock_headers;
 mod mock_load;
 mod mock_server;
 mod mock_workspaces;
+mod oauth_mock;
 mod roster_events;
 mod users_mock;

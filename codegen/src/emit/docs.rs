@@ -98,11 +98,22 @@ pub(super) fn method_doc(cx: &Cx<'_>, method: &ir::Method) -> Vec<String> {
         None => format!("`{}`", method.name),
     };
     out.push(format!("- **Slack method:** {link}"));
-    out.push(format!(
-        "- **Tokens and scopes:** bot token: {}; user token: {}",
-        scopes_text(&method.bot_scopes),
-        scopes_text(&method.user_scopes)
-    ));
+    out.push(match method.auth {
+        ir::Auth::Token => format!(
+            "- **Tokens and scopes:** bot token: {}; user token: {}",
+            scopes_text(&method.bot_scopes),
+            scopes_text(&method.user_scopes)
+        ),
+        ir::Auth::AnyToken => {
+            "- **Tokens and scopes:** any bot or user token; no scope needed".to_owned()
+        }
+        ir::Auth::ClientCredentials => {
+            "- **Tokens and scopes:** no token; the app's client id and secret (HTTP Basic), set with `ClientBuilder::client_credentials`".to_owned()
+        }
+        ir::Auth::TokenAndClientCredentials => {
+            "- **Tokens and scopes:** any bot or user token, no scope needed; and the app's client id and secret, set with `ClientBuilder::client_credentials`".to_owned()
+        }
+    });
     out.push(format!("- **Rate limit:** {}", tier_text(method.tier)));
     out.push(if method.idempotent {
         "- **Idempotent:** yes; after a failure that may have reached Slack, the client may resend it.".to_owned()

@@ -57,6 +57,14 @@ pub(super) fn method_info(cx: &Cx<'_>, method: &ir::Method) -> TokenStream {
         ir::Tier::Tier4 => quote!(#rt::method::RateTier::Tier4),
         ir::Tier::Special => quote!(#rt::method::RateTier::Special),
     };
+    let auth = match method.auth {
+        ir::Auth::Token => quote!(#rt::method::Auth::Token),
+        ir::Auth::AnyToken => quote!(#rt::method::Auth::AnyToken),
+        ir::Auth::ClientCredentials => quote!(#rt::method::Auth::ClientCredentials),
+        ir::Auth::TokenAndClientCredentials => {
+            quote!(#rt::method::Auth::TokenAndClientCredentials)
+        }
+    };
     let idempotent = method.idempotent;
     let bot = &method.bot_scopes;
     let user = &method.user_scopes;
@@ -84,6 +92,7 @@ pub(super) fn method_info(cx: &Cx<'_>, method: &ir::Method) -> TokenStream {
             docs_url: #docs_url,
             http: #http,
             rate_tier: #tier,
+            auth: #auth,
             idempotent: #idempotent,
             bot_scopes: &[#(#bot),*],
             user_scopes: &[#(#user),*],

@@ -9,6 +9,6 @@ mod model;
 mod read;
 
 pub use model::{
-    ErrorDef, EventDef, FieldDef, Http, MethodDef, Req, Sp, SpecFile, Tier, TypeDef, TypeKind,
+    Auth, ErrorDef, EventDef, FieldDef, Http, MethodDef, Req, Sp, SpecFile, Tier, TypeDef, TypeKind,
 };
 pub use read::read_file;

@@ -144,6 +144,20 @@ pub enum Http {
     Post,
 }
 
+/// How a method is authenticated (`auth:`; default `token`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Auth {
+    /// A bot or user token with the method's `scopes`.
+    Token,
+    /// Any bot or user token; no scope is needed (`auth.test`).
+    AnyToken,
+    /// No token: the app's client id and secret (`oauth.v2.access`).
+    ClientCredentials,
+    /// Any bot or user token, no scope, and the app's client id and secret
+    /// as form fields (`apps.uninstall`).
+    TokenAndClientCredentials,
+}
+
 /// A rate tier.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Tier {
@@ -168,6 +182,8 @@ pub struct MethodDef {
     pub http: Http,
     /// The rate tier.
     pub rate_tier: Tier,
+    /// How it is authenticated.
+    pub auth: Auth,
     /// Scopes for bot tokens.
     pub bot_scopes: Vec<Sp<String>>,
     /// Scopes for user tokens.

@@ -7,7 +7,7 @@
 
 use super::map::{Cx, word_hint};
 use super::model::{
-    ErrorDef, EventDef, FieldDef, Http, MethodDef, Req, Sp, SpecFile, Tier, TypeDef, TypeKind,
+    Auth, ErrorDef, EventDef, FieldDef, Http, MethodDef, Req, Sp, SpecFile, Tier, TypeDef, TypeKind,
 };
 use crate::diag::{Diagnostic, Diagnostics};
 use crate::yaml::{Node, Value};
@@ -116,6 +116,7 @@ const METHOD_KEYS: &[&str] = &[
     "docs_url",
     "http",
     "rate_tier",
+    "auth",
     "scopes",
     "idempotent",
     "params",
@@ -515,9 +516,53 @@ fn read_method(cx: &mut Cx<'_>, name: Sp<String>, body: &Node) -> Option<MethodD
             }
         })
         .unwrap_or(Tier::Special);
-    let (bot_scopes, user_scopes) = match map.require(cx, "scopes", &what) {
-        Some(node) => read_scopes(cx, node),
-        None => (Vec::new(), Vec::new()),
+    let auth = match map.take(cx, "auth") {
+        Some(node) => cx
+            .one_of_words(
+                node,
+                "`auth`",
+                &[
+                    ("token", Auth::Token),
+                    ("any_token", Auth::AnyToken),
+                    ("client_credentials", Auth::ClientCredentials),
+                    (
+                        "token_and_client_credentials",
+                        Auth::TokenAndClientCredentials,
+                    ),
+                ],
+            )
+            .map(|a| a.value),
+        None => Some(Auth::Token),
+    };
+    let (bot_scopes, user_scopes) = if auth == Some(Auth::Token) {
+        match map.require(cx, "scopes", &what) {
+            Some(node) => read_scopes(cx, node),
+            None => (Vec::new(), Vec::new()),
+        }
+    } else if auth.is_none() {
+        // A bad `auth` was reported; `scopes` is read if given, not required.
+        map.take(cx, "scopes")
+            .map(|node| read_scopes(cx, node))
+            .unwrap_or_default()
+    } else {
+        if let Some(node) = map.take(cx, "scopes") {
+            cx.diags.push(
+                Diagnostic::error(
+                    cx.path,
+                    node.span,
+                    format!(
+                        "`scopes` is given, but {what} has `auth: {}`, which needs no scope",
+                        match auth {
+                            Some(Auth::AnyToken) => "any_token",
+                            Some(Auth::TokenAndClientCredentials) => "token_and_client_credentials",
+                            _ => "client_credentials",
+                        }
+                    ),
+                )
+                .with_hint("drop `scopes`, or drop `auth` for a method that needs scopes"),
+            );
+        }
+        (Vec::new(), Vec::new())
     };
     let idempotent = match map.take(cx, "idempotent") {
         Some(node) => match node.value {
@@ -571,6 +616,7 @@ fn read_method(cx: &mut Cx<'_>, name: Sp<String>, body: &Node) -> Option<MethodD
         docs_url,
         http,
         rate_tier,
+        auth: auth.unwrap_or(Auth::Token),
         bot_scopes,
         user_scopes,
         idempotent,

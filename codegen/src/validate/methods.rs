@@ -8,7 +8,7 @@ use super::types::{ExampleSite, Expect, Resolver};
 use crate::diag::{Diagnostic, Diagnostics, Span};
 use crate::ir;
 use crate::names;
-use crate::spec::{ErrorDef, Http, MethodDef, Req, SpecFile, Tier};
+use crate::spec::{Auth, ErrorDef, Http, MethodDef, Req, SpecFile, Tier};
 
 /// Collects the common errors of every file (extern ones first), reporting
 /// repeats and bad codes; the local ones go into `api`.
@@ -297,6 +297,12 @@ impl Resolver<'_> {
             docs_url: def.docs_url.clone(),
             http: http_ir(def.http),
             tier: tier_ir(def.rate_tier),
+            auth: match def.auth {
+                Auth::Token => ir::Auth::Token,
+                Auth::AnyToken => ir::Auth::AnyToken,
+                Auth::ClientCredentials => ir::Auth::ClientCredentials,
+                Auth::TokenAndClientCredentials => ir::Auth::TokenAndClientCredentials,
+            },
             idempotent: def.idempotent,
             bot_scopes: def.bot_scopes.iter().map(|s| s.value.clone()).collect(),
             user_scopes: def.user_scopes.iter().map(|s| s.value.clone()).collect(),

@@ -3,10 +3,9 @@
 //! checked before sending), what the spec says about it, and the fake
 //! serving it from the spec's `example_response`.
 
-mod support;
-
 use std::collections::BTreeMap;
 
+use crate::support::capture_server::Capture;
 use serde_json::json;
 use slack_calls::chat::{UNFURL, UnfurlError};
 use slack_calls::method::{ParamKind, RateTier};
@@ -14,7 +13,6 @@ use slack_calls::mock::{LimitMode, MockSlack};
 use slack_calls::{
     Block, CallBlock, Error, ErrorCode, RateLimits, TokenKind, Unfurl, UnfurlSource,
 };
-use support::Capture;
 
 const TOKEN: &str = "xoxb-1111-2222-unfurl";
 const URL: &str = "https://example.com/calls/1";
