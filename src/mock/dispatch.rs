@@ -17,7 +17,7 @@ use super::answer::{Answer, SlackError, add_metadata};
 use super::family::{Caller, Exchange, Family};
 use super::params::{self, Problem};
 use super::request::ParsedRequest;
-use super::state::{FakeSlack, TokenEntry};
+use super::state::{Directory, FakeSlack, TokenEntry};
 use super::{calls, chat, users};
 
 /// Every stateful family of the fake, one line each.
@@ -34,11 +34,12 @@ fn unix_now() -> i64 {
 /// then the method's own logic.
 pub(crate) fn slack_logic(
     fake: &FakeSlack,
+    directory: &Directory,
     name: &str,
     parsed: &ParsedRequest,
     token: Option<(&str, &TokenEntry)>,
 ) -> Answer {
-    let mut answer = slack_logic_inner(fake, name, parsed, token);
+    let mut answer = slack_logic_inner(fake, directory, name, parsed, token);
     add_metadata::<&str, &str>(&mut answer.body, &parsed.warnings, &[]);
     if let Some(method) = fake.config.methods.get(name) {
         let kind = token.map(|(_, token)| token.kind);
@@ -70,6 +71,7 @@ fn accepted_scopes(method: &MethodInfo, kind: Option<TokenKind>) -> String {
 
 fn slack_logic_inner(
     fake: &FakeSlack,
+    directory: &Directory,
     name: &str,
     parsed: &ParsedRequest,
     token: Option<(&str, &TokenEntry)>,
@@ -118,7 +120,7 @@ fn slack_logic_inner(
     }
 
     // `install` gives every token the index of a workspace it keeps.
-    let Some(workspace) = fake.config.workspaces.get(token.workspace) else {
+    let Some(workspace) = directory.workspaces.get(token.workspace) else {
         return Answer::error(
             &SlackError::new("internal_error").because("the token's workspace is gone"),
         );
