@@ -12,6 +12,7 @@
 
 #[path = "../mock_support/mod.rs"]
 mod mock_support;
+mod node_sdk;
 mod part;
 mod python_sdk;
 
@@ -24,6 +25,11 @@ fn main() {
         "python_sdk::calls_lifecycle_against_the_binary",
         &python_sdk::PYTHON,
         python_sdk::calls_lifecycle_against_the_binary,
+    ));
+    trials.push(part::needs(
+        "node_sdk::calls_lifecycle_against_the_binary",
+        &node_sdk::NODE,
+        node_sdk::calls_lifecycle_against_the_binary,
     ));
     libtest_mimic::run(&args, trials).exit();
 }
