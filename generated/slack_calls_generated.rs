@@ -114,6 +114,99 @@ impl CallBlock {
     }
 }
 impl ::slack_calls::Check for CallBlock {}
+/// How one URL of a message unfurls: the blocks shown under the message, such as a `call` block naming the Call the URL joins.
+#[derive(
+    Debug,
+    Clone,
+    PartialEq,
+    ::slack_calls::__private::serde::Serialize,
+    ::slack_calls::__private::serde::Deserialize
+)]
+#[serde(crate = "::slack_calls::__private::serde")]
+#[non_exhaustive]
+pub struct Unfurl {
+    /// The blocks to show for the URL.
+    pub blocks: ::std::vec::Vec<Block>,
+}
+impl Unfurl {
+    /// A value with the required fields (`blocks`); add others with the `with_` setters.
+    pub fn new(blocks: impl ::std::iter::IntoIterator<Item = Block>) -> Self {
+        Self {
+            blocks: blocks.into_iter().collect(),
+        }
+    }
+}
+impl ::slack_calls::Check for Unfurl {
+    fn check(&self) -> ::std::result::Result<(), ::std::string::String> {
+        for (index, item) in self.blocks.iter().enumerate() {
+            ::slack_calls::Check::check(item)
+                .map_err(|reason| {
+                    ::std::format!("`blocks` item {}: {}", index, reason)
+                })?;
+        }
+        ::std::result::Result::Ok(())
+    }
+}
+/// Where the link to unfurl is, with `unfurl_id`.
+///
+/// A value this version does not know is kept in `Unknown`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum UnfurlSource {
+    /// `composer`: The link is still in the message composer.
+    Composer,
+    /// `conversations_history`: The link has been posted to a conversation.
+    ConversationsHistory,
+    /// A value this version does not know.
+    Unknown(::std::string::String),
+}
+impl UnfurlSource {
+    /// Slack's text for the value.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Composer => "composer",
+            Self::ConversationsHistory => "conversations_history",
+            Self::Unknown(other) => other,
+        }
+    }
+    /// The value for Slack's text (unknown text is kept).
+    pub fn from_wire(text: &str) -> Self {
+        match text {
+            "composer" => Self::Composer,
+            "conversations_history" => Self::ConversationsHistory,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+impl ::std::fmt::Display for UnfurlSource {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+impl ::slack_calls::__private::serde::Serialize for UnfurlSource {
+    fn serialize<S: ::slack_calls::__private::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+impl<'de> ::slack_calls::__private::serde::Deserialize<'de> for UnfurlSource {
+    fn deserialize<D: ::slack_calls::__private::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        let text = <::std::string::String as ::slack_calls::__private::serde::Deserialize>::deserialize(
+            deserializer,
+        )?;
+        ::std::result::Result::Ok(Self::from_wire(&text))
+    }
+}
+impl ::slack_calls::FormValue for UnfurlSource {
+    fn to_form_value(&self) -> ::std::string::String {
+        self.as_str().to_owned()
+    }
+}
+impl ::slack_calls::Check for UnfurlSource {}
 /// A message as Slack stored it.
 #[derive(
     Debug,
@@ -244,7 +337,17 @@ impl ::std::default::Default for Message {
         Self::new()
     }
 }
-impl ::slack_calls::Check for Message {}
+impl ::slack_calls::Check for Message {
+    fn check(&self) -> ::std::result::Result<(), ::std::string::String> {
+        for (index, item) in self.blocks.iter().enumerate() {
+            ::slack_calls::Check::check(item)
+                .map_err(|reason| {
+                    ::std::format!("`blocks` item {}: {}", index, reason)
+                })?;
+        }
+        ::std::result::Result::Ok(())
+    }
+}
 ::slack_calls::__private::id_type! {
     #[doc = " A Slack user ID, such as `U0HRJ1GNB` (or `W…` on Enterprise Grid)."] pub
     struct UserId;
@@ -329,16 +432,15 @@ impl ::std::default::Default for CallUser {
 }
 impl ::slack_calls::Check for CallUser {
     fn check(&self) -> ::std::result::Result<(), ::std::string::String> {
-        if (self.slack_id.is_some())
-            || (self.external_id.is_some() && self.display_name.is_some())
+        if !((self.slack_id.is_some())
+            || (self.external_id.is_some() && self.display_name.is_some()))
         {
-            ::std::result::Result::Ok(())
-        } else {
-            ::std::result::Result::Err(
+            return ::std::result::Result::Err(
                 "a CallUser needs `slack_id`, or `external_id` and `display_name`"
                     .to_owned(),
-            )
+            );
         }
+        ::std::result::Result::Ok(())
     }
 }
 /// A Call as Slack keeps it.
@@ -459,7 +561,619 @@ impl Call {
         self
     }
 }
-impl ::slack_calls::Check for Call {}
+impl ::slack_calls::Check for Call {
+    fn check(&self) -> ::std::result::Result<(), ::std::string::String> {
+        for (index, item) in self.users.iter().enumerate() {
+            ::slack_calls::Check::check(item)
+                .map_err(|reason| ::std::format!("`users` item {}: {}", index, reason))?;
+        }
+        ::std::result::Result::Ok(())
+    }
+}
+::slack_calls::__private::id_type! {
+    #[doc = " A workspace's ID, such as `T0HRJ1GNB`."] pub struct TeamId;
+}
+/// A link of a message, on one of the app's unfurl domains.
+#[derive(
+    Debug,
+    Clone,
+    PartialEq,
+    ::slack_calls::__private::serde::Serialize,
+    ::slack_calls::__private::serde::Deserialize
+)]
+#[serde(crate = "::slack_calls::__private::serde")]
+#[non_exhaustive]
+pub struct SharedLink {
+    /// The domain the link matched, such as `example.com`.
+    pub domain: ::std::string::String,
+    /// The link as it appears in the message.
+    pub url: ::std::string::String,
+}
+impl SharedLink {
+    /// A value with the required fields (`domain`, `url`); add others with the `with_` setters.
+    pub fn new(
+        domain: impl ::std::convert::Into<::std::string::String>,
+        url: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        Self {
+            domain: domain.into(),
+            url: url.into(),
+        }
+    }
+}
+impl ::slack_calls::Check for SharedLink {}
+/// The users whose tokens were revoked, by token type. These are user IDs, not tokens: an app keeps its tokens next to the user and team IDs to find them.
+#[derive(
+    Debug,
+    Clone,
+    PartialEq,
+    ::slack_calls::__private::serde::Serialize,
+    ::slack_calls::__private::serde::Deserialize
+)]
+#[serde(crate = "::slack_calls::__private::serde")]
+#[non_exhaustive]
+pub struct RevokedTokens {
+    /// Users whose user tokens (OAuth) were revoked.
+    #[serde(
+        default,
+        deserialize_with = "::slack_calls::__private::null_to_default",
+        skip_serializing_if = "::std::vec::Vec::is_empty"
+    )]
+    pub oauth: ::std::vec::Vec<UserId>,
+    /// Bot users whose bot tokens were revoked.
+    #[serde(
+        default,
+        deserialize_with = "::slack_calls::__private::null_to_default",
+        skip_serializing_if = "::std::vec::Vec::is_empty"
+    )]
+    pub bot: ::std::vec::Vec<UserId>,
+}
+impl RevokedTokens {
+    /// A value with every field unset; add fields with the `with_` setters.
+    pub fn new() -> Self {
+        Self {
+            oauth: ::std::default::Default::default(),
+            bot: ::std::default::Default::default(),
+        }
+    }
+    /// Sets `oauth`.
+    pub fn with_oauth(
+        mut self,
+        value: impl ::std::iter::IntoIterator<Item = impl ::std::convert::Into<UserId>>,
+    ) -> Self {
+        self.oauth = value.into_iter().map(|item| item.into()).collect();
+        self
+    }
+    /// Sets `bot`.
+    pub fn with_bot(
+        mut self,
+        value: impl ::std::iter::IntoIterator<Item = impl ::std::convert::Into<UserId>>,
+    ) -> Self {
+        self.bot = value.into_iter().map(|item| item.into()).collect();
+        self
+    }
+}
+impl ::std::default::Default for RevokedTokens {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+impl ::slack_calls::Check for RevokedTokens {}
+/// The answer to a Call started from Slack (the Call button, or a slash command): where the user who started it joins. The app posts it to the request's `response_url` within 3 seconds, as a `ResponseUrlPayload` (which adds `response_type: call`).
+#[derive(
+    Debug,
+    Clone,
+    PartialEq,
+    ::slack_calls::__private::serde::Serialize,
+    ::slack_calls::__private::serde::Deserialize
+)]
+#[serde(crate = "::slack_calls::__private::serde")]
+#[non_exhaustive]
+pub struct CallInitiation {
+    /// The URL Slack opens for the user who started the Call.
+    pub call_initiation_url: ::std::string::String,
+    /// A URL that opens the provider's desktop app directly, used instead when the app is installed.
+    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    pub desktop_protocol_call_initiation_url: ::std::option::Option<
+        ::std::string::String,
+    >,
+}
+impl CallInitiation {
+    /// A value with the required fields (`call_initiation_url`); add others with the `with_` setters.
+    pub fn new(
+        call_initiation_url: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        Self {
+            call_initiation_url: call_initiation_url.into(),
+            desktop_protocol_call_initiation_url: ::std::default::Default::default(),
+        }
+    }
+    /// Sets `desktop_protocol_call_initiation_url`.
+    pub fn with_desktop_protocol_call_initiation_url(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.desktop_protocol_call_initiation_url = ::std::option::Option::Some(
+            value.into(),
+        );
+        self
+    }
+}
+impl ::slack_calls::Check for CallInitiation {}
+/// A body an app posts to a `response_url` Slack gave it. For a Call started from Slack it is `response_type: call` with the URLs to open.
+///
+/// Told apart by `response_type`. A `response_type` this version does not know (or a value that does not fit its variant) is kept whole in `Other`, so decoding and sending it again loses nothing.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub enum ResponseUrlPayload {
+    /// `response_type: call`.
+    Call(CallInitiation),
+    /// Any other value, kept as Slack's JSON. Sending it needs a JSON object with `response_type` as text.
+    Other(::slack_calls::__private::serde_json::Value),
+}
+impl ResponseUrlPayload {
+    /// The value of the tag, when there is one.
+    pub fn tag(&self) -> ::std::option::Option<&str> {
+        match self {
+            Self::Call(_) => ::std::option::Option::Some("call"),
+            Self::Other(value) => {
+                ::slack_calls::__private::union::tag(value, "response_type")
+            }
+        }
+    }
+}
+impl ::std::convert::From<CallInitiation> for ResponseUrlPayload {
+    fn from(inner: CallInitiation) -> Self {
+        Self::Call(inner)
+    }
+}
+impl ::slack_calls::__private::serde::Serialize for ResponseUrlPayload {
+    fn serialize<S: ::slack_calls::__private::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        match self {
+            Self::Call(inner) => {
+                ::slack_calls::__private::union::serialize_variant(
+                    inner,
+                    "response_type",
+                    "call",
+                    serializer,
+                )
+            }
+            Self::Other(value) => {
+                ::slack_calls::__private::serde::Serialize::serialize(value, serializer)
+            }
+        }
+    }
+}
+impl<'de> ::slack_calls::__private::serde::Deserialize<'de> for ResponseUrlPayload {
+    fn deserialize<D: ::slack_calls::__private::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        let value = ::slack_calls::__private::union::read(deserializer)?;
+        ::std::result::Result::Ok(
+            match ::slack_calls::__private::union::tag(&value, "response_type") {
+                ::std::option::Option::Some("call") => {
+                    ::slack_calls::__private::union::decode_variant(
+                        value,
+                        Self::Call,
+                        Self::Other,
+                    )
+                }
+                _ => Self::Other(value),
+            },
+        )
+    }
+}
+impl ::slack_calls::Check for ResponseUrlPayload {
+    fn check(&self) -> ::std::result::Result<(), ::std::string::String> {
+        match self {
+            Self::Call(inner) => ::slack_calls::Check::check(inner),
+            Self::Other(value) => {
+                ::slack_calls::__private::union::check_other(
+                    value,
+                    "response_type",
+                    "ResponseUrlPayload",
+                )
+            }
+        }
+    }
+}
+/// A link on one of the app's unfurl domains was shared. Sent when such a link is typed into the message composer and again when it is posted, but not for messages posted by the app itself. A Calls app answers with `calls.add`, then `chat.unfurl` with a `call` block, addressing the message by `channel` and `message_ts` or by `unfurl_id` and `source`.
+///
+/// Slack sends it as the `event` of an `event_callback`, with `type: link_shared`; it decodes as `Event::LinkShared`. Fields Slack adds later are ignored.
+///
+/// - **Scope:** `links:read` (the app subscribes to `link_shared`)
+/// - **Slack's page:** <https://api.slack.com/events/link_shared>
+#[derive(
+    Debug,
+    Clone,
+    PartialEq,
+    ::slack_calls::__private::serde::Serialize,
+    ::slack_calls::__private::serde::Deserialize
+)]
+#[serde(crate = "::slack_calls::__private::serde")]
+#[non_exhaustive]
+pub struct LinkSharedEvent {
+    /// The conversation the link was shared in.
+    pub channel: ChannelId,
+    /// The user who shared the link.
+    pub user: UserId,
+    /// The message's timestamp. It is not a message timestamp when the link is still in the composer (`source: composer`), so it is kept as text.
+    pub message_ts: ::std::string::String,
+    /// The links on the app's domains.
+    pub links: ::std::vec::Vec<SharedLink>,
+    /// Whether the app's bot user is a member of the conversation.
+    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    pub is_bot_user_member: ::std::option::Option<bool>,
+    /// The ID of the link to unfurl, for `chat.unfurl` with `source`.
+    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    pub unfurl_id: ::std::option::Option<::std::string::String>,
+    /// Where the link is, for `chat.unfurl` with `unfurl_id`.
+    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    pub source: ::std::option::Option<UnfurlSource>,
+    /// The thread's parent message, when the link was shared in a thread.
+    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    pub thread_ts: ::std::option::Option<::std::string::String>,
+    /// When the event happened.
+    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    pub event_ts: ::std::option::Option<::std::string::String>,
+}
+impl LinkSharedEvent {
+    /// A value with the required fields (`channel`, `user`, `message_ts`, `links`); add others with the `with_` setters.
+    pub fn new(
+        channel: impl ::std::convert::Into<ChannelId>,
+        user: impl ::std::convert::Into<UserId>,
+        message_ts: impl ::std::convert::Into<::std::string::String>,
+        links: impl ::std::iter::IntoIterator<Item = SharedLink>,
+    ) -> Self {
+        Self {
+            channel: channel.into(),
+            user: user.into(),
+            message_ts: message_ts.into(),
+            links: links.into_iter().collect(),
+            is_bot_user_member: ::std::default::Default::default(),
+            unfurl_id: ::std::default::Default::default(),
+            source: ::std::default::Default::default(),
+            thread_ts: ::std::default::Default::default(),
+            event_ts: ::std::default::Default::default(),
+        }
+    }
+    /// Sets `is_bot_user_member`.
+    pub fn with_is_bot_user_member(mut self, value: bool) -> Self {
+        self.is_bot_user_member = ::std::option::Option::Some(value);
+        self
+    }
+    /// Sets `unfurl_id`.
+    pub fn with_unfurl_id(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.unfurl_id = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets `source`.
+    pub fn with_source(mut self, value: UnfurlSource) -> Self {
+        self.source = ::std::option::Option::Some(value);
+        self
+    }
+    /// Sets `thread_ts`.
+    pub fn with_thread_ts(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.thread_ts = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets `event_ts`.
+    pub fn with_event_ts(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.event_ts = ::std::option::Option::Some(value.into());
+        self
+    }
+}
+impl ::slack_calls::Check for LinkSharedEvent {
+    fn check(&self) -> ::std::result::Result<(), ::std::string::String> {
+        for (index, item) in self.links.iter().enumerate() {
+            ::slack_calls::Check::check(item)
+                .map_err(|reason| ::std::format!("`links` item {}: {}", index, reason))?;
+        }
+        ::std::result::Result::Ok(())
+    }
+}
+/// A user rejected a Call shared with them. Sent when a Call that was shared in a direct message (and unfurled after `link_shared`) is rejected by the user it was shared with.
+///
+/// Slack sends it as the `event` of an `event_callback`, with `type: call_rejected`; it decodes as `Event::CallRejected`. Fields Slack adds later are ignored.
+///
+/// - **Scope:** none
+/// - **Slack's page:** <https://api.slack.com/events/call_rejected>
+#[derive(
+    Debug,
+    Clone,
+    PartialEq,
+    ::slack_calls::__private::serde::Serialize,
+    ::slack_calls::__private::serde::Deserialize
+)]
+#[serde(crate = "::slack_calls::__private::serde")]
+#[non_exhaustive]
+pub struct CallRejectedEvent {
+    /// The rejected Call.
+    pub call_id: CallId,
+    /// The user who rejected it.
+    pub user_id: UserId,
+    /// The direct message the Call was shared in.
+    pub channel_id: ChannelId,
+    /// The provider's unique ID for the Call, as given to `calls.add`.
+    pub external_unique_id: ::std::string::String,
+    /// When the event happened.
+    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    pub event_ts: ::std::option::Option<::std::string::String>,
+}
+impl CallRejectedEvent {
+    /// A value with the required fields (`call_id`, `user_id`, `channel_id`, `external_unique_id`); add others with the `with_` setters.
+    pub fn new(
+        call_id: impl ::std::convert::Into<CallId>,
+        user_id: impl ::std::convert::Into<UserId>,
+        channel_id: impl ::std::convert::Into<ChannelId>,
+        external_unique_id: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        Self {
+            call_id: call_id.into(),
+            user_id: user_id.into(),
+            channel_id: channel_id.into(),
+            external_unique_id: external_unique_id.into(),
+            event_ts: ::std::default::Default::default(),
+        }
+    }
+    /// Sets `event_ts`.
+    pub fn with_event_ts(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.event_ts = ::std::option::Option::Some(value.into());
+        self
+    }
+}
+impl ::slack_calls::Check for CallRejectedEvent {}
+/// The app was uninstalled from a workspace. The envelope's `team_id` names the workspace. An app is not uninstalled until its last user and bot tokens are revoked, and `tokens_revoked` may arrive before or after this event.
+///
+/// Slack sends it as the `event` of an `event_callback`, with `type: app_uninstalled`; it decodes as `Event::AppUninstalled`. Fields Slack adds later are ignored.
+///
+/// - **Scope:** none
+/// - **Slack's page:** <https://api.slack.com/events/app_uninstalled>
+#[derive(
+    Debug,
+    Clone,
+    PartialEq,
+    ::slack_calls::__private::serde::Serialize,
+    ::slack_calls::__private::serde::Deserialize
+)]
+#[serde(crate = "::slack_calls::__private::serde")]
+#[non_exhaustive]
+pub struct AppUninstalledEvent {
+    /// When the event happened.
+    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    pub event_ts: ::std::option::Option<::std::string::String>,
+}
+impl AppUninstalledEvent {
+    /// A value with every field unset; add fields with the `with_` setters.
+    pub fn new() -> Self {
+        Self {
+            event_ts: ::std::default::Default::default(),
+        }
+    }
+    /// Sets `event_ts`.
+    pub fn with_event_ts(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.event_ts = ::std::option::Option::Some(value.into());
+        self
+    }
+}
+impl ::std::default::Default for AppUninstalledEvent {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+impl ::slack_calls::Check for AppUninstalledEvent {}
+/// Tokens of the app were revoked in a workspace. Names the users whose tokens were revoked, by token type; it may arrive before or after `app_uninstalled`.
+///
+/// Slack sends it as the `event` of an `event_callback`, with `type: tokens_revoked`; it decodes as `Event::TokensRevoked`. Fields Slack adds later are ignored.
+///
+/// - **Scope:** none
+/// - **Slack's page:** <https://api.slack.com/events/tokens_revoked>
+#[derive(
+    Debug,
+    Clone,
+    PartialEq,
+    ::slack_calls::__private::serde::Serialize,
+    ::slack_calls::__private::serde::Deserialize
+)]
+#[serde(crate = "::slack_calls::__private::serde")]
+#[non_exhaustive]
+pub struct TokensRevokedEvent {
+    /// The users whose tokens were revoked.
+    pub tokens: RevokedTokens,
+    /// When the event happened.
+    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    pub event_ts: ::std::option::Option<::std::string::String>,
+}
+impl TokensRevokedEvent {
+    /// A value with the required fields (`tokens`); add others with the `with_` setters.
+    pub fn new(tokens: RevokedTokens) -> Self {
+        Self {
+            tokens,
+            event_ts: ::std::default::Default::default(),
+        }
+    }
+    /// Sets `event_ts`.
+    pub fn with_event_ts(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.event_ts = ::std::option::Option::Some(value.into());
+        self
+    }
+}
+impl ::slack_calls::Check for TokensRevokedEvent {
+    fn check(&self) -> ::std::result::Result<(), ::std::string::String> {
+        ::slack_calls::Check::check(&self.tokens)
+            .map_err(|reason| ::std::format!("`tokens`: {}", reason))?;
+        ::std::result::Result::Ok(())
+    }
+}
+/// An event Slack sends the app: the `event` of an `event_callback` delivery, told apart by its `type`.
+///
+/// Every event type this version does not know arrives as `Other`, whole, so a receiver acknowledges it instead of refusing it (Slack would retry a refusal and count it as a failed delivery).
+///
+/// Told apart by `type`. A `type` this version does not know (or a value that does not fit its variant) is kept whole in `Other`, so decoding and sending it again loses nothing.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub enum Event {
+    /// `type: link_shared`.
+    LinkShared(LinkSharedEvent),
+    /// `type: call_rejected`.
+    CallRejected(CallRejectedEvent),
+    /// `type: app_uninstalled`.
+    AppUninstalled(AppUninstalledEvent),
+    /// `type: tokens_revoked`.
+    TokensRevoked(TokensRevokedEvent),
+    /// Any other value, kept as Slack's JSON. Sending it needs a JSON object with `type` as text.
+    Other(::slack_calls::__private::serde_json::Value),
+}
+impl Event {
+    /// The value of the tag, when there is one.
+    pub fn tag(&self) -> ::std::option::Option<&str> {
+        match self {
+            Self::LinkShared(_) => ::std::option::Option::Some("link_shared"),
+            Self::CallRejected(_) => ::std::option::Option::Some("call_rejected"),
+            Self::AppUninstalled(_) => ::std::option::Option::Some("app_uninstalled"),
+            Self::TokensRevoked(_) => ::std::option::Option::Some("tokens_revoked"),
+            Self::Other(value) => ::slack_calls::__private::union::tag(value, "type"),
+        }
+    }
+}
+impl ::std::convert::From<LinkSharedEvent> for Event {
+    fn from(inner: LinkSharedEvent) -> Self {
+        Self::LinkShared(inner)
+    }
+}
+impl ::std::convert::From<CallRejectedEvent> for Event {
+    fn from(inner: CallRejectedEvent) -> Self {
+        Self::CallRejected(inner)
+    }
+}
+impl ::std::convert::From<AppUninstalledEvent> for Event {
+    fn from(inner: AppUninstalledEvent) -> Self {
+        Self::AppUninstalled(inner)
+    }
+}
+impl ::std::convert::From<TokensRevokedEvent> for Event {
+    fn from(inner: TokensRevokedEvent) -> Self {
+        Self::TokensRevoked(inner)
+    }
+}
+impl ::slack_calls::__private::serde::Serialize for Event {
+    fn serialize<S: ::slack_calls::__private::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        match self {
+            Self::LinkShared(inner) => {
+                ::slack_calls::__private::union::serialize_variant(
+                    inner,
+                    "type",
+                    "link_shared",
+                    serializer,
+                )
+            }
+            Self::CallRejected(inner) => {
+                ::slack_calls::__private::union::serialize_variant(
+                    inner,
+                    "type",
+                    "call_rejected",
+                    serializer,
+                )
+            }
+            Self::AppUninstalled(inner) => {
+                ::slack_calls::__private::union::serialize_variant(
+                    inner,
+                    "type",
+                    "app_uninstalled",
+                    serializer,
+                )
+            }
+            Self::TokensRevoked(inner) => {
+                ::slack_calls::__private::union::serialize_variant(
+                    inner,
+                    "type",
+                    "tokens_revoked",
+                    serializer,
+                )
+            }
+            Self::Other(value) => {
+                ::slack_calls::__private::serde::Serialize::serialize(value, serializer)
+            }
+        }
+    }
+}
+impl<'de> ::slack_calls::__private::serde::Deserialize<'de> for Event {
+    fn deserialize<D: ::slack_calls::__private::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        let value = ::slack_calls::__private::union::read(deserializer)?;
+        ::std::result::Result::Ok(
+            match ::slack_calls::__private::union::tag(&value, "type") {
+                ::std::option::Option::Some("link_shared") => {
+                    ::slack_calls::__private::union::decode_variant(
+                        value,
+                        Self::LinkShared,
+                        Self::Other,
+                    )
+                }
+                ::std::option::Option::Some("call_rejected") => {
+                    ::slack_calls::__private::union::decode_variant(
+                        value,
+                        Self::CallRejected,
+                        Self::Other,
+                    )
+                }
+                ::std::option::Option::Some("app_uninstalled") => {
+                    ::slack_calls::__private::union::decode_variant(
+                        value,
+                        Self::AppUninstalled,
+                        Self::Other,
+                    )
+                }
+                ::std::option::Option::Some("tokens_revoked") => {
+                    ::slack_calls::__private::union::decode_variant(
+                        value,
+                        Self::TokensRevoked,
+                        Self::Other,
+                    )
+                }
+                _ => Self::Other(value),
+            },
+        )
+    }
+}
+impl ::slack_calls::Check for Event {
+    fn check(&self) -> ::std::result::Result<(), ::std::string::String> {
+        match self {
+            Self::LinkShared(inner) => ::slack_calls::Check::check(inner),
+            Self::CallRejected(inner) => ::slack_calls::Check::check(inner),
+            Self::AppUninstalled(inner) => ::slack_calls::Check::check(inner),
+            Self::TokensRevoked(inner) => ::slack_calls::Check::check(inner),
+            Self::Other(value) => {
+                ::slack_calls::__private::union::check_other(value, "type", "Event")
+            }
+        }
+    }
+}
 /// A Slack user. Slack sends many more fields; those not listed are ignored.
 #[derive(
     Debug,
@@ -587,7 +1301,15 @@ impl User {
         self
     }
 }
-impl ::slack_calls::Check for User {}
+impl ::slack_calls::Check for User {
+    fn check(&self) -> ::std::result::Result<(), ::std::string::String> {
+        if let ::std::option::Option::Some(value) = &self.profile {
+            ::slack_calls::Check::check(value)
+                .map_err(|reason| ::std::format!("`profile`: {}", reason))?;
+        }
+        ::std::result::Result::Ok(())
+    }
+}
 /// A user's profile. Slack sends many more fields; those not listed are ignored.
 #[derive(
     Debug,
@@ -1874,6 +2596,78 @@ pub mod chat {
                 thread_ts: ::std::option::Option::None,
             }
         }
+        /// Provides custom unfurl behavior for user-posted URLs.
+        ///
+        /// Attaches unfurls to a message whose links Slack announced with a `link_shared` event; a Calls app answers with a `call` block naming the Call it registered with `calls.add`. The message is named by `channel` and `ts`, or by `unfurl_id` and `source` (both from the event). Resending is safe: Slack documents that a repeated unfurl of the same message (same `channel` and `ts`, or `unfurl_id` and `source`) modifies the attachments it made the first time rather than adding more.
+        ///
+        /// - **Slack method:** [`chat.unfurl`](<https://api.slack.com/methods/chat.unfurl>)
+        /// - **Tokens and scopes:** bot token: `links:write`; user token: `links:write`
+        /// - **Rate limit:** tier 3 (50+ requests a minute)
+        /// - **Idempotent:** yes; after a failure that may have reached Slack, the client may resend it.
+        ///
+        /// # Params
+        ///
+        /// - `unfurls` (required, positional): The unfurls, keyed by the URLs as they appear in the message (JSON-encoded in one form field).
+        /// - `channel` (optional, a setter): The conversation of the message, with `ts`.
+        /// - `ts` (optional, a setter): The message's timestamp, with `channel`.
+        /// - `unfurl_id` (optional, a setter): The ID of the link to unfurl, from the `link_shared` event, with `source`.
+        /// - `source` (optional, a setter): Where the link is (`composer` or `conversations_history`), with `unfurl_id`.
+        /// - `user_auth_required` (optional, a setter): Whether the user must install the app before its unfurls show for this domain.
+        /// - `user_auth_message` (optional, a setter): A short message inviting the user to authenticate, shown to them alone.
+        /// - `user_auth_url` (optional, a setter): Where the user completes authentication in the app.
+        /// - `user_auth_blocks` (optional, a setter): Blocks inviting the user to authenticate, shown to them alone (instead of `user_auth_message`).
+        ///
+        /// Set `channel` and `ts`, or `unfurl_id` and `source`: otherwise the request is refused before sending, as `Error::InvalidRequest`.
+        ///
+        /// # Errors
+        ///
+        /// Slack's answers come back as `Error::Api` with a [`UnfurlError`] code:
+        ///
+        /// - `cannot_auth_user`: The current user cannot be authenticated.
+        /// - `cannot_find_channel`: The channel could not be found for this token.
+        /// - `cannot_find_message`: The `ts` does not match a message.
+        /// - `cannot_find_service`: No record was found of the app being allowed to unfurl in this workspace.
+        /// - `cannot_parse_attachment`: The `unfurls` could not be parsed or understood.
+        /// - `cannot_prompt`: The user has already dismissed a prompt for this app.
+        /// - `cannot_unfurl_message`: The URL does not appear in the message.
+        /// - `cannot_unfurl_url`: The URL cannot be unfurled, for example because its `link_shared` event was not acknowledged or a workspace blocks the domain.
+        /// - `invalid_unfurls_format`: The `unfurls` cannot be decoded as a JSON map of URLs to unfurls.
+        /// - `missing_channel`: The `channel` is missing.
+        /// - `missing_ts`: The `ts` is missing.
+        /// - `missing_unfurls`: The `unfurls` are missing.
+        /// - and any common error (`CommonError`), such as `invalid_auth` or `missing_scope`.
+        ///
+        /// # Example
+        ///
+        /// ```no_run
+        /// # async fn example(client: slack_calls::Client) -> Result<(), Box<dyn std::error::Error>> {
+        /// let response = client.chat().unfurl([("https://example.com/calls/1", slack_calls::Unfurl::new([slack_calls::Block::Call(slack_calls::CallBlock::new("R0E69JAIF"))]))]).channel("C0HRJ1GNB").ts("1503435956.000247").await?;
+        /// # let _ = response;
+        /// # Ok(())
+        /// # }
+        /// ```
+        pub fn unfurl(
+            &self,
+            unfurls: impl ::std::iter::IntoIterator<
+                Item = (impl ::std::convert::Into<::std::string::String>, super::Unfurl),
+            >,
+        ) -> UnfurlRequest {
+            UnfurlRequest {
+                client: self.client.clone(),
+                unfurls: unfurls
+                    .into_iter()
+                    .map(|(key, item)| (key.into(), item))
+                    .collect(),
+                channel: ::std::option::Option::None,
+                ts: ::std::option::Option::None,
+                unfurl_id: ::std::option::Option::None,
+                source: ::std::option::Option::None,
+                user_auth_required: ::std::option::Option::None,
+                user_auth_message: ::std::option::Option::None,
+                user_auth_url: ::std::option::Option::None,
+                user_auth_blocks: ::std::option::Option::None,
+            }
+        }
     }
     /// A `chat.postMessage` request. Set optional params with the setters, then `.await` it (or call `send`).
     #[derive(Debug, Clone)]
@@ -2088,6 +2882,249 @@ pub mod chat {
         ],
         example_response: "{\"channel\":\"C0HRJ1GNB\",\"message\":{\"blocks\":[{\"block_id\":\"call-block\",\"call_id\":\"R0E69JAIF\",\"type\":\"call\"}],\"bot_id\":\"B19LU7CSY\",\"subtype\":\"bot_message\",\"text\":\"A call is starting\",\"ts\":\"1503435956.000247\",\"type\":\"message\"},\"ok\":true,\"ts\":\"1503435956.000247\"}",
     };
+    /// A `chat.unfurl` request. Set optional params with the setters, then `.await` it (or call `send`).
+    #[derive(Debug, Clone)]
+    #[must_use = "a request does nothing until it is awaited or sent"]
+    pub struct UnfurlRequest {
+        client: ::slack_calls::Client,
+        unfurls: ::std::collections::BTreeMap<::std::string::String, super::Unfurl>,
+        channel: ::std::option::Option<super::ChannelId>,
+        ts: ::std::option::Option<super::MessageTs>,
+        unfurl_id: ::std::option::Option<::std::string::String>,
+        source: ::std::option::Option<super::UnfurlSource>,
+        user_auth_required: ::std::option::Option<bool>,
+        user_auth_message: ::std::option::Option<::std::string::String>,
+        user_auth_url: ::std::option::Option<::std::string::String>,
+        user_auth_blocks: ::std::option::Option<::std::vec::Vec<super::Block>>,
+    }
+    impl UnfurlRequest {
+        /// Sets `channel`: The conversation of the message, with `ts`.
+        pub fn channel(
+            mut self,
+            value: impl ::std::convert::Into<super::ChannelId>,
+        ) -> Self {
+            self.channel = ::std::option::Option::Some(value.into());
+            self
+        }
+        /// Sets `ts`: The message's timestamp, with `channel`.
+        pub fn ts(mut self, value: impl ::std::convert::Into<super::MessageTs>) -> Self {
+            self.ts = ::std::option::Option::Some(value.into());
+            self
+        }
+        /// Sets `unfurl_id`: The ID of the link to unfurl, from the `link_shared` event, with `source`.
+        pub fn unfurl_id(
+            mut self,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.unfurl_id = ::std::option::Option::Some(value.into());
+            self
+        }
+        /// Sets `source`: Where the link is (`composer` or `conversations_history`), with `unfurl_id`.
+        pub fn source(mut self, value: super::UnfurlSource) -> Self {
+            self.source = ::std::option::Option::Some(value);
+            self
+        }
+        /// Sets `user_auth_required`: Whether the user must install the app before its unfurls show for this domain.
+        pub fn user_auth_required(mut self, value: bool) -> Self {
+            self.user_auth_required = ::std::option::Option::Some(value);
+            self
+        }
+        /// Sets `user_auth_message`: A short message inviting the user to authenticate, shown to them alone.
+        pub fn user_auth_message(
+            mut self,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.user_auth_message = ::std::option::Option::Some(value.into());
+            self
+        }
+        /// Sets `user_auth_url`: Where the user completes authentication in the app.
+        pub fn user_auth_url(
+            mut self,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.user_auth_url = ::std::option::Option::Some(value.into());
+            self
+        }
+        /// Sets `user_auth_blocks`: Blocks inviting the user to authenticate, shown to them alone (instead of `user_auth_message`).
+        pub fn user_auth_blocks(
+            mut self,
+            value: impl ::std::iter::IntoIterator<Item = super::Block>,
+        ) -> Self {
+            self.user_auth_blocks = ::std::option::Option::Some(
+                value.into_iter().collect(),
+            );
+            self
+        }
+        /// Sends the request and decodes Slack's answer.
+        pub async fn send(
+            self,
+        ) -> ::std::result::Result<UnfurlResponse, ::slack_calls::Error<UnfurlError>> {
+            let mut form = ::slack_calls::Form::new();
+            let value = &self.unfurls;
+            form.push_map("unfurls", value);
+            if let ::std::option::Option::Some(value) = &self.channel {
+                form.push("channel", value);
+            }
+            if let ::std::option::Option::Some(value) = &self.ts {
+                form.push("ts", value);
+            }
+            if let ::std::option::Option::Some(value) = &self.unfurl_id {
+                form.push("unfurl_id", value);
+            }
+            if let ::std::option::Option::Some(value) = &self.source {
+                form.push("source", value);
+            }
+            if let ::std::option::Option::Some(value) = &self.user_auth_required {
+                form.push("user_auth_required", value);
+            }
+            if let ::std::option::Option::Some(value) = &self.user_auth_message {
+                form.push("user_auth_message", value);
+            }
+            if let ::std::option::Option::Some(value) = &self.user_auth_url {
+                form.push("user_auth_url", value);
+            }
+            if let ::std::option::Option::Some(value) = &self.user_auth_blocks {
+                form.push_list("user_auth_blocks", value);
+            }
+            form.require_one_of(&[&["channel", "ts"], &["unfurl_id", "source"]]);
+            ::slack_calls::__private::send(&self.client, &UNFURL, form).await
+        }
+    }
+    impl ::std::future::IntoFuture for UnfurlRequest {
+        type Output = ::std::result::Result<
+            UnfurlResponse,
+            ::slack_calls::Error<UnfurlError>,
+        >;
+        type IntoFuture = ::slack_calls::__private::BoxFuture<
+            ::std::result::Result<UnfurlResponse, ::slack_calls::Error<UnfurlError>>,
+        >;
+        fn into_future(self) -> Self::IntoFuture {
+            ::std::boxed::Box::pin(self.send())
+        }
+    }
+    /// What `chat.unfurl` answers on success.
+    #[derive(Debug, Clone, PartialEq, ::slack_calls::__private::serde::Deserialize)]
+    #[serde(crate = "::slack_calls::__private::serde")]
+    #[non_exhaustive]
+    pub struct UnfurlResponse {
+        /// Warnings and messages Slack sent with the answer.
+        #[serde(skip)]
+        pub meta: ::slack_calls::ResponseMeta,
+    }
+    impl ::slack_calls::Response for UnfurlResponse {
+        fn set_meta(&mut self, meta: ::slack_calls::ResponseMeta) {
+            self.meta = meta;
+        }
+    }
+    ::slack_calls::__private::method_error! {
+        #[doc =
+        " The error codes of `chat.unfurl`: its own, then the common ones, then any code this version does not know."]
+        pub enum UnfurlError(super::CommonError) { CannotAuthUser("cannot_auth_user",
+        "The current user cannot be authenticated."),
+        CannotFindChannel("cannot_find_channel",
+        "The channel could not be found for this token."),
+        CannotFindMessage("cannot_find_message", "The `ts` does not match a message."),
+        CannotFindService("cannot_find_service",
+        "No record was found of the app being allowed to unfurl in this workspace."),
+        CannotParseAttachment("cannot_parse_attachment",
+        "The `unfurls` could not be parsed or understood."),
+        CannotPrompt("cannot_prompt",
+        "The user has already dismissed a prompt for this app."),
+        CannotUnfurlMessage("cannot_unfurl_message",
+        "The URL does not appear in the message."), CannotUnfurlUrl("cannot_unfurl_url",
+        "The URL cannot be unfurled, for example because its `link_shared` event was not acknowledged or a workspace blocks the domain."),
+        InvalidUnfurlsFormat("invalid_unfurls_format",
+        "The `unfurls` cannot be decoded as a JSON map of URLs to unfurls."),
+        MissingChannel("missing_channel", "The `channel` is missing."),
+        MissingTs("missing_ts", "The `ts` is missing."),
+        MissingUnfurls("missing_unfurls", "The `unfurls` are missing."), }
+    }
+    /// What the runtime and the fake server know about `chat.unfurl`.
+    pub static UNFURL: ::slack_calls::method::MethodInfo = ::slack_calls::method::MethodInfo {
+        name: "chat.unfurl",
+        summary: "Provides custom unfurl behavior for user-posted URLs.",
+        docs_url: "https://api.slack.com/methods/chat.unfurl",
+        http: ::slack_calls::method::HttpMethod::Post,
+        rate_tier: ::slack_calls::method::RateTier::Tier3,
+        idempotent: true,
+        bot_scopes: &["links:write"],
+        user_scopes: &["links:write"],
+        params: &[
+            ::slack_calls::method::ParamInfo {
+                name: "unfurls",
+                kind: ::slack_calls::method::ParamKind::Map(
+                    &::slack_calls::method::ParamKind::Object("Unfurl"),
+                ),
+                required: ::slack_calls::method::Required::Yes,
+                min_items: 0usize,
+            },
+            ::slack_calls::method::ParamInfo {
+                name: "channel",
+                kind: ::slack_calls::method::ParamKind::Id("ChannelId"),
+                required: ::slack_calls::method::Required::No,
+                min_items: 0usize,
+            },
+            ::slack_calls::method::ParamInfo {
+                name: "ts",
+                kind: ::slack_calls::method::ParamKind::Id("MessageTs"),
+                required: ::slack_calls::method::Required::No,
+                min_items: 0usize,
+            },
+            ::slack_calls::method::ParamInfo {
+                name: "unfurl_id",
+                kind: ::slack_calls::method::ParamKind::String,
+                required: ::slack_calls::method::Required::No,
+                min_items: 0usize,
+            },
+            ::slack_calls::method::ParamInfo {
+                name: "source",
+                kind: ::slack_calls::method::ParamKind::String,
+                required: ::slack_calls::method::Required::No,
+                min_items: 0usize,
+            },
+            ::slack_calls::method::ParamInfo {
+                name: "user_auth_required",
+                kind: ::slack_calls::method::ParamKind::Boolean,
+                required: ::slack_calls::method::Required::No,
+                min_items: 0usize,
+            },
+            ::slack_calls::method::ParamInfo {
+                name: "user_auth_message",
+                kind: ::slack_calls::method::ParamKind::String,
+                required: ::slack_calls::method::Required::No,
+                min_items: 0usize,
+            },
+            ::slack_calls::method::ParamInfo {
+                name: "user_auth_url",
+                kind: ::slack_calls::method::ParamKind::Url,
+                required: ::slack_calls::method::Required::No,
+                min_items: 0usize,
+            },
+            ::slack_calls::method::ParamInfo {
+                name: "user_auth_blocks",
+                kind: ::slack_calls::method::ParamKind::List(
+                    &::slack_calls::method::ParamKind::Object("Block"),
+                ),
+                required: ::slack_calls::method::Required::No,
+                min_items: 0usize,
+            },
+        ],
+        errors: &[
+            "cannot_auth_user",
+            "cannot_find_channel",
+            "cannot_find_message",
+            "cannot_find_service",
+            "cannot_parse_attachment",
+            "cannot_prompt",
+            "cannot_unfurl_message",
+            "cannot_unfurl_url",
+            "invalid_unfurls_format",
+            "missing_channel",
+            "missing_ts",
+            "missing_unfurls",
+        ],
+        example_response: "{\"ok\":true}",
+    };
 }
 pub mod users {
     //! The `users.*` methods.
@@ -2227,5 +3264,6 @@ pub static METHODS: &[&::slack_calls::method::MethodInfo] = &[
     &calls::participants::ADD,
     &calls::participants::REMOVE,
     &chat::POST_MESSAGE,
+    &chat::UNFURL,
     &users::LOOKUP_BY_EMAIL,
 ];

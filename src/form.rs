@@ -99,6 +99,22 @@ impl Form {
         self.push_json(name, items);
     }
 
+    /// Adds a map with text keys, JSON-encoded as one object, after
+    /// checking each value.
+    pub fn push_map<T: Serialize + Check>(
+        &mut self,
+        name: &'static str,
+        entries: &std::collections::BTreeMap<String, T>,
+    ) {
+        for (key, value) in entries {
+            if let Err(reason) = value.check() {
+                self.problems
+                    .push((name, format!("entry `{key}`: {reason}")));
+            }
+        }
+        self.push_json(name, entries);
+    }
+
     /// Adds an object, JSON-encoded, after checking it.
     pub fn push_object<T: Serialize + Check>(&mut self, name: &'static str, value: &T) {
         if let Err(reason) = value.check() {
@@ -113,6 +129,32 @@ impl Form {
             Err(err) => self
                 .problems
                 .push((name, format!("cannot be encoded as JSON: {err}"))),
+        }
+    }
+
+    /// Records a problem unless every field of at least one group was set
+    /// (a method's `one_of` rule, such as `channel` + `ts` or `unfurl_id` +
+    /// `source`). The problem is reported against the first field named.
+    pub fn require_one_of(&mut self, groups: &[&[&'static str]]) {
+        let met = groups
+            .iter()
+            .any(|group| group.iter().all(|field| self.get(field).is_some()));
+        let Some(first) = groups.iter().find_map(|group| group.first()) else {
+            return;
+        };
+        if !met {
+            let wanted: Vec<String> = groups
+                .iter()
+                .map(|group| {
+                    group
+                        .iter()
+                        .map(|field| format!("`{field}`"))
+                        .collect::<Vec<_>>()
+                        .join(" and ")
+                })
+                .collect();
+            self.problems
+                .push((first, format!("needs {}", wanted.join(", or "))));
         }
     }
 
@@ -181,6 +223,40 @@ mod tests {
             "id=R1+2%263&n=5&flag=true&duration=90&items=%5B1%2C2%5D"
         );
         assert_eq!(form.list_len("items"), Some(2));
+        assert!(form.problems().is_empty());
+    }
+
+    #[test]
+    fn encodes_a_map_as_one_json_object_and_checks_each_value() {
+        let mut form = Form::new();
+        let entries: std::collections::BTreeMap<String, Item> =
+            [("b".to_owned(), Item(2)), ("a".to_owned(), Item(0))].into();
+        form.push_map("m", &entries);
+        assert_eq!(form.get("m"), Some(r#"{"a":0,"b":2}"#));
+        assert_eq!(
+            form.problems(),
+            &[("m", "entry `a`: zero is not allowed".to_owned())]
+        );
+    }
+
+    #[test]
+    fn one_of_needs_one_whole_group() {
+        let groups: &[&[&'static str]] = &[&["channel", "ts"], &["unfurl_id", "source"]];
+        let mut form = Form::new();
+        form.push("channel", "C1");
+        form.push("source", "composer");
+        form.require_one_of(groups);
+        assert_eq!(
+            form.problems(),
+            &[(
+                "channel",
+                "needs `channel` and `ts`, or `unfurl_id` and `source`".to_owned()
+            )]
+        );
+        let mut form = Form::new();
+        form.push("unfurl_id", "U1");
+        form.push("source", "composer");
+        form.require_one_of(groups);
         assert!(form.problems().is_empty());
     }
 

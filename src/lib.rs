@@ -47,6 +47,7 @@ mod clock;
 mod codes;
 mod decode;
 mod error;
+mod event_envelope;
 mod form;
 mod id;
 pub mod method;
@@ -78,6 +79,9 @@ pub use clock::{Clock, Sleep, SystemClock, TestClock};
 pub use decode::Response;
 pub use error::{
     ApiError, BuildError, Error, ErrorCode, InvalidRequest, ResponseMeta, Result, TransportKind,
+};
+pub use event_envelope::{
+    AppRateLimited, EventAuthorization, EventCallback, EventEnvelope, UrlVerification,
 };
 pub use form::{Check, Form, FormValue};
 pub use layers::roster::{

@@ -102,8 +102,10 @@ pub enum Required {
     WithBotToken,
 }
 
-/// The wire type of a param, as the spec declares it.
+/// The wire type of a param, as the spec declares it. New kinds come with
+/// new spec features, so a `match` on it needs a wildcard arm.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum ParamKind {
     /// Free text.
     String,
@@ -123,12 +125,18 @@ pub enum ParamKind {
     List(&'static ParamKind),
     /// A named object type, JSON-encoded in its form field.
     Object(&'static str),
+    /// A map from text keys to values of the kind, JSON-encoded in its
+    /// form field as one object (`chat.unfurl`'s `unfurls`).
+    Map(&'static ParamKind),
 }
 
 impl ParamKind {
     /// True when the value travels as JSON text inside its form field.
     pub const fn is_json(self) -> bool {
-        matches!(self, ParamKind::List(_) | ParamKind::Object(_))
+        matches!(
+            self,
+            ParamKind::List(_) | ParamKind::Object(_) | ParamKind::Map(_)
+        )
     }
 }
 

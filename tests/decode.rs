@@ -39,6 +39,14 @@ async fn typed_code(client: &slack_calls::Client, method: &MethodInfo) -> (Strin
             unpack(client.calls().participants().remove("R1", users).await)
         }
         "chat.postMessage" => unpack(client.chat().post_message("C1").text("hi").await),
+        "chat.unfurl" => unpack(
+            client
+                .chat()
+                .unfurl([("https://example.com/x", slack_calls::Unfurl::new([]))])
+                .channel("C1")
+                .ts("1.2")
+                .await,
+        ),
         "users.lookupByEmail" => unpack(client.users().lookup_by_email("a@example.com").await),
         other => panic!("no typed call for {other}: add it here"),
     }
@@ -329,6 +337,13 @@ async fn example_responses_of_the_spec_decode() {
                 .text("hi")
                 .await
                 .is_ok_and(|r| r.message.is_some_and(|m| !m.blocks.is_empty())),
+            "chat.unfurl" => client
+                .chat()
+                .unfurl([("https://example.com/x", slack_calls::Unfurl::new([]))])
+                .unfurl_id("U1")
+                .source(slack_calls::UnfurlSource::Composer)
+                .await
+                .is_ok(),
             "users.lookupByEmail" => client
                 .users()
                 .lookup_by_email("a@example.com")

@@ -78,6 +78,16 @@ pub enum Ty {
     },
     /// `list<T>`.
     List(Box<Ty>),
+    /// `map<T>`: a JSON object with string keys (`BTreeMap<String, T>`).
+    Map(Box<Ty>),
+}
+
+impl Ty {
+    /// A list or a map: stored as a collection, empty when unset, and
+    /// JSON-encoded in a form field.
+    pub fn is_collection(&self) -> bool {
+        matches!(self, Ty::List(_) | Ty::Map(_))
+    }
 }
 
 /// A field of an object or response, or a param.
@@ -251,6 +261,9 @@ pub struct Method {
     pub user_scopes: Vec<String>,
     /// Params in order.
     pub params: Vec<Field>,
+    /// Groups of params (wire names) of which at least one group must be
+    /// fully set before sending.
+    pub one_of: Vec<Vec<String>>,
     /// Response fields.
     pub response: Vec<Field>,
     /// The method's own errors.

@@ -1,5 +1,6 @@
 //! Type expressions as the spec writes them: `string`, `CallUser`,
-//! `list<CallUser>`, `list<list<string>>`.
+//! `list<CallUser>`, `list<list<string>>`, `map<Unfurl>` (a JSON object
+//! with string keys).
 //!
 //! Parsing is separate from resolving names so that a malformed expression
 //! is reported at the exact character that is wrong (a missing `>`, a
@@ -15,6 +16,8 @@ pub enum TypeExpr {
     Name(String, usize),
     /// `list<T>`.
     List(Box<TypeExpr>),
+    /// `map<T>`: a JSON object with string keys and values of `T`.
+    Map(Box<TypeExpr>),
 }
 
 impl TypeExpr {
@@ -23,7 +26,7 @@ impl TypeExpr {
     pub fn direct_name(&self) -> Option<&str> {
         match self {
             TypeExpr::Name(name, _) => Some(name),
-            TypeExpr::List(_) => None,
+            TypeExpr::List(_) | TypeExpr::Map(_) => None,
         }
     }
 }
@@ -62,7 +65,9 @@ pub fn parse(text: &str) -> Result<TypeExpr, TypeExprError> {
                 tail(&chars[parser.at..])
             ),
             hint: match c {
-                '>' => "remove the extra `>`: each `list<` takes exactly one `>`".to_owned(),
+                '>' => {
+                    "remove the extra `>`: each `list<` or `map<` takes exactly one `>`".to_owned()
+                }
                 _ => "a type is one name, or `list<...>` around one type".to_owned(),
             },
         });
@@ -123,14 +128,16 @@ impl Parser<'_> {
         let after_name = self.at;
         self.skip_spaces();
         let opens = self.chars.get(self.at) == Some(&'<');
-        if name != "list" {
+        if name != "list" && name != "map" {
             if opens {
                 let hint = if name.eq_ignore_ascii_case("list") {
                     "lists are written in lowercase: `list<...>`".to_owned()
-                } else if did_you_mean(&name, ["list"]).is_some() {
-                    "did you mean `list<...>`?".to_owned()
+                } else if name.eq_ignore_ascii_case("map") {
+                    "maps are written in lowercase: `map<...>`".to_owned()
+                } else if let Some(best) = did_you_mean(&name, ["list", "map"]) {
+                    format!("did you mean `{best}<...>`?")
                 } else {
-                    "only `list` takes an item type, as in `list<CallUser>`".to_owned()
+                    "only `list` and `map` take an item type, as in `list<CallUser>` or `map<Unfurl>`".to_owned()
                 };
                 return Err(TypeExprError {
                     offset: start,
@@ -142,19 +149,24 @@ impl Parser<'_> {
             self.at = after_name;
             return Ok(TypeExpr::Name(name, start));
         }
+        let is_map = name == "map";
         if !opens {
             return Err(TypeExprError {
                 offset: start,
-                len: 4,
-                message: "`list` needs an item type".to_owned(),
-                hint: "write `list<string>` or `list<CallUser>`".to_owned(),
+                len: name.chars().count(),
+                message: format!("`{name}` needs an item type"),
+                hint: if is_map {
+                    "write `map<string>` or `map<Unfurl>` (the keys are always text)".to_owned()
+                } else {
+                    "write `list<string>` or `list<CallUser>`".to_owned()
+                },
             });
         }
         if depth >= MAX_LIST_DEPTH {
             return Err(TypeExprError {
                 offset: start,
-                len: 4,
-                message: format!("lists nest more than {MAX_LIST_DEPTH} deep"),
+                len: name.chars().count(),
+                message: format!("lists and maps nest more than {MAX_LIST_DEPTH} deep"),
                 hint: "Slack has no such shape; check the type".to_owned(),
             });
         }
@@ -165,7 +177,11 @@ impl Parser<'_> {
         match self.chars.get(self.at) {
             Some('>') => {
                 self.at += 1;
-                Ok(TypeExpr::List(Box::new(item)))
+                Ok(if is_map {
+                    TypeExpr::Map(Box::new(item))
+                } else {
+                    TypeExpr::List(Box::new(item))
+                })
             }
             None => Err(TypeExprError {
                 offset: self.chars.len().saturating_sub(1),
@@ -180,7 +196,11 @@ impl Parser<'_> {
                     "unexpected `{c}` in type `{}`; expected `>`",
                     self.text.trim()
                 ),
-                hint: "a list holds one item type, as in `list<CallUser>`".to_owned(),
+                hint: if is_map {
+                    "a map names only its value type (the keys are always text), as in `map<Unfurl>`".to_owned()
+                } else {
+                    "a list holds one item type, as in `list<CallUser>`".to_owned()
+                },
             }),
         }
     }
@@ -262,6 +282,22 @@ mod tests {
                 7,
                 "unexpected `b` in type `list<a b>`; expected `>`".to_owned()
             ))
+        );
+        assert_eq!(
+            parse("map<Unfurl>"),
+            Ok(TypeExpr::Map(Box::new(name("Unfurl", 4))))
+        );
+        assert_eq!(
+            at("map<string, Unfurl>"),
+            Err((
+                10,
+                "unexpected `,` in type `map<string, Unfurl>`; expected `>`".to_owned()
+            ))
+        );
+        assert_eq!(at("map"), Err((0, "`map` needs an item type".to_owned())));
+        assert_eq!(
+            at("Map<x>"),
+            Err((0, "`Map<...>` is not a type".to_owned()))
         );
         let deep = format!("{}string{}", "list<".repeat(20), ">".repeat(20));
         assert!(at(&deep).is_err());

@@ -121,6 +121,7 @@ fn every_bad_spec_gives_its_snapshot() {
         classes.into_iter().collect::<Vec<_>>(),
         [
             "consistency",
+            "events",
             "keys",
             "limits",
             "names",

@@ -195,7 +195,7 @@ fn from_text(kind: ParamKind, text: &str) -> Result<Value, String> {
         ParamKind::Id(type_name) => {
             check_id(type_name, text).map(|()| Value::String(text.to_owned()))
         }
-        ParamKind::List(_) | ParamKind::Object(_) => {
+        ParamKind::List(_) | ParamKind::Object(_) | ParamKind::Map(_) => {
             let value: Value = serde_json::from_str(text)
                 .map_err(|err| format!("expected {} as JSON text: {err}", name(kind)))?;
             check_json(kind, &value)?;
@@ -267,13 +267,21 @@ fn check_json(kind: ParamKind, value: &Value) -> Result<(), String> {
             Ok(())
         }
         (ParamKind::Object(_), Value::Object(_)) => Ok(()),
+        (ParamKind::Map(item), Value::Object(entries)) => {
+            for (key, element) in entries {
+                check_item(*item, element).map_err(|reason| format!("entry `{key}`: {reason}"))?;
+            }
+            Ok(())
+        }
         _ => Err(format!("expected {}, got {}", name(kind), json_type(value))),
     }
 }
 
 fn check_item(kind: ParamKind, value: &Value) -> Result<(), String> {
     match (kind, value) {
-        (ParamKind::List(_) | ParamKind::Object(_), _) => check_json(kind, value),
+        (ParamKind::List(_) | ParamKind::Object(_) | ParamKind::Map(_), _) => {
+            check_json(kind, value)
+        }
         (ParamKind::Integer | ParamKind::Duration | ParamKind::Timestamp, Value::Number(_)) => {
             Ok(())
         }
@@ -290,7 +298,7 @@ fn json_kind(kind: ParamKind) -> &'static str {
         ParamKind::Integer | ParamKind::Timestamp | ParamKind::Duration => "number",
         ParamKind::Boolean => "boolean",
         ParamKind::List(_) => "array",
-        ParamKind::Object(_) => "object",
+        ParamKind::Object(_) | ParamKind::Map(_) => "object",
     }
 }
 
@@ -305,6 +313,7 @@ fn name(kind: ParamKind) -> String {
         ParamKind::Id(type_name) => format!("a {type_name}"),
         ParamKind::List(_) => "a JSON list".into(),
         ParamKind::Object(type_name) => format!("a JSON object ({type_name})"),
+        ParamKind::Map(_) => "a JSON object (a map)".into(),
     }
 }
 

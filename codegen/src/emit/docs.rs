@@ -122,6 +122,24 @@ pub(super) fn method_doc(cx: &Cx<'_>, method: &ir::Method) -> Vec<String> {
             let about = param.description.as_deref().map(prose).unwrap_or_default();
             out.push(format!("- `{}` ({need}): {about}", param.wire));
         }
+        if !method.one_of.is_empty() {
+            let groups: Vec<String> = method
+                .one_of
+                .iter()
+                .map(|group| {
+                    group
+                        .iter()
+                        .map(|p| format!("`{p}`"))
+                        .collect::<Vec<_>>()
+                        .join(" and ")
+                })
+                .collect();
+            out.push(String::new());
+            out.push(format!(
+                "Set {}: otherwise the request is refused before sending, as `Error::InvalidRequest`.",
+                groups.join(", or ")
+            ));
+        }
     }
     out.push(String::new());
     out.push("# Errors".to_owned());
@@ -166,6 +184,15 @@ fn example(cx: &Cx<'_>, method: &ir::Method) -> Vec<String> {
         chain.push_str(&format!(".{module}()"));
     }
     chain.push_str(&format!(".{}({})", method.function, args.join(", ")));
+    // The first `one_of` group, so that the example would be accepted.
+    if let Some(group) = method.one_of.first() {
+        for wire in group {
+            if let Some(param) = method.params.iter().find(|p| &p.wire == wire) {
+                let value = value_expr(cx, &param.ty, param.example.as_ref(), 0);
+                chain.push_str(&format!(".{}({value})", param.ident));
+            }
+        }
+    }
     lines.push(format!("let response = {chain}.await?;"));
     lines.push("# let _ = response;".to_owned());
     lines.push("# Ok(())".to_owned());
@@ -219,6 +246,16 @@ fn value_expr(cx: &Cx<'_>, ty: &Ty, example: Option<&serde_json::Value>, depth: 
                 _ => vec![value_expr(cx, item, None, depth + 1)],
             };
             format!("[{}]", items.join(", "))
+        }
+        Ty::Map(item) => {
+            let first = example
+                .and_then(serde_json::Value::as_object)
+                .and_then(|map| map.iter().next());
+            let (key, value) = match first {
+                Some((key, value)) => (key.clone(), Some(value)),
+                None => ("key".to_owned(), None),
+            };
+            format!("[({key:?}, {})]", value_expr(cx, item, value, depth + 1))
         }
         Ty::Named {
             name,

@@ -22,6 +22,10 @@ pub(super) fn storage_ty(cx: &Cx<'_>, ty: &Ty) -> TokenStream {
             let item = storage_ty(cx, item);
             quote!(::std::vec::Vec<#item>)
         }
+        Ty::Map(item) => {
+            let item = storage_ty(cx, item);
+            quote!(::std::collections::BTreeMap<::std::string::String, #item>)
+        }
     }
 }
 
@@ -39,6 +43,10 @@ pub(super) fn arg_ty(cx: &Cx<'_>, ty: &Ty) -> TokenStream {
         Ty::List(item) => {
             let item = arg_ty(cx, item);
             quote!(impl ::std::iter::IntoIterator<Item = #item>)
+        }
+        Ty::Map(item) => {
+            let item = arg_ty(cx, item);
+            quote!(impl ::std::iter::IntoIterator<Item = (impl ::std::convert::Into<::std::string::String>, #item)>)
         }
         _ => storage_ty(cx, ty),
     }
@@ -61,6 +69,10 @@ pub(super) fn convert(value: TokenStream, ty: &Ty) -> TokenStream {
                 quote!(#value.into_iter().map(|item| #inner).collect())
             }
         }
+        Ty::Map(item) => {
+            let inner = convert(quote!(item), item);
+            quote!(#value.into_iter().map(|(key, item)| (key.into(), #inner)).collect())
+        }
         _ => value,
     }
 }
@@ -77,6 +89,10 @@ fn serde_field_attrs(field: &ir::Field) -> TokenStream {
         (Ty::List(_), false) => {
             let helper = "::slack_calls::__private::null_to_default";
             parts.push(quote!(default, deserialize_with = #helper, skip_serializing_if = "::std::vec::Vec::is_empty"));
+        }
+        (Ty::Map(_), false) => {
+            let helper = "::slack_calls::__private::null_to_default";
+            parts.push(quote!(default, deserialize_with = #helper, skip_serializing_if = "::std::collections::BTreeMap::is_empty"));
         }
         (Ty::Duration, true) => {
             let helper = "::slack_calls::__private::duration_secs";
@@ -114,7 +130,7 @@ pub(super) fn field_decl(cx: &Cx<'_>, field: &ir::Field) -> TokenStream {
 fn field_ty(cx: &Cx<'_>, field: &ir::Field) -> TokenStream {
     let stored = storage_ty(cx, &field.ty);
     match (&field.ty, field.required) {
-        (_, ir::Required::Yes) | (Ty::List(_), _) => stored,
+        (_, ir::Required::Yes) | (Ty::List(_) | Ty::Map(_), _) => stored,
         _ => quote!(::std::option::Option<#stored>),
     }
 }

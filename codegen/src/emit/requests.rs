@@ -55,6 +55,7 @@ pub(super) fn request(cx: &Cx<'_>, method: &ir::Method) -> TokenStream {
         let wire = &p.wire;
         let push = match &p.ty {
             Ty::List(_) => quote!(form.push_list(#wire, value)),
+            Ty::Map(_) => quote!(form.push_map(#wire, value)),
             Ty::Named {
                 kind: ir::Kind::Object | ir::Kind::Union,
                 ..
@@ -73,6 +74,10 @@ pub(super) fn request(cx: &Cx<'_>, method: &ir::Method) -> TokenStream {
                 }
             }
         }
+    });
+    let one_of = (!method.one_of.is_empty()).then(|| {
+        let groups = method.one_of.iter().map(|group| quote!(&[#(#group),*]));
+        quote!(form.require_one_of(&[#(#groups),*]);)
     });
     let output = quote!(::std::result::Result<#response, #rt::Error<#error>>);
     let form_mut = if method.params.is_empty() {
@@ -94,6 +99,7 @@ pub(super) fn request(cx: &Cx<'_>, method: &ir::Method) -> TokenStream {
             pub async fn send(self) -> #output {
                 let #form_mut form = #rt::Form::new();
                 #(#pushes)*
+                #one_of
                 #rt::__private::send(&self.client, &#info, form).await
             }
         }

@@ -32,6 +32,10 @@ fn param_kind(cx: &Cx<'_>, ty: &Ty) -> TokenStream {
             let item = param_kind(cx, item);
             quote!(#kind::List(&#item))
         }
+        Ty::Map(item) => {
+            let item = param_kind(cx, item);
+            quote!(#kind::Map(&#item))
+        }
     }
 }
 

@@ -7,7 +7,7 @@ use quote::{format_ident, quote};
 use super::context::{Cx, ident};
 use super::docs;
 use super::fields::{arg_ty, convert, field_decl};
-use crate::ir::{self, Ty};
+use crate::ir;
 
 /// Emits one named type.
 pub(super) fn type_def(cx: &Cx<'_>, def: &ir::TypeDef) -> TokenStream {
@@ -71,7 +71,7 @@ fn object_type(cx: &Cx<'_>, def: &ir::ObjectType, description: Vec<String>) -> T
             let setter = format_ident!("with_{}", crate::names::bare(&f.ident));
             let ty = arg_ty(cx, &f.ty);
             let value = convert(quote!(value), &f.ty);
-            let stored = if matches!(f.ty, Ty::List(_)) {
+            let stored = if f.ty.is_collection() {
                 value
             } else {
                 quote!(::std::option::Option::Some(#value))
@@ -124,56 +124,119 @@ fn object_type(cx: &Cx<'_>, def: &ir::ObjectType, description: Vec<String>) -> T
     }
 }
 
-/// `Check` from the type's `one_of` groups: at least one group must have
-/// every field set.
+/// `Check` from the type's `one_of` groups (at least one group must have
+/// every field set), then the check of every field that holds an object or
+/// a union (directly, or as the items of a list or map), so that a value
+/// nested in a param is checked before sending as a top-level one is.
 fn check_impl(cx: &Cx<'_>, def: &ir::ObjectType) -> TokenStream {
     let rt = cx.rt();
     let name = ident(&def.name);
-    if def.one_of.is_empty() {
+    let nested: Vec<TokenStream> = def
+        .fields
+        .iter()
+        .filter_map(|f| nested_check(cx, f))
+        .collect();
+    if def.one_of.is_empty() && nested.is_empty() {
         return quote!(impl #rt::Check for #name {});
     }
-    let groups = def.one_of.iter().map(|group| {
-        let tests: Vec<TokenStream> = group
-            .iter()
-            .filter_map(|wire| {
-                let field = def.fields.iter().find(|f| &f.wire == wire)?;
-                let field_ident = ident(&field.ident);
-                Some(if matches!(field.ty, Ty::List(_)) {
-                    quote!(!self.#field_ident.is_empty())
-                } else {
-                    quote!(self.#field_ident.is_some())
+    let one_of = (!def.one_of.is_empty()).then(|| {
+        let groups = def.one_of.iter().map(|group| {
+            let tests: Vec<TokenStream> = group
+                .iter()
+                .filter_map(|wire| {
+                    let field = def.fields.iter().find(|f| &f.wire == wire)?;
+                    let field_ident = ident(&field.ident);
+                    Some(if field.ty.is_collection() {
+                        quote!(!self.#field_ident.is_empty())
+                    } else {
+                        quote!(self.#field_ident.is_some())
+                    })
                 })
+                .collect();
+            if tests.is_empty() {
+                quote!(true)
+            } else {
+                quote!((#(#tests)&&*))
+            }
+        });
+        let wanted: Vec<String> = def
+            .one_of
+            .iter()
+            .map(|group| {
+                group
+                    .iter()
+                    .map(|f| format!("`{f}`"))
+                    .collect::<Vec<_>>()
+                    .join(" and ")
             })
             .collect();
-        if tests.is_empty() {
-            quote!(true)
-        } else {
-            quote!((#(#tests)&&*))
+        let message = format!("a {} needs {}", def.name, wanted.join(", or "));
+        quote! {
+            if !(#(#groups)||*) {
+                return ::std::result::Result::Err(#message.to_owned());
+            }
         }
     });
-    let wanted: Vec<String> = def
-        .one_of
-        .iter()
-        .map(|group| {
-            group
-                .iter()
-                .map(|f| format!("`{f}`"))
-                .collect::<Vec<_>>()
-                .join(" and ")
-        })
-        .collect();
-    let message = format!("a {} needs {}", def.name, wanted.join(", or "));
     quote! {
         impl #rt::Check for #name {
             fn check(&self) -> ::std::result::Result<(), ::std::string::String> {
-                if #(#groups)||* {
-                    ::std::result::Result::Ok(())
-                } else {
-                    ::std::result::Result::Err(#message.to_owned())
-                }
+                #one_of
+                #(#nested)*
+                ::std::result::Result::Ok(())
             }
         }
     }
+}
+
+/// The check of one field holding an object or a union, with the field's
+/// name (and the item's index or key) put before the reason.
+fn nested_check(cx: &Cx<'_>, field: &ir::Field) -> Option<TokenStream> {
+    let rt = cx.rt();
+    let checked = |ty: &ir::Ty| {
+        matches!(
+            ty,
+            ir::Ty::Named {
+                kind: ir::Kind::Object | ir::Kind::Union,
+                ..
+            }
+        )
+    };
+    let field_ident = ident(&field.ident);
+    let wire = &field.wire;
+    let check = quote!(#rt::Check::check);
+    Some(match &field.ty {
+        ir::Ty::List(item) if checked(item) => {
+            let prefix = format!("`{wire}` item {{}}: {{}}");
+            quote! {
+                for (index, item) in self.#field_ident.iter().enumerate() {
+                    #check(item).map_err(|reason| ::std::format!(#prefix, index, reason))?;
+                }
+            }
+        }
+        ir::Ty::Map(item) if checked(item) => {
+            let prefix = format!("`{wire}` entry `{{}}`: {{}}");
+            quote! {
+                for (key, item) in &self.#field_ident {
+                    #check(item).map_err(|reason| ::std::format!(#prefix, key, reason))?;
+                }
+            }
+        }
+        ty if checked(ty) => {
+            let prefix = format!("`{wire}`: {{}}");
+            if field.required == ir::Required::Yes {
+                quote! {
+                    #check(&self.#field_ident).map_err(|reason| ::std::format!(#prefix, reason))?;
+                }
+            } else {
+                quote! {
+                    if let ::std::option::Option::Some(value) = &self.#field_ident {
+                        #check(value).map_err(|reason| ::std::format!(#prefix, reason))?;
+                    }
+                }
+            }
+        }
+        _ => return None,
+    })
 }
 
 fn enum_type(cx: &Cx<'_>, def: &ir::EnumType, description: Vec<String>) -> TokenStream {

@@ -8,5 +8,7 @@ mod map;
 mod model;
 mod read;
 
-pub use model::{ErrorDef, FieldDef, Http, MethodDef, Req, Sp, SpecFile, Tier, TypeDef, TypeKind};
+pub use model::{
+    ErrorDef, EventDef, FieldDef, Http, MethodDef, Req, Sp, SpecFile, Tier, TypeDef, TypeKind,
+};
 pub use read::read_file;

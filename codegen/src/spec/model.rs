@@ -31,6 +31,8 @@ pub struct SpecFile {
     pub errors: Vec<ErrorDef>,
     /// Its `methods:`.
     pub methods: Vec<MethodDef>,
+    /// Its `events:` (what Slack sends the app through the Events API).
+    pub events: Vec<EventDef>,
     /// Types declared under `types:` that could not be read (their
     /// problems are reported); uses of them are not reported again.
     pub unreadable_types: Vec<Sp<String>>,
@@ -102,6 +104,28 @@ pub struct FieldDef {
     pub min_items: Option<Sp<u64>>,
 }
 
+/// An event type under `events:`, such as `link_shared`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct EventDef {
+    /// Slack's name for it: the inner event's `type`.
+    pub name: Sp<String>,
+    /// One line.
+    pub summary: String,
+    /// More documentation.
+    pub description: Option<String>,
+    /// Slack's reference page.
+    pub docs_url: Option<String>,
+    /// The scope the app needs to receive it (none for app events such as
+    /// `app_uninstalled`).
+    pub scope: Option<Sp<String>>,
+    /// The inner event's fields, in order (without `type`).
+    pub fields: Vec<FieldDef>,
+    /// An example of the inner event, `type` included.
+    pub example: Option<Node>,
+    /// Where the `example` key is.
+    pub example_key: Option<Span>,
+}
+
 /// An error code and what it means.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ErrorDef {
@@ -152,6 +176,9 @@ pub struct MethodDef {
     pub idempotent: bool,
     /// Params in order.
     pub params: Vec<FieldDef>,
+    /// Groups of optional params of which at least one group must be fully
+    /// set (`channel` + `ts`, or `unfurl_id` + `source`).
+    pub one_of: Vec<Vec<Sp<String>>>,
     /// Response fields in order.
     pub response: Vec<FieldDef>,
     /// The method's own errors.

@@ -7,7 +7,7 @@
 
 use super::map::{Cx, word_hint};
 use super::model::{
-    ErrorDef, FieldDef, Http, MethodDef, Req, Sp, SpecFile, Tier, TypeDef, TypeKind,
+    ErrorDef, EventDef, FieldDef, Http, MethodDef, Req, Sp, SpecFile, Tier, TypeDef, TypeKind,
 };
 use crate::diag::{Diagnostic, Diagnostics};
 use crate::yaml::{Node, Value};
@@ -23,7 +23,7 @@ pub fn read_file(path: &str, root: &Node, diags: &mut Diagnostics) -> SpecFile {
         root,
         None,
         "the top level of a spec file",
-        &["types", "errors", "methods"],
+        &["types", "errors", "methods", "events"],
     ) else {
         return file;
     };
@@ -60,18 +60,40 @@ pub fn read_file(path: &str, root: &Node, diags: &mut Diagnostics) -> SpecFile {
             }
         }
     }
+    if let Some(events) = top.take(&mut cx, "events") {
+        for (name, body) in cx.entries(events, "`events`") {
+            if EVENT_KEYS.contains(&name.value.as_str()) {
+                cx.diags.push(
+                    Diagnostic::error(
+                        path,
+                        name.span,
+                        format!("`{}` is not an event name: it is a key of an event, indented too little", name.value),
+                    )
+                    .with_hint(format!(
+                        "indent `{}:` to line up with the keys of the event above it",
+                        name.value
+                    )),
+                );
+                continue;
+            }
+            if let Some(def) = read_event(&mut cx, name, body) {
+                file.events.push(def);
+            }
+        }
+    }
     if file.types.is_empty()
         && file.errors.is_empty()
         && file.methods.is_empty()
+        && file.events.is_empty()
         && !cx.diags.has_errors()
     {
         cx.diags.push(
             Diagnostic::warning(
                 path,
                 root.span,
-                "the file declares no methods, types or errors",
+                "the file declares no methods, types, errors or events",
             )
-            .with_hint("add `methods:`, `types:` or `errors:`, or delete the file"),
+            .with_hint("add `methods:`, `types:`, `errors:` or `events:`, or delete the file"),
         );
     }
     file
@@ -97,10 +119,86 @@ const METHOD_KEYS: &[&str] = &[
     "scopes",
     "idempotent",
     "params",
+    "one_of",
     "response",
     "errors",
     "example_response",
 ];
+
+const EVENT_KEYS: &[&str] = &[
+    "summary",
+    "description",
+    "docs_url",
+    "scope",
+    "fields",
+    "example",
+];
+
+fn read_event(cx: &mut Cx<'_>, name: Sp<String>, body: &Node) -> Option<EventDef> {
+    let what = format!("event `{}`", name.value);
+    let mut map = cx.map(body, Some(name.span), &what, EVENT_KEYS)?;
+    let summary = map
+        .require(cx, "summary", &what)
+        .and_then(|n| cx.text(n, "`summary`"))
+        .unwrap_or_default();
+    let description = map
+        .take(cx, "description")
+        .and_then(|n| cx.text(n, "`description`"));
+    let docs_url = map
+        .take(cx, "docs_url")
+        .and_then(|n| cx.text(n, "`docs_url`"));
+    let scope = map.take(cx, "scope").and_then(|node| {
+        let text = cx.text(node, "`scope`")?;
+        if is_scope(&text) {
+            Some(Sp::new(text, node.span))
+        } else {
+            cx.diags.push(
+                Diagnostic::error(
+                    cx.path,
+                    node.span,
+                    format!("scope `{text}` is not of the form `name:action`"),
+                )
+                .with_hint("write the scope the way Slack does, such as `links:read`; leave `scope` out for events that need none"),
+            );
+            None
+        }
+    });
+    let mut fields = Vec::new();
+    if let Some(node) = map.take(cx, "fields") {
+        for (field, body) in cx.entries(node, "`fields`") {
+            if field.value == "type" {
+                cx.diags.push(
+                    Diagnostic::error(
+                        cx.path,
+                        field.span,
+                        format!(
+                            "event `{}` declares `type`, which names the event itself",
+                            name.value
+                        ),
+                    )
+                    .with_hint("remove the field: the `Event` enum reads and writes `type`"),
+                );
+                continue;
+            }
+            let what = format!("field `{}` of event `{}`", field.value, name.value);
+            if let Some(def) = read_field(cx, field, body, &what) {
+                fields.push(def);
+            }
+        }
+    }
+    let example = map.take(cx, "example").cloned();
+    let example_key = map.key_span("example");
+    Some(EventDef {
+        name,
+        summary,
+        description,
+        docs_url,
+        scope,
+        fields,
+        example,
+        example_key,
+    })
+}
 
 fn read_type(cx: &mut Cx<'_>, name: Sp<String>, body: &Node) -> Option<TypeDef> {
     let what = format!("type `{}`", name.value);
@@ -152,19 +250,10 @@ fn read_type(cx: &mut Cx<'_>, name: Sp<String>, body: &Node) -> Option<TypeDef> 
             }
         }
     }
-    let mut one_of = Vec::new();
-    if let Some(node) = map.take(cx, "one_of") {
-        for group in cx.list(node, "`one_of`") {
-            let names = cx.list(group, "a `one_of` group (a list of field names)");
-            let names: Vec<Sp<String>> = names
-                .iter()
-                .filter_map(|n| cx.text(n, "a field name").map(|t| Sp::new(t, n.span)))
-                .collect();
-            if !names.is_empty() {
-                one_of.push(names);
-            }
-        }
-    }
+    let one_of = map
+        .take(cx, "one_of")
+        .map(|node| read_one_of(cx, node, "field"))
+        .unwrap_or_default();
     let mut values = Vec::new();
     if let Some(node) = map.take(cx, "values") {
         for (value, body) in cx.entries(node, "`values`") {
@@ -255,6 +344,25 @@ fn read_type(cx: &mut Cx<'_>, name: Sp<String>, body: &Node) -> Option<TypeDef> 
         tag,
         variants,
     })
+}
+
+/// `one_of: [[a, b], [c, d]]`: groups of field (or param) names.
+fn read_one_of(cx: &mut Cx<'_>, node: &Node, what: &str) -> Vec<Vec<Sp<String>>> {
+    let mut one_of = Vec::new();
+    for group in cx.list(node, "`one_of`") {
+        let names = cx.list(group, &format!("a `one_of` group (a list of {what} names)"));
+        let names: Vec<Sp<String>> = names
+            .iter()
+            .filter_map(|n| {
+                cx.text(n, &format!("a {what} name"))
+                    .map(|t| Sp::new(t, n.span))
+            })
+            .collect();
+        if !names.is_empty() {
+            one_of.push(names);
+        }
+    }
+    one_of
 }
 
 fn kind_word(kind: TypeKind) -> &'static str {
@@ -437,6 +545,10 @@ fn read_method(cx: &mut Cx<'_>, name: Sp<String>, body: &Node) -> Option<MethodD
             }
         }
     }
+    let one_of = map
+        .take(cx, "one_of")
+        .map(|node| read_one_of(cx, node, "param"))
+        .unwrap_or_default();
     let mut response = Vec::new();
     if let Some(node) = map.take(cx, "response") {
         for (field, body) in cx.entries(node, "`response`") {
@@ -463,6 +575,7 @@ fn read_method(cx: &mut Cx<'_>, name: Sp<String>, body: &Node) -> Option<MethodD
         user_scopes,
         idempotent,
         params,
+        one_of,
         response,
         errors,
         example_response,

@@ -4,6 +4,7 @@
 
 use std::collections::BTreeMap;
 
+use super::events::EventExample;
 use super::types::{Declared, ExampleSite, Expect};
 use crate::diag::{Diagnostic, Diagnostics, Span, did_you_mean};
 use crate::ir;
@@ -14,9 +15,13 @@ pub(super) fn check(
     types: &BTreeMap<&str, Declared<'_>>,
     shapes: &BTreeMap<String, Vec<ir::Field>>,
     sites: &[ExampleSite],
+    events: &[EventExample],
     diags: &mut Diagnostics,
 ) {
     let checker = Checker { types, shapes };
+    for event in events {
+        checker.check_event_example(event, diags);
+    }
     for site in sites {
         match &site.expect {
             Expect::Value(ty) => {
@@ -39,6 +44,51 @@ struct Checker<'a> {
 impl Checker<'_> {
     fn fields_of(&self, name: &str) -> &[ir::Field] {
         self.shapes.get(name).map_or(&[], Vec::as_slice)
+    }
+
+    /// An event's `example`: the inner event, with `type` naming the event.
+    fn check_event_example(&self, event: &EventExample, diags: &mut Diagnostics) {
+        let (file, node) = (event.file.as_str(), &event.node);
+        let Value::Map(entries) = &node.value else {
+            diags.push(
+                Diagnostic::error(
+                    file,
+                    node.span,
+                    format!(
+                        "the example of event `{}` must be a map, not {}",
+                        event.wire,
+                        node.value.kind_name()
+                    ),
+                )
+                .with_hint("write the inner event as Slack sends it, `type` included"),
+            );
+            return;
+        };
+        match entries.iter().find(|(k, _)| k.scalar_text() == "type") {
+            Some((_, value)) if value.as_str() == Some(event.wire.as_str()) => {}
+            Some((_, value)) => diags.push(
+                Diagnostic::error(
+                    file,
+                    value.span,
+                    format!(
+                        "the example's `type` is {}, and the event is `{}`",
+                        short(&value.shown()),
+                        event.wire
+                    ),
+                )
+                .with_hint(format!("write `type: {}`", event.wire)),
+            ),
+            None => diags.push(
+                Diagnostic::error(
+                    file,
+                    event.owner,
+                    format!("the example of event `{}` has no `type`", event.wire),
+                )
+                .with_hint(format!("add `type: {}`", event.wire)),
+            ),
+        }
+        let fields = self.fields_of(&event.ty);
+        self.check_fields(file, node, event.owner, entries, fields, &["type"], diags);
     }
 
     fn check_example_response(
@@ -179,6 +229,11 @@ impl Checker<'_> {
                     self.check_example(file, item_node, item_node.span, item, diags);
                 }
             }
+            (ir::Ty::Map(item), Value::Map(entries)) => {
+                for (key, value) in entries {
+                    self.check_example(file, value, key.span, item, diags);
+                }
+            }
             (ir::Ty::Named { name, kind, .. }, value) => {
                 let Some(declared) = self.types.get(name.as_str()) else {
                     return;
@@ -278,6 +333,9 @@ impl Checker<'_> {
                 diags.push(mismatch("`boolean`").with_hint(hint))
             }
             (ir::Ty::List(_), _) => diags.push(mismatch("a list")),
+            (ir::Ty::Map(_), _) => diags.push(mismatch("a map").with_hint(
+                "a map of text keys to values, such as `{ \"https://example.com/x\": { ... } }`",
+            )),
         }
     }
 }

@@ -184,6 +184,36 @@ impl Resolver<'_> {
                 );
             }
         }
+        for name in def.one_of.iter().flatten() {
+            match def.params.iter().find(|p| p.name.value == name.value) {
+                None => diags.push(
+                    Diagnostic::error(
+                        file,
+                        name.span,
+                        format!(
+                            "`one_of` names `{}`, which is not a param of `{}`",
+                            name.value, def.name.value
+                        ),
+                    )
+                    .with_hint_opt(
+                        crate::diag::did_you_mean(
+                            &name.value,
+                            def.params.iter().map(|p| p.name.value.as_str()),
+                        )
+                        .map(|best| format!("did you mean `{best}`?")),
+                    ),
+                ),
+                Some(param) if param.required.value != Req::No => diags.push(
+                    Diagnostic::error(
+                        file,
+                        name.span,
+                        format!("`one_of` names `{}`, which is required anyway", name.value),
+                    )
+                    .with_hint("a `one_of` group lists optional params"),
+                ),
+                Some(_) => {}
+            }
+        }
         let response = self.fields(file, &def.response, false, diags);
         if let Some(meta) = def
             .response
@@ -271,6 +301,11 @@ impl Resolver<'_> {
             bot_scopes: def.bot_scopes.iter().map(|s| s.value.clone()).collect(),
             user_scopes: def.user_scopes.iter().map(|s| s.value.clone()).collect(),
             params,
+            one_of: def
+                .one_of
+                .iter()
+                .map(|group| group.iter().map(|n| n.value.clone()).collect())
+                .collect(),
             response,
             errors: def.errors.iter().map(error_ir).collect(),
             example_response,

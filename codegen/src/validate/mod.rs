@@ -1,5 +1,7 @@
 //! Checks across the whole spec, and resolution into the IR, in passes:
 //!
+//! 0. `events`: each event becomes an object type, and the `Event` union
+//!    of them all is added, so that the passes below treat them as types;
 //! 1. `types`: every declared type by name, then the local ones resolved;
 //! 2. `cycles`: types that contain themselves;
 //! 3. `methods`: the common errors, then every method resolved;
@@ -12,6 +14,7 @@
 //! the IR is only used when there are no errors.
 
 mod cycles;
+mod events;
 mod examples;
 mod methods;
 mod names;
@@ -36,6 +39,9 @@ pub fn resolve(
     incomplete: bool,
     diags: &mut Diagnostics,
 ) -> ir::Api {
+    let (files, extern_files, event_examples) =
+        events::with_event_types(files, extern_files, diags);
+    let (files, extern_files) = (files.as_slice(), extern_files.as_slice());
     let types = types::declare(files, extern_files, diags);
     let unreadable: Vec<&str> = extern_files
         .iter()
@@ -74,6 +80,6 @@ pub fn resolve(
 
     let shapes = resolver.example_shapes();
     let sites = resolver.examples.take();
-    examples::check(&types, &shapes, &sites, diags);
+    examples::check(&types, &shapes, &sites, &event_examples, diags);
     api
 }

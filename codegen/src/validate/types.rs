@@ -27,6 +27,9 @@ const TYPE_ALIASES: &[(&str, &str)] = &[
     ("datetime", "timestamp"),
     ("array", "list<T>"),
     ("vec", "list<T>"),
+    ("dict", "map<T>"),
+    ("hashmap", "map<T>"),
+    ("object", "map<T>"),
 ];
 
 const PRIMITIVES: &[&str] = &[
@@ -181,6 +184,11 @@ impl Resolver<'_> {
                     .resolve_expr(file, text, span, item, diags)
                     .map(|t| ir::Ty::List(Box::new(t)));
             }
+            TypeExpr::Map(item) => {
+                return self
+                    .resolve_expr(file, text, span, item, diags)
+                    .map(|t| ir::Ty::Map(Box::new(t)));
+            }
             TypeExpr::Name(name, offset) => (name.as_str(), *offset),
         };
         match name {
@@ -221,12 +229,12 @@ impl Resolver<'_> {
                 }
                 if declared.is_empty() {
                     format!(
-                        "known types: {}, list<T>; declare object, ID and enum types under `types:`",
+                        "known types: {}, list<T>, map<T>; declare object, ID and enum types under `types:`",
                         PRIMITIVES.join(", ")
                     )
                 } else {
                     format!(
-                        "known types: {}, list<T>, and the declared types {}",
+                        "known types: {}, list<T>, map<T>, and the declared types {}",
                         PRIMITIVES.join(", "),
                         declared.join(", ")
                     )

@@ -2,8 +2,8 @@
 //! which serves them from this crate's own method table.
 
 use slack_calls::mock::MockSlack;
-use slack_calls::{Error, ErrorCode, TokenKind};
-use slack_calls_downstream_example::{DownstreamExt, METHODS, PinnedItem, TeamId};
+use slack_calls::{Error, ErrorCode, TeamId, TokenKind};
+use slack_calls_downstream_example::{DownstreamExt, METHODS, PinnedItem};
 
 #[tokio::test]
 async fn team_info_runs_against_the_fake() -> Result<(), Box<dyn std::error::Error>> {

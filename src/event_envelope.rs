@@ -1,0 +1,234 @@
+//! The envelope of an Events API delivery: what Slack posts to an app's
+//! Request URL around the event itself.
+//!
+//! The events are spec-shaped (`events:` in the spec → the generated
+//! [`Event`](crate::Event) enum); the envelope is Slack's delivery protocol,
+//! the same for every event, so it is written here once, like the `ok` /
+//! `error` envelope of Web API answers. It is generic over the event type
+//! so that a downstream crate that generates its own `Event` enum (with
+//! more events) decodes deliveries with the same envelope:
+//! `EventEnvelope<my_crate::Event>`.
+//!
+//! Decoding never fails on something Slack may add later: unknown fields are
+//! ignored, an unknown delivery `type` (or one that does not fit its variant)
+//! is kept whole in [`EventEnvelope::Other`], and an unknown event type is
+//! the event enum's own `Other`. The deprecated verification `token` Slack
+//! still sends is not kept, so it cannot end up in a log.
+
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use serde_json::Value;
+
+use crate::{Event, TeamId, Timestamp, UserId};
+
+/// One delivery to the app's Request URL, told apart by its `type`.
+///
+/// ```
+/// use slack_calls::{Event, EventEnvelope};
+///
+/// let body = r#"{"type":"event_callback","team_id":"T1","api_app_id":"A1",
+///   "event_id":"Ev1","event_time":1700000000,
+///   "event":{"type":"call_rejected","call_id":"R1","user_id":"U1",
+///            "channel_id":"D1","external_unique_id":"x-1"}}"#;
+/// let EventEnvelope::EventCallback(callback) = serde_json::from_str::<EventEnvelope>(body)?
+/// else {
+///     panic!("an event_callback")
+/// };
+/// assert!(matches!(callback.event, Event::CallRejected(ref e) if e.call_id.as_str() == "R1"));
+/// # Ok::<(), serde_json::Error>(())
+/// ```
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub enum EventEnvelope<E = Event> {
+    /// `type: event_callback`: an event.
+    EventCallback(EventCallback<E>),
+    /// `type: url_verification`: Slack checks the Request URL; answer with
+    /// the challenge.
+    UrlVerification(UrlVerification),
+    /// `type: app_rate_limited`: Slack stopped delivering events to the app
+    /// for a workspace for the rest of the minute.
+    AppRateLimited(AppRateLimited),
+    /// Any other delivery, kept as Slack's JSON.
+    Other(Value),
+}
+
+impl<E> EventEnvelope<E> {
+    /// The delivery's `type`, when there is one.
+    pub fn kind(&self) -> Option<&str> {
+        match self {
+            EventEnvelope::EventCallback(_) => Some("event_callback"),
+            EventEnvelope::UrlVerification(_) => Some("url_verification"),
+            EventEnvelope::AppRateLimited(_) => Some("app_rate_limited"),
+            EventEnvelope::Other(value) => crate::union::tag(value, "type"),
+        }
+    }
+}
+
+impl<E: Serialize> Serialize for EventEnvelope<E> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use crate::union::serialize_variant;
+        match self {
+            EventEnvelope::EventCallback(inner) => {
+                serialize_variant(inner, "type", "event_callback", serializer)
+            }
+            EventEnvelope::UrlVerification(inner) => {
+                serialize_variant(inner, "type", "url_verification", serializer)
+            }
+            EventEnvelope::AppRateLimited(inner) => {
+                serialize_variant(inner, "type", "app_rate_limited", serializer)
+            }
+            EventEnvelope::Other(value) => value.serialize(serializer),
+        }
+    }
+}
+
+impl<'de, E: DeserializeOwned> Deserialize<'de> for EventEnvelope<E> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        use crate::union::{decode_variant, read, tag};
+        let value = read(deserializer)?;
+        Ok(match tag(&value, "type") {
+            Some("event_callback") => {
+                decode_variant(value, EventEnvelope::EventCallback, EventEnvelope::Other)
+            }
+            Some("url_verification") => {
+                decode_variant(value, EventEnvelope::UrlVerification, EventEnvelope::Other)
+            }
+            Some("app_rate_limited") => {
+                decode_variant(value, EventEnvelope::AppRateLimited, EventEnvelope::Other)
+            }
+            _ => EventEnvelope::Other(value),
+        })
+    }
+}
+
+/// An `event_callback` delivery: one event and where it comes from.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct EventCallback<E = Event> {
+    /// The workspace where the event happened.
+    pub team_id: TeamId,
+    /// The app the event is for.
+    pub api_app_id: String,
+    /// Slack's ID for this event, the same on every retry of it and unique
+    /// across all workspaces (deduplicate on it).
+    pub event_id: String,
+    /// When Slack dispatched the event.
+    pub event_time: Timestamp,
+    /// One installation that can see the event (Slack lists all of them
+    /// through `apps.event.authorizations.list`). Empty in older payloads.
+    #[serde(
+        default,
+        deserialize_with = "crate::__private::null_to_default",
+        skip_serializing_if = "Vec::is_empty"
+    )]
+    pub authorizations: Vec<EventAuthorization>,
+    /// Whether the event happened in a channel shared with another
+    /// organization (Slack Connect).
+    #[serde(default)]
+    pub is_ext_shared_channel: bool,
+    /// The workspace through which the app receives the event, when Slack
+    /// says.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub context_team_id: Option<TeamId>,
+    /// The organization through which the app receives the event, when
+    /// Slack says.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub context_enterprise_id: Option<String>,
+    /// An ID to use with `apps.event.authorizations.list`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub event_context: Option<String>,
+    /// The event.
+    pub event: E,
+}
+
+/// An installation that can see an event.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct EventAuthorization {
+    /// The organization, for an Enterprise Grid install.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub enterprise_id: Option<String>,
+    /// The workspace.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub team_id: Option<TeamId>,
+    /// The user (or bot user) the installation belongs to.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub user_id: Option<UserId>,
+    /// Whether it is the app's bot.
+    #[serde(default)]
+    pub is_bot: bool,
+    /// Whether the app was installed for a whole organization.
+    #[serde(default)]
+    pub is_enterprise_install: bool,
+}
+
+/// A `url_verification` delivery: answer it with `challenge`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct UrlVerification {
+    /// The text to answer with.
+    pub challenge: String,
+}
+
+/// An `app_rate_limited` delivery: the app received more than 30,000
+/// events from a workspace in an hour, and Slack holds back the rest of
+/// this minute's.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct AppRateLimited {
+    /// The workspace.
+    pub team_id: TeamId,
+    /// The start of the minute whose events are held back.
+    pub minute_rate_limited: Timestamp,
+    /// The app.
+    pub api_app_id: String,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn an_unknown_delivery_type_is_kept_whole() {
+        let body = json!({"type": "something_new", "x": [1, 2]});
+        let envelope: EventEnvelope = serde_json::from_value(body.clone()).unwrap();
+        assert_eq!(envelope, EventEnvelope::Other(body.clone()));
+        assert_eq!(envelope.kind(), Some("something_new"));
+        assert_eq!(serde_json::to_value(&envelope).unwrap(), body);
+    }
+
+    #[test]
+    fn a_known_type_that_does_not_fit_is_kept_whole() {
+        let body = json!({"type": "url_verification", "challenge": 7});
+        let envelope: EventEnvelope = serde_json::from_value(body.clone()).unwrap();
+        assert_eq!(envelope, EventEnvelope::Other(body));
+    }
+
+    #[test]
+    fn url_verification_and_rate_limits_decode_and_encode_with_their_type() {
+        let body =
+            json!({"token": "secret-ish", "challenge": "3eZbrw1a", "type": "url_verification"});
+        let envelope: EventEnvelope = serde_json::from_value(body).unwrap();
+        assert_eq!(
+            envelope,
+            EventEnvelope::UrlVerification(UrlVerification {
+                challenge: "3eZbrw1a".into()
+            })
+        );
+        // The verification token is not kept.
+        assert_eq!(
+            serde_json::to_value(&envelope).unwrap(),
+            json!({"challenge": "3eZbrw1a", "type": "url_verification"})
+        );
+        let limited = json!({"token": "x", "type": "app_rate_limited", "team_id": "T123456",
+            "minute_rate_limited": 1518467820, "api_app_id": "A123456"});
+        let EventEnvelope::<Event>::AppRateLimited(limited) =
+            serde_json::from_value(limited).unwrap()
+        else {
+            panic!("app_rate_limited")
+        };
+        assert_eq!(limited.team_id.as_str(), "T123456");
+        assert_eq!(limited.minute_rate_limited, Timestamp::from(1518467820));
+    }
+}
