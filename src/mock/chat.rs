@@ -9,7 +9,7 @@ use serde_json::{Map, Value, json};
 use crate::method::MethodInfo;
 use crate::token::TokenKind;
 
-use super::answer::SlackError;
+use super::answer::{Reply, SlackError};
 use super::call_store::CallStore;
 use super::family::{Caller, Exchange, Family};
 use super::params::{ParamProblem, Params, Problem};
@@ -36,6 +36,7 @@ pub(crate) const FAMILY: Family = Family {
             &mut state.messages_posted,
             now,
         )
+        .map(Reply::from)
     },
 };
 

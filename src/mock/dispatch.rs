@@ -13,7 +13,7 @@ use serde_json::Value;
 use crate::method::MethodInfo;
 use crate::token::TokenKind;
 
-use super::answer::{Answer, SlackError, add_metadata};
+use super::answer::{Answer, SlackError};
 use super::family::{Caller, Exchange, Family};
 use super::params::{self, Problem};
 use super::request::ParsedRequest;
@@ -40,7 +40,7 @@ pub(crate) fn slack_logic(
     token: Option<(&str, &TokenEntry)>,
 ) -> Answer {
     let mut answer = slack_logic_inner(fake, directory, name, parsed, token);
-    add_metadata::<&str, &str>(&mut answer.body, &parsed.warnings, &[]);
+    answer.add_warnings(&parsed.warnings);
     if let Some(method) = fake.config.methods.get(name) {
         let kind = token.map(|(_, token)| token.kind);
         answer.accepted_scopes = Some(accepted_scopes(method, kind));

@@ -8,12 +8,10 @@
 //! generic behaviour: auth, scopes, rate tier, required and typed params,
 //! then its spec's `example_response`.
 
-use serde_json::Value;
-
 use crate::method::MethodInfo;
 use crate::token::TokenKind;
 
-use super::answer::SlackError;
+use super::answer::{Reply, SlackError};
 use super::params::{ParamProblem, Params};
 use super::state::{MockState, WorkspaceConfig};
 
@@ -29,9 +27,10 @@ pub(crate) struct Family {
     /// `invalid_arguments` or `missing_argument`.
     pub param_error: fn(&MethodInfo, &ParamProblem) -> Option<SlackError>,
     /// Answers a request that passed auth, scopes, the rate limit and the
-    /// param checks: the body of `"ok": true`, or Slack's error. A request
+    /// param checks: the body of `"ok": true` (a JSON tree, or bytes
+    /// on the hot paths), or Slack's error. A request
     /// that fails changes nothing.
-    pub answer: fn(Exchange<'_>) -> Result<Value, SlackError>,
+    pub answer: fn(Exchange<'_>) -> Result<Reply, SlackError>,
 }
 
 impl Family {

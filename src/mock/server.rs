@@ -179,11 +179,14 @@ async fn handle(
 
     let parsed = request::parse(&parts.method, parts.uri.query(), &parts.headers, &bytes);
     entry.content_type = parsed.content_type.clone();
-    entry.params = parsed
-        .params
-        .iter()
-        .map(|(name, value)| (name.clone(), value.display()))
-        .collect();
+    // Only a log someone reads needs the params (a copy of each).
+    if fake.config.log_capacity > 0 || fake.config.log_to_stderr {
+        entry.params = parsed
+            .params
+            .iter()
+            .map(|(name, value)| (name.clone(), value.display()))
+            .collect();
+    }
     entry.token_source = parsed.token_source;
 
     // The directory's read lock is held while the logic runs; the block
