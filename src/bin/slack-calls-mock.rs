@@ -89,6 +89,9 @@ fn help() -> String {
         .replace("{DEMO_TEAM_ID}", DEMO_TEAM_ID)
 }
 
+/// A token as `--token` gives it: text, kind, scopes.
+type TokenSpec = (String, TokenKind, Vec<String>);
+
 /// The parsed command line.
 #[derive(Debug)]
 struct Options {
@@ -101,7 +104,7 @@ struct Options {
     /// Team id (None: the default workspace), channel id.
     channels: Vec<(Option<String>, String)>,
     /// Team id, then the token as `--token` gives it.
-    workspace_tokens: Vec<(String, (String, TokenKind, Vec<String>))>,
+    workspace_tokens: Vec<(String, TokenSpec)>,
     rate_limits: LimitMode,
     time_scale: f64,
     quiet: bool,
