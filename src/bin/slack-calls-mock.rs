@@ -8,7 +8,9 @@ use std::net::SocketAddr;
 use std::process::ExitCode;
 
 use slack_calls::TokenKind;
-use slack_calls::mock::{DEMO_SCOPES, LimitMode, MockSlack, MockSlackBuilder};
+use slack_calls::mock::{
+    DEMO_SCOPES, DEMO_TEAM_ID, LimitMode, MockSlack, MockSlackBuilder, MockWorkspace,
+};
 
 /// `--help`, before the demo scopes are filled in at `{DEMO_SCOPES}`.
 const HELP: &str = "\
@@ -31,10 +33,27 @@ OPTIONS:
                                SCOPES is a comma-separated list, possibly empty.
                                Example: --token xoxb-ci:bot:calls:read,calls:write
                                Repeat for more tokens.
-    --user <ID>                Put a Slack user ID in the user directory. Repeat
-                               for more; the first given replaces the default
-                               directory (U0MOCK001 to U0MOCK005). User tokens
-                               act for the first user.
+    --workspace <TEAM:NAME>    Add a workspace with team id TEAM and this name,
+                               empty until --user, --channel and
+                               --workspace-token fill it. Repeat for more.
+                               Example: --workspace T0OTHER01:Other Workspace
+                               The default workspace is {DEMO_TEAM_ID}.
+    --user <[TEAM:]ID[:EMAIL]> Put a Slack user ID in a workspace's directory
+                               (default: the default workspace), with this email
+                               for users.lookupByEmail [default: <id>@example.com,
+                               lowercased]. Repeat for more; the first given for
+                               the default workspace replaces its directory
+                               (U0MOCK001 to U0MOCK005). User tokens act for the
+                               first user of their workspace.
+                               Example: --user T0OTHER01:U0OTHER01:ada@example.com
+    --channel <[TEAM:]ID>      Put a channel ID in a workspace's channel directory
+                               (the conversations chat.postMessage can post in).
+                               Repeat for more; the first given for the default
+                               workspace replaces its channels (C0MOCK001,
+                               C0MOCK002). Example: --channel T0OTHER01:C0OTHER01
+    --workspace-token <TEAM:TOKEN:KIND:SCOPES>
+                               Like --token, for the workspace TEAM (added with
+                               --workspace, or the default one).
     --rate-limit <N>           Allow N requests per minute per (workspace, method)
                                for every method [default: the method's tier]
     --no-rate-limit            Turn rate limits off
@@ -44,6 +63,13 @@ OPTIONS:
     --quiet                    Do not print a line per request on stderr
     -h, --help                 Print this help
     -V, --version              Print the version
+
+CONTROL API:
+    Tests in any language steer the running fake over HTTP on the same port,
+    under /_mock/ (JSON in and out): script answers, inject faults, add
+    workspaces, users, channels and tokens, uninstall, read calls, messages
+    and the request log. GET /_mock/ lists the endpoints; the README shows
+    each with curl.
 
 OUTPUT:
     The first three lines on stdout are, in this order:
@@ -60,14 +86,25 @@ OUTPUT:
 /// text cannot drift from what the fake grants.
 fn help() -> String {
     HELP.replace("{DEMO_SCOPES}", &DEMO_SCOPES.join(", "))
+        .replace("{DEMO_TEAM_ID}", DEMO_TEAM_ID)
 }
+
+/// A token as `--token` gives it: text, kind, scopes.
+type TokenSpec = (String, TokenKind, Vec<String>);
 
 /// The parsed command line.
 #[derive(Debug)]
 struct Options {
     addr: Option<SocketAddr>,
     tokens: Vec<(String, TokenKind, Vec<String>)>,
-    users: Vec<String>,
+    /// Workspaces beyond the default one: team id and name.
+    workspaces: Vec<(String, String)>,
+    /// Team id (None: the default workspace), user id, email.
+    users: Vec<(Option<String>, String, Option<String>)>,
+    /// Team id (None: the default workspace), channel id.
+    channels: Vec<(Option<String>, String)>,
+    /// Team id, then the token as `--token` gives it.
+    workspace_tokens: Vec<(String, TokenSpec)>,
     rate_limits: LimitMode,
     time_scale: f64,
     quiet: bool,
@@ -85,7 +122,10 @@ fn parse_args(args: impl IntoIterator<Item = String>) -> Result<Command, String>
     let mut options = Options {
         addr: None,
         tokens: Vec::new(),
+        workspaces: Vec::new(),
         users: Vec::new(),
+        channels: Vec::new(),
+        workspace_tokens: Vec::new(),
         rate_limits: LimitMode::Tiers,
         time_scale: 1.0,
         quiet: false,
@@ -115,18 +155,22 @@ fn parse_args(args: impl IntoIterator<Item = String>) -> Result<Command, String>
                 })?);
             }
             "--token" => options.tokens.push(parse_token(&value("--token")?)?),
-            "--user" => {
-                let user = value("--user")?;
-                if user.is_empty()
-                    || !user
-                        .bytes()
-                        .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit())
-                {
-                    return Err(format!(
-                        "--user `{user}` is not a Slack user ID (uppercase letters and digits, like U0HRJ1GNB)"
-                    ));
-                }
-                options.users.push(user);
+            "--user" => options.users.push(parse_user(&value("--user")?)?),
+            "--workspace" => options
+                .workspaces
+                .push(parse_workspace(&value("--workspace")?)?),
+            "--channel" => options.channels.push(parse_channel(&value("--channel")?)?),
+            "--workspace-token" => {
+                let text = value("--workspace-token")?;
+                let (team, token) = text.split_once(':').ok_or_else(|| {
+                    "--workspace-token wants TEAM:TOKEN:KIND:SCOPES, such as \
+                     T0OTHER01:xoxb-other:bot:calls:read"
+                        .to_owned()
+                })?;
+                check_id("--workspace-token", "team", team)?;
+                options
+                    .workspace_tokens
+                    .push((team.to_owned(), parse_token(token)?));
             }
             "--rate-limit" => {
                 let text = value("--rate-limit")?;
@@ -151,7 +195,84 @@ fn parse_args(args: impl IntoIterator<Item = String>) -> Result<Command, String>
             return Err(format!("{flag} takes no value"));
         }
     }
+    check_teams(&options)?;
     Ok(Command::Serve(options))
+}
+
+/// A Slack id: uppercase letters and digits.
+fn check_id(flag: &str, what: &str, id: &str) -> Result<(), String> {
+    if id.is_empty()
+        || !id
+            .bytes()
+            .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit())
+    {
+        let example = match what {
+            "team" => "T0OTHER01",
+            "channel" => "C0OTHER01",
+            _ => "U0HRJ1GNB",
+        };
+        return Err(format!(
+            "{flag} `{id}` is not a Slack {what} ID (uppercase letters and digits, like {example})"
+        ));
+    }
+    Ok(())
+}
+
+/// `TEAM:NAME`.
+fn parse_workspace(spec: &str) -> Result<(String, String), String> {
+    let Some((team, name)) = spec.split_once(':') else {
+        return Err("--workspace wants TEAM:NAME, such as T0OTHER01:Other Workspace".to_owned());
+    };
+    check_id("--workspace", "team", team)?;
+    if team == DEMO_TEAM_ID {
+        return Err(format!(
+            "--workspace {team} is the default workspace; fill it with --user, --channel and --token"
+        ));
+    }
+    if name.trim().is_empty() {
+        return Err(format!("--workspace {team}: the name is empty"));
+    }
+    Ok((team.to_owned(), name.to_owned()))
+}
+
+/// `ID`, `TEAM:ID` or `TEAM:ID:EMAIL`.
+fn parse_user(spec: &str) -> Result<(Option<String>, String, Option<String>), String> {
+    let parts: Vec<&str> = spec.splitn(3, ':').collect();
+    let (team, user, email) = match parts.as_slice() {
+        [user] => (None, *user, None),
+        [team, user] => (Some(*team), *user, None),
+        [team, user, email] => (Some(*team), *user, Some(*email)),
+        _ => return Err("--user wants ID, TEAM:ID or TEAM:ID:EMAIL".to_owned()),
+    };
+    if let Some(team) = team {
+        check_id("--user", "team", team)?;
+    }
+    check_id("--user", "user", user)?;
+    if let Some(email) = email
+        && (email.trim().is_empty() || !email.contains('@'))
+    {
+        return Err(format!("--user {user}: `{email}` is not an email address"));
+    }
+    Ok((
+        team.map(str::to_owned),
+        user.to_owned(),
+        email.map(str::to_owned),
+    ))
+}
+
+/// `ID` or `TEAM:ID`.
+fn parse_channel(spec: &str) -> Result<(Option<String>, String), String> {
+    match spec.split_once(':') {
+        None => {
+            check_id("--channel", "channel", spec)?;
+            Ok((None, spec.to_owned()))
+        }
+        Some((team, channel)) => {
+            check_id("--channel", "team", team)?;
+            check_id("--channel", "channel", channel)?;
+            Ok((Some(team.to_owned()), channel.to_owned()))
+        }
+    }
 }
 
 /// `TOKEN:KIND:SCOPES`; the scopes may hold colons (`calls:read`), so the
@@ -187,19 +308,102 @@ fn builder(options: &Options) -> MockSlackBuilder {
     let mut builder = MockSlack::builder()
         .rate_limits(options.rate_limits)
         .time_scale(options.time_scale)
-        .log_to_stderr(!options.quiet)
-        // A long-running server keeps a bounded log it never reads.
-        .log_capacity(0);
+        // The control API reads the log (GET /_mock/requests); the
+        // default capacity bounds it.
+        .log_to_stderr(!options.quiet);
     if let Some(addr) = options.addr {
         builder = builder.addr(addr);
     }
-    if !options.users.is_empty() {
-        builder = builder.users(options.users.iter().cloned());
+    let is_default = |team: &Option<String>| team.as_deref().is_none_or(|t| t == DEMO_TEAM_ID);
+    let default_users: Vec<&(Option<String>, String, Option<String>)> = options
+        .users
+        .iter()
+        .filter(|(team, _, _)| is_default(team))
+        .collect();
+    if !default_users.is_empty() {
+        builder = builder.users(default_users.iter().map(|(_, id, _)| id.clone()));
+        for (_, id, email) in &default_users {
+            if let Some(email) = email {
+                builder = builder.user_with_email(id.clone(), email.clone());
+            }
+        }
+    }
+    let default_channels: Vec<&String> = options
+        .channels
+        .iter()
+        .filter(|(team, _)| is_default(team))
+        .map(|(_, id)| id)
+        .collect();
+    if !default_channels.is_empty() {
+        builder = builder.channels(default_channels.into_iter().cloned());
     }
     for (token, kind, scopes) in &options.tokens {
         builder = builder.token(token.clone(), *kind, scopes.iter().cloned());
     }
+    for (team, (token, kind, scopes)) in &options.workspace_tokens {
+        if team == DEMO_TEAM_ID {
+            builder = builder.token(token.clone(), *kind, scopes.iter().cloned());
+        }
+    }
+    for (team, name) in &options.workspaces {
+        let mut workspace = MockWorkspace::new(team.clone(), name.clone());
+        let users: Vec<&(Option<String>, String, Option<String>)> = options
+            .users
+            .iter()
+            .filter(|(t, _, _)| t.as_deref() == Some(team))
+            .collect();
+        workspace = workspace.users(users.iter().map(|(_, id, _)| id.clone()));
+        for (_, id, email) in &users {
+            if let Some(email) = email {
+                workspace = workspace.user_with_email(id.clone(), email.clone());
+            }
+        }
+        workspace = workspace.channels(
+            options
+                .channels
+                .iter()
+                .filter(|(t, _)| t.as_deref() == Some(team))
+                .map(|(_, id)| id.clone()),
+        );
+        for (t, (token, kind, scopes)) in &options.workspace_tokens {
+            if t == team {
+                workspace = workspace.token(token.clone(), *kind, scopes.iter().cloned());
+            }
+        }
+        builder = builder.workspace(workspace);
+    }
     builder
+}
+
+/// Every team a `--user`, `--channel` or `--workspace-token` names must be
+/// the default workspace or one given with `--workspace`.
+fn check_teams(options: &Options) -> Result<(), String> {
+    let known =
+        |team: &str| team == DEMO_TEAM_ID || options.workspaces.iter().any(|(t, _)| t == team);
+    let named = options
+        .users
+        .iter()
+        .filter_map(|(team, _, _)| team.as_deref().map(|t| ("--user", t)))
+        .chain(
+            options
+                .channels
+                .iter()
+                .filter_map(|(team, _)| team.as_deref().map(|t| ("--channel", t))),
+        )
+        .chain(
+            options
+                .workspace_tokens
+                .iter()
+                .map(|(team, _)| ("--workspace-token", team.as_str())),
+        );
+    for (flag, team) in named {
+        if !known(team) {
+            return Err(format!(
+                "{flag} names workspace {team}, which is neither {DEMO_TEAM_ID} nor given with --workspace"
+            ));
+        }
+    }
+    Ok(())
 }
 
 async fn wait_for_signal() {
@@ -325,7 +529,7 @@ mod tests {
         };
         assert_eq!(options.addr, Some(SocketAddr::from(([127, 0, 0, 1], 0))));
         assert_eq!(options.tokens.len(), 1);
-        assert_eq!(options.users, vec!["U1"]);
+        assert_eq!(options.users, vec![(None, "U1".to_owned(), None)]);
         assert_eq!(options.rate_limits, LimitMode::PerMinute(5));
         assert_eq!(options.time_scale, 60.0);
         assert!(options.quiet);
@@ -337,9 +541,96 @@ mod tests {
     }
 
     #[test]
+    fn workspaces_users_and_channels_parse() {
+        let Ok(Command::Serve(options)) = args(&[
+            "--workspace",
+            "T0OTHER01:Other Workspace",
+            "--user",
+            "T0OTHER01:U0OTHER01:ada@example.com",
+            "--user",
+            "U1",
+            "--user=T0MOCK001:U2",
+            "--channel",
+            "T0OTHER01:C0OTHER01",
+            "--channel=C1",
+            "--workspace-token",
+            "T0OTHER01:xoxb-other:bot:calls:read,calls:write",
+        ]) else {
+            panic!("should parse");
+        };
+        assert_eq!(
+            options.workspaces,
+            vec![("T0OTHER01".to_owned(), "Other Workspace".to_owned())]
+        );
+        assert_eq!(
+            options.users,
+            vec![
+                (
+                    Some("T0OTHER01".to_owned()),
+                    "U0OTHER01".to_owned(),
+                    Some("ada@example.com".to_owned())
+                ),
+                (None, "U1".to_owned(), None),
+                (Some("T0MOCK001".to_owned()), "U2".to_owned(), None),
+            ]
+        );
+        assert_eq!(
+            options.channels,
+            vec![
+                (Some("T0OTHER01".to_owned()), "C0OTHER01".to_owned()),
+                (None, "C1".to_owned())
+            ]
+        );
+        assert_eq!(options.workspace_tokens.len(), 1);
+        assert_eq!(options.workspace_tokens[0].0, "T0OTHER01");
+        assert_eq!(
+            options.workspace_tokens[0].1.2,
+            vec!["calls:read", "calls:write"]
+        );
+    }
+
+    #[test]
+    fn bad_workspace_flags_are_explained() {
+        for (bad, says) in [
+            (&["--workspace", "T0OTHER01"][..], "TEAM:NAME"),
+            (&["--workspace", "t0:x"], "not a Slack team ID"),
+            (&["--workspace", "T0MOCK001:Again"], "the default workspace"),
+            (&["--workspace", "T0OTHER01: "], "the name is empty"),
+            (&["--user", "T0OTHER01:U1"], "neither T0MOCK001 nor given"),
+            (&["--user", "T0MOCK001:U1:not-an-address"], "not an email"),
+            (&["--user", "T0MOCK001:u1"], "not a Slack user ID"),
+            (
+                &["--channel", "T0MOCK001:#general"],
+                "not a Slack channel ID",
+            ),
+            (&["--channel", "T9:C1"], "neither T0MOCK001 nor given"),
+            (&["--workspace-token", "xoxb"], "TEAM:TOKEN:KIND:SCOPES"),
+            (
+                &["--workspace-token", "T9:xoxb-a:bot:"],
+                "neither T0MOCK001",
+            ),
+        ] {
+            match args(bad) {
+                Err(message) => assert!(message.contains(says), "{bad:?}: {message}"),
+                Ok(_) => panic!("{bad:?} should be refused"),
+            }
+        }
+    }
+
+    #[test]
     fn help_lists_every_demo_scope() {
         let text = help();
         assert!(!text.contains("{DEMO_SCOPES}"));
+        assert!(!text.contains("{DEMO_TEAM_ID}"));
+        for flag in [
+            "--workspace ",
+            "--channel ",
+            "--workspace-token ",
+            "[TEAM:]ID[:EMAIL]",
+            "/_mock/",
+        ] {
+            assert!(text.contains(flag), "--help lacks {flag}");
+        }
         for scope in DEMO_SCOPES {
             assert!(text.contains(scope), "--help lacks {scope}");
         }

@@ -8,7 +8,7 @@ use axum::body::Body;
 use axum::http::header::{CONTENT_LENGTH, CONTENT_TYPE, RETRY_AFTER};
 use axum::http::{HeaderMap, HeaderName, HeaderValue, StatusCode};
 use axum::response::Response;
-use serde_json::{Map, Value, json};
+use serde_json::{Map, Value};
 
 /// Slack's `{"ok": false, "error": ...}` with what goes with it.
 #[derive(Debug, Clone, PartialEq)]
@@ -43,22 +43,119 @@ impl SlackError {
         self
     }
 
+    /// The body as JSON (for tests and rare paths); the same text as
+    /// [`SlackError::to_bytes`].
+    #[cfg(test)]
     pub fn to_json(&self) -> Value {
-        let mut map = Map::new();
-        map.insert("ok".into(), Value::Bool(false));
-        map.insert("error".into(), Value::String(self.code.clone()));
+        serde_json::from_slice(&self.to_bytes()).unwrap_or(Value::Null)
+    }
+
+    /// The body, written straight to bytes: `ok` first, then the other
+    /// fields in the order a JSON object of them would print (by name).
+    pub fn to_bytes(&self) -> Vec<u8> {
+        let mut fields: Vec<(&str, Field<'_>)> = Vec::with_capacity(4 + self.extra.len());
+        fields.push(("error", Field::Str(&self.code)));
         if let Some(needed) = &self.needed {
-            map.insert("needed".into(), Value::String(needed.clone()));
+            fields.push(("needed", Field::Str(needed)));
         }
         if let Some(provided) = &self.provided {
-            map.insert("provided".into(), Value::String(provided.clone()));
+            fields.push(("provided", Field::Str(provided)));
         }
         for (name, value) in &self.extra {
-            map.insert((*name).to_owned(), value.clone());
+            fields.retain(|(key, _)| key != name);
+            fields.push((name, Field::Json(value)));
         }
-        let mut body = Value::Object(map);
-        add_metadata::<&str, String>(&mut body, &[], &self.messages);
-        body
+        if !self.messages.is_empty() {
+            fields.retain(|(key, _)| *key != "response_metadata");
+            fields.push(("response_metadata", Field::Messages(&self.messages)));
+        }
+        fields.sort_by(|a, b| a.0.cmp(b.0));
+        let mut out = Vec::with_capacity(64);
+        out.extend_from_slice(b"{\"ok\":false");
+        for (name, field) in fields {
+            out.push(b',');
+            write_str(&mut out, name);
+            out.push(b':');
+            match field {
+                Field::Str(text) => write_str(&mut out, text),
+                Field::Json(value) => write_value(&mut out, value),
+                Field::Messages(messages) => {
+                    out.extend_from_slice(b"{\"messages\":[");
+                    for (i, message) in messages.iter().enumerate() {
+                        if i > 0 {
+                            out.push(b',');
+                        }
+                        write_str(&mut out, message);
+                    }
+                    out.extend_from_slice(b"]}");
+                }
+            }
+        }
+        out.push(b'}');
+        out
+    }
+}
+
+/// One field of an error body.
+enum Field<'a> {
+    Str(&'a str),
+    Json(&'a Value),
+    Messages(&'a [String]),
+}
+
+/// Appends `text` as a JSON string.
+pub(crate) fn write_str(out: &mut Vec<u8>, text: &str) {
+    // Writing to a Vec cannot fail, and a str always serialises.
+    let _ = serde_json::to_writer(&mut *out, text);
+}
+
+/// Appends `value` as compact JSON.
+pub(crate) fn write_value(out: &mut Vec<u8>, value: &Value) {
+    // Writing to a Vec cannot fail, and a Value always serialises.
+    let _ = serde_json::to_writer(&mut *out, value);
+}
+
+/// A successful family answer: a JSON tree, or a body already written
+/// straight to bytes (`{"ok":true,...}`, `ok` first), the fast way for
+/// the hot paths.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum Reply {
+    Json(Value),
+    Bytes(Vec<u8>),
+}
+
+impl From<Value> for Reply {
+    fn from(value: Value) -> Reply {
+        Reply::Json(value)
+    }
+}
+
+/// A JSON object body written straight to bytes, `ok` first; fields go
+/// in the order they are written (callers write them by name, as a
+/// `serde_json` map would print them).
+pub(crate) struct OkBody {
+    out: Vec<u8>,
+}
+
+impl OkBody {
+    /// `{"ok":true`.
+    pub fn new() -> OkBody {
+        let mut out = Vec::with_capacity(256);
+        out.extend_from_slice(b"{\"ok\":true");
+        OkBody { out }
+    }
+
+    /// Starts the field `name`; the caller writes its value to the buffer.
+    pub fn field(&mut self, name: &str) -> &mut Vec<u8> {
+        self.out.push(b',');
+        write_str(&mut self.out, name);
+        self.out.push(b':');
+        &mut self.out
+    }
+
+    pub fn finish(mut self) -> Reply {
+        self.out.push(b'}');
+        Reply::Bytes(self.out)
     }
 }
 
@@ -120,7 +217,7 @@ impl fmt::Display for Outcome {
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) struct Answer {
     pub status: StatusCode,
-    pub body: Value,
+    pub body: Reply,
     pub retry_after: Option<u64>,
     pub outcome: Outcome,
     /// `x-oauth-scopes`: the scopes of the token the request carried.
@@ -130,16 +227,20 @@ pub(crate) struct Answer {
 }
 
 impl Answer {
-    /// `HTTP 200` with `"ok": true` and the given fields.
-    pub fn ok(body: Value) -> Answer {
+    fn new(status: StatusCode, body: Reply, outcome: Outcome) -> Answer {
         Answer {
-            status: StatusCode::OK,
+            status,
             body,
             retry_after: None,
             oauth_scopes: None,
             accepted_scopes: None,
-            outcome: Outcome::Ok,
+            outcome,
         }
+    }
+
+    /// `HTTP 200` with `"ok": true` and the given fields.
+    pub fn ok(body: impl Into<Reply>) -> Answer {
+        Answer::new(StatusCode::OK, body.into(), Outcome::Ok)
     }
 
     /// HTTP 200 with a body taken as is (an `example_response`); the
@@ -154,52 +255,75 @@ impl Answer {
             ),
             _ => Outcome::Ok,
         };
-        Answer {
-            status: StatusCode::OK,
-            body,
-            retry_after: None,
-            oauth_scopes: None,
-            accepted_scopes: None,
-            outcome,
-        }
+        Answer::new(StatusCode::OK, Reply::Json(body), outcome)
     }
 
     pub fn error(error: &SlackError) -> Answer {
-        Answer {
-            status: StatusCode::OK,
-            body: error.to_json(),
-            retry_after: None,
-            oauth_scopes: None,
-            accepted_scopes: None,
-            outcome: Outcome::Error(error.code.clone()),
-        }
+        Answer::new(
+            StatusCode::OK,
+            Reply::Bytes(error.to_bytes()),
+            Outcome::Error(error.code.clone()),
+        )
     }
 
     pub fn rate_limited(retry_after_secs: u64) -> Answer {
-        Answer {
-            status: StatusCode::TOO_MANY_REQUESTS,
-            body: json!({ "ok": false, "error": "ratelimited" }),
-            retry_after: Some(retry_after_secs),
-            oauth_scopes: None,
-            accepted_scopes: None,
-            outcome: Outcome::RateLimited { retry_after_secs },
+        let mut answer = Answer::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            Reply::Bytes(br#"{"ok":false,"error":"ratelimited"}"#.to_vec()),
+            Outcome::RateLimited { retry_after_secs },
+        );
+        answer.retry_after = Some(retry_after_secs);
+        answer
+    }
+
+    /// Adds warnings (see [`add_metadata`]); a body already in bytes is
+    /// read back first (warnings are rare: a charset the fake remarks on).
+    pub fn add_warnings<W: AsRef<str>>(&mut self, warnings: &[W]) {
+        if warnings.is_empty() {
+            return;
         }
+        let mut body = match &mut self.body {
+            Reply::Json(value) => std::mem::take(value),
+            Reply::Bytes(bytes) => match serde_json::from_slice::<Value>(bytes) {
+                Ok(value) => value,
+                // The fake's own bytes are JSON; leave anything else alone.
+                Err(_) => return,
+            },
+        };
+        add_metadata::<W, &str>(&mut body, warnings, &[]);
+        self.body = Reply::Json(body);
     }
 
     /// The JSON text of the body, `ok` first.
     pub fn body_bytes(&self) -> Vec<u8> {
-        body_bytes(&self.body)
+        match &self.body {
+            Reply::Json(value) => body_bytes(value),
+            Reply::Bytes(bytes) => bytes.clone(),
+        }
     }
 
     pub fn into_response(self) -> Response {
-        let mut response = slack_response(self.status, &self.body, self.retry_after);
+        let failure = match &self.outcome {
+            Outcome::Error(code) => Some(code.as_str()),
+            Outcome::RateLimited { .. } => Some("ratelimited"),
+            _ => None,
+        }
+        .and_then(|code| HeaderValue::from_str(code).ok());
+        let bytes = match self.body {
+            Reply::Json(value) => body_bytes(&value),
+            Reply::Bytes(bytes) => bytes,
+        };
+        let mut response = json_response(self.status, bytes, self.retry_after);
         let headers = response.headers_mut();
+        if let Some(failure) = failure {
+            headers.insert(X_SLACK_FAILURE, failure);
+        }
         for (name, value) in [
-            (X_OAUTH_SCOPES, &self.oauth_scopes),
-            (X_ACCEPTED_OAUTH_SCOPES, &self.accepted_scopes),
+            (X_OAUTH_SCOPES, self.oauth_scopes),
+            (X_ACCEPTED_OAUTH_SCOPES, self.accepted_scopes),
         ] {
             if let Some(value) = value
-                && let Ok(value) = HeaderValue::from_str(value)
+                && let Ok(value) = HeaderValue::from_str(&value)
             {
                 headers.insert(name, value);
             }
@@ -219,22 +343,22 @@ pub(crate) const X_SLACK_FAILURE: HeaderName = HeaderName::from_static("x-slack-
 /// The JSON text of a body, with `ok` first as in every body Slack was
 /// seen to send (serde_json's map would put it in alphabetical order).
 pub(crate) fn body_bytes(body: &Value) -> Vec<u8> {
-    // Serialising a `Value` cannot fail (its map keys are strings).
-    let text = |value: &Value| serde_json::to_vec(value).unwrap_or_default();
+    let mut out = Vec::with_capacity(128);
     let Value::Object(map) = body else {
-        return text(body);
+        write_value(&mut out, body);
+        return out;
     };
     let Some(ok) = map.get("ok") else {
-        return text(body);
+        write_value(&mut out, body);
+        return out;
     };
-    let mut out = Vec::with_capacity(128);
     out.extend_from_slice(b"{\"ok\":");
-    out.extend_from_slice(&text(ok));
+    write_value(&mut out, ok);
     for (key, value) in map.iter().filter(|(key, _)| *key != "ok") {
         out.push(b',');
-        out.extend_from_slice(&text(&Value::String(key.clone())));
+        write_str(&mut out, key);
         out.push(b':');
-        out.extend_from_slice(&text(value));
+        write_value(&mut out, value);
     }
     out.push(b'}');
     out
@@ -398,6 +522,7 @@ impl http_body::Body for BrokenBody {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::json;
 
     #[test]
     fn metadata_goes_in_both_warning_fields() {
@@ -456,8 +581,65 @@ mod tests {
         assert_eq!(response.headers()[X_SLACK_FAILURE], "invalid_auth");
         let response = Answer::ok(json!({ "ok": true })).into_response();
         assert!(response.headers().get(X_SLACK_FAILURE).is_none());
+        let response = Answer::from_body(json!({ "ok": false, "error": "x" })).into_response();
+        assert_eq!(response.headers()[X_SLACK_FAILURE], "x");
+        let response = Answer::ok(OkBody::new().finish()).into_response();
+        assert!(response.headers().get(X_SLACK_FAILURE).is_none());
         let response = Answer::rate_limited(3).into_response();
         assert_eq!(response.headers()[X_SLACK_FAILURE], "ratelimited");
+    }
+
+    #[test]
+    fn error_bytes_match_the_json_tree_they_replace() {
+        // The bytes are exactly what serialising a serde_json map (keys by
+        // name) with `ok` moved first gave before.
+        let mut error = SlackError::new("missing_scope")
+            .because("one")
+            .because("two \"quoted\"")
+            .field("req_method", json!("calls.add"))
+            .field("a_first", json!({ "z": 1, "b": [true] }));
+        error.needed = Some("calls:write".into());
+        error.provided = Some("calls:read".into());
+        let mut map = serde_json::Map::new();
+        map.insert("ok".into(), json!(false));
+        map.insert("error".into(), json!("missing_scope"));
+        map.insert("needed".into(), json!("calls:write"));
+        map.insert("provided".into(), json!("calls:read"));
+        map.insert("req_method".into(), json!("calls.add"));
+        map.insert("a_first".into(), json!({ "z": 1, "b": [true] }));
+        map.insert(
+            "response_metadata".into(),
+            json!({ "messages": ["[ERROR] one", "[ERROR] two \"quoted\""] }),
+        );
+        assert_eq!(
+            String::from_utf8(error.to_bytes()).unwrap(),
+            String::from_utf8(body_bytes(&Value::Object(map))).unwrap()
+        );
+        assert_eq!(
+            SlackError::new("invalid_auth").to_bytes(),
+            br#"{"ok":false,"error":"invalid_auth"}"#
+        );
+        assert_eq!(
+            Answer::rate_limited(1).body_bytes(),
+            body_bytes(&json!({ "ok": false, "error": "ratelimited" }))
+        );
+    }
+
+    #[test]
+    fn warnings_reach_bodies_already_in_bytes() {
+        let mut answer = Answer::error(&SlackError::new("no_text"));
+        answer.add_warnings(&["missing_charset"]);
+        assert_eq!(
+            serde_json::from_slice::<Value>(&answer.body_bytes()).unwrap(),
+            json!({ "ok": false, "error": "no_text", "warning": "missing_charset",
+                    "response_metadata": { "warnings": ["missing_charset"] } })
+        );
+        let mut body = OkBody::new();
+        write_str(body.field("a"), "b");
+        let mut answer = Answer::ok(body.finish());
+        assert_eq!(answer.body_bytes(), br#"{"ok":true,"a":"b"}"#);
+        answer.add_warnings::<&str>(&[]);
+        assert_eq!(answer.body_bytes(), br#"{"ok":true,"a":"b"}"#);
     }
 
     #[test]

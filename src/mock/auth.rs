@@ -10,10 +10,10 @@ use serde_json::{Value, json};
 
 use crate::token::TokenKind;
 
-use super::answer::SlackError;
+use super::answer::{Reply, SlackError};
 use super::family::{Exchange, Family, no_param_error};
 use super::oauth::{PendingInstall, Uninstalled};
-use super::state::TokenEntry;
+use super::state::{Directory, TokenEntry};
 
 /// The auth family, as registered in the fake's table of families.
 pub(crate) const FAMILY: Family = Family {
@@ -21,8 +21,8 @@ pub(crate) const FAMILY: Family = Family {
     reads_json: true,
     param_error: no_param_error,
     answer: |exchange| match exchange.method.name {
-        "auth.revoke" => revoke(exchange),
-        _ => test(&exchange),
+        "auth.revoke" => revoke(exchange).map(Reply::from),
+        _ => test(&exchange).map(Reply::from),
     },
 };
 
@@ -52,6 +52,37 @@ impl AuthState {
     pub fn is_revoked(&self, token: &str, entry: &TokenEntry, from_start: bool) -> bool {
         self.revoked.contains(token)
             || (from_start && self.uninstalled_workspaces.contains(&entry.workspace))
+    }
+
+    /// The app leaves workspace `index` (`apps.uninstall`, or the control
+    /// API's uninstall): every token of it, issued at start (`directory`)
+    /// or at run time, is revoked, and the uninstall is recorded. Returns
+    /// how many tokens were revoked.
+    pub fn uninstall(&mut self, directory: &Directory, index: usize, now: i64) -> usize {
+        let issued: Vec<String> = self
+            .issued
+            .iter()
+            .filter(|(_, entry)| entry.workspace == index)
+            .map(|(text, _)| text.clone())
+            .collect();
+        let from_start = directory
+            .tokens
+            .values()
+            .filter(|entry| entry.workspace == index)
+            .count();
+        self.revoked.extend(issued.iter().cloned());
+        self.uninstalled_workspaces.insert(index);
+        let team_id = directory
+            .workspaces
+            .get(index)
+            .map(|w| w.team_id.clone())
+            .unwrap_or_default();
+        self.uninstalls.push(Uninstalled {
+            team_id,
+            tokens_revoked: issued.len() + from_start,
+            at: now,
+        });
+        issued.len() + from_start
     }
 }
 

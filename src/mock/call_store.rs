@@ -6,6 +6,43 @@ use std::collections::BTreeMap;
 
 use serde_json::{Map, Value, json};
 
+use super::answer::write_str;
+
+/// A JSON object being written to a buffer: `{`, keys with commas, `}`.
+struct Object<'a> {
+    out: &'a mut Vec<u8>,
+    first: bool,
+}
+
+impl<'a> Object<'a> {
+    fn new(out: &'a mut Vec<u8>) -> Object<'a> {
+        out.push(b'{');
+        Object { out, first: true }
+    }
+
+    /// Writes `"name":` and returns the buffer for the value.
+    fn key(&mut self, name: &str) -> &mut Vec<u8> {
+        if !self.first {
+            self.out.push(b',');
+        }
+        self.first = false;
+        write_str(self.out, name);
+        self.out.push(b':');
+        self.out
+    }
+
+    fn end(self) {
+        self.out.push(b'}');
+    }
+}
+
+/// Appends an integer.
+fn write_int(out: &mut Vec<u8>, n: i64) {
+    use std::io::Write;
+    // Writing to a Vec cannot fail.
+    let _ = write!(out, "{n}");
+}
+
 /// A Call as the fake stores it (a snapshot, from
 /// [`MockSlack::call`](crate::mock::MockSlack::call)).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -43,6 +80,50 @@ impl CallRecord {
     }
 
     /// The call as Slack's JSON `call` object.
+    /// Appends the call as JSON, straight to bytes, with the same text as
+    /// [`CallRecord::to_json`] serialised (fields by name).
+    pub(crate) fn write_json(&self, out: &mut Vec<u8>) {
+        let mut object = Object::new(out);
+        if !self.channels.is_empty() {
+            let out = object.key("channels");
+            out.push(b'[');
+            for (i, channel) in self.channels.iter().enumerate() {
+                if i > 0 {
+                    out.push(b',');
+                }
+                write_str(out, channel);
+            }
+            out.push(b']');
+        }
+        if let Some(date_end) = self.date_end {
+            write_int(object.key("date_end"), date_end);
+        }
+        write_int(object.key("date_start"), self.date_start);
+        if let Some(url) = &self.desktop_app_join_url {
+            write_str(object.key("desktop_app_join_url"), url);
+        }
+        if let Some(id) = &self.external_display_id {
+            write_str(object.key("external_display_id"), id);
+        }
+        write_str(object.key("external_unique_id"), &self.external_unique_id);
+        write_str(object.key("id"), &self.id);
+        write_str(object.key("join_url"), &self.join_url);
+        if let Some(title) = &self.title {
+            write_str(object.key("title"), title);
+        }
+        let out = object.key("users");
+        out.push(b'[');
+        for (i, user) in self.users.iter().enumerate() {
+            if i > 0 {
+                out.push(b',');
+            }
+            user.write_json(out);
+        }
+        out.push(b']');
+        object.end();
+    }
+
+    /// The call as a JSON tree (for the control API and tests).
     pub fn to_json(&self) -> Value {
         let mut map = Map::new();
         map.insert("id".into(), json!(self.id));
@@ -113,6 +194,22 @@ impl Participant {
         let shared =
             |a: &Option<String>, b: &Option<String>| matches!((a, b), (Some(a), Some(b)) if a == b);
         shared(&self.slack_id, &other.slack_id) || shared(&self.external_id, &other.external_id)
+    }
+
+    /// Appends the participant as JSON (fields by name), straight to bytes.
+    fn write_json(&self, out: &mut Vec<u8>) {
+        let mut object = Object::new(out);
+        for (key, value) in [
+            ("avatar_url", &self.avatar_url),
+            ("display_name", &self.display_name),
+            ("external_id", &self.external_id),
+            ("slack_id", &self.slack_id),
+        ] {
+            if let Some(value) = value {
+                write_str(object.key(key), value);
+            }
+        }
+        object.end();
     }
 
     /// The participant as Slack's JSON.
@@ -211,6 +308,44 @@ mod tests {
     use std::collections::BTreeSet;
 
     use super::*;
+
+    #[test]
+    fn bytes_match_the_json_tree() {
+        let mut full = CallRecord {
+            id: "R1".into(),
+            external_unique_id: "e \"1\"".into(),
+            join_url: "https://x/j".into(),
+            desktop_app_join_url: Some("https://x/d".into()),
+            external_display_id: Some("42".into()),
+            title: Some("Sync é".into()),
+            created_by: "U1".into(),
+            date_start: 1_700_000_000,
+            date_end: Some(-5),
+            users: vec![
+                Participant::slack("U2"),
+                Participant {
+                    slack_id: Some("U3".into()),
+                    external_id: Some("x".into()),
+                    display_name: Some("X".into()),
+                    avatar_url: Some("https://x/a".into()),
+                },
+            ],
+            channels: vec!["C1".into(), "C2".into()],
+        };
+        let text = |call: &CallRecord| {
+            let mut out = Vec::new();
+            call.write_json(&mut out);
+            String::from_utf8(out).unwrap()
+        };
+        assert_eq!(text(&full), serde_json::to_string(&full.to_json()).unwrap());
+        full.desktop_app_join_url = None;
+        full.external_display_id = None;
+        full.title = None;
+        full.date_end = None;
+        full.users.clear();
+        full.channels.clear();
+        assert_eq!(text(&full), serde_json::to_string(&full.to_json()).unwrap());
+    }
 
     #[test]
     fn ids_are_unique_and_well_formed() {

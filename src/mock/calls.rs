@@ -8,12 +8,12 @@
 
 use std::collections::BTreeSet;
 
-use serde_json::{Value, json};
+use serde_json::Value;
 
 use crate::method::MethodInfo;
 use crate::token::TokenKind;
 
-use super::answer::SlackError;
+use super::answer::{OkBody, Reply, SlackError};
 use super::call_store::{CallRecord, CallStore, Participant};
 use super::family::{Caller, Exchange, Family};
 use super::params::{ParamProblem, Params, Problem, check_url};
@@ -33,8 +33,15 @@ pub(crate) const FAMILY: Family = Family {
     answer,
 };
 
+/// `{"ok":true,"call":{…}}`, written straight to bytes.
+fn call_reply(call: &CallRecord) -> Reply {
+    let mut body = OkBody::new();
+    call.write_json(body.field("call"));
+    body.finish()
+}
+
 /// Answers one method of the family.
-fn answer(exchange: Exchange<'_>) -> Result<Value, SlackError> {
+fn answer(exchange: Exchange<'_>) -> Result<Reply, SlackError> {
     let Exchange {
         method,
         params,
@@ -50,7 +57,7 @@ fn answer(exchange: Exchange<'_>) -> Result<Value, SlackError> {
         "calls.add" => add(store, params, &caller, directory, now),
         "calls.info" => {
             let call = find(store, params)?;
-            Ok(json!({ "ok": true, "call": call.to_json() }))
+            Ok(call_reply(call))
         }
         "calls.update" => update(store, params),
         "calls.end" => end(store, params, now),
@@ -82,7 +89,7 @@ fn add(
     caller: &Caller<'_>,
     directory: &BTreeSet<String>,
     now: i64,
-) -> Result<Value, SlackError> {
+) -> Result<Reply, SlackError> {
     let created_by = match (params.text("created_by"), caller.kind) {
         (Some(user), _) if directory.contains(user) => user.to_owned(),
         (Some(user), _) => {
@@ -144,10 +151,10 @@ fn add(
         users,
         channels: Vec::new(),
     });
-    Ok(json!({ "ok": true, "call": call.to_json() }))
+    Ok(call_reply(call))
 }
 
-fn update(store: &mut CallStore, params: &Params) -> Result<Value, SlackError> {
+fn update(store: &mut CallStore, params: &Params) -> Result<Reply, SlackError> {
     let join_url = optional_url(params, "join_url")?;
     let desktop_app_join_url = optional_url(params, "desktop_app_join_url")?;
     let call = find_mut(store, params)?;
@@ -160,10 +167,10 @@ fn update(store: &mut CallStore, params: &Params) -> Result<Value, SlackError> {
     if let Some(url) = desktop_app_join_url {
         call.desktop_app_join_url = Some(url);
     }
-    Ok(json!({ "ok": true, "call": call.to_json() }))
+    Ok(call_reply(call))
 }
 
-fn end(store: &mut CallStore, params: &Params, now: i64) -> Result<Value, SlackError> {
+fn end(store: &mut CallStore, params: &Params, now: i64) -> Result<Reply, SlackError> {
     let duration = params.int("duration");
     if let Some(duration) = duration
         && duration < 0
@@ -179,7 +186,7 @@ fn end(store: &mut CallStore, params: &Params, now: i64) -> Result<Value, SlackE
         Some(duration) => call.date_start.saturating_add(duration),
         None => now,
     });
-    Ok(json!({ "ok": true, "call": call.to_json() }))
+    Ok(call_reply(call))
 }
 
 fn change_roster(
@@ -187,7 +194,7 @@ fn change_roster(
     params: &Params,
     directory: &BTreeSet<String>,
     change: RosterChange,
-) -> Result<Value, SlackError> {
+) -> Result<Reply, SlackError> {
     // The participants methods declare `bad_users` for malformed entries.
     let users = match params.json("users") {
         Some(value) => parse_users(value, change == RosterChange::Add).map_err(|mut error| {
@@ -230,7 +237,7 @@ fn change_roster(
         }
     }
     call.users = roster;
-    Ok(json!({ "ok": true, "call": call.to_json() }))
+    Ok(call_reply(call))
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -353,6 +360,7 @@ fn check_known(users: &[Participant], directory: &BTreeSet<String>) -> Result<()
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::json;
 
     #[test]
     fn users_parse_from_text_or_json() {

@@ -15,7 +15,7 @@ use serde_json::{Map, Value, json};
 use crate::method::MethodInfo;
 use crate::token::TokenKind;
 
-use super::answer::{SlackError, add_metadata};
+use super::answer::{Reply, SlackError, add_metadata};
 use super::family::{Exchange, Family};
 use super::params::{ParamProblem, Problem};
 use super::ratelimit::LimitMode;
@@ -26,7 +26,7 @@ pub(crate) const FAMILY: Family = Family {
     methods: &["chat.postMessage"],
     reads_json: true,
     param_error,
-    answer: post_message,
+    answer: |exchange| post_message(exchange).map(Reply::from),
 };
 
 /// The longest `text` Slack keeps; longer text is truncated (Slack's page,

@@ -13,11 +13,11 @@ use serde_json::Value;
 use crate::method::{Auth, MethodInfo};
 use crate::token::TokenKind;
 
-use super::answer::{Answer, SlackError, add_metadata};
+use super::answer::{Answer, SlackError};
 use super::family::{Caller, Exchange, Family};
 use super::params::{self, Problem};
 use super::request::ParsedRequest;
-use super::state::{FakeSlack, TokenEntry};
+use super::state::{Directory, FakeSlack, TokenEntry};
 use super::{auth, calls, chat, oauth, users};
 
 /// Every stateful family of the fake, one line each.
@@ -40,6 +40,7 @@ fn unix_now() -> i64 {
 /// then the method's own logic.
 pub(crate) fn slack_logic(
     fake: &FakeSlack,
+    directory: &Directory,
     name: &str,
     parsed: &ParsedRequest,
     token: Option<(&str, &TokenEntry)>,
@@ -50,8 +51,8 @@ pub(crate) fn slack_logic(
         _ => None,
     };
     let token = token.or_else(|| Some((parsed.token.as_deref()?, issued.as_ref()?)));
-    let mut answer = slack_logic_inner(fake, name, parsed, token);
-    add_metadata::<&str, &str>(&mut answer.body, &parsed.warnings, &[]);
+    let mut answer = slack_logic_inner(fake, directory, name, parsed, token);
+    answer.add_warnings(&parsed.warnings);
     if let Some(method) = fake.config.methods.get(name) {
         let kind = token.map(|(_, token)| token.kind);
         answer.accepted_scopes = Some(accepted_scopes(method, kind));
@@ -82,6 +83,7 @@ fn accepted_scopes(method: &MethodInfo, kind: Option<TokenKind>) -> String {
 
 fn slack_logic_inner(
     fake: &FakeSlack,
+    directory: &Directory,
     name: &str,
     parsed: &ParsedRequest,
     token: Option<(&str, &TokenEntry)>,
@@ -96,7 +98,7 @@ fn slack_logic_inner(
         return Answer::error(problem);
     }
     if method.auth == Auth::ClientCredentials {
-        return client_credentials(fake, method, parsed);
+        return client_credentials(fake, directory, method, parsed);
     }
     let Some((token_text, token)) = token else {
         if parsed.token.is_some() {
@@ -109,7 +111,7 @@ fn slack_logic_inner(
         }
         return Answer::error(&error);
     };
-    let from_start = fake.config.tokens.contains_key(token_text);
+    let from_start = directory.tokens.contains_key(token_text);
     if fake.lock().auth.is_revoked(token_text, token, from_start) {
         return Answer::error(&SlackError::new("token_revoked"));
     }
@@ -141,7 +143,7 @@ fn slack_logic_inner(
     }
 
     // `install` gives every token the index of a workspace it keeps.
-    let Some(workspace) = fake.config.workspaces.get(token.workspace) else {
+    let Some(workspace) = directory.workspaces.get(token.workspace) else {
         return Answer::error(
             &SlackError::new("internal_error").because("the token's workspace is gone"),
         );
@@ -153,6 +155,7 @@ fn slack_logic_inner(
     };
     answer_checked(
         fake,
+        directory,
         method,
         parsed,
         &workspace.team_id,
@@ -167,6 +170,7 @@ fn slack_logic_inner(
 /// checks the credentials.
 fn client_credentials(
     fake: &FakeSlack,
+    directory: &Directory,
     method: &'static MethodInfo,
     parsed: &ParsedRequest,
 ) -> Answer {
@@ -176,7 +180,7 @@ fn client_credentials(
         user: None,
     };
     // The workspace is that of the code; the default one stands in here.
-    answer_checked(fake, method, parsed, APP_LIMIT_KEY, caller, 0)
+    answer_checked(fake, directory, method, parsed, APP_LIMIT_KEY, caller, 0)
 }
 
 /// The rate-limit key of methods counted for the app, not a workspace.
@@ -186,13 +190,14 @@ const APP_LIMIT_KEY: &str = "(app)";
 /// `example_response`), for a request whose caller was checked.
 fn answer_checked(
     fake: &FakeSlack,
+    directory: &Directory,
     method: &'static MethodInfo,
     parsed: &ParsedRequest,
     limit_key: &str,
     caller: Caller<'_>,
     workspace_index: usize,
 ) -> Answer {
-    let Some(workspace) = fake.config.workspaces.get(workspace_index) else {
+    let Some(workspace) = directory.workspaces.get(workspace_index) else {
         return Answer::error(
             &SlackError::new("internal_error").because("the fake has no such workspace"),
         );
@@ -232,6 +237,7 @@ fn answer_checked(
             workspace,
             workspace_index,
             config: &fake.config,
+            directory,
             state: &mut state,
             now: unix_now(),
             limit_now: now,

@@ -8,15 +8,13 @@
 //! generic behaviour: auth, scopes, rate tier, required and typed params,
 //! then its spec's `example_response`.
 
-use serde_json::Value;
-
 use crate::method::MethodInfo;
 use crate::token::TokenKind;
 
-use super::answer::SlackError;
+use super::answer::{Reply, SlackError};
 use super::params::{ParamProblem, Params};
 use super::request::ParsedRequest;
-use super::state::{Config, MockState, WorkspaceConfig};
+use super::state::{Config, Directory, MockState, WorkspaceConfig};
 
 /// One method family of the fake.
 pub(crate) struct Family {
@@ -30,9 +28,10 @@ pub(crate) struct Family {
     /// `invalid_arguments` or `missing_argument`.
     pub param_error: fn(&MethodInfo, &ParamProblem) -> Option<SlackError>,
     /// Answers a request that passed auth, scopes, the rate limit and the
-    /// param checks: the body of `"ok": true`, or Slack's error. A request
+    /// param checks: the body of `"ok": true` (a JSON tree, or bytes
+    /// on the hot paths), or Slack's error. A request
     /// that fails changes nothing.
-    pub answer: fn(Exchange<'_>) -> Result<Value, SlackError>,
+    pub answer: fn(Exchange<'_>) -> Result<Reply, SlackError>,
 }
 
 impl Family {
@@ -59,6 +58,8 @@ pub(crate) struct Exchange<'a> {
     pub workspace_index: usize,
     /// What the fake was started with.
     pub config: &'a Config,
+    /// The workspaces and tokens as they are now (they grow at run time).
+    pub directory: &'a Directory,
     /// The fake's state, locked for the whole answer.
     pub state: &'a mut MockState,
     /// Unix seconds now (real time, not the rate-limit clock).

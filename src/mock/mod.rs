@@ -39,6 +39,12 @@
 //!   method, [`MockSlack::fault`] injects transport faults ([`Fault`]),
 //!   [`MockSlack::requests`] is the request log, and [`MockSlack::calls`]
 //!   shows the state.
+//! - **Tests in any language steer it too**: the control API serves the
+//!   same controls as JSON over HTTP on the fake's port under `/_mock/`
+//!   (scripts, faults, workspaces, users, channels, tokens, uninstall,
+//!   calls, messages, the request log, the rate-limit clock), never
+//!   showing a token's text. `GET /_mock/` lists the endpoints; the
+//!   README shows each with curl.
 //!
 //! The token is read from `Authorization: Bearer …` or from a `token` form
 //! field; a JSON body needs the header, and a token in the query string is
@@ -209,6 +215,7 @@ mod auth;
 mod call_store;
 mod calls;
 mod chat;
+mod control;
 mod dispatch;
 mod family;
 mod faults;
@@ -228,7 +235,7 @@ use std::fmt;
 use std::hash::BuildHasher;
 use std::io;
 use std::net::{Ipv4Addr, SocketAddr};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, RwLock};
 use std::time::Duration;
 
 use tokio::net::TcpListener;
@@ -249,7 +256,7 @@ pub use workspace::{DEMO_TEAM_ID, DEMO_TEAM_NAME, MockWorkspace};
 
 use faults::Plan;
 use ratelimit::{Limiter, ScaledClock};
-use state::{Config, FakeSlack, MockState};
+use state::{Config, Directory, FakeSlack, MockState};
 
 /// The bot token every fake accepts, with [`DEMO_SCOPES`].
 pub const DEMO_BOT_TOKEN: &str = "xoxb-mock-bot";
@@ -446,16 +453,13 @@ impl MockSlack {
         user_scopes: impl IntoIterator<Item = U>,
     ) -> io::Result<String> {
         let invalid = |text: String| io::Error::new(io::ErrorKind::InvalidInput, text);
-        let Some(index) = self
-            .fake
-            .config
-            .workspaces
-            .iter()
-            .position(|w| w.team_id == team_id)
-        else {
+        let directory = self.fake.directory();
+        let Some(index) = directory.workspace_index(team_id) else {
             return Err(invalid(format!("the fake has no workspace {team_id}")));
         };
-        if self.fake.config.workspaces[index].acting_user.is_none() {
+        let has_user = directory.workspaces[index].acting_user.is_some();
+        drop(directory);
+        if !has_user {
             return Err(invalid(format!(
                 "workspace {team_id} has no user to install the app"
             )));
@@ -740,8 +744,6 @@ impl MockSlackBuilder {
             methods.insert(method.name, method);
         }
         let config = Config {
-            tokens,
-            workspaces,
             methods,
             limit_mode: self.rate_limits,
             app: self.app,
@@ -753,6 +755,7 @@ impl MockSlackBuilder {
         let fake = Arc::new(FakeSlack {
             config,
             clock: ScaledClock::new(self.time_scale),
+            directory: RwLock::new(Directory { tokens, workspaces }),
             state: Mutex::new(MockState {
                 calls: call_store::CallStore::new(RandomState::new().hash_one(addr)),
                 plans: HashMap::new(),

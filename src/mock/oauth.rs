@@ -13,7 +13,7 @@ use serde_json::{Value, json};
 
 use crate::token::TokenKind;
 
-use super::answer::SlackError;
+use super::answer::{Reply, SlackError};
 use super::family::{Exchange, Family, no_param_error};
 use super::state::TokenEntry;
 
@@ -30,8 +30,8 @@ pub(crate) const FAMILY: Family = Family {
     reads_json: true,
     param_error: no_param_error,
     answer: |exchange| match exchange.method.name {
-        "apps.uninstall" => uninstall(exchange),
-        _ => access(exchange),
+        "apps.uninstall" => uninstall(exchange).map(Reply::from),
+        _ => access(exchange).map(Reply::from),
     },
 };
 
@@ -147,7 +147,7 @@ fn access(exchange: Exchange<'_>) -> Result<Value, SlackError> {
     }
     pending.used = true;
     let pending = pending.clone();
-    let Some(workspace) = exchange.config.workspaces.get(pending.workspace) else {
+    let Some(workspace) = exchange.directory.workspaces.get(pending.workspace) else {
         return Err(SlackError::new("internal_error").because("the code's workspace is gone"));
     };
     let team = workspace.team_id.to_lowercase();
@@ -201,28 +201,9 @@ fn uninstall(exchange: Exchange<'_>) -> Result<Value, SlackError> {
             .because("a bot token cannot uninstall the app; use a user token"));
     }
     let workspace = exchange.workspace_index;
-    let team_id = exchange.workspace.team_id.clone();
-    let auth = &mut exchange.state.auth;
-    let issued: Vec<String> = auth
-        .issued
-        .iter()
-        .filter(|(_, entry)| entry.workspace == workspace)
-        .map(|(text, _)| text.clone())
-        .collect();
-    let from_start = exchange
-        .config
-        .tokens
-        .values()
-        .filter(|entry| entry.workspace == workspace)
-        .count();
-    for token in &issued {
-        auth.revoked.insert(token.clone());
-    }
-    auth.uninstalled_workspaces.insert(workspace);
-    auth.uninstalls.push(Uninstalled {
-        team_id,
-        tokens_revoked: issued.len() + from_start,
-        at: exchange.now,
-    });
+    exchange
+        .state
+        .auth
+        .uninstall(exchange.directory, workspace, exchange.now);
     Ok(json!({ "ok": true, "uninstalled": true }))
 }

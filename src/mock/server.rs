@@ -28,8 +28,9 @@ use super::answer::{
     Answer, Outcome, broken_body_response, slack_response, status_from, text_response,
     truncated_response,
 };
+use super::control;
 use super::dispatch::slack_logic;
-use super::faults::{Fault, Injected, Plan};
+use super::faults::{Fault, Injected, Plan, Scripted};
 use super::log::LoggedRequest;
 use super::request;
 use super::state::FakeSlack;
@@ -61,6 +62,9 @@ struct ConnectionKill(Arc<Notify>);
 pub(crate) fn router(fake: Arc<FakeSlack>) -> Router {
     Router::new()
         .route("/api/{method}", any(handle))
+        .route("/_mock", any(control::handle))
+        .route("/_mock/", any(control::handle))
+        .route("/_mock/{*path}", any(control::handle))
         .fallback(not_found)
         .with_state(fake)
 }
@@ -69,7 +73,8 @@ async fn not_found() -> Response {
     text_response(
         StatusCode::NOT_FOUND,
         "text/plain; charset=utf-8",
-        "slack-calls-mock serves the Web API under /api/<method>\n".to_owned(),
+        "slack-calls-mock serves the Web API under /api/<method> and its controls under /_mock/\n"
+            .to_owned(),
     )
 }
 
@@ -174,42 +179,56 @@ async fn handle(
 
     let parsed = request::parse(&parts.method, parts.uri.query(), &parts.headers, &bytes);
     entry.content_type = parsed.content_type.clone();
-    entry.params = parsed
-        .params
-        .iter()
-        .map(|(name, value)| (name.clone(), value.display()))
-        .collect();
+    // Only a log someone reads needs the params (a copy of each).
+    if fake.config.log_capacity > 0 || fake.config.log_to_stderr {
+        entry.params = parsed
+            .params
+            .iter()
+            .map(|(name, value)| (name.clone(), value.display()))
+            .collect();
+    }
     entry.token_source = parsed.token_source;
-    let token = parsed
-        .token
-        .as_deref()
-        .and_then(|text| fake.config.tokens.get(text).map(|entry| (text, entry)));
-    entry.token_kind = token.map(|(_, t)| t.kind);
 
-    let plan = fake.take_plan(&method);
-    entry.injected = plan.clone().map(Injected::from);
-    let example = || {
-        fake.config
-            .methods
-            .get(method.as_str())
-            .and_then(|info| serde_json::from_str::<Value>(info.example_response).ok())
+    // The directory's read lock is held while the logic runs; the block
+    // has no await, so the lock is never held across one.
+    let step = {
+        let directory = fake.directory();
+        let token = parsed
+            .token
+            .as_deref()
+            .and_then(|text| directory.tokens.get(text).map(|entry| (text, entry)));
+        entry.token_kind = token.map(|(_, t)| t.kind);
+        let plan = fake.take_plan(&method);
+        entry.injected = plan.clone().map(Injected::from);
+        match plan {
+            Some(Plan::Script(script)) => Step::Script(script),
+            Some(Plan::Fault(fault)) if !fault.runs_logic() => Step::Skip(fault),
+            fault => Step::Answer(
+                slack_logic(&fake, &directory, &method, &parsed, token),
+                match fault {
+                    Some(Plan::Fault(fault)) => Some(fault),
+                    _ => None,
+                },
+            ),
+        }
     };
-
-    let fault = match plan {
-        Some(Plan::Script(script)) => {
+    let (answer, fault) = match step {
+        Step::Script(script) => {
             fake.record(entry);
-            let body = script.body_json(example().as_ref());
+            let example = fake
+                .config
+                .methods
+                .get(method.as_str())
+                .and_then(|info| serde_json::from_str::<Value>(info.example_response).ok());
+            let body = script.body_json(example.as_ref());
             return slack_response(status_from(script.status), &body, None);
         }
-        Some(Plan::Fault(fault)) if !fault.runs_logic() => {
+        Step::Skip(fault) => {
             fake.record(entry);
             return skipped_fault(fault, kill).await;
         }
-        Some(Plan::Fault(fault)) => Some(fault),
-        None => None,
+        Step::Answer(answer, fault) => (answer, fault),
     };
-
-    let answer = slack_logic(&fake, &method, &parsed, token);
     entry.outcome = answer.outcome.clone();
     fake.record(entry);
     match fault {
@@ -222,6 +241,16 @@ async fn handle(
         Some(Fault::DropAfterHandling) => close_without_answer(kill).await,
         _ => answer.into_response(),
     }
+}
+
+/// What a request meets once its token and queued injection are known.
+enum Step {
+    /// A scripted answer, sent as it is.
+    Script(Scripted),
+    /// A fault that replaces the whole exchange.
+    Skip(Fault),
+    /// The fake's own answer, and a fault that reshapes it.
+    Answer(Answer, Option<Fault>),
 }
 
 /// Faults that replace the whole exchange.

@@ -3,7 +3,7 @@
 //! queued injections, the request log, rate-limit windows).
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
-use std::sync::{Mutex, MutexGuard, PoisonError};
+use std::sync::{Mutex, MutexGuard, PoisonError, RwLock, RwLockReadGuard, RwLockWriteGuard};
 use std::time::Duration;
 
 use crate::method::MethodInfo;
@@ -62,12 +62,26 @@ impl WorkspaceConfig {
     }
 }
 
+/// The workspaces and the tokens the fake accepts: set when it starts,
+/// grown (or a workspace's tokens revoked) through the control API.
+#[derive(Debug, Default)]
+pub(crate) struct Directory {
+    pub tokens: HashMap<String, TokenEntry>,
+    /// The workspaces, the default one first. Never shrinks, so a token's
+    /// index stays valid.
+    pub workspaces: Vec<WorkspaceConfig>,
+}
+
+impl Directory {
+    /// The index of the workspace with this team id.
+    pub fn workspace_index(&self, team_id: &str) -> Option<usize> {
+        self.workspaces.iter().position(|w| w.team_id == team_id)
+    }
+}
+
 /// What the fake was started with; fixed for its lifetime.
 #[derive(Debug)]
 pub(crate) struct Config {
-    pub tokens: HashMap<String, TokenEntry>,
-    /// The workspaces, the default one first.
-    pub workspaces: Vec<WorkspaceConfig>,
     pub methods: BTreeMap<&'static str, &'static MethodInfo>,
     pub limit_mode: LimitMode,
     /// The app the fake plays (`oauth.v2.access`, `apps.uninstall`).
@@ -100,6 +114,8 @@ pub(crate) struct MockState {
 pub(crate) struct FakeSlack {
     pub config: Config,
     pub clock: ScaledClock,
+    /// Taken before `state` when both are needed, never the other way.
+    pub directory: RwLock<Directory>,
     pub state: Mutex<MockState>,
 }
 
@@ -109,6 +125,21 @@ impl FakeSlack {
     /// assertion failed elsewhere).
     pub fn lock(&self) -> MutexGuard<'_, MockState> {
         self.state.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// The workspaces and tokens, for reading (see [`FakeSlack::lock`]
+    /// on poisoning).
+    pub fn directory(&self) -> RwLockReadGuard<'_, Directory> {
+        self.directory
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// The workspaces and tokens, for changing.
+    pub fn directory_mut(&self) -> RwLockWriteGuard<'_, Directory> {
+        self.directory
+            .write()
+            .unwrap_or_else(PoisonError::into_inner)
     }
 
     /// The next queued script or fault for `method`, if any.
@@ -129,6 +160,10 @@ impl FakeSlack {
 
     /// Adds a request to the log (and to stderr when asked).
     pub fn record(&self, mut entry: LoggedRequest) {
+        if self.config.log_capacity == 0 && !self.config.log_to_stderr {
+            // No one reads it: skip the lock.
+            return;
+        }
         {
             let mut state = self.lock();
             entry.seq = state.next_seq;

@@ -3,7 +3,7 @@
 
 use serde_json::{Value, json};
 
-use super::answer::SlackError;
+use super::answer::{Reply, SlackError};
 use super::family::{Family, no_param_error};
 use super::params::Params;
 use super::state::WorkspaceConfig;
@@ -14,7 +14,7 @@ pub(crate) const FAMILY: Family = Family {
     // Slack's page lists form and query input only.
     reads_json: false,
     param_error: no_param_error,
-    answer: |exchange| lookup_by_email(exchange.params, exchange.workspace),
+    answer: |exchange| lookup_by_email(exchange.params, exchange.workspace).map(Reply::from),
 };
 
 /// The email a directory user gets unless the builder gives one:

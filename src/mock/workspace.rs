@@ -208,17 +208,7 @@ pub(crate) fn install(
     let mut configs = Vec::with_capacity(workspaces.len());
     let mut tokens = HashMap::new();
     for (index, workspace) in workspaces.iter().enumerate() {
-        if workspace.team_id.is_empty()
-            || !workspace
-                .team_id
-                .bytes()
-                .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit())
-        {
-            return Err(invalid(format!(
-                "team id `{}` is not a Slack team id (uppercase letters and digits, like T0MOCK001)",
-                workspace.team_id
-            )));
-        }
+        check_team_id(&workspace.team_id).map_err(invalid)?;
         if workspaces[..index]
             .iter()
             .any(|other| other.team_id == workspace.team_id)
@@ -229,11 +219,7 @@ pub(crate) fn install(
             )));
         }
         for (text, kind, scopes) in &workspace.tokens {
-            if text.is_empty() || text.chars().any(char::is_whitespace) {
-                return Err(invalid(
-                    "a token is empty or contains whitespace".to_owned(),
-                ));
-            }
+            check_token(text).map_err(invalid)?;
             let entry = TokenEntry {
                 kind: *kind,
                 scopes: scopes.clone(),
@@ -250,4 +236,60 @@ pub(crate) fn install(
         configs.push(workspace.config());
     }
     Ok((configs, tokens))
+}
+
+/// A Slack team id: uppercase letters and digits.
+pub(crate) fn check_team_id(team_id: &str) -> Result<(), String> {
+    if is_slack_id(team_id) {
+        Ok(())
+    } else {
+        Err(format!(
+            "team id `{team_id}` is not a Slack team id (uppercase letters and digits, like T0MOCK001)"
+        ))
+    }
+}
+
+/// True for a non-empty string of uppercase letters and digits, the shape
+/// of Slack's team, user and channel ids.
+pub(crate) fn is_slack_id(id: &str) -> bool {
+    !id.is_empty()
+        && id
+            .bytes()
+            .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit())
+}
+
+/// A token's text must be non-empty and free of whitespace. The message
+/// never shows the text (it is a secret).
+pub(crate) fn check_token(text: &str) -> Result<(), String> {
+    if text.is_empty() || text.chars().any(char::is_whitespace) {
+        Err("a token is empty or contains whitespace".to_owned())
+    } else {
+        Ok(())
+    }
+}
+
+impl WorkspaceConfig {
+    /// An empty workspace, as the control API adds it.
+    pub(crate) fn empty(team_id: &str, name: &str) -> WorkspaceConfig {
+        MockWorkspace::new(team_id, name).config()
+    }
+
+    /// Adds a user (or keeps the one there), with this email address or,
+    /// without one, its [`default_email`]. A user who already has an
+    /// address and gets a new one loses the old. The first user becomes
+    /// the one user tokens act for.
+    pub(crate) fn add_user(&mut self, id: &str, email: Option<&str>) {
+        let has_address = self.emails.values().any(|(user, _)| user == id);
+        if self.directory.insert(id.to_owned()) && self.acting_user.is_none() {
+            self.acting_user = Some(id.to_owned());
+        }
+        if email.is_none() && has_address {
+            return;
+        }
+        self.emails.retain(|_, (user, _)| user != id);
+        let address = email.map_or_else(|| default_email(id), str::to_owned);
+        self.emails
+            .entry(address.trim().to_lowercase())
+            .or_insert_with(|| (id.to_owned(), address));
+    }
 }

@@ -13,6 +13,7 @@ mod chat_mock;
 mod chat_unfurl;
 mod mock_bin;
 mod mock_calls;
+mod mock_control;
 mod mock_garbage;
 mod mock_headers;
 mod mock_load;

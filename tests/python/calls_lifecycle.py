@@ -8,15 +8,24 @@ The fake is found through the environment, as slack-calls-mock prints it:
   SLACK_CALLS_MOCK_READONLY_TOKEN  bot token with calls:read only
 The directory must hold the default users U0MOCK001 to U0MOCK005.
 
+The fault, rate-limit and directory cases steer the fake through its
+control API (`/_mock/` on the same port), as any language can.
+
 Exits non-zero when any check fails.
 """
 
+import json
 import os
 import sys
 import unittest
+import urllib.request
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
+from slack_sdk.http_retry.builtin_handlers import (
+    RateLimitErrorRetryHandler,
+    ServerErrorRetryHandler,
+)
 
 URL = os.environ.get("SLACK_CALLS_MOCK_URL", "")
 BOT = os.environ.get("SLACK_CALLS_MOCK_BOT_TOKEN", "")
@@ -24,8 +33,26 @@ USER = os.environ.get("SLACK_CALLS_MOCK_USER_TOKEN", "")
 READONLY = os.environ.get("SLACK_CALLS_MOCK_READONLY_TOKEN", "")
 
 
-def client(token):
-    return WebClient(token=token, base_url=URL, timeout=10)
+def client(token, **extra):
+    return WebClient(token=token, base_url=URL, timeout=10, **extra)
+
+
+def control(path, body=None, method=None):
+    """One request to the fake's control API; returns (status, JSON body)."""
+    base = URL.rstrip("/")
+    base = base[: -len("/api")] if base.endswith("/api") else base
+    data = None if body is None else json.dumps(body).encode()
+    request = urllib.request.Request(
+        base + "/_mock" + path,
+        data=data,
+        method=method or ("GET" if body is None else "POST"),
+        headers={"Content-Type": "application/json"},
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:
+            return response.status, json.loads(response.read())
+    except urllib.error.HTTPError as err:
+        return err.code, json.loads(err.read())
 
 
 class CallsAgainstTheFake(unittest.TestCase):
@@ -165,6 +192,81 @@ class CallsAgainstTheFake(unittest.TestCase):
         )
         self.assertTrue(response["ok"])
         self.assertEqual(web.calls_info(id=call_id)["call"]["users"], [{"slack_id": "U0MOCK005"}])
+
+
+class ControlApiFromPython(unittest.TestCase):
+    """The fault and rate-limit cases, through the control API."""
+
+    def setUp(self):
+        status, _ = control("/injections", method="DELETE")
+        self.assertEqual(status, 200)
+
+    def test_scripted_error(self):
+        status, body = control("/script", {"method": "calls.info", "error": "not_implemented"})
+        self.assertEqual((status, body["pending"]), (200, 1))
+        with self.assertRaises(SlackApiError) as caught:
+            client(BOT).calls_info(id="R0NOSUCH01")
+        self.assertEqual(caught.exception.response["error"], "not_implemented")
+        # Spent: the fake answers on its own again.
+        with self.assertRaises(SlackApiError) as caught:
+            client(BOT).calls_info(id="R0NOSUCH01")
+        self.assertEqual(caught.exception.response["error"], "invalid_call_id")
+
+    def test_rate_limit_without_retries(self):
+        control("/fault", {"method": "calls.info", "fault": "rate_limited", "retry_after": 3})
+        with self.assertRaises(SlackApiError) as caught:
+            client(BOT).calls_info(id="R0NOSUCH01")
+        response = caught.exception.response
+        self.assertEqual(response.status_code, 429)
+        self.assertEqual(response["error"], "ratelimited")
+        self.assertEqual(response.headers.get("Retry-After", response.headers.get("retry-after")), "3")
+
+    def test_sdk_retries_the_rate_limit(self):
+        web = client(USER)
+        call = web.calls_add(external_unique_id="py-429", join_url="https://example.com/join/py")["call"]
+        control("/requests", method="DELETE")
+        control("/fault", {"method": "calls.info", "fault": "rate_limited", "retry_after": 1, "times": 2})
+        web = client(USER, retry_handlers=[RateLimitErrorRetryHandler(max_retry_count=2)])
+        info = web.calls_info(id=call["id"])
+        self.assertEqual(info["call"]["id"], call["id"])
+        _, log = control("/requests?method=calls.info")
+        outcomes = [entry["outcome"] for entry in log["requests"]]
+        self.assertEqual(outcomes, ["skipped", "skipped", "ok"])
+        self.assertEqual(log["requests"][0]["injected"], {"fault": "RateLimited { retry_after_secs: 1 }"})
+
+    def test_sdk_retries_a_server_error(self):
+        control("/fault", {"method": "calls.info", "fault": "status", "status": 503})
+        web = client(BOT, retry_handlers=[ServerErrorRetryHandler(max_retry_count=1)])
+        with self.assertRaises(SlackApiError) as caught:
+            web.calls_info(id="R0NOSUCH01")
+        # The 503 was retried; the second answer is the fake's own.
+        self.assertEqual(caught.exception.response["error"], "invalid_call_id")
+        _, pending = control("/injections")
+        self.assertEqual(pending["pending"], {})
+
+    def test_directory_and_uninstall(self):
+        status, body = control("/workspaces", {"team_id": "T0PYTHON1", "name": "Python"})
+        self.assertEqual(status, 201, body)
+        control("/users", {"team_id": "T0PYTHON1", "id": "U0PYTHON1", "email": "py@example.com"})
+        status, body = control(
+            "/tokens",
+            {"team_id": "T0PYTHON1", "token": "xoxb-python", "kind": "bot", "scopes": ["users:read.email"]},
+        )
+        self.assertEqual(status, 201, body)
+        self.assertNotIn("xoxb-python", json.dumps(body))
+        user = client("xoxb-python").users_lookupByEmail(email="py@example.com")["user"]
+        self.assertEqual((user["id"], user["team_id"]), ("U0PYTHON1", "T0PYTHON1"))
+        status, body = control("/uninstall", {"team_id": "T0PYTHON1"})
+        self.assertEqual((status, body["tokens_revoked"]), (200, 1))
+        with self.assertRaises(SlackApiError) as caught:
+            client("xoxb-python").users_lookupByEmail(email="py@example.com")
+        self.assertEqual(caught.exception.response["error"], "token_revoked")
+
+    def test_bad_control_request(self):
+        status, body = control("/fault", {"method": "calls.info", "fault": "melt"})
+        self.assertEqual(status, 400)
+        self.assertFalse(body["ok"])
+        self.assertIn("is not a fault", body["message"])
 
 
 if __name__ == "__main__":

@@ -10,6 +10,7 @@
 //! To add one: a `Part` (what it is, the variable that names it, how to get
 //! it), a module with the test, and one line in `main` below.
 
+mod node_sdk;
 mod part;
 mod python_sdk;
 #[path = "../support/mod.rs"]
@@ -24,6 +25,16 @@ fn main() {
         "python_sdk::calls_lifecycle_against_the_binary",
         &python_sdk::PYTHON,
         python_sdk::calls_lifecycle_against_the_binary,
+    ));
+    trials.push(part::needs(
+        "python_sdk::bolt_app_against_the_binary",
+        &python_sdk::PYTHON,
+        python_sdk::bolt_app_against_the_binary,
+    ));
+    trials.push(part::needs(
+        "node_sdk::calls_lifecycle_against_the_binary",
+        &node_sdk::NODE,
+        node_sdk::calls_lifecycle_against_the_binary,
     ));
     libtest_mimic::run(&args, trials).exit();
 }

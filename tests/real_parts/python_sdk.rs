@@ -1,6 +1,8 @@
-//! Proof against a client nobody here wrote: the official Python
+//! Proof against clients nobody here wrote: the official Python
 //! `slack_sdk` runs a whole Calls lifecycle (`tests/python/calls_lifecycle.py`)
-//! against the `slack-calls-mock` binary.
+//! against the `slack-calls-mock` binary, with its fault and rate-limit
+//! cases steered through the control API; Bolt for Python starts an `App`
+//! against it and calls through `app.client` (`tests/python/bolt_app.py`).
 
 use std::ffi::OsString;
 use std::path::Path;
@@ -11,9 +13,10 @@ use libtest_mimic::Failed;
 use crate::part::Part;
 use crate::support::fake_process::MockProcess;
 
-/// A Python that has `slack_sdk` (`.ci/run` makes one in `.venv`).
+/// A Python that has `slack_sdk` and `slack_bolt` (`.ci/run` makes one in
+/// `.venv`).
 pub static PYTHON: Part = Part {
-    what: "a Python with slack_sdk",
+    what: "a Python with slack_sdk and slack_bolt",
     env: "SLACK_CALLS_PY",
     how: "python3 -m venv .venv && .venv/bin/pip install -r tests/python/requirements.txt, \
           then SLACK_CALLS_PY=$PWD/.venv/bin/python",
@@ -45,6 +48,32 @@ pub fn calls_lifecycle_against_the_binary(python: &OsString) -> Result<(), Faile
     // unittest's summary: every test ran and passed.
     if !stderr.contains("\nOK") || !stderr.contains("test_lifecycle") {
         return Err(format!("unittest did not report test_lifecycle and OK:\n{stderr}").into());
+    }
+    Ok(())
+}
+
+pub fn bolt_app_against_the_binary(python: &OsString) -> Result<(), Failed> {
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/python/bolt_app.py");
+    let mock = MockProcess::start(&["--quiet"], Stdio::null());
+    let out = Command::new(python)
+        .arg(&script)
+        .env("SLACK_CALLS_MOCK_URL", &mock.url)
+        .env("SLACK_CALLS_MOCK_BOT_TOKEN", &mock.bot_token)
+        .output()
+        .map_err(|err| format!("could not run {python:?}: {err}"))?;
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    if !out.status.success() {
+        return Err(format!(
+            "the Bolt for Python test failed ({}):\n{}\n{stderr}",
+            out.status,
+            String::from_utf8_lossy(&out.stdout)
+        )
+        .into());
+    }
+    if !stderr.contains("\nOK") || !stderr.contains("test_app_starts_and_calls") {
+        return Err(
+            format!("unittest did not report test_app_starts_and_calls and OK:\n{stderr}").into(),
+        );
     }
     Ok(())
 }
