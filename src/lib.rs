@@ -47,6 +47,7 @@ mod error;
 mod form;
 mod id;
 pub mod method;
+mod pacing;
 mod rate;
 mod ratelimit;
 mod retry;
@@ -73,7 +74,7 @@ pub use layers::roster::{
     RosterBuilder, RosterError, RosterStats,
 };
 pub use method::MethodInfo;
-pub use rate::{Rate, RateLimits};
+pub use rate::{Pacing, Rate, RateLimits};
 pub use ratelimit::{PacingStats, RateLimiter};
 pub use retry::RetryPolicy;
 pub use timestamp::Timestamp;
