@@ -38,6 +38,7 @@ extern crate self as slack_calls;
 // The runtime, in the order a call goes through it: the client, checking
 // the request against its method, pacing, sending, classifying a failure,
 // retrying, decoding the answer.
+mod app;
 mod classify;
 mod client;
 mod clock;
@@ -62,6 +63,10 @@ mod layers;
 #[cfg(feature = "mock")]
 pub mod mock;
 
+pub use app::{
+    AUTH_TEST, App, AppBuilder, AppError, AuthTestError, Installation, Installations,
+    MemoryInstallations,
+};
 pub use client::{Client, ClientBuilder, SLACK_API_BASE};
 pub use clock::{Clock, Sleep, SystemClock, TestClock};
 pub use decode::Response;
