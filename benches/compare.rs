@@ -13,7 +13,7 @@ use std::path::Path;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use slack_calls::mock::{MockSlack, Outcome, RateLimits as MockLimits};
+use slack_calls::mock::{LimitMode, MockSlack, Outcome};
 use slack_calls::{Client, Clock, RateLimits, Sleep};
 use slack_calls_codegen::{Mode, Options, SourceFile};
 
@@ -413,7 +413,7 @@ async fn naive_info(
 /// per method, so the `calls.info` window starts empty).
 async fn limited_fake(scale: f64) -> Res<(MockSlack, String)> {
     let mock = MockSlack::builder()
-        .rate_limits(MockLimits::Tiers)
+        .rate_limits(LimitMode::Tiers)
         .time_scale(scale)
         .start()
         .await?;

@@ -83,6 +83,12 @@ async fn run() -> Result<()> {
             }
         };
 
+    println!(
+        "A Call from start to end, as a Calls app runs it, in 9 steps: find the attendees in \
+         Slack, register the Call, post it in a channel, stream joins and leaves, rename it, \
+         read it back, end it, and check that an ended Call takes no one new."
+    );
+
     // Attendees by email: Slack users where Slack knows the address,
     // external participants otherwise.
     let mut invited = Vec::new();
@@ -174,7 +180,9 @@ async fn run() -> Result<()> {
     roster.flush().await?;
     let stats = roster.stats();
     println!(
-        "4. roster (participants.*)   -> {} join/leave events sent as {} request(s); {} needed none; {} in the call",
+        "4. roster (participants.*)   -> {} join/leave events sent as {} request(s); {} events needed \
+         no request (a guest who joins and leaves within the same 200 ms batch costs none); \
+         {} in the call",
         stats.events,
         stats.requests,
         stats.coalesced,
@@ -227,8 +235,14 @@ async fn run() -> Result<()> {
             "9. adding to the ended call  -> refused as expected: {}",
             err.slack_code().unwrap_or("?")
         ),
-        Ok(_) => println!("9. adding to the ended call  -> unexpectedly accepted"),
+        Ok(_) => {
+            return Err("9. adding to the ended call was accepted: it should be refused".into());
+        }
     }
+    println!(
+        "Done: the whole Call lifecycle succeeded, from registering {} to ending it.",
+        call.id
+    );
     Ok(())
 }
 

@@ -2201,7 +2201,7 @@ pub mod users {
         name: "users.lookupByEmail",
         summary: "Finds a user by their email address.",
         docs_url: "https://api.slack.com/methods/users.lookupByEmail",
-        http: ::slack_calls::method::HttpMethod::Post,
+        http: ::slack_calls::method::HttpMethod::Get,
         rate_tier: ::slack_calls::method::RateTier::Tier3,
         idempotent: true,
         bot_scopes: &["users:read.email"],

@@ -285,11 +285,17 @@ impl ClientBuilder {
         };
         let http = match self.http {
             Some(http) => http,
-            None => reqwest::Client::builder()
-                .connect_timeout(self.connect_timeout)
-                .timeout(self.timeout)
-                .build()
-                .map_err(|err| BuildError::Http(err.to_string()))?,
+            None => {
+                if let Some(reason) = crate::tls::missing(&base_url, crate::tls::BUILT_IN) {
+                    return Err(BuildError::Http(reason));
+                }
+                crate::tls::prepare();
+                reqwest::Client::builder()
+                    .connect_timeout(self.connect_timeout)
+                    .timeout(self.timeout)
+                    .build()
+                    .map_err(|err| BuildError::Http(err.to_string()))?
+            }
         };
         Ok(Client {
             inner: Arc::new(Inner {

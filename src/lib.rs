@@ -30,6 +30,9 @@
 //! Every method returns `Result<Response, Error<MethodError>>`: see [`Error`].
 
 #![warn(missing_docs)]
+// docs.rs (and only docs.rs) builds with `--cfg docsrs`: feature-gated items
+// then say which feature they need.
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 // Lets generated code name this crate as `::slack_calls` both here and in
 // downstream crates that generate their own methods.
@@ -54,6 +57,7 @@ mod ratelimit;
 mod retry;
 mod send;
 mod timestamp;
+mod tls;
 mod token;
 mod union;
 
@@ -61,7 +65,15 @@ mod union;
 mod layers;
 
 #[cfg(feature = "mock")]
+#[cfg_attr(docsrs, doc(cfg(feature = "mock")))]
 pub mod mock;
+
+#[cfg(feature = "events")]
+#[cfg_attr(docsrs, doc(cfg(feature = "events")))]
+pub mod events;
+#[cfg(feature = "signing")]
+#[cfg_attr(docsrs, doc(cfg(feature = "signing")))]
+pub mod signing;
 
 pub use app::{
     AUTH_TEST, App, AppBuilder, AppError, AuthTestError, Installation, Installations,

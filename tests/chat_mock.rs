@@ -4,12 +4,12 @@
 
 use serde_json::json;
 use slack_calls::chat::PostMessageError;
-use slack_calls::mock::{MockSlack, RateLimits as MockRateLimits};
+use slack_calls::mock::{LimitMode, MockSlack};
 use slack_calls::{Block, CallBlock, ChannelId, Client, Error, RateLimits, TokenKind};
 
 async fn start() -> Result<(MockSlack, Client), Box<dyn std::error::Error>> {
     let mock = MockSlack::builder()
-        .rate_limits(MockRateLimits::Off)
+        .rate_limits(LimitMode::Off)
         .start()
         .await?;
     let client = mock

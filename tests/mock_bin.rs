@@ -83,6 +83,10 @@ fn help_version_and_bad_arguments() {
     ] {
         assert!(text.contains(needle), "--help lacks {needle}");
     }
+    // The demo tokens' scopes, all of them (the text once listed two of four).
+    for needle in slack_calls::mock::DEMO_SCOPES {
+        assert!(text.contains(needle), "--help lacks {needle}");
+    }
     let version = Command::new(BIN).arg("-V").output().unwrap();
     assert!(String::from_utf8_lossy(&version.stdout).starts_with("slack-calls-mock "));
 

@@ -12,7 +12,7 @@ use mock_support::{add_call, http, post_form};
 use reqwest::Method;
 use reqwest::header::{HeaderName, HeaderValue};
 use serde_json::Value;
-use slack_calls::mock::{MockSlack, RateLimits};
+use slack_calls::mock::{LimitMode, MockSlack};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
@@ -129,7 +129,7 @@ fn body(rng: &mut Rng) -> Vec<u8> {
 #[tokio::test]
 async fn random_and_mangled_requests_always_get_an_answer() {
     let mock = MockSlack::builder()
-        .rate_limits(RateLimits::Off)
+        .rate_limits(LimitMode::Off)
         .start()
         .await
         .unwrap();

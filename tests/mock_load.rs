@@ -8,7 +8,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::{Arc, Mutex};
 
-use slack_calls::mock::{MockSlack, RateLimits};
+use slack_calls::mock::{LimitMode, MockSlack};
 use slack_calls::{CallId, CallUser, Client, TokenKind};
 
 const CLIENTS: usize = 32;
@@ -221,7 +221,7 @@ async fn run_client(
 async fn concurrent_clients_leave_exactly_the_state_their_answers_imply() {
     let mut builder = MockSlack::builder()
         .users((0..SLACK_USERS).map(slack_user))
-        .rate_limits(RateLimits::Off)
+        .rate_limits(LimitMode::Off)
         .log_capacity(CLIENTS * OPS + SEED_CALLS + 16);
     for index in 0..CLIENTS {
         builder = builder.token(

@@ -14,7 +14,7 @@ use serde_json::{Value, json};
 use slack_calls::TokenKind;
 use slack_calls::method::{HttpMethod, MethodInfo, ParamInfo, ParamKind, RateTier, Required};
 use slack_calls::mock::{
-    DEMO_BOT_TOKEN, DEMO_USER_TOKEN, Fault, Injected, MockSlack, Outcome, RateLimits, Scripted,
+    DEMO_BOT_TOKEN, DEMO_USER_TOKEN, Fault, Injected, LimitMode, MockSlack, Outcome, Scripted,
     TokenSource,
 };
 
@@ -136,7 +136,7 @@ async fn with_test_methods() -> MockSlack {
         .token("xoxb-tester", TokenKind::Bot, ["test:read"])
         .token("xoxp-tester", TokenKind::User, ["test:read"])
         // test.strict is tier 1 (one a minute); these tests are not about limits.
-        .rate_limits(RateLimits::Off)
+        .rate_limits(LimitMode::Off)
         .start()
         .await
         .expect("start")
@@ -376,15 +376,15 @@ async fn bad_bodies_get_slack_codes() {
             b"id=\xff",
             "invalid_form_data",
         ),
-        (Some("text/plain"), b"id=R1", "invalid_post_type"),
+        (Some("image/png"), b"id=R1", "invalid_post_type"),
         (
             Some("multipart/form-data; boundary=x"),
-            b"--x--",
-            "invalid_post_type",
+            b"no boundary",
+            "invalid_form_data",
         ),
         (None, b"id=R1", "missing_post_type"),
         (
-            Some("application/x-www-form-urlencoded; charset=iso-8859-1"),
+            Some("application/x-www-form-urlencoded; charset=koi8-r"),
             b"id=R1",
             "invalid_charset",
         ),
@@ -874,9 +874,9 @@ async fn the_log_keeps_params_in_order_and_never_the_token() {
 }
 
 #[tokio::test]
-async fn rate_limits_per_token_and_method_with_retry_after() {
+async fn rate_limits_per_workspace_and_method_with_retry_after() {
     let mock = MockSlack::builder()
-        .rate_limits(RateLimits::PerMinute(3))
+        .rate_limits(LimitMode::PerMinute(3))
         .start()
         .await
         .unwrap();
@@ -893,8 +893,9 @@ async fn rate_limits_per_token_and_method_with_retry_after() {
     let retry_after: u64 = limited.header("retry-after").unwrap().parse().unwrap();
     assert!((1..=60).contains(&retry_after), "{retry_after}");
 
-    // Other tokens and other methods have their own windows.
-    assert_eq!(info(DEMO_USER_TOKEN).await.status, 200);
+    // The user token of the same workspace shares the window (Slack counts
+    // per app, workspace and method); other methods have their own.
+    assert_eq!(info(DEMO_USER_TOKEN).await.status, 429);
     let end = post_form(&mock, "calls.end", Some(DEMO_BOT_TOKEN), &[("id", "R1")]).await;
     assert_eq!(end.error().as_deref(), Some("invalid_call_id"));
 
@@ -937,7 +938,7 @@ async fn tier_three_allows_fifty_a_minute_by_default() {
 async fn a_time_scale_makes_the_minute_short() {
     // A fake minute lasts 10 ms of real time.
     let mock = MockSlack::builder()
-        .rate_limits(RateLimits::PerMinute(1))
+        .rate_limits(LimitMode::PerMinute(1))
         .time_scale(6000.0)
         .start()
         .await

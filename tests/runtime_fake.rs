@@ -20,7 +20,7 @@ use std::time::Duration;
 
 use shared_time::{SharedTime, drive};
 use slack_calls::calls::{AddError, InfoError};
-use slack_calls::mock::{Fault, Injected, MockSlack, Outcome, RateLimits as FakeLimits, Scripted};
+use slack_calls::mock::{Fault, Injected, LimitMode, MockSlack, Outcome, Scripted};
 use slack_calls::{
     CallUser, Client, ClientBuilder, Error, Pacing, RateLimits, RetryPolicy, TokenKind,
 };
@@ -116,7 +116,7 @@ async fn a_429_from_the_fakes_own_limiter_is_waited_out_on_shared_time() {
     // The fake allows 2 a minute; the client does not pace, so its third
     // call meets the fake's 429 and waits the fake's Retry-After (60 s of
     // the shared time), after which the fake's window has room again.
-    let mock = start(MockSlack::builder().rate_limits(FakeLimits::PerMinute(2))).await;
+    let mock = start(MockSlack::builder().rate_limits(LimitMode::PerMinute(2))).await;
     let time = SharedTime::auto(&mock);
     let client = client_on(&mock, &time)
         .rate_limits(RateLimits::off())
@@ -595,7 +595,7 @@ async fn the_cap_on_total_wait_is_honoured() {
 
 #[tokio::test]
 async fn the_cap_holds_against_the_fakes_own_limiter_and_later_calls_stay_off_the_wire() {
-    let mock = start(MockSlack::builder().rate_limits(FakeLimits::PerMinute(1))).await;
+    let mock = start(MockSlack::builder().rate_limits(LimitMode::PerMinute(1))).await;
     let time = SharedTime::auto(&mock);
     let client = client_on(&mock, &time)
         .rate_limits(RateLimits::off())

@@ -3,6 +3,10 @@
 //! which is how a provider decides between a Slack and an external
 //! participant.
 
+mod mock_support;
+
+use mock_support::{post_form, post_json, send};
+use reqwest::Method;
 use slack_calls::mock::{MockSlack, default_email};
 use slack_calls::users::LookupByEmailError;
 use slack_calls::{CallUser, Error, ErrorCode, TokenKind, UserId};
@@ -133,5 +137,71 @@ async fn an_empty_email_is_refused_before_sending() -> Result<(), Box<dyn std::e
         "{result:?}"
     );
     assert!(mock.requests_for("users.lookupByEmail").is_empty());
+    Ok(())
+}
+
+#[tokio::test]
+async fn the_lookup_goes_by_get_and_the_profile_has_slacks_required_fields()
+-> Result<(), Box<dyn std::error::Error>> {
+    let mock = MockSlack::start().await?;
+    let client = mock.client(mock.bot_token())?;
+    client
+        .users()
+        .lookup_by_email("u0mock001@example.com")
+        .await?;
+    let logged = mock.requests_for("users.lookupByEmail");
+    assert_eq!(logged[0].http_method, "GET");
+    assert_eq!(logged[0].param("email"), Some("u0mock001@example.com"));
+
+    let auth = format!("Bearer {}", mock.bot_token());
+    let answer = send(
+        &mock,
+        Method::GET,
+        "users.lookupByEmail?email=u0mock001%40example.com",
+        &[("authorization", auth.as_str())],
+        "",
+    )
+    .await
+    .json();
+    let profile = &answer["user"]["profile"];
+    // objs_user_profile.required in Slack's OpenAPI description.
+    for field in [
+        "real_name",
+        "display_name",
+        "avatar_hash",
+        "real_name_normalized",
+        "display_name_normalized",
+        "title",
+        "phone",
+        "skype",
+        "status_text",
+        "status_emoji",
+    ] {
+        assert!(
+            profile[field].is_string(),
+            "profile lacks {field}: {answer}"
+        );
+    }
+    assert!(profile["fields"].is_object());
+
+    // Slack takes no JSON for this method: a JSON body's email is not read.
+    let answer = post_json(
+        &mock,
+        "users.lookupByEmail",
+        mock.bot_token(),
+        &serde_json::json!({ "email": "u0mock001@example.com" }),
+    )
+    .await
+    .json();
+    assert_eq!(answer["error"], "invalid_arguments", "{answer}");
+    // A form body is read.
+    let answer = post_form(
+        &mock,
+        "users.lookupByEmail",
+        Some(mock.bot_token()),
+        &[("email", "u0mock001@example.com")],
+    )
+    .await;
+    assert!(answer.ok(), "{:?}", answer.json());
     Ok(())
 }

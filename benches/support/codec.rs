@@ -4,7 +4,7 @@
 use std::time::Duration;
 
 use slack_calls::calls;
-use slack_calls::mock::{MockSlack, RateLimits};
+use slack_calls::mock::{LimitMode, MockSlack};
 use slack_calls::{__private::decode, CallUser, Form};
 
 /// A boxed error for benchmark set-up.
@@ -107,7 +107,7 @@ pub async fn fake_exchanges() -> Result<Vec<(&'static str, Form, Vec<u8>)>, BoxE
 /// A fake with no rate limits and no request log, and one Call in it.
 pub async fn unlimited_fake() -> Result<(MockSlack, slack_calls::Call), BoxError> {
     let mock = MockSlack::builder()
-        .rate_limits(RateLimits::Off)
+        .rate_limits(LimitMode::Off)
         .log_capacity(0)
         .start()
         .await?;

@@ -8,8 +8,9 @@ use std::net::SocketAddr;
 use std::process::ExitCode;
 
 use slack_calls::TokenKind;
-use slack_calls::mock::{DEMO_SCOPES, MockSlack, MockSlackBuilder, RateLimits};
+use slack_calls::mock::{DEMO_SCOPES, LimitMode, MockSlack, MockSlackBuilder};
 
+/// `--help`, before the demo scopes are filled in at `{DEMO_SCOPES}`.
 const HELP: &str = "\
 slack-calls-mock: a fake Slack Web API server for testing Slack Calls apps.
 
@@ -34,11 +35,11 @@ OPTIONS:
                                for more; the first given replaces the default
                                directory (U0MOCK001 to U0MOCK005). User tokens
                                act for the first user.
-    --rate-limit <N>           Allow N requests per minute per (token, method)
+    --rate-limit <N>           Allow N requests per minute per (workspace, method)
                                for every method [default: the method's tier]
     --no-rate-limit            Turn rate limits off
     --time-scale <F>           Run the rate-limit clock F times faster than real
-                               time; Retry-After is then in the fake's seconds
+                               time; Retry-After stays in real seconds
                                [default: 1]
     --quiet                    Do not print a line per request on stderr
     -h, --help                 Print this help
@@ -49,11 +50,17 @@ OUTPUT:
         SLACK_CALLS_MOCK_URL=http://127.0.0.1:<port>/api/
         SLACK_CALLS_MOCK_BOT_TOKEN=xoxb-mock-bot
         SLACK_CALLS_MOCK_USER_TOKEN=xoxp-mock-user
-    Both demo tokens have the scopes calls:read and calls:write. Point your
-    Slack SDK's base URL at SLACK_CALLS_MOCK_URL, e.g. in Python:
+    Both demo tokens have the scopes {DEMO_SCOPES}.
+    Point your Slack SDK's base URL at SLACK_CALLS_MOCK_URL, e.g. in Python:
         WebClient(token=bot_token, base_url=url)
     The server runs until it gets Ctrl-C (SIGINT) or SIGTERM.
 ";
+
+/// `--help` with the demo tokens' scopes taken from [`DEMO_SCOPES`], so the
+/// text cannot drift from what the fake grants.
+fn help() -> String {
+    HELP.replace("{DEMO_SCOPES}", &DEMO_SCOPES.join(", "))
+}
 
 /// The parsed command line.
 #[derive(Debug)]
@@ -61,7 +68,7 @@ struct Options {
     addr: Option<SocketAddr>,
     tokens: Vec<(String, TokenKind, Vec<String>)>,
     users: Vec<String>,
-    rate_limits: RateLimits,
+    rate_limits: LimitMode,
     time_scale: f64,
     quiet: bool,
 }
@@ -79,7 +86,7 @@ fn parse_args(args: impl IntoIterator<Item = String>) -> Result<Command, String>
         addr: None,
         tokens: Vec::new(),
         users: Vec::new(),
-        rate_limits: RateLimits::Tiers,
+        rate_limits: LimitMode::Tiers,
         time_scale: 1.0,
         quiet: false,
     };
@@ -126,9 +133,9 @@ fn parse_args(args: impl IntoIterator<Item = String>) -> Result<Command, String>
                 let n = text.parse::<u32>().map_err(|_| {
                     format!("--rate-limit `{text}` is not a whole number of requests per minute")
                 })?;
-                options.rate_limits = RateLimits::PerMinute(n);
+                options.rate_limits = LimitMode::PerMinute(n);
             }
-            "--no-rate-limit" => options.rate_limits = RateLimits::Off,
+            "--no-rate-limit" => options.rate_limits = LimitMode::Off,
             "--time-scale" => {
                 let text = value("--time-scale")?;
                 options.time_scale = text
@@ -222,7 +229,7 @@ async fn main() -> ExitCode {
     let options = match parse_args(std::env::args().skip(1)) {
         Ok(Command::Serve(options)) => options,
         Ok(Command::Help) => {
-            print!("{HELP}");
+            print!("{}", help());
             return ExitCode::SUCCESS;
         }
         Ok(Command::Version) => {
@@ -319,14 +326,23 @@ mod tests {
         assert_eq!(options.addr, Some(SocketAddr::from(([127, 0, 0, 1], 0))));
         assert_eq!(options.tokens.len(), 1);
         assert_eq!(options.users, vec!["U1"]);
-        assert_eq!(options.rate_limits, RateLimits::PerMinute(5));
+        assert_eq!(options.rate_limits, LimitMode::PerMinute(5));
         assert_eq!(options.time_scale, 60.0);
         assert!(options.quiet);
         assert!(matches!(args(&["--help"]), Ok(Command::Help)));
         assert!(matches!(args(&["-V"]), Ok(Command::Version)));
         assert!(
-            matches!(args(&["--no-rate-limit"]), Ok(Command::Serve(o)) if o.rate_limits == RateLimits::Off)
+            matches!(args(&["--no-rate-limit"]), Ok(Command::Serve(o)) if o.rate_limits == LimitMode::Off)
         );
+    }
+
+    #[test]
+    fn help_lists_every_demo_scope() {
+        let text = help();
+        assert!(!text.contains("{DEMO_SCOPES}"));
+        for scope in DEMO_SCOPES {
+            assert!(text.contains(scope), "--help lacks {scope}");
+        }
     }
 
     #[test]

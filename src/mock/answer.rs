@@ -1,13 +1,14 @@
 //! Slack's answers as the fake builds them: the JSON envelope, errors with
-//! their metadata, and the HTTP response around them.
+//! their metadata, the outcome the request log records, and the HTTP
+//! response around them.
+
+use std::fmt;
 
 use axum::body::Body;
 use axum::http::header::{CONTENT_LENGTH, CONTENT_TYPE, RETRY_AFTER};
-use axum::http::{HeaderValue, StatusCode};
+use axum::http::{HeaderMap, HeaderName, HeaderValue, StatusCode};
 use axum::response::Response;
 use serde_json::{Map, Value, json};
-
-use super::log::Outcome;
 
 /// Slack's `{"ok": false, "error": ...}` with what goes with it.
 #[derive(Debug, Clone, PartialEq)]
@@ -61,6 +62,60 @@ impl SlackError {
     }
 }
 
+/// What the fake's Slack logic decided for a request.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Outcome {
+    /// Answered `"ok": true`; for a stateful method the change was applied.
+    Ok,
+    /// Answered HTTP 200 with `"ok": false` and this error code; nothing
+    /// changed.
+    Error(String),
+    /// Refused by the fake's rate limiter (HTTP 429); nothing changed.
+    RateLimited {
+        /// The `Retry-After` sent, in real seconds even when the fake's
+        /// clock runs faster (see
+        /// [`MockSlackBuilder::time_scale`](crate::mock::MockSlackBuilder::time_scale)).
+        retry_after_secs: u64,
+    },
+    /// A scripted answer or a fault that does not run the logic took the
+    /// request: nothing was checked or changed.
+    Skipped,
+    /// Refused at the HTTP level with this status before any Slack logic
+    /// (405 for a verb other than GET and POST, 413 for a body over the
+    /// size limit, 400 for a body cut short or badly framed).
+    Refused(u16),
+}
+
+impl Outcome {
+    /// True for [`Outcome::Ok`].
+    pub fn is_ok(&self) -> bool {
+        matches!(self, Outcome::Ok)
+    }
+
+    /// The Slack error code, for [`Outcome::Error`].
+    pub fn error_code(&self) -> Option<&str> {
+        match self {
+            Outcome::Error(code) => Some(code),
+            _ => None,
+        }
+    }
+}
+
+impl fmt::Display for Outcome {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Outcome::Ok => f.write_str("ok"),
+            Outcome::Error(code) => write!(f, "error {code}"),
+            Outcome::RateLimited { retry_after_secs } => {
+                write!(f, "ratelimited (retry after {retry_after_secs}s)")
+            }
+            Outcome::Skipped => f.write_str("skipped"),
+            Outcome::Refused(status) => write!(f, "refused with HTTP {status}"),
+        }
+    }
+}
+
 /// What the fake's Slack logic answers, before any fault reshapes it.
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) struct Answer {
@@ -68,6 +123,10 @@ pub(crate) struct Answer {
     pub body: Value,
     pub retry_after: Option<u64>,
     pub outcome: Outcome,
+    /// `x-oauth-scopes`: the scopes of the token the request carried.
+    pub oauth_scopes: Option<String>,
+    /// `x-accepted-oauth-scopes`: the scopes the method accepts.
+    pub accepted_scopes: Option<String>,
 }
 
 impl Answer {
@@ -77,6 +136,8 @@ impl Answer {
             status: StatusCode::OK,
             body,
             retry_after: None,
+            oauth_scopes: None,
+            accepted_scopes: None,
             outcome: Outcome::Ok,
         }
     }
@@ -97,6 +158,8 @@ impl Answer {
             status: StatusCode::OK,
             body,
             retry_after: None,
+            oauth_scopes: None,
+            accepted_scopes: None,
             outcome,
         }
     }
@@ -106,6 +169,8 @@ impl Answer {
             status: StatusCode::OK,
             body: error.to_json(),
             retry_after: None,
+            oauth_scopes: None,
+            accepted_scopes: None,
             outcome: Outcome::Error(error.code.clone()),
         }
     }
@@ -115,19 +180,84 @@ impl Answer {
             status: StatusCode::TOO_MANY_REQUESTS,
             body: json!({ "ok": false, "error": "ratelimited" }),
             retry_after: Some(retry_after_secs),
+            oauth_scopes: None,
+            accepted_scopes: None,
             outcome: Outcome::RateLimited { retry_after_secs },
         }
     }
 
-    /// The JSON text of the body.
+    /// The JSON text of the body, `ok` first.
     pub fn body_bytes(&self) -> Vec<u8> {
-        // Serialising a `Value` cannot fail (its map keys are strings).
-        serde_json::to_vec(&self.body).unwrap_or_else(|_| b"{}".to_vec())
+        body_bytes(&self.body)
     }
 
     pub fn into_response(self) -> Response {
-        let bytes = self.body_bytes();
-        json_response(self.status, bytes, self.retry_after)
+        let mut response = slack_response(self.status, &self.body, self.retry_after);
+        let headers = response.headers_mut();
+        for (name, value) in [
+            (X_OAUTH_SCOPES, &self.oauth_scopes),
+            (X_ACCEPTED_OAUTH_SCOPES, &self.accepted_scopes),
+        ] {
+            if let Some(value) = value
+                && let Ok(value) = HeaderValue::from_str(value)
+            {
+                headers.insert(name, value);
+            }
+        }
+        response
+    }
+}
+
+/// The scopes of the token a request carried.
+pub(crate) const X_OAUTH_SCOPES: HeaderName = HeaderName::from_static("x-oauth-scopes");
+/// The scopes the method accepts.
+pub(crate) const X_ACCEPTED_OAUTH_SCOPES: HeaderName =
+    HeaderName::from_static("x-accepted-oauth-scopes");
+/// The error code of an `"ok": false` answer.
+pub(crate) const X_SLACK_FAILURE: HeaderName = HeaderName::from_static("x-slack-failure");
+
+/// The JSON text of a body, with `ok` first as in every body Slack was
+/// seen to send (serde_json's map would put it in alphabetical order).
+pub(crate) fn body_bytes(body: &Value) -> Vec<u8> {
+    // Serialising a `Value` cannot fail (its map keys are strings).
+    let text = |value: &Value| serde_json::to_vec(value).unwrap_or_default();
+    let Value::Object(map) = body else {
+        return text(body);
+    };
+    let Some(ok) = map.get("ok") else {
+        return text(body);
+    };
+    let mut out = Vec::with_capacity(128);
+    out.extend_from_slice(b"{\"ok\":");
+    out.extend_from_slice(&text(ok));
+    for (key, value) in map.iter().filter(|(key, _)| *key != "ok") {
+        out.push(b',');
+        out.extend_from_slice(&text(&Value::String(key.clone())));
+        out.push(b':');
+        out.extend_from_slice(&text(value));
+    }
+    out.push(b'}');
+    out
+}
+
+/// A JSON answer as Slack sends it: `ok` first, and `x-slack-failure` with
+/// the code when `ok` is false.
+pub(crate) fn slack_response(
+    status: StatusCode,
+    body: &Value,
+    retry_after: Option<u64>,
+) -> Response {
+    let mut response = json_response(status, body_bytes(body), retry_after);
+    add_failure_header(response.headers_mut(), body);
+    response
+}
+
+fn add_failure_header(headers: &mut HeaderMap, body: &Value) {
+    if body.get("ok") == Some(&Value::Bool(false))
+        && let Some(code) = body.get("error").and_then(Value::as_str)
+        && let Ok(value) = HeaderValue::from_str(code)
+    {
+        headers.insert(X_SLACK_FAILURE, value);
     }
 }
 
@@ -305,6 +435,29 @@ mod tests {
                 "response_metadata": { "messages": ["[ERROR] needs calls:write"] }
             })
         );
+    }
+
+    #[test]
+    fn bodies_put_ok_first() {
+        let body = json!({ "call": { "id": "R1" }, "ok": true, "error": "x" });
+        assert_eq!(
+            String::from_utf8(body_bytes(&body)).unwrap(),
+            r#"{"ok":true,"call":{"id":"R1"},"error":"x"}"#
+        );
+        assert_eq!(body_bytes(&json!([1])), b"[1]");
+        assert_eq!(body_bytes(&json!({ "a": 1 })), br#"{"a":1}"#);
+        let round: Value = serde_json::from_slice(&body_bytes(&body)).unwrap();
+        assert_eq!(round, body);
+    }
+
+    #[test]
+    fn failures_name_their_code_in_a_header() {
+        let response = Answer::error(&SlackError::new("invalid_auth")).into_response();
+        assert_eq!(response.headers()[X_SLACK_FAILURE], "invalid_auth");
+        let response = Answer::ok(json!({ "ok": true })).into_response();
+        assert!(response.headers().get(X_SLACK_FAILURE).is_none());
+        let response = Answer::rate_limited(3).into_response();
+        assert_eq!(response.headers()[X_SLACK_FAILURE], "ratelimited");
     }
 
     #[test]

@@ -6,10 +6,38 @@ use std::collections::BTreeSet;
 
 use serde_json::{Map, Value, json};
 
-use super::answer::SlackError;
-use super::calls::{CallStore, Caller};
-use super::params::{ParamProblem, Params, Problem};
+use crate::method::MethodInfo;
 use crate::token::TokenKind;
+
+use super::answer::SlackError;
+use super::call_store::CallStore;
+use super::family::{Caller, Exchange, Family};
+use super::params::{ParamProblem, Params, Problem};
+
+/// The chat family, as registered in the fake's table of families.
+pub(crate) const FAMILY: Family = Family {
+    methods: &["chat.postMessage"],
+    reads_json: true,
+    param_error,
+    answer: |exchange| {
+        let Exchange {
+            params,
+            caller,
+            workspace,
+            state,
+            now,
+            ..
+        } = exchange;
+        post_message(
+            params,
+            &caller,
+            &workspace.channels,
+            &mut state.calls,
+            &mut state.messages_posted,
+            now,
+        )
+    },
+};
 
 /// The longest `text` Slack accepts.
 pub(crate) const MAX_TEXT_CHARS: usize = 40_000;
@@ -18,12 +46,12 @@ pub(crate) const MAX_BLOCKS: usize = 50;
 
 /// Slack's code for a param the generic checks refused, where Slack has a
 /// more precise one than `invalid_arguments`.
-pub(crate) fn param_error(method: &str, problem: &ParamProblem) -> Option<SlackError> {
+fn param_error(method: &MethodInfo, problem: &ParamProblem) -> Option<SlackError> {
     let missing = matches!(
         problem.problem,
         Problem::Missing | Problem::MissingWithBotToken | Problem::TooFew { .. }
     );
-    let code = match (method, problem.param) {
+    let code = match (method.name, problem.param) {
         ("chat.postMessage", "blocks") if !missing => "invalid_blocks_format",
         ("chat.postMessage", "channel") if !missing => "channel_not_found",
         _ => return None,
@@ -32,7 +60,7 @@ pub(crate) fn param_error(method: &str, problem: &ParamProblem) -> Option<SlackE
 }
 
 /// Posts a message. `seq` numbers the fake's messages, so every `ts` differs.
-pub(crate) fn post_message(
+fn post_message(
     params: &Params,
     caller: &Caller<'_>,
     channels: &BTreeSet<String>,

@@ -8,6 +8,7 @@ use std::fmt;
 
 use crate::token::TokenKind;
 
+use super::answer::Outcome;
 use super::faults::Injected;
 
 /// Where a request carried its token.
@@ -21,59 +22,6 @@ pub enum TokenSource {
     /// A `token` param in the query string (refused, as Slack refuses it for
     /// apps made after 2021-02-24).
     Query,
-}
-
-/// What the fake's Slack logic decided for a request.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum Outcome {
-    /// Answered `"ok": true`; for a stateful method the change was applied.
-    Ok,
-    /// Answered HTTP 200 with `"ok": false` and this error code; nothing
-    /// changed.
-    Error(String),
-    /// Refused by the fake's rate limiter (HTTP 429); nothing changed.
-    RateLimited {
-        /// The `Retry-After` sent, in the fake's seconds (see
-        /// [`MockSlackBuilder::time_scale`](crate::mock::MockSlackBuilder::time_scale)).
-        retry_after_secs: u64,
-    },
-    /// A scripted answer or a fault that does not run the logic took the
-    /// request: nothing was checked or changed.
-    Skipped,
-    /// Refused at the HTTP level with this status before any Slack logic
-    /// (405 for a verb other than GET and POST, 413 for a body over the
-    /// size limit, 400 for a body cut short or badly framed).
-    Refused(u16),
-}
-
-impl Outcome {
-    /// True for [`Outcome::Ok`].
-    pub fn is_ok(&self) -> bool {
-        matches!(self, Outcome::Ok)
-    }
-
-    /// The Slack error code, for [`Outcome::Error`].
-    pub fn error_code(&self) -> Option<&str> {
-        match self {
-            Outcome::Error(code) => Some(code),
-            _ => None,
-        }
-    }
-}
-
-impl fmt::Display for Outcome {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Outcome::Ok => f.write_str("ok"),
-            Outcome::Error(code) => write!(f, "error {code}"),
-            Outcome::RateLimited { retry_after_secs } => {
-                write!(f, "ratelimited (retry after {retry_after_secs}s)")
-            }
-            Outcome::Skipped => f.write_str("skipped"),
-            Outcome::Refused(status) => write!(f, "refused with HTTP {status}"),
-        }
-    }
 }
 
 /// One request as the fake saw it.

@@ -29,6 +29,12 @@
 //!   where every user has an email. See "Posting and people" below.
 //! - **Other methods** answer their spec's `example_response` once the
 //!   checks pass.
+//! - **The headers and bodies SDKs read**: every answer carries
+//!   `x-slack-req-id`; answers to a known method carry
+//!   `x-accepted-oauth-scopes` and, with a known token, `x-oauth-scopes`
+//!   (its scopes); `"ok": false` answers carry `x-slack-failure: <code>`.
+//!   Every JSON body starts with `ok`, and `invalid_auth`,
+//!   `unknown_method` and `not_authed` bodies are exactly Slack's.
 //! - **Tests steer it**: [`MockSlack::script`] sets the next answer of a
 //!   method, [`MockSlack::fault`] injects transport faults ([`Fault`]),
 //!   [`MockSlack::requests`] is the request log, and [`MockSlack::calls`]
@@ -38,8 +44,17 @@
 //! field; a JSON body needs the header, and a token in the query string is
 //! refused (`not_authed`), as Slack refuses it for current apps. A form
 //! body with a `charset` gets the warning `superfluous_charset`, a JSON body
-//! without one `missing_charset`. `multipart/form-data` is not read
-//! (`invalid_post_type`), although Slack reads it.
+//! without one `missing_charset`. The charsets are `utf-8` and
+//! `iso-8859-1`, as Slack's; any other is `invalid_charset`. A `text/plain`
+//! body is read as JSON when it starts with `{`, else as form fields (Slack
+//! accepts the type but does not say how it reads it: the fake's choice),
+//! and gets `missing_charset` without one. A JSON `null` for a param is
+//! `invalid_arguments` with Slack's message
+//! `[ERROR] must provide a string [json-pointer:/id]` (with the JSON type
+//! the param wants). `multipart/form-data` bodies are read, one field per
+//! part (a part's content as UTF-8 text); a body without the boundary, a
+//! part without a name or content that is not UTF-8 is `invalid_form_data`
+//! (the fake's choice of code).
 //!
 //! ```
 //! use slack_calls::mock::{MockSlack, Outcome, Scripted};
@@ -129,39 +144,58 @@
 //!   [`default_email`] (`u0mock001@example.com`) unless
 //!   [`MockSlackBuilder::user_with_email`] gives one; addresses are
 //!   compared without regard to case; any other address gives
-//!   `users_not_found`. The user comes back with `id`, `name`,
-//!   `real_name`, `profile` (`email`, `display_name`, `real_name`,
-//!   `image_72`), `is_bot: false`, `deleted: false` and `tz`.
+//!   `users_not_found`. The user comes back with `id`, `team_id`, `name`,
+//!   `real_name`, `profile` (the fields Slack's schema marks as always
+//!   present: `real_name`, `display_name`, `avatar_hash`, the two
+//!   `_normalized` names, `title`, `phone`, `skype`, `status_text`,
+//!   `status_emoji`, `fields`; then `email` and `image_72`), `is_bot:
+//!   false`, `deleted: false` and `tz`. Slack takes this method by GET
+//!   with a query, or a form body, and documents no JSON input: the fake
+//!   does not read a JSON body's params for it (so the `email` is missing:
+//!   `invalid_arguments`; the fake's choice, Slack does not say).
 //! - The demo tokens have [`DEMO_SCOPES`]: `calls:read`, `calls:write`,
 //!   `chat:write` and `users:read.email`.
 //!
 //! # Rate limits
 //!
-//! Each (token, method) pair may make the method's tier
+//! Each (workspace, method) pair may make the method's tier
 //! ([`RateTier::per_minute`](crate::method::RateTier::per_minute)) of
 //! requests in any sliding minute; tier 3, the Calls methods' tier, allows
-//! 50. A request over the limit gets HTTP 429, `Retry-After: <seconds>`
+//! 50, across every token of the workspace (its bot token and its user
+//! tokens), as Slack counts per (app, workspace, method): a 429 for one
+//! token pauses the method for all of them, and other workspaces keep
+//! their own windows. A request over the limit gets HTTP 429, `Retry-After: <seconds>`
 //! (when the oldest request in the window leaves it, at least 1) and
 //! `{"ok":false,"error":"ratelimited"}`, and is not counted. Only requests
 //! that pass the auth and scope checks are counted, whatever their answer.
 //! The minute is the fake's: [`MockSlackBuilder::time_scale`] makes it pass
-//! faster (and `Retry-After` is then in the fake's seconds), and
-//! [`MockSlack::advance`] moves it by hand. [`RateLimits`] overrides the
+//! faster (`Retry-After` stays in real seconds, rounded up, so a client
+//! that sleeps it waits no longer than needed), and
+//! [`MockSlack::advance`] moves it by hand. [`LimitMode`] overrides the
 //! limits or turns them off.
 
+// How a request becomes an answer: `server` (HTTP) → `request` (body,
+// token) → `dispatch` (generic checks, then the family that answers the
+// method, from its table) → `answer` (the JSON and HTTP response).
+// Families: `calls`, `chat`, `users`, each one `FAMILY` (see `family`).
 mod answer;
+mod call_store;
 mod calls;
 mod chat;
+mod dispatch;
+mod family;
 mod faults;
 mod log;
 mod params;
 mod ratelimit;
 mod request;
 mod server;
+mod state;
 mod users;
+mod workspace;
 
 use std::collections::hash_map::RandomState;
-use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
+use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::fmt;
 use std::hash::BuildHasher;
 use std::io;
@@ -176,15 +210,17 @@ use crate::client::{BuildError, Client};
 use crate::method::MethodInfo;
 use crate::token::TokenKind;
 
-pub use calls::{CallRecord, Participant};
+pub use answer::Outcome;
+pub use call_store::{CallRecord, Participant};
 pub use faults::{Fault, Injected, Scripted};
-pub use log::{LoggedRequest, Outcome, TokenSource};
-pub use ratelimit::RateLimits;
+pub use log::{LoggedRequest, TokenSource};
+pub use ratelimit::LimitMode;
 pub use users::default_email;
+pub use workspace::{DEMO_TEAM_ID, DEMO_TEAM_NAME, MockWorkspace};
 
 use faults::Plan;
-use ratelimit::{Clock, Limiter};
-use server::{Config, MockState, Shared, TokenEntry};
+use ratelimit::{Limiter, ScaledClock};
+use state::{Config, FakeSlack, MockState};
 
 /// The bot token every fake accepts, with [`DEMO_SCOPES`].
 pub const DEMO_BOT_TOKEN: &str = "xoxb-mock-bot";
@@ -220,7 +256,7 @@ pub const DEFAULT_LOG_CAPACITY: usize = 10_000;
 ///
 /// Start it inside a tokio runtime: it runs as tasks on that runtime.
 pub struct MockSlack {
-    shared: Arc<Shared>,
+    fake: Arc<FakeSlack>,
     addr: SocketAddr,
     base_url: String,
     task: JoinHandle<()>,
@@ -302,7 +338,7 @@ impl MockSlack {
         if times == 0 {
             return;
         }
-        self.shared
+        self.fake
             .lock()
             .plans
             .entry(method.to_owned())
@@ -312,12 +348,12 @@ impl MockSlack {
 
     /// Forgets every queued script and fault.
     pub fn clear_injections(&self) {
-        self.shared.lock().plans.clear();
+        self.fake.lock().plans.clear();
     }
 
     /// How many requests to `method` will still meet a script or fault.
     pub fn pending_injections(&self, method: &str) -> usize {
-        self.shared
+        self.fake
             .lock()
             .plans
             .get(method)
@@ -328,12 +364,12 @@ impl MockSlack {
     /// [`DEFAULT_LOG_CAPACITY`] unless [`MockSlackBuilder::log_capacity`]
     /// says otherwise).
     pub fn requests(&self) -> Vec<LoggedRequest> {
-        self.shared.lock().log.iter().cloned().collect()
+        self.fake.lock().log.iter().cloned().collect()
     }
 
     /// The logged requests to `method`, oldest first.
     pub fn requests_for(&self, method: &str) -> Vec<LoggedRequest> {
-        self.shared
+        self.fake
             .lock()
             .log
             .iter()
@@ -344,24 +380,24 @@ impl MockSlack {
 
     /// Empties the request log.
     pub fn clear_requests(&self) {
-        self.shared.lock().log.clear();
+        self.fake.lock().log.clear();
     }
 
     /// A snapshot of the call with this id.
     pub fn call(&self, id: &str) -> Option<CallRecord> {
-        self.shared.lock().calls.get(id).cloned()
+        self.fake.lock().calls.get(id).cloned()
     }
 
     /// A snapshot of every call, ordered by id.
     pub fn calls(&self) -> Vec<CallRecord> {
-        self.shared.lock().calls.all().cloned().collect()
+        self.fake.lock().calls.all().cloned().collect()
     }
 
     /// Moves the fake's rate-limit clock forward, as if `by` had passed:
     /// `advance(Duration::from_secs(60))` empties every rate-limit window.
     /// Call timestamps (`date_start`, `date_end`) keep real time.
     pub fn advance(&self, by: Duration) {
-        let mut state = self.shared.lock();
+        let mut state = self.fake.lock();
         state.advanced = state.advanced.saturating_add(by);
     }
 
@@ -384,14 +420,14 @@ impl Drop for MockSlack {
 ///
 /// ```
 /// use slack_calls::TokenKind;
-/// use slack_calls::mock::{MockSlack, RateLimits};
+/// use slack_calls::mock::{LimitMode, MockSlack};
 ///
 /// # #[tokio::main(flavor = "current_thread")]
 /// # async fn main() -> std::io::Result<()> {
 /// let mock = MockSlack::builder()
 ///     .token("xoxb-read-only", TokenKind::Bot, ["calls:read"])
 ///     .users(["U111", "U222"])
-///     .rate_limits(RateLimits::PerMinute(5))
+///     .rate_limits(LimitMode::PerMinute(5))
 ///     .time_scale(600.0) // a fake minute lasts 100 ms
 ///     .start()
 ///     .await?;
@@ -400,13 +436,12 @@ impl Drop for MockSlack {
 /// ```
 #[derive(Debug, Clone)]
 pub struct MockSlackBuilder {
-    tokens: Vec<(String, TokenEntry)>,
-    users: Vec<String>,
-    emails: Vec<(String, String)>,
-    channels: Vec<String>,
+    /// The default workspace ([`DEMO_TEAM_ID`]) first, then those added
+    /// with [`MockSlackBuilder::workspace`].
+    workspaces: Vec<MockWorkspace>,
     methods: Vec<&'static MethodInfo>,
     time_scale: f64,
-    rate_limits: RateLimits,
+    rate_limits: LimitMode,
     addr: SocketAddr,
     log_capacity: usize,
     log_to_stderr: bool,
@@ -414,26 +449,20 @@ pub struct MockSlackBuilder {
 
 impl Default for MockSlackBuilder {
     fn default() -> MockSlackBuilder {
-        let demo = |text: &str, kind| {
-            (
-                text.to_owned(),
-                TokenEntry {
-                    kind,
-                    scopes: DEMO_SCOPES.iter().map(|s| (*s).to_owned()).collect(),
-                },
-            )
-        };
+        let demo = MockWorkspace::new(DEMO_TEAM_ID, DEMO_TEAM_NAME)
+            .users(DEMO_USERS.iter().copied())
+            .channels(DEMO_CHANNELS.iter().copied())
+            .token(DEMO_BOT_TOKEN, TokenKind::Bot, DEMO_SCOPES.iter().copied())
+            .token(
+                DEMO_USER_TOKEN,
+                TokenKind::User,
+                DEMO_SCOPES.iter().copied(),
+            );
         MockSlackBuilder {
-            tokens: vec![
-                demo(DEMO_BOT_TOKEN, TokenKind::Bot),
-                demo(DEMO_USER_TOKEN, TokenKind::User),
-            ],
-            users: DEMO_USERS.iter().map(|u| (*u).to_owned()).collect(),
-            emails: Vec::new(),
-            channels: DEMO_CHANNELS.iter().map(|c| (*c).to_owned()).collect(),
+            workspaces: vec![demo],
             methods: Vec::new(),
             time_scale: 1.0,
-            rate_limits: RateLimits::Tiers,
+            rate_limits: LimitMode::Tiers,
             addr: SocketAddr::from((Ipv4Addr::LOCALHOST, 0)),
             log_capacity: DEFAULT_LOG_CAPACITY,
             log_to_stderr: false,
@@ -442,9 +471,10 @@ impl Default for MockSlackBuilder {
 }
 
 impl MockSlackBuilder {
-    /// Accepts `token` as a token of `kind` with these scopes (in addition
-    /// to the demo tokens; giving a demo token's text replaces its scopes).
-    /// A user token acts for the first user of the directory.
+    /// Accepts `token` in the default workspace as a token of `kind` with
+    /// these scopes (in addition to the demo tokens; giving a demo token's
+    /// text replaces its scopes). A user token acts for the first user of
+    /// the directory.
     pub fn token<S: Into<String>>(
         mut self,
         token: impl Into<String>,
@@ -452,15 +482,36 @@ impl MockSlackBuilder {
         scopes: impl IntoIterator<Item = S>,
     ) -> MockSlackBuilder {
         let token = token.into();
-        self.tokens.retain(|(text, _)| *text != token);
-        self.tokens.push((
-            token,
-            TokenEntry {
-                kind,
-                scopes: scopes.into_iter().map(Into::into).collect(),
-            },
-        ));
+        for workspace in &mut self.workspaces {
+            workspace.remove_token(&token);
+        }
+        let scopes = scopes.into_iter().map(Into::into).collect();
+        self.default_workspace().set_token(token, kind, scopes);
         self
+    }
+
+    /// Adds a workspace (or replaces the one with the same team id, the
+    /// default [`DEMO_TEAM_ID`] included), with its users, channels and the
+    /// app's tokens in it. Rate limits are counted per (workspace, method)
+    /// across all of a workspace's tokens, as Slack counts them.
+    pub fn workspace(mut self, workspace: MockWorkspace) -> MockSlackBuilder {
+        match self
+            .workspaces
+            .iter_mut()
+            .find(|w| w.team_id() == workspace.team_id())
+        {
+            Some(existing) => *existing = workspace,
+            None => self.workspaces.push(workspace),
+        }
+        self
+    }
+
+    fn default_workspace(&mut self) -> &mut MockWorkspace {
+        if self.workspaces.is_empty() {
+            self.workspaces
+                .push(MockWorkspace::new(DEMO_TEAM_ID, DEMO_TEAM_NAME));
+        }
+        &mut self.workspaces[0]
     }
 
     /// Replaces the user directory: the Slack user ids `calls.add`
@@ -470,7 +521,8 @@ impl MockSlackBuilder {
         mut self,
         users: impl IntoIterator<Item = S>,
     ) -> MockSlackBuilder {
-        self.users = users.into_iter().map(Into::into).collect();
+        let users = users.into_iter().map(Into::into).collect();
+        self.default_workspace().set_users(users);
         self
     }
 
@@ -482,12 +534,8 @@ impl MockSlackBuilder {
         user: impl Into<String>,
         email: impl Into<String>,
     ) -> MockSlackBuilder {
-        let user = user.into();
-        if !self.users.contains(&user) {
-            self.users.push(user.clone());
-        }
-        self.emails.retain(|(id, _)| *id != user);
-        self.emails.push((user, email.into()));
+        self.default_workspace()
+            .set_email(user.into(), email.into());
         self
     }
 
@@ -498,7 +546,8 @@ impl MockSlackBuilder {
         mut self,
         channels: impl IntoIterator<Item = S>,
     ) -> MockSlackBuilder {
-        self.channels = channels.into_iter().map(Into::into).collect();
+        let channels = channels.into_iter().map(Into::into).collect();
+        self.default_workspace().set_channels(channels);
         self
     }
 
@@ -512,7 +561,8 @@ impl MockSlackBuilder {
 
     /// Runs the rate-limit clock `scale` times faster than real time:
     /// with `60.0` a fake minute lasts one real second. `Retry-After` is in
-    /// the fake's seconds (divide by `scale` for real time). Must be finite
+    /// real seconds (the fake wait divided by `scale`, rounded up, at least
+    /// 1), as clients that sleep it expect. Must be finite
     /// and above zero; [`MockSlackBuilder::start`] refuses anything else.
     pub fn time_scale(mut self, scale: f64) -> MockSlackBuilder {
         self.time_scale = scale;
@@ -520,7 +570,7 @@ impl MockSlackBuilder {
     }
 
     /// Which rate limits apply (default: each method's tier).
-    pub fn rate_limits(mut self, limits: RateLimits) -> MockSlackBuilder {
+    pub fn rate_limits(mut self, limits: LimitMode) -> MockSlackBuilder {
         self.rate_limits = limits;
         self
     }
@@ -563,51 +613,26 @@ impl MockSlackBuilder {
                 ),
             ));
         }
-        if self
-            .tokens
-            .iter()
-            .any(|(text, _)| text.is_empty() || text.chars().any(char::is_whitespace))
-        {
-            return Err(io::Error::new(
-                io::ErrorKind::InvalidInput,
-                "a token is empty or contains whitespace",
-            ));
-        }
+        let (workspaces, tokens) = workspace::install(&self.workspaces)?;
         let mut methods: BTreeMap<&'static str, &'static MethodInfo> = BTreeMap::new();
         for method in crate::METHODS.iter().chain(self.methods.iter()) {
             methods.insert(method.name, method);
         }
-        let directory: BTreeSet<String> = self.users.iter().cloned().collect();
-        let mut emails: BTreeMap<String, (String, String)> = BTreeMap::new();
-        for user in &self.users {
-            let address = self
-                .emails
-                .iter()
-                .find(|(id, _)| id == user)
-                .map(|(_, email)| email.clone())
-                .unwrap_or_else(|| default_email(user));
-            emails
-                .entry(address.trim().to_lowercase())
-                .or_insert_with(|| (user.clone(), address));
-        }
         let config = Config {
-            tokens: self.tokens.into_iter().collect::<HashMap<_, _>>(),
-            acting_user: self.users.first().cloned(),
-            directory,
-            emails,
-            channels: self.channels.into_iter().collect(),
+            tokens,
+            workspaces,
             methods,
-            rate_limits: self.rate_limits,
+            limit_mode: self.rate_limits,
             log_capacity: self.log_capacity,
             log_to_stderr: self.log_to_stderr,
         };
         let listener = TcpListener::bind(self.addr).await?;
         let addr = listener.local_addr()?;
-        let shared = Arc::new(Shared {
+        let fake = Arc::new(FakeSlack {
             config,
-            clock: Clock::new(self.time_scale),
+            clock: ScaledClock::new(self.time_scale),
             state: Mutex::new(MockState {
-                calls: calls::CallStore::new(RandomState::new().hash_one(addr)),
+                calls: call_store::CallStore::new(RandomState::new().hash_one(addr)),
                 plans: HashMap::new(),
                 log: VecDeque::new(),
                 next_seq: 0,
@@ -616,9 +641,9 @@ impl MockSlackBuilder {
                 advanced: Duration::ZERO,
             }),
         });
-        let task = tokio::spawn(server::serve(listener, server::router(shared.clone())));
+        let task = tokio::spawn(server::serve(listener, server::router(fake.clone())));
         Ok(MockSlack {
-            shared,
+            fake,
             addr,
             base_url: format!("http://{addr}/api/"),
             task,

@@ -44,6 +44,8 @@ pub(crate) enum Problem {
         got: usize,
     },
     Invalid(String),
+    /// A JSON `null`; holds the JSON type expected (`string`, ...).
+    Null(&'static str),
 }
 
 /// A refused param.
@@ -68,7 +70,9 @@ impl ParamProblem {
                 };
                 SlackError::new(code).because(self.describe())
             }
-            Problem::Invalid(_) => SlackError::new("invalid_arguments").because(self.describe()),
+            Problem::Invalid(_) | Problem::Null(_) => {
+                SlackError::new("invalid_arguments").because(self.describe())
+            }
         }
     }
 
@@ -83,6 +87,10 @@ impl ParamProblem {
                 format!("{} needs at least {min} item(s), got {got}", self.param)
             }
             Problem::Invalid(reason) => format!("invalid {}: {reason}", self.param),
+            // Slack's own words for `"id": null`.
+            Problem::Null(expected) => {
+                format!("must provide a {expected} [json-pointer:/{}]", self.param)
+            }
         }
     }
 }
@@ -120,6 +128,12 @@ pub(crate) fn check(
                 _ => continue,
             }
         };
+        if *given == RawValue::Null {
+            return Err(ParamProblem {
+                param: param.name,
+                problem: Problem::Null(json_kind(param.kind)),
+            });
+        }
         let value = normalise(param.kind, given).map_err(|reason| ParamProblem {
             param: param.name,
             problem: Problem::Invalid(reason),
@@ -146,6 +160,8 @@ fn normalise(kind: ParamKind, raw: &RawValue) -> Result<Value, String> {
     match raw {
         RawValue::Text(text) => from_text(kind, text.trim()),
         RawValue::Json(value) if kind.is_json() => check_json(kind, value).map(|()| value.clone()),
+        // `check` refuses nulls before normalising.
+        RawValue::Null => Err(format!("expected {}, got null", name(kind))),
         RawValue::Json(_) => Err(format!(
             "expected {}, got a JSON list or object",
             name(kind)
@@ -264,6 +280,17 @@ fn check_item(kind: ParamKind, value: &Value) -> Result<(), String> {
         (ParamKind::Boolean, Value::Bool(_)) => Ok(()),
         (_, Value::String(text)) => from_text(kind, text).map(|_| ()),
         _ => Err(format!("expected {}, got {}", name(kind), json_type(value))),
+    }
+}
+
+/// The JSON type a param of `kind` is sent as in a JSON body.
+fn json_kind(kind: ParamKind) -> &'static str {
+    match kind {
+        ParamKind::String | ParamKind::Url | ParamKind::Id(_) => "string",
+        ParamKind::Integer | ParamKind::Timestamp | ParamKind::Duration => "number",
+        ParamKind::Boolean => "boolean",
+        ParamKind::List(_) => "array",
+        ParamKind::Object(_) => "object",
     }
 }
 

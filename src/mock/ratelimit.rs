@@ -1,4 +1,6 @@
-//! The fake's rate limiter: a sliding one-minute window per (token, method),
+//! The fake's rate limiter: a sliding one-minute window per (workspace,
+//! method), across every token of the workspace, as Slack counts per (app,
+//! workspace, method) and the fake plays one app,
 //! on a clock that can run faster than real time and be moved by hand.
 
 use std::collections::{HashMap, VecDeque};
@@ -10,28 +12,30 @@ use crate::method::MethodInfo;
 
 const WINDOW: Duration = Duration::from_secs(60);
 
-/// Which limits the fake applies.
+/// Which rate limits the fake applies: Slack's tiers, one rate for every
+/// method, or none.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
-pub enum RateLimits {
+pub enum LimitMode {
     /// Each method's tier from the spec: [`RateTier::per_minute`]
-    /// requests per minute per (token, method). The default.
+    /// requests per minute per (workspace, method), across all the
+    /// workspace's tokens. The default.
     ///
     /// [`RateTier::per_minute`]: crate::method::RateTier::per_minute
     Tiers,
     /// The same number of requests per minute for every method, per
-    /// (token, method). `PerMinute(0)` refuses everything that passes auth.
+    /// (workspace, method). `PerMinute(0)` refuses everything that passes auth.
     PerMinute(u32),
     /// No limits.
     Off,
 }
 
-impl RateLimits {
+impl LimitMode {
     fn per_minute(self, method: &MethodInfo) -> Option<u32> {
         match self {
-            RateLimits::Tiers => Some(method.rate_tier.per_minute()),
-            RateLimits::PerMinute(n) => Some(n),
-            RateLimits::Off => None,
+            LimitMode::Tiers => Some(method.rate_tier.per_minute()),
+            LimitMode::PerMinute(n) => Some(n),
+            LimitMode::Off => None,
         }
     }
 }
@@ -41,17 +45,25 @@ impl RateLimits {
 /// Built on `tokio::time::Instant`, so a test that pauses tokio's clock
 /// moves this one too.
 #[derive(Debug)]
-pub(crate) struct Clock {
+pub(crate) struct ScaledClock {
     start: Instant,
     scale: f64,
 }
 
-impl Clock {
-    pub fn new(scale: f64) -> Clock {
-        Clock {
+impl ScaledClock {
+    pub fn new(scale: f64) -> ScaledClock {
+        ScaledClock {
             start: Instant::now(),
             scale,
         }
+    }
+
+    /// How many real seconds a wait of `fake` (on this clock) lasts,
+    /// rounded up, at least 1: the `Retry-After` Slack would send.
+    pub fn real_secs(&self, fake: Duration) -> u64 {
+        let real = fake.as_secs_f64() / self.scale;
+        // `as` saturates; a finite scale above zero keeps this finite.
+        (real.ceil() as u64).max(1)
     }
 
     /// The fake's time since start.
@@ -63,31 +75,31 @@ impl Clock {
     }
 }
 
-/// Accepted requests in the last window, per (token, method).
+/// Accepted requests in the last window, per (workspace, method).
 #[derive(Debug, Default)]
 pub(crate) struct Limiter {
     windows: HashMap<(String, &'static str), VecDeque<Duration>>,
 }
 
 impl Limiter {
-    /// Counts a request at fake time `now`, or says how many of the fake's
-    /// seconds to wait (at least 1) when the window is full.
+    /// Counts a request at fake time `now`, or says how long (on the
+    /// fake's clock) to wait when the window is full.
     pub fn admit(
         &mut self,
-        limits: RateLimits,
-        token: &str,
+        limits: LimitMode,
+        team_id: &str,
         method: &'static MethodInfo,
         now: Duration,
-    ) -> Result<(), u64> {
+    ) -> Result<(), Duration> {
         let Some(limit) = limits.per_minute(method) else {
             return Ok(());
         };
         if limit == 0 {
-            return Err(WINDOW.as_secs());
+            return Err(WINDOW);
         }
         let window = self
             .windows
-            .entry((token.to_owned(), method.name))
+            .entry((team_id.to_owned(), method.name))
             .or_default();
         while window
             .front()
@@ -102,9 +114,7 @@ impl Limiter {
         let frees_at = window
             .front()
             .map_or(now, |first| first.saturating_add(WINDOW));
-        let wait = frees_at.saturating_sub(now);
-        let secs = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
-        Err(secs.max(1))
+        Err(frees_at.saturating_sub(now))
     }
 }
 
@@ -128,56 +138,59 @@ mod tests {
     };
 
     #[test]
-    fn sliding_window_per_token_and_method() {
+    fn sliding_window_per_workspace_and_method() {
         let mut limiter = Limiter::default();
         let at = Duration::from_secs;
-        assert_eq!(limiter.admit(RateLimits::Tiers, "a", &TIER1, at(0)), Ok(()));
+        assert_eq!(limiter.admit(LimitMode::Tiers, "a", &TIER1, at(0)), Ok(()));
         assert_eq!(
-            limiter.admit(RateLimits::Tiers, "a", &TIER1, at(10)),
-            Err(50)
+            limiter.admit(LimitMode::Tiers, "a", &TIER1, at(10)),
+            Err(at(50))
+        );
+        assert_eq!(limiter.admit(LimitMode::Tiers, "b", &TIER1, at(10)), Ok(()));
+        assert_eq!(
+            limiter.admit(LimitMode::Tiers, "a", &TIER1, Duration::from_millis(59_500)),
+            Err(Duration::from_millis(500))
+        );
+        assert_eq!(limiter.admit(LimitMode::Tiers, "a", &TIER1, at(60)), Ok(()));
+        assert_eq!(limiter.admit(LimitMode::Off, "a", &TIER1, at(60)), Ok(()));
+        assert_eq!(
+            limiter.admit(LimitMode::PerMinute(0), "c", &TIER1, at(0)),
+            Err(at(60))
         );
         assert_eq!(
-            limiter.admit(RateLimits::Tiers, "b", &TIER1, at(10)),
+            limiter.admit(LimitMode::PerMinute(2), "c", &TIER1, at(0)),
             Ok(())
         );
         assert_eq!(
-            limiter.admit(
-                RateLimits::Tiers,
-                "a",
-                &TIER1,
-                Duration::from_millis(59_500)
-            ),
-            Err(1)
-        );
-        assert_eq!(
-            limiter.admit(RateLimits::Tiers, "a", &TIER1, at(60)),
-            Ok(())
-        );
-        assert_eq!(limiter.admit(RateLimits::Off, "a", &TIER1, at(60)), Ok(()));
-        assert_eq!(
-            limiter.admit(RateLimits::PerMinute(0), "c", &TIER1, at(0)),
-            Err(60)
-        );
-        assert_eq!(
-            limiter.admit(RateLimits::PerMinute(2), "c", &TIER1, at(0)),
+            limiter.admit(LimitMode::PerMinute(2), "c", &TIER1, at(1)),
             Ok(())
         );
         assert_eq!(
-            limiter.admit(RateLimits::PerMinute(2), "c", &TIER1, at(1)),
-            Ok(())
-        );
-        assert_eq!(
-            limiter.admit(RateLimits::PerMinute(2), "c", &TIER1, at(2)),
-            Err(58)
+            limiter.admit(LimitMode::PerMinute(2), "c", &TIER1, at(2)),
+            Err(at(58))
         );
     }
 
     #[test]
+    fn retry_after_is_in_real_seconds() {
+        let real_time = ScaledClock::new(1.0);
+        assert_eq!(real_time.real_secs(Duration::from_secs(50)), 50);
+        assert_eq!(real_time.real_secs(Duration::from_millis(500)), 1);
+        assert_eq!(real_time.real_secs(Duration::ZERO), 1);
+        let fast = ScaledClock::new(60.0);
+        assert_eq!(fast.real_secs(Duration::from_secs(60)), 1);
+        assert_eq!(fast.real_secs(Duration::from_secs(61)), 2);
+        assert_eq!(fast.real_secs(Duration::from_secs(3000)), 50);
+        let slow = ScaledClock::new(0.5);
+        assert_eq!(slow.real_secs(Duration::from_secs(30)), 60);
+    }
+
+    #[test]
     fn clock_scales_and_saturates() {
-        let clock = Clock::new(f64::MAX);
+        let clock = ScaledClock::new(f64::MAX);
         std::thread::sleep(Duration::from_millis(2));
         assert_eq!(clock.now(Duration::from_secs(1)), Duration::MAX);
-        let clock = Clock::new(1.0);
+        let clock = ScaledClock::new(1.0);
         assert!(clock.now(Duration::from_secs(100)) >= Duration::from_secs(100));
     }
 }

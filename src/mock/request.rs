@@ -19,6 +19,8 @@ use super::log::TokenSource;
 pub(crate) enum RawValue {
     /// Form and query values, and JSON strings, numbers and booleans.
     Text(String),
+    /// A JSON `null`.
+    Null,
     /// JSON arrays and objects from a JSON body.
     Json(Value),
 }
@@ -28,6 +30,7 @@ impl RawValue {
     pub fn display(&self) -> String {
         match self {
             RawValue::Text(text) => text.clone(),
+            RawValue::Null => "null".to_owned(),
             RawValue::Json(value) => value.to_string(),
         }
     }
@@ -51,12 +54,39 @@ pub(crate) struct ParsedRequest {
     /// A hint for `not_authed` when the token was offered where Slack does
     /// not read it.
     pub token_hint: Option<&'static str>,
+    /// How many of `params` came from a JSON body (they are the last ones).
+    pub json_params: usize,
+}
+
+impl ParsedRequest {
+    /// The params, without those of a JSON body when `read_json` is false
+    /// (for methods Slack does not take JSON for).
+    pub fn params_read(&self, read_json: bool) -> &[(String, RawValue)] {
+        if read_json {
+            &self.params
+        } else {
+            &self.params[..self.params.len().saturating_sub(self.json_params)]
+        }
+    }
 }
 
 /// The body of a POST as the content type says to read it.
 enum BodyKind {
     Form,
     Json,
+    /// `text/plain`: JSON when it starts with `{`, form fields otherwise
+    /// (Slack accepts the type but documents no reading; the fake's choice).
+    Text,
+    /// `multipart/form-data` with this boundary: one field per part.
+    Multipart(String),
+}
+
+/// How a POST body is written: its kind, whether its bytes are ISO-8859-1
+/// (else UTF-8), and the warning its charset earns.
+struct BodyFormat {
+    kind: BodyKind,
+    latin1: bool,
+    warning: Option<&'static str>,
 }
 
 pub(crate) fn parse(
@@ -106,10 +136,10 @@ pub(crate) fn parse(
         return out;
     }
 
-    let kind = match content_type_kind(out.content_type.as_deref(), body.is_empty()) {
-        Ok(Some((kind, warning))) => {
-            out.warnings.extend(warning);
-            kind
+    let format = match content_type_kind(out.content_type.as_deref(), body.is_empty()) {
+        Ok(Some(format)) => {
+            out.warnings.extend(format.warning);
+            format
         }
         Ok(None) => return out,
         Err(error) => {
@@ -118,8 +148,25 @@ pub(crate) fn parse(
         }
     };
 
+    let transcoded: Vec<u8>;
+    let body = if format.latin1 {
+        transcoded = latin1_to_utf8(body);
+        &transcoded[..]
+    } else {
+        body
+    };
+    let kind = match format.kind {
+        BodyKind::Text if body.trim_ascii_start().starts_with(b"{") => BodyKind::Json,
+        BodyKind::Text => BodyKind::Form,
+        kind => kind,
+    };
+    let fields = match &kind {
+        BodyKind::Form => parse_form(body),
+        BodyKind::Multipart(boundary) => parse_multipart(body, boundary),
+        BodyKind::Json | BodyKind::Text => Ok(Vec::new()),
+    };
     match kind {
-        BodyKind::Form => match parse_form(body) {
+        BodyKind::Form | BodyKind::Multipart(_) => match fields {
             Ok(pairs) => {
                 for (name, value) in pairs {
                     if name == "token" {
@@ -137,6 +184,8 @@ pub(crate) fn parse(
                 out.problem = Some(SlackError::new("invalid_form_data").because(reason));
             }
         },
+        // Mapped to Form or Json above.
+        BodyKind::Text => {}
         BodyKind::Json => match serde_json::from_slice::<Value>(body) {
             Ok(Value::Object(map)) => {
                 for (name, value) in map {
@@ -149,13 +198,14 @@ pub(crate) fn parse(
                         continue;
                     }
                     let value = match value {
-                        Value::Null => continue,
+                        Value::Null => RawValue::Null,
                         Value::String(text) => RawValue::Text(text),
                         Value::Bool(flag) => RawValue::Text(flag.to_string()),
                         Value::Number(number) => RawValue::Text(number.to_string()),
                         other => RawValue::Json(other),
                     };
                     out.params.push((name, value));
+                    out.json_params += 1;
                 }
             }
             Ok(_) => {
@@ -186,7 +236,7 @@ fn bearer_token(headers: &HeaderMap) -> Option<String> {
 fn content_type_kind(
     content_type: Option<&str>,
     body_is_empty: bool,
-) -> Result<Option<(BodyKind, Option<&'static str>)>, SlackError> {
+) -> Result<Option<BodyFormat>, SlackError> {
     let Some(content_type) = content_type else {
         if body_is_empty {
             return Ok(None);
@@ -197,39 +247,62 @@ fn content_type_kind(
     let mut parts = content_type.split(';');
     let essence = parts.next().unwrap_or_default().trim().to_ascii_lowercase();
     let mut charset = None;
+    let mut boundary = None;
     for param in parts {
         if let Some((name, value)) = param.split_once('=')
             && name.trim().eq_ignore_ascii_case("charset")
         {
             charset = Some(value.trim().trim_matches('"').to_ascii_lowercase());
+        } else if let Some((name, value)) = param.split_once('=')
+            && name.trim().eq_ignore_ascii_case("boundary")
+        {
+            boundary = Some(value.trim().trim_matches('"').to_owned());
         }
     }
     let utf8 = |c: &str| c == "utf-8" || c == "utf8";
     let kind = match essence.as_str() {
         "application/x-www-form-urlencoded" => BodyKind::Form,
         "application/json" => BodyKind::Json,
-        "multipart/form-data" => {
-            return Err(SlackError::new("invalid_post_type").because(
-                "slack-calls-mock does not read multipart/form-data bodies; send application/x-www-form-urlencoded or application/json",
-            ));
-        }
+        "text/plain" => BodyKind::Text,
+        "multipart/form-data" => match boundary {
+            Some(boundary) if !boundary.is_empty() => BodyKind::Multipart(boundary),
+            _ => {
+                return Err(SlackError::new("invalid_form_data")
+                    .because("a multipart/form-data body needs a boundary in its Content-Type"));
+            }
+        },
         _ => {
             return Err(SlackError::new("invalid_post_type").because(format!(
-                "Content-Type `{essence}` is not application/x-www-form-urlencoded or application/json"
+                "Content-Type `{essence}` is not application/x-www-form-urlencoded, application/json or text/plain"
             )));
         }
     };
+    let latin1 = charset.as_deref() == Some("iso-8859-1");
     let warning = match (&kind, charset.as_deref()) {
-        (_, Some(c)) if !utf8(c) => {
-            return Err(
-                SlackError::new("invalid_charset").because(format!("charset `{c}` is not utf-8"))
-            );
+        (_, Some(c)) if !utf8(c) && !latin1 => {
+            return Err(SlackError::new("invalid_charset")
+                .because(format!("charset `{c}` is not utf-8 or iso-8859-1")));
         }
         (BodyKind::Form, Some(_)) => Some("superfluous_charset"),
-        (BodyKind::Json, None) => Some("missing_charset"),
+        (BodyKind::Json | BodyKind::Text, None) => Some("missing_charset"),
         _ => None,
     };
-    Ok(Some((kind, warning)))
+    Ok(Some(BodyFormat {
+        kind,
+        latin1,
+        warning,
+    }))
+}
+
+/// ISO-8859-1 bytes as UTF-8: every byte is the code point of its value.
+/// Percent-escapes in a form body stay escapes, so they are read as UTF-8
+/// afterwards (the fake's choice; Slack documents no more).
+fn latin1_to_utf8(bytes: &[u8]) -> Vec<u8> {
+    bytes
+        .iter()
+        .map(|b| char::from(*b))
+        .collect::<String>()
+        .into_bytes()
 }
 
 /// Decodes `application/x-www-form-urlencoded` text strictly enough to
@@ -283,6 +356,68 @@ fn decode_component(bytes: &[u8]) -> Result<String, std::string::FromUtf8Error> 
         }
     }
     String::from_utf8(out)
+}
+
+/// Reads the fields of a `multipart/form-data` body: each part's
+/// `Content-Disposition` name and its content as UTF-8 text.
+fn parse_multipart(body: &[u8], boundary: &str) -> Result<Vec<(String, String)>, String> {
+    let delimiter = format!("--{boundary}");
+    let between = format!("\r\n{delimiter}");
+    let start = find(body, delimiter.as_bytes())
+        .ok_or_else(|| "no part starts with the boundary".to_owned())?;
+    let mut rest = &body[start + delimiter.len()..];
+    let mut pairs = Vec::new();
+    loop {
+        if rest.starts_with(b"--") {
+            return Ok(pairs);
+        }
+        rest = rest
+            .strip_prefix(b"\r\n")
+            .ok_or_else(|| "a boundary line does not end with CRLF".to_owned())?;
+        let header_end = find(rest, b"\r\n\r\n")
+            .ok_or_else(|| "a part has no blank line after its headers".to_owned())?;
+        let headers = std::str::from_utf8(&rest[..header_end])
+            .map_err(|_| "a part's headers are not UTF-8".to_owned())?;
+        let name = part_name(headers)
+            .ok_or_else(|| "a part has no Content-Disposition name".to_owned())?;
+        rest = &rest[header_end + 4..];
+        let end = find(rest, between.as_bytes())
+            .ok_or_else(|| format!("part `{name}` is not closed by the boundary"))?;
+        let value = String::from_utf8(rest[..end].to_vec())
+            .map_err(|_| format!("part `{name}` is not UTF-8"))?;
+        pairs.push((name, value));
+        rest = &rest[end + between.len()..];
+    }
+}
+
+/// The `name` of a part's `Content-Disposition: form-data; name="…"`.
+fn part_name(headers: &str) -> Option<String> {
+    for line in headers.split("\r\n") {
+        let Some((key, value)) = line.split_once(':') else {
+            continue;
+        };
+        if !key.trim().eq_ignore_ascii_case("content-disposition") {
+            continue;
+        }
+        for param in value.split(';').skip(1) {
+            if let Some((name, value)) = param.split_once('=')
+                && name.trim().eq_ignore_ascii_case("name")
+            {
+                return Some(value.trim().trim_matches('"').to_owned());
+            }
+        }
+    }
+    None
+}
+
+/// Where `needle` first occurs in `haystack`.
+fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
+    if needle.is_empty() || haystack.len() < needle.len() {
+        return None;
+    }
+    haystack
+        .windows(needle.len())
+        .position(|window| window == needle)
 }
 
 fn hex(byte: u8) -> Option<u8> {
@@ -376,8 +511,10 @@ mod tests {
         assert!(parsed.token_hint.is_some());
         assert_eq!(parsed.warnings, vec!["missing_charset"]);
         let names: Vec<&str> = parsed.params.iter().map(|(n, _)| n.as_str()).collect();
-        assert_eq!(names, vec!["duration", "flag", "id", "users"]);
-        assert!(matches!(parsed.params[3].1, RawValue::Json(_)));
+        // A null is kept, so the param checks can refuse it as Slack does.
+        assert_eq!(names, vec!["duration", "flag", "id", "none", "users"]);
+        assert_eq!(parsed.params[3].1, RawValue::Null);
+        assert!(matches!(parsed.params[4].1, RawValue::Json(_)));
     }
 
     #[test]
@@ -403,13 +540,19 @@ mod tests {
             code(Some("application/x-www-form-urlencoded"), b"a=%FF"),
             Some("invalid_form_data".into())
         );
+        assert_eq!(code(Some("text/plain"), b"a=1"), None);
+        assert_eq!(code(Some("text/plain"), b" {"), Some("invalid_json".into()));
         assert_eq!(
-            code(Some("text/plain"), b"a=1"),
+            code(Some("image/png"), b"a=1"),
             Some("invalid_post_type".into())
         );
         assert_eq!(
             code(Some("multipart/form-data; boundary=x"), b"a=1"),
-            Some("invalid_post_type".into())
+            Some("invalid_form_data".into())
+        );
+        assert_eq!(
+            code(Some("multipart/form-data"), b"--x--"),
+            Some("invalid_form_data".into())
         );
         assert_eq!(code(None, b"a=1"), Some("missing_post_type".into()));
         assert_eq!(code(None, b""), None);
@@ -420,6 +563,93 @@ mod tests {
             ),
             Some("invalid_charset".into())
         );
+    }
+
+    #[test]
+    fn iso_8859_1_and_text_plain_bodies_are_read() {
+        let parsed = parse(
+            &Method::POST,
+            None,
+            &headers(&[("content-type", "application/json; charset=iso-8859-1")]),
+            b"{\"title\":\"caf\xe9\",\"id\":null}",
+        );
+        assert!(parsed.problem.is_none());
+        assert!(parsed.warnings.is_empty());
+        assert_eq!(
+            parsed.params,
+            vec![
+                ("id".to_owned(), RawValue::Null),
+                ("title".to_owned(), RawValue::Text("caf\u{e9}".to_owned())),
+            ]
+        );
+        let parsed = parse(
+            &Method::POST,
+            None,
+            &headers(&[("content-type", "text/plain")]),
+            b"id=R1&token=xoxb-a",
+        );
+        assert_eq!(
+            parsed.params,
+            vec![("id".to_owned(), RawValue::Text("R1".to_owned()))]
+        );
+        assert_eq!(parsed.token.as_deref(), Some("xoxb-a"));
+        assert_eq!(parsed.warnings, vec!["missing_charset"]);
+        let parsed = parse(
+            &Method::POST,
+            None,
+            &headers(&[("content-type", "text/plain; charset=utf-8")]),
+            b"{\"id\":\"R2\"}",
+        );
+        assert_eq!(
+            parsed.params,
+            vec![("id".to_owned(), RawValue::Text("R2".to_owned()))]
+        );
+        assert!(parsed.warnings.is_empty());
+    }
+
+    #[test]
+    fn multipart_bodies_are_read() {
+        let body = b"preamble\r\n--XyZ\r\nContent-Disposition: form-data; name=\"id\"\r\n\r\nR1\r\n--XyZ\r\ncontent-disposition: form-data; name=token\r\nContent-Type: text/plain\r\n\r\nxoxb-a\r\n--XyZ\r\nContent-Disposition: form-data; name=\"title\"\r\n\r\ntwo\r\nlines\r\n--XyZ--\r\n";
+        let parsed = parse(
+            &Method::POST,
+            None,
+            &headers(&[("content-type", "multipart/form-data; boundary=\"XyZ\"")]),
+            body,
+        );
+        assert!(parsed.problem.is_none(), "{:?}", parsed.problem);
+        assert_eq!(parsed.token.as_deref(), Some("xoxb-a"));
+        assert_eq!(parsed.token_source, Some(TokenSource::FormField));
+        assert_eq!(
+            parsed.params,
+            vec![
+                ("id".to_owned(), RawValue::Text("R1".to_owned())),
+                (
+                    "title".to_owned(),
+                    RawValue::Text("two\r\nlines".to_owned())
+                ),
+            ]
+        );
+        for bad in [
+            &b"no boundary here"[..],
+            b"--XyZ\r\nContent-Disposition: form-data; name=\"id\"\r\nR1",
+            b"--XyZ\r\nContent-Disposition: form-data\r\n\r\nR1\r\n--XyZ--",
+            b"--XyZ\r\nContent-Disposition: form-data; name=\"id\"\r\n\r\nR1",
+            b"--XyZ\r\nContent-Disposition: form-data; name=\"id\"\r\n\r\n\xff\r\n--XyZ--",
+            b"--XyZx",
+        ] {
+            let parsed = parse(
+                &Method::POST,
+                None,
+                &headers(&[("content-type", "multipart/form-data; boundary=XyZ")]),
+                bad,
+            );
+            assert_eq!(
+                parsed.problem.map(|p| p.code),
+                Some("invalid_form_data".to_owned()),
+                "{}",
+                String::from_utf8_lossy(bad)
+            );
+        }
     }
 
     #[test]

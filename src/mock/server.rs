@@ -1,16 +1,19 @@
 //! The HTTP side: the accept loop, one hyper connection per socket (so a
 //! fault can close it without answering), and the handler that runs a
-//! request through scripts, faults and the Slack logic.
+//! request through scripts, faults and the Slack logic
+//! ([`dispatch`](super::dispatch)).
 
-use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
+use std::collections::hash_map::RandomState;
 use std::convert::Infallible;
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::hash::BuildHasher;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, OnceLock};
+use std::time::Duration;
 
 use axum::Router;
 use axum::body::{Body, to_bytes};
 use axum::extract::{Path, Request, State};
-use axum::http::{HeaderValue, Method, StatusCode, header::ALLOW};
+use axum::http::{HeaderName, HeaderValue, Method, StatusCode, header::ALLOW};
 use axum::response::Response;
 use axum::routing::any;
 use hyper::body::Incoming;
@@ -21,111 +24,33 @@ use tokio::sync::Notify;
 use tokio::task::JoinSet;
 use tower_service::Service;
 
-use crate::method::MethodInfo;
-use crate::token::TokenKind;
-
 use super::answer::{
-    Answer, SlackError, add_metadata, broken_body_response, json_response, status_from,
-    text_response, truncated_response,
+    Answer, Outcome, broken_body_response, slack_response, status_from, text_response,
+    truncated_response,
 };
-use super::calls::{CallStore, Caller, STATEFUL, param_error};
-use super::{chat, users};
-
-/// Methods the fake answers from its channel and user directories.
-const WORKSPACE: &[&str] = &["chat.postMessage", "users.lookupByEmail"];
+use super::dispatch::slack_logic;
 use super::faults::{Fault, Injected, Plan};
-use super::log::{LoggedRequest, Outcome};
-use super::params;
-use super::ratelimit::{Clock, Limiter, RateLimits};
-use super::request::{self, ParsedRequest};
+use super::log::LoggedRequest;
+use super::request;
+use super::state::FakeSlack;
 
 /// The largest body the fake reads (Slack's own limits are of this order).
 pub(crate) const MAX_BODY: usize = 2 * 1024 * 1024;
 
-/// A token the fake accepts.
-#[derive(Debug, Clone)]
-pub(crate) struct TokenEntry {
-    pub kind: TokenKind,
-    pub scopes: Vec<String>,
-}
+/// The id Slack gives every answer, for support requests.
+const X_SLACK_REQ_ID: HeaderName = HeaderName::from_static("x-slack-req-id");
 
-/// What the fake was started with; fixed for its lifetime.
-#[derive(Debug)]
-pub(crate) struct Config {
-    pub tokens: HashMap<String, TokenEntry>,
-    pub directory: BTreeSet<String>,
-    /// Lowercased email → (user id, email as given).
-    pub emails: BTreeMap<String, (String, String)>,
-    /// The conversations `chat.postMessage` can post in.
-    pub channels: BTreeSet<String>,
-    /// The user every user token acts for: the first of the directory.
-    pub acting_user: Option<String>,
-    pub methods: BTreeMap<&'static str, &'static MethodInfo>,
-    pub rate_limits: RateLimits,
-    pub log_capacity: usize,
-    pub log_to_stderr: bool,
-}
-
-/// What changes while the fake runs.
-#[derive(Debug)]
-pub(crate) struct MockState {
-    pub calls: CallStore,
-    pub plans: HashMap<String, VecDeque<(Plan, usize)>>,
-    pub log: VecDeque<LoggedRequest>,
-    pub next_seq: u64,
-    /// Messages `chat.postMessage` posted, for their `ts`.
-    pub messages_posted: u64,
-    pub limiter: Limiter,
-    pub advanced: Duration,
-}
-
-/// Everything a handler needs.
-#[derive(Debug)]
-pub(crate) struct Shared {
-    pub config: Config,
-    pub clock: Clock,
-    pub state: Mutex<MockState>,
-}
-
-impl Shared {
-    /// The state, even if a thread panicked while holding it (the fake's
-    /// own code does not panic; a poisoned lock only means a test's
-    /// assertion failed elsewhere).
-    pub fn lock(&self) -> MutexGuard<'_, MockState> {
-        self.state.lock().unwrap_or_else(PoisonError::into_inner)
-    }
-
-    fn take_plan(&self, method: &str) -> Option<Plan> {
-        let mut state = self.lock();
-        let queue = state.plans.get_mut(method)?;
-        let (plan, remaining) = queue.front_mut()?;
-        let plan = plan.clone();
-        *remaining = remaining.saturating_sub(1);
-        if *remaining == 0 {
-            queue.pop_front();
-        }
-        if queue.is_empty() {
-            state.plans.remove(method);
-        }
-        Some(plan)
-    }
-
-    fn record(&self, mut entry: LoggedRequest) {
-        {
-            let mut state = self.lock();
-            entry.seq = state.next_seq;
-            state.next_seq += 1;
-            if self.config.log_capacity > 0 {
-                while state.log.len() >= self.config.log_capacity {
-                    state.log.pop_front();
-                }
-                state.log.push_back(entry.clone());
-            }
-        }
-        if self.config.log_to_stderr {
-            eprintln!("{entry}");
-        }
-    }
+/// A fresh `x-slack-req-id`: 32 hex digits, unique within the process.
+fn next_request_id() -> HeaderValue {
+    static COUNTER: AtomicU64 = AtomicU64::new(0);
+    static SEED: OnceLock<u64> = OnceLock::new();
+    let seed = *SEED.get_or_init(|| RandomState::new().hash_one("x-slack-req-id"));
+    let n = COUNTER.fetch_add(1, Ordering::Relaxed);
+    let text = format!(
+        "{seed:016x}{:016x}",
+        n.wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ seed
+    );
+    HeaderValue::from_str(&text).unwrap_or(HeaderValue::from_static("0"))
 }
 
 /// Per-connection switch a handler pulls to close its connection without
@@ -133,11 +58,11 @@ impl Shared {
 #[derive(Clone)]
 struct ConnectionKill(Arc<Notify>);
 
-pub(crate) fn router(shared: Arc<Shared>) -> Router {
+pub(crate) fn router(fake: Arc<FakeSlack>) -> Router {
     Router::new()
         .route("/api/{method}", any(handle))
         .fallback(not_found)
-        .with_state(shared)
+        .with_state(fake)
 }
 
 async fn not_found() -> Response {
@@ -175,7 +100,12 @@ async fn serve_connection(stream: TcpStream, router: Router) {
         let mut router = router.clone();
         async move {
             let response: Result<Response, Infallible> = router.call(request).await;
-            response
+            response.map(|mut response| {
+                response
+                    .headers_mut()
+                    .insert(X_SLACK_REQ_ID, next_request_id());
+                response
+            })
         }
     });
     let connection = hyper::server::conn::http1::Builder::new()
@@ -189,7 +119,7 @@ async fn serve_connection(stream: TcpStream, router: Router) {
 
 /// Every `/api/<method>` request ends here.
 async fn handle(
-    State(shared): State<Arc<Shared>>,
+    State(fake): State<Arc<FakeSlack>>,
     Path(method): Path<String>,
     request: Request,
 ) -> Response {
@@ -209,7 +139,7 @@ async fn handle(
 
     if parts.method != Method::POST && parts.method != Method::GET {
         entry.outcome = Outcome::Refused(405);
-        shared.record(entry);
+        fake.record(entry);
         let mut response = text_response(
             StatusCode::METHOD_NOT_ALLOWED,
             "text/plain; charset=utf-8",
@@ -237,7 +167,7 @@ async fn handle(
                 )
             };
             entry.outcome = Outcome::Refused(status.as_u16());
-            shared.record(entry);
+            fake.record(entry);
             return text_response(status, "text/plain; charset=utf-8", text);
         }
     };
@@ -253,14 +183,13 @@ async fn handle(
     let token = parsed
         .token
         .as_deref()
-        .and_then(|text| shared.config.tokens.get(text).map(|entry| (text, entry)));
+        .and_then(|text| fake.config.tokens.get(text).map(|entry| (text, entry)));
     entry.token_kind = token.map(|(_, t)| t.kind);
 
-    let plan = shared.take_plan(&method);
+    let plan = fake.take_plan(&method);
     entry.injected = plan.clone().map(Injected::from);
     let example = || {
-        shared
-            .config
+        fake.config
             .methods
             .get(method.as_str())
             .and_then(|info| serde_json::from_str::<Value>(info.example_response).ok())
@@ -268,22 +197,21 @@ async fn handle(
 
     let fault = match plan {
         Some(Plan::Script(script)) => {
-            shared.record(entry);
+            fake.record(entry);
             let body = script.body_json(example().as_ref());
-            let bytes = serde_json::to_vec(&body).unwrap_or_default();
-            return json_response(status_from(script.status), bytes, None);
+            return slack_response(status_from(script.status), &body, None);
         }
         Some(Plan::Fault(fault)) if !fault.runs_logic() => {
-            shared.record(entry);
+            fake.record(entry);
             return skipped_fault(fault, kill).await;
         }
         Some(Plan::Fault(fault)) => Some(fault),
         None => None,
     };
 
-    let answer = slack_logic(&shared, &method, &parsed, token);
+    let answer = slack_logic(&fake, &method, &parsed, token);
     entry.outcome = answer.outcome.clone();
-    shared.record(entry);
+    fake.record(entry);
     match fault {
         Some(Fault::Delay(delay)) => {
             tokio::time::sleep(delay).await;
@@ -337,157 +265,4 @@ async fn close_without_answer(kill: Option<ConnectionKill>) -> Response {
     let mut response = Response::new(Body::empty());
     *response.status_mut() = StatusCode::INTERNAL_SERVER_ERROR;
     response
-}
-
-/// Unix seconds now.
-fn unix_now() -> i64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
-}
-
-/// What Slack would answer: method, body, auth, scopes, rate limit, params,
-/// then the method's own logic.
-fn slack_logic(
-    shared: &Shared,
-    name: &str,
-    parsed: &ParsedRequest,
-    token: Option<(&str, &TokenEntry)>,
-) -> Answer {
-    let mut answer = slack_logic_inner(shared, name, parsed, token);
-    add_metadata::<&str, &str>(&mut answer.body, &parsed.warnings, &[]);
-    answer
-}
-
-fn slack_logic_inner(
-    shared: &Shared,
-    name: &str,
-    parsed: &ParsedRequest,
-    token: Option<(&str, &TokenEntry)>,
-) -> Answer {
-    let Some(&method) = shared.config.methods.get(name) else {
-        return Answer::error(
-            &SlackError::new("unknown_method")
-                .because(format!("the fake serves no method `{name}`"))
-                .field("req_method", Value::String(name.to_owned())),
-        );
-    };
-    if let Some(problem) = &parsed.problem {
-        return Answer::error(problem);
-    }
-    let Some((token_text, token)) = token else {
-        if parsed.token.is_some() {
-            return Answer::error(
-                &SlackError::new("invalid_auth")
-                    .because("the fake was not started with this token"),
-            );
-        }
-        let mut error = SlackError::new("not_authed");
-        if let Some(hint) = parsed.token_hint {
-            error = error.because(hint);
-        }
-        return Answer::error(&error);
-    };
-    let needed = match token.kind {
-        TokenKind::Bot => method.bot_scopes,
-        TokenKind::User => method.user_scopes,
-        _ => &[],
-    };
-    if needed.is_empty() {
-        return Answer::error(&SlackError::new("not_allowed_token_type").because(format!(
-            "{} does not accept {} tokens",
-            method.name, token.kind
-        )));
-    }
-    let missing: Vec<&str> = needed
-        .iter()
-        .copied()
-        .filter(|scope| !token.scopes.iter().any(|have| have == scope))
-        .collect();
-    if !missing.is_empty() {
-        let mut error = SlackError::new("missing_scope");
-        error.needed = Some(missing.join(","));
-        error.provided = Some(token.scopes.join(","));
-        return Answer::error(&error);
-    }
-
-    let mut state = shared.lock();
-    let now = shared.clock.now(state.advanced);
-    if let Err(retry_after) =
-        state
-            .limiter
-            .admit(shared.config.rate_limits, token_text, method, now)
-    {
-        return Answer::rate_limited(retry_after);
-    }
-
-    let workspace = WORKSPACE.contains(&method.name);
-    let stateful = STATEFUL.contains(&method.name);
-    let params = match params::check(method, &parsed.params, token.kind) {
-        Ok(params) => params,
-        Err(problem) => {
-            let error = stateful
-                .then(|| param_error(method, &problem))
-                .flatten()
-                .or_else(|| {
-                    workspace
-                        .then(|| chat::param_error(method.name, &problem))
-                        .flatten()
-                })
-                .unwrap_or_else(|| problem.default_error(method));
-            return Answer::error(&error);
-        }
-    };
-
-    if workspace {
-        let caller = Caller {
-            kind: token.kind,
-            user: shared.config.acting_user.as_deref(),
-        };
-        let state = &mut *state;
-        let result = if method.name == "chat.postMessage" {
-            chat::post_message(
-                &params,
-                &caller,
-                &shared.config.channels,
-                &mut state.calls,
-                &mut state.messages_posted,
-                unix_now(),
-            )
-        } else {
-            users::lookup_by_email(&params, &shared.config.emails)
-        };
-        return match result {
-            Ok(body) => Answer::ok(body),
-            Err(error) => Answer::error(&error),
-        };
-    }
-    if stateful {
-        let caller = Caller {
-            kind: token.kind,
-            user: shared.config.acting_user.as_deref(),
-        };
-        return match state.calls.handle(
-            method,
-            &params,
-            &caller,
-            &shared.config.directory,
-            unix_now(),
-        ) {
-            Ok(body) => Answer::ok(body),
-            Err(error) => Answer::error(&error),
-        };
-    }
-    drop(state);
-
-    if method.example_response.trim().is_empty() {
-        return Answer::ok(serde_json::json!({ "ok": true }));
-    }
-    match serde_json::from_str::<Value>(method.example_response) {
-        Ok(body) => Answer::from_body(body),
-        Err(err) => Answer::error(&SlackError::new("internal_error").because(format!(
-            "the spec's example_response for {} is not JSON: {err}",
-            method.name
-        ))),
-    }
 }

@@ -1,12 +1,21 @@
 //! `users.lookupByEmail` in the fake: answers from the fake's user
 //! directory, where every user has an email address.
 
-use std::collections::BTreeMap;
-
 use serde_json::{Value, json};
 
 use super::answer::SlackError;
+use super::family::{Family, no_param_error};
 use super::params::Params;
+use super::state::WorkspaceConfig;
+
+/// The users family, as registered in the fake's table of families.
+pub(crate) const FAMILY: Family = Family {
+    methods: &["users.lookupByEmail"],
+    // Slack's page lists form and query input only.
+    reads_json: false,
+    param_error: no_param_error,
+    answer: |exchange| lookup_by_email(exchange.params, exchange.workspace),
+};
 
 /// The email a directory user gets unless the builder gives one:
 /// `u0mock001@example.com` for `U0MOCK001`.
@@ -14,14 +23,18 @@ pub fn default_email(user_id: &str) -> String {
     format!("{}@example.com", user_id.to_lowercase())
 }
 
-/// Finds the user with this email (compared without regard to case).
-/// `emails` maps lowercased addresses to `(user id, address as given)`.
-pub(crate) fn lookup_by_email(
-    params: &Params,
-    emails: &BTreeMap<String, (String, String)>,
-) -> Result<Value, SlackError> {
+/// A stable 44-bit number for a user id, for `avatar_hash`.
+fn avatar_hash(id: &str) -> u64 {
+    id.bytes().fold(0xcbf2_9ce4_8422_2325_u64, |hash, byte| {
+        (hash ^ u64::from(byte)).wrapping_mul(0x0100_0000_01b3)
+    }) & 0xfff_ffff_ffff
+}
+
+/// Finds the user with this email (compared without regard to case) in the
+/// workspace of the token.
+fn lookup_by_email(params: &Params, workspace: &WorkspaceConfig) -> Result<Value, SlackError> {
     let email = params.text("email").unwrap_or_default();
-    let Some((id, address)) = emails.get(&email.trim().to_lowercase()) else {
+    let Some((id, address)) = workspace.emails.get(&email.trim().to_lowercase()) else {
         return Err(SlackError::new("users_not_found")
             .because("no user of the fake's directory has that email address"));
     };
@@ -31,7 +44,7 @@ pub(crate) fn lookup_by_email(
         "ok": true,
         "user": {
             "id": id,
-            "team_id": "T0MOCK001",
+            "team_id": workspace.team_id,
             "name": name,
             "real_name": real_name,
             "deleted": false,
@@ -40,10 +53,21 @@ pub(crate) fn lookup_by_email(
             "tz": "Europe/London",
             "tz_label": "Greenwich Mean Time",
             "tz_offset": 0,
+            // The fields Slack's schema marks as always present, then the
+            // email and an avatar.
             "profile": {
-                "email": address,
-                "display_name": name,
                 "real_name": real_name,
+                "display_name": name,
+                "avatar_hash": format!("g{:011x}", avatar_hash(id)),
+                "real_name_normalized": real_name,
+                "display_name_normalized": name,
+                "title": "",
+                "phone": "",
+                "skype": "",
+                "status_text": "",
+                "status_emoji": "",
+                "fields": {},
+                "email": address,
                 "image_72": format!("https://example.com/avatars/{name}_72.png"),
             },
         }

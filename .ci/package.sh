@@ -1,0 +1,92 @@
+#!/usr/bin/env bash
+# The crates as a registry user gets them.
+#
+#   .ci/package.sh            (from anywhere in the repository; CI runs it)
+#
+# 1. `cargo package --workspace --locked`: packages every crate and builds
+#    each from its package alone.
+# 2. Runs the packaged crates' own tests, from a copy of each unpacked
+#    package (the workspace's Cargo.lock pins the same versions).
+# 3. Unpacks the packages read-only, as a registry's are, and builds and
+#    runs a consumer crate against them: it starts the fake Slack server
+#    (feature `mock`) and runs a Call through the typed client.
+#
+# Builds share the workspace's target directory, so dependencies built
+# before are reused. Scratch files go outside the repository (so cargo does
+# not take them for members of this workspace): $PACKAGE_CHECK_DIR, default
+# ${TMPDIR:-/tmp}/slack-calls-package-check.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROOT=$PWD
+export CARGO_TERM_COLOR=never
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$ROOT/target}"
+WORK="${PACKAGE_CHECK_DIR:-${TMPDIR:-/tmp}/slack-calls-package-check}"
+VERSION=$(cargo metadata --locked --no-deps --format-version 1 |
+    python3 -c 'import json,sys; print(next(p["version"] for p in json.load(sys.stdin)["packages"] if p["name"] == "slack-calls"))')
+
+step() { printf '\n== %s\n' "$*"; }
+
+step "cargo package --workspace --locked"
+cargo package --workspace --locked
+
+chmod -R u+w "$WORK" 2>/dev/null || true
+rm -rf "$WORK"
+mkdir -p "$WORK/registry" "$WORK/copies"
+for crate in slack-calls slack-calls-codegen; do
+    tar -xzf "$CARGO_TARGET_DIR/package/$crate-$VERSION.crate" -C "$WORK/registry"
+    tar -xzf "$CARGO_TARGET_DIR/package/$crate-$VERSION.crate" -C "$WORK/copies"
+done
+chmod -R a-w "$WORK/registry"
+
+step "the packaged slack-calls-codegen's tests"
+(cd "$WORK/copies/slack-calls-codegen-$VERSION" && cp "$ROOT/Cargo.lock" . && cargo test --all-features)
+
+step "the packaged slack-calls's tests"
+# The unpacked generator stands in for the registry's.
+(cd "$WORK/copies/slack-calls-$VERSION" && cp "$ROOT/Cargo.lock" . &&
+    cargo test --all-features --config \
+        "patch.crates-io.slack-calls-codegen.path=\"$WORK/copies/slack-calls-codegen-$VERSION\"")
+
+step "a consumer of the read-only packages, against the fake"
+mkdir -p "$WORK/consumer/src"
+cp "$ROOT/Cargo.lock" "$WORK/consumer/"
+cat >"$WORK/consumer/Cargo.toml" <<TOML
+[package]
+name = "slack-calls-consumer-check"
+version = "0.0.0"
+edition = "2024"
+publish = false
+
+[dependencies]
+slack-calls = { version = "$VERSION", features = ["mock"] }
+tokio = { version = "1", features = ["macros", "rt-multi-thread"] }
+
+# The unpacked packages stand in for the registry.
+[patch.crates-io]
+slack-calls = { path = "../registry/slack-calls-$VERSION" }
+slack-calls-codegen = { path = "../registry/slack-calls-codegen-$VERSION" }
+TOML
+cat >"$WORK/consumer/src/main.rs" <<'RUST'
+use slack_calls::CallUser;
+use slack_calls::mock::MockSlack;
+
+#[tokio::main]
+async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let fake = MockSlack::start().await?;
+    let client = fake.client(fake.bot_token())?;
+    let call = client
+        .calls()
+        .add("consumer-check", "https://example.com/calls/consumer")
+        .created_by("U0MOCK001")
+        .users([CallUser::slack("U0MOCK002")])
+        .await?
+        .call;
+    let info = client.calls().info(&call.id).await?.call;
+    assert_eq!(info.users.len(), 1, "the participant is in the call");
+    client.calls().end(&call.id).await?;
+    println!("consumer of the packaged slack-calls: call {} added, read back and ended", call.id);
+    Ok(())
+}
+RUST
+(cd "$WORK/consumer" && cargo run)
+echo "packages OK: built, tested, and used read-only by a consumer"

@@ -1,0 +1,319 @@
+//! Receiving events: what verify + parse + dedup + dispatch costs per
+//! delivery, side by side with a bare axum handler that answers 200, in one
+//! process and one run, reported as a ratio (goal: at most 1.3x).
+//!
+//! `cargo bench --features events --bench events` (add `-- --quick` for a
+//! smoke run). Set `SLACK_CALLS_PY` to a Python with `slack_sdk` for the
+//! peer row: the official `SignatureVerifier` (what Bolt for Python runs)
+//! verifying the same request. See BENCHMARKS.md.
+
+use std::path::Path;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
+use axum::http::{HeaderMap, HeaderValue, StatusCode};
+use axum::routing::post;
+use serde::Deserialize;
+use slack_calls::events::Receiver;
+use slack_calls::signing::{SigningSecret, sign};
+
+const SECRET: &str = "bench-signing-secret-8f742231b10e";
+
+#[derive(Clone, Copy)]
+struct Sizes {
+    rounds: usize,
+    requests: usize,
+    concurrency: usize,
+    core_iters: usize,
+    python_iters: usize,
+}
+
+const FULL: Sizes = Sizes {
+    rounds: 5,
+    requests: 8000,
+    concurrency: 16,
+    core_iters: 50_000,
+    python_iters: 20_000,
+};
+
+const QUICK: Sizes = Sizes {
+    rounds: 1,
+    requests: 200,
+    concurrency: 4,
+    core_iters: 500,
+    python_iters: 200,
+};
+
+/// The app's events: the two a Calls app names, the rest kept whole.
+#[derive(Debug, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+#[allow(dead_code)]
+enum BenchEvent {
+    LinkShared {
+        channel: String,
+        message_ts: String,
+        links: Vec<serde_json::Value>,
+    },
+    CallRejected {
+        call_id: String,
+    },
+    #[serde(untagged)]
+    Other(serde_json::Value),
+}
+
+/// A realistic `link_shared` delivery (about 700 bytes) with a unique id.
+fn delivery(n: usize) -> Vec<u8> {
+    serde_json::to_vec(&serde_json::json!({
+        "token": "XXYYZZ",
+        "team_id": "T0001",
+        "api_app_id": "A0001",
+        "event": {
+            "type": "link_shared",
+            "channel": "C0001",
+            "is_bot_user_member": true,
+            "user": "U0001",
+            "message_ts": "1700000000.000100",
+            "unfurl_id": "C0001.1700000000.000100.abcdef",
+            "source": "conversations_history",
+            "links": [{ "domain": "calls.example.com", "url": format!("https://calls.example.com/j/{n}") }],
+            "event_ts": "1700000000.000200"
+        },
+        "type": "event_callback",
+        "event_id": format!("Ev{n:012}"),
+        "event_time": 1_700_000_000,
+        "authorizations": [{ "enterprise_id": null, "team_id": "T0001", "user_id": "U0BOT", "is_bot": true, "is_enterprise_install": false }],
+        "is_ext_shared_channel": false,
+        "context_team_id": "T0001",
+        "context_enterprise_id": null
+    }))
+    .expect("a JSON value serializes")
+}
+
+fn headers(secret: &SigningSecret, timestamp: &str, body: &[u8]) -> HeaderMap {
+    let mut headers = HeaderMap::new();
+    headers.insert("content-type", HeaderValue::from_static("application/json"));
+    headers.insert(
+        "x-slack-request-timestamp",
+        HeaderValue::from_str(timestamp).expect("digits"),
+    );
+    headers.insert(
+        "x-slack-signature",
+        HeaderValue::from_str(&sign(secret, timestamp, body)).expect("hex"),
+    );
+    headers
+}
+
+type Request = (HeaderMap, Vec<u8>);
+
+/// `count` signed deliveries with ids from `first` on (fresh each round, so
+/// none is a duplicate).
+fn requests(first: usize, count: usize, now: i64) -> Vec<Request> {
+    let secret = SigningSecret::new(SECRET).expect("long enough");
+    let timestamp = now.to_string();
+    (first..first + count)
+        .map(|n| {
+            let body = delivery(n);
+            (headers(&secret, &timestamp, &body), body)
+        })
+        .collect()
+}
+
+async fn serve(app: axum::Router) -> String {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind 127.0.0.1");
+    let addr = listener.local_addr().expect("bound");
+    tokio::spawn(async move {
+        let _ = axum::serve(listener, app).await;
+    });
+    format!("http://{addr}/slack/events")
+}
+
+/// Sends every request with `concurrency` tasks; the elapsed time.
+async fn load(
+    http: &reqwest::Client,
+    url: &str,
+    requests: Vec<Request>,
+    concurrency: usize,
+) -> Duration {
+    let queue = Arc::new(std::sync::Mutex::new(requests));
+    let start = Instant::now();
+    let mut tasks = Vec::new();
+    for _ in 0..concurrency {
+        let queue = Arc::clone(&queue);
+        let http = http.clone();
+        let url = url.to_owned();
+        tasks.push(tokio::spawn(async move {
+            loop {
+                let next = queue.lock().map(|mut queue| queue.pop()).ok().flatten();
+                let Some((headers, body)) = next else { break };
+                let response = http.post(&url).headers(headers).body(body).send().await;
+                match response {
+                    Ok(response) if response.status() == StatusCode::OK => {}
+                    other => panic!("unexpected answer: {other:?}"),
+                }
+            }
+        }));
+    }
+    for task in tasks {
+        task.await.expect("load task");
+    }
+    start.elapsed()
+}
+
+fn median(mut values: Vec<f64>) -> f64 {
+    values.sort_by(f64::total_cmp);
+    values[values.len() / 2]
+}
+
+fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    let sizes = if args.iter().any(|arg| arg == "--quick") {
+        QUICK
+    } else {
+        FULL
+    };
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .expect("a tokio runtime");
+    runtime.block_on(run(sizes));
+}
+
+async fn run(sizes: Sizes) {
+    let handled = Arc::new(AtomicUsize::new(0));
+    let counter = Arc::clone(&handled);
+    let receiver = Receiver::<BenchEvent>::builder(SECRET)
+        .on_event(move |event, _| {
+            let counter = Arc::clone(&counter);
+            async move {
+                if matches!(event.event, BenchEvent::LinkShared { .. }) {
+                    counter.fetch_add(1, Ordering::Relaxed);
+                }
+            }
+        })
+        .build()
+        .expect("a valid secret");
+    let ours = serve(axum::Router::new().route("/slack/events", receiver.method_router())).await;
+    let bare =
+        serve(axum::Router::new().route("/slack/events", post(|| async { StatusCode::OK }))).await;
+    let http = reqwest::Client::new();
+    // Warm both up (connections, allocator).
+    let mut next_id = 0;
+    for url in [&ours, &bare] {
+        load(
+            &http,
+            url,
+            requests(next_id, 200, receiver.verifier().unix_now()),
+            sizes.concurrency,
+        )
+        .await;
+        next_id += 200;
+    }
+
+    println!("== events: verify + parse + dedup + dispatch per delivery, over HTTP on 127.0.0.1");
+    println!(
+        "   {} deliveries per round, {} concurrent, {} rounds, median per delivery",
+        sizes.requests, sizes.concurrency, sizes.rounds
+    );
+    let (mut ours_us, mut bare_us) = (Vec::new(), Vec::new());
+    for round in 0..sizes.rounds {
+        let order: [(&str, &mut Vec<f64>); 2] = if round % 2 == 0 {
+            [(&ours, &mut ours_us), (&bare, &mut bare_us)]
+        } else {
+            [(&bare, &mut bare_us), (&ours, &mut ours_us)]
+        };
+        for (url, out) in order {
+            let batch = requests(next_id, sizes.requests, receiver.verifier().unix_now());
+            next_id += sizes.requests;
+            let elapsed = load(&http, url, batch, sizes.concurrency).await;
+            out.push(elapsed.as_secs_f64() * 1e6 / sizes.requests as f64);
+        }
+    }
+    let (ours_med, bare_med) = (median(ours_us.clone()), median(bare_us.clone()));
+    println!("   receiver router   {ours_med:8.2} µs/delivery   rounds {ours_us:.1?}");
+    println!("   bare axum 200     {bare_med:8.2} µs/delivery   rounds {bare_us:.1?}");
+    println!(
+        "   ratio             {:8.2}x  (goal <= 1.30x)",
+        ours_med / bare_med
+    );
+    // The handlers ran on spawned tasks; they should all have by now.
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    println!(
+        "   handled           {} of {} link_shared deliveries",
+        handled.load(Ordering::Relaxed),
+        200 + sizes.rounds * sizes.requests
+    );
+
+    println!("\n== the core alone (Receiver::receive, no HTTP), one task");
+    let batch = requests(next_id, sizes.core_iters, receiver.verifier().unix_now());
+    let start = Instant::now();
+    for (headers, body) in &batch {
+        let reply = receiver.receive(headers, body).await;
+        assert_eq!(reply.status, 200);
+    }
+    let core = start.elapsed().as_secs_f64() * 1e6 / sizes.core_iters as f64;
+    let secret = SigningSecret::new(SECRET).expect("long enough");
+    let (headers0, body0) = &batch[0];
+    let timestamp = headers0["x-slack-request-timestamp"]
+        .to_str()
+        .expect("ascii")
+        .to_owned();
+    let start = Instant::now();
+    for (headers, body) in &batch {
+        let ok = slack_calls::signing::verify(
+            &secret,
+            &timestamp,
+            headers["x-slack-signature"].as_bytes(),
+            body,
+        );
+        assert!(ok);
+    }
+    let verify_only = start.elapsed().as_secs_f64() * 1e6 / sizes.core_iters as f64;
+    let start = Instant::now();
+    for (_, body) in &batch {
+        let decoded: slack_calls::events::EventCallback<BenchEvent> =
+            serde_json::from_slice(body).expect("a valid delivery");
+        std::hint::black_box(decoded);
+    }
+    let decode_only = start.elapsed().as_secs_f64() * 1e6 / sizes.core_iters as f64;
+    println!("   receive()         {core:8.2} µs/delivery (verify, decode, dedup, spawn)");
+    println!("   decode alone      {decode_only:8.2} µs/delivery");
+    println!("   signature alone   {verify_only:8.2} µs/delivery");
+
+    if let Some(python) = std::env::var_os("SLACK_CALLS_PY") {
+        let script = format!(
+            "import time\nfrom slack_sdk.signature import SignatureVerifier\n\
+             v = SignatureVerifier(signing_secret={SECRET:?})\n\
+             body = {body:?}\nts = {timestamp:?}\nsig = {sig:?}\n\
+             n = {n}\nstart = time.perf_counter()\n\
+             for _ in range(n):\n    assert v.is_valid(body=body, timestamp=ts, signature=sig)\n\
+             print((time.perf_counter() - start) * 1e6 / n)\n",
+            body = String::from_utf8_lossy(body0),
+            sig = headers0["x-slack-signature"].to_str().expect("ascii"),
+            n = sizes.python_iters,
+        );
+        let out = std::process::Command::new(Path::new(&python))
+            .arg("-c")
+            .arg(script)
+            .output();
+        match out {
+            Ok(out) if out.status.success() => println!(
+                "   slack_sdk SignatureVerifier.is_valid (Bolt for Python's check) {:>8} µs/delivery",
+                String::from_utf8_lossy(&out.stdout)
+                    .trim()
+                    .parse::<f64>()
+                    .map(|v| format!("{v:.2}"))
+                    .unwrap_or_default()
+            ),
+            Ok(out) => println!(
+                "   python peer failed: {}",
+                String::from_utf8_lossy(&out.stderr)
+            ),
+            Err(err) => println!("   python peer could not run: {err}"),
+        }
+    } else {
+        println!("   (set SLACK_CALLS_PY for the slack_sdk SignatureVerifier row)");
+    }
+}

@@ -1,0 +1,115 @@
+//! Receiving Slack's requests (feature `events`): the signed events a Calls
+//! app subscribes to (`link_shared`, `call_rejected`, `app_uninstalled`,
+//! `tokens_revoked`, ...) and the Call-button / slash-command requests that
+//! start a Call.
+//!
+//! Every request goes through the same steps, in this order:
+//!
+//! 1. **Size**: a body over the cap ([`DEFAULT_MAX_BODY`], 1 MiB, by default)
+//!    is refused before it is read whole.
+//! 2. **Signature**, on the raw bytes before any parsing ([`Verifier`]):
+//!    `X-Slack-Signature` must be `v0=` + hex HMAC-SHA256 of
+//!    `v0:{X-Slack-Request-Timestamp}:{body}` under the app's signing secret,
+//!    compared in constant time, and the timestamp must be within five
+//!    minutes of now, *in both directions*. Slack's unsigned `ssl_check=1`
+//!    probe is the one exception: it is acknowledged and its payload ignored.
+//! 3. **Decode**: `url_verification` is answered with its challenge,
+//!    `event_callback` is decoded into [`EventCallback<E>`],
+//!    `app_rate_limited` into [`AppRateLimited`]; envelope and event types
+//!    this code does not know are acknowledged, never refused.
+//! 4. **Dedup** by `event_id` and an optional domain key ([`DedupStore`]):
+//!    a re-delivery, even one arriving while the first is still being
+//!    handled, is acknowledged and dropped.
+//! 5. **Ack, then handle**: the event handler is spawned and the 200 goes
+//!    out at once, so a slow handler never makes Slack retry. A
+//!    Call-initiation handler's answer *is* the response, so it gets a
+//!    deadline under Slack's 3 s.
+//!
+//! Permanent rejections (bad or missing signature, stale or future
+//! timestamp, too big, undecodable) answer with `x-slack-no-retry: 1`, and
+//! the status says no more than the class of failure (401, 413, 400, 415).
+//! No error, `Debug` output or log line, at any level, contains the signing
+//! secret or a signature.
+//!
+//! The core ([`Receiver::receive`]) takes headers and bytes and returns a
+//! [`Reply`], with no web framework; [`Receiver::method_router`] mounts it in
+//! axum.
+//!
+//! The HMAC is RustCrypto's `hmac` + `sha2` (see [`crate::signing`]):
+//! constant-time verification built in, pure Rust, and independent of the
+//! TLS backend (`aws-lc-rs` is in the tree only through reqwest's rustls,
+//! which is becoming optional).
+//!
+//! # Example
+//!
+//! ```no_run
+//! use serde::Deserialize;
+//! use slack_calls::Client;
+//! use slack_calls::events::{link_shared_key, EventCallback, InitiationAnswer, Receiver};
+//!
+//! /// The events this app handles; every other type lands in `Other`, whole.
+//! #[derive(Debug, Deserialize)]
+//! #[serde(tag = "type", rename_all = "snake_case")]
+//! enum Event {
+//!     LinkShared { channel: String, message_ts: String, links: Vec<Link> },
+//!     CallRejected { call_id: String, user_id: String },
+//!     #[serde(untagged)]
+//!     Other(serde_json::Value),
+//! }
+//!
+//! #[derive(Debug, Deserialize)]
+//! struct Link { url: String }
+//!
+//! #[tokio::main]
+//! async fn main() -> Result<(), Box<dyn std::error::Error>> {
+//!     let receiver = Receiver::<Event>::builder(std::env::var("SLACK_SIGNING_SECRET")?)
+//!         // team id -> a client for that workspace (your installation store).
+//!         .workspaces(|team: &str| Client::builder("xoxb-…").workspace(team).build().ok())
+//!         // Slack re-sends a shared link with new event ids: dedup on what was shared.
+//!         .domain_key(|callback: &EventCallback<Event>| match &callback.event {
+//!             Event::LinkShared { channel, message_ts, links } => Some(link_shared_key(
+//!                 &callback.team_id, channel, message_ts, links.iter().map(|l| l.url.as_str()))),
+//!             _ => None,
+//!         })
+//!         // Runs after the 200 went out: take as long as you need.
+//!         .on_event(|callback, context| async move {
+//!             match callback.event {
+//!                 Event::LinkShared { .. } => { /* calls.add, then chat.unfurl via context.client() */ }
+//!                 Event::CallRejected { call_id, user_id } => println!("{user_id} rejected {call_id}"),
+//!                 Event::Other(_) => {}
+//!             }
+//!             let _ = context.retry_num(); // Some(1..=3) on Slack's re-deliveries
+//!         })
+//!         // The answer is the HTTP response, so it must come within 3 s.
+//!         .on_call_initiation(|initiation, _| async move {
+//!             InitiationAnswer::call(format!("https://calls.example.com/new?by={}", initiation.user_id))
+//!         })
+//!         .build()?; // an empty or short signing secret is refused here
+//!
+//!     let app = axum::Router::new().route("/slack/events", receiver.method_router());
+//!     let listener = tokio::net::TcpListener::bind("0.0.0.0:3000").await?;
+//!     axum::serve(listener, app).await?;
+//!     Ok(())
+//! }
+//! ```
+
+mod dedup;
+mod envelope;
+mod initiation;
+mod receiver;
+mod router;
+mod verify;
+
+pub use dedup::{
+    Claim, DEFAULT_CAPACITY, DEFAULT_TTL, DedupError, DedupFuture, DedupStore, MemoryDedup,
+    link_shared_key,
+};
+pub use envelope::{AppRateLimited, Authorization, EventCallback};
+pub use initiation::{CallInitiation, InitiationAnswer};
+pub use receiver::{
+    BuildError, Context, DEFAULT_INITIATION_DEADLINE, NO_RETRY_HEADER, Outcome, RETRY_NUM_HEADER,
+    RETRY_REASON_HEADER, Receiver, ReceiverBuilder, Reply, Workspaces,
+};
+pub use verify::{
+    DEFAULT_MAX_BODY, DEFAULT_WINDOW, Rejection, SIGNATURE_HEADER, TIMESTAMP_HEADER, Verifier,
+};

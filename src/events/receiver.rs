@@ -1,0 +1,603 @@
+//! The receiving core, free of any web framework: one request's headers and
+//! raw body in, one [`Reply`] out. The axum adapter only moves bytes.
+
+use std::fmt;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::Poll;
+use std::time::Duration;
+
+use http::HeaderMap;
+use serde::de::DeserializeOwned;
+
+use super::dedup::{Claim, DedupStore, MemoryDedup};
+use super::envelope::{AppRateLimited, EnvelopeType, EventCallback, UrlVerification};
+use super::initiation::{CallInitiation, InitiationAnswer, is_ssl_check};
+use super::verify::{Rejection, Verifier};
+use crate::signing::{SecretError, SigningSecret};
+use crate::{Client, Clock, SystemClock};
+
+/// The retry count header Slack adds to re-deliveries (1 to 3).
+pub const RETRY_NUM_HEADER: &str = "x-slack-retry-num";
+/// Why Slack re-delivers (`http_timeout`, `http_error`, ...).
+pub const RETRY_REASON_HEADER: &str = "x-slack-retry-reason";
+/// Sent on permanent rejections so Slack does not retry them.
+pub const NO_RETRY_HEADER: &str = "x-slack-no-retry";
+/// How long a Call-initiation handler may take before the receiver answers
+/// without it: under Slack's 3 s, leaving room for the network.
+pub const DEFAULT_INITIATION_DEADLINE: Duration = Duration::from_millis(2500);
+
+type BoxFuture<T> = Pin<Box<dyn Future<Output = T> + Send + 'static>>;
+type EventHandler<E> = dyn Fn(EventCallback<E>, Context) -> BoxFuture<()> + Send + Sync;
+type RateLimitedHandler = dyn Fn(AppRateLimited, Context) -> BoxFuture<()> + Send + Sync;
+type InitiationHandler =
+    dyn Fn(CallInitiation, Context) -> BoxFuture<InitiationAnswer> + Send + Sync;
+type DomainKey<E> = dyn Fn(&EventCallback<E>) -> Option<String> + Send + Sync;
+
+/// Gives a [`Client`] for a workspace: the app's installation lookup.
+/// Closures `Fn(&str) -> Option<Client>` implement it.
+pub trait Workspaces: Send + Sync + 'static {
+    /// The client for `team_id`, or `None` when the app is not installed
+    /// there.
+    fn client(&self, team_id: &str) -> Option<Client>;
+}
+
+impl<F> Workspaces for F
+where
+    F: Fn(&str) -> Option<Client> + Send + Sync + 'static,
+{
+    fn client(&self, team_id: &str) -> Option<Client> {
+        self(team_id)
+    }
+}
+
+/// What a handler knows about the delivery besides the payload.
+#[derive(Clone)]
+pub struct Context {
+    team_id: String,
+    retry_num: Option<u32>,
+    retry_reason: Option<String>,
+    workspaces: Option<Arc<dyn Workspaces>>,
+}
+
+impl Context {
+    /// The workspace the request is for.
+    pub fn team_id(&self) -> &str {
+        &self.team_id
+    }
+
+    /// `X-Slack-Retry-Num`: `None` on a first delivery.
+    pub fn retry_num(&self) -> Option<u32> {
+        self.retry_num
+    }
+
+    /// `X-Slack-Retry-Reason` (`http_timeout`, `http_error`, ...), on
+    /// re-deliveries.
+    pub fn retry_reason(&self) -> Option<&str> {
+        self.retry_reason.as_deref()
+    }
+
+    /// A client for this workspace, from the app's
+    /// [`workspaces`](ReceiverBuilder::workspaces) lookup; `None` when there
+    /// is none or the app is not installed there.
+    pub fn client(&self) -> Option<Client> {
+        self.workspaces.as_ref()?.client(&self.team_id)
+    }
+}
+
+impl fmt::Debug for Context {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Context")
+            .field("team_id", &self.team_id)
+            .field("retry_num", &self.retry_num)
+            .field("retry_reason", &self.retry_reason)
+            .finish_non_exhaustive()
+    }
+}
+
+/// The answer to one request, for any web framework to send.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Reply {
+    /// The HTTP status.
+    pub status: u16,
+    /// The `Content-Type`, when there is a body.
+    pub content_type: Option<&'static str>,
+    /// The body (empty for a plain ack).
+    pub body: Vec<u8>,
+    /// Whether to send `x-slack-no-retry: 1` (permanent rejections).
+    pub no_retry: bool,
+    /// What the request turned out to be.
+    pub outcome: Outcome,
+}
+
+/// What the receiver did with a request (for logs, metrics and tests).
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Outcome {
+    /// Refused.
+    Rejected(Rejection),
+    /// `url_verification`, answered with its challenge.
+    UrlVerification,
+    /// `ssl_check=1`, acknowledged unsigned and unread.
+    SslCheck,
+    /// An event handed to the handler (or acknowledged when there is none).
+    Event,
+    /// An event already handled (same `event_id` or domain key): acknowledged
+    /// and dropped.
+    Duplicate,
+    /// `app_rate_limited`, handed to its handler.
+    AppRateLimited,
+    /// An envelope type this receiver does not know: acknowledged.
+    UnknownEnvelope,
+    /// A Call initiation answered by the handler.
+    CallInitiation,
+    /// A Call initiation whose handler missed the deadline (or none is set):
+    /// acknowledged with an empty 200.
+    CallInitiationTimedOut,
+}
+
+impl Reply {
+    fn ack(outcome: Outcome) -> Reply {
+        Reply {
+            status: 200,
+            content_type: None,
+            body: Vec::new(),
+            no_retry: false,
+            outcome,
+        }
+    }
+
+    pub(crate) fn rejected(rejection: Rejection) -> Reply {
+        tracing::debug!(%rejection, "slack request refused");
+        Reply {
+            status: rejection.status(),
+            content_type: Some("text/plain; charset=utf-8"),
+            // As little as needed: the status says the class of failure.
+            body: b"invalid request".to_vec(),
+            no_retry: true,
+            outcome: Outcome::Rejected(rejection),
+        }
+    }
+}
+
+/// Why a receiver could not be built.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum BuildError {
+    /// The signing secret is empty or too short.
+    #[error(transparent)]
+    Secret(#[from] SecretError),
+}
+
+/// Receives Slack's requests for one app: verifies, decodes, dedups,
+/// acknowledges, and runs the app's handlers. Cheap to clone.
+///
+/// `E` is the inner event type; give it a catch-all variant so that event
+/// types it does not name still decode (they are acknowledged either way,
+/// but an `E` that fails to decode is a [`Rejection::BadPayload`]).
+pub struct Receiver<E> {
+    inner: Arc<Inner<E>>,
+}
+
+impl<E> Clone for Receiver<E> {
+    fn clone(&self) -> Self {
+        Receiver {
+            inner: Arc::clone(&self.inner),
+        }
+    }
+}
+
+impl<E> fmt::Debug for Receiver<E> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Receiver")
+            .field("verifier", &self.inner.verifier)
+            .finish_non_exhaustive()
+    }
+}
+
+struct Inner<E> {
+    verifier: Verifier,
+    dedup: Arc<dyn DedupStore>,
+    domain_key: Option<Box<DomainKey<E>>>,
+    on_event: Option<Box<EventHandler<E>>>,
+    on_rate_limited: Option<Box<RateLimitedHandler>>,
+    on_initiation: Option<Box<InitiationHandler>>,
+    workspaces: Option<Arc<dyn Workspaces>>,
+    initiation_deadline: Duration,
+    clock: Arc<dyn Clock>,
+}
+
+/// Builds a [`Receiver`]; see [`Receiver::builder`].
+pub struct ReceiverBuilder<E> {
+    secret: Vec<u8>,
+    max_body: Option<usize>,
+    window: Option<Duration>,
+    clock: Option<Arc<dyn Clock>>,
+    dedup: Option<Arc<dyn DedupStore>>,
+    domain_key: Option<Box<DomainKey<E>>>,
+    on_event: Option<Box<EventHandler<E>>>,
+    on_rate_limited: Option<Box<RateLimitedHandler>>,
+    on_initiation: Option<Box<InitiationHandler>>,
+    workspaces: Option<Arc<dyn Workspaces>>,
+    initiation_deadline: Duration,
+}
+
+impl<E> fmt::Debug for ReceiverBuilder<E> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ReceiverBuilder")
+            .field("secret", &"<redacted>")
+            .field("max_body", &self.max_body)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<E> Receiver<E>
+where
+    E: DeserializeOwned + Send + 'static,
+{
+    /// Starts a receiver for the app with this signing secret.
+    pub fn builder(signing_secret: impl AsRef<[u8]>) -> ReceiverBuilder<E> {
+        ReceiverBuilder {
+            secret: signing_secret.as_ref().to_vec(),
+            max_body: None,
+            window: None,
+            clock: None,
+            dedup: None,
+            domain_key: None,
+            on_event: None,
+            on_rate_limited: None,
+            on_initiation: None,
+            workspaces: None,
+            initiation_deadline: DEFAULT_INITIATION_DEADLINE,
+        }
+    }
+
+    /// The verifier this receiver checks requests with.
+    pub fn verifier(&self) -> &Verifier {
+        &self.inner.verifier
+    }
+
+    /// Handles one request from its headers and raw body. Event handlers
+    /// are spawned on the current tokio runtime and run after this returns,
+    /// so the ack never waits for them; a Call-initiation handler is awaited
+    /// up to the initiation deadline.
+    pub async fn receive(&self, headers: &HeaderMap, body: &[u8]) -> Reply {
+        let inner = &*self.inner;
+        let content = content_kind(headers);
+        if body.len() > inner.verifier.body_limit() {
+            return Reply::rejected(Rejection::BodyTooLarge {
+                limit: inner.verifier.body_limit(),
+            });
+        }
+        // Slack's `ssl_check` probe is the one unsigned request; answer it
+        // without reading anything else from it.
+        if content == Content::Form && is_ssl_check(body) {
+            return Reply::ack(Outcome::SslCheck);
+        }
+        if let Err(rejection) = inner.verifier.verify_headers(headers, body) {
+            return Reply::rejected(rejection);
+        }
+        match content {
+            Content::Json => self.receive_envelope(headers, body).await,
+            Content::Form => self.receive_initiation(headers, body).await,
+            Content::Other => Reply::rejected(Rejection::UnsupportedContentType),
+        }
+    }
+
+    async fn receive_envelope(&self, headers: &HeaderMap, body: &[u8]) -> Reply {
+        let inner = &*self.inner;
+        let kind = match serde_json::from_slice::<EnvelopeType<'_>>(body) {
+            Ok(head) => head.kind,
+            Err(err) => return Reply::rejected(bad_payload(&err)),
+        };
+        match &*kind {
+            "event_callback" => {
+                let callback: EventCallback<E> = match serde_json::from_slice(body) {
+                    Ok(callback) => callback,
+                    Err(err) => return Reply::rejected(bad_payload(&err)),
+                };
+                let keys = self.dedup_keys(&callback);
+                if self.is_duplicate(&keys).await {
+                    tracing::debug!(event_id = %callback.event_id, "duplicate slack event dropped");
+                    return Reply::ack(Outcome::Duplicate);
+                }
+                if let Some(handler) = &inner.on_event {
+                    let context = self.context(callback.team_id.clone(), headers);
+                    tokio::spawn(handler(callback, context));
+                }
+                Reply::ack(Outcome::Event)
+            }
+            "url_verification" => match serde_json::from_slice::<UrlVerification>(body) {
+                Ok(verification) => Reply {
+                    status: 200,
+                    content_type: Some("text/plain; charset=utf-8"),
+                    body: verification.challenge.into_bytes(),
+                    no_retry: false,
+                    outcome: Outcome::UrlVerification,
+                },
+                Err(err) => Reply::rejected(bad_payload(&err)),
+            },
+            "app_rate_limited" => {
+                let limited: AppRateLimited = match serde_json::from_slice(body) {
+                    Ok(limited) => limited,
+                    Err(err) => return Reply::rejected(bad_payload(&err)),
+                };
+                tracing::warn!(
+                    team_id = %limited.team_id,
+                    minute = limited.minute_rate_limited,
+                    "slack is dropping this app's events for the workspace (app_rate_limited)"
+                );
+                if let Some(handler) = &inner.on_rate_limited {
+                    let context = self.context(limited.team_id.clone(), headers);
+                    tokio::spawn(handler(limited, context));
+                }
+                Reply::ack(Outcome::AppRateLimited)
+            }
+            other => {
+                tracing::debug!(envelope = other, "unknown slack envelope acknowledged");
+                Reply::ack(Outcome::UnknownEnvelope)
+            }
+        }
+    }
+
+    /// The delivery's `event_id` key, then its domain key if any.
+    fn dedup_keys(&self, callback: &EventCallback<E>) -> Vec<String> {
+        let mut keys = vec![format!("event\n{}", callback.event_id)];
+        if let Some(domain_key) = &self.inner.domain_key
+            && let Some(key) = domain_key(callback)
+        {
+            keys.push(format!("domain\n{key}"));
+        }
+        keys
+    }
+
+    /// Claims every key, in order; a store failure lets the delivery
+    /// through.
+    async fn is_duplicate(&self, keys: &[String]) -> bool {
+        let inner = &*self.inner;
+        for key in keys {
+            match inner.dedup.claim(key).await {
+                Ok(Claim::First) => {}
+                Ok(Claim::Duplicate) => return true,
+                Err(err) => {
+                    tracing::warn!(error = %err, "dedup store failed; handling the event anyway");
+                }
+            }
+        }
+        false
+    }
+
+    async fn receive_initiation(&self, headers: &HeaderMap, body: &[u8]) -> Reply {
+        let inner = &*self.inner;
+        let form: serde_json::Map<String, serde_json::Value> = form_urlencoded::parse(body)
+            .map(|(name, value)| (name.into_owned(), value.into_owned().into()))
+            .collect();
+        let initiation: CallInitiation =
+            match serde_json::from_value(serde_json::Value::Object(form)) {
+                Ok(initiation) => initiation,
+                Err(err) => return Reply::rejected(bad_payload(&err)),
+            };
+        let Some(handler) = &inner.on_initiation else {
+            return Reply::ack(Outcome::CallInitiationTimedOut);
+        };
+        let context = self.context(initiation.team_id.clone(), headers);
+        let answer = handler(initiation, context);
+        let deadline = inner.clock.sleep(inner.initiation_deadline);
+        match first_of(answer, deadline).await {
+            Some(answer) => match serde_json::to_vec(&answer) {
+                Ok(body) => Reply {
+                    status: 200,
+                    content_type: Some("application/json"),
+                    body,
+                    no_retry: false,
+                    outcome: Outcome::CallInitiation,
+                },
+                // Serializing strings and enums cannot fail; ack if it does.
+                Err(_) => Reply::ack(Outcome::CallInitiationTimedOut),
+            },
+            None => {
+                tracing::warn!("call initiation handler missed its deadline; acknowledged empty");
+                Reply::ack(Outcome::CallInitiationTimedOut)
+            }
+        }
+    }
+
+    fn context(&self, team_id: String, headers: &HeaderMap) -> Context {
+        let header = |name: &str| headers.get(name).and_then(|value| value.to_str().ok());
+        Context {
+            team_id,
+            retry_num: header(RETRY_NUM_HEADER).and_then(|value| value.parse().ok()),
+            retry_reason: header(RETRY_REASON_HEADER).map(str::to_owned),
+            workspaces: self.inner.workspaces.clone(),
+        }
+    }
+}
+
+impl<E> ReceiverBuilder<E>
+where
+    E: DeserializeOwned + Send + 'static,
+{
+    /// Caps request bodies at `bytes` (default
+    /// [`DEFAULT_MAX_BODY`](super::DEFAULT_MAX_BODY), 1 MiB).
+    pub fn max_body(mut self, bytes: usize) -> Self {
+        self.max_body = Some(bytes);
+        self
+    }
+
+    /// The timestamp window, both directions (default 5 minutes).
+    pub fn window(mut self, window: Duration) -> Self {
+        self.window = Some(window);
+        self
+    }
+
+    /// Reads time (the timestamp window, the initiation deadline) from
+    /// `clock` instead of real time.
+    pub fn clock(mut self, clock: impl Clock) -> Self {
+        self.clock = Some(Arc::new(clock));
+        self
+    }
+
+    /// Where deliveries are remembered (default: a [`MemoryDedup`] on the
+    /// receiver's clock).
+    pub fn dedup(mut self, store: impl DedupStore) -> Self {
+        self.dedup = Some(Arc::new(store));
+        self
+    }
+
+    /// A key for deduplicating events beyond `event_id`: Slack sends some
+    /// events (`link_shared`) again with new ids. Return `None` for events
+    /// that need none; see [`link_shared_key`](super::link_shared_key).
+    pub fn domain_key(
+        mut self,
+        key: impl Fn(&EventCallback<E>) -> Option<String> + Send + Sync + 'static,
+    ) -> Self {
+        self.domain_key = Some(Box::new(key));
+        self
+    }
+
+    /// The event handler. It runs on its own task after the ack is sent, so
+    /// it may take as long as it needs; it runs once per event.
+    pub fn on_event<F, Fut>(mut self, handler: F) -> Self
+    where
+        F: Fn(EventCallback<E>, Context) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = ()> + Send + 'static,
+    {
+        self.on_event = Some(Box::new(move |event, context| {
+            Box::pin(handler(event, context))
+        }));
+        self
+    }
+
+    /// The `app_rate_limited` handler (it is logged at WARN either way).
+    pub fn on_app_rate_limited<F, Fut>(mut self, handler: F) -> Self
+    where
+        F: Fn(AppRateLimited, Context) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = ()> + Send + 'static,
+    {
+        self.on_rate_limited = Some(Box::new(move |limited, context| {
+            Box::pin(handler(limited, context))
+        }));
+        self
+    }
+
+    /// The Call-button / slash-command handler. Its answer is the HTTP
+    /// response; if it takes longer than the
+    /// [`initiation_deadline`](ReceiverBuilder::initiation_deadline), the
+    /// receiver answers an empty 200 instead (post later to the
+    /// `response_url`).
+    pub fn on_call_initiation<F, Fut>(mut self, handler: F) -> Self
+    where
+        F: Fn(CallInitiation, Context) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = InitiationAnswer> + Send + 'static,
+    {
+        self.on_initiation = Some(Box::new(move |initiation, context| {
+            Box::pin(handler(initiation, context))
+        }));
+        self
+    }
+
+    /// How long a Call-initiation handler may take (default
+    /// [`DEFAULT_INITIATION_DEADLINE`], 2.5 s).
+    pub fn initiation_deadline(mut self, deadline: Duration) -> Self {
+        self.initiation_deadline = deadline;
+        self
+    }
+
+    /// The app's workspace → [`Client`] lookup, for [`Context::client`].
+    pub fn workspaces(mut self, workspaces: impl Workspaces) -> Self {
+        self.workspaces = Some(Arc::new(workspaces));
+        self
+    }
+
+    /// Builds the receiver; refuses an empty or short signing secret.
+    pub fn build(self) -> Result<Receiver<E>, BuildError> {
+        let secret = SigningSecret::new(&self.secret)?;
+        let clock: Arc<dyn Clock> = self.clock.unwrap_or_else(|| Arc::new(SystemClock));
+        let mut verifier = Verifier::with_secret(secret).clock(SharedClock(Arc::clone(&clock)));
+        if let Some(bytes) = self.max_body {
+            verifier = verifier.max_body(bytes);
+        }
+        if let Some(window) = self.window {
+            verifier = verifier.window(window);
+        }
+        let dedup = self
+            .dedup
+            .unwrap_or_else(|| Arc::new(MemoryDedup::new().clock(SharedClock(Arc::clone(&clock)))));
+        Ok(Receiver {
+            inner: Arc::new(Inner {
+                verifier,
+                dedup,
+                domain_key: self.domain_key,
+                on_event: self.on_event,
+                on_rate_limited: self.on_rate_limited,
+                on_initiation: self.on_initiation,
+                workspaces: self.workspaces,
+                initiation_deadline: self.initiation_deadline,
+                clock,
+            }),
+        })
+    }
+}
+
+/// One clock shared by the verifier, the dedup store and the deadline.
+struct SharedClock(Arc<dyn Clock>);
+
+impl Clock for SharedClock {
+    fn now(&self) -> std::time::Instant {
+        self.0.now()
+    }
+    fn sleep(&self, duration: Duration) -> crate::Sleep {
+        self.0.sleep(duration)
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Content {
+    Json,
+    Form,
+    Other,
+}
+
+fn content_kind(headers: &HeaderMap) -> Content {
+    let Some(value) = headers
+        .get(http::header::CONTENT_TYPE)
+        .and_then(|value| value.to_str().ok())
+    else {
+        return Content::Other;
+    };
+    let essence = value.split(';').next().unwrap_or("").trim();
+    if essence.eq_ignore_ascii_case("application/json") {
+        Content::Json
+    } else if essence.eq_ignore_ascii_case("application/x-www-form-urlencoded") {
+        Content::Form
+    } else {
+        Content::Other
+    }
+}
+
+fn bad_payload(err: &serde_json::Error) -> Rejection {
+    Rejection::BadPayload {
+        reason: err.to_string(),
+    }
+}
+
+/// The answer, or `None` when `deadline` finishes first.
+async fn first_of<T>(
+    answer: impl Future<Output = T>,
+    deadline: impl Future<Output = ()>,
+) -> Option<T> {
+    let mut answer = std::pin::pin!(answer);
+    let mut deadline = std::pin::pin!(deadline);
+    std::future::poll_fn(|cx| {
+        if let Poll::Ready(value) = answer.as_mut().poll(cx) {
+            return Poll::Ready(Some(value));
+        }
+        if deadline.as_mut().poll(cx).is_ready() {
+            return Poll::Ready(None);
+        }
+        Poll::Pending
+    })
+    .await
+}

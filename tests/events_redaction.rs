@@ -1,0 +1,122 @@
+//! Neither the signing secret nor any signature, the one sent or the one
+//! expected, shows in tracing output (captured at TRACE, from every crate),
+//! in a rejection's `Display` or `Debug`, or in a reply body, through every
+//! way a request can be refused.
+
+#![cfg(feature = "events")]
+
+mod events_support;
+
+use std::io::Write;
+use std::sync::{Arc, Mutex};
+
+use events_support::{SECRET, Server, TestEvent, call_rejected, callback, signed_json};
+use slack_calls::TestClock;
+use slack_calls::events::{Outcome, Receiver};
+use slack_calls::signing::{SigningSecret, sign};
+use tracing_subscriber::fmt::format::FmtSpan;
+
+#[derive(Clone, Default)]
+struct Captured(Arc<Mutex<Vec<u8>>>);
+
+impl Write for Captured {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(bytes);
+        Ok(bytes.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn no_secret_or_signature_text_in_trace_output_errors_or_replies() {
+    let captured = Captured::default();
+    let writer = captured.clone();
+    let subscriber = tracing_subscriber::fmt()
+        .with_max_level(tracing::Level::TRACE)
+        .with_span_events(FmtSpan::FULL)
+        .with_writer(move || writer.clone())
+        .finish();
+    tracing::subscriber::set_global_default(subscriber).unwrap();
+
+    let clock = TestClock::manual();
+    let receiver = Receiver::<TestEvent>::builder(SECRET)
+        .clock(clock.clone())
+        .max_body(4096)
+        .on_event(|event, _| async move {
+            tracing::info!(event_id = %event.event_id, "handled");
+        })
+        .build()
+        .unwrap();
+    let server = Server::start(&receiver).await;
+    let now = receiver.verifier().unix_now();
+    let body = callback("EvTrace", call_rejected());
+    let secret = SigningSecret::new(SECRET).unwrap();
+
+    // Every signature that could leak: the right one for each request an
+    // attacker sends, and the ones the attacker sent.
+    let mut forbidden: Vec<String> = vec![SECRET.to_owned(), SECRET[..12].to_owned()];
+    let mut printed = Vec::new();
+    let attacker_signature = format!("v0={}", "0123456789abcdef".repeat(4));
+    forbidden.push(attacker_signature[3..].to_owned());
+
+    let mut requests = Vec::new();
+    // Forged signature.
+    let mut forged = signed_json(SECRET, now, &body);
+    forged.insert("x-slack-signature", attacker_signature.parse().unwrap());
+    requests.push((forged, body.clone()));
+    // Altered body: the expected signature is the one for the altered body.
+    let altered = callback("EvTraceAltered", call_rejected());
+    forbidden.push(sign(&secret, &now.to_string(), &altered)[3..].to_owned());
+    requests.push((signed_json(SECRET, now, &body), altered));
+    // Stale and future.
+    for timestamp in [now - 1000, now + 1000] {
+        forbidden.push(sign(&secret, &timestamp.to_string(), &body)[3..].to_owned());
+        requests.push((signed_json(SECRET, timestamp, &body), body.clone()));
+    }
+    // Wrong secret.
+    requests.push((
+        signed_json("another-apps-signing-secret", now, &body),
+        body.clone(),
+    ));
+    // Too big, bad JSON, and a good one.
+    let big = vec![b' '; 5000];
+    forbidden.push(sign(&secret, &now.to_string(), &big)[3..].to_owned());
+    requests.push((signed_json(SECRET, now, &big), big));
+    let bad = b"{\"type\":".to_vec();
+    requests.push((signed_json(SECRET, now, &bad), bad));
+    let good_headers = signed_json(SECRET, now, &body);
+    forbidden.push(good_headers["x-slack-signature"].to_str().unwrap()[3..].to_owned());
+    requests.push((good_headers, body.clone()));
+
+    for (headers, body) in requests {
+        let reply = receiver.receive(&headers, &body).await;
+        printed.push(format!("{reply:?}\n{:?}", reply.body));
+        if let Outcome::Rejected(rejection) = &reply.outcome {
+            printed.push(format!("{rejection}\n{rejection:?}\n{rejection:#?}"));
+        }
+        let response = server.post(headers, body).await;
+        printed.push(format!("{response:?}"));
+        printed.push(response.text().await.unwrap());
+    }
+    printed.push(format!("{receiver:?}"));
+    printed.push(format!("{:?}", receiver.verifier()));
+    printed.push(format!("{:?}", Receiver::<TestEvent>::builder(SECRET)));
+
+    let trace = String::from_utf8_lossy(&captured.0.lock().unwrap()).into_owned();
+    assert!(
+        trace.contains("slack request refused"),
+        "rejections are traced:\n{trace}"
+    );
+    for text in printed.iter().chain(std::iter::once(&trace)) {
+        for secret in &forbidden {
+            assert!(
+                !text
+                    .to_ascii_lowercase()
+                    .contains(&secret.to_ascii_lowercase()),
+                "`{secret}` leaked into:\n{text}"
+            );
+        }
+    }
+}

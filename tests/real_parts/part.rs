@@ -1,0 +1,104 @@
+//! A part of the outside world that a test needs (a Python with
+//! `slack_sdk`, later Node, Bolt, redis-server, chromium), and the rule for
+//! a test whose part is missing: **ignored, with the reason**, on a
+//! developer's machine; **failed** under CI (`CI` set), where every part
+//! must be there. Never `ok` without running.
+
+use std::ffi::OsString;
+
+use libtest_mimic::{Completion, Failed, Trial};
+
+/// Something a test needs that this repository does not build.
+pub struct Part {
+    /// What it is, as the reason of a skip says it.
+    pub what: &'static str,
+    /// The environment variable that names it (a program's path).
+    pub env: &'static str,
+    /// How to get it.
+    pub how: &'static str,
+}
+
+impl Part {
+    /// The part's value, or why it is missing.
+    fn find(&self) -> Result<OsString, String> {
+        match std::env::var_os(self.env) {
+            Some(value) if !value.is_empty() => Ok(value),
+            _ => Err(format!(
+                "needs {}: set {} ({})",
+                self.what, self.env, self.how
+            )),
+        }
+    }
+}
+
+/// Whether this run is CI's: `CI` set to anything but empty, `0` or `false`.
+pub fn in_ci() -> bool {
+    std::env::var("CI").is_ok_and(|v| !matches!(v.trim(), "" | "0" | "false"))
+}
+
+/// What becomes of a test, given its part (or why it is missing) and
+/// whether this is CI.
+#[derive(Debug, PartialEq)]
+pub enum Fate {
+    /// The part is there: run the test with it.
+    Run(OsString),
+    /// Missing on a developer's machine: shown as ignored, with the reason.
+    Ignore(String),
+    /// Missing under CI: the test fails with the reason.
+    Fail(String),
+}
+
+pub fn fate(found: Result<OsString, String>, ci: bool) -> Fate {
+    match found {
+        Ok(value) => Fate::Run(value),
+        Err(reason) if ci => Fate::Fail(format!("CI is set and this test cannot run: {reason}")),
+        Err(reason) => Fate::Ignore(reason),
+    }
+}
+
+/// A test that needs `part`: `test` gets the part's value.
+pub fn needs(name: &str, part: &'static Part, test: fn(&OsString) -> Result<(), Failed>) -> Trial {
+    Trial::ignorable_test(name, move || match fate(part.find(), in_ci()) {
+        Fate::Run(value) => test(&value).map(|()| Completion::Completed),
+        Fate::Ignore(reason) => Ok(Completion::ignored_with(reason)),
+        Fate::Fail(reason) => Err(reason.into()),
+    })
+}
+
+/// The rule itself, checked (a failed assertion fails the trial).
+pub fn trials() -> Vec<Trial> {
+    vec![
+        Trial::test("part::present_runs_in_and_outside_ci", || {
+            let python = OsString::from("/usr/bin/python3");
+            assert_eq!(fate(Ok(python.clone()), true), Fate::Run(python.clone()));
+            assert_eq!(fate(Ok(python.clone()), false), Fate::Run(python));
+            Ok(())
+        }),
+        Trial::test(
+            "part::missing_outside_ci_is_ignored_with_the_reason",
+            || {
+                let reason = UNSET.find().expect_err("no one sets this variable");
+                assert_eq!(
+                    reason,
+                    "needs a part no one has: set SLACK_CALLS_TEST_UNSET_PART (it cannot be had)"
+                );
+                assert_eq!(fate(Err(reason.clone()), false), Fate::Ignore(reason));
+                Ok(())
+            },
+        ),
+        Trial::test("part::missing_under_ci_fails_with_the_reason", || {
+            assert_eq!(
+                fate(Err("needs x: set X".into()), true),
+                Fate::Fail("CI is set and this test cannot run: needs x: set X".into())
+            );
+            Ok(())
+        }),
+    ]
+}
+
+/// A part whose variable no one sets.
+static UNSET: Part = Part {
+    what: "a part no one has",
+    env: "SLACK_CALLS_TEST_UNSET_PART",
+    how: "it cannot be had",
+};

@@ -1,0 +1,50 @@
+//! Proof against a client nobody here wrote: the official Python
+//! `slack_sdk` runs a whole Calls lifecycle (`tests/python/calls_lifecycle.py`)
+//! against the `slack-calls-mock` binary.
+
+use std::ffi::OsString;
+use std::path::Path;
+use std::process::{Command, Stdio};
+
+use libtest_mimic::Failed;
+
+use crate::mock_support::MockProcess;
+use crate::part::Part;
+
+/// A Python that has `slack_sdk` (`.ci/run` makes one in `.venv`).
+pub static PYTHON: Part = Part {
+    what: "a Python with slack_sdk",
+    env: "SLACK_CALLS_PY",
+    how: "python3 -m venv .venv && .venv/bin/pip install -r tests/python/requirements.txt, \
+          then SLACK_CALLS_PY=$PWD/.venv/bin/python",
+};
+
+pub fn calls_lifecycle_against_the_binary(python: &OsString) -> Result<(), Failed> {
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/python/calls_lifecycle.py");
+    let mock = MockProcess::start(
+        &["--quiet", "--token", "xoxb-readonly:bot:calls:read"],
+        Stdio::null(),
+    );
+    let out = Command::new(python)
+        .arg(&script)
+        .env("SLACK_CALLS_MOCK_URL", &mock.url)
+        .env("SLACK_CALLS_MOCK_BOT_TOKEN", &mock.bot_token)
+        .env("SLACK_CALLS_MOCK_USER_TOKEN", &mock.user_token)
+        .env("SLACK_CALLS_MOCK_READONLY_TOKEN", "xoxb-readonly")
+        .output()
+        .map_err(|err| format!("could not run {python:?}: {err}"))?;
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    if !out.status.success() {
+        return Err(format!(
+            "the Python SDK test failed ({}):\n{}\n{stderr}",
+            out.status,
+            String::from_utf8_lossy(&out.stdout)
+        )
+        .into());
+    }
+    // unittest's summary: every test ran and passed.
+    if !stderr.contains("\nOK") || !stderr.contains("test_lifecycle") {
+        return Err(format!("unittest did not report test_lifecycle and OK:\n{stderr}").into());
+    }
+    Ok(())
+}
