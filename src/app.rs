@@ -249,6 +249,8 @@ pub struct AppBuilder {
     limiter: Option<RateLimiter>,
     installations: Option<Arc<dyn Installations>>,
     configure: Arc<Configure>,
+    #[cfg(feature = "redis")]
+    redis: Option<crate::RedisPacing>,
 }
 
 impl fmt::Debug for AppBuilder {
@@ -273,6 +275,16 @@ impl AppBuilder {
         self
     }
 
+    /// Shares pacing with the app's other instances through Redis
+    /// (feature `redis`; see [`RateLimiter::shared_through`]). Ignored
+    /// when a limiter is given with [`rate_limiter`](AppBuilder::rate_limiter).
+    #[cfg(feature = "redis")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "redis")))]
+    pub fn redis(mut self, redis: crate::RedisPacing) -> AppBuilder {
+        self.redis = Some(redis);
+        self
+    }
+
     /// Keeps installations here (default: a new [`MemoryInstallations`]).
     pub fn installations(mut self, installations: impl Installations) -> AppBuilder {
         self.installations = Some(Arc::new(installations));
@@ -292,6 +304,13 @@ impl AppBuilder {
 
     /// Builds the app.
     pub fn build(self) -> Result<App, BuildError> {
+        #[cfg(feature = "redis")]
+        let limiter = match (self.limiter, self.redis) {
+            (Some(limiter), _) => limiter,
+            (None, Some(redis)) => RateLimiter::shared_through(self.limits, redis)?,
+            (None, None) => RateLimiter::new(self.limits)?,
+        };
+        #[cfg(not(feature = "redis"))]
         let limiter = match self.limiter {
             Some(limiter) => limiter,
             None => RateLimiter::new(self.limits)?,
@@ -324,6 +343,8 @@ impl App {
             limiter: None,
             installations: None,
             configure: Arc::new(|builder| builder),
+            #[cfg(feature = "redis")]
+            redis: None,
         }
     }
 

@@ -258,6 +258,13 @@ pub enum BuildError {
         /// What is wrong with it.
         reason: String,
     },
+    /// The Redis settings for shared pacing cannot be applied (feature
+    /// `redis`).
+    #[error("invalid Redis settings for shared pacing: {reason}")]
+    InvalidRedis {
+        /// What is wrong with them.
+        reason: String,
+    },
     /// The [`RetryPolicy`](crate::RetryPolicy) cannot be applied.
     #[error("invalid retry policy: {reason}")]
     InvalidRetryPolicy {

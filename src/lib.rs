@@ -91,6 +91,9 @@ pub use layers::roster::{
     RosterBuilder, RosterError, RosterStats,
 };
 pub use method::MethodInfo;
+#[cfg(feature = "redis")]
+#[cfg_attr(docsrs, doc(cfg(feature = "redis")))]
+pub use pacing::RedisPacing;
 pub use rate::{Pacing, Rate, RateLimits};
 pub use ratelimit::{PacingStats, RateLimiter};
 pub use retry::RetryPolicy;

@@ -97,6 +97,22 @@ impl Rate {
         }
     }
 
+    /// This rate cut to `share` of its count (at least 1 per period; the
+    /// burst no larger than the count): what one instance paces at while
+    /// shared pacing is down.
+    #[cfg(feature = "redis")]
+    pub(crate) fn share(self, share: f64) -> Rate {
+        let scaled = (f64::from(self.count) * share).floor();
+        // In range: share is in (0, 1], so scaled is in [0, count].
+        #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+        let count = (scaled as u32).clamp(1, self.count.max(1));
+        Rate {
+            count,
+            period: self.period,
+            burst: self.burst.min(count).max(1),
+        }
+    }
+
     fn validate(&self) -> Result<(), String> {
         if self.count == 0 {
             return Err(
@@ -335,5 +351,17 @@ mod tests {
         );
         assert_eq!(Rate::for_tier(RateTier::Tier1).burst_size(), 1);
         assert_eq!(Rate::for_tier(RateTier::Tier4).burst_size(), 5);
+    }
+
+    #[cfg(feature = "redis")]
+    #[test]
+    fn a_share_of_a_rate_keeps_at_least_one_per_period() {
+        let tier3 = Rate::for_tier(RateTier::Tier3);
+        assert_eq!(tier3.share(0.5).count(), 25);
+        assert_eq!(tier3.share(0.5).period(), tier3.period());
+        assert_eq!(tier3.share(1.0), tier3);
+        let one = Rate::per_minute(1).share(0.25);
+        assert_eq!((one.count(), one.burst_size()), (1, 1));
+        assert!(Rate::per_minute(50).burst(50).share(0.1).validate().is_ok());
     }
 }

@@ -26,6 +26,8 @@ use crate::clock::Clock;
 use crate::error::BuildError;
 use crate::method::MethodInfo;
 use crate::pacing::WindowLog;
+#[cfg(feature = "redis")]
+use crate::pacing::{Booked, RedisPacing};
 use crate::rate::{Pacing, Rate, RateLimits};
 use crate::token::Token;
 
@@ -129,6 +131,9 @@ pub struct RateLimiter {
 
 struct LimiterShared {
     limits: RateLimits,
+    /// Pacing shared with the app's other instances, for workspace keys.
+    #[cfg(feature = "redis")]
+    redis: Option<RedisPacing>,
     token_hasher: RandomState,
     buckets: Mutex<HashMap<BucketKey, Bucket>>,
 }
@@ -161,6 +166,37 @@ impl RateLimiter {
         Ok(RateLimiter {
             shared: Arc::new(LimiterShared {
                 limits,
+                #[cfg(feature = "redis")]
+                redis: None,
+                token_hasher: RandomState::new(),
+                buckets: Mutex::new(HashMap::new()),
+            }),
+        })
+    }
+
+    /// A limiter with these limits whose windows live in Redis, shared by
+    /// every instance of the app (feature `redis`).
+    ///
+    /// Keys that name a workspace (clients of an [`App`](crate::App), or
+    /// built with [`ClientBuilder::workspace`](crate::ClientBuilder::workspace))
+    /// are paced in Redis: one atomic script per permit on Redis's clock,
+    /// and a 429 seen by any instance pauses the method for all of them.
+    /// Keys made from a token stay local (no key may carry token text).
+    /// While Redis cannot be reached, each instance paces locally at
+    /// [`RedisPacing::local_share`] of each rate, and goes back to Redis
+    /// when it answers; no call fails because Redis is down.
+    #[cfg(feature = "redis")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "redis")))]
+    pub fn shared_through(
+        limits: RateLimits,
+        redis: RedisPacing,
+    ) -> Result<RateLimiter, BuildError> {
+        limits.validate()?;
+        redis.validate()?;
+        Ok(RateLimiter {
+            shared: Arc::new(LimiterShared {
+                limits,
+                redis: Some(redis),
                 token_hasher: RandomState::new(),
                 buckets: Mutex::new(HashMap::new()),
             }),
@@ -236,8 +272,61 @@ impl RateLimiter {
         let mut waited = Duration::ZERO;
         loop {
             let remaining = budget.saturating_sub(waited);
+            #[cfg_attr(not(feature = "redis"), allow(unused_mut))]
+            let mut local_rate = rate;
+            #[cfg(feature = "redis")]
+            if let (Some(redis), Scope::Workspace(team), Some(shared_rate)) =
+                (&self.shared.redis, &key.scope, rate)
+            {
+                let now = clock.now();
+                let paused = self.with_bucket(key, |bucket| {
+                    bucket
+                        .blocked_until
+                        .filter(|until| *until > now)
+                        .map(|until| until - now)
+                });
+                let booked = match paused {
+                    // This instance's own 429: wait it out below.
+                    Some(_) => None,
+                    None if shared_rate.period().is_zero() => None,
+                    None => Some(redis.book(team, key.method, shared_rate, remaining).await),
+                };
+                match booked {
+                    Some(Some(Booked::Go { wait, member })) => {
+                        let mut booking = SharedBooking {
+                            redis,
+                            team,
+                            method: key.method,
+                            member: Some(member),
+                        };
+                        if !wait.is_zero() {
+                            tracing::trace!(wait_ms = millis(wait), "waiting for a shared slot");
+                            clock.sleep(wait).await;
+                        }
+                        booking.member = None;
+                        waited = waited.saturating_add(wait);
+                        self.with_bucket(key, |bucket| record_permit(&mut bucket.stats, waited));
+                        return Ok(waited);
+                    }
+                    Some(Some(Booked::Paused(wait))) if wait <= remaining => {
+                        tracing::debug!(wait_ms = millis(wait), "waiting for a shared Retry-After");
+                        clock.sleep(wait).await;
+                        waited = waited.saturating_add(wait);
+                        continue;
+                    }
+                    Some(Some(Booked::Paused(wait) | Booked::OverBudget(wait))) => {
+                        self.with_bucket(key, |bucket| bucket.stats.over_budget += 1);
+                        return Err(wait);
+                    }
+                    // Redis is down: pace locally at a share of the rate.
+                    Some(None) => local_rate = Some(redis.local_rate(shared_rate)),
+                    None => {}
+                }
+            }
             let now = clock.now();
-            let step = self.with_bucket(key, |bucket| plan(bucket, rate, pacing, now, remaining));
+            let step = self.with_bucket(key, |bucket| {
+                plan(bucket, local_rate, pacing, now, remaining)
+            });
             match step {
                 Step::Go => {
                     self.with_bucket(key, |bucket| record_permit(&mut bucket.stats, waited));
@@ -285,10 +374,33 @@ impl RateLimiter {
             .checked_add(retry_after)
             .or_else(|| now.checked_add(Duration::from_secs(24 * 60 * 60)))
             .unwrap_or(now);
+        #[cfg(feature = "redis")]
+        if let (Some(redis), Scope::Workspace(team)) = (&self.shared.redis, &key.scope) {
+            redis.pause(team, key.method, retry_after);
+        }
         self.with_bucket(key, |bucket| {
             bucket.stats.rate_limited += 1;
             bucket.blocked_until = Some(bucket.blocked_until.map_or(until, |old| old.max(until)));
         });
+    }
+}
+
+/// A slot booked in Redis by a call that is waiting for it; given back if
+/// the call goes away first.
+#[cfg(feature = "redis")]
+struct SharedBooking<'a> {
+    redis: &'a RedisPacing,
+    team: &'a str,
+    method: &'static str,
+    member: Option<String>,
+}
+
+#[cfg(feature = "redis")]
+impl Drop for SharedBooking<'_> {
+    fn drop(&mut self) {
+        if let Some(member) = self.member.take() {
+            self.redis.give_back(self.team, self.method, member);
+        }
     }
 }
 
