@@ -49,6 +49,12 @@ fn main() {
             &redis_pacing::REDIS,
             redis_pacing::redis_killed_mid_run_then_back,
         ));
+        #[cfg(feature = "events")]
+        trials.push(part::needs(
+            "redis_pacing::dedup_claims_each_key_once_across_instances",
+            &redis_pacing::REDIS,
+            redis_pacing::dedup_claims_each_key_once_across_instances,
+        ));
     }
     libtest_mimic::run(&args, trials).exit();
 }

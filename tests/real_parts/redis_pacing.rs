@@ -351,3 +351,44 @@ pub fn redis_killed_mid_run_then_back(program: &OsString) -> Result<(), Failed> 
         })
     })
 }
+
+/// The events receiver's dedup store in Redis: two instances (two stores,
+/// one Redis) claim each key once, even at the same moment; with Redis
+/// gone a claim is an error (the receiver then handles the delivery).
+#[cfg(feature = "events")]
+pub fn dedup_claims_each_key_once_across_instances(program: &OsString) -> Result<(), Failed> {
+    use slack_calls::events::{Claim, DedupStore, RedisDedup};
+    use std::sync::Arc;
+
+    let mut redis = RedisServer::start(program)?;
+    let rt = runtime();
+    rt.block_on(async {
+        let first = Arc::new(RedisDedup::new(&redis.url(), APP_ID).map_err(|e| e.to_string())?);
+        let second = Arc::new(RedisDedup::new(&redis.url(), APP_ID).map_err(|e| e.to_string())?);
+        let tasks: Vec<_> = (0..20)
+            .map(|i| {
+                let store = if i % 2 == 0 { &first } else { &second };
+                let store = Arc::clone(store);
+                tokio::spawn(async move { store.claim("event:Ev0001").await.ok() })
+            })
+            .collect();
+        let mut claims = Vec::new();
+        for task in tasks {
+            claims.push(task.await.map_err(|e| e.to_string())?);
+        }
+        let firsts = claims.iter().filter(|c| **c == Some(Claim::First)).count();
+        let duplicates = claims
+            .iter()
+            .filter(|c| **c == Some(Claim::Duplicate))
+            .count();
+        check((firsts, duplicates) == (1, 19), || format!("{claims:?}"))?;
+        check(
+            matches!(second.claim("event:Ev0002").await, Ok(Claim::First)),
+            || "a new key is first".to_owned(),
+        )?;
+        redis.kill();
+        check(first.claim("event:Ev0003").await.is_err(), || {
+            "a claim with Redis gone is an error".to_owned()
+        })
+    })
+}
