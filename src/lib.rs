@@ -87,8 +87,8 @@ pub use error::{
 };
 pub use form::{Check, Form, FormValue};
 pub use layers::roster::{
-    BatchError, BatchFailure, Change, DEFAULT_MAX_BATCH, DEFAULT_WINDOW, FlushError, Roster,
-    RosterBuilder, RosterError, RosterStats,
+    BatchError, BatchFailure, Change, DEFAULT_MAX_BATCH, DEFAULT_WINDOW, FlushError, ResumeError,
+    Roster, RosterBuilder, RosterError, RosterStats,
 };
 pub use method::MethodInfo;
 #[cfg(feature = "redis")]
