@@ -31,7 +31,7 @@
 //! | other HTTP status | maybe | no |
 //! | a body that does not decode | maybe | no |
 //! | any other Slack error code | no | no |
-//! | invalid request (refused before sending) | no | no |
+//! | invalid request (refused before sending), workspace gone | no | no |
 //!
 //! An unexpected status or an undecodable body is an answer the client
 //! cannot read: Slack may have acted before it (a `calls.add` whose answer
@@ -119,7 +119,8 @@ impl<'a> Failure<'a> {
                 }
             }
             Error::Decode { .. } => Failure::Undecodable,
-            Error::InvalidRequest(_) => Failure::InvalidRequest,
+            // Stopped before sending, like a request refused before sending.
+            Error::InvalidRequest(_) | Error::WorkspaceGone { .. } => Failure::InvalidRequest,
         }
     }
 

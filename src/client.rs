@@ -14,6 +14,7 @@ use reqwest::Url;
 use crate::clock::{Clock, SystemClock};
 // `crate::client::BuildError` is still named by the fake server's module;
 // the type itself lives in `error.rs`.
+use crate::app::Gone;
 pub(crate) use crate::error::BuildError;
 use crate::rate::RateLimits;
 use crate::ratelimit::{PacingStats, RateLimiter, Scope};
@@ -56,6 +57,8 @@ pub(crate) struct Inner {
     pub(crate) max_rate_limit_wait: Duration,
     pub(crate) retry: RetryPolicy,
     pub(crate) clock: Arc<dyn Clock>,
+    /// Set for clients of an [`App`](crate::App): the app lost the workspace.
+    pub(crate) gone: Option<Gone>,
 }
 
 impl fmt::Debug for Client {
@@ -97,6 +100,7 @@ impl Client {
             timeout: DEFAULT_TIMEOUT,
             limiter: LimiterChoice::Own(RateLimits::slack_tiers()),
             workspace: None,
+            gone: None,
             max_rate_limit_wait: DEFAULT_MAX_RATE_LIMIT_WAIT,
             retry: RetryPolicy::new(),
             clock: Arc::new(SystemClock),
@@ -193,6 +197,7 @@ pub struct ClientBuilder {
     timeout: Duration,
     limiter: LimiterChoice,
     workspace: Option<String>,
+    gone: Option<Gone>,
     max_rate_limit_wait: Duration,
     retry: RetryPolicy,
     clock: Arc<dyn Clock>,
@@ -313,6 +318,13 @@ impl ClientBuilder {
         self
     }
 
+    /// Stops the client's calls when its [`App`](crate::App) loses the
+    /// workspace.
+    pub(crate) fn gone(mut self, gone: Gone) -> ClientBuilder {
+        self.gone = Some(gone);
+        self
+    }
+
     /// Builds the client.
     pub fn build(self) -> Result<Client, BuildError> {
         let base_url = parse_base_url(&self.base_url)?;
@@ -352,6 +364,7 @@ impl ClientBuilder {
                 max_rate_limit_wait: self.max_rate_limit_wait,
                 retry: self.retry,
                 clock: self.clock,
+                gone: self.gone,
             }),
         })
     }

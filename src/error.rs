@@ -160,6 +160,18 @@ pub enum Error<E: ErrorCode> {
     /// The request was refused before sending; nothing went on the wire.
     #[error("invalid request: {0}")]
     InvalidRequest(InvalidRequest),
+    /// The [`App`](crate::App) this client came from lost the workspace
+    /// (`app_uninstalled` or `tokens_revoked`): the call was stopped
+    /// before it went on the wire, while it waited for a permit or before.
+    #[error(
+        "{method}: not sent: the app was uninstalled from workspace {team_id} or its tokens were revoked"
+    )]
+    WorkspaceGone {
+        /// The method called.
+        method: &'static str,
+        /// The workspace.
+        team_id: String,
+    },
     /// The HTTP exchange failed.
     #[error("{method}: {kind}{}: {message}", if *may_have_been_sent { " (the request may have reached Slack)" } else { " (the request was not sent)" })]
     Transport {
@@ -244,6 +256,13 @@ pub enum BuildError {
         /// The tier or method it was set for.
         target: String,
         /// What is wrong with it.
+        reason: String,
+    },
+    /// The Redis settings for shared pacing cannot be applied (feature
+    /// `redis`).
+    #[error("invalid Redis settings for shared pacing: {reason}")]
+    InvalidRedis {
+        /// What is wrong with them.
         reason: String,
     },
     /// The [`RetryPolicy`](crate::RetryPolicy) cannot be applied.

@@ -41,6 +41,7 @@ extern crate self as slack_calls;
 // The runtime, in the order a call goes through it: the client, checking
 // the request against its method, pacing, sending, classifying a failure,
 // retrying, decoding the answer.
+mod app;
 mod classify;
 mod client;
 mod clock;
@@ -51,6 +52,7 @@ mod event_envelope;
 mod form;
 mod id;
 pub mod method;
+mod pacing;
 mod rate;
 mod ratelimit;
 mod retry;
@@ -74,6 +76,7 @@ pub mod events;
 #[cfg_attr(docsrs, doc(cfg(feature = "signing")))]
 pub mod signing;
 
+pub use app::{App, AppBuilder, AppError, Installation, Installations, MemoryInstallations};
 pub use client::{Client, ClientBuilder, SLACK_API_BASE};
 pub use clock::{Clock, Sleep, SystemClock, TestClock};
 pub use decode::Response;
@@ -85,11 +88,14 @@ pub use event_envelope::{
 };
 pub use form::{Check, Form, FormValue};
 pub use layers::roster::{
-    BatchError, BatchFailure, Change, DEFAULT_MAX_BATCH, DEFAULT_WINDOW, FlushError, Roster,
-    RosterBuilder, RosterError, RosterStats,
+    BatchError, BatchFailure, Change, DEFAULT_MAX_BATCH, DEFAULT_WINDOW, FlushError, ResumeError,
+    Roster, RosterBuilder, RosterError, RosterStats,
 };
 pub use method::MethodInfo;
-pub use rate::{Rate, RateLimits};
+#[cfg(feature = "redis")]
+#[cfg_attr(docsrs, doc(cfg(feature = "redis")))]
+pub use pacing::RedisPacing;
+pub use rate::{Pacing, Rate, RateLimits};
 pub use ratelimit::{PacingStats, RateLimiter};
 pub use retry::RetryPolicy;
 pub use timestamp::Timestamp;

@@ -3,17 +3,18 @@
 //! Slack counts requests per method, per workspace, per app, and answers
 //! HTTP 429 with `Retry-After` when a method goes over its tier. The
 //! [`RateLimiter`] keeps one bucket per (token or workspace, method): it
-//! spaces requests so that a method never goes over its tier's per-minute
+//! places requests so that a method never goes over its tier's per-minute
 //! floor in any 60-second window, and when Slack still answers 429 it pauses
 //! that one method, for that one key, until `Retry-After` has passed. Other
 //! methods keep going.
 //!
-//! A bucket is a GCRA (the "virtual scheduling" form of a token bucket): each
-//! request reserves the earliest slot that keeps the rate, then waits for it.
+//! Each request reserves the earliest slot that keeps the rate, then waits
+//! for it. With [`Pacing::Window`] (the default) the slot comes from an
+//! exact sliding-window log (`pacing/window.rs`); with [`Pacing::Spread`]
+//! from a GCRA (the "virtual scheduling" form of a token bucket).
 //! Reservations are handed out in arrival order, and a waiting call that is
-//! dropped gives its slot back when nobody has reserved after it, so
-//! cancelling a call never leaves the limiter slower or faster than it
-//! should be.
+//! dropped gives its slot back (for the GCRA, when nobody has reserved
+//! after it), so cancelling a call never leaves the limiter over its rate.
 
 use std::collections::HashMap;
 use std::fmt;
@@ -24,7 +25,10 @@ use std::time::{Duration, Instant};
 use crate::clock::Clock;
 use crate::error::BuildError;
 use crate::method::MethodInfo;
-use crate::rate::{Rate, RateLimits};
+use crate::pacing::WindowLog;
+#[cfg(feature = "redis")]
+use crate::pacing::{Booked, RedisPacing};
+use crate::rate::{Pacing, Rate, RateLimits};
 use crate::token::Token;
 
 /// What a limiter has done for one method under one key, for measuring
@@ -91,8 +95,10 @@ impl BucketKey {
 
 struct Bucket {
     /// GCRA's theoretical arrival time: when the next request would be due
-    /// if requests came exactly at the rate.
+    /// if requests came exactly at the rate ([`Pacing::Spread`]).
     tat: Option<Instant>,
+    /// When the permits still in the window went out ([`Pacing::Window`]).
+    log: WindowLog,
     /// Slack's `Retry-After`: no request before this.
     blocked_until: Option<Instant>,
     stats: PacingStats,
@@ -125,6 +131,9 @@ pub struct RateLimiter {
 
 struct LimiterShared {
     limits: RateLimits,
+    /// Pacing shared with the app's other instances, for workspace keys.
+    #[cfg(feature = "redis")]
+    redis: Option<RedisPacing>,
     token_hasher: RandomState,
     buckets: Mutex<HashMap<BucketKey, Bucket>>,
 }
@@ -145,11 +154,7 @@ enum Step {
     /// Slack's `Retry-After` is running: wait, then ask again.
     Blocked(Duration),
     /// A slot is reserved: wait for it.
-    Reserved {
-        wait: Duration,
-        tat_after: Instant,
-        interval: Duration,
-    },
+    Reserved { wait: Duration, slot: Slot },
     /// The wait would go over the caller's budget.
     OverBudget(Duration),
 }
@@ -161,6 +166,37 @@ impl RateLimiter {
         Ok(RateLimiter {
             shared: Arc::new(LimiterShared {
                 limits,
+                #[cfg(feature = "redis")]
+                redis: None,
+                token_hasher: RandomState::new(),
+                buckets: Mutex::new(HashMap::new()),
+            }),
+        })
+    }
+
+    /// A limiter with these limits whose windows live in Redis, shared by
+    /// every instance of the app (feature `redis`).
+    ///
+    /// Keys that name a workspace (clients of an [`App`](crate::App), or
+    /// built with [`ClientBuilder::workspace`](crate::ClientBuilder::workspace))
+    /// are paced in Redis: one atomic script per permit on Redis's clock,
+    /// and a 429 seen by any instance pauses the method for all of them.
+    /// Keys made from a token stay local (no key may carry token text).
+    /// While Redis cannot be reached, each instance paces locally at
+    /// [`RedisPacing::local_share`] of each rate, and goes back to Redis
+    /// when it answers; no call fails because Redis is down.
+    #[cfg(feature = "redis")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "redis")))]
+    pub fn shared_through(
+        limits: RateLimits,
+        redis: RedisPacing,
+    ) -> Result<RateLimiter, BuildError> {
+        limits.validate()?;
+        redis.validate()?;
+        Ok(RateLimiter {
+            shared: Arc::new(LimiterShared {
+                limits,
+                redis: Some(redis),
                 token_hasher: RandomState::new(),
                 buckets: Mutex::new(HashMap::new()),
             }),
@@ -211,6 +247,7 @@ impl RateLimiter {
         let mut buckets = self.lock();
         let bucket = buckets.entry(key.clone()).or_insert_with(|| Bucket {
             tat: None,
+            log: WindowLog::default(),
             blocked_until: None,
             stats: PacingStats::new(key.method),
         });
@@ -231,11 +268,65 @@ impl RateLimiter {
         budget: Duration,
     ) -> Result<Duration, Duration> {
         let rate = self.shared.limits.rate_for(method);
+        let pacing = self.shared.limits.pacing_mode();
         let mut waited = Duration::ZERO;
         loop {
             let remaining = budget.saturating_sub(waited);
+            #[cfg_attr(not(feature = "redis"), allow(unused_mut))]
+            let mut local_rate = rate;
+            #[cfg(feature = "redis")]
+            if let (Some(redis), Scope::Workspace(team), Some(shared_rate)) =
+                (&self.shared.redis, &key.scope, rate)
+            {
+                let now = clock.now();
+                let paused = self.with_bucket(key, |bucket| {
+                    bucket
+                        .blocked_until
+                        .filter(|until| *until > now)
+                        .map(|until| until - now)
+                });
+                let booked = match paused {
+                    // This instance's own 429: wait it out below.
+                    Some(_) => None,
+                    None if shared_rate.period().is_zero() => None,
+                    None => Some(redis.book(team, key.method, shared_rate, remaining).await),
+                };
+                match booked {
+                    Some(Some(Booked::Go { wait, member })) => {
+                        let mut booking = SharedBooking {
+                            redis,
+                            team,
+                            method: key.method,
+                            member: Some(member),
+                        };
+                        if !wait.is_zero() {
+                            tracing::trace!(wait_ms = millis(wait), "waiting for a shared slot");
+                            clock.sleep(wait).await;
+                        }
+                        booking.member = None;
+                        waited = waited.saturating_add(wait);
+                        self.with_bucket(key, |bucket| record_permit(&mut bucket.stats, waited));
+                        return Ok(waited);
+                    }
+                    Some(Some(Booked::Paused(wait))) if wait <= remaining => {
+                        tracing::debug!(wait_ms = millis(wait), "waiting for a shared Retry-After");
+                        clock.sleep(wait).await;
+                        waited = waited.saturating_add(wait);
+                        continue;
+                    }
+                    Some(Some(Booked::Paused(wait) | Booked::OverBudget(wait))) => {
+                        self.with_bucket(key, |bucket| bucket.stats.over_budget += 1);
+                        return Err(wait);
+                    }
+                    // Redis is down: pace locally at a share of the rate.
+                    Some(None) => local_rate = Some(redis.local_rate(shared_rate)),
+                    None => {}
+                }
+            }
             let now = clock.now();
-            let step = self.with_bucket(key, |bucket| plan(bucket, rate, now, remaining));
+            let step = self.with_bucket(key, |bucket| {
+                plan(bucket, local_rate, pacing, now, remaining)
+            });
             match step {
                 Step::Go => {
                     self.with_bucket(key, |bucket| record_permit(&mut bucket.stats, waited));
@@ -250,17 +341,12 @@ impl RateLimiter {
                     clock.sleep(wait).await;
                     waited = waited.saturating_add(wait);
                 }
-                Step::Reserved {
-                    wait,
-                    tat_after,
-                    interval,
-                } => {
+                Step::Reserved { wait, slot } => {
                     tracing::trace!(wait_ms = millis(wait), "waiting for a pacing slot");
                     let mut reservation = Reservation {
                         limiter: self,
                         key,
-                        tat_after,
-                        interval,
+                        slot,
                         kept: false,
                     };
                     clock.sleep(wait).await;
@@ -288,6 +374,10 @@ impl RateLimiter {
             .checked_add(retry_after)
             .or_else(|| now.checked_add(Duration::from_secs(24 * 60 * 60)))
             .unwrap_or(now);
+        #[cfg(feature = "redis")]
+        if let (Some(redis), Scope::Workspace(team)) = (&self.shared.redis, &key.scope) {
+            redis.pause(team, key.method, retry_after);
+        }
         self.with_bucket(key, |bucket| {
             bucket.stats.rate_limited += 1;
             bucket.blocked_until = Some(bucket.blocked_until.map_or(until, |old| old.max(until)));
@@ -295,12 +385,42 @@ impl RateLimiter {
     }
 }
 
+/// A slot booked in Redis by a call that is waiting for it; given back if
+/// the call goes away first.
+#[cfg(feature = "redis")]
+struct SharedBooking<'a> {
+    redis: &'a RedisPacing,
+    team: &'a str,
+    method: &'static str,
+    member: Option<String>,
+}
+
+#[cfg(feature = "redis")]
+impl Drop for SharedBooking<'_> {
+    fn drop(&mut self) {
+        if let Some(member) = self.member.take() {
+            self.redis.give_back(self.team, self.method, member);
+        }
+    }
+}
+
+/// What a waiting call holds, to give back if it goes away.
+#[derive(Debug, Clone, Copy)]
+enum Slot {
+    /// A GCRA slot: the arrival time it moved the bucket to.
+    Spread {
+        tat_after: Instant,
+        interval: Duration,
+    },
+    /// A permit booked in the window log at this time.
+    Window { at: Instant },
+}
+
 /// A slot reserved by a call that is waiting for it.
 struct Reservation<'a> {
     limiter: &'a RateLimiter,
     key: &'a BucketKey,
-    tat_after: Instant,
-    interval: Duration,
+    slot: Slot,
     kept: bool,
 }
 
@@ -309,17 +429,30 @@ impl Drop for Reservation<'_> {
         if self.kept {
             return;
         }
-        self.limiter.with_bucket(self.key, |bucket| {
-            // Give the slot back only when it is the latest one: a later
-            // reservation was computed from this one and stays as it is.
-            if bucket.tat == Some(self.tat_after) {
-                bucket.tat = self.tat_after.checked_sub(self.interval);
-            }
-        });
+        self.limiter
+            .with_bucket(self.key, |bucket| match self.slot {
+                Slot::Spread {
+                    tat_after,
+                    interval,
+                } => {
+                    // Give the slot back only when it is the latest one: a later
+                    // reservation was computed from this one and stays as it is.
+                    if bucket.tat == Some(tat_after) {
+                        bucket.tat = tat_after.checked_sub(interval);
+                    }
+                }
+                Slot::Window { at } => bucket.log.give_back(at),
+            });
     }
 }
 
-fn plan(bucket: &mut Bucket, rate: Option<Rate>, now: Instant, remaining: Duration) -> Step {
+fn plan(
+    bucket: &mut Bucket,
+    rate: Option<Rate>,
+    pacing: Pacing,
+    now: Instant,
+    remaining: Duration,
+) -> Step {
     if let Some(until) = bucket.blocked_until {
         if until > now {
             let wait = until - now;
@@ -334,6 +467,33 @@ fn plan(bucket: &mut Bucket, rate: Option<Rate>, now: Instant, remaining: Durati
     let Some(rate) = rate else {
         return Step::Go;
     };
+    match pacing {
+        Pacing::Window => plan_window(&mut bucket.log, rate, now, remaining),
+        Pacing::Spread => plan_spread(bucket, rate, now, remaining),
+    }
+}
+
+fn plan_window(log: &mut WindowLog, rate: Rate, now: Instant, remaining: Duration) -> Step {
+    if rate.period().is_zero() {
+        return Step::Go;
+    }
+    let at = log.earliest(rate.count(), rate.period(), now);
+    let wait = at.saturating_duration_since(now);
+    if wait > remaining {
+        return Step::OverBudget(wait);
+    }
+    log.record(at);
+    if wait.is_zero() {
+        Step::Go
+    } else {
+        Step::Reserved {
+            wait,
+            slot: Slot::Window { at },
+        }
+    }
+}
+
+fn plan_spread(bucket: &mut Bucket, rate: Rate, now: Instant, remaining: Duration) -> Step {
     let interval = rate.interval();
     if interval.is_zero() {
         return Step::Go;
@@ -352,8 +512,10 @@ fn plan(bucket: &mut Bucket, rate: Option<Rate>, now: Instant, remaining: Durati
     } else {
         Step::Reserved {
             wait,
-            tat_after,
-            interval,
+            slot: Slot::Spread {
+                tat_after,
+                interval,
+            },
         }
     }
 }
@@ -432,7 +594,7 @@ mod tests {
     #[tokio::test]
     async fn gcra_lets_the_burst_through_then_spaces_requests() {
         let clock = TestClock::new();
-        let limiter = RateLimiter::new(RateLimits::slack_tiers()).unwrap();
+        let limiter = RateLimiter::new(RateLimits::slack_tiers().pacing(Pacing::Spread)).unwrap();
         let key = BucketKey::new(&Scope::Workspace("T1".into()), &INFO);
         let mut waits = Vec::new();
         for _ in 0..6 {
@@ -455,7 +617,7 @@ mod tests {
     #[tokio::test]
     async fn over_budget_reserves_nothing() {
         let clock = TestClock::new();
-        let limiter = RateLimiter::new(RateLimits::slack_tiers()).unwrap();
+        let limiter = RateLimiter::new(RateLimits::slack_tiers().pacing(Pacing::Spread)).unwrap();
         let key = BucketKey::new(&Scope::Workspace("T1".into()), &INFO);
         for _ in 0..3 {
             assert!(
@@ -475,6 +637,77 @@ mod tests {
             .await;
         assert_eq!(waited, Ok(Duration::from_millis(1250)));
         assert_eq!(limiter.stats()[0].over_budget, 1);
+    }
+
+    #[tokio::test]
+    async fn the_window_lets_the_tier_through_then_waits_for_the_oldest_to_leave() {
+        let clock = TestClock::new();
+        let limiter = RateLimiter::new(RateLimits::slack_tiers()).unwrap();
+        let key = BucketKey::new(&Scope::Workspace("T1".into()), &INFO);
+        let mut waits = Vec::new();
+        for _ in 0..150 {
+            waits.push(
+                limiter
+                    .acquire(&key, &INFO, &clock, Duration::from_secs(600))
+                    .await
+                    .unwrap(),
+            );
+        }
+        let minute = Duration::from_secs(60);
+        assert!(waits[..50].iter().all(|w| w.is_zero()), "{waits:?}");
+        assert_eq!(waits[50], minute);
+        assert!(waits[51..100].iter().all(|w| w.is_zero()), "{waits:?}");
+        assert_eq!(waits[100], minute);
+        assert_eq!(clock.elapsed(), minute * 2);
+        let stats = limiter.stats();
+        assert_eq!((stats[0].permits, stats[0].waited), (150, 2));
+    }
+
+    #[tokio::test]
+    async fn over_budget_books_nothing_in_the_window_and_a_dropped_wait_gives_its_place_back() {
+        let clock = TestClock::manual();
+        let limiter =
+            RateLimiter::new(RateLimits::off().method("calls.info", Rate::per_minute(2))).unwrap();
+        let key = BucketKey::new(&Scope::Workspace("T1".into()), &INFO);
+        for _ in 0..2 {
+            assert_eq!(
+                limiter.acquire(&key, &INFO, &clock, Duration::ZERO).await,
+                Ok(Duration::ZERO)
+            );
+        }
+        let minute = Duration::from_secs(60);
+        assert_eq!(
+            limiter
+                .acquire(&key, &INFO, &clock, Duration::from_secs(1))
+                .await,
+            Err(minute)
+        );
+        // A call waits for its place at 60 s, then is dropped.
+        {
+            let waiting = limiter.acquire(&key, &INFO, &clock, minute);
+            tokio::pin!(waiting);
+            assert!(futures_poll_once(waiting.as_mut()).await.is_none());
+        }
+        // Its place is free again: two more fit at 60 s, not one.
+        clock.advance(minute);
+        for _ in 0..2 {
+            assert_eq!(
+                limiter.acquire(&key, &INFO, &clock, Duration::ZERO).await,
+                Ok(Duration::ZERO)
+            );
+        }
+        assert_eq!(limiter.stats()[0].over_budget, 1);
+    }
+
+    /// Polls a future once: `Some` with its output if it finished.
+    async fn futures_poll_once<F: std::future::Future + Unpin>(mut future: F) -> Option<F::Output> {
+        std::future::poll_fn(|cx| {
+            std::task::Poll::Ready(match std::pin::Pin::new(&mut future).poll(cx) {
+                std::task::Poll::Ready(out) => Some(out),
+                std::task::Poll::Pending => None,
+            })
+        })
+        .await
     }
 
     #[tokio::test]

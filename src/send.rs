@@ -177,11 +177,26 @@ async fn send_with_retries<R: Response, E: ErrorCode>(
     let mut failures: u32 = 0;
     loop {
         let remaining = budget.saturating_sub(waited);
-        match inner
+        let permit = inner
             .limiter
-            .acquire(&key, method, &*inner.clock, remaining)
-            .await
-        {
+            .acquire(&key, method, &*inner.clock, remaining);
+        let permit = match &inner.gone {
+            None => permit.await,
+            Some(gone) => match gone.unless_gone(permit).await {
+                Some(permit) if !gone.now() => permit,
+                _ => {
+                    tracing::info!(
+                        team_id = &*gone.team_id,
+                        "not sent: the app lost the workspace"
+                    );
+                    return Err(Error::WorkspaceGone {
+                        method: method.name,
+                        team_id: gone.team_id.to_string(),
+                    });
+                }
+            },
+        };
+        match permit {
             Ok(wait) => waited = waited.saturating_add(wait),
             Err(needed) => {
                 tracing::info!(
@@ -331,6 +346,7 @@ fn outcome_label<E: ErrorCode>(err: &Error<E>) -> &'static str {
         Error::Api { .. } => "api_error",
         Error::RateLimited { .. } => "rate_limited",
         Error::InvalidRequest(_) => "invalid_request",
+        Error::WorkspaceGone { .. } => "workspace_gone",
         Error::Transport { .. } => "transport_error",
         Error::Status { .. } => "status_error",
         Error::Decode { .. } => "decode_error",

@@ -14,16 +14,15 @@
 
 mod support;
 
-use std::collections::BTreeMap;
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
-use std::time::{Duration, Instant};
+use std::sync::Arc;
+use std::time::Duration;
 
 use slack_calls::calls::{AddError, InfoError};
 use slack_calls::mock::{Fault, Injected, LimitMode, MockSlack, Outcome, Scripted};
 use slack_calls::{
-    CallUser, Client, ClientBuilder, Clock, Error, RateLimits, RetryPolicy, Sleep, TestClock,
-    TokenKind,
+    CallUser, Client, ClientBuilder, Error, Pacing, RateLimits, RetryPolicy, TokenKind,
 };
+use support::shared_time::{SharedTime, drive};
 use tokio::task::JoinHandle;
 
 use support::trace_capture::Captured;
@@ -34,151 +33,6 @@ fn ms(n: u64) -> Duration {
 
 fn secs(n: u64) -> Duration {
     Duration::from_secs(n)
-}
-
-/// Virtual time shared by a client and a fake: a [`TestClock`] for the
-/// client, and every move of it is also given to [`MockSlack::advance`].
-///
-/// Auto mode ([`SharedTime::auto`]): a sleep moves both clocks to its end
-/// at once (one task making calls in turn). Manual mode
-/// ([`SharedTime::manual`]): sleeps wait until [`SharedTime::advance`];
-/// the time also tracks the deadline of each sleep, so [`drive`] can tell
-/// when every task is parked on the clock and move time to the next one.
-#[derive(Clone)]
-struct SharedTime {
-    test: TestClock,
-    mock: Arc<MockSlack>,
-    manual: bool,
-    state: Arc<Mutex<Sleepers>>,
-}
-
-#[derive(Default)]
-struct Sleepers {
-    next_id: u64,
-    /// Deadlines (virtual time since start) of the sleeps in progress.
-    deadlines: BTreeMap<u64, Duration>,
-}
-
-impl SharedTime {
-    fn auto(mock: &Arc<MockSlack>) -> SharedTime {
-        SharedTime::with(TestClock::new(), mock, false)
-    }
-
-    fn manual(mock: &Arc<MockSlack>) -> SharedTime {
-        SharedTime::with(TestClock::manual(), mock, true)
-    }
-
-    fn with(test: TestClock, mock: &Arc<MockSlack>, manual: bool) -> SharedTime {
-        SharedTime {
-            test,
-            mock: Arc::clone(mock),
-            manual,
-            state: Arc::default(),
-        }
-    }
-
-    fn lock(&self) -> MutexGuard<'_, Sleepers> {
-        self.state.lock().unwrap_or_else(PoisonError::into_inner)
-    }
-
-    /// Moves both clocks forward by `by`.
-    fn advance(&self, by: Duration) {
-        let _state = self.lock();
-        self.test.advance(by);
-        self.mock.advance(by);
-    }
-
-    fn elapsed(&self) -> Duration {
-        self.test.elapsed()
-    }
-
-    fn sleeps(&self) -> Vec<Duration> {
-        self.test.sleeps()
-    }
-
-    /// Sleeps whose deadline is still ahead (the task is parked).
-    fn parked(&self) -> usize {
-        let now = self.elapsed();
-        self.lock().deadlines.values().filter(|d| **d > now).count()
-    }
-
-    /// The earliest deadline still ahead.
-    fn next_deadline(&self) -> Option<Duration> {
-        let now = self.elapsed();
-        self.lock()
-            .deadlines
-            .values()
-            .copied()
-            .filter(|d| *d > now)
-            .min()
-    }
-}
-
-/// Forgets a manual sleep's deadline when it ends or is dropped.
-struct Forget {
-    state: Arc<Mutex<Sleepers>>,
-    id: u64,
-}
-
-impl Drop for Forget {
-    fn drop(&mut self) {
-        let mut state = self.state.lock().unwrap_or_else(PoisonError::into_inner);
-        state.deadlines.remove(&self.id);
-    }
-}
-
-impl Clock for SharedTime {
-    fn now(&self) -> Instant {
-        self.test.now()
-    }
-
-    fn sleep(&self, duration: Duration) -> Sleep {
-        // Under the lock, so that what the test clock moved is exactly what
-        // this sleep moved, even with several tasks sleeping at once.
-        let mut state = self.lock();
-        let before = self.test.elapsed();
-        let sleep = self.test.sleep(duration);
-        let moved = self.test.elapsed().saturating_sub(before);
-        if !moved.is_zero() {
-            self.mock.advance(moved);
-        }
-        if !self.manual {
-            return sleep;
-        }
-        let id = state.next_id;
-        state.next_id += 1;
-        state.deadlines.insert(id, before.saturating_add(duration));
-        let forget = Forget {
-            state: Arc::clone(&self.state),
-            id,
-        };
-        Box::pin(async move {
-            let _forget = forget;
-            sleep.await;
-        })
-    }
-}
-
-/// Runs manual time until every task has finished: whenever each running
-/// task is parked on the clock (none is on the wire or about to wake),
-/// time moves to the next deadline. Bounded: a task that neither finishes
-/// nor parks fails the test.
-async fn drive<T>(time: &SharedTime, tasks: &[JoinHandle<T>]) {
-    for _ in 0..20_000 {
-        let running = tasks.iter().filter(|task| !task.is_finished()).count();
-        if running == 0 {
-            return;
-        }
-        if time.parked() == running {
-            let Some(next) = time.next_deadline() else {
-                panic!("{running} task(s) parked with no deadline");
-            };
-            time.advance(next.saturating_sub(time.elapsed()));
-        } else {
-            tokio::time::sleep(ms(1)).await;
-        }
-    }
-    panic!("the tasks neither finished nor parked on the clock");
 }
 
 async fn start(builder: slack_calls::mock::MockSlackBuilder) -> Arc<MockSlack> {
@@ -393,8 +247,9 @@ async fn rate_limit_waits_do_not_use_up_retry_attempts() {
 // ---------------------------------------------------------------- pacing
 
 /// Calls over the tier: the fake enforces tier 3 (50 in any minute); the
-/// client's default pacing (burst 3, then one every 1.25 s) must keep
-/// every request under it.
+/// client's spread-out pacing (burst 3, then one every 1.25 s) must keep
+/// every request under it. The default, exact window is tested against
+/// the fake in `pacing_window.rs`.
 const BURST: u64 = 100;
 const TIER3_INTERVAL: Duration = Duration::from_millis(1250);
 
@@ -403,6 +258,7 @@ async fn a_concurrent_burst_over_the_tier_is_paced_with_no_429() {
     let mock = start(MockSlack::builder()).await;
     let time = SharedTime::manual(&mock);
     let client = client_on(&mock, &time)
+        .rate_limits(RateLimits::slack_tiers().pacing(Pacing::Spread))
         .max_rate_limit_wait(secs(600))
         .build()
         .unwrap();
@@ -442,7 +298,10 @@ async fn a_concurrent_burst_over_the_tier_is_paced_with_no_429() {
 async fn a_sequential_burst_over_the_tier_is_paced_with_no_429() {
     let mock = start(MockSlack::builder()).await;
     let time = SharedTime::auto(&mock);
-    let client = client_on(&mock, &time).build().unwrap();
+    let client = client_on(&mock, &time)
+        .rate_limits(RateLimits::slack_tiers().pacing(Pacing::Spread))
+        .build()
+        .unwrap();
     let id = new_call(&client, "m-seq").await;
 
     for _ in 0..BURST {

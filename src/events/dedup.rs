@@ -2,7 +2,8 @@
 //! (same `event_id`) and now and then sends one event several times with new
 //! `event_id`s, so deliveries are claimed by `event_id` and by a domain key.
 //! The store is a small trait so several instances of an app can share one
-//! (a Redis store is planned); [`MemoryDedup`] keeps a bounded set in process.
+//! (`RedisDedup`, with the `redis` feature); [`MemoryDedup`] keeps a bounded
+//! set in process.
 
 use std::collections::{HashMap, VecDeque};
 use std::fmt;

@@ -97,6 +97,8 @@ mod dedup;
 mod envelope;
 mod initiation;
 mod receiver;
+#[cfg(feature = "redis")]
+mod redis_dedup;
 mod router;
 mod verify;
 
@@ -110,6 +112,9 @@ pub use receiver::{
     BuildError, Context, DEFAULT_INITIATION_DEADLINE, NO_RETRY_HEADER, Outcome, RETRY_NUM_HEADER,
     RETRY_REASON_HEADER, Receiver, ReceiverBuilder, Reply, Workspaces,
 };
+#[cfg(feature = "redis")]
+#[cfg_attr(docsrs, doc(cfg(feature = "redis")))]
+pub use redis_dedup::RedisDedup;
 pub use verify::{
     DEFAULT_MAX_BODY, DEFAULT_WINDOW, Rejection, SIGNATURE_HEADER, TIMESTAMP_HEADER, Verifier,
 };

@@ -50,6 +50,9 @@ pub struct LoggedRequest {
     pub outcome: Outcome,
     /// The scripted answer or fault this request met, if any.
     pub injected: Option<Injected>,
+    /// When it arrived, on the fake's rate-limit clock (time since start,
+    /// scaled by the time scale, plus what [`MockSlack::advance`](crate::mock::MockSlack::advance) added).
+    pub at: std::time::Duration,
 }
 
 impl LoggedRequest {

@@ -140,6 +140,7 @@ async fn handle(
         token_source: None,
         outcome: Outcome::Skipped,
         injected: None,
+        at: fake.now(),
     };
 
     if parts.method != Method::POST && parts.method != Method::GET {

@@ -142,6 +142,12 @@ impl FakeSlack {
             .unwrap_or_else(PoisonError::into_inner)
     }
 
+    /// The time on the fake's rate-limit clock.
+    pub fn now(&self) -> Duration {
+        let advanced = self.lock().advanced;
+        self.clock.now(advanced)
+    }
+
     /// The next queued script or fault for `method`, if any.
     pub fn take_plan(&self, method: &str) -> Option<Plan> {
         let mut state = self.lock();

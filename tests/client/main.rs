@@ -8,6 +8,7 @@ mod support;
 
 mod chat_blocks;
 mod decode;
+mod pacing_app;
 mod runtime_checks;
 mod runtime_pacing;
 mod runtime_ratelimit;

@@ -1,6 +1,7 @@
-//! Pacing from the spec's tiers: bursts stay under the tier, buckets are per
-//! (token or workspace, method), clones share them, waiting is cancel-safe,
-//! and the rates can be changed or turned off.
+//! Pacing from the spec's tiers in the spread-out mode (`Pacing::Spread`):
+//! bursts stay under the tier, buckets are per (token or workspace, method),
+//! clones share them, waiting is cancel-safe, and the rates can be changed
+//! or turned off. The exact window (the default) is in `pacing_window.rs`.
 
 use std::time::Duration;
 
@@ -8,7 +9,7 @@ use crate::support::scripted_server::{Reply, Server, join, wait_for_sleepers};
 use crate::support::test_methods::{END, INFO, TIER2_GET, TOKEN, builder, call, end, info};
 use slack_calls::method::RateTier;
 use slack_calls::{
-    BuildError, Client, Error, Form, Rate, RateLimiter, RateLimits, RetryPolicy, TestClock,
+    BuildError, Client, Error, Form, Pacing, Rate, RateLimiter, RateLimits, RetryPolicy, TestClock,
 };
 
 fn ms(n: u64) -> Duration {
@@ -30,7 +31,7 @@ async fn a_burst_over_the_tier_is_paced_with_zero_429s() {
     // Like Slack at its tier-3 floor: 50 per method in any minute, else 429.
     let server = Server::with_limit(&clock, 50, MINUTE).await;
     let client = builder(&server, &clock)
-        .rate_limits(RateLimits::slack_tiers())
+        .rate_limits(RateLimits::slack_tiers().pacing(Pacing::Spread))
         .max_rate_limit_wait(Duration::from_secs(600))
         .build()
         .unwrap();
@@ -62,7 +63,7 @@ async fn without_pacing_the_same_burst_meets_429s() {
     let clock = TestClock::new();
     let server = Server::with_limit(&clock, 50, MINUTE).await;
     let client = builder(&server, &clock)
-        .rate_limits(RateLimits::off())
+        .rate_limits(RateLimits::off().pacing(Pacing::Spread))
         .max_rate_limit_wait(Duration::ZERO)
         .build()
         .unwrap();
@@ -83,7 +84,7 @@ async fn concurrent_calls_from_clones_are_paced_in_arrival_order() {
     let clock = TestClock::manual();
     let server = Server::with_limit(&clock, 50, MINUTE).await;
     let client = builder(&server, &clock)
-        .rate_limits(RateLimits::slack_tiers())
+        .rate_limits(RateLimits::slack_tiers().pacing(Pacing::Spread))
         .build()
         .unwrap();
 
@@ -113,7 +114,7 @@ async fn each_method_has_its_own_bucket() {
     let clock = TestClock::new();
     let server = Server::with_clock(&clock).await;
     let client = builder(&server, &clock)
-        .rate_limits(RateLimits::slack_tiers())
+        .rate_limits(RateLimits::slack_tiers().pacing(Pacing::Spread))
         .build()
         .unwrap();
     for _ in 0..3 {
@@ -132,7 +133,7 @@ async fn each_method_has_its_own_bucket() {
 async fn a_shared_limiter_keys_by_token_or_by_workspace() {
     let clock = TestClock::new();
     let server = Server::with_clock(&clock).await;
-    let limiter = RateLimiter::new(RateLimits::slack_tiers()).unwrap();
+    let limiter = RateLimiter::new(RateLimits::slack_tiers().pacing(Pacing::Spread)).unwrap();
     let make = |token: &str, workspace: Option<&str>| {
         let mut b = Client::builder(token)
             .base_url(server.base_url())
@@ -177,7 +178,7 @@ async fn retries_are_paced_too() {
     let server = Server::with_clock(&clock).await;
     server.set_default(Reply::status(503));
     let client = builder(&server, &clock)
-        .rate_limits(RateLimits::slack_tiers())
+        .rate_limits(RateLimits::slack_tiers().pacing(Pacing::Spread))
         .build()
         .unwrap();
     assert!(info(&client, "R1").await.is_err());
@@ -195,7 +196,7 @@ async fn a_dropped_waiting_call_gives_its_slot_back() {
     let clock = TestClock::manual();
     let server = Server::with_clock(&clock).await;
     let client = builder(&server, &clock)
-        .rate_limits(RateLimits::slack_tiers())
+        .rate_limits(RateLimits::slack_tiers().pacing(Pacing::Spread))
         .build()
         .unwrap();
     for _ in 0..3 {
@@ -228,7 +229,7 @@ async fn dropping_a_call_behind_a_later_reservation_keeps_the_order() {
     let clock = TestClock::manual();
     let server = Server::with_clock(&clock).await;
     let client = builder(&server, &clock)
-        .rate_limits(RateLimits::slack_tiers())
+        .rate_limits(RateLimits::slack_tiers().pacing(Pacing::Spread))
         .build()
         .unwrap();
     for _ in 0..3 {
@@ -258,7 +259,7 @@ async fn a_pacing_wait_beyond_the_budget_fails_without_sending() {
     let clock = TestClock::new();
     let server = Server::with_clock(&clock).await;
     let client = builder(&server, &clock)
-        .rate_limits(RateLimits::slack_tiers())
+        .rate_limits(RateLimits::slack_tiers().pacing(Pacing::Spread))
         .max_rate_limit_wait(Duration::from_secs(1))
         .build()
         .unwrap();
@@ -287,7 +288,7 @@ async fn rates_can_be_turned_off_or_set_per_tier_and_per_method() {
     let server = Server::with_clock(&clock).await;
 
     let off = builder(&server, &clock)
-        .rate_limits(RateLimits::off())
+        .rate_limits(RateLimits::off().pacing(Pacing::Spread))
         .build()
         .unwrap();
     for _ in 0..20 {
@@ -298,6 +299,7 @@ async fn rates_can_be_turned_off_or_set_per_tier_and_per_method() {
     let custom = builder(&server, &clock)
         .rate_limits(
             RateLimits::off()
+                .pacing(Pacing::Spread)
                 .tier(
                     RateTier::Tier3,
                     Rate::per(2, Duration::from_secs(1)).burst(1),
@@ -318,7 +320,7 @@ async fn rates_can_be_turned_off_or_set_per_tier_and_per_method() {
     let clock = TestClock::new();
     let server = Server::with_clock(&clock).await;
     let default = builder(&server, &clock)
-        .rate_limits(RateLimits::default())
+        .rate_limits(RateLimits::default().pacing(Pacing::Spread))
         .build()
         .unwrap();
     for _ in 0..2 {
@@ -336,7 +338,11 @@ async fn rates_can_be_turned_off_or_set_per_tier_and_per_method() {
 #[test]
 fn invalid_rates_are_refused_when_building() {
     let err = Client::builder(TOKEN)
-        .rate_limits(RateLimits::off().method("calls.add", Rate::per_minute(0)))
+        .rate_limits(
+            RateLimits::off()
+                .pacing(Pacing::Spread)
+                .method("calls.add", Rate::per_minute(0)),
+        )
         .build()
         .unwrap_err();
     assert!(matches!(err, BuildError::InvalidRate { .. }), "{err:?}");
@@ -347,7 +353,9 @@ fn invalid_rates_are_refused_when_building() {
     assert!(
         Client::builder(TOKEN)
             .rate_limits(
-                RateLimits::slack_tiers().tier(RateTier::Tier1, Rate::per_minute(1).burst(2))
+                RateLimits::slack_tiers()
+                    .pacing(Pacing::Spread)
+                    .tier(RateTier::Tier1, Rate::per_minute(1).burst(2))
             )
             .build()
             .is_err()

@@ -7,7 +7,7 @@ use crate::support::scripted_server::{
     Reply, Server, join, wait_for_sleep_count, wait_for_sleepers,
 };
 use crate::support::test_methods::{add, builder, end, info};
-use slack_calls::{Error, RateLimiter, RateLimits, RetryPolicy, TestClock};
+use slack_calls::{Error, Pacing, RateLimiter, RateLimits, RetryPolicy, TestClock};
 
 fn ms(n: u64) -> Duration {
     Duration::from_millis(n)
@@ -244,7 +244,7 @@ async fn a_429_that_lands_while_a_call_waits_for_its_slot_pauses_that_call_too()
         ],
     );
     let client = builder(&server, &clock)
-        .rate_limits(RateLimits::slack_tiers())
+        .rate_limits(RateLimits::slack_tiers().pacing(Pacing::Spread))
         .build()
         .unwrap();
     for _ in 0..3 {

@@ -21,4 +21,5 @@ mod mock_server;
 mod mock_workspaces;
 mod oauth_mock;
 mod roster_events;
+mod roster_resume;
 mod users_mock;

@@ -13,12 +13,20 @@
 mod node_sdk;
 mod part;
 mod python_sdk;
+#[cfg(feature = "redis")]
+mod redis_pacing;
+#[cfg(feature = "redis")]
+mod redis_server;
 #[path = "../support/mod.rs"]
 mod support;
 
 use libtest_mimic::{Arguments, Trial};
 
 fn main() {
+    #[cfg(feature = "redis")]
+    if redis_pacing::run_instance_if_asked() {
+        return;
+    }
     let args = Arguments::from_args();
     let mut trials: Vec<Trial> = part::trials();
     trials.push(part::needs(
@@ -36,5 +44,28 @@ fn main() {
         &node_sdk::NODE,
         node_sdk::calls_lifecycle_against_the_binary,
     ));
+    #[cfg(feature = "redis")]
+    {
+        trials.push(part::needs(
+            "redis_pacing::four_processes_sharing_redis_meet_no_429",
+            &redis_pacing::REDIS,
+            redis_pacing::four_processes_sharing_redis_meet_no_429,
+        ));
+        trials.push(libtest_mimic::Trial::test(
+            "redis_pacing::the_same_burst_paced_locally_meets_429s",
+            redis_pacing::the_same_burst_paced_locally_meets_429s,
+        ));
+        trials.push(part::needs(
+            "redis_pacing::redis_killed_mid_run_then_back",
+            &redis_pacing::REDIS,
+            redis_pacing::redis_killed_mid_run_then_back,
+        ));
+        #[cfg(feature = "events")]
+        trials.push(part::needs(
+            "redis_pacing::dedup_claims_each_key_once_across_instances",
+            &redis_pacing::REDIS,
+            redis_pacing::dedup_claims_each_key_once_across_instances,
+        ));
+    }
     libtest_mimic::run(&args, trials).exit();
 }

@@ -18,6 +18,7 @@ pub static NODE: Part = Part {
     what: "Node.js 20+ with tests/node installed",
     env: "SLACK_CALLS_NODE",
     how: "npm ci --prefix tests/node, then SLACK_CALLS_NODE=$(command -v node)",
+    on_path: None,
 };
 
 pub fn calls_lifecycle_against_the_binary(node: &OsString) -> Result<(), Failed> {

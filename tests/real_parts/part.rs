@@ -16,6 +16,8 @@ pub struct Part {
     pub env: &'static str,
     /// How to get it.
     pub how: &'static str,
+    /// A program to look for on `PATH` when the variable is not set.
+    pub on_path: Option<&'static str>,
 }
 
 impl Part {
@@ -23,12 +25,21 @@ impl Part {
     fn find(&self) -> Result<OsString, String> {
         match std::env::var_os(self.env) {
             Some(value) if !value.is_empty() => Ok(value),
-            _ => Err(format!(
-                "needs {}: set {} ({})",
-                self.what, self.env, self.how
-            )),
+            _ => self
+                .on_path
+                .and_then(find_on_path)
+                .ok_or_else(|| format!("needs {}: set {} ({})", self.what, self.env, self.how)),
         }
     }
+}
+
+/// The full path of `program` in a directory of `PATH`, if any.
+fn find_on_path(program: &str) -> Option<OsString> {
+    let path = std::env::var_os("PATH")?;
+    std::env::split_paths(&path)
+        .map(|dir| dir.join(program))
+        .find(|candidate| candidate.is_file())
+        .map(std::path::PathBuf::into_os_string)
 }
 
 /// Whether this run is CI's: `CI` set to anything but empty, `0` or `false`.
@@ -101,4 +112,5 @@ static UNSET: Part = Part {
     what: "a part no one has",
     env: "SLACK_CALLS_TEST_UNSET_PART",
     how: "it cannot be had",
+    on_path: None,
 };

@@ -27,6 +27,8 @@ pub mod fake_process;
 #[cfg(feature = "mock")]
 pub mod raw_http;
 pub mod scripted_server;
+#[cfg(feature = "mock")]
+pub mod shared_time;
 #[cfg(feature = "events")]
 pub mod signed_events;
 pub mod test_methods;

@@ -121,6 +121,18 @@ pub struct Roster {
     task: Option<JoinHandle<()>>,
 }
 
+/// Why [`RosterBuilder::resume`] could not take a call over.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ResumeError {
+    /// `calls.info`, which says who is in the call, failed.
+    #[error("could not read the call's participants: {0}")]
+    Info(Box<crate::Error<crate::calls::InfoError>>),
+    /// The roster could not start.
+    #[error(transparent)]
+    Start(RosterError),
+}
+
 /// Configures a [`Roster`]; from [`Roster::builder`].
 #[must_use = "a builder does nothing until `start` is called"]
 pub struct RosterBuilder {
@@ -354,6 +366,29 @@ impl RosterBuilder {
     pub fn clock(mut self, clock: impl Clock) -> RosterBuilder {
         self.clock = Arc::new(clock);
         self
+    }
+
+    /// Starts the roster of a call another instance was keeping: reads
+    /// who Slack has in the call with one `calls.info` (through this
+    /// builder's client, so it is paced like any call), counts them as
+    /// [`present`](RosterBuilder::present), and starts. A join of someone
+    /// already there sends nothing, so an instance that takes over a call
+    /// never adds anyone twice.
+    ///
+    /// # Errors
+    ///
+    /// [`ResumeError::Info`] when `calls.info` fails (nothing else was
+    /// sent), [`ResumeError::Start`] as for [`start`](RosterBuilder::start).
+    pub async fn resume(self) -> Result<Roster, ResumeError> {
+        let info = self
+            .client
+            .calls()
+            .info(self.call.clone())
+            .await
+            .map_err(|err| ResumeError::Info(Box::new(err)))?;
+        self.present(info.call.users)
+            .start()
+            .map_err(ResumeError::Start)
     }
 
     /// No background task: only [`Roster::flush`] and [`Roster::finish`]

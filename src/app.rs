@@ -1,0 +1,495 @@
+//! One Slack app, installed in many workspaces: the [`App`] handle.
+//!
+//! Slack counts each method's limit per app, per workspace, per method,
+//! across every token the app holds for that workspace, and a 429 pauses
+//! the method for all of them. So pacing must be keyed by workspace, and
+//! every client of a workspace must share it. [`App`] holds the one
+//! [`RateLimiter`] and the [`Installations`] (which tokens each workspace
+//! gave the app) and hands out per-workspace [`Client`]s that are paced
+//! together. The events receiver uses the same handle: on `app_uninstalled`
+//! or `tokens_revoked` it calls [`App::uninstalled`] or
+//! [`App::tokens_revoked`], and the workspace's queued calls stop with
+//! [`Error::WorkspaceGone`](crate::Error::WorkspaceGone).
+
+use std::collections::HashMap;
+use std::fmt;
+use std::future::Future;
+use std::pin::pin;
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::task::Poll;
+
+use tokio::sync::watch;
+
+use crate::client::{Client, ClientBuilder};
+use crate::error::{BuildError, Error};
+use crate::rate::RateLimits;
+use crate::ratelimit::{RateLimiter, Scope};
+use crate::token::{Token, TokenKind};
+
+/// What one workspace gave the app when it installed it (OAuth v2's
+/// `oauth.v2.access`): its team id and its tokens.
+#[derive(Clone)]
+#[non_exhaustive]
+pub struct Installation {
+    /// The workspace (team) id, such as `T0123ABCD`.
+    pub team_id: String,
+    /// The tokens, bot and user; [`App::workspace`] uses the first bot
+    /// token, else the first token.
+    pub tokens: Vec<Token>,
+}
+
+impl Installation {
+    /// An installation of `team_id` with `tokens`.
+    pub fn new(
+        team_id: impl Into<String>,
+        tokens: impl IntoIterator<Item = impl Into<Token>>,
+    ) -> Installation {
+        Installation {
+            team_id: team_id.into(),
+            tokens: tokens.into_iter().map(Into::into).collect(),
+        }
+    }
+
+    /// The token a workspace client uses: the first bot token, else the
+    /// first token.
+    pub fn token(&self) -> Option<&Token> {
+        self.tokens
+            .iter()
+            .find(|token| token.kind() == TokenKind::Bot)
+            .or_else(|| self.tokens.first())
+    }
+}
+
+impl fmt::Debug for Installation {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // Tokens print redacted (see `Token`'s Debug).
+        f.debug_struct("Installation")
+            .field("team_id", &self.team_id)
+            .field("tokens", &self.tokens)
+            .finish()
+    }
+}
+
+/// Where an [`App`] finds each workspace's tokens: team id → installation.
+///
+/// [`MemoryInstallations`] keeps them in memory. An app that keeps its
+/// installations in a database implements this over a cache of it (the
+/// methods are called on every [`App::workspace`], so they should not wait
+/// on the network).
+pub trait Installations: Send + Sync + 'static {
+    /// The installation of `team_id`, if the app is installed there.
+    fn get(&self, team_id: &str) -> Option<Installation>;
+    /// The workspace whose installation holds `token`, if any.
+    fn team_of(&self, token: &Token) -> Option<String>;
+    /// Records (or replaces) an installation.
+    fn put(&self, installation: Installation);
+    /// Forgets the installation of `team_id`.
+    fn remove(&self, team_id: &str);
+}
+
+/// [`Installations`] kept in memory.
+#[derive(Default)]
+pub struct MemoryInstallations {
+    by_team: Mutex<HashMap<String, Installation>>,
+}
+
+impl MemoryInstallations {
+    /// No installation yet.
+    pub fn new() -> MemoryInstallations {
+        MemoryInstallations::default()
+    }
+
+    fn lock(&self) -> MutexGuard<'_, HashMap<String, Installation>> {
+        self.by_team.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+impl fmt::Debug for MemoryInstallations {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("MemoryInstallations")
+            .field("workspaces", &self.lock().len())
+            .finish()
+    }
+}
+
+impl Installations for MemoryInstallations {
+    fn get(&self, team_id: &str) -> Option<Installation> {
+        self.lock().get(team_id).cloned()
+    }
+
+    fn team_of(&self, token: &Token) -> Option<String> {
+        self.lock()
+            .values()
+            .find(|installation| {
+                installation
+                    .tokens
+                    .iter()
+                    .any(|held| held.expose_secret() == token.expose_secret())
+            })
+            .map(|installation| installation.team_id.clone())
+    }
+
+    fn put(&self, installation: Installation) {
+        self.lock()
+            .insert(installation.team_id.clone(), installation);
+    }
+
+    fn remove(&self, team_id: &str) {
+        self.lock().remove(team_id);
+    }
+}
+
+/// Why an [`App`] could not hand out a client.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum AppError {
+    /// The app holds no installation for this workspace (never installed,
+    /// uninstalled, or its tokens were revoked).
+    #[error(
+        "the app is not installed in workspace {team_id} (record it with App::install, or it was uninstalled)"
+    )]
+    NotInstalled {
+        /// The workspace asked for.
+        team_id: String,
+    },
+    /// The client could not be built.
+    #[error(transparent)]
+    Build(#[from] BuildError),
+    /// `auth.test`, sent to learn a token's workspace, failed.
+    #[error("could not learn the token's workspace: {0}")]
+    AuthTest(Box<Error<crate::auth::TestError>>),
+}
+
+/// Sets up every client an [`App`] hands out (base URL, clock, retries,
+/// timeouts); the app then sets the limiter and the workspace.
+type Configure = dyn Fn(ClientBuilder) -> ClientBuilder + Send + Sync;
+
+/// One Slack app: the shared [`RateLimiter`], the [`Installations`], and
+/// per-workspace [`Client`]s paced together.
+///
+/// Every client from one `App` for one workspace, whatever its token (bot
+/// or user) and however many clones, draws on the same pacing per method,
+/// as Slack counts it. Clients of other workspaces are paced apart.
+///
+/// ```
+/// use slack_calls::{App, Installation};
+///
+/// # fn run() -> Result<(), Box<dyn std::error::Error>> {
+/// let app = App::builder("A0123").build()?;
+/// app.install(Installation::new("T0123", ["xoxb-bot-token", "xoxp-user-token"]));
+/// let bot = app.workspace("T0123")?; // paced with every other client of T0123
+/// let user = app.workspace_with_token("T0123", "xoxp-user-token")?;
+/// # let _ = (bot, user); Ok(()) }
+/// ```
+#[derive(Clone)]
+pub struct App {
+    inner: Arc<AppInner>,
+}
+
+struct AppInner {
+    app_id: String,
+    limiter: RateLimiter,
+    installations: Arc<dyn Installations>,
+    http: reqwest::Client,
+    configure: Arc<Configure>,
+    /// Workspaces learned with `auth.test`, by the limiter's keyed hash of
+    /// the token (never the token text).
+    learned: Mutex<HashMap<Scope, String>>,
+    /// Per workspace: flips to true when the app loses it.
+    gone: Mutex<HashMap<String, watch::Sender<bool>>>,
+}
+
+impl fmt::Debug for App {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("App")
+            .field("app_id", &self.inner.app_id)
+            .field("limiter", &self.inner.limiter)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Builds an [`App`].
+pub struct AppBuilder {
+    app_id: String,
+    limits: RateLimits,
+    limiter: Option<RateLimiter>,
+    installations: Option<Arc<dyn Installations>>,
+    configure: Arc<Configure>,
+    #[cfg(feature = "redis")]
+    redis: Option<crate::RedisPacing>,
+}
+
+impl fmt::Debug for AppBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("AppBuilder")
+            .field("app_id", &self.app_id)
+            .field("limits", &self.limits)
+            .finish_non_exhaustive()
+    }
+}
+
+impl AppBuilder {
+    /// Paces with `limits` (default: [`RateLimits::slack_tiers`]).
+    pub fn rate_limits(mut self, limits: RateLimits) -> AppBuilder {
+        self.limits = limits;
+        self
+    }
+
+    /// Paces with this limiter (to share it with clients built elsewhere).
+    pub fn rate_limiter(mut self, limiter: RateLimiter) -> AppBuilder {
+        self.limiter = Some(limiter);
+        self
+    }
+
+    /// Shares pacing with the app's other instances through Redis
+    /// (feature `redis`; see [`RateLimiter::shared_through`]). Ignored
+    /// when a limiter is given with [`rate_limiter`](AppBuilder::rate_limiter).
+    #[cfg(feature = "redis")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "redis")))]
+    pub fn redis(mut self, redis: crate::RedisPacing) -> AppBuilder {
+        self.redis = Some(redis);
+        self
+    }
+
+    /// Keeps installations here (default: a new [`MemoryInstallations`]).
+    pub fn installations(mut self, installations: impl Installations) -> AppBuilder {
+        self.installations = Some(Arc::new(installations));
+        self
+    }
+
+    /// Sets up every client the app hands out: base URL, clock, retry
+    /// policy, timeouts, wait budget. The app sets the limiter and the
+    /// workspace afterwards, so those set here are replaced.
+    pub fn clients(
+        mut self,
+        configure: impl Fn(ClientBuilder) -> ClientBuilder + Send + Sync + 'static,
+    ) -> AppBuilder {
+        self.configure = Arc::new(configure);
+        self
+    }
+
+    /// Builds the app.
+    pub fn build(self) -> Result<App, BuildError> {
+        #[cfg(feature = "redis")]
+        let limiter = match (self.limiter, self.redis) {
+            (Some(limiter), _) => limiter,
+            (None, Some(redis)) => RateLimiter::shared_through(self.limits, redis)?,
+            (None, None) => RateLimiter::new(self.limits)?,
+        };
+        #[cfg(not(feature = "redis"))]
+        let limiter = match self.limiter {
+            Some(limiter) => limiter,
+            None => RateLimiter::new(self.limits)?,
+        };
+        let http = reqwest::Client::builder()
+            .build()
+            .map_err(|err| BuildError::Http(err.to_string()))?;
+        Ok(App {
+            inner: Arc::new(AppInner {
+                app_id: self.app_id,
+                limiter,
+                installations: self
+                    .installations
+                    .unwrap_or_else(|| Arc::new(MemoryInstallations::new())),
+                http,
+                configure: self.configure,
+                learned: Mutex::new(HashMap::new()),
+                gone: Mutex::new(HashMap::new()),
+            }),
+        })
+    }
+}
+
+impl App {
+    /// A builder for the app with this id (Slack's `A…` app id).
+    pub fn builder(app_id: impl Into<String>) -> AppBuilder {
+        AppBuilder {
+            app_id: app_id.into(),
+            limits: RateLimits::slack_tiers(),
+            limiter: None,
+            installations: None,
+            configure: Arc::new(|builder| builder),
+            #[cfg(feature = "redis")]
+            redis: None,
+        }
+    }
+
+    /// The app's id.
+    pub fn app_id(&self) -> &str {
+        &self.inner.app_id
+    }
+
+    /// The limiter every client of the app shares.
+    pub fn rate_limiter(&self) -> &RateLimiter {
+        &self.inner.limiter
+    }
+
+    /// The installations.
+    pub fn installations(&self) -> &dyn Installations {
+        &*self.inner.installations
+    }
+
+    /// Records that a workspace installed the app (after OAuth). A
+    /// workspace that had uninstalled it may install it again.
+    pub fn install(&self, installation: Installation) {
+        let team = installation.team_id.clone();
+        self.inner.installations.put(installation);
+        let mut gone = lock(&self.inner.gone);
+        if gone.get(&team).is_some_and(|flag| *flag.borrow()) {
+            gone.remove(&team);
+        }
+    }
+
+    /// A client for `team_id` with its installation's token (the bot
+    /// token if there is one), paced with every other client of the
+    /// workspace.
+    pub fn workspace(&self, team_id: &str) -> Result<Client, AppError> {
+        let installation =
+            self.inner
+                .installations
+                .get(team_id)
+                .ok_or_else(|| AppError::NotInstalled {
+                    team_id: team_id.to_owned(),
+                })?;
+        let token = installation
+            .token()
+            .cloned()
+            .ok_or_else(|| AppError::NotInstalled {
+                team_id: team_id.to_owned(),
+            })?;
+        self.client(token, team_id)
+    }
+
+    /// A client for `team_id` with `token` (such as a user's token), paced
+    /// with every other client of the workspace. The app does not check
+    /// that the token belongs to the workspace: say the right one.
+    pub fn workspace_with_token(
+        &self,
+        team_id: &str,
+        token: impl Into<Token>,
+    ) -> Result<Client, AppError> {
+        self.client(token.into(), team_id)
+    }
+
+    /// A client for `token`, paced with every other client of the token's
+    /// workspace, without being told the workspace.
+    ///
+    /// The workspace comes from the installations when they hold the token;
+    /// else the app sends one `auth.test` with the token (a request to
+    /// Slack, paced at its special tier, about 100 a minute) and remembers
+    /// the answer for as long as the app lives. So each unknown token costs
+    /// one round-trip to Slack, once.
+    pub async fn client_for_token(&self, token: impl Into<Token>) -> Result<Client, AppError> {
+        let token = token.into();
+        if let Some(team) = self.inner.installations.team_of(&token) {
+            return self.client(token, &team);
+        }
+        let key = self.inner.limiter.token_scope(&token);
+        let known = lock(&self.inner.learned).get(&key).cloned();
+        if let Some(team) = known {
+            return self.client(token, &team);
+        }
+        let probe = (self.inner.configure)(
+            Client::builder(token.clone()).http_client(self.inner.http.clone()),
+        )
+        .rate_limiter(self.inner.limiter.clone())
+        .build()?;
+        let answer = probe
+            .auth()
+            .test()
+            .await
+            .map_err(|err| AppError::AuthTest(Box::new(err)))?;
+        lock(&self.inner.learned).insert(key, answer.team_id.clone());
+        self.client(token, &answer.team_id)
+    }
+
+    /// The app was uninstalled from `team_id` (the `app_uninstalled`
+    /// event): its installation is forgotten, and every call of its
+    /// clients that waits for a permit, and every later one, fails with
+    /// [`Error::WorkspaceGone`](crate::Error::WorkspaceGone). A call
+    /// already on the wire finishes.
+    pub fn uninstalled(&self, team_id: &str) {
+        self.lose(team_id, "the app was uninstalled");
+    }
+
+    /// The workspace revoked the app's tokens (the `tokens_revoked`
+    /// event): the same as [`uninstalled`](App::uninstalled) for
+    /// `team_id`, since its clients' tokens no longer work.
+    pub fn tokens_revoked(&self, team_id: &str) {
+        self.lose(team_id, "the app's tokens were revoked");
+    }
+
+    fn lose(&self, team_id: &str, why: &'static str) {
+        tracing::info!(team_id, why, "workspace lost; stopping its queued calls");
+        self.inner.installations.remove(team_id);
+        lock(&self.inner.learned).retain(|_, team| team != team_id);
+        let mut gone = lock(&self.inner.gone);
+        match gone.get(team_id) {
+            Some(flag) => {
+                flag.send_replace(true);
+            }
+            None => {
+                gone.insert(team_id.to_owned(), watch::channel(true).0);
+            }
+        }
+    }
+
+    fn client(&self, token: Token, team_id: &str) -> Result<Client, AppError> {
+        let signal = {
+            let mut gone = lock(&self.inner.gone);
+            let flag = gone
+                .entry(team_id.to_owned())
+                .or_insert_with(|| watch::channel(false).0);
+            Gone {
+                team_id: team_id.into(),
+                flag: flag.subscribe(),
+            }
+        };
+        let builder =
+            (self.inner.configure)(Client::builder(token).http_client(self.inner.http.clone()))
+                .rate_limiter(self.inner.limiter.clone())
+                .workspace(team_id);
+        Ok(builder.gone(signal).build()?)
+    }
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+/// Tells a client that the app lost its workspace.
+#[derive(Clone)]
+pub(crate) struct Gone {
+    pub(crate) team_id: Arc<str>,
+    flag: watch::Receiver<bool>,
+}
+
+impl Gone {
+    /// Whether the workspace is gone now.
+    pub(crate) fn now(&self) -> bool {
+        *self.flag.borrow()
+    }
+
+    /// Waits until the workspace is gone (forever if the app is dropped
+    /// first).
+    async fn wait(&self) {
+        let mut flag = self.flag.clone();
+        if flag.wait_for(|gone| *gone).await.is_err() {
+            std::future::pending::<()>().await;
+        }
+    }
+
+    /// Runs `work` unless the workspace goes first: `None` then (and
+    /// `work` is dropped, which is cancel-safe for a permit wait).
+    pub(crate) async fn unless_gone<T>(&self, work: impl Future<Output = T>) -> Option<T> {
+        let mut work = pin!(work);
+        let mut gone = pin!(self.wait());
+        std::future::poll_fn(|cx| {
+            if gone.as_mut().poll(cx).is_ready() {
+                return Poll::Ready(None);
+            }
+            work.as_mut().poll(cx).map(Some)
+        })
+        .await
+    }
+}

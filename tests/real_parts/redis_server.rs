@@ -1,0 +1,103 @@
+//! A `redis-server` of a test's own: on a Unix socket in a fresh directory,
+//! no TCP port, no persistence; stopped (and the directory removed) when
+//! dropped. [`RedisServer::kill`] and [`RedisServer::restart`] take it away
+//! and bring it back on the same socket, empty.
+
+use std::ffi::OsString;
+use std::io::{Read, Write};
+use std::os::unix::net::UnixStream;
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::time::Duration;
+
+pub struct RedisServer {
+    program: OsString,
+    dir: PathBuf,
+    child: Option<Child>,
+}
+
+static NEXT: AtomicU32 = AtomicU32::new(0);
+
+impl RedisServer {
+    pub fn start(program: &OsString) -> Result<RedisServer, String> {
+        let dir = std::env::temp_dir().join(format!(
+            "slack-calls-redis-{}-{}",
+            std::process::id(),
+            NEXT.fetch_add(1, Ordering::Relaxed)
+        ));
+        std::fs::create_dir_all(&dir).map_err(|err| format!("{}: {err}", dir.display()))?;
+        let mut server = RedisServer {
+            program: program.clone(),
+            dir,
+            child: None,
+        };
+        server.restart()?;
+        Ok(server)
+    }
+
+    fn socket(&self) -> PathBuf {
+        self.dir.join("r.sock")
+    }
+
+    /// The URL clients connect to.
+    pub fn url(&self) -> String {
+        format!("redis+unix://{}", self.socket().display())
+    }
+
+    /// Stops the server at once (SIGKILL), as a crash would.
+    pub fn kill(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+        let _ = std::fs::remove_file(self.socket());
+    }
+
+    /// Starts it (again), empty, and waits until it answers PING.
+    pub fn restart(&mut self) -> Result<(), String> {
+        self.kill();
+        let child = Command::new(&self.program)
+            .arg("--port")
+            .arg("0")
+            .arg("--unixsocket")
+            .arg(self.socket())
+            .arg("--unixsocketperm")
+            .arg("700")
+            .args(["--save", "", "--appendonly", "no"])
+            .arg("--dir")
+            .arg(&self.dir)
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .map_err(|err| format!("could not start {:?}: {err}", self.program))?;
+        self.child = Some(child);
+        for _ in 0..500 {
+            if self.ping() {
+                return Ok(());
+            }
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        Err("redis-server did not answer PING within 5 s".to_owned())
+    }
+
+    fn ping(&self) -> bool {
+        let Ok(mut stream) = UnixStream::connect(self.socket()) else {
+            return false;
+        };
+        let _ = stream.set_read_timeout(Some(Duration::from_millis(200)));
+        if stream.write_all(b"PING\r\n").is_err() {
+            return false;
+        }
+        let mut answer = [0u8; 7];
+        stream.read_exact(&mut answer).is_ok() && &answer == b"+PONG\r\n"
+    }
+}
+
+impl Drop for RedisServer {
+    fn drop(&mut self) {
+        self.kill();
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
