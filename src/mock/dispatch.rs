@@ -18,10 +18,15 @@ use super::family::{Caller, Exchange, Family};
 use super::params::{self, Problem};
 use super::request::ParsedRequest;
 use super::state::{FakeSlack, TokenEntry};
-use super::{calls, chat, users};
+use super::{calls, chat, unfurl, users};
 
 /// Every stateful family of the fake, one line each.
-pub(crate) const FAMILIES: &[&Family] = &[&calls::FAMILY, &chat::FAMILY, &users::FAMILY];
+pub(crate) const FAMILIES: &[&Family] = &[
+    &calls::FAMILY,
+    &chat::FAMILY,
+    &users::FAMILY,
+    &unfurl::FAMILY,
+];
 
 /// Unix seconds now.
 fn unix_now() -> i64 {

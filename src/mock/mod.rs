@@ -182,7 +182,9 @@ mod answer;
 mod call_store;
 mod calls;
 mod chat;
+mod delivery;
 mod dispatch;
+mod events;
 mod family;
 mod faults;
 mod log;
@@ -191,6 +193,7 @@ mod ratelimit;
 mod request;
 mod server;
 mod state;
+mod unfurl;
 mod users;
 mod workspace;
 
@@ -212,6 +215,10 @@ use crate::token::TokenKind;
 
 pub use answer::Outcome;
 pub use call_store::{CallRecord, Participant};
+pub use delivery::{DeliveryRecord, FailureReason, InitiationError, RETRY_DELAYS};
+pub use events::{
+    ACK_TIMEOUT, DEMO_APP_ID, DEMO_BOT_USER, MessageRecord, MockApp, UserActionError,
+};
 pub use faults::{Fault, Injected, Scripted};
 pub use log::{LoggedRequest, TokenSource};
 pub use ratelimit::LimitMode;
@@ -445,6 +452,7 @@ pub struct MockSlackBuilder {
     addr: SocketAddr,
     log_capacity: usize,
     log_to_stderr: bool,
+    app: Option<MockApp>,
 }
 
 impl Default for MockSlackBuilder {
@@ -466,6 +474,7 @@ impl Default for MockSlackBuilder {
             addr: SocketAddr::from((Ipv4Addr::LOCALHOST, 0)),
             log_capacity: DEFAULT_LOG_CAPACITY,
             log_to_stderr: false,
+            app: None,
         }
     }
 }
@@ -594,6 +603,13 @@ impl MockSlackBuilder {
         self
     }
 
+    /// Registers the Slack app the fake sends events and Call initiations
+    /// to (see [`MockApp`]; also [`MockSlack::register_app`]).
+    pub fn app(mut self, app: MockApp) -> MockSlackBuilder {
+        self.app = Some(app);
+        self
+    }
+
     /// Binds the address and starts serving on the current tokio runtime.
     ///
     /// Fails when the address cannot be bound, when the time scale is not
@@ -639,6 +655,7 @@ impl MockSlackBuilder {
                 messages_posted: 0,
                 limiter: Limiter::default(),
                 advanced: Duration::ZERO,
+                events: events::EventState::new(self.app),
             }),
         });
         let task = tokio::spawn(server::serve(listener, server::router(fake.clone())));

@@ -59,6 +59,8 @@ pub(crate) struct MockState {
     pub messages_posted: u64,
     pub limiter: Limiter,
     pub advanced: Duration,
+    /// The app, the messages fake users posted, the delivery log.
+    pub events: super::events::EventState,
 }
 
 /// One running fake: everything its handlers read and change.
