@@ -27,6 +27,15 @@
 //!   and a `call` block naming a Call adds the channel to that Call's
 //!   `channels`; `users.lookupByEmail` answers from the user directory,
 //!   where every user has an email. See "Posting and people" below.
+//! - **Slack talks back**: an app registered with [`MockApp`] (Request
+//!   URL, signing secret, unfurl domains) gets signed events when fake
+//!   users act ([`MockSlack::user_posts`] → `link_shared`,
+//!   [`MockSlack::user_rejects_call`] → `call_rejected`,
+//!   [`MockSlack::uninstall_app`] → `app_uninstalled` and
+//!   `tokens_revoked`) and the Call button's request
+//!   ([`MockSlack::user_presses_call_button`]), with Slack's retries, all
+//!   logged in [`MockSlack::deliveries`]. `chat.unfurl` attaches unfurls
+//!   (and Calls) to the users' messages ([`MockSlack::messages`]).
 //! - **Other methods** answer their spec's `example_response` once the
 //!   checks pass.
 //! - **The headers and bodies SDKs read**: every answer carries
@@ -177,7 +186,8 @@
 // How a request becomes an answer: `server` (HTTP) → `request` (body,
 // token) → `dispatch` (generic checks, then the family that answers the
 // method, from its table) → `answer` (the JSON and HTTP response).
-// Families: `calls`, `chat`, `users`, each one `FAMILY` (see `family`).
+// Families: `calls`, `chat`, `unfurl`, `users`, each one `FAMILY` (see
+// `family`). `events` and `delivery`: what the fake sends the app.
 mod answer;
 mod call_store;
 mod calls;
