@@ -542,3 +542,76 @@ async fn user_actions_in_unknown_places_or_without_an_app_are_typed_errors() {
         Err(InitiationError::Action(UserActionError::NoApp))
     ));
 }
+
+#[tokio::test]
+async fn chat_unfurl_by_unfurl_id_replaces_and_checks_the_calls_it_names() {
+    let mock = MockSlack::builder()
+        .token(
+            APP_TOKEN,
+            TokenKind::Bot,
+            ["calls:read", "calls:write", "links:write"],
+        )
+        .start()
+        .await
+        .unwrap();
+    let client = mock
+        .client_builder(APP_TOKEN)
+        .rate_limits(RateLimits::off())
+        .build()
+        .unwrap();
+    let url = "https://example.com/j/7";
+    let message = mock
+        .user_posts("U0MOCK001", "C0MOCK001", &format!("<{url}>"))
+        .unwrap();
+    let call_unfurl = |id: &str| Unfurl::new([Block::from(CallBlock::new(id))]);
+
+    // A call block naming no Call of the fake changes nothing.
+    let unknown = client
+        .chat()
+        .unfurl([(url, call_unfurl("R0NOSUCHCALL"))])
+        .unfurl_id(message.unfurl_id.as_str())
+        .source(slack_calls::UnfurlSource::ConversationsHistory)
+        .await
+        .unwrap_err();
+    assert_eq!(
+        unknown.api_code().map(|code| code.code().to_owned()),
+        Some("cannot_parse_attachment".to_owned())
+    );
+    assert!(mock.messages()[0].unfurls.is_empty());
+
+    let mut ids = Vec::new();
+    for n in 1..=2 {
+        let call = client
+            .calls()
+            .add(format!("unfurl-id-{n}"), url)
+            .created_by("U0MOCK001")
+            .await
+            .unwrap()
+            .call;
+        client
+            .chat()
+            .unfurl([(url, call_unfurl(call.id.as_str()))])
+            .unfurl_id(message.unfurl_id.as_str())
+            .source(slack_calls::UnfurlSource::ConversationsHistory)
+            .await
+            .unwrap();
+        ids.push(call.id);
+    }
+    // The second unfurl of the URL replaced the first.
+    let stored = &mock.messages()[0];
+    assert_eq!(stored.unfurls.len(), 1);
+    assert_eq!(stored.unfurls[url]["blocks"][0]["call_id"], ids[1].as_str());
+    assert_eq!(mock.call(ids[1].as_str()).unwrap().channels, ["C0MOCK001"]);
+
+    let other = client
+        .chat()
+        .unfurl([(url, call_unfurl(ids[0].as_str()))])
+        .unfurl_id("C0MOCK001.1.999")
+        .source(slack_calls::UnfurlSource::ConversationsHistory)
+        .await
+        .unwrap_err();
+    assert_eq!(
+        other.api_code().map(|code| code.code().to_owned()),
+        Some("cannot_find_message".to_owned())
+    );
+}

@@ -290,7 +290,7 @@ where
 
     async fn receive_envelope(&self, headers: &HeaderMap, body: &[u8]) -> Reply {
         let inner = &*self.inner;
-        let envelope = match serde_json::from_slice::<EventEnvelope<E>>(body) {
+        let envelope = match EventEnvelope::<E>::from_slice(body) {
             Ok(envelope) => envelope,
             Err(err) => return Reply::rejected(bad_payload(&err)),
         };
