@@ -161,7 +161,10 @@ async fn attempt(
 
 /// Delivers `outgoing` in the background, with Slack's retries.
 pub(crate) fn spawn(fake: Arc<FakeSlack>, app: MockApp, outgoing: Outgoing) {
-    tokio::spawn(deliver(fake, app, outgoing));
+    let task = tokio::spawn(deliver(Arc::clone(&fake), app, outgoing));
+    let mut state = fake.lock();
+    state.events.running.retain(|task| !task.is_finished());
+    state.events.running.push(task.abort_handle());
 }
 
 async fn deliver(fake: Arc<FakeSlack>, app: MockApp, outgoing: Outgoing) {

@@ -199,6 +199,9 @@ pub(crate) struct EventState {
     pub messages: Vec<MessageRecord>,
     pub deliveries: Vec<DeliveryRecord>,
     pub next_event: u64,
+    /// Deliveries still running (retries wait on the fake's clock); stopped
+    /// when the fake is dropped.
+    pub running: Vec<tokio::task::AbortHandle>,
 }
 
 impl EventState {
@@ -230,6 +233,13 @@ impl EventState {
         self.messages
             .iter_mut()
             .find(|m| m.team_id == team_id && m.unfurl_id == unfurl_id)
+    }
+
+    /// Stops every delivery still running.
+    pub fn abort_deliveries(&mut self) {
+        for task in self.running.drain(..) {
+            task.abort();
+        }
     }
 
     fn next_event_id(&mut self) -> String {

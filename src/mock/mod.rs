@@ -430,6 +430,7 @@ impl MockSlack {
 impl Drop for MockSlack {
     fn drop(&mut self) {
         self.task.abort();
+        self.fake.lock().events.abort_deliveries();
     }
 }
 
