@@ -1,7 +1,7 @@
 //! The main job: a whole Call lifecycle, printed step by step.
 //!
 //! ```sh
-//! cargo run --example call_lifecycle --features mock
+//! cargo run --example call_lifecycle --features mock,events
 //! ```
 //!
 //! The workflow a Calls app runs: map the attendees' emails to Slack users
@@ -10,6 +10,13 @@
 //! `call` block), stream joins and leaves through a [`Roster`] (batched
 //! `calls.participants.add`/`remove`), rename it (`calls.update`), read it
 //! back (`calls.info`) and end it (`calls.end`).
+//!
+//! Then Slack talks back (on the fake only): a small app endpoint on
+//! 127.0.0.1, built on `slack_calls::events`, receives the fake's signed
+//! events. A user shares a join link; the app gets `link_shared` and
+//! unfurls the link as a Call (`calls.add`, then `chat.unfurl` with a
+//! `call` block); another user rejects the Call, and the app logs the
+//! `call_rejected` it receives.
 //!
 //! By default it starts the embedded fake Slack server on 127.0.0.1 and runs
 //! against it. With `SLACK_TOKEN` set it runs against real Slack instead
@@ -21,9 +28,14 @@
 use std::error::Error as StdError;
 use std::time::Duration;
 
-use slack_calls::mock::MockSlack;
+use slack_calls::events::{Receiver, link_shared_domain_key};
+use slack_calls::mock::{DEMO_BOT_TOKEN, DEMO_SCOPES, MockApp, MockSlack};
+use slack_calls::signing::SigningSecret;
 use slack_calls::users::LookupByEmailError;
-use slack_calls::{Block, CallBlock, CallUser, Client, Roster, Timestamp, TokenKind};
+use slack_calls::{
+    Block, CallBlock, CallUser, Client, Event, Roster, Timestamp, TokenKind, Unfurl,
+};
+use tokio::sync::mpsc;
 
 type Result<T> = std::result::Result<T, Box<dyn StdError>>;
 
@@ -37,7 +49,7 @@ async fn main() {
 
 async fn run() -> Result<()> {
     // Keep the fake alive for the whole run when we use it.
-    let (_fake, client, creator, participant, channel, attendees) =
+    let (fake, client, creator, participant, channel, attendees) =
         match std::env::var("SLACK_TOKEN") {
             Ok(token) => {
                 let client = Client::new(token);
@@ -64,7 +76,15 @@ async fn run() -> Result<()> {
                 (None, client, creator, participant, channel, attendees)
             }
             Err(_) => {
-                let fake = MockSlack::start().await?;
+                // The app's bot token also unfurls links (links:write).
+                let scopes = DEMO_SCOPES
+                    .iter()
+                    .copied()
+                    .chain(["links:read", "links:write"]);
+                let fake = MockSlack::builder()
+                    .token(DEMO_BOT_TOKEN, TokenKind::Bot, scopes)
+                    .start()
+                    .await?;
                 println!("started the fake Slack server at {}", fake.base_url());
                 let client = fake.client(fake.bot_token())?;
                 let attendees = vec![
@@ -243,6 +263,118 @@ async fn run() -> Result<()> {
         "Done: the whole Call lifecycle succeeded, from registering {} to ending it.",
         call.id
     );
+    match &fake {
+        Some(fake) => slack_talks_back(fake, client).await,
+        None => Ok(()),
+    }
+}
+
+/// Slack calls the app: a link is shared, the app unfurls it as a Call,
+/// someone rejects the Call, the app logs it.
+async fn slack_talks_back(fake: &MockSlack, client: Client) -> Result<()> {
+    println!("Slack talks back: an app endpoint receives the fake's signed events.");
+    let secret = "example-signing-secret-0b5e5d3a9c1f";
+    // What the app's handlers did, for this program to print in order.
+    let (app_log, mut done) = mpsc::unbounded_channel::<String>();
+    let receiver = Receiver::<Event>::builder(secret)
+        // One workspace here; a real app looks the team up in its installations.
+        .workspaces(move |_team: &str| Some(client.clone()))
+        .domain_key(link_shared_domain_key)
+        .on_event(move |callback, context| {
+            let app_log = app_log.clone();
+            async move {
+                let line = match (callback.event, context.client()) {
+                    (Event::LinkShared(shared), Some(client)) => {
+                        let mut lines = Vec::new();
+                        for link in &shared.links {
+                            let unfurled = async {
+                                let call = client
+                                    .calls()
+                                    .add(format!("unfurl-{}", shared.message_ts), link.url.as_str())
+                                    .created_by(shared.user.as_str())
+                                    .title("Shared in Slack")
+                                    .await?
+                                    .call;
+                                let unfurl = Unfurl::new([Block::from(CallBlock::new(&call.id))]);
+                                client
+                                    .chat()
+                                    .unfurl([(link.url.as_str(), unfurl)])
+                                    .channel(shared.channel.as_str())
+                                    .ts(shared.message_ts.as_str())
+                                    .await?;
+                                Ok::<_, Box<dyn StdError + Send + Sync>>(call.id)
+                            };
+                            lines.push(match unfurled.await {
+                                Ok(id) => format!("unfurled {} as Call {id}", link.url),
+                                Err(err) => format!("could not unfurl {}: {err}", link.url),
+                            });
+                        }
+                        lines.join("; ")
+                    }
+                    (Event::CallRejected(rejected), _) => format!(
+                        "{} rejected Call {} (in {})",
+                        rejected.user_id, rejected.call_id, rejected.channel_id
+                    ),
+                    (other, _) => format!("ignored {other:?}"),
+                };
+                let _ = app_log.send(line);
+            }
+        })
+        .build()?;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    let url = format!("http://{}/slack/events", listener.local_addr()?);
+    let router = axum::Router::new().route("/slack/events", receiver.method_router());
+    tokio::spawn(async move { axum::serve(listener, router).await });
+    fake.register_app(
+        MockApp::new(&url, SigningSecret::new(secret)?).unfurl_domains(["example.com"]),
+    );
+    println!("10. app endpoint             -> listening at {url}, unfurling example.com");
+
+    let text = "Standup now: <https://example.com/calls/standup|join here>";
+    let message = fake.user_posts("U0MOCK003", "C0MOCK002", text)?;
+    println!(
+        "11. U0MOCK003 shares a link  -> message {} in {}; Slack sends link_shared",
+        message.ts, message.channel
+    );
+    let unfurled = done.recv().await.ok_or("the app stopped")?;
+    println!("    app (link_shared)        -> {unfurled}");
+    let call_id = unfurled
+        .rsplit(' ')
+        .next()
+        .ok_or("no Call in the app's answer")?
+        .to_owned();
+    let call = fake.call(&call_id).ok_or("the fake keeps the Call")?;
+    println!(
+        "    the fake                 -> Call {} is attached to the message, in channels [{}]",
+        call.id,
+        call.channels.join(", ")
+    );
+
+    fake.user_rejects_call("U0MOCK004", &call_id, "C0MOCK002")?;
+    println!("12. U0MOCK004 rejects it     -> Slack sends call_rejected");
+    let rejected = done.recv().await.ok_or("the app stopped")?;
+    println!("    app (call_rejected)      -> {rejected}");
+
+    // The fake logs a delivery once the app's answer is in, which may come
+    // just after the app's handler ran.
+    let mut deliveries = fake.deliveries();
+    for _ in 0..100 {
+        if deliveries.len() >= 2 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+        deliveries = fake.deliveries();
+    }
+    for delivery in &deliveries {
+        println!(
+            "    the fake's delivery log  -> {} attempt {}: HTTP {}, acknowledged in time: {}",
+            delivery.kind,
+            delivery.attempt,
+            delivery.status.map_or("none".to_owned(), |s| s.to_string()),
+            delivery.acked_in_time
+        );
+    }
+    println!("Done: the app unfurled a shared link as a Call and heard its rejection.");
     Ok(())
 }
 

@@ -64,6 +64,37 @@ impl<E> EventEnvelope<E> {
     }
 }
 
+impl<E: DeserializeOwned> EventEnvelope<E> {
+    /// Decodes a delivery from its raw bytes: the same result as
+    /// `serde_json::from_slice`, but the variant is decoded straight from
+    /// the bytes (no intermediate `Value`) once its `type` is read, which
+    /// is what a receiver wants on its hot path.
+    pub fn from_slice(body: &[u8]) -> serde_json::Result<Self> {
+        #[derive(Deserialize)]
+        struct Head<'a> {
+            #[serde(rename = "type", borrow, default)]
+            kind: Option<std::borrow::Cow<'a, str>>,
+        }
+        let head = serde_json::from_slice::<Head<'_>>(body).ok();
+        let fits = match head.as_ref().and_then(|head| head.kind.as_deref()) {
+            Some("event_callback") => serde_json::from_slice(body)
+                .ok()
+                .map(EventEnvelope::EventCallback),
+            Some("url_verification") => serde_json::from_slice(body)
+                .ok()
+                .map(EventEnvelope::UrlVerification),
+            Some("app_rate_limited") => serde_json::from_slice(body)
+                .ok()
+                .map(EventEnvelope::AppRateLimited),
+            _ => None,
+        };
+        match fits {
+            Some(envelope) => Ok(envelope),
+            None => serde_json::from_slice(body).map(EventEnvelope::Other),
+        }
+    }
+}
+
 impl<E: Serialize> Serialize for EventEnvelope<E> {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use crate::union::serialize_variant;
@@ -188,6 +219,30 @@ pub struct AppRateLimited {
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn from_slice_decodes_as_serde_does() {
+        let bodies = [
+            json!({"type": "event_callback", "team_id": "T1", "api_app_id": "A1",
+                "event_id": "Ev1", "event_time": 1, "event": {"type": "app_uninstalled"}}),
+            json!({"type": "event_callback", "team_id": 7}),
+            json!({"type": "url_verification", "challenge": "c"}),
+            json!({"type": "app_rate_limited", "team_id": "T1", "api_app_id": "A1",
+                "minute_rate_limited": 60}),
+            json!({"type": "something_new"}),
+            json!({"type": 3}),
+            json!({"no_type": true}),
+            json!([1, 2]),
+            json!("text"),
+        ];
+        for body in bodies {
+            let bytes = serde_json::to_vec(&body).unwrap();
+            let fast = EventEnvelope::<Event>::from_slice(&bytes).unwrap();
+            let slow: EventEnvelope = serde_json::from_slice(&bytes).unwrap();
+            assert_eq!(fast, slow, "{body}");
+        }
+        assert!(EventEnvelope::<Event>::from_slice(b"{not json").is_err());
+    }
 
     #[test]
     fn an_unknown_delivery_type_is_kept_whole() {

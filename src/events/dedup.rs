@@ -12,7 +12,8 @@ use std::pin::Pin;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
-use crate::{Clock, SystemClock};
+use crate::event_envelope::EventCallback;
+use crate::{Clock, Event, SystemClock};
 
 /// The future a [`DedupStore`] returns.
 pub type DedupFuture<'a> = Pin<Box<dyn Future<Output = Result<Claim, DedupError>> + Send + 'a>>;
@@ -157,6 +158,23 @@ impl DedupStore for MemoryDedup {
         let claim = self.claim_now(key);
         Box::pin(std::future::ready(Ok(claim)))
     }
+}
+
+/// The domain key of a `link_shared` delivery of the generated [`Event`]
+/// enum ([`link_shared_key`] of its team, channel, message (or unfurl id)
+/// and URLs); `None` for every other event. Give it to
+/// [`ReceiverBuilder::domain_key`](super::ReceiverBuilder::domain_key).
+pub fn link_shared_domain_key(callback: &EventCallback<Event>) -> Option<String> {
+    let Event::LinkShared(shared) = &callback.event else {
+        return None;
+    };
+    let message = shared.unfurl_id.as_deref().unwrap_or(&shared.message_ts);
+    Some(link_shared_key(
+        callback.team_id.as_str(),
+        shared.channel.as_str(),
+        message,
+        shared.links.iter().map(|link| link.url.as_str()),
+    ))
 }
 
 /// The domain key for a `link_shared` event: Slack sometimes sends one

@@ -39,19 +39,16 @@ pub struct CallInitiation {
 }
 
 /// What the app answers a [`CallInitiation`] with, sent as the HTTP
-/// response.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+/// response. Its `call` form is the spec's answer, the generated
+/// [`crate::CallInitiation`] (the same as
+/// [`ResponseUrlPayload::Call`](crate::ResponseUrlPayload::Call)), so the
+/// wire shape is written once.
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(tag = "response_type", rename_all = "snake_case")]
 #[non_exhaustive]
 pub enum InitiationAnswer {
     /// Start the Call: Slack opens `call_initiation_url` for the user.
-    Call {
-        /// The Call's join URL for this user.
-        call_initiation_url: String,
-        /// A desktop-app URL to try first, if the provider has one.
-        #[serde(skip_serializing_if = "Option::is_none")]
-        desktop_protocol_call_initiation_url: Option<String>,
-    },
+    Call(crate::CallInitiation),
     /// A message only the user sees (an error, "set up your account", ...).
     Ephemeral {
         /// The message text.
@@ -62,15 +59,18 @@ pub enum InitiationAnswer {
 impl InitiationAnswer {
     /// Start the Call at `url`.
     pub fn call(url: impl Into<String>) -> InitiationAnswer {
-        InitiationAnswer::Call {
-            call_initiation_url: url.into(),
-            desktop_protocol_call_initiation_url: None,
-        }
+        InitiationAnswer::Call(crate::CallInitiation::new(url))
     }
 
     /// Tell the user something privately.
     pub fn ephemeral(text: impl Into<String>) -> InitiationAnswer {
         InitiationAnswer::Ephemeral { text: text.into() }
+    }
+}
+
+impl From<crate::CallInitiation> for InitiationAnswer {
+    fn from(call: crate::CallInitiation) -> InitiationAnswer {
+        InitiationAnswer::Call(call)
     }
 }
 

@@ -43,40 +43,25 @@
 //! # Example
 //!
 //! ```no_run
-//! use serde::Deserialize;
-//! use slack_calls::Client;
-//! use slack_calls::events::{link_shared_key, EventCallback, InitiationAnswer, Receiver};
-//!
-//! /// The events this app handles; every other type lands in `Other`, whole.
-//! #[derive(Debug, Deserialize)]
-//! #[serde(tag = "type", rename_all = "snake_case")]
-//! enum Event {
-//!     LinkShared { channel: String, message_ts: String, links: Vec<Link> },
-//!     CallRejected { call_id: String, user_id: String },
-//!     #[serde(untagged)]
-//!     Other(serde_json::Value),
-//! }
-//!
-//! #[derive(Debug, Deserialize)]
-//! struct Link { url: String }
+//! use slack_calls::events::{InitiationAnswer, Receiver, link_shared_domain_key};
+//! use slack_calls::{Client, Event};
 //!
 //! #[tokio::main]
 //! async fn main() -> Result<(), Box<dyn std::error::Error>> {
+//!     // `Receiver<Event>`: the generated enum; unknown types land in `Event::Other`.
 //!     let receiver = Receiver::<Event>::builder(std::env::var("SLACK_SIGNING_SECRET")?)
 //!         // team id -> a client for that workspace (your installation store).
 //!         .workspaces(|team: &str| Client::builder("xoxb-…").workspace(team).build().ok())
 //!         // Slack re-sends a shared link with new event ids: dedup on what was shared.
-//!         .domain_key(|callback: &EventCallback<Event>| match &callback.event {
-//!             Event::LinkShared { channel, message_ts, links } => Some(link_shared_key(
-//!                 &callback.team_id, channel, message_ts, links.iter().map(|l| l.url.as_str()))),
-//!             _ => None,
-//!         })
+//!         .domain_key(link_shared_domain_key)
 //!         // Runs after the 200 went out: take as long as you need.
 //!         .on_event(|callback, context| async move {
 //!             match callback.event {
-//!                 Event::LinkShared { .. } => { /* calls.add, then chat.unfurl via context.client() */ }
-//!                 Event::CallRejected { call_id, user_id } => println!("{user_id} rejected {call_id}"),
-//!                 Event::Other(_) => {}
+//!                 Event::LinkShared(_shared) => { /* calls.add, then chat.unfurl via context.client() */ }
+//!                 Event::CallRejected(rejected) => {
+//!                     println!("{} rejected {}", rejected.user_id, rejected.call_id)
+//!                 }
+//!                 _ => {}
 //!             }
 //!             let _ = context.retry_num(); // Some(1..=3) on Slack's re-deliveries
 //!         })
@@ -94,7 +79,6 @@
 //! ```
 
 mod dedup;
-mod envelope;
 mod initiation;
 mod receiver;
 #[cfg(feature = "redis")]
@@ -104,9 +88,13 @@ mod verify;
 
 pub use dedup::{
     Claim, DEFAULT_CAPACITY, DEFAULT_TTL, DedupError, DedupFuture, DedupStore, MemoryDedup,
-    link_shared_key,
+    link_shared_domain_key, link_shared_key,
 };
-pub use envelope::{AppRateLimited, Authorization, EventCallback};
+// The envelope is the crate's one `EventEnvelope`, re-exported here for
+// handlers' convenience.
+pub use crate::event_envelope::{
+    AppRateLimited, EventAuthorization, EventCallback, EventEnvelope, UrlVerification,
+};
 pub use initiation::{CallInitiation, InitiationAnswer};
 pub use receiver::{
     BuildError, Context, DEFAULT_INITIATION_DEADLINE, NO_RETRY_HEADER, Outcome, RETRY_NUM_HEADER,

@@ -12,11 +12,11 @@ use http::HeaderMap;
 use serde::de::DeserializeOwned;
 
 use super::dedup::{Claim, DedupStore, MemoryDedup};
-use super::envelope::{AppRateLimited, EnvelopeType, EventCallback, UrlVerification};
 use super::initiation::{CallInitiation, InitiationAnswer, is_ssl_check};
 use super::verify::{Rejection, Verifier};
+use crate::event_envelope::{AppRateLimited, EventCallback, EventEnvelope};
 use crate::signing::{SecretError, SigningSecret};
-use crate::{Client, Clock, SystemClock};
+use crate::{Client, Clock, Event, SystemClock, TeamId};
 
 /// The retry count header Slack adds to re-deliveries (1 to 3).
 pub const RETRY_NUM_HEADER: &str = "x-slack-retry-num";
@@ -55,7 +55,7 @@ where
 /// What a handler knows about the delivery besides the payload.
 #[derive(Clone)]
 pub struct Context {
-    team_id: String,
+    team_id: TeamId,
     retry_num: Option<u32>,
     retry_reason: Option<String>,
     workspaces: Option<Arc<dyn Workspaces>>,
@@ -63,7 +63,7 @@ pub struct Context {
 
 impl Context {
     /// The workspace the request is for.
-    pub fn team_id(&self) -> &str {
+    pub fn team_id(&self) -> &TeamId {
         &self.team_id
     }
 
@@ -82,7 +82,7 @@ impl Context {
     /// [`workspaces`](ReceiverBuilder::workspaces) lookup; `None` when there
     /// is none or the app is not installed there.
     pub fn client(&self) -> Option<Client> {
-        self.workspaces.as_ref()?.client(&self.team_id)
+        self.workspaces.as_ref()?.client(self.team_id.as_str())
     }
 }
 
@@ -174,10 +174,12 @@ pub enum BuildError {
 /// Receives Slack's requests for one app: verifies, decodes, dedups,
 /// acknowledges, and runs the app's handlers. Cheap to clone.
 ///
-/// `E` is the inner event type; give it a catch-all variant so that event
-/// types it does not name still decode (they are acknowledged either way,
-/// but an `E` that fails to decode is a [`Rejection::BadPayload`]).
-pub struct Receiver<E> {
+/// `E` is the inner event type: by default the generated [`Event`] enum,
+/// or a downstream crate's own (generated from its own spec, or written by
+/// hand). Give it a catch-all variant so that event types it does not name
+/// still decode (they are acknowledged either way, but an `E` that fails to
+/// decode is a [`Rejection::BadPayload`]).
+pub struct Receiver<E = Event> {
     inner: Arc<Inner<E>>,
 }
 
@@ -210,7 +212,7 @@ struct Inner<E> {
 }
 
 /// Builds a [`Receiver`]; see [`Receiver::builder`].
-pub struct ReceiverBuilder<E> {
+pub struct ReceiverBuilder<E = Event> {
     secret: Vec<u8>,
     max_body: Option<usize>,
     window: Option<Duration>,
@@ -288,16 +290,12 @@ where
 
     async fn receive_envelope(&self, headers: &HeaderMap, body: &[u8]) -> Reply {
         let inner = &*self.inner;
-        let kind = match serde_json::from_slice::<EnvelopeType<'_>>(body) {
-            Ok(head) => head.kind,
+        let envelope = match EventEnvelope::<E>::from_slice(body) {
+            Ok(envelope) => envelope,
             Err(err) => return Reply::rejected(bad_payload(&err)),
         };
-        match &*kind {
-            "event_callback" => {
-                let callback: EventCallback<E> = match serde_json::from_slice(body) {
-                    Ok(callback) => callback,
-                    Err(err) => return Reply::rejected(bad_payload(&err)),
-                };
+        match envelope {
+            EventEnvelope::EventCallback(callback) => {
                 let keys = self.dedup_keys(&callback);
                 if self.is_duplicate(&keys).await {
                     tracing::debug!(event_id = %callback.event_id, "duplicate slack event dropped");
@@ -309,24 +307,17 @@ where
                 }
                 Reply::ack(Outcome::Event)
             }
-            "url_verification" => match serde_json::from_slice::<UrlVerification>(body) {
-                Ok(verification) => Reply {
-                    status: 200,
-                    content_type: Some("text/plain; charset=utf-8"),
-                    body: verification.challenge.into_bytes(),
-                    no_retry: false,
-                    outcome: Outcome::UrlVerification,
-                },
-                Err(err) => Reply::rejected(bad_payload(&err)),
+            EventEnvelope::UrlVerification(verification) => Reply {
+                status: 200,
+                content_type: Some("text/plain; charset=utf-8"),
+                body: verification.challenge.into_bytes(),
+                no_retry: false,
+                outcome: Outcome::UrlVerification,
             },
-            "app_rate_limited" => {
-                let limited: AppRateLimited = match serde_json::from_slice(body) {
-                    Ok(limited) => limited,
-                    Err(err) => return Reply::rejected(bad_payload(&err)),
-                };
+            EventEnvelope::AppRateLimited(limited) => {
                 tracing::warn!(
                     team_id = %limited.team_id,
-                    minute = limited.minute_rate_limited,
+                    minute = %limited.minute_rate_limited,
                     "slack is dropping this app's events for the workspace (app_rate_limited)"
                 );
                 if let Some(handler) = &inner.on_rate_limited {
@@ -335,10 +326,10 @@ where
                 }
                 Reply::ack(Outcome::AppRateLimited)
             }
-            other => {
-                tracing::debug!(envelope = other, "unknown slack envelope acknowledged");
-                Reply::ack(Outcome::UnknownEnvelope)
-            }
+            EventEnvelope::Other(value) => match misfit::<E>(value) {
+                Some(rejection) => Reply::rejected(rejection),
+                None => Reply::ack(Outcome::UnknownEnvelope),
+            },
         }
     }
 
@@ -382,7 +373,7 @@ where
         let Some(handler) = &inner.on_initiation else {
             return Reply::ack(Outcome::CallInitiationTimedOut);
         };
-        let context = self.context(initiation.team_id.clone(), headers);
+        let context = self.context(TeamId::from(&initiation.team_id), headers);
         let answer = handler(initiation, context);
         let deadline = inner.clock.sleep(inner.initiation_deadline);
         match first_of(answer, deadline).await {
@@ -404,7 +395,7 @@ where
         }
     }
 
-    fn context(&self, team_id: String, headers: &HeaderMap) -> Context {
+    fn context(&self, team_id: TeamId, headers: &HeaderMap) -> Context {
         let header = |name: &str| headers.get(name).and_then(|value| value.to_str().ok());
         Context {
             team_id,
@@ -575,6 +566,32 @@ fn content_kind(headers: &HeaderMap) -> Content {
     } else {
         Content::Other
     }
+}
+
+/// What to do with a delivery the [`EventEnvelope`] kept whole: an
+/// envelope type this code does not know is acknowledged (`None`); a known
+/// type that does not fit its shape, or a body without a `type`, is
+/// refused with serde's reason.
+fn misfit<E: DeserializeOwned>(value: serde_json::Value) -> Option<Rejection> {
+    use crate::event_envelope::UrlVerification;
+    use serde_json::from_value;
+    let error = match crate::union::tag(&value, "type") {
+        Some("event_callback") => from_value::<EventCallback<E>>(value).err(),
+        Some("url_verification") => from_value::<UrlVerification>(value).err(),
+        Some("app_rate_limited") => from_value::<AppRateLimited>(value).err(),
+        Some(other) => {
+            tracing::debug!(envelope = other, "unknown slack envelope acknowledged");
+            return None;
+        }
+        None => {
+            return Some(Rejection::BadPayload {
+                reason: "the body is not a JSON object with a text `type`".to_owned(),
+            });
+        }
+    };
+    // Decoding the value alone cannot succeed where the envelope failed;
+    // if it does, the delivery is acknowledged like an unknown one.
+    error.map(|err| bad_payload(&err))
 }
 
 fn bad_payload(err: &serde_json::Error) -> Rejection {

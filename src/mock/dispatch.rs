@@ -18,7 +18,7 @@ use super::family::{Caller, Exchange, Family};
 use super::params::{self, Problem};
 use super::request::ParsedRequest;
 use super::state::{Directory, FakeSlack, TokenEntry};
-use super::{auth, calls, chat, oauth, users};
+use super::{auth, calls, chat, oauth, unfurl, users};
 
 /// Every stateful family of the fake, one line each.
 pub(crate) const FAMILIES: &[&Family] = &[
@@ -27,6 +27,7 @@ pub(crate) const FAMILIES: &[&Family] = &[
     &users::FAMILY,
     &auth::FAMILY,
     &oauth::FAMILY,
+    &unfurl::FAMILY,
 ];
 
 /// Unix seconds now.

@@ -27,6 +27,15 @@
 //!   and a `call` block naming a Call adds the channel to that Call's
 //!   `channels`; `users.lookupByEmail` answers from the user directory,
 //!   where every user has an email. See "Posting and people" below.
+//! - **Slack talks back**: an app registered with [`MockApp`] (Request
+//!   URL, signing secret, unfurl domains) gets signed events when fake
+//!   users act ([`MockSlack::user_posts`] → `link_shared`,
+//!   [`MockSlack::user_rejects_call`] → `call_rejected`,
+//!   [`MockSlack::uninstall_app`] → `app_uninstalled` and
+//!   `tokens_revoked`) and the Call button's request
+//!   ([`MockSlack::user_presses_call_button`]), with Slack's retries, all
+//!   logged in [`MockSlack::deliveries`]. `chat.unfurl` attaches unfurls
+//!   (and Calls) to the users' messages ([`MockSlack::messages`]).
 //! - **Other methods** answer their spec's `example_response` once the
 //!   checks pass.
 //! - **The headers and bodies SDKs read**: every answer carries
@@ -208,15 +217,18 @@
 // How a request becomes an answer: `server` (HTTP) → `request` (body,
 // token) → `dispatch` (generic checks, then the family that answers the
 // method, from its table) → `answer` (the JSON and HTTP response).
-// Families: `calls`, `chat`, `users`, `auth`, `oauth`, each one `FAMILY`
-// (see `family`).
+// Families: `calls`, `chat`, `unfurl`, `users`, `auth`, `oauth`, each one
+// `FAMILY` (see `family`). `events` and `delivery`: what the fake sends the
+// app.
 mod answer;
 mod auth;
 mod call_store;
 mod calls;
 mod chat;
 mod control;
+mod delivery;
 mod dispatch;
+mod events;
 mod family;
 mod faults;
 mod log;
@@ -226,6 +238,7 @@ mod ratelimit;
 mod request;
 mod server;
 mod state;
+mod unfurl;
 mod users;
 mod workspace;
 
@@ -247,6 +260,8 @@ use crate::token::TokenKind;
 
 pub use answer::Outcome;
 pub use call_store::{CallRecord, Participant};
+pub use delivery::{DeliveryRecord, FailureReason, InitiationError, RETRY_DELAYS};
+pub use events::{ACK_TIMEOUT, DEMO_BOT_USER, MessageRecord, MockApp, UserActionError};
 pub use faults::{Fault, Injected, Scripted};
 pub use log::{LoggedRequest, TokenSource};
 pub use oauth::{DEMO_APP_ID, DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, Uninstalled};
@@ -507,6 +522,7 @@ impl MockSlack {
 impl Drop for MockSlack {
     fn drop(&mut self) {
         self.task.abort();
+        self.fake.lock().events.abort_deliveries();
     }
 }
 
@@ -540,6 +556,7 @@ pub struct MockSlackBuilder {
     log_capacity: usize,
     log_to_stderr: bool,
     app: oauth::AppConfig,
+    registered_app: Option<MockApp>,
 }
 
 impl Default for MockSlackBuilder {
@@ -564,6 +581,7 @@ impl Default for MockSlackBuilder {
             log_capacity: DEFAULT_LOG_CAPACITY,
             log_to_stderr: false,
             app: oauth::AppConfig::default(),
+            registered_app: None,
         }
     }
 }
@@ -719,6 +737,13 @@ impl MockSlackBuilder {
         self
     }
 
+    /// Registers the Slack app the fake sends events and Call initiations
+    /// to (see [`MockApp`]; also [`MockSlack::register_app`]).
+    pub fn app(mut self, app: MockApp) -> MockSlackBuilder {
+        self.registered_app = Some(app);
+        self
+    }
+
     /// Binds the address and starts serving on the current tokio runtime.
     ///
     /// Fails when the address cannot be bound, when the time scale is not
@@ -766,6 +791,7 @@ impl MockSlackBuilder {
                 limiter: Limiter::default(),
                 advanced: Duration::ZERO,
                 auth: auth::AuthState::default(),
+                events: events::EventState::new(self.registered_app),
             }),
         });
         let task = tokio::spawn(server::serve(listener, server::router(fake.clone())));

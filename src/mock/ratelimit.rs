@@ -66,6 +66,11 @@ impl ScaledClock {
         (real.ceil() as u64).max(1)
     }
 
+    /// How long a wait of `fake` (on this clock) lasts in real time.
+    pub fn real_duration(&self, fake: Duration) -> Duration {
+        Duration::try_from_secs_f64(fake.as_secs_f64() / self.scale).unwrap_or(Duration::MAX)
+    }
+
     /// The fake's time since start.
     pub fn now(&self, advanced: Duration) -> Duration {
         let real = self.start.elapsed().as_secs_f64() * self.scale;

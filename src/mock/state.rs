@@ -107,6 +107,8 @@ pub(crate) struct MockState {
     /// Tokens issued while the fake runs, revoked tokens, codes, and
     /// uninstalls (`auth.revoke`, `oauth.v2.access`, `apps.uninstall`).
     pub auth: AuthState,
+    /// The app, the messages fake users posted, the delivery log.
+    pub events: super::events::EventState,
 }
 
 /// One running fake: everything its handlers read and change.

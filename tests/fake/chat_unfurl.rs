@@ -192,17 +192,30 @@ async fn the_fake_serves_chat_unfurl_from_the_spec() -> Result<(), Box<dyn std::
         .client_builder("xoxb-links")
         .rate_limits(RateLimits::off())
         .build()?;
+    let call = client
+        .calls()
+        .add("unfurl-1", URL)
+        .created_by("U0MOCK001")
+        .await?
+        .call;
+    let message = mock.user_posts("U0MOCK002", "C0MOCK001", &format!("join <{URL}>"))?;
     client
         .chat()
-        .unfurl([(URL, call_unfurl("R0E69JAIF"))])
+        .unfurl([(URL, call_unfurl(call.id.as_str()))])
         .channel("C0MOCK001")
-        .ts("1503435956.000247")
+        .ts(message.ts.as_str())
         .await?;
     let logged = mock.requests_for("chat.unfurl");
     assert_eq!(logged.len(), 1);
     assert!(logged[0].outcome.is_ok());
     let sent: serde_json::Value = serde_json::from_str(logged[0].param("unfurls").unwrap())?;
-    assert_eq!(sent[URL]["blocks"][0]["call_id"], "R0E69JAIF");
+    assert_eq!(sent[URL]["blocks"][0]["call_id"], call.id.as_str());
+    // Stateful: the Call is attached to the message and lists the channel.
+    assert_eq!(
+        mock.messages()[0].unfurls[URL]["blocks"][0]["call_id"],
+        call.id.as_str()
+    );
+    assert_eq!(mock.call(call.id.as_str()).unwrap().channels, ["C0MOCK001"]);
 
     // The demo token lacks links:write: Slack's missing_scope.
     let demo = mock
@@ -228,11 +241,12 @@ async fn the_fake_serves_chat_unfurl_from_the_spec() -> Result<(), Box<dyn std::
 #[tokio::test]
 async fn the_fake_reads_unfurls_as_a_json_map() -> Result<(), Box<dyn std::error::Error>> {
     let mock = fake().await;
+    let message = mock.user_posts("U0MOCK002", "C0MOCK001", "see https://example.com/x")?;
     let http = reqwest::Client::new();
     let post = |unfurls: &'static str| {
         let body = form_urlencoded::Serializer::new(String::new())
             .append_pair("channel", "C0MOCK001")
-            .append_pair("ts", "1.000001")
+            .append_pair("ts", &message.ts)
             .append_pair("unfurls", unfurls)
             .finish();
         http.post(format!("{}chat.unfurl", mock.base_url()))

@@ -1,6 +1,6 @@
 """Signature interop with the official Python SDK.
 
-Run by tests/receiver/events_python.rs. It reads, from the environment, a signing
+Run by tests/real_parts/events_peers.rs. It reads, from the environment, a signing
 secret and a request our Rust code signed, and prints one JSON object:
 
 - ours_valid: slack_sdk's SignatureVerifier accepts our signature;

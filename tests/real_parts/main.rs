@@ -10,6 +10,8 @@
 //! To add one: a `Part` (what it is, the variable that names it, how to get
 //! it), a module with the test, and one line in `main` below.
 
+#[cfg(feature = "events")]
+mod events_peers;
 mod node_sdk;
 mod part;
 mod python_sdk;
@@ -67,5 +69,18 @@ fn main() {
             redis_pacing::dedup_claims_each_key_once_across_instances,
         ));
     }
+    #[cfg(feature = "events")]
+    trials.extend([
+        part::needs(
+            "events_peers::slack_sdk_signatures_and_ours_agree",
+            &python_sdk::PYTHON,
+            events_peers::slack_sdk_signatures_and_ours_agree,
+        ),
+        part::needs(
+            "events_peers::bolt_app_unfurls_the_fakes_link_shared",
+            &python_sdk::PYTHON,
+            events_peers::bolt_app_unfurls_the_fakes_link_shared,
+        ),
+    ]);
     libtest_mimic::run(&args, trials).exit();
 }

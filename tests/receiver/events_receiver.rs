@@ -18,7 +18,7 @@ use slack_calls::events::{
     ReceiverBuilder, Rejection, link_shared_key,
 };
 use slack_calls::signing::SecretError;
-use slack_calls::{Client, TestClock};
+use slack_calls::{Client, TeamId, TestClock, Timestamp};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::sync::{Notify, mpsc};
 
@@ -438,13 +438,16 @@ async fn event_callback_fields_and_context_reach_the_handler() {
         }
     );
     assert_eq!(
-        (&*event.team_id, &*event.api_app_id, event.event_time),
-        ("T0001", "A0001", 1_700_000_000)
+        (event.team_id.as_str(), &*event.api_app_id, event.event_time),
+        ("T0001", "A0001", Timestamp::from(1_700_000_000))
     );
     assert_eq!(event.authorizations.len(), 1);
     assert!(event.authorizations[0].is_bot);
     assert!(!event.is_ext_shared_channel);
-    assert_eq!(event.context_team_id.as_deref(), Some("T0001"));
+    assert_eq!(
+        event.context_team_id.as_ref().map(TeamId::as_str),
+        Some("T0001")
+    );
     assert_eq!(context.team_id(), "T0001");
     assert_eq!(context.retry_num(), Some(2));
     assert_eq!(context.retry_reason(), Some("http_timeout"));
@@ -463,7 +466,10 @@ async fn event_callback_fields_and_context_reach_the_handler() {
         200
     );
     let (_, context, has_client) = events.recv().await.unwrap();
-    assert_eq!((context.team_id(), context.retry_num()), ("T0999", None));
+    assert_eq!(
+        (context.team_id().as_str(), context.retry_num()),
+        ("T0999", None)
+    );
     assert!(!has_client);
 }
 
@@ -491,8 +497,8 @@ async fn app_rate_limited_reaches_its_handler() {
     );
     let event = limited.recv().await.unwrap();
     assert_eq!(
-        (&*event.team_id, event.minute_rate_limited),
-        ("T123456", 1518467820)
+        (event.team_id.as_str(), event.minute_rate_limited),
+        ("T123456", Timestamp::from(1518467820))
     );
 }
 
@@ -543,7 +549,7 @@ async fn link_shared_is_deduplicated_by_its_domain_key_across_event_ids() {
                     links,
                     unfurl_id,
                 } => Some(link_shared_key(
-                    &callback.team_id,
+                    callback.team_id.as_str(),
                     channel,
                     unfurl_id.as_deref().unwrap_or(message_ts),
                     links.iter().map(|link| link.url.as_str()),

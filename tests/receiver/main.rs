@@ -8,5 +8,4 @@
 #[path = "../support/mod.rs"]
 mod support;
 
-mod events_python;
 mod events_receiver;
