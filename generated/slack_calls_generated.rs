@@ -1608,6 +1608,7 @@ pub mod calls {
         /// - **Tokens and scopes:** bot token: `calls:write`; user token: `calls:write`
         /// - **Rate limit:** tier 3 (50+ requests a minute)
         /// - **Idempotent:** yes; after a failure that may have reached Slack, the client may resend it.
+        /// - **After a lost answer:** when a resend meets `inactive_call`, the attempt whose answer was lost did the work: the call succeeds with an empty response whose `meta.done_before_resend` names the code.
         ///
         /// # Params
         ///
@@ -1925,6 +1926,7 @@ pub mod calls {
             "not_implemented",
             "user_not_found",
         ],
+        done_on_resend: &[],
         example_response: "{\"call\":{\"date_start\":1600000000,\"desktop_app_join_url\":\"callapp://join/1234\",\"external_display_id\":\"705-292-868\",\"external_unique_id\":\"025169F6-E37A-4E62-BB54-7F93A0FC4C1F\",\"id\":\"R0E69JAIF\",\"join_url\":\"https://example.com/calls/1234\",\"title\":\"Kimpossible sync up\",\"users\":[{\"slack_id\":\"U0HRJ1GNB\"},{\"avatar_url\":\"https://example.com/avatar.png\",\"display_name\":\"External User\",\"external_id\":\"54321678\"}]},\"ok\":true}",
     };
     /// A `calls.end` request. Set optional params with the setters, then `.await` it (or call `send`).
@@ -2013,6 +2015,7 @@ pub mod calls {
             },
         ],
         errors: &["inactive_call", "invalid_call_id", "not_implemented"],
+        done_on_resend: &["inactive_call"],
         example_response: "{\"ok\":true}",
     };
     /// A `calls.info` request. Set optional params with the setters, then `.await` it (or call `send`).
@@ -2087,6 +2090,7 @@ pub mod calls {
             },
         ],
         errors: &["invalid_call_id", "not_implemented"],
+        done_on_resend: &[],
         example_response: "{\"call\":{\"channels\":[\"C0HRJ1GNB\"],\"date_start\":1600000000,\"external_unique_id\":\"025169F6-E37A-4E62-BB54-7F93A0FC4C1F\",\"id\":\"R0E69JAIF\",\"join_url\":\"https://example.com/calls/1234\",\"title\":\"Kimpossible sync up\",\"users\":[{\"slack_id\":\"U0HRJ1GNB\"}]},\"ok\":true}",
     };
     /// A `calls.update` request. Set optional params with the setters, then `.await` it (or call `send`).
@@ -2215,6 +2219,7 @@ pub mod calls {
             },
         ],
         errors: &["invalid_call_id", "not_implemented"],
+        done_on_resend: &[],
         example_response: "{\"call\":{\"date_start\":1600000000,\"external_unique_id\":\"025169F6-E37A-4E62-BB54-7F93A0FC4C1F\",\"id\":\"R0E69JAIF\",\"join_url\":\"https://example.com/calls/1234?v=2\",\"title\":\"Kimpossible sync up (overtime)\"},\"ok\":true}",
     };
     pub mod participants {
@@ -2412,6 +2417,7 @@ pub mod calls {
                 "not_implemented",
                 "user_not_found",
             ],
+            done_on_resend: &[],
             example_response: "{\"ok\":true}",
         };
         /// A `calls.participants.remove` request. Set optional params with the setters, then `.await` it (or call `send`).
@@ -2515,6 +2521,7 @@ pub mod calls {
                 "not_implemented",
                 "user_not_found",
             ],
+            done_on_resend: &[],
             example_response: "{\"ok\":true}",
         };
     }
@@ -2880,6 +2887,7 @@ pub mod chat {
             "too_many_attachments",
             "too_many_contact_cards",
         ],
+        done_on_resend: &[],
         example_response: "{\"channel\":\"C0HRJ1GNB\",\"message\":{\"blocks\":[{\"block_id\":\"call-block\",\"call_id\":\"R0E69JAIF\",\"type\":\"call\"}],\"bot_id\":\"B19LU7CSY\",\"subtype\":\"bot_message\",\"text\":\"A call is starting\",\"ts\":\"1503435956.000247\",\"type\":\"message\"},\"ok\":true,\"ts\":\"1503435956.000247\"}",
     };
     /// A `chat.unfurl` request. Set optional params with the setters, then `.await` it (or call `send`).
@@ -3123,6 +3131,7 @@ pub mod chat {
             "missing_ts",
             "missing_unfurls",
         ],
+        done_on_resend: &[],
         example_response: "{\"ok\":true}",
     };
 }
@@ -3252,6 +3261,7 @@ pub mod users {
             },
         ],
         errors: &["users_not_found"],
+        done_on_resend: &[],
         example_response: "{\"ok\":true,\"user\":{\"deleted\":false,\"id\":\"W012A3CDE\",\"is_bot\":false,\"name\":\"spengler\",\"profile\":{\"display_name\":\"spengler\",\"email\":\"spengler@ghostbusters.example.com\",\"image_72\":\"https://example.com/avatar_72.jpg\",\"real_name\":\"Egon Spengler\"},\"real_name\":\"Egon Spengler\",\"team_id\":\"T012AB3C4\",\"tz\":\"America/Los_Angeles\",\"tz_label\":\"Pacific Daylight Time\",\"tz_offset\":-25200}}",
     };
 }

@@ -388,6 +388,7 @@ mod tests {
         user_scopes: &[],
         params: &[],
         errors: &[],
+        done_on_resend: &[],
         example_response: "{}",
     };
 

@@ -468,6 +468,7 @@ pub static INFO: MethodInfo = MethodInfo {
     user_scopes: &["calls:read"],
     params: &[ID],
     errors: &["not_implemented"],
+    done_on_resend: &[],
     example_response: "{}",
 };
 
@@ -491,6 +492,7 @@ pub static END: MethodInfo = MethodInfo {
         },
     ],
     errors: &["inactive_call", "invalid_call_id", "not_implemented"],
+    done_on_resend: &["inactive_call"],
     example_response: "{}",
 };
 
@@ -539,6 +541,7 @@ pub static ADD: MethodInfo = MethodInfo {
         },
     ],
     errors: &["invalid_created_by", "not_authorized"],
+    done_on_resend: &[],
     example_response: "{}",
 };
 
@@ -562,6 +565,7 @@ pub static PARTICIPANTS_ADD: MethodInfo = MethodInfo {
         },
     ],
     errors: &["bad_users", "inactive_call"],
+    done_on_resend: &[],
     example_response: "{}",
 };
 
@@ -577,6 +581,7 @@ pub static TIER2_GET: MethodInfo = MethodInfo {
     user_scopes: &[],
     params: &[ID],
     errors: &[],
+    done_on_resend: &[],
     example_response: "{}",
 };
 
