@@ -3,9 +3,11 @@
 //! reported as ratios, because the machine is shared and noisy.
 //!
 //! Run it with `cargo bench --features mock --bench compare`; set
-//! `SLACK_CALLS_PY` to a Python with `slack_sdk` for the Python row. Pass
+//! `SLACK_CALLS_PY` to a Python with `slack_sdk` for the Python row, and
+//! install the Node SDK with `npm ci --prefix benches/node` for the Node row
+//! (`SLACK_CALLS_NODE` names the node binary, default `node`). Pass
 //! `--quick` (after `--`) for a smoke run with tiny sizes, and `--only 1,5`
-//! to run some sections (1 generator, 3 per call, 4 Python, 5 pacing, 6 the
+//! to run some sections (1 generator, 3 per call, 4 Python and Node, 5 pacing, 6 the
 //! fake; 2, build cost, is `benches/build_cost.sh`). See BENCHMARKS.md.
 
 use std::future::Future;
@@ -663,7 +665,7 @@ async fn server(s: &Sizes, summary: &mut Summary) -> Res<()> {
     Ok(())
 }
 
-// ------------------------------------------------------------- (4) Python
+// ------------------------------------------------------ (4) Python and Node
 
 const PY_LOOP: &str = r#"
 import json, os, sys, time
@@ -678,15 +680,75 @@ for _ in range(n):
 print(json.dumps({"us_per_call": (time.perf_counter() - start) * 1e6 / n}))
 "#;
 
-async fn python(s: &Sizes, summary: &mut Summary) -> Res<()> {
-    println!("\n(4) the official Python slack_sdk: sequential calls.info against the same fake");
-    let Some(python) = std::env::var_os("SLACK_CALLS_PY") else {
-        println!(
-            "  skipped: set SLACK_CALLS_PY to a python that has slack_sdk \
+/// A peer SDK run as a child process: the command that runs its loop.
+struct Peer {
+    name: &'static str,
+    program: std::ffi::OsString,
+    args: Vec<std::ffi::OsString>,
+    note: &'static str,
+}
+
+/// The peers that are installed; a message for each one that is not.
+fn peers() -> Vec<Peer> {
+    let mut peers = Vec::new();
+    match std::env::var_os("SLACK_CALLS_PY") {
+        Some(python) => peers.push(Peer {
+            name: "Python",
+            program: python,
+            args: vec!["-c".into(), PY_LOOP.into()],
+            note: "slack_sdk WebClient",
+        }),
+        None => println!(
+            "  Python skipped: set SLACK_CALLS_PY to a python that has slack_sdk \
              (python3 -m venv .venv && .venv/bin/pip install -r tests/python/requirements.txt)"
-        );
+        ),
+    }
+    let node_dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("benches/node");
+    if node_dir.join("node_modules/@slack/web-api").is_dir() {
+        peers.push(Peer {
+            name: "Node",
+            program: std::env::var_os("SLACK_CALLS_NODE").unwrap_or_else(|| "node".into()),
+            args: vec![node_dir.join("info_loop.js").into_os_string()],
+            note: "@slack/web-api WebClient, keep-alive agent",
+        });
+    } else {
+        println!("  Node skipped: install its SDK with `npm ci --prefix benches/node`");
+    }
+    peers
+}
+
+/// One run of a peer's loop: µs per call.
+async fn run_peer(peer: &Peer, mock: &MockSlack, id: &str, n: usize) -> Res<f64> {
+    let mut command = std::process::Command::new(&peer.program);
+    command
+        .args(&peer.args)
+        .env("BENCH_TOKEN", mock.user_token())
+        .env("BENCH_URL", mock.base_url())
+        .env("BENCH_CALL", id)
+        .env("BENCH_N", n.to_string());
+    let out = tokio::task::spawn_blocking(move || command.output()).await??;
+    if !out.status.success() {
+        return Err(format!(
+            "the {} loop failed: {}",
+            peer.name,
+            String::from_utf8_lossy(&out.stderr)
+        )
+        .into());
+    }
+    let line: serde_json::Value = serde_json::from_slice(&out.stdout)?;
+    line.get("us_per_call")
+        .and_then(serde_json::Value::as_f64)
+        .ok_or_else(|| format!("the {} loop printed no us_per_call", peer.name).into())
+}
+
+async fn python(s: &Sizes, summary: &mut Summary) -> Res<()> {
+    println!(
+        "\n(4) the official Python and Node SDKs: sequential calls.info against the same fake"
+    );
+    let peers = peers();
+    if peers.is_empty() {
         return Ok(());
-    };
+    }
     let (mock, id) = unlimited_fake().await?;
     let client = our_client(&mock)?;
     let ours = {
@@ -700,39 +762,25 @@ async fn python(s: &Sizes, summary: &mut Summary) -> Res<()> {
         }
     };
     run_calls(20, 1, ours.clone()).await?;
-    let (mut a, mut b) = (Vec::new(), Vec::new());
+    let mut a = Vec::new();
+    let mut b: Vec<Vec<f64>> = vec![Vec::new(); peers.len()];
     for _ in 0..s.rounds.min(3) {
         a.push(run_calls(s.python_calls, 1, ours.clone()).await?);
-        let mut command = std::process::Command::new(&python);
-        command
-            .args(["-c", PY_LOOP])
-            .env("BENCH_TOKEN", mock.user_token())
-            .env("BENCH_URL", mock.base_url())
-            .env("BENCH_CALL", &id)
-            .env("BENCH_N", s.python_calls.to_string());
-        let out = tokio::task::spawn_blocking(move || command.output()).await??;
-        if !out.status.success() {
-            return Err(format!(
-                "the Python loop failed: {}",
-                String::from_utf8_lossy(&out.stderr)
-            )
-            .into());
+        for (peer, times) in peers.iter().zip(b.iter_mut()) {
+            times.push(run_peer(peer, &mock, &id, s.python_calls).await?);
         }
-        let line: serde_json::Value = serde_json::from_slice(&out.stdout)?;
-        let per_call = line
-            .get("us_per_call")
-            .and_then(serde_json::Value::as_f64)
-            .ok_or("the Python loop printed no us_per_call")?;
-        b.push(per_call);
     }
-    let (a, b) = (median(a), median(b));
-    summary.add(
-        "4",
-        "calls.info sequential, per call",
-        us(a),
-        us(b),
-        a / b,
-        format!("peer: slack_sdk WebClient ({:.1}x faster is ours)", b / a),
-    );
+    let a = median(a);
+    for (peer, times) in peers.iter().zip(b) {
+        let b = median(times);
+        summary.add(
+            "4",
+            format!("calls.info sequential, per call, vs {}", peer.name),
+            us(a),
+            us(b),
+            a / b,
+            format!("peer: {} ({:.1}x faster is ours)", peer.note, b / a),
+        );
+    }
     Ok(())
 }

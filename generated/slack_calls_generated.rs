@@ -1868,6 +1868,7 @@ pub mod apps {
         user_scopes: &[],
         params: &[],
         errors: &["bad_client_secret", "client_id_token_mismatch", "invalid_client_id"],
+        done_on_resend: &[],
         example_response: "{\"ok\":true,\"uninstalled\":true}",
     };
 }
@@ -2021,6 +2022,7 @@ pub mod auth {
         user_scopes: &[],
         params: &[],
         errors: &[],
+        done_on_resend: &[],
         example_response: "{\"bot_id\":\"BZYBOTHED\",\"is_enterprise_install\":false,\"ok\":true,\"team\":\"Subarachnoid Workspace\",\"team_id\":\"T0G9PQBBK\",\"url\":\"https://subarachnoid.slack.com/\",\"user\":\"bot\",\"user_id\":\"W23456789\"}",
     };
     /// A `auth.revoke` request. Set optional params with the setters, then `.await` it (or call `send`).
@@ -2100,6 +2102,7 @@ pub mod auth {
             },
         ],
         errors: &[],
+        done_on_resend: &[],
         example_response: "{\"ok\":true,\"revoked\":true}",
     };
 }
@@ -2176,6 +2179,7 @@ pub mod calls {
         /// - **Tokens and scopes:** bot token: `calls:write`; user token: `calls:write`
         /// - **Rate limit:** tier 3 (50+ requests a minute)
         /// - **Idempotent:** yes; after a failure that may have reached Slack, the client may resend it.
+        /// - **After a lost answer:** when a resend meets `inactive_call`, the attempt whose answer was lost did the work: the call succeeds with an empty response whose `meta.done_before_resend` names the code.
         ///
         /// # Params
         ///
@@ -2494,6 +2498,7 @@ pub mod calls {
             "not_implemented",
             "user_not_found",
         ],
+        done_on_resend: &[],
         example_response: "{\"call\":{\"date_start\":1600000000,\"desktop_app_join_url\":\"callapp://join/1234\",\"external_display_id\":\"705-292-868\",\"external_unique_id\":\"025169F6-E37A-4E62-BB54-7F93A0FC4C1F\",\"id\":\"R0E69JAIF\",\"join_url\":\"https://example.com/calls/1234\",\"title\":\"Kimpossible sync up\",\"users\":[{\"slack_id\":\"U0HRJ1GNB\"},{\"avatar_url\":\"https://example.com/avatar.png\",\"display_name\":\"External User\",\"external_id\":\"54321678\"}]},\"ok\":true}",
     };
     /// A `calls.end` request. Set optional params with the setters, then `.await` it (or call `send`).
@@ -2583,6 +2588,7 @@ pub mod calls {
             },
         ],
         errors: &["inactive_call", "invalid_call_id", "not_implemented"],
+        done_on_resend: &["inactive_call"],
         example_response: "{\"ok\":true}",
     };
     /// A `calls.info` request. Set optional params with the setters, then `.await` it (or call `send`).
@@ -2658,6 +2664,7 @@ pub mod calls {
             },
         ],
         errors: &["invalid_call_id", "not_implemented"],
+        done_on_resend: &[],
         example_response: "{\"call\":{\"channels\":[\"C0HRJ1GNB\"],\"date_start\":1600000000,\"external_unique_id\":\"025169F6-E37A-4E62-BB54-7F93A0FC4C1F\",\"id\":\"R0E69JAIF\",\"join_url\":\"https://example.com/calls/1234\",\"title\":\"Kimpossible sync up\",\"users\":[{\"slack_id\":\"U0HRJ1GNB\"}]},\"ok\":true}",
     };
     /// A `calls.update` request. Set optional params with the setters, then `.await` it (or call `send`).
@@ -2787,6 +2794,7 @@ pub mod calls {
             },
         ],
         errors: &["invalid_call_id", "not_implemented"],
+        done_on_resend: &[],
         example_response: "{\"call\":{\"date_start\":1600000000,\"external_unique_id\":\"025169F6-E37A-4E62-BB54-7F93A0FC4C1F\",\"id\":\"R0E69JAIF\",\"join_url\":\"https://example.com/calls/1234?v=2\",\"title\":\"Kimpossible sync up (overtime)\"},\"ok\":true}",
     };
     pub mod participants {
@@ -2985,6 +2993,7 @@ pub mod calls {
                 "not_implemented",
                 "user_not_found",
             ],
+            done_on_resend: &[],
             example_response: "{\"ok\":true}",
         };
         /// A `calls.participants.remove` request. Set optional params with the setters, then `.await` it (or call `send`).
@@ -3089,6 +3098,7 @@ pub mod calls {
                 "not_implemented",
                 "user_not_found",
             ],
+            done_on_resend: &[],
             example_response: "{\"ok\":true}",
         };
     }
@@ -3480,6 +3490,7 @@ pub mod chat {
             "too_many_attachments",
             "too_many_contact_cards",
         ],
+        done_on_resend: &[],
         example_response: "{\"channel\":\"C0HRJ1GNB\",\"message\":{\"blocks\":[{\"block_id\":\"call-block\",\"call_id\":\"R0E69JAIF\",\"type\":\"call\"}],\"bot_id\":\"B19LU7CSY\",\"bot_profile\":{\"app_id\":\"A0KRD7HC3\",\"deleted\":false,\"id\":\"B19LU7CSY\",\"name\":\"Calls App\",\"team_id\":\"T0G9PQBBK\",\"updated\":1503435956},\"team\":\"T0G9PQBBK\",\"text\":\"A call is starting\",\"ts\":\"1503435956.000247\",\"type\":\"message\",\"user\":\"U0KRQLJ9H\"},\"ok\":true,\"ts\":\"1503435956.000247\"}",
     };
     /// A `chat.unfurl` request. Set optional params with the setters, then `.await` it (or call `send`).
@@ -3724,6 +3735,7 @@ pub mod chat {
             "missing_ts",
             "missing_unfurls",
         ],
+        done_on_resend: &[],
         example_response: "{\"ok\":true}",
     };
 }
@@ -3992,6 +4004,7 @@ pub mod oauth {
                 "preview_feature_not_available",
                 "user_email_unverified",
             ],
+            done_on_resend: &[],
             example_response: "{\"access_token\":\"xoxb-17653672481-19874698323-pdFZKVeTuE8sk7oOcBrzbqgy\",\"app_id\":\"A0KRD7HC3\",\"authed_user\":{\"access_token\":\"xoxp-1234\",\"id\":\"U1234\",\"scope\":\"chat:write\",\"token_type\":\"user\"},\"bot_user_id\":\"U0KRQLJ9H\",\"enterprise\":{\"id\":\"E12345678\",\"name\":\"slack-sports\"},\"ok\":true,\"scope\":\"commands,incoming-webhook\",\"team\":{\"id\":\"T9TK3CUKW\",\"name\":\"Slack Softball Team\"},\"token_type\":\"bot\"}",
         };
     }
@@ -4123,6 +4136,7 @@ pub mod users {
             },
         ],
         errors: &["users_not_found"],
+        done_on_resend: &[],
         example_response: "{\"ok\":true,\"user\":{\"deleted\":false,\"id\":\"W012A3CDE\",\"is_bot\":false,\"name\":\"spengler\",\"profile\":{\"display_name\":\"spengler\",\"email\":\"spengler@ghostbusters.example.com\",\"image_72\":\"https://example.com/avatar_72.jpg\",\"real_name\":\"Egon Spengler\"},\"real_name\":\"Egon Spengler\",\"team_id\":\"T012AB3C4\",\"tz\":\"America/Los_Angeles\",\"tz_label\":\"Pacific Daylight Time\",\"tz_offset\":-25200}}",
     };
 }

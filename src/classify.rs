@@ -33,6 +33,15 @@
 //! | any other Slack error code | no | no |
 //! | invalid request (refused before sending), workspace gone | no | no |
 //!
+//! One more question is answered here: [`Failure::done_by_earlier_attempt`].
+//! A resend of an idempotent method can meet an error that only says the
+//! work is already done (`calls.end` answered `inactive_call`): the spec
+//! lists such codes under the method's `on_resend`. When one of them answers
+//! a resend, and an earlier attempt failed in a way Slack may have acted on,
+//! that earlier attempt did the work, and the call succeeds. The same code
+//! after a first attempt, or after attempts Slack cannot have seen, is the
+//! error it says.
+//!
 //! An unexpected status or an undecodable body is an answer the client
 //! cannot read: Slack may have acted before it (a `calls.add` whose answer
 //! is cut off did register the call), so the answer is "maybe", but sending
@@ -41,6 +50,7 @@
 use std::fmt;
 
 use crate::error::{Error, ErrorCode, TransportKind};
+use crate::method::MethodInfo;
 
 /// Slack error codes that mean "something went wrong on Slack's side",
 /// possibly after it acted.
@@ -174,6 +184,23 @@ impl<'a> Failure<'a> {
             Resend::Always | Resend::AfterRetryAfter => true,
             Resend::IfIdempotent => idempotent,
             Resend::Never => false,
+        }
+    }
+
+    /// Whether this failure of a resend means an earlier attempt did what
+    /// was asked: Slack answered a code the method lists under `on_resend`,
+    /// and `earlier_may_have_acted` (an earlier attempt of the same call
+    /// failed in a way Slack may have acted on).
+    pub(crate) fn done_by_earlier_attempt(
+        self,
+        method: &MethodInfo,
+        earlier_may_have_acted: bool,
+    ) -> bool {
+        match self {
+            Failure::SlackRefused(code) => {
+                earlier_may_have_acted && method.done_on_resend.contains(&code)
+            }
+            _ => false,
         }
     }
 
@@ -409,6 +436,32 @@ mod tests {
                 assert_ne!(failure.resend(), Resend::AfterRetryAfter, "{what}");
             }
         }
+    }
+
+    #[test]
+    fn an_on_resend_code_means_done_only_after_an_ambiguous_attempt() {
+        static END: MethodInfo = MethodInfo {
+            name: "calls.end",
+            summary: "",
+            docs_url: "",
+            http: crate::method::HttpMethod::Post,
+            rate_tier: crate::method::RateTier::Tier3,
+            auth: crate::method::Auth::Token,
+            idempotent: true,
+            bot_scopes: &[],
+            user_scopes: &[],
+            params: &[],
+            errors: &["inactive_call", "invalid_call_id"],
+            done_on_resend: &["inactive_call"],
+            example_response: "{}",
+        };
+        let inactive = api("inactive_call");
+        assert!(Failure::of(&inactive).done_by_earlier_attempt(&END, true));
+        assert!(!Failure::of(&inactive).done_by_earlier_attempt(&END, false));
+        let other = api("invalid_call_id");
+        assert!(!Failure::of(&other).done_by_earlier_attempt(&END, true));
+        assert!(!Failure::of(&status(500)).done_by_earlier_attempt(&END, true));
+        assert!(!Failure::of(&inactive).done_by_earlier_attempt(&crate::calls::ADD, true));
     }
 
     #[test]

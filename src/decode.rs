@@ -68,6 +68,7 @@ pub fn decode<R: Response, E: ErrorCode>(
         warnings,
         messages: metadata.messages,
         next_cursor: metadata.next_cursor.filter(|c| !c.is_empty()),
+        done_before_resend: None,
     };
     match envelope.ok {
         Some(true) => {

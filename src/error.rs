@@ -42,6 +42,14 @@ pub struct ResponseMeta {
     /// `response_metadata.next_cursor` on paginated methods (absent or
     /// empty: no more pages).
     pub next_cursor: Option<String>,
+    /// Set when this success is not Slack's answer: the answer to an
+    /// earlier attempt was lost, and Slack answered the resend with this
+    /// error code, which for this method (the spec's `on_resend`) means the
+    /// earlier attempt did what was asked. A `calls.end` whose answer was
+    /// lost and whose resend met `inactive_call` gives `Some("inactive_call")`.
+    /// The response's fields are then empty: Slack's body for the attempt
+    /// that did the work never arrived.
+    pub done_before_resend: Option<String>,
 }
 
 impl ResponseMeta {

@@ -197,6 +197,10 @@ pub struct MethodInfo {
     pub params: &'static [ParamInfo],
     /// The method's own error codes (the common ones are not repeated).
     pub errors: &'static [&'static str],
+    /// The spec's `on_resend`: error codes that, answered to a resend after
+    /// Slack may have acted on an earlier attempt, mean that attempt did
+    /// what was asked (`inactive_call` for `calls.end`).
+    pub done_on_resend: &'static [&'static str],
     /// The spec's `example_response`, as compact JSON.
     pub example_response: &'static str,
 }

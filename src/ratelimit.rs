@@ -551,6 +551,7 @@ mod tests {
         user_scopes: &[],
         params: &[],
         errors: &[],
+        done_on_resend: &[],
         example_response: "{}",
     };
 

@@ -175,6 +175,8 @@ async fn send_with_retries<R: Response, E: ErrorCode>(
     let mut waited = Duration::ZERO;
     let mut attempt: u32 = 0;
     let mut failures: u32 = 0;
+    // Whether an earlier attempt failed in a way Slack may have acted on.
+    let mut earlier_may_have_acted = false;
     loop {
         let remaining = budget.saturating_sub(waited);
         let permit = inner
@@ -236,6 +238,18 @@ async fn send_with_retries<R: Response, E: ErrorCode>(
             Err(AttemptError::Failed(err)) => err,
         };
         let reason = Failure::of(&err);
+        if reason.done_by_earlier_attempt(method, earlier_may_have_acted)
+            && let Some(done) = done_without_answer::<R, E>(&err)
+        {
+            span.record("retry_reason", reason.label());
+            tracing::info!(
+                attempt,
+                reason = %reason,
+                "done: an earlier attempt, whose answer was lost, did the work"
+            );
+            return Ok(done);
+        }
+        earlier_may_have_acted |= reason.slack_may_have_acted();
         if !reason.may_resend(method.idempotent) {
             if reason.resend() == Resend::IfIdempotent {
                 tracing::info!(
@@ -261,6 +275,23 @@ async fn send_with_retries<R: Response, E: ErrorCode>(
         );
         inner.clock.sleep(backoff).await;
     }
+}
+
+/// The success of a call whose work an earlier attempt did, when the
+/// resend met `err` (a code of the method's `on_resend`): the method's
+/// response with no fields, its `meta` saying why. `None` when the
+/// response cannot be empty (the generator refuses `on_resend` for such a
+/// method; a hand-built [`MethodInfo`] could still ask for it), and the
+/// caller then gets `err`.
+fn done_without_answer<R: Response, E: ErrorCode>(err: &Error<E>) -> Option<R> {
+    let Error::Api { error, .. } = err else {
+        return None;
+    };
+    let mut response: R = serde_json::from_slice(b"{\"ok\":true}").ok()?;
+    let mut meta = error.meta.clone();
+    meta.done_before_resend = Some(error.code.code().to_owned());
+    response.set_meta(meta);
+    Some(response)
 }
 
 /// How one HTTP exchange failed.

@@ -539,24 +539,70 @@ async fn a_timeout_on_calls_add_is_not_resent_and_on_calls_info_is_retried() {
 }
 
 #[tokio::test]
-async fn a_lost_answer_to_calls_end_is_retried_and_then_meets_inactive_call() {
+async fn a_lost_answer_to_calls_end_is_retried_and_its_inactive_call_means_done() {
     // calls.end is idempotent in the spec, so a lost answer is retried; the
-    // first request did end the call, so the retry is answered
-    // `inactive_call`, as Slack answers a second end. The caller gets that
-    // error although the call ended, once, as asked: this records the
-    // current behaviour, which a caller has to know about.
+    // first request did end the call, so Slack answers the retry
+    // `inactive_call`. The spec's `on_resend: { inactive_call: done }` says
+    // what that means after a lost answer: the call succeeds, and the
+    // response says it was done before the resend.
     let mock = start(MockSlack::builder()).await;
     let time = SharedTime::auto(&mock);
     let client = client_on(&mock, &time).build().unwrap();
     let id = new_call(&client, "m-end").await;
     mock.fault("calls.end", Fault::DropAfterHandling, 1);
 
+    let done = client.calls().end(id.as_str()).await.unwrap();
+
+    assert_eq!(
+        done.meta.done_before_resend.as_deref(),
+        Some("inactive_call")
+    );
+    assert!(
+        done.call.is_none(),
+        "Slack's answer to the first attempt was lost"
+    );
+    assert_eq!(mock.requests_for("calls.end").len(), 2);
+    assert!(mock.call(&id).unwrap().date_end.is_some(), "ended");
+    assert_eq!(time.sleeps(), [ms(500)]);
+}
+
+#[tokio::test]
+async fn inactive_call_to_a_first_calls_end_stays_an_error() {
+    // Without a lost answer before it, `inactive_call` is what it says: the
+    // call had ended before this request.
+    let mock = start(MockSlack::builder()).await;
+    let time = SharedTime::auto(&mock);
+    let client = client_on(&mock, &time).build().unwrap();
+    let id = new_call(&client, "m-end-twice").await;
+    let first = client.calls().end(id.as_str()).await.unwrap();
+    assert_eq!(first.meta.done_before_resend, None);
+
     let err = client.calls().end(id.as_str()).await.unwrap_err();
 
     assert_eq!(err.slack_code(), Some("inactive_call"), "{err:?}");
     assert_eq!(mock.requests_for("calls.end").len(), 2);
-    assert!(mock.call(&id).unwrap().date_end.is_some(), "ended");
-    assert_eq!(time.sleeps(), [ms(500)]);
+}
+
+#[tokio::test]
+async fn inactive_call_after_a_request_slack_never_saw_stays_an_error() {
+    // A 429 (Slack did not act) before the resend: the `inactive_call` that
+    // follows cannot be this call's own doing.
+    let mock = start(MockSlack::builder()).await;
+    let time = SharedTime::auto(&mock);
+    let client = client_on(&mock, &time).build().unwrap();
+    let id = new_call(&client, "m-end-429").await;
+    client.calls().end(id.as_str()).await.unwrap();
+    mock.fault(
+        "calls.end",
+        Fault::RateLimited {
+            retry_after_secs: 1,
+        },
+        1,
+    );
+
+    let err = client.calls().end(id.as_str()).await.unwrap_err();
+
+    assert_eq!(err.slack_code(), Some("inactive_call"), "{err:?}");
 }
 
 // ------------------------------------------------------------ the cap

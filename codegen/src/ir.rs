@@ -283,6 +283,9 @@ pub struct Method {
     pub response: Vec<Field>,
     /// The method's own errors.
     pub errors: Vec<ErrorCode>,
+    /// Codes that, met by a resend after Slack may have acted on an earlier
+    /// attempt, mean that attempt did what was asked (`on_resend`).
+    pub done_on_resend: Vec<String>,
     /// `example_response` as compact JSON (`{"ok":true}` when none was given).
     pub example_response: String,
 }

@@ -397,7 +397,8 @@ fn syntax_diagnostic(file: &str, text: &str, error: SyntaxError) -> Diagnostic {
 
     // An unclosed quote or bracket is reported where it was opened: that
     // is what needs fixing, wherever the parser noticed.
-    if let Some(open) = unclosed(text)
+    let scan = scan_openers(text);
+    if let Some(open) = scan.open
         && (open.line, open.col) <= (span.line, span.col)
         && !lower.contains("tab")
         && !lower.contains("mismatched")
@@ -436,6 +437,83 @@ fn syntax_diagnostic(file: &str, text: &str, error: SyntaxError) -> Diagnostic {
         return diagnostic;
     }
 
+    // A quote or bracket closed many lines after it opened, with the parser
+    // failing inside that stretch or on its closing line: almost always a
+    // closing mark forgotten on the opening line, and the text ran on to the
+    // next mark of the same kind.
+    if let Some(stretch) = scan
+        .stretches
+        .iter()
+        .filter(|s| s.line < span.line && span.line <= s.end_line)
+        .max_by_key(|s| (s.line, s.col))
+        && !lower.contains("tab")
+    {
+        let lines_later = stretch.end_line - stretch.line;
+        let (what, closer) = match stretch.opener {
+            '"' => ("this double quote".to_owned(), '"'),
+            '\'' => ("this single quote".to_owned(), '\''),
+            '[' => ("this `[`".to_owned(), ']'),
+            _ => ("this `{`".to_owned(), '}'),
+        };
+        let mut diagnostic = Diagnostic::error(
+            file,
+            Span::new(stretch.line, stretch.col, 1),
+            format!(
+                "YAML syntax: {what} is closed only on line {}, {lines_later} line(s) later",
+                stretch.end_line
+            ),
+        )
+        .with_hint(format!(
+            "close it with `{closer}` on line {} if it was meant to end there",
+            stretch.line
+        ));
+        let close = Span::new(stretch.end_line, stretch.end_col, 1);
+        if (close.line, close.col + 1) == (span.line, span.col) || close == span {
+            diagnostic = diagnostic.with_related(
+                file,
+                close,
+                format!("it closes here, and the YAML parser stopped right after: {message}"),
+            );
+        } else {
+            diagnostic = diagnostic
+                .with_related(file, close, "it closes here")
+                .with_related(
+                    file,
+                    span,
+                    format!("the YAML parser stopped here: {message}"),
+                );
+        }
+        return diagnostic;
+    }
+
+    // A block scalar (`|`, `>`) whose text is not indented enough: the
+    // parser reads the text as keys, and the fix is at the block's lines.
+    if !lower.contains("tab")
+        && let Some(block) = block_scalar_above(text, span.line)
+    {
+        let hint = match block.content_indent {
+            None => format!(
+                "the text of the block `{}` on line {} must be indented further than `{}` ({} space(s) or more)",
+                block.header.trim(),
+                block.line,
+                block.key,
+                block.indent + 1
+            ),
+            Some(content) => format!(
+                "this line continues the block `{}` on line {}; indent it like the block's first line ({content} space(s))",
+                block.header.trim(),
+                block.line
+            ),
+        };
+        return Diagnostic::error(file, span, format!("YAML syntax: {message}"))
+            .with_hint(hint)
+            .with_related(
+                file,
+                Span::new(block.line, to_u32(block.indent + 1), 1),
+                "the block starts here",
+            );
+    }
+
     let mut hint = None;
     if lower.contains("tab") {
         // Point at the tab itself, not the character after it.
@@ -471,6 +549,69 @@ fn syntax_diagnostic(file: &str, text: &str, error: SyntaxError) -> Diagnostic {
         hint = Some("a list's items each start with `- `; a `key:` cannot follow them at the same indentation".to_owned());
     }
     Diagnostic::error(file, span, format!("YAML syntax: {message}")).with_hint_opt(hint)
+}
+
+/// A block scalar header (`key: |`, `key: >-`) just above a line the
+/// parser could not read.
+struct BlockAbove<'t> {
+    /// Its 1-based line.
+    line: u32,
+    /// The header line's text.
+    header: &'t str,
+    /// The key it belongs to.
+    key: &'t str,
+    /// The header's indentation.
+    indent: usize,
+    /// The indentation of the block's first text line, when it has one.
+    content_indent: Option<usize>,
+}
+
+/// When `line` sits where the text of a block scalar would go and is not
+/// indented as that text must be: right below the header and not indented
+/// further than its key, or among the block's lines with less indentation
+/// than its first one.
+fn block_scalar_above(text: &str, line: u32) -> Option<BlockAbove<'_>> {
+    let lines: Vec<&str> = text.lines().collect();
+    let indent = |l: &str| l.chars().take_while(|c| *c == ' ').count();
+    let here = *lines.get((line as usize).checked_sub(1)?)?;
+    let here_indent = indent(here);
+    let mut content_indent = None;
+    for index in (0..line as usize - 1).rev() {
+        let candidate = lines[index];
+        if candidate.trim().is_empty() {
+            continue;
+        }
+        if let Some(key) = block_header_key(candidate) {
+            let header_indent = indent(candidate);
+            let broken = match content_indent {
+                None => here_indent <= header_indent,
+                Some(content) => here_indent > header_indent && here_indent < content,
+            };
+            return broken.then_some(BlockAbove {
+                line: to_u32(index + 1),
+                header: candidate,
+                key,
+                indent: header_indent,
+                content_indent,
+            });
+        }
+        // A text line of the block: the lowest indentation seen so far is
+        // the block's own.
+        let this = indent(candidate);
+        content_indent = Some(content_indent.map_or(this, |c: usize| c.min(this)));
+    }
+    None
+}
+
+/// The key of a block scalar header line (`  description: >-` gives
+/// `description`).
+fn block_header_key(line: &str) -> Option<&str> {
+    let without_comment = line.split(" #").next().unwrap_or(line).trim_end();
+    let (key, indicator) = without_comment.trim_start().rsplit_once(": ")?;
+    let mut chars = indicator.chars();
+    let first = chars.next()?;
+    (matches!(first, '|' | '>') && chars.all(|c| matches!(c, '-' | '+' | '0'..='9')))
+        .then_some(key.trim_start_matches("- "))
 }
 
 /// A hint comparing the indentation of `line` with the content line above.
@@ -520,11 +661,37 @@ impl Open {
     }
 }
 
+/// A quote or bracket that opened on one line and closed on a later one.
+struct Stretch {
+    line: u32,
+    col: u32,
+    opener: char,
+    end_line: u32,
+    end_col: u32,
+}
+
+/// What [`scan_openers`] found.
+struct Scan {
+    /// The innermost quote or bracket still open at the end of the text.
+    open: Option<Open>,
+    /// Quotes and brackets that ran over more than one line.
+    stretches: Vec<Stretch>,
+}
+
 /// Finds the innermost quote or flow bracket (`[`, `{`) that is never
-/// closed, skipping comments and block scalars (`|`, `>`).
+/// closed.
+#[cfg(test)]
 fn unclosed(text: &str) -> Option<Open> {
+    scan_openers(text).open
+}
+
+/// Follows quotes and flow brackets (`[`, `{`) through the text, skipping
+/// comments and block scalars (`|`, `>`): which one is never closed, and
+/// which ran over several lines before closing.
+fn scan_openers(text: &str) -> Scan {
     let mut stack: Vec<(u32, u32, char)> = Vec::new();
     let mut quote: Option<(u32, u32, char)> = None;
+    let mut stretches = Vec::new();
     let mut block_scalar_indent: Option<usize> = None;
     for (index, line) in text.lines().enumerate() {
         let line_no = to_u32(index + 1);
@@ -542,7 +709,7 @@ fn unclosed(text: &str) -> Option<Open> {
         let mut previous: Option<char> = None;
         while i < chars.len() {
             let c = chars[i];
-            if let Some((_, _, q)) = quote {
+            if let Some((open_line, open_col, q)) = quote {
                 if c == '\\' && q == '"' {
                     i += 2;
                     continue;
@@ -553,6 +720,15 @@ fn unclosed(text: &str) -> Option<Open> {
                         continue;
                     }
                     quote = None;
+                    if open_line != line_no {
+                        stretches.push(Stretch {
+                            line: open_line,
+                            col: open_col,
+                            opener: q,
+                            end_line: line_no,
+                            end_col: to_u32(i + 1),
+                        });
+                    }
                     previous = Some(c);
                 }
                 i += 1;
@@ -578,8 +754,17 @@ fn unclosed(text: &str) -> Option<Open> {
                 }
                 ']' | '}' => {
                     let opener = if c == ']' { '[' } else { '{' };
-                    if stack.last().is_some_and(|(_, _, open)| *open == opener) {
-                        stack.pop();
+                    if stack.last().is_some_and(|(_, _, open)| *open == opener)
+                        && let Some((open_line, open_col, _)) = stack.pop()
+                        && open_line != line_no
+                    {
+                        stretches.push(Stretch {
+                            line: open_line,
+                            col: open_col,
+                            opener,
+                            end_line: line_no,
+                            end_col: to_u32(i + 1),
+                        });
                     }
                 }
                 '|' | '>' if stack.is_empty() && starts_value => {
@@ -605,21 +790,22 @@ fn unclosed(text: &str) -> Option<Open> {
             .map(|(_, _, c)| if *c == '[' { ']' } else { '}' })
             .collect()
     };
-    if let Some((line, col, q)) = quote {
-        return Some(Open {
+    let open = if let Some((line, col, q)) = quote {
+        Some(Open {
             line,
             col,
             opener: q,
             closers: format!("{q}{}", closers_of(&stack)),
-        });
-    }
-    let (line, col, opener) = *stack.last()?;
-    Some(Open {
-        line,
-        col,
-        opener,
-        closers: closers_of(&stack),
-    })
+        })
+    } else {
+        stack.last().map(|&(line, col, opener)| Open {
+            line,
+            col,
+            opener,
+            closers: closers_of(&stack),
+        })
+    };
+    Scan { open, stretches }
 }
 
 fn to_u32(n: usize) -> u32 {
@@ -669,6 +855,46 @@ mod tests {
         let err = parse("t.yaml", b"a: {b: [x, y\n").unwrap_err();
         assert_eq!((err.span.line, err.span.col), (1, 8));
         assert!(err.hint.unwrap().contains("`]}`"));
+    }
+
+    #[test]
+    fn a_quote_that_runs_on_is_reported_where_it_opens() {
+        let text = "a:\n  b: \"open\n  c: 1\n  d: 2\n  e: \"x\"\n";
+        let err = parse("t.yaml", text.as_bytes()).unwrap_err();
+        assert_eq!((err.span.line, err.span.col), (2, 6), "{err:?}");
+        assert!(
+            err.message.contains("closed only on line 5"),
+            "{}",
+            err.message
+        );
+        assert_eq!(err.related[0].span.line, 5);
+        // A quoted text wrapped over lines on purpose still parses.
+        let node = parse("t.yaml", b"a: \"one\n  two\"\nb: \"x\"\n").unwrap();
+        let Value::Map(entries) = &node.value else {
+            panic!("map")
+        };
+        assert_eq!(entries[0].1.value, Value::Str("one two".into()));
+    }
+
+    #[test]
+    fn block_text_indented_wrongly_names_the_block() {
+        let err = parse("t.yaml", b"a:\n  b: |\n  text\n  c: 1\n").unwrap_err();
+        assert!(
+            err.hint
+                .as_deref()
+                .unwrap_or("")
+                .contains("`b: |` on line 2"),
+            "{err:?}"
+        );
+        assert_eq!(err.related[0].span.line, 2);
+        let err = parse("t.yaml", b"a:\n  b: >-\n      one\n     two\n  c: 1\n").unwrap_err();
+        assert_eq!(err.span.line, 4, "{err:?}");
+        assert!(
+            err.hint.as_deref().unwrap_or("").contains("(6 space(s))"),
+            "{err:?}"
+        );
+        assert!(block_header_key("  b: 1").is_none());
+        assert_eq!(block_header_key("  - b: |+2 # c"), Some("b"));
     }
 
     #[test]

@@ -389,6 +389,7 @@ mod tests {
             },
         ],
         errors: &["missing_argument"],
+        done_on_resend: &[],
         example_response: "{\"ok\":true}",
     };
 

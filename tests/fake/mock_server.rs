@@ -89,6 +89,7 @@ static ECHO: MethodInfo = MethodInfo {
         },
     ],
     errors: &[],
+    done_on_resend: &[],
     example_response: r#"{"ok":true,"echo":{"text":"hello"}}"#,
 };
 
@@ -110,6 +111,7 @@ static STRICT: MethodInfo = MethodInfo {
         min_items: 0,
     }],
     errors: &["missing_argument"],
+    done_on_resend: &[],
     example_response: r#"{"ok":true}"#,
 };
 
@@ -126,6 +128,7 @@ static BROKEN: MethodInfo = MethodInfo {
     user_scopes: &[],
     params: &[],
     errors: &[],
+    done_on_resend: &[],
     example_response: "{not json",
 };
 

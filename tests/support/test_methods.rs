@@ -28,6 +28,7 @@ pub static INFO: MethodInfo = MethodInfo {
     rate_tier: RateTier::Tier3,
     auth: slack_calls::method::Auth::Token,
     idempotent: true,
+    done_on_resend: &[],
     bot_scopes: &["calls:read"],
     user_scopes: &["calls:read"],
     params: &[ID],
@@ -44,6 +45,7 @@ pub static END: MethodInfo = MethodInfo {
     rate_tier: RateTier::Tier3,
     auth: slack_calls::method::Auth::Token,
     idempotent: true,
+    done_on_resend: &[],
     bot_scopes: &["calls:write"],
     user_scopes: &["calls:write"],
     params: &[
@@ -70,6 +72,7 @@ pub static ADD: MethodInfo = MethodInfo {
     rate_tier: RateTier::Tier3,
     auth: slack_calls::method::Auth::Token,
     idempotent: false,
+    done_on_resend: &[],
     bot_scopes: &["calls:write"],
     user_scopes: &["calls:write"],
     params: &[
@@ -117,6 +120,7 @@ pub static PARTICIPANTS_ADD: MethodInfo = MethodInfo {
     rate_tier: RateTier::Tier3,
     auth: slack_calls::method::Auth::Token,
     idempotent: false,
+    done_on_resend: &[],
     bot_scopes: &["calls:write"],
     user_scopes: &["calls:write"],
     params: &[
@@ -141,6 +145,7 @@ pub static TIER2_GET: MethodInfo = MethodInfo {
     rate_tier: RateTier::Tier2,
     auth: slack_calls::method::Auth::Token,
     idempotent: true,
+    done_on_resend: &[],
     bot_scopes: &[],
     user_scopes: &[],
     params: &[ID],

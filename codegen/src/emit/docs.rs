@@ -120,6 +120,17 @@ pub(super) fn method_doc(cx: &Cx<'_>, method: &ir::Method) -> Vec<String> {
     } else {
         "- **Idempotent:** no; after a failure that may have reached Slack, the client never resends it, and the error says the request may have been sent.".to_owned()
     });
+    if !method.done_on_resend.is_empty() {
+        let codes: Vec<String> = method
+            .done_on_resend
+            .iter()
+            .map(|c| format!("`{c}`"))
+            .collect();
+        out.push(format!(
+            "- **After a lost answer:** when a resend meets {}, the attempt whose answer was lost did the work: the call succeeds with an empty response whose `meta.done_before_resend` names the code.",
+            codes.join(" or ")
+        ));
+    }
     if !method.params.is_empty() {
         out.push(String::new());
         out.push("# Params".to_owned());

@@ -82,6 +82,7 @@ pub(super) fn method_info(cx: &Cx<'_>, method: &ir::Method) -> TokenStream {
         }
     });
     let errors = method.errors.iter().map(|e| &e.code);
+    let done_on_resend = &method.done_on_resend;
     let example = &method.example_response;
     let doc = format!(" What the runtime and the fake server know about `{name}`.");
     quote! {
@@ -98,6 +99,7 @@ pub(super) fn method_info(cx: &Cx<'_>, method: &ir::Method) -> TokenStream {
             user_scopes: &[#(#user),*],
             params: &[#(#params),*],
             errors: &[#(#errors),*],
+            done_on_resend: &[#(#done_on_resend),*],
             example_response: #example,
         };
     }

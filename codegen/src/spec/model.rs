@@ -199,6 +199,11 @@ pub struct MethodDef {
     pub response: Vec<FieldDef>,
     /// The method's own errors.
     pub errors: Vec<ErrorDef>,
+    /// `on_resend`: error codes that, met by a resend after Slack may have
+    /// acted on an earlier attempt, mean that attempt did what was asked.
+    pub on_resend: Vec<Sp<String>>,
+    /// Where the `on_resend` key is.
+    pub on_resend_key: Option<Span>,
     /// An example of a successful answer.
     pub example_response: Option<Node>,
     /// Where the `example_response` key is.

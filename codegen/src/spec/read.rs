@@ -123,6 +123,7 @@ const METHOD_KEYS: &[&str] = &[
     "one_of",
     "response",
     "errors",
+    "on_resend",
     "example_response",
 ];
 
@@ -607,6 +608,11 @@ fn read_method(cx: &mut Cx<'_>, name: Sp<String>, body: &Node) -> Option<MethodD
         .take(cx, "errors")
         .map(|n| read_errors(cx, n))
         .unwrap_or_default();
+    let on_resend_key = map.key_span("on_resend");
+    let on_resend = map
+        .take(cx, "on_resend")
+        .map(|n| read_on_resend(cx, n))
+        .unwrap_or_default();
     let example_response = map.take(cx, "example_response").cloned();
     let example_response_key = map.key_span("example_response");
     Some(MethodDef {
@@ -624,9 +630,24 @@ fn read_method(cx: &mut Cx<'_>, name: Sp<String>, body: &Node) -> Option<MethodD
         one_of,
         response,
         errors,
+        on_resend,
+        on_resend_key,
         example_response,
         example_response_key,
     })
+}
+
+/// `on_resend: { inactive_call: done }`: the codes, each with the one word
+/// a code can take today.
+fn read_on_resend(cx: &mut Cx<'_>, node: &Node) -> Vec<Sp<String>> {
+    let mut out = Vec::new();
+    for (code, body) in cx.entries(node, "`on_resend`") {
+        let what = format!("`on_resend.{}`", code.value);
+        if cx.one_of_words(body, &what, &[("done", ())]).is_some() {
+            out.push(code);
+        }
+    }
+    out
 }
 
 fn read_scopes(cx: &mut Cx<'_>, node: &Node) -> (Vec<Sp<String>>, Vec<Sp<String>>) {

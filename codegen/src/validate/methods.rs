@@ -111,6 +111,69 @@ fn tier_ir(tier: Tier) -> ir::Tier {
     }
 }
 
+/// `on_resend` names the method's own error codes, on a method the client
+/// resends (idempotent), whose success can be given without Slack's body
+/// (no required response field).
+fn check_on_resend(file: &str, def: &MethodDef, diags: &mut Diagnostics) {
+    let Some(key) = def.on_resend_key else {
+        return;
+    };
+    for code in &def.on_resend {
+        if !def.errors.iter().any(|e| e.code.value == code.value) {
+            diags.push(
+                Diagnostic::error(
+                    file,
+                    code.span,
+                    format!(
+                        "`on_resend` names `{}`, which is not an error of `{}`",
+                        code.value, def.name.value
+                    ),
+                )
+                .with_hint(
+                    crate::diag::did_you_mean(
+                        &code.value,
+                        def.errors.iter().map(|e| e.code.value.as_str()),
+                    )
+                    .map_or_else(
+                        || "list the code under the method's `errors` first".to_owned(),
+                        |best| format!("did you mean `{best}`?"),
+                    ),
+                ),
+            );
+        }
+    }
+    if def.on_resend.is_empty() {
+        return;
+    }
+    if !def.idempotent {
+        diags.push(
+            Diagnostic::error(
+                file,
+                key,
+                format!(
+                    "`on_resend` on `{}`, which is not idempotent: the client never resends it after Slack may have acted",
+                    def.name.value
+                ),
+            )
+            .with_hint("mark the method `idempotent: true` if a resend is safe, or remove `on_resend`"),
+        );
+    }
+    if let Some(field) = def.response.iter().find(|f| f.required.value == Req::Yes) {
+        diags.push(
+            Diagnostic::error(
+                file,
+                key,
+                format!(
+                    "`on_resend` needs a response whose fields are all optional, and `{}` is required",
+                    field.name.value
+                ),
+            )
+            .with_hint("Slack's answer to the attempt that did the work was lost, so the call succeeds with an empty response; make the field optional")
+            .with_related(file, field.name.span, "the required field"),
+        );
+    }
+}
+
 fn error_ir(error: &ErrorDef) -> ir::ErrorCode {
     ir::ErrorCode {
         code: error.code.value.clone(),
@@ -270,6 +333,7 @@ impl Resolver<'_> {
             ],
             diags,
         );
+        check_on_resend(file, def, diags);
         let example_response = match &def.example_response {
             Some(node) => {
                 let owner = def.example_response_key.unwrap_or(def.name.span);
@@ -314,6 +378,7 @@ impl Resolver<'_> {
                 .collect(),
             response,
             errors: def.errors.iter().map(error_ir).collect(),
+            done_on_resend: def.on_resend.iter().map(|c| c.value.clone()).collect(),
             example_response,
         })
     }
