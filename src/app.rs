@@ -493,3 +493,22 @@ impl Gone {
         .await
     }
 }
+
+/// An [`App`] is the receiver's workspace lookup: a handler's
+/// [`Context::client`](crate::events::Context::client) is the app's client
+/// for the delivery's workspace, and `app_uninstalled` / `tokens_revoked`
+/// stop that workspace's work ([`App::uninstalled`], [`App::tokens_revoked`])
+/// before the app's own handler runs.
+#[cfg(feature = "events")]
+impl crate::events::Workspaces for App {
+    fn client(&self, team_id: &str) -> Option<Client> {
+        self.workspace(team_id).ok()
+    }
+
+    fn lost(&self, team_id: &str, event_type: &str) {
+        match event_type {
+            "app_uninstalled" => self.uninstalled(team_id),
+            _ => self.tokens_revoked(team_id),
+        }
+    }
+}

@@ -36,11 +36,21 @@ type InitiationHandler =
 type DomainKey<E> = dyn Fn(&EventCallback<E>) -> Option<String> + Send + Sync;
 
 /// Gives a [`Client`] for a workspace: the app's installation lookup.
-/// Closures `Fn(&str) -> Option<Client>` implement it.
+/// Closures `Fn(&str) -> Option<Client>` implement it, and so does
+/// [`App`](crate::App), which also stops a workspace's work when Slack says
+/// the app lost it.
 pub trait Workspaces: Send + Sync + 'static {
     /// The client for `team_id`, or `None` when the app is not installed
     /// there.
     fn client(&self, team_id: &str) -> Option<Client>;
+
+    /// Slack said the app lost `team_id`: `event_type` is
+    /// `app_uninstalled` or `tokens_revoked`. Called once per delivery
+    /// (duplicates are dropped first), before the event's handler runs.
+    /// The default does nothing.
+    fn lost(&self, team_id: &str, event_type: &str) {
+        let _ = (team_id, event_type);
+    }
 }
 
 impl<F> Workspaces for F
@@ -49,6 +59,27 @@ where
 {
     fn client(&self, team_id: &str) -> Option<Client> {
         self(team_id)
+    }
+}
+
+/// `app_uninstalled` or `tokens_revoked` when the delivery's inner event is
+/// one of them (read from the already verified body, whatever the app's
+/// event type `E` is).
+fn lost_workspace_event(body: &[u8]) -> Option<&'static str> {
+    #[derive(serde::Deserialize)]
+    struct Outer {
+        event: Inner,
+    }
+    #[derive(serde::Deserialize)]
+    struct Inner {
+        #[serde(rename = "type")]
+        kind: String,
+    }
+    let outer: Outer = serde_json::from_slice(body).ok()?;
+    match outer.event.kind.as_str() {
+        "app_uninstalled" => Some("app_uninstalled"),
+        "tokens_revoked" => Some("tokens_revoked"),
+        _ => None,
     }
 }
 
@@ -300,6 +331,11 @@ where
                 if self.is_duplicate(&keys).await {
                     tracing::debug!(event_id = %callback.event_id, "duplicate slack event dropped");
                     return Reply::ack(Outcome::Duplicate);
+                }
+                if let (Some(workspaces), Some(kind)) =
+                    (&inner.workspaces, lost_workspace_event(body))
+                {
+                    workspaces.lost(callback.team_id.as_str(), kind);
                 }
                 if let Some(handler) = &inner.on_event {
                     let context = self.context(callback.team_id.clone(), headers);

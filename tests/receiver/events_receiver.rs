@@ -794,3 +794,50 @@ async fn a_call_initiation_handler_that_misses_the_deadline_still_gets_an_answer
         (200, Outcome::CallInitiationTimedOut, 0)
     );
 }
+
+// ------------------------------------------------------------ the app handle
+
+#[tokio::test]
+async fn an_app_as_the_workspace_lookup_gives_clients_and_forgets_an_uninstalled_workspace() {
+    use slack_calls::{App, AppError, Installation};
+
+    let clock = TestClock::manual();
+    let app = App::builder("A0001").build().unwrap();
+    app.install(Installation::new("T0001", ["xoxb-bot-token"]));
+    let (tx, mut rx) = mpsc::unbounded_channel();
+    let receiver = builder(&clock)
+        .workspaces(app.clone())
+        .on_event(move |event: EventCallback<TestEvent>, context: Context| {
+            let tx = tx.clone();
+            async move {
+                let _ = tx.send((event.event_id, context.client().is_some()));
+            }
+        })
+        .build()
+        .unwrap();
+    let now = receiver.verifier().unix_now();
+
+    // An ordinary event: the handler gets the app's client for T0001.
+    let body = callback("EvOne", call_rejected());
+    let reply = receiver
+        .receive(&signed_json(SECRET, now, &body), &body)
+        .await;
+    assert_eq!(reply.outcome, Outcome::Event);
+    assert_eq!(rx.recv().await.unwrap(), ("EvOne".to_owned(), true));
+    assert!(app.workspace("T0001").is_ok());
+
+    // app_uninstalled: the app forgets the workspace before the handler runs.
+    let body = callback(
+        "EvGone",
+        serde_json::json!({ "type": "app_uninstalled", "event_ts": "1700000000.000100" }),
+    );
+    let reply = receiver
+        .receive(&signed_json(SECRET, now, &body), &body)
+        .await;
+    assert_eq!(reply.outcome, Outcome::Event);
+    assert_eq!(rx.recv().await.unwrap(), ("EvGone".to_owned(), false));
+    assert!(matches!(
+        app.workspace("T0001"),
+        Err(AppError::NotInstalled { .. })
+    ));
+}
