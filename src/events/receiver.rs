@@ -332,8 +332,9 @@ where
                     tracing::debug!(event_id = %callback.event_id, "duplicate slack event dropped");
                     return Reply::ack(Outcome::Duplicate);
                 }
-                if let (Some(workspaces), Some(kind)) =
-                    (&inner.workspaces, lost_workspace_event(body))
+                // Read the inner type only when an app listens for it.
+                if let Some(workspaces) = &inner.workspaces
+                    && let Some(kind) = lost_workspace_event(body)
                 {
                     workspaces.lost(callback.team_id.as_str(), kind);
                 }
