@@ -11,6 +11,9 @@ use crate::token::TokenKind;
 use super::answer::Outcome;
 use super::faults::Injected;
 
+/// How many requests the log keeps by default (older ones are dropped).
+pub const DEFAULT_LOG_CAPACITY: usize = 10_000;
+
 /// Where a request carried its token.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
