@@ -222,11 +222,13 @@
 // app.
 mod answer;
 mod auth;
+mod auth_state;
 mod call_store;
 mod calls;
 mod chat;
 mod control;
 mod delivery;
+mod directory;
 mod dispatch;
 mod events;
 mod family;
@@ -239,6 +241,7 @@ mod request;
 mod server;
 mod state;
 mod unfurl;
+mod user_actions;
 mod users;
 mod workspace;
 
@@ -259,19 +262,23 @@ use crate::method::MethodInfo;
 use crate::token::TokenKind;
 
 pub use answer::Outcome;
+pub use auth_state::{DEMO_APP_ID, DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, Uninstalled};
 pub use call_store::{CallRecord, Participant};
-pub use delivery::{DeliveryRecord, FailureReason, InitiationError, RETRY_DELAYS};
-pub use events::{ACK_TIMEOUT, DEMO_BOT_USER, MessageRecord, MockApp, UserActionError};
+pub use delivery::{InitiationError, RETRY_DELAYS};
+pub use events::{
+    ACK_TIMEOUT, DEMO_BOT_USER, DeliveryRecord, FailureReason, MessageRecord, MockApp,
+    UserActionError,
+};
 pub use faults::{Fault, Injected, Scripted};
 pub use log::{LoggedRequest, TokenSource};
-pub use oauth::{DEMO_APP_ID, DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, Uninstalled};
 pub use ratelimit::LimitMode;
 pub use users::default_email;
 pub use workspace::{DEMO_TEAM_ID, DEMO_TEAM_NAME, MockWorkspace};
 
+use directory::Directory;
 use faults::Plan;
 use ratelimit::{Limiter, ScaledClock};
-use state::{Config, Directory, FakeSlack, MockState};
+use state::{Config, FakeSlack, MockState};
 
 /// The bot token every fake accepts, with [`DEMO_SCOPES`].
 pub const DEMO_BOT_TOKEN: &str = "xoxb-mock-bot";
