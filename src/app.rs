@@ -13,10 +13,7 @@
 
 use std::collections::HashMap;
 use std::fmt;
-use std::future::Future;
-use std::pin::pin;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
-use std::task::Poll;
 
 use tokio::sync::watch;
 
@@ -25,6 +22,7 @@ use crate::error::{BuildError, Error};
 use crate::rate::RateLimits;
 use crate::ratelimit::{RateLimiter, Scope};
 use crate::token::{Token, TokenKind};
+use crate::workspace_gone::Gone;
 
 /// What one workspace gave the app when it installed it (OAuth v2's
 /// `oauth.v2.access`): its team id and its tokens.
@@ -440,10 +438,7 @@ impl App {
             let flag = gone
                 .entry(team_id.to_owned())
                 .or_insert_with(|| watch::channel(false).0);
-            Gone {
-                team_id: team_id.into(),
-                flag: flag.subscribe(),
-            }
+            Gone::new(team_id, flag.subscribe())
         };
         let builder =
             (self.inner.configure)(Client::builder(token).http_client(self.inner.http.clone()))
@@ -455,43 +450,6 @@ impl App {
 
 fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
     mutex.lock().unwrap_or_else(PoisonError::into_inner)
-}
-
-/// Tells a client that the app lost its workspace.
-#[derive(Clone)]
-pub(crate) struct Gone {
-    pub(crate) team_id: Arc<str>,
-    flag: watch::Receiver<bool>,
-}
-
-impl Gone {
-    /// Whether the workspace is gone now.
-    pub(crate) fn now(&self) -> bool {
-        *self.flag.borrow()
-    }
-
-    /// Waits until the workspace is gone (forever if the app is dropped
-    /// first).
-    async fn wait(&self) {
-        let mut flag = self.flag.clone();
-        if flag.wait_for(|gone| *gone).await.is_err() {
-            std::future::pending::<()>().await;
-        }
-    }
-
-    /// Runs `work` unless the workspace goes first: `None` then (and
-    /// `work` is dropped, which is cancel-safe for a permit wait).
-    pub(crate) async fn unless_gone<T>(&self, work: impl Future<Output = T>) -> Option<T> {
-        let mut work = pin!(work);
-        let mut gone = pin!(self.wait());
-        std::future::poll_fn(|cx| {
-            if gone.as_mut().poll(cx).is_ready() {
-                return Poll::Ready(None);
-            }
-            work.as_mut().poll(cx).map(Some)
-        })
-        .await
-    }
 }
 
 /// An [`App`] is the receiver's workspace lookup: a handler's

@@ -14,12 +14,12 @@ use reqwest::Url;
 use crate::clock::{Clock, SystemClock};
 // `crate::client::BuildError` is still named by the fake server's module;
 // the type itself lives in `error.rs`.
-use crate::app::Gone;
 pub(crate) use crate::error::BuildError;
 use crate::rate::RateLimits;
 use crate::ratelimit::{PacingStats, RateLimiter, Scope};
 use crate::retry::RetryPolicy;
 use crate::token::{Token, TokenKind};
+use crate::workspace_gone::Gone;
 
 /// Slack's Web API base URL.
 pub const SLACK_API_BASE: &str = "https://slack.com/api/";

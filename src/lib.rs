@@ -61,6 +61,7 @@ mod timestamp;
 mod tls;
 mod token;
 mod union;
+mod workspace_gone;
 
 // Built on the generated API, not part of it.
 mod layers;

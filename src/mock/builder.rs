@@ -10,10 +10,10 @@ use std::net::{Ipv4Addr, SocketAddr};
 use crate::method::MethodInfo;
 use crate::token::TokenKind;
 
+use super::auth_state::AppConfig;
 use super::demo::{DEMO_BOT_TOKEN, DEMO_CHANNELS, DEMO_SCOPES, DEMO_USER_TOKEN, DEMO_USERS};
 use super::events::MockApp;
 use super::log::DEFAULT_LOG_CAPACITY;
-use super::oauth;
 use super::ratelimit::LimitMode;
 use super::workspace::{DEMO_TEAM_ID, DEMO_TEAM_NAME, MockWorkspace};
 
@@ -48,7 +48,7 @@ pub struct MockSlackBuilder {
     pub(super) addr: SocketAddr,
     pub(super) log_capacity: usize,
     pub(super) log_to_stderr: bool,
-    pub(super) app: oauth::AppConfig,
+    pub(super) app: AppConfig,
     pub(super) registered_app: Option<MockApp>,
 }
 
@@ -73,7 +73,7 @@ impl Default for MockSlackBuilder {
             addr: SocketAddr::from((Ipv4Addr::LOCALHOST, 0)),
             log_capacity: DEFAULT_LOG_CAPACITY,
             log_to_stderr: false,
-            app: oauth::AppConfig::default(),
+            app: AppConfig::default(),
             registered_app: None,
         }
     }

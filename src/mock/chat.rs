@@ -16,10 +16,10 @@ use crate::method::MethodInfo;
 use crate::token::TokenKind;
 
 use super::answer::{Reply, SlackError, add_metadata};
+use super::directory::WorkspaceConfig;
 use super::family::{Exchange, Family};
 use super::params::{ParamProblem, Problem};
 use super::ratelimit::LimitMode;
-use super::state::WorkspaceConfig;
 
 /// The chat family, as registered in the fake's table of families.
 pub(crate) const FAMILY: Family = Family {

@@ -5,15 +5,15 @@
 //! with `x-slack-retry-num` and `x-slack-retry-reason`. An answer carrying
 //! `x-slack-no-retry: 1` stops the retries. Every attempt is logged
 //! ([`DeliveryRecord`], from [`MockSlack::deliveries`](super::MockSlack::deliveries)).
+//! The Call button's press, which sends once, is in
+//! [`user_actions`](super::user_actions).
 
 use std::sync::Arc;
 use std::time::Duration;
 
 use crate::signing::sign;
-use crate::{CallInitiation, ResponseUrlPayload};
 
-use super::MockSlack;
-use super::events::{MockApp, UserActionError, unix_now};
+use super::events::{DeliveryRecord, FailureReason, MockApp, UserActionError, unix_now};
 use super::state::FakeSlack;
 
 /// The waits before Slack's three retries, on the fake's clock.
@@ -22,51 +22,6 @@ pub const RETRY_DELAYS: [Duration; 3] = [
     Duration::from_secs(60),
     Duration::from_secs(300),
 ];
-
-/// Why a delivery attempt failed, in Slack's `x-slack-retry-reason` words.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum FailureReason {
-    /// No answer within the ack timeout.
-    HttpTimeout,
-    /// An answer that is not 2xx.
-    HttpError,
-    /// No connection could be made.
-    ConnectionFailed,
-}
-
-impl FailureReason {
-    /// The header value (`http_timeout`, `http_error`, `connection_failed`).
-    pub fn as_str(self) -> &'static str {
-        match self {
-            FailureReason::HttpTimeout => "http_timeout",
-            FailureReason::HttpError => "http_error",
-            FailureReason::ConnectionFailed => "connection_failed",
-        }
-    }
-}
-
-/// One attempt to send the app something.
-#[derive(Debug, Clone, PartialEq, Eq)]
-#[non_exhaustive]
-pub struct DeliveryRecord {
-    /// The event id (`None` for a Call initiation).
-    pub event_id: Option<String>,
-    /// The event type (`link_shared`, ...) or `call_initiation`.
-    pub kind: String,
-    /// 0 for the first attempt, then the `x-slack-retry-num` sent.
-    pub attempt: u32,
-    /// The `x-slack-retry-reason` sent (the previous attempt's failure).
-    pub retry_reason: Option<FailureReason>,
-    /// The app's HTTP status, when it answered in time.
-    pub status: Option<u16>,
-    /// Whether a 2xx came within the ack timeout.
-    pub acked_in_time: bool,
-    /// Why the attempt failed, when it did.
-    pub failure: Option<FailureReason>,
-    /// Whether the app asked not to be retried (`x-slack-no-retry: 1`).
-    pub no_retry: bool,
-}
 
 /// What is sent: a JSON event envelope.
 pub(crate) struct Outgoing {
@@ -86,14 +41,14 @@ impl Outgoing {
 }
 
 /// How one attempt went.
-struct Attempt {
-    status: Option<u16>,
-    failure: Option<FailureReason>,
-    no_retry: bool,
-    body: Vec<u8>,
+pub(crate) struct Attempt {
+    pub status: Option<u16>,
+    pub failure: Option<FailureReason>,
+    pub no_retry: bool,
+    pub body: Vec<u8>,
 }
 
-fn http_client() -> reqwest::Client {
+pub(crate) fn http_client() -> reqwest::Client {
     // The app is on loopback: never through a proxy.
     reqwest::Client::builder()
         .no_proxy()
@@ -102,7 +57,7 @@ fn http_client() -> reqwest::Client {
 }
 
 /// Sends one signed request to the app and waits up to its ack timeout.
-async fn attempt(
+pub(crate) async fn attempt(
     http: &reqwest::Client,
     app: &MockApp,
     content_type: &str,
@@ -230,81 +185,4 @@ pub enum InitiationError {
     /// `call_initiation_url`.
     #[error("the app's answer does not start a call: {0}")]
     NotACall(String),
-}
-
-impl MockSlack {
-    /// A fake user presses the Call button in `channel`: Slack's signed
-    /// Call-initiation request (a form with `team_id`, `user_id`,
-    /// `channel_id`, `response_url`, `trigger_id`, ...) goes to the app,
-    /// once, and its answer must be `response_type: call` with a
-    /// `call_initiation_url` within the ack timeout. Logged like events.
-    ///
-    /// The `response_url` points at the fake but is not served yet.
-    pub async fn user_presses_call_button(
-        &self,
-        user: &str,
-        channel: &str,
-    ) -> Result<CallInitiation, InitiationError> {
-        let team_id = self
-            .fake
-            .directory()
-            .workspaces
-            .iter()
-            .find(|w| w.directory.contains(user) && w.channels.contains(channel))
-            .map(|w| w.team_id.clone())
-            .ok_or_else(|| UserActionError::UnknownPlace {
-                user: user.to_owned(),
-                channel: channel.to_owned(),
-            })?;
-        let (app, seq) = {
-            let mut state = self.fake.lock();
-            let app = state.events.app.clone().ok_or(UserActionError::NoApp)?;
-            state.events.next_event += 1;
-            (app, state.events.next_event)
-        };
-        let body = form_urlencoded::Serializer::new(String::new())
-            .append_pair("team_id", &team_id)
-            .append_pair("user_id", user)
-            .append_pair("channel_id", channel)
-            .append_pair("api_app_id", &app.app_id)
-            .append_pair("type", "video")
-            .append_pair("trigger_id", &format!("{seq}.{}.mock", unix_now()))
-            .append_pair(
-                "response_url",
-                &format!("http://{}/_mock/response/{seq}", self.addr),
-            )
-            .finish();
-        let http = http_client();
-        let result = attempt(
-            &http,
-            &app,
-            "application/x-www-form-urlencoded",
-            body.as_bytes(),
-            None,
-        )
-        .await;
-        self.fake.lock().events.deliveries.push(DeliveryRecord {
-            event_id: None,
-            kind: "call_initiation".to_owned(),
-            attempt: 0,
-            retry_reason: None,
-            status: result.status,
-            acked_in_time: result.failure.is_none(),
-            failure: result.failure,
-            no_retry: result.no_retry,
-        });
-        if let Some(failure) = result.failure {
-            return Err(InitiationError::NoAnswer(failure));
-        }
-        let snippet = || {
-            String::from_utf8_lossy(&result.body)
-                .chars()
-                .take(200)
-                .collect()
-        };
-        match serde_json::from_slice::<ResponseUrlPayload>(&result.body) {
-            Ok(ResponseUrlPayload::Call(call)) if !call.call_initiation_url.is_empty() => Ok(call),
-            Ok(_) | Err(_) => Err(InitiationError::NotACall(snippet())),
-        }
-    }
 }

@@ -14,10 +14,11 @@ use crate::method::{Auth, MethodInfo};
 use crate::token::TokenKind;
 
 use super::answer::{Answer, SlackError};
+use super::directory::{Directory, TokenEntry};
 use super::family::{Caller, Exchange, Family};
 use super::params::{self, Problem};
 use super::request::ParsedRequest;
-use super::state::{Directory, FakeSlack, TokenEntry};
+use super::state::FakeSlack;
 use super::{auth, calls, chat, oauth, unfurl, users};
 
 /// Every stateful family of the fake, one line each.

@@ -12,9 +12,10 @@ use crate::method::MethodInfo;
 use crate::token::TokenKind;
 
 use super::answer::{Reply, SlackError};
+use super::directory::{Directory, WorkspaceConfig};
 use super::params::{ParamProblem, Params};
 use super::request::ParsedRequest;
-use super::state::{Config, Directory, MockState, WorkspaceConfig};
+use super::state::{Config, MockState};
 
 /// One method family of the fake.
 pub(crate) struct Family {

@@ -222,6 +222,7 @@
 // app.
 mod answer;
 mod auth;
+mod auth_state;
 mod builder;
 mod call_store;
 mod calls;
@@ -229,6 +230,7 @@ mod chat;
 mod control;
 mod delivery;
 mod demo;
+mod directory;
 mod dispatch;
 mod events;
 mod family;
@@ -241,6 +243,7 @@ mod request;
 mod server;
 mod state;
 mod unfurl;
+mod user_actions;
 mod users;
 mod workspace;
 
@@ -260,21 +263,25 @@ use crate::client::{BuildError, Client};
 use crate::method::MethodInfo;
 
 pub use answer::Outcome;
+pub use auth_state::{DEMO_APP_ID, DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, Uninstalled};
 pub use builder::MockSlackBuilder;
 pub use call_store::{CallRecord, Participant};
-pub use delivery::{DeliveryRecord, FailureReason, InitiationError, RETRY_DELAYS};
+pub use delivery::{InitiationError, RETRY_DELAYS};
 pub use demo::{DEMO_BOT_TOKEN, DEMO_CHANNELS, DEMO_SCOPES, DEMO_USER_TOKEN, DEMO_USERS};
-pub use events::{ACK_TIMEOUT, DEMO_BOT_USER, MessageRecord, MockApp, UserActionError};
+pub use events::{
+    ACK_TIMEOUT, DEMO_BOT_USER, DeliveryRecord, FailureReason, MessageRecord, MockApp,
+    UserActionError,
+};
 pub use faults::{Fault, Injected, Scripted};
 pub use log::{DEFAULT_LOG_CAPACITY, LoggedRequest, TokenSource};
-pub use oauth::{DEMO_APP_ID, DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, Uninstalled};
 pub use ratelimit::LimitMode;
 pub use users::default_email;
 pub use workspace::{DEMO_TEAM_ID, DEMO_TEAM_NAME, MockWorkspace};
 
+use directory::Directory;
 use faults::Plan;
 use ratelimit::{Limiter, ScaledClock};
-use state::{Config, Directory, FakeSlack, MockState};
+use state::{Config, FakeSlack, MockState};
 
 /// A running fake Slack server. Stops when dropped, or with
 /// [`MockSlack::shutdown`].
@@ -469,7 +476,7 @@ impl MockSlack {
         );
         state.auth.codes.insert(
             code.clone(),
-            oauth::PendingInstall {
+            auth_state::PendingInstall {
                 workspace: index,
                 bot_scopes,
                 user_scopes,
@@ -549,7 +556,7 @@ impl MockSlackBuilder {
                 channel_posts: HashMap::new(),
                 limiter: Limiter::default(),
                 advanced: Duration::ZERO,
-                auth: auth::AuthState::default(),
+                auth: auth_state::AuthState::default(),
                 events: events::EventState::new(self.registered_app),
             }),
         });

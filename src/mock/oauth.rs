@@ -4,8 +4,9 @@
 //! the scopes asked for, and `apps.uninstall` revoking every token of a
 //! workspace.
 //!
-//! The app's client id and secret are [`DEMO_CLIENT_ID`] and
-//! [`DEMO_CLIENT_SECRET`] unless
+//! The app's client id and secret are
+//! [`DEMO_CLIENT_ID`](super::auth_state::DEMO_CLIENT_ID) and
+//! [`DEMO_CLIENT_SECRET`](super::auth_state::DEMO_CLIENT_SECRET) unless
 //! [`MockSlackBuilder::app_credentials`](super::MockSlackBuilder::app_credentials)
 //! sets others.
 
@@ -14,15 +15,8 @@ use serde_json::{Value, json};
 use crate::token::TokenKind;
 
 use super::answer::{Reply, SlackError};
+use super::directory::TokenEntry;
 use super::family::{Exchange, Family, no_param_error};
-use super::state::TokenEntry;
-
-/// The client id of the app every fake plays.
-pub const DEMO_CLIENT_ID: &str = "1000000001.2000000002";
-/// The client secret of the app every fake plays.
-pub const DEMO_CLIENT_SECRET: &str = "mock-client-secret";
-/// The app id of the app every fake plays.
-pub const DEMO_APP_ID: &str = "A0MOCKAPP";
 
 /// The OAuth family, as registered in the fake's table of families.
 pub(crate) const FAMILY: Family = Family {
@@ -34,54 +28,6 @@ pub(crate) const FAMILY: Family = Family {
         _ => access(exchange).map(Reply::from),
     },
 };
-
-/// The app the fake plays: its credentials and id.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct AppConfig {
-    pub client_id: String,
-    pub client_secret: String,
-    pub app_id: String,
-}
-
-impl AppConfig {
-    /// The app's name, as its bot's profile shows it (the fake's choice).
-    pub fn name(&self) -> &'static str {
-        "Mock App"
-    }
-}
-
-impl Default for AppConfig {
-    fn default() -> AppConfig {
-        AppConfig {
-            client_id: DEMO_CLIENT_ID.to_owned(),
-            client_secret: DEMO_CLIENT_SECRET.to_owned(),
-            app_id: DEMO_APP_ID.to_owned(),
-        }
-    }
-}
-
-/// A code handed out for an install, until `oauth.v2.access` uses it.
-#[derive(Debug, Clone)]
-pub(crate) struct PendingInstall {
-    /// An index into the fake's workspaces.
-    pub workspace: usize,
-    pub bot_scopes: Vec<String>,
-    pub user_scopes: Vec<String>,
-    pub used: bool,
-}
-
-/// The app was uninstalled from a workspace: kept for the event delivery
-/// (`app_uninstalled`, `tokens_revoked`), which is not built yet.
-#[derive(Debug, Clone, PartialEq, Eq)]
-#[non_exhaustive]
-pub struct Uninstalled {
-    /// The workspace.
-    pub team_id: String,
-    /// How many tokens were revoked with it.
-    pub tokens_revoked: usize,
-    /// When, in Unix seconds.
-    pub at: i64,
-}
 
 /// The app's client id and secret, from HTTP Basic or else from the
 /// `client_id` and `client_secret` params, checked against the app's.

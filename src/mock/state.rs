@@ -2,82 +2,19 @@
 //! rate-limit clock, and the state that changes while it runs (calls,
 //! queued injections, the request log, rate-limit windows).
 
-use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
+use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::sync::{Mutex, MutexGuard, PoisonError, RwLock, RwLockReadGuard, RwLockWriteGuard};
 use std::time::Duration;
 
 use crate::method::MethodInfo;
-use crate::token::TokenKind;
 
-use super::auth::AuthState;
+use super::auth_state::{AppConfig, AuthState};
 use super::call_store::CallStore;
+use super::directory::Directory;
+use super::events::EventState;
 use super::faults::Plan;
 use super::log::LoggedRequest;
-use super::oauth::AppConfig;
 use super::ratelimit::{LimitMode, Limiter, ScaledClock};
-
-/// A token the fake accepts.
-#[derive(Debug, Clone)]
-pub(crate) struct TokenEntry {
-    pub kind: TokenKind,
-    pub scopes: Vec<String>,
-    /// Its workspace, an index into [`Config::workspaces`].
-    pub workspace: usize,
-}
-
-/// One workspace as the running fake keeps it.
-#[derive(Debug)]
-pub(crate) struct WorkspaceConfig {
-    pub team_id: String,
-    /// The workspace's name (`auth.test`'s `team`).
-    pub name: String,
-    pub directory: BTreeSet<String>,
-    /// Lowercased email → (user id, email as given).
-    pub emails: BTreeMap<String, (String, String)>,
-    /// The conversations `chat.postMessage` can post in.
-    pub channels: BTreeSet<String>,
-    /// Channel name (without `#`) → channel ID.
-    pub channel_names: BTreeMap<String, String>,
-    /// The user every user token acts for: the first of the directory.
-    pub acting_user: Option<String>,
-}
-
-impl WorkspaceConfig {
-    /// The app's bot in this workspace: `B` and the team id without its
-    /// `T` (`B0MOCK001` in `T0MOCK001`; the fake's choice).
-    pub fn bot_id(&self) -> String {
-        format!("B{}", self.team_id.get(1..).unwrap_or_default())
-    }
-
-    /// The bot's user: `UB` and the team id without its `T`
-    /// (`UB0MOCK001`), so it never clashes with a directory user.
-    pub fn bot_user_id(&self) -> String {
-        format!("UB{}", self.team_id.get(1..).unwrap_or_default())
-    }
-
-    /// The workspace's URL: `https://<team id in lowercase>.slack.com/`
-    /// (the fake's choice; Slack's is the workspace's own domain).
-    pub fn url(&self) -> String {
-        format!("https://{}.slack.com/", self.team_id.to_lowercase())
-    }
-}
-
-/// The workspaces and the tokens the fake accepts: set when it starts,
-/// grown (or a workspace's tokens revoked) through the control API.
-#[derive(Debug, Default)]
-pub(crate) struct Directory {
-    pub tokens: HashMap<String, TokenEntry>,
-    /// The workspaces, the default one first. Never shrinks, so a token's
-    /// index stays valid.
-    pub workspaces: Vec<WorkspaceConfig>,
-}
-
-impl Directory {
-    /// The index of the workspace with this team id.
-    pub fn workspace_index(&self, team_id: &str) -> Option<usize> {
-        self.workspaces.iter().position(|w| w.team_id == team_id)
-    }
-}
 
 /// What the fake was started with; fixed for its lifetime.
 #[derive(Debug)]
@@ -108,7 +45,7 @@ pub(crate) struct MockState {
     /// uninstalls (`auth.revoke`, `oauth.v2.access`, `apps.uninstall`).
     pub auth: AuthState,
     /// The app, the messages fake users posted, the delivery log.
-    pub events: super::events::EventState,
+    pub events: EventState,
 }
 
 /// One running fake: everything its handlers read and change.

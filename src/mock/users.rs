@@ -4,9 +4,9 @@
 use serde_json::{Value, json};
 
 use super::answer::{Reply, SlackError};
+use super::directory::WorkspaceConfig;
 use super::family::{Family, no_param_error};
 use super::params::Params;
-use super::state::WorkspaceConfig;
 
 /// The users family, as registered in the fake's table of families.
 pub(crate) const FAMILY: Family = Family {

@@ -8,7 +8,7 @@ use std::io;
 
 use crate::token::TokenKind;
 
-use super::state::{TokenEntry, WorkspaceConfig};
+use super::directory::{TokenEntry, WorkspaceConfig};
 use super::users::default_email;
 
 /// The team id of the workspace every fake starts with.

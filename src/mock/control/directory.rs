@@ -6,7 +6,8 @@ use axum::http::StatusCode;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use crate::mock::state::{Directory, FakeSlack, TokenEntry, WorkspaceConfig};
+use crate::mock::directory::{Directory, TokenEntry, WorkspaceConfig};
+use crate::mock::state::FakeSlack;
 use crate::mock::workspace::{check_team_id, check_token, is_slack_id};
 use crate::token::TokenKind;
 
