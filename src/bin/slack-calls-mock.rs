@@ -136,7 +136,7 @@ struct Options {
 /// What the command line asks for.
 #[derive(Debug)]
 enum Command {
-    Serve(Options),
+    Serve(Box<Options>),
     Help,
     Version,
 }
@@ -264,7 +264,7 @@ fn parse_args(args: impl IntoIterator<Item = String>) -> Result<Command, String>
     }
     check_teams(&options)?;
     check_app(&options)?;
-    Ok(Command::Serve(options))
+    Ok(Command::Serve(Box::new(options)))
 }
 
 /// `--app-url` and `--signing-secret-env` come together; `--unfurl-domain`
@@ -537,7 +537,7 @@ async fn wait_for_signal() {
 #[tokio::main]
 async fn main() -> ExitCode {
     let options = match parse_args(std::env::args().skip(1)) {
-        Ok(Command::Serve(options)) => options,
+        Ok(Command::Serve(options)) => *options,
         Ok(Command::Help) => {
             print!("{}", help());
             return ExitCode::SUCCESS;
