@@ -9,8 +9,9 @@ use std::process::ExitCode;
 
 use slack_calls::TokenKind;
 use slack_calls::mock::{
-    DEMO_SCOPES, DEMO_TEAM_ID, LimitMode, MockSlack, MockSlackBuilder, MockWorkspace,
+    DEMO_SCOPES, DEMO_TEAM_ID, LimitMode, MockApp, MockSlack, MockSlackBuilder, MockWorkspace,
 };
+use slack_calls::signing::SigningSecret;
 
 /// `--help`, before the demo scopes are filled in at `{DEMO_SCOPES}`.
 const HELP: &str = "\
@@ -54,6 +55,20 @@ OPTIONS:
     --workspace-token <TEAM:TOKEN:KIND:SCOPES>
                                Like --token, for the workspace TEAM (added with
                                --workspace, or the default one).
+    --app-url <URL>            Register an app whose Request URL is URL: the fake
+                               sends it signed events (link_shared, call_rejected,
+                               app_uninstalled, tokens_revoked) and the Call
+                               button's requests. Needs --signing-secret-env.
+    --signing-secret-env <VAR> Sign what goes to --app-url with the secret in the
+                               environment variable VAR (at least 32 bytes). The
+                               secret itself is never taken on the command line,
+                               where `ps` shows it to every user, and is never
+                               printed. Example:
+                                 SLACK_SIGNING_SECRET=... slack-calls-mock \
+                                   --app-url http://127.0.0.1:3000/slack/events \
+                                   --signing-secret-env SLACK_SIGNING_SECRET
+    --unfurl-domain <DOMAIN>   A domain whose links the app unfurls (it covers
+                               its subdomains). Repeat for more. Needs --app-url.
     --rate-limit <N>           Allow N requests per minute per (workspace, method)
                                for every method [default: the method's tier]
     --no-rate-limit            Turn rate limits off
@@ -67,8 +82,10 @@ OPTIONS:
 CONTROL API:
     Tests in any language steer the running fake over HTTP on the same port,
     under /_mock/ (JSON in and out): script answers, inject faults, add
-    workspaces, users, channels and tokens, uninstall, read calls, messages
-    and the request log. GET /_mock/ lists the endpoints; the README shows
+    workspaces, users, channels and tokens, install and uninstall the app,
+    register the app (POST /_mock/app), make fake users post, reject Calls
+    and press the Call button, read calls, messages, deliveries and the
+    request log. GET /_mock/ lists the endpoints; the README shows
     each with curl.
 
 OUTPUT:
@@ -105,6 +122,12 @@ struct Options {
     channels: Vec<(Option<String>, String)>,
     /// Team id, then the token as `--token` gives it.
     workspace_tokens: Vec<(String, TokenSpec)>,
+    /// The app's Request URL.
+    app_url: Option<String>,
+    /// The name of the environment variable holding the signing secret
+    /// (never the secret itself).
+    signing_secret_env: Option<String>,
+    unfurl_domains: Vec<String>,
     rate_limits: LimitMode,
     time_scale: f64,
     quiet: bool,
@@ -113,7 +136,7 @@ struct Options {
 /// What the command line asks for.
 #[derive(Debug)]
 enum Command {
-    Serve(Options),
+    Serve(Box<Options>),
     Help,
     Version,
 }
@@ -126,6 +149,9 @@ fn parse_args(args: impl IntoIterator<Item = String>) -> Result<Command, String>
         users: Vec::new(),
         channels: Vec::new(),
         workspace_tokens: Vec::new(),
+        app_url: None,
+        signing_secret_env: None,
+        unfurl_domains: Vec::new(),
         rate_limits: LimitMode::Tiers,
         time_scale: 1.0,
         quiet: false,
@@ -172,6 +198,47 @@ fn parse_args(args: impl IntoIterator<Item = String>) -> Result<Command, String>
                     .workspace_tokens
                     .push((team.to_owned(), parse_token(token)?));
             }
+            "--app-url" => {
+                let text = value("--app-url")?;
+                let url_ok = reqwest::Url::parse(&text).is_ok_and(|url| {
+                    matches!(url.scheme(), "http" | "https") && url.host().is_some()
+                });
+                if !url_ok {
+                    return Err(format!(
+                        "--app-url `{text}` is not an http(s) URL like http://127.0.0.1:3000/slack/events"
+                    ));
+                }
+                options.app_url = Some(text);
+            }
+            "--signing-secret-env" => {
+                let name = value("--signing-secret-env")?;
+                if name.is_empty() || name.contains(['=', '\0']) {
+                    return Err(format!(
+                        "--signing-secret-env `{name}` is not an environment variable name"
+                    ));
+                }
+                options.signing_secret_env = Some(name);
+            }
+            "--signing-secret" => {
+                return Err(
+                    "the signing secret is not taken on the command line, where `ps` \
+                     shows it; put it in an environment variable and name that with \
+                     --signing-secret-env VAR"
+                        .to_owned(),
+                );
+            }
+            "--unfurl-domain" => {
+                let domain = value("--unfurl-domain")?;
+                if domain.is_empty()
+                    || domain.contains(['/', ':'])
+                    || domain.contains(char::is_whitespace)
+                {
+                    return Err(format!(
+                        "--unfurl-domain `{domain}` is not a host name like example.com"
+                    ));
+                }
+                options.unfurl_domains.push(domain);
+            }
             "--rate-limit" => {
                 let text = value("--rate-limit")?;
                 let n = text.parse::<u32>().map_err(|_| {
@@ -196,7 +263,46 @@ fn parse_args(args: impl IntoIterator<Item = String>) -> Result<Command, String>
         }
     }
     check_teams(&options)?;
-    Ok(Command::Serve(options))
+    check_app(&options)?;
+    Ok(Command::Serve(Box::new(options)))
+}
+
+/// `--app-url` and `--signing-secret-env` come together; `--unfurl-domain`
+/// only with them.
+fn check_app(options: &Options) -> Result<(), String> {
+    match (&options.app_url, &options.signing_secret_env) {
+        (Some(_), None) => Err("--app-url needs --signing-secret-env VAR, the environment \
+             variable holding the app's signing secret"
+            .to_owned()),
+        (None, Some(_)) => {
+            Err("--signing-secret-env needs --app-url, the app's Request URL".to_owned())
+        }
+        (None, None) if !options.unfurl_domains.is_empty() => {
+            Err("--unfurl-domain needs --app-url, the app's Request URL".to_owned())
+        }
+        _ => Ok(()),
+    }
+}
+
+/// The app `--app-url` asks for, its secret read from the environment
+/// through `env` (a name to a value). Errors never show the secret.
+fn app_from(
+    options: &Options,
+    env: impl Fn(&str) -> Option<String>,
+) -> Result<Option<MockApp>, String> {
+    let (Some(url), Some(name)) = (&options.app_url, &options.signing_secret_env) else {
+        return Ok(None);
+    };
+    let Some(text) = env(name) else {
+        return Err(format!(
+            "--signing-secret-env {name}: the environment variable {name} is not set"
+        ));
+    };
+    let secret = SigningSecret::new(text.trim_end_matches(['\r', '\n']))
+        .map_err(|err| format!("--signing-secret-env {name}: {err}"))?;
+    Ok(Some(
+        MockApp::new(url.clone(), secret).unfurl_domains(options.unfurl_domains.iter().cloned()),
+    ))
 }
 
 /// A Slack id: uppercase letters and digits.
@@ -431,7 +537,7 @@ async fn wait_for_signal() {
 #[tokio::main]
 async fn main() -> ExitCode {
     let options = match parse_args(std::env::args().skip(1)) {
-        Ok(Command::Serve(options)) => options,
+        Ok(Command::Serve(options)) => *options,
         Ok(Command::Help) => {
             print!("{}", help());
             return ExitCode::SUCCESS;
@@ -445,7 +551,18 @@ async fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let mock = match builder(&options).start().await {
+    let app = match app_from(&options, |name| std::env::var(name).ok()) {
+        Ok(app) => app,
+        Err(message) => {
+            eprintln!("error: {message}");
+            return ExitCode::from(2);
+        }
+    };
+    let mut builder = builder(&options);
+    if let Some(app) = app {
+        builder = builder.app(app);
+    }
+    let mock = match builder.start().await {
         Ok(mock) => mock,
         Err(err) => {
             eprintln!("error: could not start the fake Slack server: {err}");
@@ -472,6 +589,13 @@ async fn main() -> ExitCode {
         eprintln!(
             "slack-calls-mock: also accepting a {kind} token from --token, scopes [{}]",
             scopes.join(",")
+        );
+    }
+    if let (Some(url), Some(name)) = (&options.app_url, &options.signing_secret_env) {
+        eprintln!(
+            "slack-calls-mock: sending events to {url}, signed with the secret in ${name}; \
+             unfurl domains [{}]",
+            options.unfurl_domains.join(",")
         );
     }
     eprintln!("slack-calls-mock: Ctrl-C or SIGTERM stops it");
@@ -628,11 +752,66 @@ mod tests {
             "--workspace-token ",
             "[TEAM:]ID[:EMAIL]",
             "/_mock/",
+            "--app-url ",
+            "--signing-secret-env ",
+            "--unfurl-domain ",
+            "`ps`",
         ] {
             assert!(text.contains(flag), "--help lacks {flag}");
         }
         for scope in DEMO_SCOPES {
             assert!(text.contains(scope), "--help lacks {scope}");
+        }
+    }
+
+    #[test]
+    fn the_app_flags_read_the_secret_from_the_environment() {
+        const SECRET: &str = "a-signing-secret-of-32-characters";
+        let Ok(Command::Serve(options)) = args(&[
+            "--app-url",
+            "http://127.0.0.1:3000/slack/events",
+            "--signing-secret-env=APP_SECRET",
+            "--unfurl-domain",
+            "example.com",
+            "--unfurl-domain=calls.example.org",
+        ]) else {
+            panic!("should parse");
+        };
+        assert_eq!(options.unfurl_domains, ["example.com", "calls.example.org"]);
+        let app = app_from(&options, |name| {
+            (name == "APP_SECRET").then(|| SECRET.to_owned())
+        })
+        .unwrap()
+        .expect("an app");
+        assert!(!format!("{app:?} {options:?}").contains(SECRET));
+        let unset = app_from(&options, |_| None).unwrap_err();
+        assert!(unset.contains("APP_SECRET is not set"), "{unset}");
+        let short = app_from(&options, |_| Some("short".to_owned())).unwrap_err();
+        assert!(short.contains("shorter"), "{short}");
+        assert!(!short.contains("short\""), "{short}");
+    }
+
+    #[test]
+    fn bad_app_flags_are_explained() {
+        for (bad, says) in [
+            (
+                &["--app-url", "http://x/"][..],
+                "needs --signing-secret-env",
+            ),
+            (&["--signing-secret-env", "S"], "needs --app-url"),
+            (&["--unfurl-domain", "example.com"], "needs --app-url"),
+            (&["--app-url", "ftp://x/"], "not an http(s) URL"),
+            (
+                &["--unfurl-domain", "https://example.com"],
+                "not a host name",
+            ),
+            (&["--signing-secret", "x"], "not taken on the command line"),
+            (&["--signing-secret-env="], "not an environment variable"),
+        ] {
+            match args(bad) {
+                Err(message) => assert!(message.contains(says), "{bad:?}: {message}"),
+                Ok(_) => panic!("{bad:?} should be refused"),
+            }
         }
     }
 

@@ -242,6 +242,7 @@ mod ratelimit;
 mod request;
 mod server;
 mod state;
+mod talk_back;
 mod unfurl;
 mod user_actions;
 mod users;
@@ -448,42 +449,14 @@ impl MockSlack {
         bot_scopes: impl IntoIterator<Item = B>,
         user_scopes: impl IntoIterator<Item = U>,
     ) -> io::Result<String> {
-        let invalid = |text: String| io::Error::new(io::ErrorKind::InvalidInput, text);
-        let directory = self.fake.directory();
-        let Some(index) = directory.workspace_index(team_id) else {
-            return Err(invalid(format!("the fake has no workspace {team_id}")));
-        };
-        let has_user = directory.workspaces[index].acting_user.is_some();
-        drop(directory);
-        if !has_user {
-            return Err(invalid(format!(
-                "workspace {team_id} has no user to install the app"
-            )));
-        }
         let bot_scopes: Vec<String> = bot_scopes.into_iter().map(Into::into).collect();
         let user_scopes: Vec<String> = user_scopes.into_iter().map(Into::into).collect();
-        if bot_scopes.is_empty() && user_scopes.is_empty() {
-            return Err(invalid(
-                "an install asks for at least one bot or user scope".to_owned(),
-            ));
-        }
-        let mut state = self.fake.lock();
-        state.auth.next_code += 1;
-        let code = format!(
-            "{}.{}.mock-code",
-            team_id.to_lowercase(),
-            state.auth.next_code
-        );
-        state.auth.codes.insert(
-            code.clone(),
-            auth_state::PendingInstall {
-                workspace: index,
-                bot_scopes,
-                user_scopes,
-                used: false,
-            },
-        );
-        Ok(code)
+        let directory = self.fake.directory();
+        self.fake
+            .lock()
+            .auth
+            .start_install(&directory, team_id, bot_scopes, user_scopes)
+            .map_err(|refusal| io::Error::new(io::ErrorKind::InvalidInput, refusal.to_string()))
     }
 
     /// Every uninstall (`apps.uninstall`), oldest first.
@@ -534,15 +507,16 @@ impl MockSlackBuilder {
         for method in crate::METHODS.iter().chain(self.methods.iter()) {
             methods.insert(method.name, method);
         }
+        let listener = TcpListener::bind(self.addr).await?;
+        let addr = listener.local_addr()?;
         let config = Config {
             methods,
             limit_mode: self.rate_limits,
             app: self.app,
             log_capacity: self.log_capacity,
             log_to_stderr: self.log_to_stderr,
+            addr,
         };
-        let listener = TcpListener::bind(self.addr).await?;
-        let addr = listener.local_addr()?;
         let fake = Arc::new(FakeSlack {
             config,
             clock: ScaledClock::new(self.time_scale),

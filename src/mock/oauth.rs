@@ -2,7 +2,8 @@
 //! [`MockSlack::start_install`](super::MockSlack::start_install),
 //! `oauth.v2.access` turning a code into a bot token and a user token with
 //! the scopes asked for, and `apps.uninstall` revoking every token of a
-//! workspace.
+//! workspace (the same uninstall as the control API's and
+//! `MockSlack::uninstall_app`, with the same events).
 //!
 //! The app's client id and secret are
 //! [`DEMO_CLIENT_ID`](super::auth_state::DEMO_CLIENT_ID) and
@@ -138,7 +139,9 @@ fn access(exchange: Exchange<'_>) -> Result<Value, SlackError> {
     Ok(body)
 }
 
-/// `apps.uninstall`: every token of the token's workspace is revoked.
+/// `apps.uninstall`: every token of the token's workspace is revoked, and
+/// the uninstall's events are queued; the server sends them to a
+/// registered app once this answer is made (the state lock is held here).
 fn uninstall(exchange: Exchange<'_>) -> Result<Value, SlackError> {
     check_client(&exchange)?;
     if exchange.caller.kind == TokenKind::Bot {

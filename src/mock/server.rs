@@ -232,6 +232,11 @@ async fn handle(
     };
     entry.outcome = answer.outcome.clone();
     fake.record(entry);
+    if method == "apps.uninstall" {
+        // The family revoked under the state lock and queued the events;
+        // they go now that the lock is free (sent in the background).
+        fake.send_uninstall_events();
+    }
     match fault {
         Some(Fault::Delay(delay)) => {
             tokio::time::sleep(delay).await;

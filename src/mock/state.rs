@@ -3,6 +3,7 @@
 //! queued injections, the request log, rate-limit windows).
 
 use std::collections::{BTreeMap, HashMap, VecDeque};
+use std::net::SocketAddr;
 use std::sync::{Mutex, MutexGuard, PoisonError, RwLock, RwLockReadGuard, RwLockWriteGuard};
 use std::time::Duration;
 
@@ -25,6 +26,8 @@ pub(crate) struct Config {
     pub app: AppConfig,
     pub log_capacity: usize,
     pub log_to_stderr: bool,
+    /// Where the fake listens (for the `response_url`s it hands out).
+    pub addr: SocketAddr,
 }
 
 /// What changes while the fake runs.

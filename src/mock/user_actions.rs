@@ -3,7 +3,9 @@
 //! a Call (`call_rejected`), uninstall the app (`app_uninstalled`,
 //! `tokens_revoked`), press the Call button (a Call-initiation request).
 //! The app and the records are in [`events`](super::events); sending, with
-//! Slack's signing and retry rules, is [`delivery`].
+//! Slack's signing and retry rules, is [`delivery`]. The logic lives here,
+//! on the fake's handle, so that [`MockSlack`](super::MockSlack)'s methods
+//! (in `talk_back`) and the control API run the same code.
 //!
 //! The rules where Slack documents no behaviour:
 //!
@@ -14,9 +16,11 @@
 //!   its host is the domain or a subdomain of it.
 //! - `link_shared` is sent once per message that holds such a link (not
 //!   again for the composer), and not for messages the app posts itself.
-//! - Uninstalling sends `app_uninstalled`, then `tokens_revoked` naming
-//!   the users of the workspace's user tokens (`oauth`) and the app's bot
-//!   user (`bot`). The tokens themselves stay valid in the fake.
+//! - Uninstalling (`apps.uninstall`, `POST /_mock/uninstall` or
+//!   `MockSlack::uninstall_app`, one code path) revokes every token of the
+//!   workspace, then, when an app is registered, sends `app_uninstalled`,
+//!   then `tokens_revoked` naming the installing user when the workspace
+//!   had a user token (`oauth`) and the app's bot user (`bot`).
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -24,10 +28,8 @@ use std::sync::Arc;
 use serde_json::{Value, json};
 
 use crate::event_envelope::{EventAuthorization, EventCallback, EventEnvelope};
-use crate::token::TokenKind;
 use crate::{CallInitiation, ResponseUrlPayload, TeamId, Timestamp, UserId};
 
-use super::MockSlack;
 use super::delivery::{self, InitiationError, Outgoing, attempt, http_client};
 use super::events::{DeliveryRecord, MessageRecord, MockApp, UserActionError, unix_now};
 use super::state::FakeSlack;
@@ -90,44 +92,66 @@ impl FakeSlack {
     }
 
     /// The team id of the workspace where `user` can post in `channel`.
-    fn workspace_of(&self, user: &str, channel: &str) -> Option<String> {
+    fn workspace_of(&self, user: &str, channel: &str) -> Result<String, UserActionError> {
         self.directory()
             .workspaces
             .iter()
             .find(|w| w.directory.contains(user) && w.channels.contains(channel))
             .map(|w| w.team_id.clone())
-    }
-}
-
-impl MockSlack {
-    /// Registers (or replaces) the app that receives events and Call
-    /// initiations.
-    pub fn register_app(&self, app: MockApp) {
-        self.fake.lock().events.app = Some(app);
+            .ok_or_else(|| UserActionError::UnknownPlace {
+                user: user.to_owned(),
+                channel: channel.to_owned(),
+            })
     }
 
-    /// A fake user posts `text` in `channel`. When it holds links on the
-    /// registered app's unfurl domains, Slack's signed `link_shared` goes
-    /// to the app (delivery runs in the background; see
-    /// [`MockSlack::deliveries`]).
+    /// Sends the `app_uninstalled` and `tokens_revoked` events of every
+    /// uninstall not yet announced ([`AuthState::uninstall`] queues them),
+    /// when an app is registered; dropped otherwise. Returns the event ids.
+    /// Called by whoever uninstalled, after letting go of the state lock.
     ///
-    /// Fails when no workspace has both the user and the channel.
-    pub fn user_posts(
-        &self,
+    /// [`AuthState::uninstall`]: super::auth_state::AuthState::uninstall
+    pub(crate) fn send_uninstall_events(self: &Arc<Self>) -> Vec<String> {
+        let (unsent, bot_user) = {
+            let mut state = self.lock();
+            let unsent = std::mem::take(&mut state.auth.unsent);
+            let bot_user = state.events.app.as_ref().map(|app| app.bot_user.clone());
+            (unsent, bot_user)
+        };
+        let Some(bot_user) = bot_user else {
+            return Vec::new();
+        };
+        let mut ids = Vec::new();
+        for uninstall in unsent {
+            let now = format!("{}.000000", unix_now());
+            let tokens = json!({"oauth": uninstall.oauth_users, "bot": [bot_user]});
+            for (kind, event) in [
+                (
+                    "app_uninstalled",
+                    json!({"type": "app_uninstalled", "event_ts": now}),
+                ),
+                (
+                    "tokens_revoked",
+                    json!({"type": "tokens_revoked", "tokens": tokens, "event_ts": now}),
+                ),
+            ] {
+                ids.extend(self.send_event(&uninstall.team_id, kind, event));
+            }
+        }
+        ids
+    }
+
+    /// A fake user posts `text` in `channel`; `link_shared` goes to the
+    /// app when the text holds links on its unfurl domains.
+    pub(crate) fn user_posts(
+        self: &Arc<Self>,
         user: &str,
         channel: &str,
         text: &str,
     ) -> Result<MessageRecord, UserActionError> {
-        let team_id =
-            self.fake
-                .workspace_of(user, channel)
-                .ok_or_else(|| UserActionError::UnknownPlace {
-                    user: user.to_owned(),
-                    channel: channel.to_owned(),
-                })?;
+        let team_id = self.workspace_of(user, channel)?;
         let links = links_in(text);
         let (message, shared) = {
-            let mut state = self.fake.lock();
+            let mut state = self.lock();
             state.messages_posted += 1;
             let ts = format!("{}.{:06}", unix_now(), state.messages_posted % 1_000_000);
             let message = MessageRecord {
@@ -169,29 +193,21 @@ impl MockSlack {
                 "links": shared,
                 "event_ts": message.ts,
             });
-            self.fake.send_event(&team_id, "link_shared", event);
+            self.send_event(&team_id, "link_shared", event);
         }
         Ok(message)
     }
 
-    /// A fake user rejects the Call `call_id` shared with them in
-    /// `channel`: Slack's `call_rejected` goes to the app. Returns its
-    /// event id.
-    pub fn user_rejects_call(
-        &self,
+    /// A fake user rejects the Call `call_id` in `channel`: `call_rejected`
+    /// goes to the app. Returns its event id.
+    pub(crate) fn user_rejects_call(
+        self: &Arc<Self>,
         user: &str,
         call_id: &str,
         channel: &str,
     ) -> Result<String, UserActionError> {
-        let team_id =
-            self.fake
-                .workspace_of(user, channel)
-                .ok_or_else(|| UserActionError::UnknownPlace {
-                    user: user.to_owned(),
-                    channel: channel.to_owned(),
-                })?;
+        let team_id = self.workspace_of(user, channel)?;
         let external_unique_id = self
-            .fake
             .lock()
             .calls
             .get(call_id)
@@ -205,96 +221,39 @@ impl MockSlack {
             "external_unique_id": external_unique_id,
             "event_ts": format!("{}.000000", unix_now()),
         });
-        self.fake
-            .send_event(&team_id, "call_rejected", event)
+        self.send_event(&team_id, "call_rejected", event)
             .ok_or(UserActionError::NoApp)
     }
 
-    /// The app is uninstalled from workspace `team_id`: Slack sends
-    /// `app_uninstalled` and `tokens_revoked`. Returns their event ids.
-    pub fn uninstall_app(&self, team_id: &str) -> Result<Vec<String>, UserActionError> {
-        let directory = self.fake.directory();
+    /// The app is uninstalled from workspace `team_id` (see
+    /// `MockSlack::uninstall_app`). Returns the event ids.
+    pub(crate) fn uninstall_app(
+        self: &Arc<Self>,
+        team_id: &str,
+    ) -> Result<Vec<String>, UserActionError> {
+        let directory = self.directory();
         let index = directory
             .workspace_index(team_id)
             .ok_or_else(|| UserActionError::UnknownTeam(team_id.to_owned()))?;
-        let bot_user = self
-            .fake
-            .lock()
-            .events
-            .app
-            .as_ref()
-            .map(|app| app.bot_user.clone())
-            .ok_or(UserActionError::NoApp)?;
-        let has_user_token = directory
-            .tokens
-            .values()
-            .any(|token| token.workspace == index && token.kind == TokenKind::User);
-        let oauth: Vec<String> = directory.workspaces[index]
-            .acting_user
-            .clone()
-            .filter(|_| has_user_token)
-            .into_iter()
-            .collect();
-        // The same uninstall as `apps.uninstall` and the control API's:
-        // every token of the workspace is revoked.
-        let now_secs = unix_now();
-        self.fake.lock().auth.uninstall(&directory, index, now_secs);
-        drop(directory);
-        let now = format!("{}.000000", unix_now());
-        let mut ids = Vec::new();
-        for (kind, event) in [
-            (
-                "app_uninstalled",
-                json!({"type": "app_uninstalled", "event_ts": now}),
-            ),
-            (
-                "tokens_revoked",
-                json!({"type": "tokens_revoked", "tokens": {"oauth": oauth, "bot": [bot_user]}, "event_ts": now}),
-            ),
-        ] {
-            ids.extend(self.fake.send_event(team_id, kind, event));
+        if self.lock().events.app.is_none() {
+            return Err(UserActionError::NoApp);
         }
-        Ok(ids)
+        // The same uninstall as `apps.uninstall` and the control API's.
+        self.lock().auth.uninstall(&directory, index, unix_now());
+        drop(directory);
+        Ok(self.send_uninstall_events())
     }
 
-    /// A snapshot of the messages fake users posted, oldest first, with the
-    /// app's unfurls.
-    pub fn messages(&self) -> Vec<MessageRecord> {
-        self.fake.lock().events.messages.clone()
-    }
-
-    /// Every delivery attempt to the app so far, in the order they ended.
-    pub fn deliveries(&self) -> Vec<DeliveryRecord> {
-        self.fake.lock().events.deliveries.clone()
-    }
-}
-
-impl MockSlack {
-    /// A fake user presses the Call button in `channel`: Slack's signed
-    /// Call-initiation request (a form with `team_id`, `user_id`,
-    /// `channel_id`, `response_url`, `trigger_id`, ...) goes to the app,
-    /// once, and its answer must be `response_type: call` with a
-    /// `call_initiation_url` within the ack timeout. Logged like events.
-    ///
-    /// The `response_url` points at the fake but is not served yet.
-    pub async fn user_presses_call_button(
+    /// A fake user presses the Call button in `channel` (see
+    /// `MockSlack::user_presses_call_button`).
+    pub(crate) async fn user_presses_call_button(
         &self,
         user: &str,
         channel: &str,
     ) -> Result<CallInitiation, InitiationError> {
-        let team_id = self
-            .fake
-            .directory()
-            .workspaces
-            .iter()
-            .find(|w| w.directory.contains(user) && w.channels.contains(channel))
-            .map(|w| w.team_id.clone())
-            .ok_or_else(|| UserActionError::UnknownPlace {
-                user: user.to_owned(),
-                channel: channel.to_owned(),
-            })?;
+        let team_id = self.workspace_of(user, channel)?;
         let (app, seq) = {
-            let mut state = self.fake.lock();
+            let mut state = self.lock();
             let app = state.events.app.clone().ok_or(UserActionError::NoApp)?;
             state.events.next_event += 1;
             (app, state.events.next_event)
@@ -308,7 +267,7 @@ impl MockSlack {
             .append_pair("trigger_id", &format!("{seq}.{}.mock", unix_now()))
             .append_pair(
                 "response_url",
-                &format!("http://{}/_mock/response/{seq}", self.addr),
+                &format!("http://{}/_mock/response/{seq}", self.config.addr),
             )
             .finish();
         let http = http_client();
@@ -320,7 +279,7 @@ impl MockSlack {
             None,
         )
         .await;
-        self.fake.lock().events.deliveries.push(DeliveryRecord {
+        self.lock().events.deliveries.push(DeliveryRecord {
             event_id: None,
             kind: "call_initiation".to_owned(),
             attempt: 0,

@@ -14,6 +14,7 @@ mod chat_unfurl;
 mod mock_bin;
 mod mock_calls;
 mod mock_control;
+mod mock_control_app;
 mod mock_garbage;
 mod mock_headers;
 mod mock_load;

@@ -76,8 +76,15 @@ async fn the_index_lists_every_endpoint() {
             "POST /_mock/channels",
             "POST /_mock/tokens",
             "POST /_mock/uninstall",
+            "POST /_mock/install",
+            "GET /_mock/app",
+            "POST /_mock/app",
             "GET /_mock/calls/{id}",
+            "POST /_mock/calls/{id}/reject",
             "GET /_mock/messages",
+            "POST /_mock/messages",
+            "POST /_mock/call_button",
+            "GET /_mock/deliveries",
             "GET /_mock/requests",
             "POST /_mock/advance",
         ] {
@@ -519,7 +526,8 @@ async fn uninstall_revokes_every_token_of_the_workspace() {
     let raw = post(&mock, "/uninstall", json!({ "team_id": "T0MOCK001" })).await;
     assert_eq!(
         raw.json(),
-        json!({ "ok": true, "team_id": "T0MOCK001", "tokens_revoked": 2 })
+        // No app is registered: no events are sent.
+        json!({ "ok": true, "team_id": "T0MOCK001", "tokens_revoked": 2, "event_ids": [] })
     );
     for token in [DEMO_BOT_TOKEN, DEMO_USER_TOKEN] {
         let answer = api(&mock, "calls.info", token, &[("id", "R1")]).await;

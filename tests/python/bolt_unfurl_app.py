@@ -15,30 +15,20 @@ import sys
 
 from slack_bolt import App
 from slack_bolt.app.app import SlackAppDevelopmentServer
-from slack_bolt.authorization import AuthorizeResult
 from slack_sdk import WebClient
 
 
 def main() -> int:
     port = int(os.environ["SLACK_CALLS_APP_PORT"])
     token = os.environ["SLACK_CALLS_MOCK_BOT_TOKEN"]
-    client = WebClient(base_url=os.environ["SLACK_CALLS_MOCK_URL"])
-
-    # The fake has no auth.test yet, which Bolt's single-token authorization
-    # calls: answer Bolt's question "which token for this team?" here.
-    def authorize(enterprise_id, team_id, logger):
-        return AuthorizeResult(
-            enterprise_id=enterprise_id,
-            team_id=team_id,
-            bot_token=token,
-            bot_user_id="U0MOCKBOT",
-            bot_id="B0MOCK001",
-        )
-
+    # The token rides on the client (Bolt takes the client's token and
+    # ignores a token= beside a client=), so Bolt's normal single-token
+    # path runs: it calls auth.test on the fake to learn the bot user and
+    # team, and authorizes every request with that token.
+    client = WebClient(token=token, base_url=os.environ["SLACK_CALLS_MOCK_URL"])
     app = App(
         signing_secret=os.environ["SLACK_CALLS_SIGNING_SECRET"],
         client=client,
-        authorize=authorize,
     )
 
     @app.event("link_shared")

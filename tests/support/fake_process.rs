@@ -12,9 +12,19 @@ pub struct MockProcess {
 impl MockProcess {
     /// Starts the binary with `args` and reads its first three lines.
     pub fn start(args: &[&str], stderr: std::process::Stdio) -> MockProcess {
+        MockProcess::start_with_env(args, &[], stderr)
+    }
+
+    /// Like [`MockProcess::start`], with these environment variables set.
+    pub fn start_with_env(
+        args: &[&str],
+        env: &[(&str, &str)],
+        stderr: std::process::Stdio,
+    ) -> MockProcess {
         use std::io::BufRead;
         let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_slack-calls-mock"))
             .args(args)
+            .envs(env.iter().copied())
             .stdin(std::process::Stdio::null())
             .stdout(std::process::Stdio::piped())
             .stderr(stderr)

@@ -1,12 +1,16 @@
 //! The fake's directory: `GET` and `POST /_mock/workspaces`, and
 //! `POST /_mock/users`, `/_mock/channels`, `/_mock/tokens` and
-//! `/_mock/uninstall`.
+//! `/_mock/uninstall`, and `POST /_mock/install`.
 
 use axum::http::StatusCode;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
+use std::sync::Arc;
+
+use crate::mock::auth_state::InstallRefusal;
 use crate::mock::directory::{Directory, TokenEntry, WorkspaceConfig};
+use crate::mock::events::unix_now;
 use crate::mock::state::FakeSlack;
 use crate::mock::workspace::{check_team_id, check_token, is_slack_id};
 use crate::token::TokenKind;
@@ -230,21 +234,58 @@ pub(super) fn add_token(fake: &FakeSlack, body: TokenBody) -> Answered {
 
 /// `POST /_mock/uninstall`: the app leaves the workspace, and every token
 /// it held there answers `token_revoked` from then on, exactly as after
-/// `apps.uninstall` (one implementation: `AuthState::uninstall`).
+/// `apps.uninstall`; a registered app gets `app_uninstalled` and
+/// `tokens_revoked` (one implementation: `AuthState::uninstall`, then
+/// `FakeSlack::send_uninstall_events`).
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 pub(super) struct UninstallBody {
     team_id: String,
 }
 
-pub(super) fn uninstall(fake: &FakeSlack, body: UninstallBody) -> Answered {
+pub(super) fn uninstall(fake: &Arc<FakeSlack>, body: UninstallBody) -> Answered {
     let directory = fake.directory();
     let index = workspace_of(&directory, Some(&body.team_id))?;
-    let now = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX));
-    let revoked = fake.lock().auth.uninstall(&directory, index, now);
-    Ok(ok(
-        json!({ "team_id": body.team_id, "tokens_revoked": revoked }),
+    let revoked = fake.lock().auth.uninstall(&directory, index, unix_now());
+    drop(directory);
+    let event_ids = fake.send_uninstall_events();
+    Ok(ok(json!({
+        "team_id": body.team_id,
+        "tokens_revoked": revoked,
+        "event_ids": event_ids,
+    })))
+}
+
+/// `POST /_mock/install`: the code an install hands out, as
+/// `MockSlack::start_install` (one implementation: `AuthState::start_install`).
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct InstallBody {
+    team_id: String,
+    #[serde(default)]
+    bot_scopes: Vec<String>,
+    #[serde(default)]
+    user_scopes: Vec<String>,
+}
+
+pub(super) fn install(fake: &FakeSlack, body: InstallBody) -> Answered {
+    let directory = fake.directory();
+    let code = fake
+        .lock()
+        .auth
+        .start_install(&directory, &body.team_id, body.bot_scopes, body.user_scopes)
+        .map_err(|refusal| match refusal {
+            InstallRefusal::UnknownTeam(_) => Refusal::not_found(
+                "team_not_found",
+                format!("{refusal}; add it with POST /_mock/workspaces"),
+            ),
+            InstallRefusal::NoUser(_) => {
+                Refusal::conflict(format!("{refusal}; add one with POST /_mock/users"))
+            }
+            InstallRefusal::NoScopes => Refusal::bad(refusal.to_string()),
+        })?;
+    Ok((
+        StatusCode::CREATED,
+        json!({ "team_id": body.team_id, "code": code }),
     ))
 }

@@ -1,7 +1,8 @@
 //! The control API: what a Rust test steers through [`MockSlack`], served
 //! as JSON over HTTP under `/_mock/` on the fake's own port, so tests in
 //! any language can script answers, inject faults, add workspaces, users,
-//! channels and tokens, revoke a workspace's tokens and read the fake's
+//! channels and tokens, install and uninstall the app, register the app
+//! the fake sends events to, make fake users act, and read the fake's
 //! state. `/_mock/` cannot clash with Slack's `/api/<method>`.
 //!
 //! Every answer is JSON with `ok` first. A bad control request gets a 4xx
@@ -13,6 +14,7 @@
 //!
 //! [`MockSlack`]: crate::mock::MockSlack
 
+mod app;
 mod directory;
 mod injections;
 mod reads;
@@ -29,7 +31,10 @@ use serde_json::{Value, json};
 use crate::mock::answer::{body_bytes, json_response};
 use crate::mock::state::FakeSlack;
 
-use directory::{add_channel, add_token, add_user, add_workspace, uninstall, workspaces};
+use app::{
+    PlaceBody, call_button, deliveries, parse_app, register_app, user_posts, user_rejects_call,
+};
+use directory::{add_channel, add_token, add_user, add_workspace, install, uninstall, workspaces};
 use injections::{fault, injections, script};
 use reads::{advance, messages, requests};
 use reply::{Answered, Refusal, ok, parse, wrong_verb};
@@ -54,7 +59,16 @@ pub(crate) async fn handle(State(fake): State<Arc<FakeSlack>>, request: Request)
     let path = parts.uri.path().trim_end_matches('/');
     let path = path.strip_prefix("/_mock").unwrap_or(path);
     let query = parts.uri.query().unwrap_or("");
-    match route(&fake, &parts.method, path, query, &bytes) {
+    let answered = if parts.method == Method::POST && path == "/call_button" {
+        // The one endpoint that waits (on the app's answer).
+        match parse::<PlaceBody>(&bytes) {
+            Ok(body) => call_button(&fake, body).await,
+            Err(refusal) => Err(refusal),
+        }
+    } else {
+        route(&fake, &parts.method, path, query, &bytes)
+    };
+    match answered {
         Ok((status, mut body)) => {
             if let Value::Object(map) = &mut body {
                 map.insert("ok".into(), Value::Bool(true));
@@ -66,7 +80,7 @@ pub(crate) async fn handle(State(fake): State<Arc<FakeSlack>>, request: Request)
 }
 
 /// The endpoints, by path and verb.
-fn route(fake: &FakeSlack, verb: &Method, path: &str, query: &str, body: &[u8]) -> Answered {
+fn route(fake: &Arc<FakeSlack>, verb: &Method, path: &str, query: &str, body: &[u8]) -> Answered {
     let segments: Vec<&str> = path.split('/').filter(|s| !s.is_empty()).collect();
     let get = verb == Method::GET;
     let post = verb == Method::POST;
@@ -95,6 +109,14 @@ fn route(fake: &FakeSlack, verb: &Method, path: &str, query: &str, body: &[u8]) 
         ["tokens"] => wrong_verb("POST"),
         ["uninstall"] if post => uninstall(fake, parse(body)?),
         ["uninstall"] => wrong_verb("POST"),
+        ["install"] if post => install(fake, parse(body)?),
+        ["install"] => wrong_verb("POST"),
+        ["app"] if get => app::app(fake),
+        ["app"] if post => register_app(fake, parse_app(body)?),
+        ["app"] => wrong_verb("GET, POST"),
+        ["call_button"] => wrong_verb("POST"),
+        ["deliveries"] if get => Ok(ok(deliveries(fake))),
+        ["deliveries"] => wrong_verb("GET"),
         ["calls"] if get => {
             let calls: Vec<Value> = fake.lock().calls.all().map(|c| c.to_json()).collect();
             Ok(ok(json!({ "calls": calls })))
@@ -108,8 +130,11 @@ fn route(fake: &FakeSlack, verb: &Method, path: &str, query: &str, body: &[u8]) 
             )),
         },
         ["calls", _] => wrong_verb("GET"),
+        ["calls", id, "reject"] if post => user_rejects_call(fake, id, parse(body)?),
+        ["calls", _, "reject"] => wrong_verb("POST"),
         ["messages"] if get => Ok(ok(messages(fake))),
-        ["messages"] => wrong_verb("GET"),
+        ["messages"] if post => user_posts(fake, parse(body)?),
+        ["messages"] => wrong_verb("GET, POST"),
         ["requests"] if get => Ok(ok(requests(fake, query)?)),
         ["requests"] if delete => {
             fake.lock().log.clear();
@@ -139,9 +164,16 @@ fn index() -> Value {
         "POST /_mock/channels",
         "POST /_mock/tokens",
         "POST /_mock/uninstall",
+        "POST /_mock/install",
+        "GET /_mock/app",
+        "POST /_mock/app",
         "GET /_mock/calls",
         "GET /_mock/calls/{id}",
+        "POST /_mock/calls/{id}/reject",
         "GET /_mock/messages",
+        "POST /_mock/messages",
+        "POST /_mock/call_button",
+        "GET /_mock/deliveries",
         "GET /_mock/requests",
         "DELETE /_mock/requests",
         "POST /_mock/advance",

@@ -11,10 +11,12 @@ use crate::mock::faults::Injected;
 use crate::mock::log::{LoggedRequest, TokenSource};
 use crate::mock::state::FakeSlack;
 
+use super::app::message_json;
 use super::reply::{Answered, Refusal, ok};
 
 /// `GET /_mock/messages`: the messages `chat.postMessage` posted, read
-/// from the request log (so within its capacity), oldest first.
+/// from the request log (so within its capacity), oldest first; and the
+/// messages fake users posted, with the app's unfurls (`user_messages`).
 pub(super) fn messages(fake: &FakeSlack) -> Value {
     let state = fake.lock();
     let list: Vec<Value> = state
@@ -32,7 +34,8 @@ pub(super) fn messages(fake: &FakeSlack) -> Value {
             Value::Object(message)
         })
         .collect();
-    json!({ "messages": list })
+    let user_messages: Vec<Value> = state.events.messages.iter().map(message_json).collect();
+    json!({ "messages": list, "user_messages": user_messages })
 }
 
 /// `GET /_mock/requests[?method=calls.add]`: the request log.
