@@ -7,11 +7,35 @@
 
 use super::map::{Cx, word_hint};
 use super::model::{Auth, ErrorDef, EventDef, Http, MethodDef, Sp, SpecFile, Tier};
-use super::types::{read_field, read_one_of, read_type};
+use super::types::{read_field, read_fields, read_one_of, read_type};
 use crate::diag::{Diagnostic, Diagnostics};
 use crate::yaml::{Node, Value};
 
 /// Reads one parsed file into a [`SpecFile`], recording every problem.
+/// True (with a diagnostic) when an entry of `methods:` or `events:` is
+/// named like one of `keys`: a key of the entry above, indented too little.
+fn is_misplaced_key(cx: &mut Cx<'_>, name: &Sp<String>, keys: &[&str], entry: &str) -> bool {
+    if !keys.contains(&name.value.as_str()) {
+        return false;
+    }
+    let noun = entry.split_once(' ').map_or(entry, |(_, noun)| noun);
+    cx.diags.push(
+        Diagnostic::error(
+            cx.path,
+            name.span,
+            format!(
+                "`{}` is not {entry} name: it is a key of {entry}, indented too little",
+                name.value
+            ),
+        )
+        .with_hint(format!(
+            "indent `{}:` to line up with the keys of the {noun} above it",
+            name.value
+        )),
+    );
+    true
+}
+
 pub fn read_file(path: &str, root: &Node, diags: &mut Diagnostics) -> SpecFile {
     let mut file = SpecFile {
         path: path.to_owned(),
@@ -40,18 +64,7 @@ pub fn read_file(path: &str, root: &Node, diags: &mut Diagnostics) -> SpecFile {
     }
     if let Some(methods) = top.take(&mut cx, "methods") {
         for (name, body) in cx.entries(methods, "`methods`") {
-            if METHOD_KEYS.contains(&name.value.as_str()) {
-                cx.diags.push(
-                    Diagnostic::error(
-                        path,
-                        name.span,
-                        format!("`{}` is not a method name: it is a key of a method, indented too little", name.value),
-                    )
-                    .with_hint(format!(
-                        "indent `{}:` to line up with the keys of the method above it",
-                        name.value
-                    )),
-                );
+            if is_misplaced_key(&mut cx, &name, METHOD_KEYS, "a method") {
                 continue;
             }
             if let Some(def) = read_method(&mut cx, name, body) {
@@ -61,18 +74,7 @@ pub fn read_file(path: &str, root: &Node, diags: &mut Diagnostics) -> SpecFile {
     }
     if let Some(events) = top.take(&mut cx, "events") {
         for (name, body) in cx.entries(events, "`events`") {
-            if EVENT_KEYS.contains(&name.value.as_str()) {
-                cx.diags.push(
-                    Diagnostic::error(
-                        path,
-                        name.span,
-                        format!("`{}` is not an event name: it is a key of an event, indented too little", name.value),
-                    )
-                    .with_hint(format!(
-                        "indent `{}:` to line up with the keys of the event above it",
-                        name.value
-                    )),
-                );
+            if is_misplaced_key(&mut cx, &name, EVENT_KEYS, "an event") {
                 continue;
             }
             if let Some(def) = read_event(&mut cx, name, body) {
@@ -324,28 +326,26 @@ fn read_method(cx: &mut Cx<'_>, name: Sp<String>, body: &Node) -> Option<MethodD
         },
         None => false,
     };
-    let mut params = Vec::new();
-    if let Some(node) = map.take(cx, "params") {
-        for (param, body) in cx.entries(node, "`params`") {
-            let what = format!("param `{}` of `{}`", param.value, name.value);
-            if let Some(def) = read_field(cx, param, body, &what) {
-                params.push(def);
-            }
-        }
-    }
+    let params = map
+        .take(cx, "params")
+        .map(|node| {
+            read_fields(cx, node, "`params`", |param| {
+                format!("param `{param}` of `{}`", name.value)
+            })
+        })
+        .unwrap_or_default();
     let one_of = map
         .take(cx, "one_of")
         .map(|node| read_one_of(cx, node, "param"))
         .unwrap_or_default();
-    let mut response = Vec::new();
-    if let Some(node) = map.take(cx, "response") {
-        for (field, body) in cx.entries(node, "`response`") {
-            let what = format!("response field `{}` of `{}`", field.value, name.value);
-            if let Some(def) = read_field(cx, field, body, &what) {
-                response.push(def);
-            }
-        }
-    }
+    let response = map
+        .take(cx, "response")
+        .map(|node| {
+            read_fields(cx, node, "`response`", |field| {
+                format!("response field `{field}` of `{}`", name.value)
+            })
+        })
+        .unwrap_or_default();
     let errors = map
         .take(cx, "errors")
         .map(|n| read_errors(cx, n))

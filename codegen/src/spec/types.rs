@@ -59,15 +59,14 @@ pub(super) fn read_type(cx: &mut Cx<'_>, name: Sp<String>, body: &Node) -> Optio
         .take(cx, "description")
         .and_then(|n| cx.text(n, "`description`"));
     let example = map.take(cx, "example").cloned();
-    let mut fields = Vec::new();
-    if let Some(node) = map.take(cx, "fields") {
-        for (field, body) in cx.entries(node, "`fields`") {
-            let what = format!("field `{}` of type `{}`", field.value, name.value);
-            if let Some(def) = read_field(cx, field, body, &what) {
-                fields.push(def);
-            }
-        }
-    }
+    let fields = map
+        .take(cx, "fields")
+        .map(|node| {
+            read_fields(cx, node, "`fields`", |field| {
+                format!("field `{field}` of type `{}`", name.value)
+            })
+        })
+        .unwrap_or_default();
     let one_of = map
         .take(cx, "one_of")
         .map(|node| read_one_of(cx, node, "field"))
@@ -190,6 +189,25 @@ fn kind_word(kind: TypeKind) -> &'static str {
         TypeKind::Enum => "enum",
         TypeKind::Union => "union",
     }
+}
+
+/// Every entry of a map of fields (a type's `fields`, a method's `params`
+/// or `response`), each read with [`read_field`]; `what` names an entry in
+/// diagnostics.
+pub(super) fn read_fields(
+    cx: &mut Cx<'_>,
+    node: &Node,
+    section: &str,
+    what: impl Fn(&str) -> String,
+) -> Vec<FieldDef> {
+    let mut fields = Vec::new();
+    for (field, body) in cx.entries(node, section) {
+        let what = what(&field.value);
+        if let Some(def) = read_field(cx, field, body, &what) {
+            fields.push(def);
+        }
+    }
+    fields
 }
 
 pub(super) fn read_field(
