@@ -8,6 +8,7 @@ mod support;
 
 mod chat_blocks;
 mod decode;
+mod events_spec;
 mod pacing_app;
 mod runtime_checks;
 mod runtime_pacing;

@@ -11,6 +11,8 @@ mod support;
 mod auth_mock;
 mod chat_mock;
 mod chat_unfurl;
+#[cfg(feature = "events")]
+mod events_delivery;
 mod mock_bin;
 mod mock_calls;
 mod mock_control;
@@ -21,6 +23,8 @@ mod mock_load;
 mod mock_server;
 mod mock_workspaces;
 mod oauth_mock;
+mod pacing_window;
+mod roster_end_race;
 mod roster_events;
 mod roster_resume;
 mod users_mock;

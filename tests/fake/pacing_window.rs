@@ -3,17 +3,13 @@
 //! over the tier completes at the minimum the tier allows with no 429, and
 //! the spread-out mode takes longer for the same burst.
 
-#![cfg(feature = "mock")]
-
-mod support;
-
 use std::sync::Arc;
 use std::time::Duration;
 
+use crate::support::shared_time::{SharedTime, drive};
 use slack_calls::calls::InfoError;
 use slack_calls::mock::{MockSlack, Outcome};
 use slack_calls::{Client, Error, Pacing, RateLimits, RetryPolicy};
-use support::shared_time::{SharedTime, drive};
 use tokio::task::JoinHandle;
 
 /// 150 `calls.info` at tier 3 (50 in any minute): the least time Slack's

@@ -8,8 +8,6 @@
 //! The fake runs 60,000 times faster than real time here, so Slack's
 //! five-minute retry lasts 5 ms; no test reads the wall clock.
 
-#![cfg(all(feature = "events", feature = "mock"))]
-
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 

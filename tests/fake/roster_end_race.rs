@@ -2,8 +2,6 @@
 //! (the spec's `on_resend` for `calls.end`), and the roster reports only
 //! what Slack really refused.
 
-#![cfg(feature = "mock")]
-
 use slack_calls::mock::{Fault, MockSlack};
 use slack_calls::{CallId, CallUser, Change, Client, Roster, TestClock};
 
