@@ -676,6 +676,250 @@ impl ::slack_calls::Check for Call {
         ::std::result::Result::Ok(())
     }
 }
+/// A conversation (public or private channel, direct or group message). Slack sends many more fields; those not listed are ignored.
+#[derive(
+    Debug,
+    Clone,
+    PartialEq,
+    ::slack_calls::__private::serde::Serialize,
+    ::slack_calls::__private::serde::Deserialize
+)]
+#[serde(crate = "::slack_calls::__private::serde")]
+#[non_exhaustive]
+pub struct Conversation {
+    /// The conversation's ID.
+    pub id: ChannelId,
+    /// The channel's name, without `#` (direct messages have none).
+    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    pub name: ::std::option::Option<::std::string::String>,
+    /// A public channel.
+    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    pub is_channel: ::std::option::Option<bool>,
+    /// A private channel created before March 2021.
+    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    pub is_group: ::std::option::Option<bool>,
+    /// A direct message between two users.
+    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    pub is_im: ::std::option::Option<bool>,
+    /// A group direct message.
+    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    pub is_mpim: ::std::option::Option<bool>,
+    /// A private channel or a direct message.
+    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    pub is_private: ::std::option::Option<bool>,
+    /// The channel is archived.
+    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    pub is_archived: ::std::option::Option<bool>,
+    /// The workspace's general channel, where every member is.
+    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    pub is_general: ::std::option::Option<bool>,
+    /// The channel is shared with other workspaces.
+    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    pub is_shared: ::std::option::Option<bool>,
+    /// The channel is shared with another organization (Slack Connect).
+    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    pub is_ext_shared: ::std::option::Option<bool>,
+    /// The channel is shared across the workspaces of an organization.
+    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    pub is_org_shared: ::std::option::Option<bool>,
+    /// The caller is a member.
+    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    pub is_member: ::std::option::Option<bool>,
+    /// When the conversation was created, in Unix seconds.
+    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    pub created: ::std::option::Option<::slack_calls::Timestamp>,
+    /// The user who created it.
+    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    pub creator: ::std::option::Option<UserId>,
+    /// The workspace the conversation is seen from.
+    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    pub context_team_id: ::std::option::Option<::std::string::String>,
+    /// The number of members, with `include_num_members`.
+    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    pub num_members: ::std::option::Option<i64>,
+}
+impl Conversation {
+    /// A value with the required fields (`id`); add others with the `with_` setters.
+    pub fn new(id: impl ::std::convert::Into<ChannelId>) -> Self {
+        Self {
+            id: id.into(),
+            name: ::std::default::Default::default(),
+            is_channel: ::std::default::Default::default(),
+            is_group: ::std::default::Default::default(),
+            is_im: ::std::default::Default::default(),
+            is_mpim: ::std::default::Default::default(),
+            is_private: ::std::default::Default::default(),
+            is_archived: ::std::default::Default::default(),
+            is_general: ::std::default::Default::default(),
+            is_shared: ::std::default::Default::default(),
+            is_ext_shared: ::std::default::Default::default(),
+            is_org_shared: ::std::default::Default::default(),
+            is_member: ::std::default::Default::default(),
+            created: ::std::default::Default::default(),
+            creator: ::std::default::Default::default(),
+            context_team_id: ::std::default::Default::default(),
+            num_members: ::std::default::Default::default(),
+        }
+    }
+    /// Sets `name`.
+    pub fn with_name(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.name = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets `is_channel`.
+    pub fn with_is_channel(mut self, value: bool) -> Self {
+        self.is_channel = ::std::option::Option::Some(value);
+        self
+    }
+    /// Sets `is_group`.
+    pub fn with_is_group(mut self, value: bool) -> Self {
+        self.is_group = ::std::option::Option::Some(value);
+        self
+    }
+    /// Sets `is_im`.
+    pub fn with_is_im(mut self, value: bool) -> Self {
+        self.is_im = ::std::option::Option::Some(value);
+        self
+    }
+    /// Sets `is_mpim`.
+    pub fn with_is_mpim(mut self, value: bool) -> Self {
+        self.is_mpim = ::std::option::Option::Some(value);
+        self
+    }
+    /// Sets `is_private`.
+    pub fn with_is_private(mut self, value: bool) -> Self {
+        self.is_private = ::std::option::Option::Some(value);
+        self
+    }
+    /// Sets `is_archived`.
+    pub fn with_is_archived(mut self, value: bool) -> Self {
+        self.is_archived = ::std::option::Option::Some(value);
+        self
+    }
+    /// Sets `is_general`.
+    pub fn with_is_general(mut self, value: bool) -> Self {
+        self.is_general = ::std::option::Option::Some(value);
+        self
+    }
+    /// Sets `is_shared`.
+    pub fn with_is_shared(mut self, value: bool) -> Self {
+        self.is_shared = ::std::option::Option::Some(value);
+        self
+    }
+    /// Sets `is_ext_shared`.
+    pub fn with_is_ext_shared(mut self, value: bool) -> Self {
+        self.is_ext_shared = ::std::option::Option::Some(value);
+        self
+    }
+    /// Sets `is_org_shared`.
+    pub fn with_is_org_shared(mut self, value: bool) -> Self {
+        self.is_org_shared = ::std::option::Option::Some(value);
+        self
+    }
+    /// Sets `is_member`.
+    pub fn with_is_member(mut self, value: bool) -> Self {
+        self.is_member = ::std::option::Option::Some(value);
+        self
+    }
+    /// Sets `created`.
+    pub fn with_created(
+        mut self,
+        value: impl ::std::convert::Into<::slack_calls::Timestamp>,
+    ) -> Self {
+        self.created = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets `creator`.
+    pub fn with_creator(mut self, value: impl ::std::convert::Into<UserId>) -> Self {
+        self.creator = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets `context_team_id`.
+    pub fn with_context_team_id(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.context_team_id = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets `num_members`.
+    pub fn with_num_members(mut self, value: i64) -> Self {
+        self.num_members = ::std::option::Option::Some(value);
+        self
+    }
+}
+impl ::slack_calls::Check for Conversation {}
+/// A kind of conversation, as `conversations.list` filters them.
+///
+/// A value this version does not know is kept in `Unknown`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ConversationType {
+    /// `public_channel`: Public channels.
+    PublicChannel,
+    /// `private_channel`: Private channels.
+    PrivateChannel,
+    /// `mpim`: Group direct messages.
+    Mpim,
+    /// `im`: Direct messages.
+    Im,
+    /// A value this version does not know.
+    Unknown(::std::string::String),
+}
+impl ConversationType {
+    /// Slack's text for the value.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::PublicChannel => "public_channel",
+            Self::PrivateChannel => "private_channel",
+            Self::Mpim => "mpim",
+            Self::Im => "im",
+            Self::Unknown(other) => other,
+        }
+    }
+    /// The value for Slack's text (unknown text is kept).
+    pub fn from_wire(text: &str) -> Self {
+        match text {
+            "public_channel" => Self::PublicChannel,
+            "private_channel" => Self::PrivateChannel,
+            "mpim" => Self::Mpim,
+            "im" => Self::Im,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+impl ::std::fmt::Display for ConversationType {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+impl ::slack_calls::__private::serde::Serialize for ConversationType {
+    fn serialize<S: ::slack_calls::__private::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+impl<'de> ::slack_calls::__private::serde::Deserialize<'de> for ConversationType {
+    fn deserialize<D: ::slack_calls::__private::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        let text = <::std::string::String as ::slack_calls::__private::serde::Deserialize>::deserialize(
+            deserializer,
+        )?;
+        ::std::result::Result::Ok(Self::from_wire(&text))
+    }
+}
+impl ::slack_calls::FormValue for ConversationType {
+    fn to_form_value(&self) -> ::std::string::String {
+        self.as_str().to_owned()
+    }
+}
+impl ::slack_calls::Check for ConversationType {}
 ::slack_calls::__private::id_type! {
     #[doc = " A workspace's ID, such as `T0HRJ1GNB`."] pub struct TeamId;
 }
@@ -1742,6 +1986,12 @@ impl ::slack_calls::Client {
             client: ::std::clone::Clone::clone(self),
         }
     }
+    /// The `conversations.*` methods.
+    pub fn conversations(&self) -> conversations::Conversations {
+        conversations::Conversations {
+            client: ::std::clone::Clone::clone(self),
+        }
+    }
     /// The `oauth.*` methods.
     pub fn oauth(&self) -> oauth::Oauth {
         oauth::Oauth {
@@ -1870,6 +2120,7 @@ pub mod apps {
         errors: &["bad_client_secret", "client_id_token_mismatch", "invalid_client_id"],
         done_on_resend: &[],
         example_response: "{\"ok\":true,\"uninstalled\":true}",
+        pagination: ::std::option::Option::None,
     };
 }
 pub mod auth {
@@ -2024,6 +2275,7 @@ pub mod auth {
         errors: &[],
         done_on_resend: &[],
         example_response: "{\"bot_id\":\"BZYBOTHED\",\"is_enterprise_install\":false,\"ok\":true,\"team\":\"Subarachnoid Workspace\",\"team_id\":\"T0G9PQBBK\",\"url\":\"https://subarachnoid.slack.com/\",\"user\":\"bot\",\"user_id\":\"W23456789\"}",
+        pagination: ::std::option::Option::None,
     };
     /// A `auth.revoke` request. Set optional params with the setters, then `.await` it (or call `send`).
     #[derive(Debug, Clone)]
@@ -2104,6 +2356,7 @@ pub mod auth {
         errors: &[],
         done_on_resend: &[],
         example_response: "{\"ok\":true,\"revoked\":true}",
+        pagination: ::std::option::Option::None,
     };
 }
 pub mod calls {
@@ -2500,6 +2753,7 @@ pub mod calls {
         ],
         done_on_resend: &[],
         example_response: "{\"call\":{\"date_start\":1600000000,\"desktop_app_join_url\":\"callapp://join/1234\",\"external_display_id\":\"705-292-868\",\"external_unique_id\":\"025169F6-E37A-4E62-BB54-7F93A0FC4C1F\",\"id\":\"R0E69JAIF\",\"join_url\":\"https://example.com/calls/1234\",\"title\":\"Kimpossible sync up\",\"users\":[{\"slack_id\":\"U0HRJ1GNB\"},{\"avatar_url\":\"https://example.com/avatar.png\",\"display_name\":\"External User\",\"external_id\":\"54321678\"}]},\"ok\":true}",
+        pagination: ::std::option::Option::None,
     };
     /// A `calls.end` request. Set optional params with the setters, then `.await` it (or call `send`).
     #[derive(Debug, Clone)]
@@ -2590,6 +2844,7 @@ pub mod calls {
         errors: &["inactive_call", "invalid_call_id", "not_implemented"],
         done_on_resend: &["inactive_call"],
         example_response: "{\"ok\":true}",
+        pagination: ::std::option::Option::None,
     };
     /// A `calls.info` request. Set optional params with the setters, then `.await` it (or call `send`).
     #[derive(Debug, Clone)]
@@ -2666,6 +2921,7 @@ pub mod calls {
         errors: &["invalid_call_id", "not_implemented"],
         done_on_resend: &[],
         example_response: "{\"call\":{\"channels\":[\"C0HRJ1GNB\"],\"date_start\":1600000000,\"external_unique_id\":\"025169F6-E37A-4E62-BB54-7F93A0FC4C1F\",\"id\":\"R0E69JAIF\",\"join_url\":\"https://example.com/calls/1234\",\"title\":\"Kimpossible sync up\",\"users\":[{\"slack_id\":\"U0HRJ1GNB\"}]},\"ok\":true}",
+        pagination: ::std::option::Option::None,
     };
     /// A `calls.update` request. Set optional params with the setters, then `.await` it (or call `send`).
     #[derive(Debug, Clone)]
@@ -2796,6 +3052,7 @@ pub mod calls {
         errors: &["invalid_call_id", "not_implemented"],
         done_on_resend: &[],
         example_response: "{\"call\":{\"date_start\":1600000000,\"external_unique_id\":\"025169F6-E37A-4E62-BB54-7F93A0FC4C1F\",\"id\":\"R0E69JAIF\",\"join_url\":\"https://example.com/calls/1234?v=2\",\"title\":\"Kimpossible sync up (overtime)\"},\"ok\":true}",
+        pagination: ::std::option::Option::None,
     };
     pub mod participants {
         //! The `calls.participants.*` methods.
@@ -2995,6 +3252,7 @@ pub mod calls {
             ],
             done_on_resend: &[],
             example_response: "{\"ok\":true}",
+            pagination: ::std::option::Option::None,
         };
         /// A `calls.participants.remove` request. Set optional params with the setters, then `.await` it (or call `send`).
         #[derive(Debug, Clone)]
@@ -3100,6 +3358,7 @@ pub mod calls {
             ],
             done_on_resend: &[],
             example_response: "{\"ok\":true}",
+            pagination: ::std::option::Option::None,
         };
     }
 }
@@ -3492,6 +3751,7 @@ pub mod chat {
         ],
         done_on_resend: &[],
         example_response: "{\"channel\":\"C0HRJ1GNB\",\"message\":{\"blocks\":[{\"block_id\":\"call-block\",\"call_id\":\"R0E69JAIF\",\"type\":\"call\"}],\"bot_id\":\"B19LU7CSY\",\"bot_profile\":{\"app_id\":\"A0KRD7HC3\",\"deleted\":false,\"id\":\"B19LU7CSY\",\"name\":\"Calls App\",\"team_id\":\"T0G9PQBBK\",\"updated\":1503435956},\"team\":\"T0G9PQBBK\",\"text\":\"A call is starting\",\"ts\":\"1503435956.000247\",\"type\":\"message\",\"user\":\"U0KRQLJ9H\"},\"ok\":true,\"ts\":\"1503435956.000247\"}",
+        pagination: ::std::option::Option::None,
     };
     /// A `chat.unfurl` request. Set optional params with the setters, then `.await` it (or call `send`).
     #[derive(Debug, Clone)]
@@ -3737,6 +3997,596 @@ pub mod chat {
         ],
         done_on_resend: &[],
         example_response: "{\"ok\":true}",
+        pagination: ::std::option::Option::None,
+    };
+}
+pub mod conversations {
+    //! The `conversations.*` methods.
+    /// The `conversations.*` methods, from a client.
+    #[derive(Debug, Clone)]
+    pub struct Conversations {
+        pub(crate) client: ::slack_calls::Client,
+    }
+    impl Conversations {
+        /// Retrieves information about a conversation.
+        ///
+        /// Returns the conversation's details: whether it is private, shared with other workspaces or organizations, archived, and with `include_num_members` how many members it has, which is who can see a Call posted there.
+        ///
+        /// - **Slack method:** [`conversations.info`](<https://api.slack.com/methods/conversations.info>)
+        /// - **Tokens and scopes:** bot token: `channels:read`, `groups:read`, `im:read`, `mpim:read`; user token: `channels:read`, `groups:read`, `im:read`, `mpim:read`
+        /// - **Rate limit:** tier 3 (50+ requests a minute)
+        /// - **Idempotent:** yes; after a failure that may have reached Slack, the client may resend it.
+        ///
+        /// # Params
+        ///
+        /// - `channel` (required, positional): The conversation to describe.
+        /// - `include_locale` (optional, a setter): Also return the conversation's locale.
+        /// - `include_num_members` (optional, a setter): Also return the number of members.
+        ///
+        /// # Errors
+        ///
+        /// Slack's answers come back as `Error::Api` with a [`InfoError`] code:
+        ///
+        /// - `channel_not_found`: The conversation does not exist, or the caller cannot see it.
+        /// - `method_not_supported_for_channel_type`: The method cannot be used on this kind of conversation.
+        /// - and any common error (`CommonError`), such as `invalid_auth` or `missing_scope`.
+        ///
+        /// # Example
+        ///
+        /// ```no_run
+        /// # async fn example(client: slack_calls::Client) -> Result<(), Box<dyn std::error::Error>> {
+        /// let response = client.conversations().info("C012AB3CD").await?;
+        /// # let _ = response;
+        /// # Ok(())
+        /// # }
+        /// ```
+        pub fn info(
+            &self,
+            channel: impl ::std::convert::Into<super::ChannelId>,
+        ) -> InfoRequest {
+            InfoRequest {
+                client: self.client.clone(),
+                channel: channel.into(),
+                include_locale: ::std::option::Option::None,
+                include_num_members: ::std::option::Option::None,
+            }
+        }
+        /// Retrieves the members of a conversation.
+        ///
+        /// Returns the users in a conversation, a page at a time: the people who can see a Call posted there. Use the item stream (`.items()`) to read every member across pages.
+        ///
+        /// - **Slack method:** [`conversations.members`](<https://api.slack.com/methods/conversations.members>)
+        /// - **Tokens and scopes:** bot token: `channels:read`, `groups:read`, `im:read`, `mpim:read`; user token: `channels:read`, `groups:read`, `im:read`, `mpim:read`
+        /// - **Rate limit:** tier 4 (100+ requests a minute)
+        /// - **Idempotent:** yes; after a failure that may have reached Slack, the client may resend it.
+        ///
+        /// # Params
+        ///
+        /// - `channel` (required, positional): The conversation whose members to list.
+        /// - `cursor` (optional, a setter): Where to go on from, the `next_cursor` of the page before; left out for the first page.
+        /// - `limit` (optional, a setter): The most members to return in a page (Slack's default is 100; it advises no more than 200 and allows up to 1,000). Fewer may come back even when there are more.
+        ///
+        /// # Errors
+        ///
+        /// Slack's answers come back as `Error::Api` with a [`MembersError`] code:
+        ///
+        /// - `channel_not_found`: The conversation does not exist, or the caller cannot see it.
+        /// - `fetch_members_failed`: Slack could not fetch the members.
+        /// - `invalid_cursor`: The cursor is not one Slack gave.
+        /// - `invalid_limit`: The limit is not a number Slack accepts.
+        /// - and any common error (`CommonError`), such as `invalid_auth` or `missing_scope`.
+        ///
+        /// # Example
+        ///
+        /// ```no_run
+        /// # async fn example(client: slack_calls::Client) -> Result<(), Box<dyn std::error::Error>> {
+        /// let response = client.conversations().members("C012AB3CD").await?;
+        /// # let _ = response;
+        /// # Ok(())
+        /// # }
+        /// ```
+        pub fn members(
+            &self,
+            channel: impl ::std::convert::Into<super::ChannelId>,
+        ) -> MembersRequest {
+            MembersRequest {
+                client: self.client.clone(),
+                channel: channel.into(),
+                cursor: ::std::option::Option::None,
+                limit: ::std::option::Option::None,
+            }
+        }
+        /// Lists the conversations of a workspace.
+        ///
+        /// Returns the workspace's conversations of the given `types`, a page at a time.
+        ///
+        /// - **Slack method:** [`conversations.list`](<https://api.slack.com/methods/conversations.list>)
+        /// - **Tokens and scopes:** bot token: `channels:read`, `groups:read`, `im:read`, `mpim:read`; user token: `channels:read`, `groups:read`, `im:read`, `mpim:read`
+        /// - **Rate limit:** tier 2 (20+ requests a minute)
+        /// - **Idempotent:** yes; after a failure that may have reached Slack, the client may resend it.
+        ///
+        /// # Params
+        ///
+        /// - `types` (optional, a setter): The kinds of conversation to list (Slack's default is `public_channel` alone); sent comma-separated, such as `public_channel,private_channel`.
+        /// - `exclude_archived` (optional, a setter): Leave archived channels out.
+        /// - `team_id` (optional, a setter): The workspace to list, with an organization-wide token.
+        /// - `cursor` (optional, a setter): Where to go on from, the `next_cursor` of the page before; left out for the first page.
+        /// - `limit` (optional, a setter): The most conversations to return in a page (Slack's default is 100; at most 1,000). Fewer may come back even when there are more.
+        ///
+        /// # Errors
+        ///
+        /// Slack's answers come back as `Error::Api` with a [`ListError`] code:
+        ///
+        /// - `invalid_cursor`: The cursor is not one Slack gave.
+        /// - `invalid_limit`: The limit is not a number Slack accepts.
+        /// - `invalid_types`: A value of `types` is not a kind of conversation.
+        /// - `method_not_supported_for_channel_type`: The method cannot be used on this kind of conversation.
+        /// - and any common error (`CommonError`), such as `invalid_auth` or `missing_scope`.
+        ///
+        /// # Example
+        ///
+        /// ```no_run
+        /// # async fn example(client: slack_calls::Client) -> Result<(), Box<dyn std::error::Error>> {
+        /// let response = client.conversations().list().await?;
+        /// # let _ = response;
+        /// # Ok(())
+        /// # }
+        /// ```
+        pub fn list(&self) -> ListRequest {
+            ListRequest {
+                client: self.client.clone(),
+                types: ::std::option::Option::None,
+                exclude_archived: ::std::option::Option::None,
+                team_id: ::std::option::Option::None,
+                cursor: ::std::option::Option::None,
+                limit: ::std::option::Option::None,
+            }
+        }
+    }
+    /// A `conversations.info` request. Set optional params with the setters, then `.await` it (or call `send`).
+    #[derive(Debug, Clone)]
+    #[must_use = "a request does nothing until it is awaited or sent"]
+    pub struct InfoRequest {
+        client: ::slack_calls::Client,
+        channel: super::ChannelId,
+        include_locale: ::std::option::Option<bool>,
+        include_num_members: ::std::option::Option<bool>,
+    }
+    impl InfoRequest {
+        /// Sets `include_locale`: Also return the conversation's locale.
+        pub fn include_locale(mut self, value: bool) -> Self {
+            self.include_locale = ::std::option::Option::Some(value);
+            self
+        }
+        /// Sets `include_num_members`: Also return the number of members.
+        pub fn include_num_members(mut self, value: bool) -> Self {
+            self.include_num_members = ::std::option::Option::Some(value);
+            self
+        }
+        /// Sends the request and decodes Slack's answer.
+        pub async fn send(
+            self,
+        ) -> ::std::result::Result<InfoResponse, ::slack_calls::Error<InfoError>> {
+            let mut form = ::slack_calls::Form::new();
+            let value = &self.channel;
+            form.push("channel", value);
+            if let ::std::option::Option::Some(value) = &self.include_locale {
+                form.push("include_locale", value);
+            }
+            if let ::std::option::Option::Some(value) = &self.include_num_members {
+                form.push("include_num_members", value);
+            }
+            ::slack_calls::__private::send(&self.client, &INFO, form).await
+        }
+    }
+    impl ::std::future::IntoFuture for InfoRequest {
+        type Output = ::std::result::Result<
+            InfoResponse,
+            ::slack_calls::Error<InfoError>,
+        >;
+        type IntoFuture = ::slack_calls::__private::BoxFuture<
+            ::std::result::Result<InfoResponse, ::slack_calls::Error<InfoError>>,
+        >;
+        fn into_future(self) -> Self::IntoFuture {
+            ::std::boxed::Box::pin(self.send())
+        }
+    }
+    /// What `conversations.info` answers on success.
+    #[derive(Debug, Clone, PartialEq, ::slack_calls::__private::serde::Deserialize)]
+    #[serde(crate = "::slack_calls::__private::serde")]
+    #[non_exhaustive]
+    pub struct InfoResponse {
+        /// The conversation.
+        pub channel: super::Conversation,
+        /// Warnings and messages Slack sent with the answer.
+        #[serde(skip)]
+        pub meta: ::slack_calls::ResponseMeta,
+    }
+    impl ::slack_calls::Response for InfoResponse {
+        fn set_meta(&mut self, meta: ::slack_calls::ResponseMeta) {
+            self.meta = meta;
+        }
+    }
+    ::slack_calls::__private::method_error! {
+        #[doc =
+        " The error codes of `conversations.info`: its own, then the common ones, then any code this version does not know."]
+        pub enum InfoError(super::CommonError) { ChannelNotFound("channel_not_found",
+        "The conversation does not exist, or the caller cannot see it."),
+        MethodNotSupportedForChannelType("method_not_supported_for_channel_type",
+        "The method cannot be used on this kind of conversation."), }
+    }
+    /// What the runtime and the fake server know about `conversations.info`.
+    pub static INFO: ::slack_calls::method::MethodInfo = ::slack_calls::method::MethodInfo {
+        name: "conversations.info",
+        summary: "Retrieves information about a conversation.",
+        docs_url: "https://api.slack.com/methods/conversations.info",
+        http: ::slack_calls::method::HttpMethod::Get,
+        rate_tier: ::slack_calls::method::RateTier::Tier3,
+        auth: ::slack_calls::method::Auth::Token,
+        idempotent: true,
+        bot_scopes: &["channels:read", "groups:read", "im:read", "mpim:read"],
+        user_scopes: &["channels:read", "groups:read", "im:read", "mpim:read"],
+        params: &[
+            ::slack_calls::method::ParamInfo {
+                name: "channel",
+                kind: ::slack_calls::method::ParamKind::Id("ChannelId"),
+                required: ::slack_calls::method::Required::Yes,
+                min_items: 0usize,
+            },
+            ::slack_calls::method::ParamInfo {
+                name: "include_locale",
+                kind: ::slack_calls::method::ParamKind::Boolean,
+                required: ::slack_calls::method::Required::No,
+                min_items: 0usize,
+            },
+            ::slack_calls::method::ParamInfo {
+                name: "include_num_members",
+                kind: ::slack_calls::method::ParamKind::Boolean,
+                required: ::slack_calls::method::Required::No,
+                min_items: 0usize,
+            },
+        ],
+        errors: &["channel_not_found", "method_not_supported_for_channel_type"],
+        done_on_resend: &[],
+        example_response: "{\"channel\":{\"context_team_id\":\"T012AB3C4\",\"created\":1449252889,\"creator\":\"W012A3BCD\",\"id\":\"C012AB3CD\",\"is_archived\":false,\"is_channel\":true,\"is_ext_shared\":false,\"is_general\":true,\"is_group\":false,\"is_im\":false,\"is_member\":true,\"is_mpim\":false,\"is_org_shared\":false,\"is_private\":false,\"is_shared\":false,\"name\":\"general\",\"num_members\":4},\"ok\":true}",
+        pagination: ::std::option::Option::None,
+    };
+    /// A `conversations.members` request. Set optional params with the setters, then `.await` it (or call `send`).
+    #[derive(Debug, Clone)]
+    #[must_use = "a request does nothing until it is awaited or sent"]
+    pub struct MembersRequest {
+        client: ::slack_calls::Client,
+        channel: super::ChannelId,
+        cursor: ::std::option::Option<::std::string::String>,
+        limit: ::std::option::Option<i64>,
+    }
+    impl MembersRequest {
+        /// Sets `cursor`: Where to go on from, the `next_cursor` of the page before; left out for the first page.
+        pub fn cursor(
+            mut self,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.cursor = ::std::option::Option::Some(value.into());
+            self
+        }
+        /// Sets `limit`: The most members to return in a page (Slack's default is 100; it advises no more than 200 and allows up to 1,000). Fewer may come back even when there are more.
+        pub fn limit(mut self, value: i64) -> Self {
+            self.limit = ::std::option::Option::Some(value);
+            self
+        }
+        /// Sends the request and decodes Slack's answer.
+        pub async fn send(
+            self,
+        ) -> ::std::result::Result<MembersResponse, ::slack_calls::Error<MembersError>> {
+            let mut form = ::slack_calls::Form::new();
+            let value = &self.channel;
+            form.push("channel", value);
+            if let ::std::option::Option::Some(value) = &self.cursor {
+                form.push("cursor", value);
+            }
+            if let ::std::option::Option::Some(value) = &self.limit {
+                form.push("limit", value);
+            }
+            ::slack_calls::__private::send(&self.client, &MEMBERS, form).await
+        }
+        /// Every page of the answer, as a stream: the first as the request is set, each next one at the `response_metadata.next_cursor` of the one before, until Slack sends none. The page size is `limit`, as set on the request. Each page is paced, retried and waited for like any call; an error ends the stream. Nothing is sent until the stream is polled, and nothing more once it is dropped.
+        pub fn pages(self) -> ::slack_calls::Pages<MembersResponse, MembersError> {
+            ::slack_calls::__private::pages(move |
+                cursor: ::std::option::Option<::std::string::String>|
+            {
+                let mut request = self.clone();
+                if cursor.is_some() {
+                    request.cursor = cursor;
+                }
+                ::std::boxed::Box::pin(async move {
+                    let page = request.send().await?;
+                    let next = page.meta.next_cursor.clone();
+                    ::std::result::Result::Ok((page, next))
+                })
+            })
+        }
+        /// The `members` of every page, one by one, as a stream (see [`pages`](Self::pages)).
+        pub fn items(
+            self,
+        ) -> ::slack_calls::Items<MembersResponse, MembersError, super::UserId> {
+            ::slack_calls::__private::items(
+                self.pages(),
+                |page: MembersResponse| page.members,
+            )
+        }
+    }
+    impl ::std::future::IntoFuture for MembersRequest {
+        type Output = ::std::result::Result<
+            MembersResponse,
+            ::slack_calls::Error<MembersError>,
+        >;
+        type IntoFuture = ::slack_calls::__private::BoxFuture<
+            ::std::result::Result<MembersResponse, ::slack_calls::Error<MembersError>>,
+        >;
+        fn into_future(self) -> Self::IntoFuture {
+            ::std::boxed::Box::pin(self.send())
+        }
+    }
+    /// What `conversations.members` answers on success.
+    #[derive(Debug, Clone, PartialEq, ::slack_calls::__private::serde::Deserialize)]
+    #[serde(crate = "::slack_calls::__private::serde")]
+    #[non_exhaustive]
+    pub struct MembersResponse {
+        /// The members on this page.
+        pub members: ::std::vec::Vec<super::UserId>,
+        /// Warnings and messages Slack sent with the answer.
+        #[serde(skip)]
+        pub meta: ::slack_calls::ResponseMeta,
+    }
+    impl ::slack_calls::Response for MembersResponse {
+        fn set_meta(&mut self, meta: ::slack_calls::ResponseMeta) {
+            self.meta = meta;
+        }
+    }
+    ::slack_calls::__private::method_error! {
+        #[doc =
+        " The error codes of `conversations.members`: its own, then the common ones, then any code this version does not know."]
+        pub enum MembersError(super::CommonError) { ChannelNotFound("channel_not_found",
+        "The conversation does not exist, or the caller cannot see it."),
+        FetchMembersFailed("fetch_members_failed", "Slack could not fetch the members."),
+        InvalidCursor("invalid_cursor", "The cursor is not one Slack gave."),
+        InvalidLimit("invalid_limit", "The limit is not a number Slack accepts."), }
+    }
+    /// What the runtime and the fake server know about `conversations.members`.
+    pub static MEMBERS: ::slack_calls::method::MethodInfo = ::slack_calls::method::MethodInfo {
+        name: "conversations.members",
+        summary: "Retrieves the members of a conversation.",
+        docs_url: "https://api.slack.com/methods/conversations.members",
+        http: ::slack_calls::method::HttpMethod::Get,
+        rate_tier: ::slack_calls::method::RateTier::Tier4,
+        auth: ::slack_calls::method::Auth::Token,
+        idempotent: true,
+        bot_scopes: &["channels:read", "groups:read", "im:read", "mpim:read"],
+        user_scopes: &["channels:read", "groups:read", "im:read", "mpim:read"],
+        params: &[
+            ::slack_calls::method::ParamInfo {
+                name: "channel",
+                kind: ::slack_calls::method::ParamKind::Id("ChannelId"),
+                required: ::slack_calls::method::Required::Yes,
+                min_items: 0usize,
+            },
+            ::slack_calls::method::ParamInfo {
+                name: "cursor",
+                kind: ::slack_calls::method::ParamKind::String,
+                required: ::slack_calls::method::Required::No,
+                min_items: 0usize,
+            },
+            ::slack_calls::method::ParamInfo {
+                name: "limit",
+                kind: ::slack_calls::method::ParamKind::Integer,
+                required: ::slack_calls::method::Required::No,
+                min_items: 0usize,
+            },
+        ],
+        errors: &[
+            "channel_not_found",
+            "fetch_members_failed",
+            "invalid_cursor",
+            "invalid_limit",
+        ],
+        done_on_resend: &[],
+        example_response: "{\"members\":[\"U023BECGF\",\"U061F7AUR\",\"W012A3CDE\"],\"ok\":true,\"response_metadata\":{\"next_cursor\":\"e3VzZXJfaWQ6IFcxMjM0NTY3fQ==\"}}",
+        pagination: ::std::option::Option::Some(::slack_calls::method::Pagination {
+            cursor: "cursor",
+            limit: ::std::option::Option::Some("limit"),
+            items: "members",
+        }),
+    };
+    /// A `conversations.list` request. Set optional params with the setters, then `.await` it (or call `send`).
+    #[derive(Debug, Clone)]
+    #[must_use = "a request does nothing until it is awaited or sent"]
+    pub struct ListRequest {
+        client: ::slack_calls::Client,
+        types: ::std::option::Option<::std::vec::Vec<super::ConversationType>>,
+        exclude_archived: ::std::option::Option<bool>,
+        team_id: ::std::option::Option<::std::string::String>,
+        cursor: ::std::option::Option<::std::string::String>,
+        limit: ::std::option::Option<i64>,
+    }
+    impl ListRequest {
+        /// Sets `types`: The kinds of conversation to list (Slack's default is `public_channel` alone); sent comma-separated, such as `public_channel,private_channel`.
+        pub fn types(
+            mut self,
+            value: impl ::std::iter::IntoIterator<Item = super::ConversationType>,
+        ) -> Self {
+            self.types = ::std::option::Option::Some(value.into_iter().collect());
+            self
+        }
+        /// Sets `exclude_archived`: Leave archived channels out.
+        pub fn exclude_archived(mut self, value: bool) -> Self {
+            self.exclude_archived = ::std::option::Option::Some(value);
+            self
+        }
+        /// Sets `team_id`: The workspace to list, with an organization-wide token.
+        pub fn team_id(
+            mut self,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.team_id = ::std::option::Option::Some(value.into());
+            self
+        }
+        /// Sets `cursor`: Where to go on from, the `next_cursor` of the page before; left out for the first page.
+        pub fn cursor(
+            mut self,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.cursor = ::std::option::Option::Some(value.into());
+            self
+        }
+        /// Sets `limit`: The most conversations to return in a page (Slack's default is 100; at most 1,000). Fewer may come back even when there are more.
+        pub fn limit(mut self, value: i64) -> Self {
+            self.limit = ::std::option::Option::Some(value);
+            self
+        }
+        /// Sends the request and decodes Slack's answer.
+        pub async fn send(
+            self,
+        ) -> ::std::result::Result<ListResponse, ::slack_calls::Error<ListError>> {
+            let mut form = ::slack_calls::Form::new();
+            if let ::std::option::Option::Some(value) = &self.types {
+                form.push_comma_list("types", value);
+            }
+            if let ::std::option::Option::Some(value) = &self.exclude_archived {
+                form.push("exclude_archived", value);
+            }
+            if let ::std::option::Option::Some(value) = &self.team_id {
+                form.push("team_id", value);
+            }
+            if let ::std::option::Option::Some(value) = &self.cursor {
+                form.push("cursor", value);
+            }
+            if let ::std::option::Option::Some(value) = &self.limit {
+                form.push("limit", value);
+            }
+            ::slack_calls::__private::send(&self.client, &LIST, form).await
+        }
+        /// Every page of the answer, as a stream: the first as the request is set, each next one at the `response_metadata.next_cursor` of the one before, until Slack sends none. The page size is `limit`, as set on the request. Each page is paced, retried and waited for like any call; an error ends the stream. Nothing is sent until the stream is polled, and nothing more once it is dropped.
+        pub fn pages(self) -> ::slack_calls::Pages<ListResponse, ListError> {
+            ::slack_calls::__private::pages(move |
+                cursor: ::std::option::Option<::std::string::String>|
+            {
+                let mut request = self.clone();
+                if cursor.is_some() {
+                    request.cursor = cursor;
+                }
+                ::std::boxed::Box::pin(async move {
+                    let page = request.send().await?;
+                    let next = page.meta.next_cursor.clone();
+                    ::std::result::Result::Ok((page, next))
+                })
+            })
+        }
+        /// The `channels` of every page, one by one, as a stream (see [`pages`](Self::pages)).
+        pub fn items(
+            self,
+        ) -> ::slack_calls::Items<ListResponse, ListError, super::Conversation> {
+            ::slack_calls::__private::items(
+                self.pages(),
+                |page: ListResponse| page.channels,
+            )
+        }
+    }
+    impl ::std::future::IntoFuture for ListRequest {
+        type Output = ::std::result::Result<
+            ListResponse,
+            ::slack_calls::Error<ListError>,
+        >;
+        type IntoFuture = ::slack_calls::__private::BoxFuture<
+            ::std::result::Result<ListResponse, ::slack_calls::Error<ListError>>,
+        >;
+        fn into_future(self) -> Self::IntoFuture {
+            ::std::boxed::Box::pin(self.send())
+        }
+    }
+    /// What `conversations.list` answers on success.
+    #[derive(Debug, Clone, PartialEq, ::slack_calls::__private::serde::Deserialize)]
+    #[serde(crate = "::slack_calls::__private::serde")]
+    #[non_exhaustive]
+    pub struct ListResponse {
+        /// The conversations on this page.
+        pub channels: ::std::vec::Vec<super::Conversation>,
+        /// Warnings and messages Slack sent with the answer.
+        #[serde(skip)]
+        pub meta: ::slack_calls::ResponseMeta,
+    }
+    impl ::slack_calls::Response for ListResponse {
+        fn set_meta(&mut self, meta: ::slack_calls::ResponseMeta) {
+            self.meta = meta;
+        }
+    }
+    ::slack_calls::__private::method_error! {
+        #[doc =
+        " The error codes of `conversations.list`: its own, then the common ones, then any code this version does not know."]
+        pub enum ListError(super::CommonError) { InvalidCursor("invalid_cursor",
+        "The cursor is not one Slack gave."), InvalidLimit("invalid_limit",
+        "The limit is not a number Slack accepts."), InvalidTypes("invalid_types",
+        "A value of `types` is not a kind of conversation."),
+        MethodNotSupportedForChannelType("method_not_supported_for_channel_type",
+        "The method cannot be used on this kind of conversation."), }
+    }
+    /// What the runtime and the fake server know about `conversations.list`.
+    pub static LIST: ::slack_calls::method::MethodInfo = ::slack_calls::method::MethodInfo {
+        name: "conversations.list",
+        summary: "Lists the conversations of a workspace.",
+        docs_url: "https://api.slack.com/methods/conversations.list",
+        http: ::slack_calls::method::HttpMethod::Get,
+        rate_tier: ::slack_calls::method::RateTier::Tier2,
+        auth: ::slack_calls::method::Auth::Token,
+        idempotent: true,
+        bot_scopes: &["channels:read", "groups:read", "im:read", "mpim:read"],
+        user_scopes: &["channels:read", "groups:read", "im:read", "mpim:read"],
+        params: &[
+            ::slack_calls::method::ParamInfo {
+                name: "types",
+                kind: ::slack_calls::method::ParamKind::CommaList(
+                    &::slack_calls::method::ParamKind::String,
+                ),
+                required: ::slack_calls::method::Required::No,
+                min_items: 0usize,
+            },
+            ::slack_calls::method::ParamInfo {
+                name: "exclude_archived",
+                kind: ::slack_calls::method::ParamKind::Boolean,
+                required: ::slack_calls::method::Required::No,
+                min_items: 0usize,
+            },
+            ::slack_calls::method::ParamInfo {
+                name: "team_id",
+                kind: ::slack_calls::method::ParamKind::String,
+                required: ::slack_calls::method::Required::No,
+                min_items: 0usize,
+            },
+            ::slack_calls::method::ParamInfo {
+                name: "cursor",
+                kind: ::slack_calls::method::ParamKind::String,
+                required: ::slack_calls::method::Required::No,
+                min_items: 0usize,
+            },
+            ::slack_calls::method::ParamInfo {
+                name: "limit",
+                kind: ::slack_calls::method::ParamKind::Integer,
+                required: ::slack_calls::method::Required::No,
+                min_items: 0usize,
+            },
+        ],
+        errors: &[
+            "invalid_cursor",
+            "invalid_limit",
+            "invalid_types",
+            "method_not_supported_for_channel_type",
+        ],
+        done_on_resend: &[],
+        example_response: "{\"channels\":[{\"created\":1449252889,\"creator\":\"U012A3CDE\",\"id\":\"C012AB3CD\",\"is_archived\":false,\"is_channel\":true,\"is_general\":true,\"is_member\":true,\"is_private\":false,\"name\":\"general\"}],\"ok\":true,\"response_metadata\":{\"next_cursor\":\"dGVhbTpDMDYxRkE1UEI=\"}}",
+        pagination: ::std::option::Option::Some(::slack_calls::method::Pagination {
+            cursor: "cursor",
+            limit: ::std::option::Option::Some("limit"),
+            items: "channels",
+        }),
     };
 }
 pub mod oauth {
@@ -4006,6 +4856,7 @@ pub mod oauth {
             ],
             done_on_resend: &[],
             example_response: "{\"access_token\":\"xoxb-17653672481-19874698323-pdFZKVeTuE8sk7oOcBrzbqgy\",\"app_id\":\"A0KRD7HC3\",\"authed_user\":{\"access_token\":\"xoxp-1234\",\"id\":\"U1234\",\"scope\":\"chat:write\",\"token_type\":\"user\"},\"bot_user_id\":\"U0KRQLJ9H\",\"enterprise\":{\"id\":\"E12345678\",\"name\":\"slack-sports\"},\"ok\":true,\"scope\":\"commands,incoming-webhook\",\"team\":{\"id\":\"T9TK3CUKW\",\"name\":\"Slack Softball Team\"},\"token_type\":\"bot\"}",
+            pagination: ::std::option::Option::None,
         };
     }
 }
@@ -4138,6 +4989,7 @@ pub mod users {
         errors: &["users_not_found"],
         done_on_resend: &[],
         example_response: "{\"ok\":true,\"user\":{\"deleted\":false,\"id\":\"W012A3CDE\",\"is_bot\":false,\"name\":\"spengler\",\"profile\":{\"display_name\":\"spengler\",\"email\":\"spengler@ghostbusters.example.com\",\"image_72\":\"https://example.com/avatar_72.jpg\",\"real_name\":\"Egon Spengler\"},\"real_name\":\"Egon Spengler\",\"team_id\":\"T012AB3C4\",\"tz\":\"America/Los_Angeles\",\"tz_label\":\"Pacific Daylight Time\",\"tz_offset\":-25200}}",
+        pagination: ::std::option::Option::None,
     };
 }
 /// Every method of the spec, in spec order.
@@ -4153,6 +5005,9 @@ pub static METHODS: &[&::slack_calls::method::MethodInfo] = &[
     &calls::participants::REMOVE,
     &chat::POST_MESSAGE,
     &chat::UNFURL,
+    &conversations::INFO,
+    &conversations::MEMBERS,
+    &conversations::LIST,
     &oauth::v2::ACCESS,
     &users::LOOKUP_BY_EMAIL,
 ];

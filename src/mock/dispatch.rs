@@ -19,7 +19,7 @@ use super::family::{Caller, Exchange, Family};
 use super::params::{self, Problem};
 use super::request::ParsedRequest;
 use super::state::FakeSlack;
-use super::{auth, calls, chat, oauth, unfurl, users};
+use super::{auth, calls, chat, conversations, oauth, unfurl, users};
 
 /// Every stateful family of the fake, one line each.
 pub(crate) const FAMILIES: &[&Family] = &[
@@ -29,6 +29,7 @@ pub(crate) const FAMILIES: &[&Family] = &[
     &auth::FAMILY,
     &oauth::FAMILY,
     &unfurl::FAMILY,
+    &conversations::FAMILY,
 ];
 
 /// Unix seconds now.
@@ -256,7 +257,13 @@ fn answer_checked(
         return Answer::ok(serde_json::json!({ "ok": true }));
     }
     match serde_json::from_str::<Value>(method.example_response) {
-        Ok(body) => Answer::from_body(body),
+        Ok(body) => match &method.pagination {
+            Some(pages) => match super::pages::example_page(method, pages, &params, body) {
+                Ok(body) => Answer::ok(body),
+                Err(error) => Answer::error(&error),
+            },
+            None => Answer::from_body(body),
+        },
         Err(err) => Answer::error(&SlackError::new("internal_error").because(format!(
             "the spec's example_response for {} is not JSON: {err}",
             method.name

@@ -11,6 +11,7 @@ mod support;
 mod auth_mock;
 mod chat_mock;
 mod chat_unfurl;
+mod conversations_mock;
 mod mock_bin;
 mod mock_calls;
 mod mock_control;
