@@ -3445,6 +3445,61 @@ pub mod chat {
                 thread_ts: ::std::option::Option::None,
             }
         }
+        /// Updates a message.
+        ///
+        /// Changes the text or blocks of a message the caller posted; a Calls app uses it to change or retire the message that shows its Call. Leaving `blocks` out keeps the message's blocks (a `call` block stays, and so does the Call in the conversation); an empty list removes them.
+        ///
+        /// - **Slack method:** [`chat.update`](<https://api.slack.com/methods/chat.update>)
+        /// - **Tokens and scopes:** bot token: `chat:write`; user token: `chat:write`
+        /// - **Rate limit:** tier 3 (50+ requests a minute)
+        /// - **Idempotent:** yes; after a failure that may have reached Slack, the client may resend it.
+        ///
+        /// # Params
+        ///
+        /// - `channel` (required, positional): The conversation the message is in.
+        /// - `ts` (required, positional): The message's timestamp.
+        /// - `text` (optional, a setter): The new text; with `blocks` it is the fallback shown in notifications.
+        /// - `blocks` (optional, a setter): The new blocks; left out, the message keeps its blocks, and an empty list removes them.
+        ///
+        /// # Errors
+        ///
+        /// Slack's answers come back as `Error::Api` with a [`UpdateError`] code:
+        ///
+        /// - `block_mismatch`: Rich text blocks could not be updated.
+        /// - `cant_update_message`: The message was not posted by the caller, or cannot be changed.
+        /// - `channel_not_found`: The channel does not exist, or the caller cannot see it.
+        /// - `edit_window_closed`: The message can no longer be edited.
+        /// - `invalid_blocks`: The blocks are invalid for this request, such as a `call` block naming an unknown Call.
+        /// - `invalid_blocks_format`: The blocks are not a JSON array, or a block is not an object.
+        /// - `is_inactive`: The message cannot be edited because the conversation is inactive.
+        /// - `message_not_found`: No message has that timestamp in the channel.
+        /// - `msg_too_long`: The text is too long.
+        /// - `no_text`: Neither `text` nor `blocks` was given.
+        /// - `too_many_attachments`: Too many attachments were given.
+        /// - and any common error (`CommonError`), such as `invalid_auth` or `missing_scope`.
+        ///
+        /// # Example
+        ///
+        /// ```no_run
+        /// # async fn example(client: slack_calls::Client) -> Result<(), Box<dyn std::error::Error>> {
+        /// let response = client.chat().update("C0HRJ1GNB", "1503435956.000247").await?;
+        /// # let _ = response;
+        /// # Ok(())
+        /// # }
+        /// ```
+        pub fn update(
+            &self,
+            channel: impl ::std::convert::Into<super::ChannelId>,
+            ts: impl ::std::convert::Into<super::MessageTs>,
+        ) -> UpdateRequest {
+            UpdateRequest {
+                client: self.client.clone(),
+                channel: channel.into(),
+                ts: ts.into(),
+                text: ::std::option::Option::None,
+                blocks: ::std::option::Option::None,
+            }
+        }
         /// Provides custom unfurl behavior for user-posted URLs.
         ///
         /// Attaches unfurls to a message whose links Slack announced with a `link_shared` event; a Calls app answers with a `call` block naming the Call it registered with `calls.add`. The message is named by `channel` and `ts`, or by `unfurl_id` and `source` (both from the event). Resending is safe: Slack documents that a repeated unfurl of the same message (same `channel` and `ts`, or `unfurl_id` and `source`) modifies the attachments it made the first time rather than adding more.
@@ -3751,6 +3806,165 @@ pub mod chat {
         ],
         done_on_resend: &[],
         example_response: "{\"channel\":\"C0HRJ1GNB\",\"message\":{\"blocks\":[{\"block_id\":\"call-block\",\"call_id\":\"R0E69JAIF\",\"type\":\"call\"}],\"bot_id\":\"B19LU7CSY\",\"bot_profile\":{\"app_id\":\"A0KRD7HC3\",\"deleted\":false,\"id\":\"B19LU7CSY\",\"name\":\"Calls App\",\"team_id\":\"T0G9PQBBK\",\"updated\":1503435956},\"team\":\"T0G9PQBBK\",\"text\":\"A call is starting\",\"ts\":\"1503435956.000247\",\"type\":\"message\",\"user\":\"U0KRQLJ9H\"},\"ok\":true,\"ts\":\"1503435956.000247\"}",
+        pagination: ::std::option::Option::None,
+    };
+    /// A `chat.update` request. Set optional params with the setters, then `.await` it (or call `send`).
+    #[derive(Debug, Clone)]
+    #[must_use = "a request does nothing until it is awaited or sent"]
+    pub struct UpdateRequest {
+        client: ::slack_calls::Client,
+        channel: super::ChannelId,
+        ts: super::MessageTs,
+        text: ::std::option::Option<::std::string::String>,
+        blocks: ::std::option::Option<::std::vec::Vec<super::Block>>,
+    }
+    impl UpdateRequest {
+        /// Sets `text`: The new text; with `blocks` it is the fallback shown in notifications.
+        pub fn text(
+            mut self,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.text = ::std::option::Option::Some(value.into());
+            self
+        }
+        /// Sets `blocks`: The new blocks; left out, the message keeps its blocks, and an empty list removes them.
+        pub fn blocks(
+            mut self,
+            value: impl ::std::iter::IntoIterator<Item = super::Block>,
+        ) -> Self {
+            self.blocks = ::std::option::Option::Some(value.into_iter().collect());
+            self
+        }
+        /// Sends the request and decodes Slack's answer.
+        pub async fn send(
+            self,
+        ) -> ::std::result::Result<UpdateResponse, ::slack_calls::Error<UpdateError>> {
+            let mut form = ::slack_calls::Form::new();
+            let value = &self.channel;
+            form.push("channel", value);
+            let value = &self.ts;
+            form.push("ts", value);
+            if let ::std::option::Option::Some(value) = &self.text {
+                form.push("text", value);
+            }
+            if let ::std::option::Option::Some(value) = &self.blocks {
+                form.push_list("blocks", value);
+            }
+            ::slack_calls::__private::send(&self.client, &UPDATE, form).await
+        }
+    }
+    impl ::std::future::IntoFuture for UpdateRequest {
+        type Output = ::std::result::Result<
+            UpdateResponse,
+            ::slack_calls::Error<UpdateError>,
+        >;
+        type IntoFuture = ::slack_calls::__private::BoxFuture<
+            ::std::result::Result<UpdateResponse, ::slack_calls::Error<UpdateError>>,
+        >;
+        fn into_future(self) -> Self::IntoFuture {
+            ::std::boxed::Box::pin(self.send())
+        }
+    }
+    /// What `chat.update` answers on success.
+    #[derive(Debug, Clone, PartialEq, ::slack_calls::__private::serde::Deserialize)]
+    #[serde(crate = "::slack_calls::__private::serde")]
+    #[non_exhaustive]
+    pub struct UpdateResponse {
+        /// The conversation the message is in.
+        pub channel: super::ChannelId,
+        /// The message's timestamp.
+        pub ts: super::MessageTs,
+        /// The message's text after the update.
+        #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+        pub text: ::std::option::Option<::std::string::String>,
+        /// The message as Slack stored it after the update.
+        #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+        pub message: ::std::option::Option<super::Message>,
+        /// Warnings and messages Slack sent with the answer.
+        #[serde(skip)]
+        pub meta: ::slack_calls::ResponseMeta,
+    }
+    impl ::slack_calls::Response for UpdateResponse {
+        fn set_meta(&mut self, meta: ::slack_calls::ResponseMeta) {
+            self.meta = meta;
+        }
+    }
+    ::slack_calls::__private::method_error! {
+        #[doc =
+        " The error codes of `chat.update`: its own, then the common ones, then any code this version does not know."]
+        pub enum UpdateError(super::CommonError) { BlockMismatch("block_mismatch",
+        "Rich text blocks could not be updated."),
+        CantUpdateMessage("cant_update_message",
+        "The message was not posted by the caller, or cannot be changed."),
+        ChannelNotFound("channel_not_found",
+        "The channel does not exist, or the caller cannot see it."),
+        EditWindowClosed("edit_window_closed", "The message can no longer be edited."),
+        InvalidBlocks("invalid_blocks",
+        "The blocks are invalid for this request, such as a `call` block naming an unknown Call."),
+        InvalidBlocksFormat("invalid_blocks_format",
+        "The blocks are not a JSON array, or a block is not an object."),
+        IsInactive("is_inactive",
+        "The message cannot be edited because the conversation is inactive."),
+        MessageNotFound("message_not_found",
+        "No message has that timestamp in the channel."), MsgTooLong("msg_too_long",
+        "The text is too long."), NoText("no_text",
+        "Neither `text` nor `blocks` was given."),
+        TooManyAttachments("too_many_attachments", "Too many attachments were given."), }
+    }
+    /// What the runtime and the fake server know about `chat.update`.
+    pub static UPDATE: ::slack_calls::method::MethodInfo = ::slack_calls::method::MethodInfo {
+        name: "chat.update",
+        summary: "Updates a message.",
+        docs_url: "https://api.slack.com/methods/chat.update",
+        http: ::slack_calls::method::HttpMethod::Post,
+        rate_tier: ::slack_calls::method::RateTier::Tier3,
+        auth: ::slack_calls::method::Auth::Token,
+        idempotent: true,
+        bot_scopes: &["chat:write"],
+        user_scopes: &["chat:write"],
+        params: &[
+            ::slack_calls::method::ParamInfo {
+                name: "channel",
+                kind: ::slack_calls::method::ParamKind::Id("ChannelId"),
+                required: ::slack_calls::method::Required::Yes,
+                min_items: 0usize,
+            },
+            ::slack_calls::method::ParamInfo {
+                name: "ts",
+                kind: ::slack_calls::method::ParamKind::Id("MessageTs"),
+                required: ::slack_calls::method::Required::Yes,
+                min_items: 0usize,
+            },
+            ::slack_calls::method::ParamInfo {
+                name: "text",
+                kind: ::slack_calls::method::ParamKind::String,
+                required: ::slack_calls::method::Required::No,
+                min_items: 0usize,
+            },
+            ::slack_calls::method::ParamInfo {
+                name: "blocks",
+                kind: ::slack_calls::method::ParamKind::List(
+                    &::slack_calls::method::ParamKind::Object("Block"),
+                ),
+                required: ::slack_calls::method::Required::No,
+                min_items: 0usize,
+            },
+        ],
+        errors: &[
+            "block_mismatch",
+            "cant_update_message",
+            "channel_not_found",
+            "edit_window_closed",
+            "invalid_blocks",
+            "invalid_blocks_format",
+            "is_inactive",
+            "message_not_found",
+            "msg_too_long",
+            "no_text",
+            "too_many_attachments",
+        ],
+        done_on_resend: &[],
+        example_response: "{\"channel\":\"C0HRJ1GNB\",\"message\":{\"blocks\":[{\"block_id\":\"call-block\",\"call_id\":\"R0E69JAIF\",\"type\":\"call\"}],\"text\":\"The call has ended\",\"type\":\"message\",\"user\":\"U0KRQLJ9H\"},\"ok\":true,\"text\":\"The call has ended\",\"ts\":\"1503435956.000247\"}",
         pagination: ::std::option::Option::None,
     };
     /// A `chat.unfurl` request. Set optional params with the setters, then `.await` it (or call `send`).
@@ -4906,6 +5120,47 @@ pub mod users {
                 email: email.into(),
             }
         }
+        /// Gets information about a user.
+        ///
+        /// Returns a user of the workspace by ID; a Calls app uses it to show the people in a Call. The email address is only there for a token with the `users:read.email` scope.
+        ///
+        /// - **Slack method:** [`users.info`](<https://api.slack.com/methods/users.info>)
+        /// - **Tokens and scopes:** bot token: `users:read`; user token: `users:read`
+        /// - **Rate limit:** tier 4 (100+ requests a minute)
+        /// - **Idempotent:** yes; after a failure that may have reached Slack, the client may resend it.
+        ///
+        /// # Params
+        ///
+        /// - `user` (required, positional): The user to describe.
+        /// - `include_locale` (optional, a setter): Also return the user's locale.
+        ///
+        /// # Errors
+        ///
+        /// Slack's answers come back as `Error::Api` with a [`InfoError`] code:
+        ///
+        /// - `user_not_found`: No user has that ID (or it is malformed).
+        /// - `user_not_visible`: The caller cannot see that user.
+        /// - and any common error (`CommonError`), such as `invalid_auth` or `missing_scope`.
+        ///
+        /// # Example
+        ///
+        /// ```no_run
+        /// # async fn example(client: slack_calls::Client) -> Result<(), Box<dyn std::error::Error>> {
+        /// let response = client.users().info("W012A3CDE").await?;
+        /// # let _ = response;
+        /// # Ok(())
+        /// # }
+        /// ```
+        pub fn info(
+            &self,
+            user: impl ::std::convert::Into<super::UserId>,
+        ) -> InfoRequest {
+            InfoRequest {
+                client: self.client.clone(),
+                user: user.into(),
+                include_locale: ::std::option::Option::None,
+            }
+        }
     }
     /// A `users.lookupByEmail` request. Set optional params with the setters, then `.await` it (or call `send`).
     #[derive(Debug, Clone)]
@@ -4991,6 +5246,98 @@ pub mod users {
         example_response: "{\"ok\":true,\"user\":{\"deleted\":false,\"id\":\"W012A3CDE\",\"is_bot\":false,\"name\":\"spengler\",\"profile\":{\"display_name\":\"spengler\",\"email\":\"spengler@ghostbusters.example.com\",\"image_72\":\"https://example.com/avatar_72.jpg\",\"real_name\":\"Egon Spengler\"},\"real_name\":\"Egon Spengler\",\"team_id\":\"T012AB3C4\",\"tz\":\"America/Los_Angeles\",\"tz_label\":\"Pacific Daylight Time\",\"tz_offset\":-25200}}",
         pagination: ::std::option::Option::None,
     };
+    /// A `users.info` request. Set optional params with the setters, then `.await` it (or call `send`).
+    #[derive(Debug, Clone)]
+    #[must_use = "a request does nothing until it is awaited or sent"]
+    pub struct InfoRequest {
+        client: ::slack_calls::Client,
+        user: super::UserId,
+        include_locale: ::std::option::Option<bool>,
+    }
+    impl InfoRequest {
+        /// Sets `include_locale`: Also return the user's locale.
+        pub fn include_locale(mut self, value: bool) -> Self {
+            self.include_locale = ::std::option::Option::Some(value);
+            self
+        }
+        /// Sends the request and decodes Slack's answer.
+        pub async fn send(
+            self,
+        ) -> ::std::result::Result<InfoResponse, ::slack_calls::Error<InfoError>> {
+            let mut form = ::slack_calls::Form::new();
+            let value = &self.user;
+            form.push("user", value);
+            if let ::std::option::Option::Some(value) = &self.include_locale {
+                form.push("include_locale", value);
+            }
+            ::slack_calls::__private::send(&self.client, &INFO, form).await
+        }
+    }
+    impl ::std::future::IntoFuture for InfoRequest {
+        type Output = ::std::result::Result<
+            InfoResponse,
+            ::slack_calls::Error<InfoError>,
+        >;
+        type IntoFuture = ::slack_calls::__private::BoxFuture<
+            ::std::result::Result<InfoResponse, ::slack_calls::Error<InfoError>>,
+        >;
+        fn into_future(self) -> Self::IntoFuture {
+            ::std::boxed::Box::pin(self.send())
+        }
+    }
+    /// What `users.info` answers on success.
+    #[derive(Debug, Clone, PartialEq, ::slack_calls::__private::serde::Deserialize)]
+    #[serde(crate = "::slack_calls::__private::serde")]
+    #[non_exhaustive]
+    pub struct InfoResponse {
+        /// The user.
+        pub user: super::User,
+        /// Warnings and messages Slack sent with the answer.
+        #[serde(skip)]
+        pub meta: ::slack_calls::ResponseMeta,
+    }
+    impl ::slack_calls::Response for InfoResponse {
+        fn set_meta(&mut self, meta: ::slack_calls::ResponseMeta) {
+            self.meta = meta;
+        }
+    }
+    ::slack_calls::__private::method_error! {
+        #[doc =
+        " The error codes of `users.info`: its own, then the common ones, then any code this version does not know."]
+        pub enum InfoError(super::CommonError) { UserNotFound("user_not_found",
+        "No user has that ID (or it is malformed)."), UserNotVisible("user_not_visible",
+        "The caller cannot see that user."), }
+    }
+    /// What the runtime and the fake server know about `users.info`.
+    pub static INFO: ::slack_calls::method::MethodInfo = ::slack_calls::method::MethodInfo {
+        name: "users.info",
+        summary: "Gets information about a user.",
+        docs_url: "https://api.slack.com/methods/users.info",
+        http: ::slack_calls::method::HttpMethod::Get,
+        rate_tier: ::slack_calls::method::RateTier::Tier4,
+        auth: ::slack_calls::method::Auth::Token,
+        idempotent: true,
+        bot_scopes: &["users:read"],
+        user_scopes: &["users:read"],
+        params: &[
+            ::slack_calls::method::ParamInfo {
+                name: "user",
+                kind: ::slack_calls::method::ParamKind::Id("UserId"),
+                required: ::slack_calls::method::Required::Yes,
+                min_items: 0usize,
+            },
+            ::slack_calls::method::ParamInfo {
+                name: "include_locale",
+                kind: ::slack_calls::method::ParamKind::Boolean,
+                required: ::slack_calls::method::Required::No,
+                min_items: 0usize,
+            },
+        ],
+        errors: &["user_not_found", "user_not_visible"],
+        done_on_resend: &[],
+        example_response: "{\"ok\":true,\"user\":{\"deleted\":false,\"id\":\"W012A3CDE\",\"is_bot\":false,\"name\":\"spengler\",\"profile\":{\"display_name\":\"spengler\",\"image_72\":\"https://example.com/avatar_72.jpg\",\"real_name\":\"Egon Spengler\"},\"real_name\":\"Egon Spengler\",\"team_id\":\"T012AB3C4\",\"tz\":\"America/Los_Angeles\",\"tz_label\":\"Pacific Daylight Time\",\"tz_offset\":-25200}}",
+        pagination: ::std::option::Option::None,
+    };
 }
 /// Every method of the spec, in spec order.
 pub static METHODS: &[&::slack_calls::method::MethodInfo] = &[
@@ -5004,10 +5351,12 @@ pub static METHODS: &[&::slack_calls::method::MethodInfo] = &[
     &calls::participants::ADD,
     &calls::participants::REMOVE,
     &chat::POST_MESSAGE,
+    &chat::UPDATE,
     &chat::UNFURL,
     &conversations::INFO,
     &conversations::MEMBERS,
     &conversations::LIST,
     &oauth::v2::ACCESS,
     &users::LOOKUP_BY_EMAIL,
+    &users::INFO,
 ];

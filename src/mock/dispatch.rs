@@ -19,7 +19,7 @@ use super::family::{Caller, Exchange, Family};
 use super::params::{self, Problem};
 use super::request::ParsedRequest;
 use super::state::FakeSlack;
-use super::{auth, calls, chat, conversations, oauth, unfurl, users};
+use super::{auth, calls, chat, chat_update, conversations, oauth, unfurl, users};
 
 /// Every stateful family of the fake, one line each.
 pub(crate) const FAMILIES: &[&Family] = &[
@@ -30,6 +30,7 @@ pub(crate) const FAMILIES: &[&Family] = &[
     &oauth::FAMILY,
     &unfurl::FAMILY,
     &conversations::FAMILY,
+    &chat_update::FAMILY,
 ];
 
 /// Unix seconds now.

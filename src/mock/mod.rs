@@ -227,6 +227,7 @@ mod builder;
 mod call_store;
 mod calls;
 mod chat;
+mod chat_update;
 mod control;
 mod conversations;
 mod delivery;
@@ -556,6 +557,7 @@ impl MockSlackBuilder {
                 next_seq: 0,
                 messages_posted: 0,
                 channel_posts: HashMap::new(),
+                messages: HashMap::new(),
                 limiter: Limiter::default(),
                 advanced: Duration::ZERO,
                 auth: auth_state::AuthState::default(),

@@ -12,6 +12,7 @@ mod auth_mock;
 mod chat_mock;
 mod chat_unfurl;
 mod conversations_mock;
+mod methods_mock;
 mod mock_bin;
 mod mock_calls;
 mod mock_control;
