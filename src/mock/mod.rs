@@ -25,8 +25,18 @@
 //! - **Posting and people**: `chat.postMessage` posts into the fake's
 //!   channel directory ([`DEMO_CHANNELS`], or [`MockSlackBuilder::channels`])
 //!   and a `call` block naming a Call adds the channel to that Call's
-//!   `channels`; `users.lookupByEmail` answers from the user directory,
-//!   where every user has an email. See "Posting and people" below.
+//!   `channels`; `chat.update` changes a posted message and keeps its
+//!   blocks unless given new ones; `users.lookupByEmail` and `users.info`
+//!   answer from the user directory, where every user has an email.
+//!   `conversations.info`, `conversations.members` (members per channel,
+//!   [`MockWorkspace::channel_members`]) and `conversations.list` answer
+//!   from the workspace's channels. See "Posting and people" below.
+//! - **Pages**: every method with `pagination` in its spec answers a page
+//!   at a time, with at most `limit` items (100 when left out, 1 to 1,000)
+//!   and an opaque `response_metadata.next_cursor`, empty after the last
+//!   page; a cursor the fake did not give (or gave for another list) is
+//!   `invalid_cursor`. A method no family claims pages the items of its
+//!   `example_response`.
 //! - **Slack talks back**: an app registered with [`MockApp`] (Request
 //!   URL, signing secret, unfurl domains) gets signed events when fake
 //!   users act ([`MockSlack::user_posts`] → `link_shared`,
@@ -37,7 +47,7 @@
 //!   logged in [`MockSlack::deliveries`]. `chat.unfurl` attaches unfurls
 //!   (and Calls) to the users' messages ([`MockSlack::messages`]).
 //! - **Other methods** answer their spec's `example_response` once the
-//!   checks pass.
+//!   checks pass (a page of it, for a paginated method).
 //! - **The headers and bodies SDKs read**: every answer carries
 //!   `x-slack-req-id`; answers to a known method carry
 //!   `x-accepted-oauth-scopes` and, with a known token, `x-oauth-scopes`

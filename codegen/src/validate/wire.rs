@@ -27,6 +27,27 @@ pub(super) fn pagination(
             .join(", ")
     };
     let mut ok = true;
+    for param in params {
+        if matches!(param.ident.as_str(), "pages" | "items") {
+            ok = false;
+            let span = def
+                .params
+                .iter()
+                .find(|p| p.name.value == param.wire)
+                .map_or(def.name.span, |p| p.name.span);
+            diags.push(
+                Diagnostic::error(
+                    file,
+                    span,
+                    format!(
+                        "param `{}` of paginated `{method}` would clash with the request's `{}()` stream",
+                        param.wire, param.ident
+                    ),
+                )
+                .with_hint("the request of a paginated method has `pages()` and `items()`, so no param of either name can have its setter"),
+            );
+        }
+    }
     let cursor = match param(&pages.cursor.value) {
         None => {
             ok = false;
