@@ -100,7 +100,7 @@ impl Form {
     }
 
     /// Adds a list as comma-separated text (`types=public_channel,im`), as
-    /// many Slack methods take one. An item that is not a plain value
+    /// many Slack methods take one; an empty list adds no field. An item that is not a plain value
     /// (text, number, boolean), is empty, or contains a comma cannot be
     /// sent this way and is recorded as a problem.
     pub fn push_comma_list<T: Serialize>(&mut self, name: &'static str, items: &[T]) {
@@ -114,7 +114,10 @@ impl Form {
             }
         }
         self.list_lens.push((name, items.len()));
-        self.fields.push((name, texts.join(",")));
+        // An empty list is no field at all: `types=` would be one empty item.
+        if !items.is_empty() {
+            self.fields.push((name, texts.join(",")));
+        }
     }
 
     /// Adds a map with text keys, JSON-encoded as one object, after
@@ -315,6 +318,10 @@ mod tests {
         assert_eq!(form.encode(), "types=public_channel%2Cim&ids=1%2C22");
         assert_eq!(form.list_len("types"), Some(2));
         assert!(form.problems().is_empty());
+        let mut form = Form::new();
+        form.push_comma_list::<String>("types", &[]);
+        assert_eq!(form.get("types"), None);
+        assert_eq!(form.list_len("types"), Some(0));
 
         let mut form = Form::new();
         form.push_comma_list("types", &["im", "a,b", " "]);
