@@ -107,6 +107,10 @@ pub enum Auth {
     /// as the form fields `client_id` and `client_secret`
     /// (`apps.uninstall`).
     TokenAndClientCredentials,
+    /// An app-level token (`xapp-`), which represents the app across every
+    /// workspace that installed it; no scope
+    /// (`apps.event.authorizations.list`).
+    AppToken,
 }
 
 /// Whether a param must be present.

@@ -47,6 +47,8 @@ pub enum Auth {
     ClientCredentials,
     /// Any token, no scope, and the app's client id and secret.
     TokenAndClientCredentials,
+    /// An app-level token (`xapp-`), no scope.
+    AppToken,
 }
 
 /// A rate tier: Slack's four numbered tiers, or a limit of the method's own.

@@ -30,7 +30,9 @@
 //!   answer from the user directory, where every user has an email.
 //!   `conversations.info`, `conversations.members` (members per channel,
 //!   [`MockWorkspace::channel_members`]) and `conversations.list` answer
-//!   from the workspace's channels. See "Posting and people" below.
+//!   from the workspace's channels; `apps.event.authorizations.list`,
+//!   with an app-level token (`xapp-`), lists one installation per
+//!   workspace. See "Posting and people" below.
 //! - **Pages**: every method with `pagination` in its spec answers a page
 //!   at a time, with at most `limit` items (100 when left out, 1 to 1,000)
 //!   and an opaque `response_metadata.next_cursor`, empty after the last
@@ -233,6 +235,7 @@
 mod answer;
 mod auth;
 mod auth_state;
+mod authorizations;
 mod builder;
 mod call_store;
 mod calls;

@@ -67,6 +67,9 @@ async fn typed_code(client: &slack_calls::Client, method: &MethodInfo) -> (Strin
         "conversations.info" => unpack(client.conversations().info("C1").await),
         "conversations.members" => unpack(client.conversations().members("C1").await),
         "conversations.list" => unpack(client.conversations().list().await),
+        "apps.event.authorizations.list" => {
+            unpack(client.apps().event().authorizations().list("4-e30").await)
+        }
         other => panic!("no typed call for {other}: add it here"),
     }
 }
@@ -406,6 +409,13 @@ async fn example_responses_of_the_spec_decode() {
                 .list()
                 .await
                 .is_ok_and(|r| r.channels.len() == 1),
+            "apps.event.authorizations.list" => client
+                .apps()
+                .event()
+                .authorizations()
+                .list("4-e30")
+                .await
+                .is_ok_and(|r| r.authorizations.len() == 1),
             other => panic!("no typed call for {other}"),
         };
         assert!(ok, "{}'s example_response does not decode", method.name);

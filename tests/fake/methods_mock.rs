@@ -5,7 +5,9 @@
 use slack_calls::chat::UpdateError;
 use slack_calls::mock::{LimitMode, MockSlack, default_email};
 use slack_calls::users::InfoError;
-use slack_calls::{Block, CallBlock, ChannelId, Error, MessageTs, RateLimits, TokenKind, UserId};
+use slack_calls::{
+    Block, CallBlock, ChannelId, Error, ErrorCode, MessageTs, RateLimits, TokenKind, UserId,
+};
 
 #[tokio::test]
 async fn an_updated_call_message_keeps_its_call() -> Result<(), Box<dyn std::error::Error>> {
@@ -116,6 +118,68 @@ async fn users_info_reads_the_directory() -> Result<(), Box<dyn std::error::Erro
     assert!(matches!(
         err,
         Some(Error::Api { ref error, .. }) if error.code == InfoError::UserNotFound
+    ));
+    Ok(())
+}
+
+#[tokio::test]
+async fn event_authorizations_are_the_apps_installations_a_page_at_a_time()
+-> Result<(), Box<dyn std::error::Error>> {
+    use slack_calls::apps::event::authorizations::ListError;
+    use slack_calls::mock::MockWorkspace;
+
+    let mock = MockSlack::builder()
+        .token(
+            "xapp-1-A0MOCK-1-secret",
+            TokenKind::Other,
+            Vec::<String>::new(),
+        )
+        .workspace(MockWorkspace::new("T0SECOND", "Second").users(["U0SECOND"]))
+        .start()
+        .await?;
+    let app = mock.client("xapp-1-A0MOCK-1-secret")?;
+    let mut items = app
+        .apps()
+        .event()
+        .authorizations()
+        .list("4-eyJldCI6Im1lc3NhZ2UifQ")
+        .limit(1)
+        .items();
+    let mut teams = Vec::new();
+    while let Some(authorization) = items.next().await {
+        let authorization = authorization?;
+        assert_eq!(authorization.is_bot, Some(true));
+        teams.push(authorization.team_id.ok_or("a team")?);
+    }
+    assert_eq!(teams.len(), 2);
+    assert_eq!(teams[1].as_str(), "T0SECOND");
+    assert_eq!(mock.requests_for("apps.event.authorizations.list").len(), 2);
+
+    // A bot token is not an app-level token.
+    let bot = mock.client(mock.bot_token())?;
+    let err = bot
+        .apps()
+        .event()
+        .authorizations()
+        .list("4-eyJldCI6Im1lc3NhZ2UifQ")
+        .await
+        .err();
+    assert!(matches!(
+        err,
+        Some(Error::Api { ref error, .. }) if error.code.code() == "not_allowed_token_type"
+    ));
+    // A forged cursor is `invalid_cursor`.
+    let err = app
+        .apps()
+        .event()
+        .authorizations()
+        .list("4-eyJldCI6Im1lc3NhZ2UifQ")
+        .cursor("forged")
+        .await
+        .err();
+    assert!(matches!(
+        err,
+        Some(Error::Api { ref error, .. }) if error.code == ListError::InvalidCursor
     ));
     Ok(())
 }

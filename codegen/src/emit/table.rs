@@ -71,6 +71,7 @@ pub(super) fn method_info(cx: &Cx<'_>, method: &ir::Method) -> TokenStream {
     let auth = match method.auth {
         ir::Auth::Token => quote!(#rt::method::Auth::Token),
         ir::Auth::AnyToken => quote!(#rt::method::Auth::AnyToken),
+        ir::Auth::AppToken => quote!(#rt::method::Auth::AppToken),
         ir::Auth::ClientCredentials => quote!(#rt::method::Auth::ClientCredentials),
         ir::Auth::TokenAndClientCredentials => {
             quote!(#rt::method::Auth::TokenAndClientCredentials)

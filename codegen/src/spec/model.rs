@@ -180,6 +180,9 @@ pub enum Auth {
     /// Any bot or user token, no scope, and the app's client id and secret
     /// as form fields (`apps.uninstall`).
     TokenAndClientCredentials,
+    /// An app-level token (`xapp-`), no scope
+    /// (`apps.event.authorizations.list`).
+    AppToken,
 }
 
 /// A rate tier.

@@ -273,6 +273,7 @@ fn read_method(cx: &mut Cx<'_>, name: Sp<String>, body: &Node) -> Option<MethodD
                         "token_and_client_credentials",
                         Auth::TokenAndClientCredentials,
                     ),
+                    ("app_token", Auth::AppToken),
                 ],
             )
             .map(|a| a.value),
@@ -299,6 +300,7 @@ fn read_method(cx: &mut Cx<'_>, name: Sp<String>, body: &Node) -> Option<MethodD
                         match auth {
                             Some(Auth::AnyToken) => "any_token",
                             Some(Auth::TokenAndClientCredentials) => "token_and_client_credentials",
+                            Some(Auth::AppToken) => "app_token",
                             _ => "client_credentials",
                         }
                     ),

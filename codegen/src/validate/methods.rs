@@ -367,6 +367,7 @@ impl Resolver<'_> {
                 Auth::AnyToken => ir::Auth::AnyToken,
                 Auth::ClientCredentials => ir::Auth::ClientCredentials,
                 Auth::TokenAndClientCredentials => ir::Auth::TokenAndClientCredentials,
+                Auth::AppToken => ir::Auth::AppToken,
             },
             idempotent: def.idempotent,
             bot_scopes: def.bot_scopes.iter().map(|s| s.value.clone()).collect(),
