@@ -454,6 +454,7 @@ mod tests {
             errors: &["inactive_call", "invalid_call_id"],
             done_on_resend: &["inactive_call"],
             example_response: "{}",
+            pagination: None,
         };
         let inactive = api("inactive_call");
         assert!(Failure::of(&inactive).done_by_earlier_attempt(&END, true));

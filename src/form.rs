@@ -99,6 +99,27 @@ impl Form {
         self.push_json(name, items);
     }
 
+    /// Adds a list as comma-separated text (`types=public_channel,im`), as
+    /// many Slack methods take one; an empty list adds no field. An item that is not a plain value
+    /// (text, number, boolean), is empty, or contains a comma cannot be
+    /// sent this way and is recorded as a problem.
+    pub fn push_comma_list<T: Serialize>(&mut self, name: &'static str, items: &[T]) {
+        let mut texts = Vec::with_capacity(items.len());
+        for (index, item) in items.iter().enumerate() {
+            match comma_item(item) {
+                Ok(text) => texts.push(text),
+                Err(reason) => self
+                    .problems
+                    .push((name, format!("item {index}: {reason}"))),
+            }
+        }
+        self.list_lens.push((name, items.len()));
+        // An empty list is no field at all: `types=` would be one empty item.
+        if !items.is_empty() {
+            self.fields.push((name, texts.join(",")));
+        }
+    }
+
     /// Adds a map with text keys, JSON-encoded as one object, after
     /// checking each value.
     pub fn push_map<T: Serialize + Check>(
@@ -194,6 +215,35 @@ impl Form {
     }
 }
 
+/// One item of a comma-separated list as text, or why it cannot be one.
+fn comma_item<T: Serialize>(item: &T) -> Result<String, String> {
+    let text = match serde_json::to_value(item) {
+        Ok(serde_json::Value::String(text)) => text,
+        Ok(serde_json::Value::Number(number)) => number.to_string(),
+        Ok(serde_json::Value::Bool(flag)) => flag.to_string(),
+        Ok(other) => {
+            let kind = match other {
+                serde_json::Value::Null => "null",
+                serde_json::Value::Array(_) => "a list",
+                _ => "an object",
+            };
+            return Err(format!(
+                "is {kind}, not a plain value, so it cannot be sent comma-separated"
+            ));
+        }
+        Err(err) => return Err(format!("cannot be encoded: {err}")),
+    };
+    if text.contains(',') {
+        return Err(format!(
+            "`{text}` contains a comma, which would split it in two in a comma-separated list"
+        ));
+    }
+    if text.trim().is_empty() {
+        return Err("is empty".to_owned());
+    }
+    Ok(text)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -258,6 +308,43 @@ mod tests {
         form.push("source", "composer");
         form.require_one_of(groups);
         assert!(form.problems().is_empty());
+    }
+
+    #[test]
+    fn comma_lists_join_plain_items_and_refuse_the_rest() {
+        let mut form = Form::new();
+        form.push_comma_list("types", &["public_channel", "im"]);
+        form.push_comma_list("ids", &[1i64, 22]);
+        assert_eq!(form.encode(), "types=public_channel%2Cim&ids=1%2C22");
+        assert_eq!(form.list_len("types"), Some(2));
+        assert!(form.problems().is_empty());
+        let mut form = Form::new();
+        form.push_comma_list::<String>("types", &[]);
+        assert_eq!(form.get("types"), None);
+        assert_eq!(form.list_len("types"), Some(0));
+
+        let mut form = Form::new();
+        form.push_comma_list("types", &["im", "a,b", " "]);
+        form.push_comma_list("users", &[serde_json::json!({"id": "U1"})]);
+        form.push_comma_list("nested", &[vec![1]]);
+        assert_eq!(
+            form.problems(),
+            &[
+                (
+                    "types",
+                    "item 1: `a,b` contains a comma, which would split it in two in a comma-separated list".to_owned()
+                ),
+                ("types", "item 2: is empty".to_owned()),
+                (
+                    "users",
+                    "item 0: is an object, not a plain value, so it cannot be sent comma-separated".to_owned()
+                ),
+                (
+                    "nested",
+                    "item 0: is a list, not a plain value, so it cannot be sent comma-separated".to_owned()
+                ),
+            ]
+        );
     }
 
     #[test]

@@ -53,6 +53,7 @@ mod form;
 mod id;
 pub mod method;
 mod pacing;
+mod pages;
 mod rate;
 mod ratelimit;
 mod retry;
@@ -96,6 +97,7 @@ pub use method::MethodInfo;
 #[cfg(feature = "redis")]
 #[cfg_attr(docsrs, doc(cfg(feature = "redis")))]
 pub use pacing::RedisPacing;
+pub use pages::{Items, Pages};
 pub use rate::{Pacing, Rate, RateLimits};
 pub use ratelimit::{PacingStats, RateLimiter};
 pub use retry::RetryPolicy;

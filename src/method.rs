@@ -107,6 +107,10 @@ pub enum Auth {
     /// as the form fields `client_id` and `client_secret`
     /// (`apps.uninstall`).
     TokenAndClientCredentials,
+    /// An app-level token (`xapp-`), which represents the app across every
+    /// workspace that installed it; no scope
+    /// (`apps.event.authorizations.list`).
+    AppToken,
 }
 
 /// Whether a param must be present.
@@ -147,6 +151,9 @@ pub enum ParamKind {
     /// A map from text keys to values of the kind, JSON-encoded in its
     /// form field as one object (`chat.unfurl`'s `unfurls`).
     Map(&'static ParamKind),
+    /// A list sent as comma-separated text (`encoding: comma`), such as
+    /// `conversations.list`'s `types`.
+    CommaList(&'static ParamKind),
 }
 
 impl ParamKind {
@@ -203,6 +210,20 @@ pub struct MethodInfo {
     pub done_on_resend: &'static [&'static str],
     /// The spec's `example_response`, as compact JSON.
     pub example_response: &'static str,
+    /// The spec's `pagination`, for a method that answers in pages.
+    pub pagination: Option<Pagination>,
+}
+
+/// How a method pages its answer (the spec's `pagination`): Slack's cursor
+/// pagination, with the next cursor in `response_metadata.next_cursor`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Pagination {
+    /// The param that carries the cursor.
+    pub cursor: &'static str,
+    /// The param that sets the page size, if any.
+    pub limit: Option<&'static str>,
+    /// The response field that holds a page's items.
+    pub items: &'static str,
 }
 
 impl MethodInfo {

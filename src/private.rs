@@ -20,6 +20,25 @@ pub mod union {
     pub use crate::union::{check_other, decode_variant, read, serialize_variant, tag};
 }
 
+/// The pages of a paginated request: `fetch` sends the request at a
+/// cursor (`None`: as built) and returns the page with its next cursor.
+pub fn pages<R, E: crate::ErrorCode, F>(fetch: F) -> crate::Pages<R, E>
+where
+    F: FnMut(Option<String>) -> BoxFuture<Result<(R, Option<String>), crate::Error<E>>>
+        + Send
+        + 'static,
+{
+    crate::pages::Pages::new(Box::new(fetch))
+}
+
+/// The items of the pages, taken from each page by `items_of`.
+pub fn items<R, E: crate::ErrorCode, T>(
+    pages: crate::Pages<R, E>,
+    items_of: fn(R) -> Vec<T>,
+) -> crate::Items<R, E, T> {
+    crate::pages::Items::new(pages, items_of)
+}
+
 /// The future a request builder turns into.
 pub type BoxFuture<T> = Pin<Box<dyn Future<Output = T> + Send + 'static>>;
 

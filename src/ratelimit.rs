@@ -553,6 +553,7 @@ mod tests {
         errors: &[],
         done_on_resend: &[],
         example_response: "{}",
+        pagination: None,
     };
 
     #[test]

@@ -100,7 +100,7 @@ fn prepare<E: ErrorCode>(
         })
     };
     let credentials = match method.auth {
-        Auth::Token | Auth::AnyToken => None,
+        Auth::Token | Auth::AnyToken | Auth::AppToken => None,
         Auth::ClientCredentials | Auth::TokenAndClientCredentials => {
             Some(inner.credentials.as_ref().ok_or_else(|| {
                 refuse("needs the app's client id and secret; set them with ClientBuilder::client_credentials")

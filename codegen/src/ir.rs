@@ -47,6 +47,8 @@ pub enum Auth {
     ClientCredentials,
     /// Any token, no scope, and the app's client id and secret.
     TokenAndClientCredentials,
+    /// An app-level token (`xapp-`), no scope.
+    AppToken,
 }
 
 /// A rate tier: Slack's four numbered tiers, or a limit of the method's own.
@@ -120,6 +122,26 @@ pub struct Field {
     pub example: Option<serde_json::Value>,
     /// For lists: the fewest items.
     pub min_items: u64,
+    /// For list params: sent as comma-separated text rather than one JSON
+    /// array (`encoding: comma`).
+    pub comma: bool,
+}
+
+/// Cursor pagination of a method: the cursor goes in a param, the next one
+/// comes back in `response_metadata.next_cursor`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Pagination {
+    /// The Rust field of the cursor param.
+    pub cursor: String,
+    /// The Rust field of the page-size param, if any.
+    pub limit: Option<String>,
+    /// The Rust field of the response's item list.
+    pub items: String,
+    /// The type of one item.
+    pub item: Ty,
+    /// Slack's names of the cursor param, the page-size param and the
+    /// items field.
+    pub wire: (String, Option<String>, String),
 }
 
 /// An enum value.
@@ -288,6 +310,8 @@ pub struct Method {
     pub done_on_resend: Vec<String>,
     /// `example_response` as compact JSON (`{"ok":true}` when none was given).
     pub example_response: String,
+    /// Cursor pagination, when the method answers in pages.
+    pub pagination: Option<Pagination>,
 }
 
 /// Everything to emit.

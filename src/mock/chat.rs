@@ -63,7 +63,7 @@ fn param_error(method: &MethodInfo, problem: &ParamProblem) -> Option<SlackError
 /// channel name (with or without `#`), a user ID (the app's direct message
 /// with that user: `D` and the user ID without its first letter, the
 /// fake's choice) or such a direct message's ID.
-fn resolve_channel(channel: &str, workspace: &WorkspaceConfig) -> Option<String> {
+pub(crate) fn resolve_channel(channel: &str, workspace: &WorkspaceConfig) -> Option<String> {
     if workspace.channels.contains(channel) {
         return Some(channel.to_owned());
     }
@@ -218,6 +218,10 @@ fn post_message(exchange: Exchange<'_>) -> Result<Value, SlackError> {
     if let Some(thread_ts) = params.text("thread_ts") {
         message.insert("thread_ts".into(), json!(thread_ts));
     }
+    state.messages.insert(
+        (workspace_index, channel.clone(), ts.clone()),
+        Value::Object(message.clone()),
+    );
     let mut body =
         json!({ "ok": true, "channel": channel, "ts": ts, "message": Value::Object(message) });
     add_metadata::<&str, &str>(&mut body, &warnings, &[]);
@@ -227,7 +231,7 @@ fn post_message(exchange: Exchange<'_>) -> Result<Value, SlackError> {
 /// The blocks with a `block_id` on each: those sent are kept, the others
 /// get one unique within the message (Slack makes one up; the fake's are
 /// `b1`, `b2`, ...).
-fn with_block_ids(mut blocks: Vec<Value>) -> Vec<Value> {
+pub(crate) fn with_block_ids(mut blocks: Vec<Value>) -> Vec<Value> {
     let mut taken: HashSet<String> = blocks
         .iter()
         .filter_map(|block| block.get("block_id").and_then(Value::as_str))

@@ -29,9 +29,20 @@ pub(crate) struct WorkspaceConfig {
     pub channel_names: BTreeMap<String, String>,
     /// The user every user token acts for: the first of the directory.
     pub acting_user: Option<String>,
+    /// Channels given their own members; the others have every user.
+    pub channel_members: BTreeMap<String, Vec<String>>,
 }
 
 impl WorkspaceConfig {
+    /// The members of a channel of this workspace, in order: its own
+    /// members, or every user of the workspace.
+    pub fn members_of(&self, channel: &str) -> Vec<String> {
+        match self.channel_members.get(channel) {
+            Some(members) => members.clone(),
+            None => self.directory.iter().cloned().collect(),
+        }
+    }
+
     /// The app's bot in this workspace: `B` and the team id without its
     /// `T` (`B0MOCK001` in `T0MOCK001`; the fake's choice).
     pub fn bot_id(&self) -> String {

@@ -19,7 +19,7 @@ use super::family::{Caller, Exchange, Family};
 use super::params::{self, Problem};
 use super::request::ParsedRequest;
 use super::state::FakeSlack;
-use super::{auth, calls, chat, oauth, unfurl, users};
+use super::{auth, authorizations, calls, chat, chat_update, conversations, oauth, unfurl, users};
 
 /// Every stateful family of the fake, one line each.
 pub(crate) const FAMILIES: &[&Family] = &[
@@ -29,6 +29,9 @@ pub(crate) const FAMILIES: &[&Family] = &[
     &auth::FAMILY,
     &oauth::FAMILY,
     &unfurl::FAMILY,
+    &conversations::FAMILY,
+    &chat_update::FAMILY,
+    &authorizations::FAMILY,
 ];
 
 /// Unix seconds now.
@@ -118,14 +121,20 @@ fn slack_logic_inner(
         return Answer::error(&SlackError::new("token_revoked"));
     }
     let needed = match token.kind {
+        _ if method.auth == Auth::AppToken => &[],
         TokenKind::Bot => method.bot_scopes,
         TokenKind::User => method.user_scopes,
         _ => &[],
     };
-    let any_token = matches!(
-        method.auth,
-        Auth::AnyToken | Auth::TokenAndClientCredentials
-    ) && matches!(token.kind, TokenKind::Bot | TokenKind::User);
+    let any_token = match method.auth {
+        Auth::AnyToken | Auth::TokenAndClientCredentials => {
+            matches!(token.kind, TokenKind::Bot | TokenKind::User)
+        }
+        // An app-level token, by its prefix (the fake's tokens of kind
+        // `Other`).
+        Auth::AppToken => token_text.starts_with("xapp-"),
+        _ => false,
+    };
     if needed.is_empty() && !any_token {
         return Answer::error(&SlackError::new("not_allowed_token_type").because(format!(
             "{} does not accept {} tokens",
@@ -256,7 +265,13 @@ fn answer_checked(
         return Answer::ok(serde_json::json!({ "ok": true }));
     }
     match serde_json::from_str::<Value>(method.example_response) {
-        Ok(body) => Answer::from_body(body),
+        Ok(body) => match &method.pagination {
+            Some(pages) => match super::pages::example_page(method, pages, &params, body) {
+                Ok(body) => Answer::ok(body),
+                Err(error) => Answer::error(&error),
+            },
+            None => Answer::from_body(body),
+        },
         Err(err) => Answer::error(&SlackError::new("internal_error").because(format!(
             "the spec's example_response for {} is not JSON: {err}",
             method.name

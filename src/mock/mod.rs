@@ -25,8 +25,20 @@
 //! - **Posting and people**: `chat.postMessage` posts into the fake's
 //!   channel directory ([`DEMO_CHANNELS`], or [`MockSlackBuilder::channels`])
 //!   and a `call` block naming a Call adds the channel to that Call's
-//!   `channels`; `users.lookupByEmail` answers from the user directory,
-//!   where every user has an email. See "Posting and people" below.
+//!   `channels`; `chat.update` changes a posted message and keeps its
+//!   blocks unless given new ones; `users.lookupByEmail` and `users.info`
+//!   answer from the user directory, where every user has an email.
+//!   `conversations.info`, `conversations.members` (members per channel,
+//!   [`MockWorkspace::channel_members`]) and `conversations.list` answer
+//!   from the workspace's channels; `apps.event.authorizations.list`,
+//!   with an app-level token (`xapp-`), lists one installation per
+//!   workspace. See "Posting and people" below.
+//! - **Pages**: every method with `pagination` in its spec answers a page
+//!   at a time, with at most `limit` items (100 when left out, 1 to 1,000)
+//!   and an opaque `response_metadata.next_cursor`, empty after the last
+//!   page; a cursor the fake did not give (or gave for another list) is
+//!   `invalid_cursor`. A method no family claims pages the items of its
+//!   `example_response`.
 //! - **Slack talks back**: an app registered with [`MockApp`] (Request
 //!   URL, signing secret, unfurl domains) gets signed events when fake
 //!   users act ([`MockSlack::user_posts`] → `link_shared`,
@@ -37,7 +49,7 @@
 //!   logged in [`MockSlack::deliveries`]. `chat.unfurl` attaches unfurls
 //!   (and Calls) to the users' messages ([`MockSlack::messages`]).
 //! - **Other methods** answer their spec's `example_response` once the
-//!   checks pass.
+//!   checks pass (a page of it, for a paginated method).
 //! - **The headers and bodies SDKs read**: every answer carries
 //!   `x-slack-req-id`; answers to a known method carry
 //!   `x-accepted-oauth-scopes` and, with a known token, `x-oauth-scopes`
@@ -223,11 +235,14 @@
 mod answer;
 mod auth;
 mod auth_state;
+mod authorizations;
 mod builder;
 mod call_store;
 mod calls;
 mod chat;
+mod chat_update;
 mod control;
+mod conversations;
 mod delivery;
 mod demo;
 mod directory;
@@ -237,6 +252,7 @@ mod family;
 mod faults;
 mod log;
 mod oauth;
+mod pages;
 mod params;
 mod ratelimit;
 mod request;
@@ -528,6 +544,7 @@ impl MockSlackBuilder {
                 next_seq: 0,
                 messages_posted: 0,
                 channel_posts: HashMap::new(),
+                messages: HashMap::new(),
                 limiter: Limiter::default(),
                 advanced: Duration::ZERO,
                 auth: auth_state::AuthState::default(),

@@ -160,6 +160,10 @@ fn normalise(kind: ParamKind, raw: &RawValue) -> Result<Value, String> {
     match raw {
         RawValue::Text(text) => from_text(kind, text.trim()),
         RawValue::Json(value) if kind.is_json() => check_json(kind, value).map(|()| value.clone()),
+        // A comma-separated list in a JSON body: Slack's SDKs send an array.
+        RawValue::Json(value @ Value::Array(_)) if matches!(kind, ParamKind::CommaList(_)) => {
+            check_json(kind, value).map(|()| value.clone())
+        }
         // `check` refuses nulls before normalising.
         RawValue::Null => Err(format!("expected {}, got null", name(kind))),
         RawValue::Json(_) => Err(format!(
@@ -195,6 +199,18 @@ fn from_text(kind: ParamKind, text: &str) -> Result<Value, String> {
         ParamKind::Id(type_name) => {
             check_id(type_name, text).map(|()| Value::String(text.to_owned()))
         }
+        // `types=public_channel,im`: each item read as its kind; an empty
+        // text is an empty list.
+        ParamKind::CommaList(item) => text
+            .split(',')
+            .map(str::trim)
+            .filter(|part| !part.is_empty())
+            .enumerate()
+            .map(|(index, part)| {
+                from_text(*item, part).map_err(|reason| format!("item {index}: {reason}"))
+            })
+            .collect::<Result<Vec<Value>, String>>()
+            .map(Value::Array),
         ParamKind::List(_) | ParamKind::Object(_) | ParamKind::Map(_) => {
             let value: Value = serde_json::from_str(text)
                 .map_err(|err| format!("expected {} as JSON text: {err}", name(kind)))?;
@@ -260,7 +276,7 @@ fn check_id(type_name: &str, text: &str) -> Result<(), String> {
 
 fn check_json(kind: ParamKind, value: &Value) -> Result<(), String> {
     match (kind, value) {
-        (ParamKind::List(item), Value::Array(items)) => {
+        (ParamKind::List(item) | ParamKind::CommaList(item), Value::Array(items)) => {
             for (index, element) in items.iter().enumerate() {
                 check_item(*item, element).map_err(|reason| format!("item {index}: {reason}"))?;
             }
@@ -299,6 +315,7 @@ fn json_kind(kind: ParamKind) -> &'static str {
         ParamKind::Boolean => "boolean",
         ParamKind::List(_) => "array",
         ParamKind::Object(_) | ParamKind::Map(_) => "object",
+        ParamKind::CommaList(_) => "string",
     }
 }
 
@@ -314,6 +331,7 @@ fn name(kind: ParamKind) -> String {
         ParamKind::List(_) => "a JSON list".into(),
         ParamKind::Object(type_name) => format!("a JSON object ({type_name})"),
         ParamKind::Map(_) => "a JSON object (a map)".into(),
+        ParamKind::CommaList(item) => format!("a comma-separated list of {}", name(*item)),
     }
 }
 
@@ -391,6 +409,7 @@ mod tests {
         errors: &["missing_argument"],
         done_on_resend: &[],
         example_response: "{\"ok\":true}",
+        pagination: None,
     };
 
     fn text(pairs: &[(&str, &str)]) -> Vec<(String, RawValue)> {

@@ -142,6 +142,7 @@ mod tests {
         errors: &[],
         done_on_resend: &[],
         example_response: "",
+        pagination: None,
     };
 
     #[test]

@@ -42,6 +42,9 @@ pub(crate) struct MockState {
     /// When each (workspace, channel) was last posted in, on the
     /// rate-limit clock, for `chat.postMessage`'s per-channel pacing.
     pub channel_posts: HashMap<(usize, String), VecDeque<Duration>>,
+    /// The messages `chat.postMessage` posted, by (workspace, channel,
+    /// ts), as `chat.update` changes them.
+    pub messages: HashMap<(usize, String, String), serde_json::Value>,
     pub limiter: Limiter,
     pub advanced: Duration,
     /// Tokens issued while the fake runs, revoked tokens, codes, and

@@ -5,16 +5,19 @@ use serde_json::{Value, json};
 
 use super::answer::{Reply, SlackError};
 use super::directory::WorkspaceConfig;
-use super::family::{Family, no_param_error};
+use super::family::{Exchange, Family, no_param_error};
 use super::params::Params;
 
 /// The users family, as registered in the fake's table of families.
 pub(crate) const FAMILY: Family = Family {
-    methods: &["users.lookupByEmail"],
-    // Slack's page lists form and query input only.
+    methods: &["users.lookupByEmail", "users.info"],
+    // Slack's pages list form and query input only.
     reads_json: false,
     param_error: no_param_error,
-    answer: |exchange| lookup_by_email(exchange.params, exchange.workspace).map(Reply::from),
+    answer: |exchange| match exchange.method.name {
+        "users.info" => info(&exchange).map(Reply::from),
+        _ => lookup_by_email(exchange.params, exchange.workspace).map(Reply::from),
+    },
 };
 
 /// The email a directory user gets unless the builder gives one:
@@ -38,11 +41,37 @@ fn lookup_by_email(params: &Params, workspace: &WorkspaceConfig) -> Result<Value
         return Err(SlackError::new("users_not_found")
             .because("no user of the fake's directory has that email address"));
     };
+    Ok(json!({ "ok": true, "user": user(workspace, id, Some(address)) }))
+}
+
+/// A user of the workspace by ID; the email only for a token with
+/// `users:read.email`, as Slack does.
+fn info(exchange: &Exchange<'_>) -> Result<Value, SlackError> {
+    let id = exchange.params.text("user").unwrap_or_default();
+    let workspace = exchange.workspace;
+    if !workspace.directory.contains(id) {
+        return Err(SlackError::new("user_not_found")
+            .because(format!("the fake's directory has no user `{id}`")));
+    }
+    let with_email = exchange
+        .directory
+        .tokens
+        .get(exchange.caller.token)
+        .is_some_and(|token| token.scopes.iter().any(|s| s == "users:read.email"));
+    let address = workspace
+        .emails
+        .values()
+        .find(|(user, _)| user == id)
+        .map(|(_, address)| address.as_str())
+        .filter(|_| with_email);
+    Ok(json!({ "ok": true, "user": user(workspace, id, address) }))
+}
+
+/// A directory user as Slack describes one.
+fn user(workspace: &WorkspaceConfig, id: &str, address: Option<&str>) -> Value {
     let name = id.to_lowercase();
     let real_name = format!("Mock User {id}");
-    Ok(json!({
-        "ok": true,
-        "user": {
+    let mut user = json!({
             "id": id,
             "team_id": workspace.team_id,
             "name": name,
@@ -67,9 +96,11 @@ fn lookup_by_email(params: &Params, workspace: &WorkspaceConfig) -> Result<Value
                 "status_text": "",
                 "status_emoji": "",
                 "fields": {},
-                "email": address,
                 "image_72": format!("https://example.com/avatars/{name}_72.png"),
             },
-        }
-    }))
+    });
+    if let Some(address) = address {
+        user["profile"]["email"] = json!(address);
+    }
+    user
 }

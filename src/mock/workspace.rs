@@ -49,6 +49,8 @@ pub struct MockWorkspace {
     channels: Vec<String>,
     /// (channel ID, name) pairs.
     channel_names: Vec<(String, String)>,
+    /// (channel ID, members) for channels given their own members.
+    channel_members: Vec<(String, Vec<String>)>,
 }
 
 impl MockWorkspace {
@@ -63,6 +65,7 @@ impl MockWorkspace {
             emails: Vec::new(),
             channels: Vec::new(),
             channel_names: Vec::new(),
+            channel_members: Vec::new(),
         }
     }
 
@@ -167,6 +170,24 @@ impl MockWorkspace {
         self.channels = channels;
     }
 
+    /// Adds a channel (or takes one already there) with these members, in
+    /// this order, as `conversations.members` lists them. A channel not
+    /// given members has every user of the workspace (the fake's choice).
+    pub fn channel_members<S: Into<String>>(
+        mut self,
+        id: impl Into<String>,
+        members: impl IntoIterator<Item = S>,
+    ) -> MockWorkspace {
+        let id = id.into();
+        if !self.channels.contains(&id) {
+            self.channels.push(id.clone());
+        }
+        let members = members.into_iter().map(Into::into).collect();
+        self.channel_members.retain(|(channel, _)| *channel != id);
+        self.channel_members.push((id, members));
+        self
+    }
+
     /// What the running fake keeps of this workspace.
     fn config(&self) -> WorkspaceConfig {
         let mut emails: BTreeMap<String, (String, String)> = BTreeMap::new();
@@ -195,6 +216,12 @@ impl MockWorkspace {
                 .map(|(id, name)| (name.clone(), id.clone()))
                 .collect(),
             acting_user: self.users.first().cloned(),
+            channel_members: self
+                .channel_members
+                .iter()
+                .filter(|(id, _)| self.channels.contains(id))
+                .cloned()
+                .collect(),
         }
     }
 }

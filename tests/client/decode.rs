@@ -62,6 +62,14 @@ async fn typed_code(client: &slack_calls::Client, method: &MethodInfo) -> (Strin
         "auth.revoke" => unpack(client.auth().revoke().await),
         "oauth.v2.access" => unpack(client.oauth().v2().access("code").await),
         "apps.uninstall" => unpack(client.apps().uninstall().await),
+        "chat.update" => unpack(client.chat().update("C1", "1.2").text("hi").await),
+        "users.info" => unpack(client.users().info("U1").await),
+        "conversations.info" => unpack(client.conversations().info("C1").await),
+        "conversations.members" => unpack(client.conversations().members("C1").await),
+        "conversations.list" => unpack(client.conversations().list().await),
+        "apps.event.authorizations.list" => {
+            unpack(client.apps().event().authorizations().list("4-e30").await)
+        }
         other => panic!("no typed call for {other}: add it here"),
     }
 }
@@ -375,6 +383,39 @@ async fn example_responses_of_the_spec_decode() {
                 .await
                 .is_ok_and(|r| r.authed_user.is_some_and(|u| u.access_token.is_some())),
             "apps.uninstall" => client.apps().uninstall().await.is_ok(),
+            "chat.update" => client
+                .chat()
+                .update("C1", "1.2")
+                .text("hi")
+                .await
+                .is_ok_and(|r| r.message.is_some_and(|m| !m.blocks.is_empty())),
+            "users.info" => client
+                .users()
+                .info("U1")
+                .await
+                .is_ok_and(|r| r.user.profile.is_some()),
+            "conversations.info" => client
+                .conversations()
+                .info("C1")
+                .await
+                .is_ok_and(|r| r.channel.num_members.is_some()),
+            "conversations.members" => client
+                .conversations()
+                .members("C1")
+                .await
+                .is_ok_and(|r| r.members.len() == 3 && r.meta.next_cursor.is_some()),
+            "conversations.list" => client
+                .conversations()
+                .list()
+                .await
+                .is_ok_and(|r| r.channels.len() == 1),
+            "apps.event.authorizations.list" => client
+                .apps()
+                .event()
+                .authorizations()
+                .list("4-e30")
+                .await
+                .is_ok_and(|r| r.authorizations.len() == 1),
             other => panic!("no typed call for {other}"),
         };
         assert!(ok, "{}'s example_response does not decode", method.name);

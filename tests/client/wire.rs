@@ -241,3 +241,31 @@ async fn form_values_are_percent_encoded() {
         Some("Q&A = 100% ünïcode + more")
     );
 }
+
+#[tokio::test]
+async fn a_comma_list_goes_as_one_comma_separated_field() {
+    let server = Capture::start().await;
+    server.answer(r#"{"ok":true,"channels":[],"response_metadata":{"next_cursor":""}}"#);
+    let client = server.client(TOKEN);
+    let page = client
+        .conversations()
+        .list()
+        .types([
+            slack_calls::ConversationType::PublicChannel,
+            slack_calls::ConversationType::PrivateChannel,
+        ])
+        .limit(50)
+        .await
+        .unwrap();
+    assert!(page.channels.is_empty());
+    let request = server.only();
+    // A GET method: the params go in the query string.
+    assert_eq!(request.method, "GET");
+    assert_eq!(request.path, "/api/conversations.list");
+    assert_eq!(
+        request.query.as_deref(),
+        Some("types=public_channel%2Cprivate_channel&limit=50")
+    );
+    // A JSON list would have been `["public_channel","private_channel"]`.
+    assert!(!request.body.contains('['));
+}

@@ -11,8 +11,10 @@ mod support;
 mod auth_mock;
 mod chat_mock;
 mod chat_unfurl;
+mod conversations_mock;
 #[cfg(feature = "events")]
 mod events_delivery;
+mod methods_mock;
 mod mock_bin;
 mod mock_calls;
 mod mock_control;

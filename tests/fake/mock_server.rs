@@ -91,6 +91,7 @@ static ECHO: MethodInfo = MethodInfo {
     errors: &[],
     done_on_resend: &[],
     example_response: r#"{"ok":true,"echo":{"text":"hello"}}"#,
+    pagination: None,
 };
 
 /// Declares `missing_argument`, so a missing param gets that code.
@@ -113,6 +114,7 @@ static STRICT: MethodInfo = MethodInfo {
     errors: &["missing_argument"],
     done_on_resend: &[],
     example_response: r#"{"ok":true}"#,
+    pagination: None,
 };
 
 /// A spec mistake: the example is not JSON.
@@ -130,6 +132,7 @@ static BROKEN: MethodInfo = MethodInfo {
     errors: &[],
     done_on_resend: &[],
     example_response: "{not json",
+    pagination: None,
 };
 
 static EXTRA: &[&MethodInfo] = &[&ECHO, &STRICT, &BROKEN];

@@ -34,6 +34,7 @@ pub static INFO: MethodInfo = MethodInfo {
     params: &[ID],
     errors: &["not_implemented"],
     example_response: "{}",
+    pagination: None,
 };
 
 /// `calls.end`: tier 3, idempotent.
@@ -59,6 +60,7 @@ pub static END: MethodInfo = MethodInfo {
     ],
     errors: &["inactive_call", "invalid_call_id", "not_implemented"],
     example_response: "{}",
+    pagination: None,
 };
 
 const USERS: ParamKind = ParamKind::List(&ParamKind::Object("CallUser"));
@@ -109,6 +111,7 @@ pub static ADD: MethodInfo = MethodInfo {
     ],
     errors: &["invalid_created_by", "not_authorized"],
     example_response: "{}",
+    pagination: None,
 };
 
 /// `calls.participants.add`: tier 3, not idempotent, at least one user.
@@ -134,6 +137,7 @@ pub static PARTICIPANTS_ADD: MethodInfo = MethodInfo {
     ],
     errors: &["bad_users", "inactive_call"],
     example_response: "{}",
+    pagination: None,
 };
 
 /// A tier-2 method sent as GET, to check tiers and query strings.
@@ -151,6 +155,7 @@ pub static TIER2_GET: MethodInfo = MethodInfo {
     params: &[ID],
     errors: &[],
     example_response: "{}",
+    pagination: None,
 };
 
 /// The answer of every test method.

@@ -107,6 +107,9 @@ pub(super) fn method_doc(cx: &Cx<'_>, method: &ir::Method) -> Vec<String> {
         ir::Auth::AnyToken => {
             "- **Tokens and scopes:** any bot or user token; no scope needed".to_owned()
         }
+        ir::Auth::AppToken => {
+            "- **Tokens and scopes:** an app-level token (`xapp-`); no scope needed".to_owned()
+        }
         ir::Auth::ClientCredentials => {
             "- **Tokens and scopes:** no token; the app's client id and secret (HTTP Basic), set with `ClientBuilder::client_credentials`".to_owned()
         }

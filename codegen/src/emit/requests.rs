@@ -54,6 +54,7 @@ pub(super) fn request(cx: &Cx<'_>, method: &ir::Method) -> TokenStream {
         let field = ident(&p.ident);
         let wire = &p.wire;
         let push = match &p.ty {
+            Ty::List(_) if p.comma => quote!(form.push_comma_list(#wire, value)),
             Ty::List(_) => quote!(form.push_list(#wire, value)),
             Ty::Map(_) => quote!(form.push_map(#wire, value)),
             Ty::Named {
@@ -80,6 +81,10 @@ pub(super) fn request(cx: &Cx<'_>, method: &ir::Method) -> TokenStream {
         quote!(form.require_one_of(&[#(#groups),*]);)
     });
     let output = quote!(::std::result::Result<#response, #rt::Error<#error>>);
+    let streams = method
+        .pagination
+        .as_ref()
+        .map(|pages| streams(cx, method, pages));
     let form_mut = if method.params.is_empty() {
         quote!()
     } else {
@@ -102,6 +107,7 @@ pub(super) fn request(cx: &Cx<'_>, method: &ir::Method) -> TokenStream {
                 #one_of
                 #rt::__private::send(&self.client, &#info, form).await
             }
+            #streams
         }
         impl ::std::future::IntoFuture for #name {
             type Output = #output;
@@ -149,6 +155,54 @@ pub(super) fn entry_point(cx: &Cx<'_>, method: &ir::Method) -> TokenStream {
                 client: self.client.clone(),
                 #(#inits,)*
             }
+        }
+    }
+}
+
+/// `pages()` and `items()` of a paginated method's request.
+fn streams(cx: &Cx<'_>, method: &ir::Method, pages: &ir::Pagination) -> TokenStream {
+    let rt = cx.rt();
+    let response = format_ident!("{}Response", method.type_prefix);
+    let error = format_ident!("{}Error", method.type_prefix);
+    let cursor = ident(&pages.cursor);
+    let items = ident(&pages.items);
+    let item = storage_ty(cx, &pages.item);
+    let items_wire = method
+        .response
+        .iter()
+        .find(|f| f.ident == pages.items)
+        .map_or(pages.items.as_str(), |f| f.wire.as_str());
+    let limit = method
+        .pagination
+        .as_ref()
+        .and_then(|p| p.limit.as_deref())
+        .and_then(|limit| method.params.iter().find(|f| f.ident == limit))
+        .map(|f| format!(" The page size is `{}`, as set on the request.", f.wire))
+        .unwrap_or_default();
+    let pages_doc = format!(
+        " Every page of the answer, as a stream: the first as the request is set, each next one at the `response_metadata.next_cursor` of the one before, until Slack sends none.{limit} Each page is paced, retried and waited for like any call; an error ends the stream. Nothing is sent until the stream is polled, and nothing more once it is dropped."
+    );
+    let items_doc = format!(
+        " The `{items_wire}` of every page, one by one, as a stream (see [`pages`](Self::pages))."
+    );
+    quote! {
+        #[doc = #pages_doc]
+        pub fn pages(self) -> #rt::Pages<#response, #error> {
+            #rt::__private::pages(move |cursor: ::std::option::Option<::std::string::String>| {
+                let mut request = self.clone();
+                if cursor.is_some() {
+                    request.#cursor = cursor;
+                }
+                ::std::boxed::Box::pin(async move {
+                    let page = request.send().await?;
+                    let next = page.meta.next_cursor.clone();
+                    ::std::result::Result::Ok((page, next))
+                })
+            })
+        }
+        #[doc = #items_doc]
+        pub fn items(self) -> #rt::Items<#response, #error, #item> {
+            #rt::__private::items(self.pages(), |page: #response| page.#items)
         }
     }
 }

@@ -7,6 +7,17 @@ use quote::{format_ident, quote};
 use super::context::Cx;
 use crate::ir::{self, Ty};
 
+fn param_kind_of(cx: &Cx<'_>, param: &ir::Field) -> TokenStream {
+    match &param.ty {
+        Ty::List(item) if param.comma => {
+            let rt = cx.rt();
+            let item = param_kind(cx, item);
+            quote!(#rt::method::ParamKind::CommaList(&#item))
+        }
+        ty => param_kind(cx, ty),
+    }
+}
+
 fn param_kind(cx: &Cx<'_>, ty: &Ty) -> TokenStream {
     let rt = cx.rt();
     let kind = quote!(#rt::method::ParamKind);
@@ -60,6 +71,7 @@ pub(super) fn method_info(cx: &Cx<'_>, method: &ir::Method) -> TokenStream {
     let auth = match method.auth {
         ir::Auth::Token => quote!(#rt::method::Auth::Token),
         ir::Auth::AnyToken => quote!(#rt::method::Auth::AnyToken),
+        ir::Auth::AppToken => quote!(#rt::method::Auth::AppToken),
         ir::Auth::ClientCredentials => quote!(#rt::method::Auth::ClientCredentials),
         ir::Auth::TokenAndClientCredentials => {
             quote!(#rt::method::Auth::TokenAndClientCredentials)
@@ -70,7 +82,7 @@ pub(super) fn method_info(cx: &Cx<'_>, method: &ir::Method) -> TokenStream {
     let user = &method.user_scopes;
     let params = method.params.iter().map(|p| {
         let wire = &p.wire;
-        let kind = param_kind(cx, &p.ty);
+        let kind = param_kind_of(cx, p);
         let required = match p.required {
             ir::Required::Yes => quote!(#rt::method::Required::Yes),
             ir::Required::No => quote!(#rt::method::Required::No),
@@ -84,6 +96,17 @@ pub(super) fn method_info(cx: &Cx<'_>, method: &ir::Method) -> TokenStream {
     let errors = method.errors.iter().map(|e| &e.code);
     let done_on_resend = &method.done_on_resend;
     let example = &method.example_response;
+    let pagination = match &method.pagination {
+        Some(pages) => {
+            let (cursor, limit, items) = &pages.wire;
+            let limit = match limit {
+                Some(limit) => quote!(::std::option::Option::Some(#limit)),
+                None => quote!(::std::option::Option::None),
+            };
+            quote!(::std::option::Option::Some(#rt::method::Pagination { cursor: #cursor, limit: #limit, items: #items }))
+        }
+        None => quote!(::std::option::Option::None),
+    };
     let doc = format!(" What the runtime and the fake server know about `{name}`.");
     quote! {
         #[doc = #doc]
@@ -101,6 +124,7 @@ pub(super) fn method_info(cx: &Cx<'_>, method: &ir::Method) -> TokenStream {
             errors: &[#(#errors),*],
             done_on_resend: &[#(#done_on_resend),*],
             example_response: #example,
+            pagination: #pagination,
         };
     }
 }

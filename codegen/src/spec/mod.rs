@@ -11,6 +11,7 @@ mod read;
 mod types;
 
 pub use model::{
-    Auth, ErrorDef, EventDef, FieldDef, Http, MethodDef, Req, Sp, SpecFile, Tier, TypeDef, TypeKind,
+    Auth, ErrorDef, EventDef, FieldDef, Http, ListEncoding, MethodDef, Req, Sp, SpecFile, Tier,
+    TypeDef, TypeKind,
 };
 pub use read::read_file;

@@ -102,6 +102,30 @@ pub struct FieldDef {
     pub example: Option<Node>,
     /// For lists: the fewest items accepted.
     pub min_items: Option<Sp<u64>>,
+    /// For list params: how the list travels (`encoding:`; JSON when not
+    /// given).
+    pub encoding: Option<Sp<ListEncoding>>,
+}
+
+/// How a list param travels in its form field.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ListEncoding {
+    /// One JSON array (`users=[{"slack_id":"U1"}]`), the default.
+    Json,
+    /// Comma-separated text (`types=public_channel,private_channel`).
+    Comma,
+}
+
+/// A method's `pagination:`: Slack's cursor pagination, with the next
+/// cursor in `response_metadata.next_cursor` (empty at the end).
+#[derive(Debug, Clone, PartialEq)]
+pub struct PaginationDef {
+    /// The param that carries the cursor.
+    pub cursor: Sp<String>,
+    /// The param that sets the page size, if the method has one.
+    pub limit: Option<Sp<String>>,
+    /// The response field that holds the page's items.
+    pub items: Sp<String>,
 }
 
 /// An event type under `events:`, such as `link_shared`.
@@ -156,6 +180,9 @@ pub enum Auth {
     /// Any bot or user token, no scope, and the app's client id and secret
     /// as form fields (`apps.uninstall`).
     TokenAndClientCredentials,
+    /// An app-level token (`xapp-`), no scope
+    /// (`apps.event.authorizations.list`).
+    AppToken,
 }
 
 /// A rate tier.
@@ -208,4 +235,6 @@ pub struct MethodDef {
     pub example_response: Option<Node>,
     /// Where the `example_response` key is.
     pub example_response_key: Option<Span>,
+    /// Cursor pagination, if the method answers in pages.
+    pub pagination: Option<PaginationDef>,
 }

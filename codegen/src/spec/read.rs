@@ -6,7 +6,7 @@
 //! cross-file checks in `validate` can still run.
 
 use super::map::{Cx, word_hint};
-use super::model::{Auth, ErrorDef, EventDef, Http, MethodDef, Sp, SpecFile, Tier};
+use super::model::{Auth, ErrorDef, EventDef, Http, MethodDef, PaginationDef, Sp, SpecFile, Tier};
 use super::types::{read_field, read_fields, read_one_of, read_type};
 use crate::diag::{Diagnostic, Diagnostics};
 use crate::yaml::{Node, Value};
@@ -115,6 +115,7 @@ const METHOD_KEYS: &[&str] = &[
     "errors",
     "on_resend",
     "example_response",
+    "pagination",
 ];
 
 const EVENT_KEYS: &[&str] = &[
@@ -274,6 +275,7 @@ fn read_method(cx: &mut Cx<'_>, name: Sp<String>, body: &Node) -> Option<MethodD
                         "token_and_client_credentials",
                         Auth::TokenAndClientCredentials,
                     ),
+                    ("app_token", Auth::AppToken),
                 ],
             )
             .map(|a| a.value),
@@ -300,6 +302,7 @@ fn read_method(cx: &mut Cx<'_>, name: Sp<String>, body: &Node) -> Option<MethodD
                         match auth {
                             Some(Auth::AnyToken) => "any_token",
                             Some(Auth::TokenAndClientCredentials) => "token_and_client_credentials",
+                            Some(Auth::AppToken) => "app_token",
                             _ => "client_credentials",
                         }
                     ),
@@ -357,6 +360,9 @@ fn read_method(cx: &mut Cx<'_>, name: Sp<String>, body: &Node) -> Option<MethodD
         .unwrap_or_default();
     let example_response = map.take(cx, "example_response").cloned();
     let example_response_key = map.key_span("example_response");
+    let pagination = map
+        .take(cx, "pagination")
+        .and_then(|node| read_pagination(cx, node));
     Some(MethodDef {
         name,
         summary,
@@ -376,6 +382,29 @@ fn read_method(cx: &mut Cx<'_>, name: Sp<String>, body: &Node) -> Option<MethodD
         on_resend_key,
         example_response,
         example_response_key,
+        pagination,
+    })
+}
+
+/// `pagination: { cursor: cursor, limit: limit, items: members }`.
+fn read_pagination(cx: &mut Cx<'_>, node: &Node) -> Option<PaginationDef> {
+    let what = "`pagination`";
+    let mut map = cx.map(node, None, what, &["cursor", "limit", "items"])?;
+    let word = |cx: &mut Cx<'_>, node: &Node, name: &str| {
+        cx.text(node, &format!("`pagination.{name}`"))
+            .map(|text| Sp::new(text, node.span))
+    };
+    let cursor = map
+        .require(cx, "cursor", what)
+        .and_then(|n| word(cx, n, "cursor"));
+    let limit = map.take(cx, "limit").and_then(|n| word(cx, n, "limit"));
+    let items = map
+        .require(cx, "items", what)
+        .and_then(|n| word(cx, n, "items"));
+    Some(PaginationDef {
+        cursor: cursor?,
+        limit,
+        items: items?,
     })
 }
 

@@ -2,7 +2,7 @@
 //! groups that types, methods' params and events all declare.
 
 use super::map::{Cx, word_hint};
-use super::model::{FieldDef, Req, Sp, TypeDef, TypeKind};
+use super::model::{FieldDef, ListEncoding, Req, Sp, TypeDef, TypeKind};
 use crate::diag::Diagnostic;
 use crate::yaml::{Node, Value};
 
@@ -16,7 +16,14 @@ const TYPE_KEYS: &[&str] = &[
     "tag",
     "variants",
 ];
-const FIELD_KEYS: &[&str] = &["type", "required", "description", "example", "min_items"];
+const FIELD_KEYS: &[&str] = &[
+    "type",
+    "required",
+    "description",
+    "example",
+    "min_items",
+    "encoding",
+];
 
 pub(super) fn read_type(cx: &mut Cx<'_>, name: Sp<String>, body: &Node) -> Option<TypeDef> {
     let what = format!("type `{}`", name.value);
@@ -225,6 +232,7 @@ pub(super) fn read_field(
             description: None,
             example: None,
             min_items: None,
+            encoding: None,
         });
     }
     let mut map = cx.map(body, Some(name.span), what, FIELD_KEYS)?;
@@ -277,6 +285,13 @@ pub(super) fn read_field(
             None
         }
     });
+    let encoding = map.take(cx, "encoding").and_then(|node| {
+        cx.one_of_words(
+            node,
+            "`encoding`",
+            &[("json", ListEncoding::Json), ("comma", ListEncoding::Comma)],
+        )
+    });
     Some(FieldDef {
         name,
         ty,
@@ -284,5 +299,6 @@ pub(super) fn read_field(
         description,
         example,
         min_items,
+        encoding,
     })
 }

@@ -334,6 +334,7 @@ impl Resolver<'_> {
             diags,
         );
         check_on_resend(file, def, diags);
+        let pagination = super::wire::pagination(file, def, &params, &response, diags);
         let example_response = match &def.example_response {
             Some(node) => {
                 let owner = def.example_response_key.unwrap_or(def.name.span);
@@ -366,6 +367,7 @@ impl Resolver<'_> {
                 Auth::AnyToken => ir::Auth::AnyToken,
                 Auth::ClientCredentials => ir::Auth::ClientCredentials,
                 Auth::TokenAndClientCredentials => ir::Auth::TokenAndClientCredentials,
+                Auth::AppToken => ir::Auth::AppToken,
             },
             idempotent: def.idempotent,
             bot_scopes: def.bot_scopes.iter().map(|s| s.value.clone()).collect(),
@@ -380,6 +382,7 @@ impl Resolver<'_> {
             errors: def.errors.iter().map(error_ir).collect(),
             done_on_resend: def.on_resend.iter().map(|c| c.value.clone()).collect(),
             example_response,
+            pagination,
         })
     }
 }

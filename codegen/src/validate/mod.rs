@@ -19,6 +19,7 @@ mod examples;
 mod methods;
 mod names;
 mod types;
+mod wire;
 
 use std::cell::RefCell;
 

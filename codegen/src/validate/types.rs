@@ -302,6 +302,7 @@ impl Resolver<'_> {
             Some(min) => min.value,
             None => 0,
         };
+        let comma = super::wire::check_encoding(file, def, &ty, &ty_text.value, is_param, diags);
         let example = def.example.as_ref().map(|node| {
             self.examples.borrow_mut().push(ExampleSite {
                 file: file.to_owned(),
@@ -319,6 +320,7 @@ impl Resolver<'_> {
             description: def.description.clone(),
             example,
             min_items,
+            comma,
         })
     }
 
@@ -615,6 +617,7 @@ impl Resolver<'_> {
                     description: None,
                     example: None,
                     min_items: 0,
+                    comma: false,
                 })
             })
             .collect()

@@ -81,3 +81,41 @@ async fn a_union_from_this_crates_spec_decodes_and_keeps_unknown_kinds()
     assert!(matches!(&items[1], PinnedItem::Other(json) if json["query"] == "meaning of life"));
     Ok(())
 }
+
+/// `reactions.list` is only in this crate's spec, with `pagination`: its
+/// streams exist with no Rust written for it, and the fake pages the
+/// spec's example items.
+#[tokio::test]
+async fn a_paginated_method_from_this_crates_spec_streams_its_pages()
+-> Result<(), Box<dyn std::error::Error>> {
+    use slack_calls_downstream_example::reactions::ListError;
+
+    let mock = MockSlack::builder()
+        .methods(METHODS)
+        .token("xoxb-reaction-reader", TokenKind::Bot, ["reactions:read"])
+        .start()
+        .await?;
+    let client = mock.client("xoxb-reaction-reader")?;
+    let mut items = client.reactions().list().limit(2).items();
+    let mut texts = Vec::new();
+    while let Some(item) = items.next().await {
+        let message = item?.message.ok_or("a message")?;
+        texts.push(message.text.unwrap_or_default());
+    }
+    assert_eq!(texts, ["one", "two", "three", "four", "five"]);
+    // Five items at two a page: three requests, the last without a cursor
+    // to follow.
+    assert_eq!(items.pages_read(), 3);
+    let sent = mock.requests_for("reactions.list");
+    assert_eq!(sent.len(), 3);
+    assert_eq!(sent[0].param("cursor"), None);
+    assert!(sent[1].param("cursor").is_some_and(|c| !c.is_empty()));
+
+    let mut pages = client.reactions().list().cursor("forged").pages();
+    match pages.next().await {
+        Some(Err(Error::Api { error, .. })) => assert_eq!(error.code, ListError::InvalidCursor),
+        other => return Err(format!("expected invalid_cursor, got {other:?}").into()),
+    }
+    assert!(pages.next().await.is_none());
+    Ok(())
+}
