@@ -218,6 +218,7 @@ async fn requests_faults_and_rate_limits_show_but_no_secret_does() {
     let (_, _, html) = get(&mock, "").await;
     assert!(html.contains("calls.info"));
     assert!(html.contains("503"), "the injected fault shows");
+    assert!(html.contains("429 for "), "the 429 pause shows");
     assert!(html.contains("oauth.v2.access"));
     let everything = [
         html,
