@@ -24,6 +24,15 @@
 //! `SLACK_PARTICIPANT` picks the Slack user who joins, default the creator;
 //! `SLACK_CHANNEL` where the call is posted; `SLACK_ATTENDEES` a
 //! comma-separated list of attendee emails).
+//!
+//! On the fake it prints the URL of the fake's page, which shows live what
+//! the app did. To watch: `--keep-running` (or `SLACK_CALLS_KEEP_RUNNING=1`)
+//! paces the steps a second apart and keeps the fake running after the
+//! lifecycle until Ctrl-C:
+//!
+//! ```sh
+//! cargo run --example call_lifecycle --features mock,events -- --keep-running
+//! ```
 
 use std::error::Error as StdError;
 use std::time::Duration;
@@ -86,6 +95,14 @@ async fn run() -> Result<()> {
                     .start()
                     .await?;
                 println!("started the fake Slack server at {}", fake.base_url());
+                println!("watch it live at {}", fake.page_url());
+                if watched() {
+                    println!(
+                        "(kept running: each step waits {} s so the page can show it)",
+                        STEP_PAUSE.as_secs()
+                    );
+                    tokio::time::sleep(STEP_PAUSE * 3).await;
+                }
                 let client = fake.client(fake.bot_token())?;
                 let attendees = vec![
                     "u0mock003@example.com".to_owned(),
@@ -134,6 +151,7 @@ async fn run() -> Result<()> {
         }
     }
 
+    pace().await;
     let external_id = format!("lifecycle-{}", Timestamp::now());
     let mut add = client
         .calls()
@@ -154,6 +172,7 @@ async fn run() -> Result<()> {
 
     // The call shows in Slack once a message with a `call` block names it.
     if let Some(channel) = &channel {
+        pace().await;
         let posted = client
             .chat()
             .post_message(channel.as_str())
@@ -172,6 +191,7 @@ async fn run() -> Result<()> {
 
     // Attendees join and leave as the meeting runs; the roster batches and
     // coalesces the events into a few participants.add/remove requests.
+    pace().await;
     let roster = Roster::builder(client.clone(), &call.id)
         .window(Duration::from_millis(200))
         .present(call.users.clone())
@@ -209,6 +229,7 @@ async fn run() -> Result<()> {
         roster.present().len()
     );
 
+    pace().await;
     let updated = client
         .calls()
         .update(&call.id)
@@ -230,10 +251,12 @@ async fn run() -> Result<()> {
         names.join(", ")
     );
 
+    pace().await;
     roster.leave(CallUser::slack(participant.as_str()))?;
     roster.finish().await?;
     println!("7. roster finished           -> {participant} left; everything sent before the end");
 
+    pace().await;
     let ended = client
         .calls()
         .end(&call.id)
@@ -263,9 +286,37 @@ async fn run() -> Result<()> {
         "Done: the whole Call lifecycle succeeded, from registering {} to ending it.",
         call.id
     );
-    match &fake {
-        Some(fake) => slack_talks_back(fake, client).await,
-        None => Ok(()),
+    let Some(fake) = fake else {
+        return Ok(());
+    };
+    slack_talks_back(&fake, client).await?;
+    if watched() {
+        println!(
+            "The fake keeps running: open {} to look; press Ctrl-C to stop it.",
+            fake.page_url()
+        );
+        tokio::signal::ctrl_c().await?;
+        println!("stopped");
+    }
+    Ok(())
+}
+
+/// How long each step waits when a person watches the page.
+const STEP_PAUSE: Duration = Duration::from_secs(1);
+
+/// Whether a person watches: `--keep-running`, or
+/// `SLACK_CALLS_KEEP_RUNNING` set to anything but empty, `0` or `false`.
+/// Then the steps are paced and the fake keeps running at the end.
+fn watched() -> bool {
+    std::env::args().skip(1).any(|arg| arg == "--keep-running")
+        || std::env::var("SLACK_CALLS_KEEP_RUNNING")
+            .is_ok_and(|v| !matches!(v.trim(), "" | "0" | "false"))
+}
+
+/// Waits a step's pause when a person watches.
+async fn pace() {
+    if watched() {
+        tokio::time::sleep(STEP_PAUSE).await;
     }
 }
 
@@ -330,6 +381,7 @@ async fn slack_talks_back(fake: &MockSlack, client: Client) -> Result<()> {
     );
     println!("10. app endpoint             -> listening at {url}, unfurling example.com");
 
+    pace().await;
     let text = "Standup now: <https://example.com/calls/standup|join here>";
     let message = fake.user_posts("U0MOCK003", "C0MOCK002", text)?;
     println!(
@@ -350,6 +402,7 @@ async fn slack_talks_back(fake: &MockSlack, client: Client) -> Result<()> {
         call.channels.join(", ")
     );
 
+    pace().await;
     fake.user_rejects_call("U0MOCK004", &call_id, "C0MOCK002")?;
     println!("12. U0MOCK004 rejects it     -> Slack sends call_rejected");
     let rejected = done.recv().await.ok_or("the app stopped")?;

@@ -598,6 +598,10 @@ async fn main() -> ExitCode {
             options.unfurl_domains.join(",")
         );
     }
+    eprintln!(
+        "slack-calls-mock: what apps do to it, live: {}",
+        mock.page_url()
+    );
     eprintln!("slack-calls-mock: Ctrl-C or SIGTERM stops it");
     wait_for_signal().await;
     mock.shutdown().await;

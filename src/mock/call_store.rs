@@ -237,10 +237,51 @@ impl Participant {
     }
 }
 
+/// What one successful Calls method did to a call, for its history.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum CallChange {
+    /// `calls.add`, with the roster it started with.
+    Added(Vec<Participant>),
+    /// `calls.update`: the fields it set, by name.
+    Updated(Vec<&'static str>),
+    /// `calls.participants.add`.
+    Joined(Vec<Participant>),
+    /// `calls.participants.remove`.
+    Left(Vec<Participant>),
+    /// `calls.end`.
+    Ended,
+}
+
+impl CallChange {
+    /// The change as JSON: `{"at":…,"change":"added"|…,…}`.
+    pub fn to_json(&self, at: i64) -> Value {
+        let people = |users: &[Participant]| -> Value {
+            Value::Array(users.iter().map(Participant::to_json).collect())
+        };
+        match self {
+            CallChange::Added(users) => {
+                json!({ "at": at, "change": "added", "users": people(users) })
+            }
+            CallChange::Updated(fields) => {
+                json!({ "at": at, "change": "updated", "fields": fields })
+            }
+            CallChange::Joined(users) => {
+                json!({ "at": at, "change": "joined", "users": people(users) })
+            }
+            CallChange::Left(users) => {
+                json!({ "at": at, "change": "left", "users": people(users) })
+            }
+            CallChange::Ended => json!({ "at": at, "change": "ended" }),
+        }
+    }
+}
+
 /// Every call, by id.
 #[derive(Debug)]
 pub(crate) struct CallStore {
     calls: BTreeMap<String, CallRecord>,
+    /// What happened to each call, oldest first, with Unix seconds.
+    history: BTreeMap<String, Vec<(i64, CallChange)>>,
     created: u64,
     seed: u64,
 }
@@ -252,6 +293,7 @@ impl CallStore {
     pub fn new(seed: u64) -> CallStore {
         CallStore {
             calls: BTreeMap::new(),
+            history: BTreeMap::new(),
             created: 0,
             seed: seed % ID_SPACE,
         }
@@ -282,6 +324,19 @@ impl CallStore {
 
     pub fn all(&self) -> impl Iterator<Item = &CallRecord> {
         self.calls.values()
+    }
+
+    /// Adds a change to the history of call `id`, at Unix seconds `at`.
+    pub fn note(&mut self, id: &str, at: i64, change: CallChange) {
+        self.history
+            .entry(id.to_owned())
+            .or_default()
+            .push((at, change));
+    }
+
+    /// What happened to call `id`, oldest first.
+    pub fn history(&self, id: &str) -> &[(i64, CallChange)] {
+        self.history.get(id).map_or(&[], Vec::as_slice)
     }
 
     /// A fresh id: `R` and ten base-36 digits. The counter goes through an

@@ -14,7 +14,7 @@ use crate::method::MethodInfo;
 use crate::token::TokenKind;
 
 use super::answer::{OkBody, Reply, SlackError};
-use super::call_store::{CallRecord, CallStore, Participant};
+use super::call_store::{CallChange, CallRecord, CallStore, Participant};
 use super::family::{Caller, Exchange, Family};
 use super::params::{ParamProblem, Params, Problem, check_url};
 
@@ -59,11 +59,11 @@ fn answer(exchange: Exchange<'_>) -> Result<Reply, SlackError> {
             let call = find(store, params)?;
             Ok(call_reply(call))
         }
-        "calls.update" => update(store, params),
+        "calls.update" => update(store, params, now),
         "calls.end" => end(store, params, now),
-        "calls.participants.add" => change_roster(store, params, directory, RosterChange::Add),
+        "calls.participants.add" => change_roster(store, params, directory, RosterChange::Add, now),
         "calls.participants.remove" => {
-            change_roster(store, params, directory, RosterChange::Remove)
+            change_roster(store, params, directory, RosterChange::Remove, now)
         }
         other => Err(SlackError::new("internal_error")
             .because(format!("slack-calls-mock has no handler for {other}"))),
@@ -151,23 +151,31 @@ fn add(
         users,
         channels: Vec::new(),
     });
-    Ok(call_reply(call))
+    let (id, users) = (call.id.clone(), call.users.clone());
+    store.note(&id, now, CallChange::Added(users));
+    Ok(call_reply(store.get(&id).ok_or_else(|| unknown_call(&id))?))
 }
 
-fn update(store: &mut CallStore, params: &Params) -> Result<Reply, SlackError> {
+fn update(store: &mut CallStore, params: &Params, now: i64) -> Result<Reply, SlackError> {
     let join_url = optional_url(params, "join_url")?;
     let desktop_app_join_url = optional_url(params, "desktop_app_join_url")?;
     let call = find_mut(store, params)?;
+    let mut fields = Vec::new();
     if let Some(title) = params.text("title") {
         call.title = Some(title.to_owned());
+        fields.push("title");
     }
     if let Some(url) = join_url {
         call.join_url = url;
+        fields.push("join_url");
     }
     if let Some(url) = desktop_app_join_url {
         call.desktop_app_join_url = Some(url);
+        fields.push("desktop_app_join_url");
     }
-    Ok(call_reply(call))
+    let id = call.id.clone();
+    store.note(&id, now, CallChange::Updated(fields));
+    Ok(call_reply(store.get(&id).ok_or_else(|| unknown_call(&id))?))
 }
 
 fn end(store: &mut CallStore, params: &Params, now: i64) -> Result<Reply, SlackError> {
@@ -186,7 +194,9 @@ fn end(store: &mut CallStore, params: &Params, now: i64) -> Result<Reply, SlackE
         Some(duration) => call.date_start.saturating_add(duration),
         None => now,
     });
-    Ok(call_reply(call))
+    let id = call.id.clone();
+    store.note(&id, now, CallChange::Ended);
+    Ok(call_reply(store.get(&id).ok_or_else(|| unknown_call(&id))?))
 }
 
 fn change_roster(
@@ -194,6 +204,7 @@ fn change_roster(
     params: &Params,
     directory: &BTreeSet<String>,
     change: RosterChange,
+    now: i64,
 ) -> Result<Reply, SlackError> {
     // The participants methods declare `bad_users` for malformed entries.
     let users = match params.json("users") {
@@ -212,6 +223,7 @@ fn change_roster(
     }
     check_known(&users, directory)?;
     let mut roster = call.users.clone();
+    let changed = users.clone();
     for (index, user) in users.into_iter().enumerate() {
         match change {
             RosterChange::Add => {
@@ -237,7 +249,13 @@ fn change_roster(
         }
     }
     call.users = roster;
-    Ok(call_reply(call))
+    let id = call.id.clone();
+    let change = match change {
+        RosterChange::Add => CallChange::Joined(changed),
+        RosterChange::Remove => CallChange::Left(changed),
+    };
+    store.note(&id, now, change);
+    Ok(call_reply(store.get(&id).ok_or_else(|| unknown_call(&id))?))
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]

@@ -252,12 +252,14 @@ mod family;
 mod faults;
 mod log;
 mod oauth;
+mod page;
 mod pages;
 mod params;
 mod ratelimit;
 mod request;
 mod server;
 mod state;
+mod state_json;
 mod talk_back;
 mod unfurl;
 mod user_actions;
@@ -340,6 +342,13 @@ impl MockSlack {
     /// The base URL to give a client: `http://127.0.0.1:<port>/api/`.
     pub fn base_url(&self) -> &str {
         &self.base_url
+    }
+
+    /// The page that shows the fake's state live (`http://127.0.0.1:PORT/`):
+    /// channels with the Call cards posted or unfurled, the Calls with
+    /// their history, rate limits, event deliveries and the request log.
+    pub fn page_url(&self) -> String {
+        format!("http://{}/", self.addr())
     }
 
     /// The address the fake listens on.

@@ -31,7 +31,7 @@ pub enum LimitMode {
 }
 
 impl LimitMode {
-    fn per_minute(self, method: &MethodInfo) -> Option<u32> {
+    pub(crate) fn per_minute(self, method: &MethodInfo) -> Option<u32> {
         match self {
             LimitMode::Tiers => Some(method.rate_tier.per_minute()),
             LimitMode::PerMinute(n) => Some(n),
@@ -121,6 +121,44 @@ impl Limiter {
             .map_or(now, |first| first.saturating_add(WINDOW));
         Err(frees_at.saturating_sub(now))
     }
+
+    /// Each (workspace, method) window at fake time `now`: the team id,
+    /// the method, how many requests it counted in the last minute, and
+    /// when the oldest of them leaves the window (time from `now`).
+    /// Sorted by team id, then method.
+    pub fn windows(&self, now: Duration) -> Vec<WindowState<'_>> {
+        let mut list: Vec<WindowState<'_>> = self
+            .windows
+            .iter()
+            .map(|((team_id, method), window)| {
+                let live: Vec<&Duration> = window
+                    .iter()
+                    .filter(|at| now.saturating_sub(**at) < WINDOW)
+                    .collect();
+                WindowState {
+                    team_id,
+                    method,
+                    count: live.len(),
+                    frees_in: live
+                        .first()
+                        .map(|first| first.saturating_add(WINDOW).saturating_sub(now)),
+                }
+            })
+            .collect();
+        list.sort_by(|a, b| (a.team_id, a.method).cmp(&(b.team_id, b.method)));
+        list
+    }
+}
+
+/// One (workspace, method) window, from [`Limiter::windows`].
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) struct WindowState<'a> {
+    pub team_id: &'a str,
+    pub method: &'static str,
+    /// Requests counted in the last minute.
+    pub count: usize,
+    /// When the oldest counted request leaves the window.
+    pub frees_in: Option<Duration>,
 }
 
 #[cfg(test)]
@@ -177,6 +215,35 @@ mod tests {
             limiter.admit(LimitMode::PerMinute(2), "c", &TIER1, at(2)),
             Err(at(58))
         );
+    }
+
+    #[test]
+    fn windows_count_the_last_minute_only() {
+        let mut limiter = Limiter::default();
+        let at = Duration::from_secs;
+        assert_eq!(limiter.admit(LimitMode::Tiers, "b", &TIER1, at(0)), Ok(()));
+        assert_eq!(limiter.admit(LimitMode::Tiers, "a", &TIER1, at(30)), Ok(()));
+        let windows = limiter.windows(at(40));
+        assert_eq!(
+            windows,
+            vec![
+                WindowState {
+                    team_id: "a",
+                    method: "slow.method",
+                    count: 1,
+                    frees_in: Some(at(50)),
+                },
+                WindowState {
+                    team_id: "b",
+                    method: "slow.method",
+                    count: 1,
+                    frees_in: Some(at(20)),
+                },
+            ]
+        );
+        let later = limiter.windows(at(61));
+        assert_eq!(later[1].count, 0);
+        assert_eq!(later[1].frees_in, None);
     }
 
     #[test]

@@ -15,7 +15,7 @@ use axum::body::{Body, to_bytes};
 use axum::extract::{Path, Request, State};
 use axum::http::{HeaderName, HeaderValue, Method, StatusCode, header::ALLOW};
 use axum::response::Response;
-use axum::routing::any;
+use axum::routing::{any, get};
 use hyper::body::Incoming;
 use hyper_util::rt::{TokioIo, TokioTimer};
 use serde_json::Value;
@@ -32,6 +32,7 @@ use super::control;
 use super::dispatch::slack_logic;
 use super::faults::{Fault, Injected, Plan, Scripted};
 use super::log::LoggedRequest;
+use super::page;
 use super::request;
 use super::state::FakeSlack;
 
@@ -62,6 +63,11 @@ struct ConnectionKill(Arc<Notify>);
 pub(crate) fn router(fake: Arc<FakeSlack>) -> Router {
     Router::new()
         .route("/api/{method}", any(handle))
+        .route("/", get(page::index))
+        .route("/page.css", get(page::css))
+        .route("/page.js", get(page::js))
+        .route("/_mock/page/snapshot", get(page::snapshot))
+        .route("/_mock/page/fragment", get(page::fragment))
         .route("/_mock", any(control::handle))
         .route("/_mock/", any(control::handle))
         .route("/_mock/{*path}", any(control::handle))

@@ -67,10 +67,15 @@ fn info(exchange: &Exchange<'_>) -> Result<Value, SlackError> {
     Ok(json!({ "ok": true, "user": user(workspace, id, address) }))
 }
 
+/// A directory user's full name, as `users.info` gives it.
+pub(crate) fn real_name(id: &str) -> String {
+    format!("Mock User {id}")
+}
+
 /// A directory user as Slack describes one.
 fn user(workspace: &WorkspaceConfig, id: &str, address: Option<&str>) -> Value {
     let name = id.to_lowercase();
-    let real_name = format!("Mock User {id}");
+    let real_name = real_name(id);
     let mut user = json!({
             "id": id,
             "team_id": workspace.team_id,

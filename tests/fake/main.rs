@@ -26,6 +26,7 @@ mod mock_server;
 mod mock_workspaces;
 mod oauth_mock;
 mod pacing_window;
+mod page;
 mod roster_end_race;
 mod roster_events;
 mod roster_resume;

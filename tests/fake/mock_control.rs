@@ -87,6 +87,8 @@ async fn the_index_lists_every_endpoint() {
             "GET /_mock/deliveries",
             "GET /_mock/requests",
             "POST /_mock/advance",
+            "GET /_mock/page/snapshot",
+            "GET /_mock/page/fragment",
         ] {
             assert!(endpoints.contains(&json!(wanted)), "{wanted}");
         }

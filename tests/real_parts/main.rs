@@ -10,6 +10,7 @@
 //! To add one: a `Part` (what it is, the variable that names it, how to get
 //! it), a module with the test, and one line in `main` below.
 
+mod browser_page;
 #[cfg(feature = "events")]
 mod events_peers;
 mod node_sdk;
@@ -45,6 +46,11 @@ fn main() {
         "node_sdk::calls_lifecycle_against_the_binary",
         &node_sdk::NODE,
         node_sdk::calls_lifecycle_against_the_binary,
+    ));
+    trials.push(part::needs(
+        "browser_page::live_page_in_a_real_browser",
+        &browser_page::CHROMIUM,
+        browser_page::live_page_in_a_real_browser,
     ));
     #[cfg(feature = "redis")]
     {

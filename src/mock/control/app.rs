@@ -15,8 +15,9 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 use crate::mock::delivery::InitiationError;
-use crate::mock::events::{DeliveryRecord, MessageRecord, MockApp, UserActionError};
+use crate::mock::events::{MockApp, UserActionError};
 use crate::mock::state::FakeSlack;
+use crate::mock::state_json::{delivery_json, message_json};
 use crate::mock::workspace::is_slack_id;
 use crate::signing::SigningSecret;
 
@@ -144,19 +145,6 @@ fn refused(error: UserActionError) -> Refusal {
     }
 }
 
-pub(super) fn message_json(message: &MessageRecord) -> Value {
-    json!({
-        "team_id": message.team_id,
-        "channel": message.channel,
-        "ts": message.ts,
-        "user": message.user,
-        "text": message.text,
-        "links": message.links,
-        "unfurl_id": message.unfurl_id,
-        "unfurls": message.unfurls,
-    })
-}
-
 /// `POST /_mock/messages`.
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -229,17 +217,4 @@ pub(super) fn deliveries(fake: &FakeSlack) -> Value {
         .map(delivery_json)
         .collect();
     json!({ "deliveries": list })
-}
-
-fn delivery_json(record: &DeliveryRecord) -> Value {
-    json!({
-        "event_id": record.event_id,
-        "kind": record.kind,
-        "attempt": record.attempt,
-        "retry_reason": record.retry_reason.map(|r| r.as_str()),
-        "status": record.status,
-        "acked_in_time": record.acked_in_time,
-        "failure": record.failure.map(|r| r.as_str()),
-        "no_retry": record.no_retry,
-    })
 }

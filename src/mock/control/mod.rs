@@ -177,5 +177,7 @@ fn index() -> Value {
         "GET /_mock/requests",
         "DELETE /_mock/requests",
         "POST /_mock/advance",
+        "GET /_mock/page/snapshot",
+        "GET /_mock/page/fragment",
     ] })
 }

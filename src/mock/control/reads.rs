@@ -6,12 +6,9 @@ use std::time::Duration;
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
 
-use crate::mock::answer::Outcome;
-use crate::mock::faults::Injected;
-use crate::mock::log::{LoggedRequest, TokenSource};
 use crate::mock::state::FakeSlack;
+use crate::mock::state_json::{logged_json, message_json};
 
-use super::app::message_json;
 use super::reply::{Answered, Refusal, ok};
 
 /// `GET /_mock/messages`: the messages `chat.postMessage` posted, read
@@ -59,49 +56,6 @@ pub(super) fn requests(fake: &FakeSlack, query: &str) -> Result<Value, Refusal> 
         .map(logged_json)
         .collect();
     Ok(json!({ "requests": list }))
-}
-
-/// One log entry as JSON. The log never holds a token's text.
-fn logged_json(entry: &LoggedRequest) -> Value {
-    let params: Vec<Value> = entry
-        .params
-        .iter()
-        .map(|(name, value)| json!([name, value]))
-        .collect();
-    let token_source = entry.token_source.map(|source| match source {
-        TokenSource::Bearer => "bearer",
-        TokenSource::FormField => "form_field",
-        TokenSource::Query => "query",
-    });
-    let injected = entry.injected.as_ref().map(|injected| match injected {
-        Injected::Fault(fault) => json!({ "fault": format!("{fault:?}") }),
-        Injected::Scripted(script) => {
-            json!({ "script": { "status": script.status(), "error": script.error_code() } })
-        }
-    });
-    let (outcome, error, retry_after, status) = match &entry.outcome {
-        Outcome::Ok => ("ok", None, None, None),
-        Outcome::Error(code) => ("error", Some(code.clone()), None, None),
-        Outcome::RateLimited { retry_after_secs } => {
-            ("ratelimited", None, Some(*retry_after_secs), None)
-        }
-        Outcome::Skipped => ("skipped", None, None, None),
-        Outcome::Refused(status) => ("refused", None, None, Some(*status)),
-    };
-    json!({
-        "seq": entry.seq,
-        "method": entry.method,
-        "http_method": entry.http_method,
-        "content_type": entry.content_type,
-        "params": params,
-        "token_kind": entry.token_kind.map(|kind| kind.to_string()),
-        "token_source": token_source,
-        "outcome": outcome,
-        "error": error,
-        "retry_after": retry_after,
-        "status": status,
-        "injected": injected,
-    })
 }
 
 /// `POST /_mock/advance`: moves the rate-limit clock.

@@ -1,0 +1,453 @@
+//! The fake's page in a real browser: headless Chromium opens it on an
+//! empty fake, and a scripted lifecycle runs *while the page is open*.
+//! Each time the page's script asks for a live update, the test first takes
+//! the next step of the lifecycle (a proxy in front of the fake does both),
+//! so every Call card the browser ends up showing came through the page's
+//! live updates, not through its first load. Then the test reads the DOM
+//! the browser built: the posted and the unfurled Call cards, with their
+//! titles, participants (Slack users by name, external ones by display
+//! name) and ended state, the event deliveries; and it checks that no token
+//! and no signing secret is anywhere in the page or its data. A screenshot
+//! is left in `target/tmp/page.png` (Cargo's `CARGO_TARGET_TMPDIR`).
+
+use std::ffi::OsString;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
+use axum::Router;
+use axum::extract::State;
+use axum::http::{StatusCode, Uri, header};
+use axum::response::{IntoResponse, Response};
+use libtest_mimic::Failed;
+use slack_calls::mock::{
+    DEMO_BOT_TOKEN, DEMO_CLIENT_SECRET, DEMO_SCOPES, DEMO_USER_TOKEN, MockApp, MockSlack,
+};
+use slack_calls::signing::SigningSecret;
+use slack_calls::{Block, CallBlock, CallUser, Client, TokenKind, Unfurl};
+
+use crate::part::Part;
+
+/// Debian's `chromium` (`.ci/run` installs it).
+pub static CHROMIUM: Part = Part {
+    what: "Chromium, to run headless",
+    env: "SLACK_CALLS_CHROMIUM",
+    how: "apt-get install chromium, or name a Chromium or Chrome binary",
+    on_path: Some("chromium"),
+};
+
+/// The app's signing secret: it must never reach the page.
+const SECRET: &str = "page-test-signing-secret-7f3a0c9e51d2b84e";
+
+/// How many lifecycle steps the page's live updates drive.
+const STEPS: usize = 7;
+
+pub fn live_page_in_a_real_browser(chromium: &OsString) -> Result<(), Failed> {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()?;
+    runtime.block_on(run(chromium.clone()))
+}
+
+async fn run(chromium: OsString) -> Result<(), Failed> {
+    let scopes = DEMO_SCOPES
+        .iter()
+        .copied()
+        .chain(["links:read", "links:write"]);
+    let fake = MockSlack::builder()
+        .token(DEMO_BOT_TOKEN, TokenKind::Bot, scopes)
+        .start()
+        .await?;
+    let client = fake.client(fake.bot_token())?;
+
+    // The app's endpoint: it acknowledges every event (the test itself
+    // plays the app's reaction, below).
+    let app_listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    let app_url = format!("http://{}/slack/events", app_listener.local_addr()?);
+    let app = Router::new().route("/slack/events", axum::routing::post(|| async { "" }));
+    tokio::spawn(async move { axum::serve(app_listener, app).await });
+    fake.register_app(
+        MockApp::new(&app_url, SigningSecret::new(SECRET)?).unfurl_domains(["example.com"]),
+    );
+
+    let http = reqwest::Client::new();
+    let first = get_text(&http, &fake.page_url()).await?;
+    if first.contains("call-card") {
+        return Err("the page shows a Call card before any Call was made".into());
+    }
+
+    let fake = Arc::new(fake);
+    let proxy = Arc::new(Proxy {
+        origin: fake.page_url().trim_end_matches('/').to_owned(),
+        http: http.clone(),
+        fake: Arc::clone(&fake),
+        client,
+        taken: AtomicUsize::new(0),
+        step: tokio::sync::Mutex::new(Lifecycle::default()),
+    });
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    let proxy_url = format!("http://{}/", listener.local_addr()?);
+    let router = Router::new()
+        .fallback(forward)
+        .with_state(Arc::clone(&proxy));
+    tokio::spawn(async move { axum::serve(listener, router).await });
+
+    // The browser opens the page and keeps it open for 20 s of its own
+    // (virtual) time: the page asks for an update each second, so about 20
+    // updates, each one after the next lifecycle step.
+    let profile = scratch_dir("profile")?;
+    let dom = {
+        let chromium = chromium.clone();
+        let profile = profile.clone();
+        let url = proxy_url.clone();
+        tokio::task::spawn_blocking(move || {
+            browser(
+                &chromium,
+                &profile,
+                &["--dump-dom", "--virtual-time-budget=20000"],
+                &url,
+            )
+        })
+        .await??
+    };
+    let taken = proxy.taken.load(Ordering::SeqCst);
+    let errors = proxy.step.lock().await.errors.clone();
+    if !errors.is_empty() {
+        return Err(format!("lifecycle steps failed: {errors:?}").into());
+    }
+    if taken < STEPS {
+        return Err(format!(
+            "the page asked for {taken} live updates; the lifecycle needs {STEPS}:\n{dom}"
+        )
+        .into());
+    }
+
+    let (posted_id, unfurled_id) = {
+        let lifecycle = proxy.step.lock().await;
+        (lifecycle.posted.clone(), lifecycle.unfurled.clone())
+    };
+    let posted = card(&dom, &posted_id)?;
+    for expected in [
+        "data-how=\"posted\"",
+        "Design review (overtime)",
+        "Ended",
+        // Slack users by name, external participants by display name.
+        "Mock User U0MOCK003",
+        "Kim Possible",
+        "Ron Stoppable",
+    ] {
+        if !posted.contains(expected) {
+            return Err(format!("the posted Call card lacks {expected:?}:\n{posted}").into());
+        }
+    }
+    // U0MOCK002 left the Call: the card's roster no longer has them.
+    if posted.contains("Mock User U0MOCK002") {
+        return Err(format!("the posted Call card still lists U0MOCK002:\n{posted}").into());
+    }
+    let unfurled = card(&dom, &unfurled_id)?;
+    for expected in ["data-how=\"unfurled\"", "Standup (shared link)", "Started"] {
+        if !unfurled.contains(expected) {
+            return Err(format!("the unfurled Call card lacks {expected:?}:\n{unfurled}").into());
+        }
+    }
+    for expected in [
+        "Unfurled <a href=\"https://example.com/calls/standup\"",
+        "link_shared",
+        "calls.end",
+        "chat.unfurl",
+    ] {
+        if !dom.contains(expected) {
+            return Err(format!("the page lacks {expected:?}:\n{dom}").into());
+        }
+    }
+
+    // No token and no secret anywhere in the page or its data.
+    let origin = fake.page_url();
+    let mut seen = vec![("the browser's DOM".to_owned(), dom.clone())];
+    for path in [
+        "",
+        "_mock/page/fragment",
+        "_mock/page/snapshot",
+        "page.js",
+        "page.css",
+    ] {
+        let url = format!("{origin}{path}");
+        seen.push((url.clone(), get_text(&http, &url).await?));
+    }
+    for (what, text) in &seen {
+        for secret in [DEMO_BOT_TOKEN, DEMO_USER_TOKEN, DEMO_CLIENT_SECRET, SECRET] {
+            if text.contains(secret) {
+                return Err(format!("{what} shows a secret ({} characters)", secret.len()).into());
+            }
+        }
+    }
+
+    // A screenshot for people, left as the test's artifact.
+    let shot = Path::new(env!("CARGO_TARGET_TMPDIR")).join("page.png");
+    let _ = std::fs::remove_file(&shot);
+    let screenshot_flag = format!("--screenshot={}", shot.display());
+    let url = fake.page_url();
+    tokio::task::spawn_blocking(move || {
+        browser(
+            &chromium,
+            &profile,
+            &[
+                screenshot_flag.as_str(),
+                "--window-size=1280,1600",
+                "--hide-scrollbars",
+                "--virtual-time-budget=2000",
+            ],
+            &url,
+        )
+    })
+    .await??;
+    let png = std::fs::read(&shot).map_err(|err| format!("{}: {err}", shot.display()))?;
+    if !png.starts_with(b"\x89PNG\r\n\x1a\n") || png.len() < 10_000 {
+        return Err(format!(
+            "{} is not a screenshot ({} bytes)",
+            shot.display(),
+            png.len()
+        )
+        .into());
+    }
+    eprintln!("the page's screenshot: {}", shot.display());
+    Ok(())
+}
+
+/// The lifecycle the page's live updates drive, and what it made.
+#[derive(Default)]
+struct Lifecycle {
+    posted: String,
+    unfurled: String,
+    errors: Vec<String>,
+}
+
+/// In front of the fake: forwards every request, and takes the next
+/// lifecycle step before forwarding a live update.
+struct Proxy {
+    origin: String,
+    http: reqwest::Client,
+    fake: Arc<MockSlack>,
+    client: Client,
+    taken: AtomicUsize,
+    step: tokio::sync::Mutex<Lifecycle>,
+}
+
+async fn forward(State(proxy): State<Arc<Proxy>>, uri: Uri) -> Response {
+    if uri.path() == "/_mock/page/fragment" {
+        let mut lifecycle = proxy.step.lock().await;
+        let n = proxy.taken.load(Ordering::SeqCst);
+        if n < STEPS {
+            if let Err(err) = step(n, &proxy, &mut lifecycle).await {
+                lifecycle.errors.push(format!("step {n}: {err}"));
+            }
+            proxy.taken.store(n + 1, Ordering::SeqCst);
+        }
+    }
+    let path = uri.path_and_query().map_or("/", |p| p.as_str());
+    let answer = async {
+        let response = proxy
+            .http
+            .get(format!("{}{path}", proxy.origin))
+            .send()
+            .await?;
+        let status = response.status().as_u16();
+        let kind = response
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("application/octet-stream")
+            .to_owned();
+        Ok::<_, reqwest::Error>((status, kind, response.bytes().await?))
+    };
+    match answer.await {
+        Ok((status, kind, body)) => (
+            StatusCode::from_u16(status).unwrap_or(StatusCode::BAD_GATEWAY),
+            [(header::CONTENT_TYPE, kind)],
+            body,
+        )
+            .into_response(),
+        Err(err) => (StatusCode::BAD_GATEWAY, err.to_string()).into_response(),
+    }
+}
+
+type StepResult = Result<(), Box<dyn std::error::Error + Send + Sync>>;
+
+/// One step of the lifecycle, as a Calls app takes it.
+async fn step(n: usize, proxy: &Proxy, lifecycle: &mut Lifecycle) -> StepResult {
+    let calls = proxy.client.calls();
+    match n {
+        0 => {
+            let call = calls
+                .add("page-test-design", "https://example.com/calls/design")
+                .title("Design review")
+                .created_by("U0MOCK001")
+                .users([
+                    CallUser::slack("U0MOCK002"),
+                    CallUser::external("kim@partner.example", "Kim Possible"),
+                ])
+                .await?
+                .call;
+            lifecycle.posted = call.id.to_string();
+        }
+        1 => {
+            proxy
+                .client
+                .chat()
+                .post_message("C0MOCK001")
+                .text("Design review is live")
+                .blocks([Block::from(CallBlock::new(lifecycle.posted.as_str()))])
+                .await?;
+        }
+        2 => {
+            calls
+                .participants()
+                .add(
+                    lifecycle.posted.as_str(),
+                    [
+                        CallUser::slack("U0MOCK003"),
+                        CallUser::external("ron@partner.example", "Ron Stoppable"),
+                    ],
+                )
+                .await?;
+        }
+        3 => {
+            calls
+                .participants()
+                .remove(lifecycle.posted.as_str(), [CallUser::slack("U0MOCK002")])
+                .await?;
+        }
+        4 => {
+            // A person shares a link; the app unfurls it as a Call.
+            let url = "https://example.com/calls/standup";
+            let message = proxy.fake.user_posts(
+                "U0MOCK003",
+                "C0MOCK002",
+                &format!("Standup now: <{url}|join here>"),
+            )?;
+            let call = calls
+                .add("page-test-standup", url)
+                .title("Standup (shared link)")
+                .created_by("U0MOCK003")
+                .await?
+                .call;
+            lifecycle.unfurled = call.id.to_string();
+            proxy
+                .client
+                .chat()
+                .unfurl([(url, Unfurl::new([Block::from(CallBlock::new(&call.id))]))])
+                .channel(message.channel.as_str())
+                .ts(message.ts.as_str())
+                .await?;
+        }
+        5 => {
+            calls
+                .update(lifecycle.posted.as_str())
+                .title("Design review (overtime)")
+                .await?;
+        }
+        6 => {
+            calls
+                .end(lifecycle.posted.as_str())
+                .duration(Duration::from_secs(25 * 60))
+                .await?;
+        }
+        _ => {}
+    }
+    Ok(())
+}
+
+/// The Call card for `id` in the DOM: from its `<aside>` to the end of it.
+fn card<'a>(dom: &'a str, id: &str) -> Result<&'a str, String> {
+    let mark = format!("data-call-id=\"{id}\"");
+    let at = dom
+        .find(&mark)
+        .ok_or_else(|| format!("no Call card for {id} in the page:\n{dom}"))?;
+    let start = dom[..at].rfind("<aside").unwrap_or(at);
+    let end = dom[at..].find("</aside>").map_or(dom.len(), |e| at + e);
+    Ok(&dom[start..end])
+}
+
+async fn get_text(http: &reqwest::Client, url: &str) -> Result<String, Failed> {
+    let response = http.get(url).send().await?;
+    if !response.status().is_success() {
+        return Err(format!("GET {url}: HTTP {}", response.status()).into());
+    }
+    Ok(response.text().await?)
+}
+
+/// A fresh directory under Cargo's temporary directory for tests.
+fn scratch_dir(name: &str) -> Result<PathBuf, Failed> {
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR"))
+        .join(format!("chromium-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).map_err(|err| format!("{}: {err}", dir.display()))?;
+    Ok(dir)
+}
+
+/// Runs headless Chromium on `url` with `flags`, at most two minutes;
+/// its standard output.
+fn browser(
+    chromium: &OsString,
+    profile: &Path,
+    flags: &[&str],
+    url: &str,
+) -> Result<String, Failed> {
+    let mut child = Command::new(chromium)
+        .args([
+            "--headless",
+            // CI runs as root in a container, where Chromium's sandbox
+            // cannot start.
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-dev-shm-usage",
+            "--no-first-run",
+            "--no-default-browser-check",
+            "--disable-extensions",
+        ])
+        .arg(format!("--user-data-dir={}", profile.display()))
+        .args(flags)
+        .arg(url)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .map_err(|err| format!("could not start {chromium:?}: {err}"))?;
+    let out = child.stdout.take();
+    let err = child.stderr.take();
+    let reader = std::thread::spawn(move || {
+        let mut text = String::new();
+        if let Some(mut out) = out {
+            let _ = std::io::Read::read_to_string(&mut out, &mut text);
+        }
+        text
+    });
+    let err_reader = std::thread::spawn(move || {
+        let mut text = String::new();
+        if let Some(mut err) = err {
+            let _ = std::io::Read::read_to_string(&mut err, &mut text);
+        }
+        text
+    });
+    let deadline = Instant::now() + Duration::from_secs(120);
+    let status = loop {
+        if let Some(status) = child.try_wait()? {
+            break status;
+        }
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            return Err(format!("{chromium:?} took over two minutes on {url}").into());
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    let stdout = reader.join().unwrap_or_default();
+    let stderr = err_reader.join().unwrap_or_default();
+    if !status.success() {
+        return Err(format!("{chromium:?} failed ({status}) on {url}:\n{stderr}").into());
+    }
+    Ok(stdout)
+}
