@@ -30,4 +30,5 @@ mod page;
 mod roster_end_race;
 mod roster_events;
 mod roster_resume;
+mod roster_setup;
 mod users_mock;

@@ -5,29 +5,14 @@
 
 use crate::support::raw_http as mock_support;
 
-use mock_support::{Raw, add_call, http, post_form};
+use mock_support::{Raw, add_call, post_form};
 use reqwest::Method;
 use serde_json::{Value, json};
 use slack_calls::mock::{DEMO_BOT_TOKEN, DEMO_USER_TOKEN, MockSlack};
 
 /// One control request, read whole.
 async fn control(mock: &MockSlack, method: Method, path: &str, body: Option<Value>) -> Raw {
-    let url = format!("http://{}/_mock{path}", mock.addr());
-    let mut request = http().request(method, url);
-    if let Some(body) = body {
-        request = request
-            .header("content-type", "application/json")
-            .body(body.to_string());
-    }
-    let response = request.send().await.expect("control request");
-    let status = response.status().as_u16();
-    let headers = response.headers().clone();
-    let body = response.bytes().await.expect("control body").to_vec();
-    let raw = Raw {
-        status,
-        headers,
-        body,
-    };
+    let raw = mock_support::control(mock, method, path, body.map(|b| b.to_string())).await;
     assert_eq!(
         raw.header("content-type").as_deref(),
         Some("application/json; charset=utf-8")

@@ -16,29 +16,14 @@ use serde_json::{Value, json};
 use slack_calls::mock::{DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, MockApp, MockSlack, MockWorkspace};
 use slack_calls::signing::SigningSecret;
 
-use crate::support::raw_http::{Raw, add_call, http, post_form};
+use crate::support::raw_http::{Raw, add_call, control as send_control, post_form};
 use crate::support::serve;
 
 const SECRET: &str = "control-api-secret-0123456789abcdef";
 
 /// One control request, read whole.
 async fn control(mock: &MockSlack, method: Method, path: &str, body: Option<&str>) -> Raw {
-    let url = format!("http://{}/_mock{path}", mock.addr());
-    let mut request = http().request(method, url);
-    if let Some(body) = body {
-        request = request
-            .header("content-type", "application/json")
-            .body(body.to_owned());
-    }
-    let response = request.send().await.expect("control request");
-    let status = response.status().as_u16();
-    let headers = response.headers().clone();
-    let body = response.bytes().await.expect("control body").to_vec();
-    let raw = Raw {
-        status,
-        headers,
-        body,
-    };
+    let raw = send_control(mock, method, path, body.map(str::to_owned)).await;
     let text = String::from_utf8_lossy(&raw.body);
     assert!(text.starts_with("{\"ok\":"), "ok comes first: {text}");
     assert!(!text.contains(SECRET), "the secret leaked: {text}");

@@ -2,27 +2,12 @@
 //! (the spec's `on_resend` for `calls.end`), and the roster reports only
 //! what Slack really refused.
 
+use crate::roster_setup::{guest, with_call};
 use slack_calls::mock::{Fault, MockSlack};
-use slack_calls::{CallId, CallUser, Change, Client, Roster, TestClock};
+use slack_calls::{CallId, Change, Client, Roster};
 
 async fn setup() -> (MockSlack, Client, CallId) {
-    let mock = MockSlack::start().await.unwrap();
-    let client = mock
-        .client_builder(mock.user_token())
-        .clock(TestClock::new())
-        .build()
-        .unwrap();
-    let call = client
-        .calls()
-        .add("roster-end-race", "https://example.com/j/race")
-        .await
-        .unwrap()
-        .call;
-    (mock, client, call.id)
-}
-
-fn guest(i: usize) -> CallUser {
-    CallUser::external(format!("ext-{i}"), format!("Guest {i}"))
+    with_call("roster-end-race", "https://example.com/j/race").await
 }
 
 fn in_slack(mock: &MockSlack, call: &CallId) -> Vec<String> {

@@ -6,6 +6,7 @@
 use std::collections::BTreeSet;
 use std::time::Duration;
 
+use crate::roster_setup::{guest, with_call};
 use slack_calls::calls::participants::AddError;
 use slack_calls::mock::{Fault, MockSlack};
 use slack_calls::{
@@ -15,23 +16,7 @@ use slack_calls::{
 /// A fake Slack, a client whose pacing waits on virtual time (so paced
 /// requests go out at once, in order), and a fresh call with nobody in it.
 async fn setup() -> (MockSlack, Client, CallId) {
-    let mock = MockSlack::start().await.unwrap();
-    let client = mock
-        .client_builder(mock.user_token())
-        .clock(TestClock::new())
-        .build()
-        .unwrap();
-    let call = client
-        .calls()
-        .add("roster-test", "https://example.com/j/roster")
-        .await
-        .unwrap()
-        .call;
-    (mock, client, call.id)
-}
-
-fn guest(i: usize) -> CallUser {
-    CallUser::external(format!("ext-{i}"), format!("Guest {i}"))
+    with_call("roster-test", "https://example.com/j/roster").await
 }
 
 /// Who the fake holds in the call, by external id or slack id.

@@ -4,19 +4,9 @@
 
 use std::collections::BTreeSet;
 
+use crate::roster_setup::{client, guest};
 use slack_calls::mock::{Fault, MockSlack};
-use slack_calls::{CallUser, Client, Error, ResumeError, Roster, TestClock};
-
-fn client(mock: &MockSlack) -> Client {
-    mock.client_builder(mock.user_token())
-        .clock(TestClock::new())
-        .build()
-        .unwrap()
-}
-
-fn guest(i: usize) -> CallUser {
-    CallUser::external(format!("ext-{i}"), format!("Guest {i}"))
-}
+use slack_calls::{CallUser, Error, ResumeError, Roster};
 
 /// Who the fake holds in the call; fails if anyone is there twice.
 fn in_call(mock: &MockSlack, call: &str) -> BTreeSet<String> {

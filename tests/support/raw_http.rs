@@ -95,6 +95,27 @@ pub async fn send_with(
     })
 }
 
+/// One request to the control API (`/_mock{path}`), with a JSON body
+/// when given, read whole.
+pub async fn control(mock: &MockSlack, method: Method, path: &str, body: Option<String>) -> Raw {
+    let url = format!("http://{}/_mock{path}", mock.addr());
+    let mut request = http().request(method, url);
+    if let Some(body) = body {
+        request = request
+            .header("content-type", "application/json")
+            .body(body);
+    }
+    let response = request.send().await.expect("control request");
+    let status = response.status().as_u16();
+    let headers = response.headers().clone();
+    let body = response.bytes().await.expect("control body").to_vec();
+    Raw {
+        status,
+        headers,
+        body,
+    }
+}
+
 /// POSTs a form with the token as Bearer (when given).
 pub async fn post_form(
     mock: &MockSlack,
