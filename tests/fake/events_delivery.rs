@@ -14,12 +14,12 @@ use std::time::Duration;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::IntoResponse;
 use slack_calls::events::{InitiationAnswer, Outcome, Receiver, link_shared_domain_key};
-use slack_calls::mock::{
-    DeliveryRecord, FailureReason, InitiationError, MockApp, MockSlack, UserActionError,
-};
+use slack_calls::mock::{FailureReason, InitiationError, MockApp, MockSlack, UserActionError};
 use slack_calls::signing::{SigningSecret, verify};
 use slack_calls::{Block, CallBlock, ErrorCode, Event, RateLimits, TokenKind, Unfurl};
 use tokio::sync::mpsc;
+
+use crate::support::delivery_log::deliveries_until;
 
 const SECRET: &str = "delivery-test-signing-secret-5b1e";
 const APP_TOKEN: &str = "xoxb-delivery-app";
@@ -50,22 +50,6 @@ async fn fake(app: MockApp) -> MockSlack {
         .start()
         .await
         .unwrap()
-}
-
-/// Waits (yielding, a bounded number of times) until `done` holds for the
-/// delivery log.
-async fn deliveries_until(
-    mock: &MockSlack,
-    done: impl Fn(&[DeliveryRecord]) -> bool,
-) -> Vec<DeliveryRecord> {
-    for _ in 0..2_000 {
-        let log = mock.deliveries();
-        if done(&log) {
-            return log;
-        }
-        tokio::time::sleep(Duration::from_millis(5)).await;
-    }
-    panic!("deliveries never settled: {:?}", mock.deliveries());
 }
 
 /// A raw endpoint that records each request's retry headers and answers
@@ -136,7 +120,9 @@ async fn a_5xx_is_retried_with_slacks_headers_until_a_2xx() {
     let mock = fake(MockApp::new(url, secret()).unfurl_domains(["example.com"])).await;
     mock.user_posts("U0MOCK001", "C0MOCK001", "https://example.com/j/1")
         .unwrap();
-    let log = deliveries_until(&mock, |log| log.iter().any(|d| d.acked_in_time)).await;
+    let log = deliveries_until(&mock, |log| log.iter().any(|d| d.acked_in_time))
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
     let attempts: Vec<_> = log
         .iter()
         .map(|d| (d.attempt, d.retry_reason, d.status, d.failure))
@@ -208,7 +194,9 @@ async fn a_slow_app_gets_http_timeout_retries() {
     let mock = fake(app).await;
     mock.user_posts("U0MOCK001", "C0MOCK001", "<https://example.com/j/2|call>")
         .unwrap();
-    let log = deliveries_until(&mock, |log| log.iter().any(|d| d.acked_in_time)).await;
+    let log = deliveries_until(&mock, |log| log.iter().any(|d| d.acked_in_time))
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(log.len(), 2, "{log:?}");
     assert_eq!(log[0].failure, Some(FailureReason::HttpTimeout));
     assert_eq!(log[0].status, None);
@@ -230,7 +218,9 @@ async fn x_slack_no_retry_is_honoured() {
     let mock = fake(MockApp::new(url, secret()).unfurl_domains(["example.com"])).await;
     mock.user_posts("U0MOCK001", "C0MOCK001", "https://example.com/j/3")
         .unwrap();
-    let log = deliveries_until(&mock, |log| !log.is_empty()).await;
+    let log = deliveries_until(&mock, |log| !log.is_empty())
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
     // Give a retry every chance to happen: 5 fake minutes are 5 ms here.
     tokio::time::sleep(Duration::from_millis(100)).await;
     assert_eq!(mock.deliveries(), log, "no retry after x-slack-no-retry");
@@ -257,7 +247,9 @@ async fn an_unreachable_app_gets_three_retries_then_none() {
         .call;
     mock.user_rejects_call("U0MOCK002", rejected_call.id.as_str(), "C0MOCK001")
         .unwrap();
-    let log = deliveries_until(&mock, |log| log.len() >= 4).await;
+    let log = deliveries_until(&mock, |log| log.len() >= 4)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
     tokio::time::sleep(Duration::from_millis(100)).await;
     assert_eq!(
         mock.deliveries().len(),
@@ -315,7 +307,9 @@ async fn our_receiver_handles_a_retried_delivery_once() {
     let mock = fake(MockApp::new(url, secret()).unfurl_domains(["example.com"])).await;
     mock.user_posts("U0MOCK001", "C0MOCK001", "https://example.com/j/5")
         .unwrap();
-    let log = deliveries_until(&mock, |log| log.iter().any(|d| d.acked_in_time)).await;
+    let log = deliveries_until(&mock, |log| log.iter().any(|d| d.acked_in_time))
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(log.len(), 2);
     assert_eq!(
         *outcomes.lock().unwrap(),

@@ -16,6 +16,7 @@ use serde_json::{Value, json};
 use slack_calls::mock::{DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, MockApp, MockSlack, MockWorkspace};
 use slack_calls::signing::SigningSecret;
 
+use crate::support::delivery_log::deliveries_until;
 use crate::support::raw_http::{Raw, add_call, control as send_control, post_form};
 use crate::support::serve;
 
@@ -304,6 +305,11 @@ async fn fake_users_post_reject_and_press_the_call_button_over_http() {
         wait_for_events(&inbox, 2).await,
         ["link_shared", "call_rejected"]
     );
+    // The app has both events; wait until the fake has logged both too,
+    // before the Call button adds its own entry.
+    deliveries_until(&mock, |log| log.len() >= 2)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
 
     let raw = post_json(
         &mock,

@@ -29,6 +29,7 @@ use slack_calls::signing::SigningSecret;
 use slack_calls::{Block, CallBlock, CallUser, Client, TokenKind, Unfurl};
 
 use crate::part::Part;
+use crate::support::delivery_log::deliveries_until;
 
 /// Debian's `chromium` (`.ci/run` installs it).
 pub static CHROMIUM: Part = Part {
@@ -331,7 +332,11 @@ async fn step(n: usize, proxy: &Proxy, lifecycle: &mut Lifecycle) -> StepResult 
             // The app unfurls when `link_shared` reaches it: wait until the
             // fake has delivered it and logged the app's answer, so the page
             // has the delivery to show (the fake sends in the background).
-            delivered(&proxy.fake, "link_shared").await?;
+            deliveries_until(&proxy.fake, |log| {
+                log.iter()
+                    .any(|d| d.kind == "link_shared" && d.acked_in_time)
+            })
+            .await?;
             let call = calls
                 .add("page-test-standup", url)
                 .title("Standup (shared link)")
@@ -362,22 +367,6 @@ async fn step(n: usize, proxy: &Proxy, lifecycle: &mut Lifecycle) -> StepResult 
         _ => {}
     }
     Ok(())
-}
-
-/// Waits up to 30 s until the fake has logged an acknowledged delivery of
-/// an event of type `kind`.
-async fn delivered(fake: &MockSlack, kind: &str) -> StepResult {
-    let deadline = Instant::now() + Duration::from_secs(30);
-    loop {
-        let log = fake.deliveries();
-        if log.iter().any(|d| d.kind == kind && d.acked_in_time) {
-            return Ok(());
-        }
-        if Instant::now() > deadline {
-            return Err(format!("no acknowledged {kind} delivery within 30 s: {log:?}").into());
-        }
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
 }
 
 /// The Call card for `id` in the DOM: from its `<aside>` to the end of it.

@@ -20,6 +20,8 @@ use slack_calls::mock::{MockApp, MockSlack};
 use slack_calls::signing::{SigningSecret, sign};
 use slack_calls::{Event, TokenKind};
 
+use crate::support::delivery_log::deliveries_until;
+
 const SECRET: &str = "peer-test-signing-secret-7c0d92e1";
 const APP_TOKEN: &str = "xoxb-bolt-app";
 
@@ -185,7 +187,9 @@ pub fn bolt_app_unfurls_the_fakes_link_shared(python: &OsString) -> Result<(), F
         if call.channels != ["C0MOCK002"] || call.join_url != link {
             return Err(format!("the Call is not attached to the message: {call:?}").into());
         }
-        let first = mock.deliveries().into_iter().next().ok_or("no delivery")?;
+        // Logged when Bolt's answer is back, in the background.
+        let log = deliveries_until(&mock, |log| !log.is_empty()).await?;
+        let first = log.into_iter().next().ok_or("no delivery")?;
         if !(first.kind == "link_shared" && first.acked_in_time && first.status == Some(200)) {
             return Err(format!("Bolt did not ack the delivery in time: {first:?}").into());
         }

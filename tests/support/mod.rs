@@ -11,6 +11,8 @@
 //!   under the test's control (feature `mock`).
 //! - [`fake_process`]: the `slack-calls-mock` program, started for a test
 //!   (feature `mock`).
+//! - [`delivery_log`]: waiting for the fake's background event deliveries
+//!   to be logged (feature `mock`).
 //! - [`signed_events`]: signed Slack requests and a server for the events
 //!   receiver (feature `events`).
 //! - [`trace_capture`]: a writer that collects tracing output.
@@ -22,6 +24,8 @@
 #![allow(dead_code)] // each test binary uses a different part
 
 pub mod capture_server;
+#[cfg(feature = "mock")]
+pub mod delivery_log;
 #[cfg(feature = "mock")]
 pub mod fake_process;
 #[cfg(feature = "mock")]
