@@ -1,6 +1,9 @@
 //! Receiving events: what verify + parse + dedup + dispatch costs per
 //! delivery, side by side with a bare axum handler that answers 200, in one
-//! process and one run, reported as a ratio (goal: at most 1.3x).
+//! process and one run, reported as a ratio (goal: at most 1.3x). Two more
+//! contenders split the difference: the receiver without a handler (nothing
+//! spawned) and a bare handler that reads the body; the core rows split
+//! `receive()` into its signature check, decode and dedup claim.
 //!
 //! `cargo bench --features events --bench events` (add `-- --quick` for a
 //! smoke run). Set `SLACK_CALLS_PY` to a Python with `slack_sdk` for the
@@ -15,7 +18,7 @@ use std::time::{Duration, Instant};
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::routing::post;
 use serde::Deserialize;
-use slack_calls::events::Receiver;
+use slack_calls::events::{Claim, DedupStore, MemoryDedup, Receiver};
 use slack_calls::signing::{SigningSecret, sign};
 
 const SECRET: &str = "bench-signing-secret-8f742231b10e";
@@ -195,13 +198,33 @@ async fn run(sizes: Sizes) {
         })
         .build()
         .expect("a valid secret");
+    // Without a handler: the same verify, decode and dedup, nothing spawned.
+    let no_handler = Receiver::<BenchEvent>::builder(SECRET)
+        .build()
+        .expect("a valid secret");
     let ours = serve(axum::Router::new().route("/slack/events", receiver.method_router())).await;
+    let quiet = serve(axum::Router::new().route("/slack/events", no_handler.method_router())).await;
     let bare =
         serve(axum::Router::new().route("/slack/events", post(|| async { StatusCode::OK }))).await;
+    // A bare handler that also reads the body, as the receiver must.
+    let reads = serve(axum::Router::new().route(
+        "/slack/events",
+        post(|body: axum::body::Bytes| async move {
+            std::hint::black_box(body);
+            StatusCode::OK
+        }),
+    ))
+    .await;
+    let contenders = [
+        ("receiver router", ours.as_str()),
+        ("  without a handler", quiet.as_str()),
+        ("bare axum, reads body", reads.as_str()),
+        ("bare axum 200", bare.as_str()),
+    ];
     let http = reqwest::Client::new();
-    // Warm both up (connections, allocator).
+    // Warm each up (connections, allocator).
     let mut next_id = 0;
-    for url in [&ours, &bare] {
+    for (_, url) in contenders {
         load(
             &http,
             url,
@@ -217,26 +240,29 @@ async fn run(sizes: Sizes) {
         "   {} deliveries per round, {} concurrent, {} rounds, median per delivery",
         sizes.requests, sizes.concurrency, sizes.rounds
     );
-    let (mut ours_us, mut bare_us) = (Vec::new(), Vec::new());
+    // Each round runs every contender once, starting one further along, so
+    // none always goes first.
+    let mut times: Vec<Vec<f64>> = vec![Vec::new(); contenders.len()];
     for round in 0..sizes.rounds {
-        let order: [(&str, &mut Vec<f64>); 2] = if round % 2 == 0 {
-            [(&ours, &mut ours_us), (&bare, &mut bare_us)]
-        } else {
-            [(&bare, &mut bare_us), (&ours, &mut ours_us)]
-        };
-        for (url, out) in order {
+        for k in 0..contenders.len() {
+            let i = (round + k) % contenders.len();
             let batch = requests(next_id, sizes.requests, receiver.verifier().unix_now());
             next_id += sizes.requests;
-            let elapsed = load(&http, url, batch, sizes.concurrency).await;
-            out.push(elapsed.as_secs_f64() * 1e6 / sizes.requests as f64);
+            let elapsed = load(&http, contenders[i].1, batch, sizes.concurrency).await;
+            times[i].push(elapsed.as_secs_f64() * 1e6 / sizes.requests as f64);
         }
     }
-    let (ours_med, bare_med) = (median(ours_us.clone()), median(bare_us.clone()));
-    println!("   receiver router   {ours_med:8.2} µs/delivery   rounds {ours_us:.1?}");
-    println!("   bare axum 200     {bare_med:8.2} µs/delivery   rounds {bare_us:.1?}");
+    let medians: Vec<f64> = times.iter().map(|t| median(t.clone())).collect();
+    let bare_med = medians[contenders.len() - 1];
+    for ((name, _), (med, rounds)) in contenders.iter().zip(medians.iter().zip(&times)) {
+        println!(
+            "   {name:<22} {med:8.2} µs/delivery  {:5.2}x bare   rounds {rounds:.1?}",
+            med / bare_med
+        );
+    }
     println!(
-        "   ratio             {:8.2}x  (goal <= 1.30x)",
-        ours_med / bare_med
+        "   ratio             {:8.2}x  (receiver router / bare axum 200; goal <= 1.30x)",
+        medians[0] / bare_med
     );
     // The handlers ran on spawned tasks; they should all have by now.
     tokio::time::sleep(Duration::from_millis(200)).await;
@@ -254,6 +280,17 @@ async fn run(sizes: Sizes) {
         assert_eq!(reply.status, 200);
     }
     let core = start.elapsed().as_secs_f64() * 1e6 / sizes.core_iters as f64;
+    let batch_quiet = requests(
+        next_id + sizes.core_iters,
+        sizes.core_iters,
+        receiver.verifier().unix_now(),
+    );
+    let start = Instant::now();
+    for (headers, body) in &batch_quiet {
+        let reply = no_handler.receive(headers, body).await;
+        assert_eq!(reply.status, 200);
+    }
+    let core_quiet = start.elapsed().as_secs_f64() * 1e6 / sizes.core_iters as f64;
     let secret = SigningSecret::new(SECRET).expect("long enough");
     let (headers0, body0) = &batch[0];
     let timestamp = headers0["x-slack-request-timestamp"]
@@ -278,9 +315,21 @@ async fn run(sizes: Sizes) {
         std::hint::black_box(decoded);
     }
     let decode_only = start.elapsed().as_secs_f64() * 1e6 / sizes.core_iters as f64;
+    let dedup = MemoryDedup::new();
+    let keys: Vec<String> = (0..sizes.core_iters)
+        .map(|n| format!("event\nEv{n:012}"))
+        .collect();
+    let start = Instant::now();
+    for key in &keys {
+        let claim = dedup.claim(key).await.expect("in memory");
+        assert_eq!(claim, Claim::First);
+    }
+    let dedup_only = start.elapsed().as_secs_f64() * 1e6 / sizes.core_iters as f64;
     println!("   receive()         {core:8.2} µs/delivery (verify, decode, dedup, spawn)");
+    println!("     no handler      {core_quiet:8.2} µs/delivery (verify, decode, dedup)");
     println!("   decode alone      {decode_only:8.2} µs/delivery");
     println!("   signature alone   {verify_only:8.2} µs/delivery");
+    println!("   dedup claim alone {dedup_only:8.2} µs/key (MemoryDedup, new keys)");
 
     if let Some(python) = std::env::var_os("SLACK_CALLS_PY") {
         let script = format!(
