@@ -274,6 +274,15 @@ impl CallChange {
             CallChange::Ended => json!({ "at": at, "change": "ended" }),
         }
     }
+
+    /// The people the change names (none for an update or the end), in
+    /// the order [`CallChange::to_json`] lists them.
+    pub fn users(&self) -> &[Participant] {
+        match self {
+            CallChange::Added(users) | CallChange::Joined(users) | CallChange::Left(users) => users,
+            CallChange::Updated(_) | CallChange::Ended => &[],
+        }
+    }
 }
 
 /// Every call, by id.

@@ -245,7 +245,17 @@ fn call_json(state: &MockState, workspace: &WorkspaceConfig, call: &CallRecord, 
         .calls
         .history(&call.id)
         .iter()
-        .map(|(at, change)| named_users(change.to_json(*at), workspace))
+        .map(|(at, change)| {
+            let mut json = change.to_json(*at);
+            if let Some(Value::Array(users)) = json.get_mut("users") {
+                for (user, participant) in users.iter_mut().zip(change.users()) {
+                    if let Value::Object(map) = user {
+                        map.insert("name".into(), json!(name_of(participant, workspace)));
+                    }
+                }
+            }
+            json
+        })
         .collect();
     if let Value::Object(map) = &mut json {
         let users: Vec<Value> = call
@@ -265,46 +275,23 @@ fn call_json(state: &MockState, workspace: &WorkspaceConfig, call: &CallRecord, 
     json
 }
 
-/// A participant as Slack's JSON, with `name`: a Slack user's full name,
-/// or an external user's display name.
+/// A participant as Slack's JSON, with `name` ([`name_of`]).
 fn named(user: &Participant, workspace: &WorkspaceConfig) -> Value {
     let mut json = user.to_json();
-    let name = match (&user.slack_id, &user.display_name, &user.external_id) {
+    if let Value::Object(map) = &mut json {
+        map.insert("name".into(), json!(name_of(user, workspace)));
+    }
+    json
+}
+
+/// What the page calls a participant: a Slack user's full name, or an
+/// external user's display name.
+fn name_of(user: &Participant, workspace: &WorkspaceConfig) -> String {
+    match (&user.slack_id, &user.display_name, &user.external_id) {
         (Some(id), _, _) if workspace.directory.contains(id) => real_name(id),
         (Some(id), _, _) => id.clone(),
         (None, Some(name), _) => name.clone(),
         (None, None, Some(id)) => id.clone(),
         (None, None, None) => "an unnamed user".to_owned(),
-    };
-    if let Value::Object(map) = &mut json {
-        map.insert("name".into(), json!(name));
     }
-    json
-}
-
-/// A history entry with a `name` on each of its users.
-fn named_users(mut change: Value, workspace: &WorkspaceConfig) -> Value {
-    if let Some(Value::Array(users)) = change.get_mut("users") {
-        for user in users.iter_mut() {
-            let participant = Participant {
-                slack_id: user
-                    .get("slack_id")
-                    .and_then(Value::as_str)
-                    .map(str::to_owned),
-                external_id: user
-                    .get("external_id")
-                    .and_then(Value::as_str)
-                    .map(str::to_owned),
-                display_name: user
-                    .get("display_name")
-                    .and_then(Value::as_str)
-                    .map(str::to_owned),
-                avatar_url: None,
-            };
-            if let Some(name) = named(&participant, workspace).get("name") {
-                user["name"] = name.clone();
-            }
-        }
-    }
-    change
 }
