@@ -392,7 +392,8 @@ fn parse_base_url(text: &str) -> Result<Url, BuildError> {
     }
 }
 
-fn is_loopback(url: &Url) -> bool {
+/// Whether `url` names this machine (`localhost` or a loopback address).
+pub(crate) fn is_loopback(url: &Url) -> bool {
     match url.host() {
         Some(url::Host::Domain(name)) => name.eq_ignore_ascii_case("localhost"),
         Some(url::Host::Ipv4(ip)) => ip.is_loopback(),

@@ -23,7 +23,8 @@
 //! 5. **Ack, then handle**: the event handler is spawned and the 200 goes
 //!    out at once, so a slow handler never makes Slack retry. A
 //!    Call-initiation handler's answer *is* the response, so it gets a
-//!    deadline under Slack's 3 s.
+//!    deadline under Slack's 3 s; an answer that misses it is posted to
+//!    the request's `response_url` when it comes.
 //!
 //! Permanent rejections (bad or missing signature, stale or future
 //! timestamp, too big, undecodable) answer with `x-slack-no-retry: 1`, and

@@ -12,7 +12,9 @@ use http::HeaderMap;
 use serde::de::DeserializeOwned;
 
 use super::dedup::{Claim, DedupStore, MemoryDedup};
-use super::initiation::{CallInitiation, InitiationAnswer, is_ssl_check};
+use super::initiation::{
+    CallInitiation, InitiationAnswer, answer_late, default_http_client, is_ssl_check,
+};
 use super::verify::{Rejection, Verifier};
 use crate::event_envelope::{AppRateLimited, EventCallback, EventEnvelope};
 use crate::signing::{SecretError, SigningSecret};
@@ -240,6 +242,8 @@ struct Inner<E> {
     workspaces: Option<Arc<dyn Workspaces>>,
     initiation_deadline: Duration,
     clock: Arc<dyn Clock>,
+    /// Posts late Call-initiation answers to their `response_url`.
+    http: Option<reqwest::Client>,
 }
 
 /// Builds a [`Receiver`]; see [`Receiver::builder`].
@@ -255,6 +259,7 @@ pub struct ReceiverBuilder<E = Event> {
     on_initiation: Option<Box<InitiationHandler>>,
     workspaces: Option<Arc<dyn Workspaces>>,
     initiation_deadline: Duration,
+    http: Option<reqwest::Client>,
 }
 
 impl<E> fmt::Debug for ReceiverBuilder<E> {
@@ -284,6 +289,7 @@ where
             on_initiation: None,
             workspaces: None,
             initiation_deadline: DEFAULT_INITIATION_DEADLINE,
+            http: None,
         }
     }
 
@@ -411,9 +417,10 @@ where
             return Reply::ack(Outcome::CallInitiationTimedOut);
         };
         let context = self.context(TeamId::from(&initiation.team_id), headers);
-        let answer = handler(initiation, context);
+        let response_url = initiation.response_url.clone();
+        let mut answer = handler(initiation, context);
         let deadline = inner.clock.sleep(inner.initiation_deadline);
-        match first_of(answer, deadline).await {
+        match first_of(&mut answer, deadline).await {
             Some(answer) => match serde_json::to_vec(&answer) {
                 Ok(body) => Reply {
                     status: 200,
@@ -426,7 +433,11 @@ where
                 Err(_) => Reply::ack(Outcome::CallInitiationTimedOut),
             },
             None => {
-                tracing::warn!("call initiation handler missed its deadline; acknowledged empty");
+                tracing::warn!(
+                    "call initiation handler missed its deadline; acknowledged empty, \
+                     its answer goes to the response_url"
+                );
+                tokio::spawn(answer_late(inner.http.clone(), response_url, answer));
                 Reply::ack(Outcome::CallInitiationTimedOut)
             }
         }
@@ -513,8 +524,9 @@ where
     /// The Call-button / slash-command handler. Its answer is the HTTP
     /// response; if it takes longer than the
     /// [`initiation_deadline`](ReceiverBuilder::initiation_deadline), the
-    /// receiver answers an empty 200 instead (post later to the
-    /// `response_url`).
+    /// receiver answers an empty 200 at the deadline and posts the answer
+    /// to the request's `response_url` when the handler finishes (https
+    /// only, or http on loopback; the URL is never logged).
     pub fn on_call_initiation<F, Fut>(mut self, handler: F) -> Self
     where
         F: Fn(CallInitiation, Context) -> Fut + Send + Sync + 'static,
@@ -523,6 +535,14 @@ where
         self.on_initiation = Some(Box::new(move |initiation, context| {
             Box::pin(handler(initiation, context))
         }));
+        self
+    }
+
+    /// The HTTP client that posts late Call-initiation answers to their
+    /// `response_url` (default: one built with this crate's TLS feature,
+    /// with a 10 s timeout).
+    pub fn http_client(mut self, http: reqwest::Client) -> Self {
+        self.http = Some(http);
         self
     }
 
@@ -553,6 +573,12 @@ where
         let dedup = self
             .dedup
             .unwrap_or_else(|| Arc::new(MemoryDedup::new().clock(SharedClock(Arc::clone(&clock)))));
+        // Only a Call-initiation handler can answer late.
+        let http = match (self.http, &self.on_initiation) {
+            (Some(http), _) => Some(http),
+            (None, Some(_)) => default_http_client(),
+            (None, None) => None,
+        };
         Ok(Receiver {
             inner: Arc::new(Inner {
                 verifier,
@@ -564,6 +590,7 @@ where
                 workspaces: self.workspaces,
                 initiation_deadline: self.initiation_deadline,
                 clock,
+                http,
             }),
         })
     }

@@ -224,6 +224,9 @@ pub(crate) struct EventState {
     pub messages: Vec<MessageRecord>,
     pub deliveries: Vec<DeliveryRecord>,
     pub next_event: u64,
+    /// The `response_url` of each Call-button press, by its number: what
+    /// the app posted there, in order.
+    pub responses: BTreeMap<u64, Vec<Vec<u8>>>,
     /// Deliveries still running (retries wait on the fake's clock); stopped
     /// when the fake is dropped.
     pub running: Vec<tokio::task::AbortHandle>,

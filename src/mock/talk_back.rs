@@ -59,7 +59,10 @@ impl MockSlack {
     /// once, and its answer must be `response_type: call` with a
     /// `call_initiation_url` within the ack timeout. Logged like events.
     ///
-    /// The `response_url` points at the fake but is not served yet.
+    /// The answer may come in the HTTP response, or the app may acknowledge
+    /// empty and post it (JSON) to the request's `response_url`, which the
+    /// fake serves (`POST /_mock/response/{n}`), within the same ack
+    /// timeout of the press, as the Calls guide has it.
     pub async fn user_presses_call_button(
         &self,
         user: &str,

@@ -256,8 +256,11 @@ impl FakeSlack {
             let mut state = self.lock();
             let app = state.events.app.clone().ok_or(UserActionError::NoApp)?;
             state.events.next_event += 1;
-            (app, state.events.next_event)
+            let seq = state.events.next_event;
+            state.events.responses.insert(seq, Vec::new());
+            (app, seq)
         };
+        let pressed = std::time::Instant::now();
         let body = form_urlencoded::Serializer::new(String::new())
             .append_pair("team_id", &team_id)
             .append_pair("user_id", user)
@@ -292,17 +295,60 @@ impl FakeSlack {
         if let Some(failure) = result.failure {
             return Err(InitiationError::NoAnswer(failure));
         }
-        let snippet = || {
-            String::from_utf8_lossy(&result.body)
-                .chars()
-                .take(200)
-                .collect()
-        };
-        match serde_json::from_slice::<ResponseUrlPayload>(&result.body) {
-            Ok(ResponseUrlPayload::Call(call)) if !call.call_initiation_url.is_empty() => Ok(call),
-            Ok(_) | Err(_) => Err(InitiationError::NotACall(snippet())),
+        if let Some(call) = as_call(&result.body) {
+            return Ok(call);
+        }
+        if !result.body.iter().all(u8::is_ascii_whitespace) {
+            return Err(InitiationError::NotACall(snippet(&result.body)));
+        }
+        // An empty acknowledgement: the answer goes to the `response_url`,
+        // as the Calls guide has it, within the same 3 s.
+        let deadline = pressed + app.ack_timeout;
+        loop {
+            let first = self
+                .lock()
+                .events
+                .responses
+                .get(&seq)
+                .and_then(|posts| posts.first().cloned());
+            if let Some(post) = first {
+                return as_call(&post).ok_or_else(|| InitiationError::NotACall(snippet(&post)));
+            }
+            if std::time::Instant::now() >= deadline {
+                return Err(InitiationError::NotACall(format!(
+                    "an empty answer, and nothing posted to the response_url within {} ms",
+                    app.ack_timeout.as_millis()
+                )));
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(5)).await;
         }
     }
+
+    /// The app posts `body` to the `response_url` of press `seq`. `false`
+    /// when the fake handed out no such URL.
+    pub(crate) fn post_to_response_url(&self, seq: u64, body: &[u8]) -> bool {
+        match self.lock().events.responses.get_mut(&seq) {
+            Some(posts) => {
+                posts.push(body.to_vec());
+                true
+            }
+            None => false,
+        }
+    }
+}
+
+/// A body that starts a Call: `response_type: call` with a
+/// `call_initiation_url`.
+fn as_call(body: &[u8]) -> Option<CallInitiation> {
+    match serde_json::from_slice::<ResponseUrlPayload>(body) {
+        Ok(ResponseUrlPayload::Call(call)) if !call.call_initiation_url.is_empty() => Some(call),
+        Ok(_) | Err(_) => None,
+    }
+}
+
+/// The start of a body, as text, for an error message.
+fn snippet(body: &[u8]) -> String {
+    String::from_utf8_lossy(body).chars().take(200).collect()
 }
 
 #[cfg(test)]

@@ -485,23 +485,6 @@ async fn an_app_on_our_receiver_unfurls_logs_rejections_and_starts_calls() {
 }
 
 #[tokio::test]
-async fn an_answer_that_starts_no_call_is_reported() {
-    let receiver = Receiver::<Event>::builder(SECRET)
-        .on_call_initiation(|_, _| async { InitiationAnswer::ephemeral("link your account first") })
-        .build()
-        .unwrap();
-    let url = serve(axum::Router::new().route("/slack/events", receiver.method_router())).await;
-    let mock = fake(MockApp::new(url, secret())).await;
-    match mock
-        .user_presses_call_button("U0MOCK001", "C0MOCK001")
-        .await
-    {
-        Err(InitiationError::NotACall(body)) => assert!(body.contains("ephemeral"), "{body}"),
-        other => panic!("NotACall, got {other:?}"),
-    }
-}
-
-#[tokio::test]
 async fn user_actions_in_unknown_places_or_without_an_app_are_typed_errors() {
     let bare = MockSlack::start().await.unwrap();
     assert_eq!(

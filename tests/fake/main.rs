@@ -9,6 +9,8 @@
 mod support;
 
 mod auth_mock;
+#[cfg(feature = "events")]
+mod call_button;
 mod chat_mock;
 mod chat_unfurl;
 mod conversations_mock;

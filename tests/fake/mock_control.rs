@@ -69,6 +69,7 @@ async fn the_index_lists_every_endpoint() {
             "GET /_mock/messages",
             "POST /_mock/messages",
             "POST /_mock/call_button",
+            "POST /_mock/response/{n}",
             "GET /_mock/deliveries",
             "GET /_mock/requests",
             "POST /_mock/advance",

@@ -21,7 +21,7 @@ use crate::mock::state_json::{delivery_json, message_json};
 use crate::mock::workspace::is_slack_id;
 use crate::signing::SigningSecret;
 
-use super::reply::{Answered, Refusal, ok};
+use super::reply::{Answered, Refusal, ok, parse};
 
 /// `POST /_mock/app`. No `Debug`: it holds the secret.
 #[derive(Deserialize)]
@@ -204,6 +204,26 @@ pub(super) async fn call_button(fake: &Arc<FakeSlack>, body: PlaceBody) -> Answe
             "app_answer_not_a_call",
             error.to_string(),
         )),
+    }
+}
+
+/// `POST /_mock/response/{n}`: the app answers Call-button press `n` at
+/// the `response_url` the fake handed out with it: a JSON object, as
+/// Slack's response URLs take (`response_type: call` with a
+/// `call_initiation_url` starts the Call). Every post is kept.
+pub(super) fn response_url(fake: &FakeSlack, press: &str, body: &[u8]) -> Answered {
+    let unknown = || {
+        Refusal::not_found(
+            "unknown_response_url",
+            format!("the fake handed out no response_url /_mock/response/{press}"),
+        )
+    };
+    let press: u64 = press.parse().map_err(|_| unknown())?;
+    let _: serde_json::Map<String, Value> = parse(body)?;
+    if fake.post_to_response_url(press, body) {
+        Ok(ok(json!({})))
+    } else {
+        Err(unknown())
     }
 }
 

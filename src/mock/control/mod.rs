@@ -32,7 +32,8 @@ use crate::mock::answer::{body_bytes, json_response};
 use crate::mock::state::FakeSlack;
 
 use app::{
-    PlaceBody, call_button, deliveries, parse_app, register_app, user_posts, user_rejects_call,
+    PlaceBody, call_button, deliveries, parse_app, register_app, response_url, user_posts,
+    user_rejects_call,
 };
 use directory::{add_channel, add_token, add_user, add_workspace, install, uninstall, workspaces};
 use injections::{fault, injections, script};
@@ -115,6 +116,8 @@ fn route(fake: &Arc<FakeSlack>, verb: &Method, path: &str, query: &str, body: &[
         ["app"] if post => register_app(fake, parse_app(body)?),
         ["app"] => wrong_verb("GET, POST"),
         ["call_button"] => wrong_verb("POST"),
+        ["response", press] if post => response_url(fake, press, body),
+        ["response", _] => wrong_verb("POST"),
         ["deliveries"] if get => Ok(ok(deliveries(fake))),
         ["deliveries"] => wrong_verb("GET"),
         ["calls"] if get => {
@@ -173,6 +176,7 @@ fn index() -> Value {
         "GET /_mock/messages",
         "POST /_mock/messages",
         "POST /_mock/call_button",
+        "POST /_mock/response/{n}",
         "GET /_mock/deliveries",
         "GET /_mock/requests",
         "DELETE /_mock/requests",
