@@ -10,7 +10,9 @@ mod support;
 use slack_calls::TestClock;
 use slack_calls::events::{Outcome, Receiver};
 use slack_calls::signing::{SigningSecret, sign};
-use support::signed_events::{SECRET, Server, TestEvent, call_rejected, callback, signed_json};
+use support::signed_events::{
+    SECRET, Server, TestEvent, call_rejected, callback, signed, signed_json,
+};
 use support::trace_capture::Captured;
 use tracing_subscriber::fmt::format::FmtSpan;
 
@@ -89,11 +91,67 @@ async fn no_secret_or_signature_text_in_trace_output_errors_or_replies() {
     printed.push(format!("{:?}", receiver.verifier()));
     printed.push(format!("{:?}", Receiver::<TestEvent>::builder(SECRET)));
 
+    // A Call-initiation answer that misses its deadline goes to the
+    // request's response_url, a credential of its own: whatever happens
+    // there (refused, unreachable, not https), the URL is not logged.
+    let (refusing, _) = support::serve(
+        axum::Router::new()
+            .fallback(|| async { (axum::http::StatusCode::INTERNAL_SERVER_ERROR, "no") }),
+    )
+    .await;
+    let late = Receiver::<TestEvent>::builder(SECRET)
+        .initiation_deadline(std::time::Duration::from_millis(10))
+        .on_call_initiation(|_, _| async {
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+            slack_calls::events::InitiationAnswer::call("https://example.com/j/late")
+        })
+        .build()
+        .unwrap();
+    let response_urls = [
+        format!("http://{refusing}/commands/T1/1/hookpath-refused"),
+        "http://127.0.0.1:1/commands/T1/2/hookpath-unreachable".to_owned(),
+        "http://hooks.example.com/commands/T1/3/hookpath-not-https".to_owned(),
+    ];
+    for url in &response_urls {
+        forbidden.push(url.rsplit('/').next().unwrap().to_owned());
+        let form: String = form_urlencoded::Serializer::new(String::new())
+            .append_pair("team_id", "T1")
+            .append_pair("user_id", "U1")
+            .append_pair("response_url", url)
+            .finish();
+        let headers = signed(
+            SECRET,
+            late.verifier().unix_now(),
+            form.as_bytes(),
+            "application/x-www-form-urlencoded",
+        );
+        let reply = late.receive(&headers, form.as_bytes()).await;
+        assert_eq!(reply.outcome, Outcome::CallInitiationTimedOut);
+    }
+    let late_lines = || {
+        String::from_utf8_lossy(&captured.0.lock().unwrap())
+            .matches("late call initiation answer")
+            .count()
+    };
+    for _ in 0..1000 {
+        if late_lines() >= 3 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
+
     let trace = String::from_utf8_lossy(&captured.0.lock().unwrap()).into_owned();
     assert!(
         trace.contains("slack request refused"),
         "rejections are traced:\n{trace}"
     );
+    for logged in [
+        "the response_url refused the late call initiation answer",
+        "the late call initiation answer could not be posted",
+        "late call initiation answer not sent: the response_url is not https",
+    ] {
+        assert!(trace.contains(logged), "`{logged}` is traced:\n{trace}");
+    }
     for text in printed.iter().chain(std::iter::once(&trace)) {
         for secret in &forbidden {
             assert!(
