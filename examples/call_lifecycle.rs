@@ -37,7 +37,7 @@
 use std::error::Error as StdError;
 use std::time::Duration;
 
-use slack_calls::events::{Receiver, link_shared_domain_key};
+use slack_calls::events::{InitiationAnswer, Receiver, link_shared_domain_key};
 use slack_calls::mock::{DEMO_BOT_TOKEN, DEMO_SCOPES, MockApp, MockSlack};
 use slack_calls::signing::SigningSecret;
 use slack_calls::users::LookupByEmailError;
@@ -321,7 +321,8 @@ async fn pace() {
 }
 
 /// Slack calls the app: a link is shared, the app unfurls it as a Call,
-/// someone rejects the Call, the app logs it.
+/// someone rejects the Call, the app logs it; someone presses the Call
+/// button, the app says where the new call is.
 async fn slack_talks_back(fake: &MockSlack, client: Client) -> Result<()> {
     println!("Slack talks back: an app endpoint receives the fake's signed events.");
     let secret = "example-signing-secret-0b5e5d3a9c1f";
@@ -371,6 +372,14 @@ async fn slack_talks_back(fake: &MockSlack, client: Client) -> Result<()> {
                 let _ = app_log.send(line);
             }
         })
+        // The Call button (or a slash command): the app opens a call of its
+        // own and tells Slack where the user who pressed it joins.
+        .on_call_initiation(|initiation, _| async move {
+            InitiationAnswer::call(format!(
+                "https://example.com/calls/new?by={}",
+                initiation.user_id
+            ))
+        })
         .build()?;
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     let url = format!("http://{}/slack/events", listener.local_addr()?);
@@ -408,11 +417,21 @@ async fn slack_talks_back(fake: &MockSlack, client: Client) -> Result<()> {
     let rejected = done.recv().await.ok_or("the app stopped")?;
     println!("    app (call_rejected)      -> {rejected}");
 
+    pace().await;
+    let started = fake
+        .user_presses_call_button("U0MOCK001", "C0MOCK001")
+        .await?;
+    println!("13. U0MOCK001 presses Call   -> Slack asks the app to start a call");
+    println!(
+        "    app (call initiation)    -> the user joins at {}",
+        started.call_initiation_url
+    );
+
     // The fake logs a delivery once the app's answer is in, which may come
     // just after the app's handler ran.
     let mut deliveries = fake.deliveries();
     for _ in 0..100 {
-        if deliveries.len() >= 2 {
+        if deliveries.len() >= 3 {
             break;
         }
         tokio::time::sleep(Duration::from_millis(10)).await;
@@ -427,7 +446,10 @@ async fn slack_talks_back(fake: &MockSlack, client: Client) -> Result<()> {
             delivery.acked_in_time
         );
     }
-    println!("Done: the app unfurled a shared link as a Call and heard its rejection.");
+    println!(
+        "Done: the app unfurled a shared link as a Call, heard its rejection and started a \
+         call from the Call button."
+    );
     Ok(())
 }
 
