@@ -82,6 +82,34 @@ async fn an_answer_posted_to_the_response_url_starts_the_call() {
         (log[0].kind.as_str(), log[0].status),
         ("call_initiation", Some(200))
     );
+
+    // The fake's page shows the answer the app posted, and its data has it.
+    let page = reqwest::get(mock.page_url())
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        page.contains("Answers the app posted to a response_url"),
+        "{page}"
+    );
+    assert!(
+        page.contains("<td>call</td><td>https://example.com/j/9</td>"),
+        "{page}"
+    );
+    let snapshot = reqwest::get(format!("{}_mock/page/snapshot", mock.page_url()))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let snapshot: Value = serde_json::from_str(&snapshot).unwrap();
+    assert_eq!(
+        snapshot["responses"],
+        json!([{"press": 1, "posts": 1, "response_type": "call",
+                "call_initiation_url": "https://example.com/j/9"}])
+    );
 }
 
 /// Presses the Call button; why the answer starts no Call.

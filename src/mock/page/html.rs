@@ -66,6 +66,31 @@ pub(super) fn main(snapshot: &Value) -> String {
     out
 }
 
+/// What the app posted to the Call button's response URLs, inside the
+/// deliveries section.
+fn responses(out: &mut String, snapshot: &Value) {
+    let list = list(snapshot, "responses");
+    if list.is_empty() {
+        return;
+    }
+    out.push_str(
+        "<h3>Answers the app posted to a response_url</h3><table><thead><tr>\
+         <th scope=\"col\">Call button press</th><th scope=\"col\">Posts</th>\
+         <th scope=\"col\">First answer</th><th scope=\"col\">Call opens at</th></tr></thead><tbody>",
+    );
+    for r in list {
+        let _ = write!(
+            out,
+            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            r.get("press").and_then(Value::as_u64).unwrap_or(0),
+            r.get("posts").and_then(Value::as_u64).unwrap_or(0),
+            escape(text(r, "response_type")),
+            escape(text(r, "call_initiation_url")),
+        );
+    }
+    out.push_str("</tbody></table>");
+}
+
 fn workspace(out: &mut String, ws: &Value) {
     let id = escape(text(ws, "team_id"));
     let _ = write!(
@@ -288,7 +313,9 @@ fn deliveries(out: &mut String, snapshot: &Value) {
     }
     let list = list(snapshot, "deliveries");
     if list.is_empty() {
-        out.push_str("<p>Nothing sent to the app yet.</p></section>");
+        out.push_str("<p>Nothing sent to the app yet.</p>");
+        responses(out, snapshot);
+        out.push_str("</section>");
         return;
     }
     out.push_str(
@@ -314,7 +341,9 @@ fn deliveries(out: &mut String, snapshot: &Value) {
             escape(text(d, "failure")),
         );
     }
-    out.push_str("</tbody></table></section>");
+    out.push_str("</tbody></table>");
+    responses(out, snapshot);
+    out.push_str("</section>");
 }
 
 fn requests(out: &mut String, snapshot: &Value) {

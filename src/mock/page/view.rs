@@ -43,6 +43,23 @@ pub(super) fn snapshot(fake: &FakeSlack) -> Value {
         })
         .collect();
     let deliveries: Vec<Value> = state.events.deliveries.iter().map(delivery_json).collect();
+    // What apps posted to the Call button's response URLs: the kind of
+    // answer and where the Call opens, never the rest of the body.
+    let responses: Vec<Value> = state
+        .events
+        .responses
+        .iter()
+        .filter(|(_, posts)| !posts.is_empty())
+        .map(|(press, posts)| {
+            let first: Value = serde_json::from_slice(&posts[0]).unwrap_or(Value::Null);
+            json!({
+                "press": press,
+                "posts": posts.len(),
+                "response_type": first.get("response_type").and_then(Value::as_str),
+                "call_initiation_url": first.get("call_initiation_url").and_then(Value::as_str),
+            })
+        })
+        .collect();
     let total = state.log.len();
     let requests: Vec<Value> = state
         .log
@@ -65,6 +82,7 @@ pub(super) fn snapshot(fake: &FakeSlack) -> Value {
         })),
         "workspaces": workspaces,
         "deliveries": deliveries,
+        "responses": responses,
         "requests": requests,
         "requests_total": total,
     })
