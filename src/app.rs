@@ -279,8 +279,7 @@ impl AppBuilder {
             Some(limiter) => limiter,
             None => RateLimiter::new(self.limits)?,
         };
-        let http = reqwest::Client::builder()
-            .build()
+        let http = crate::tls::build(reqwest::Client::builder())
             .map_err(|err| BuildError::Http(err.to_string()))?;
         Ok(App {
             inner: Arc::new(AppInner {

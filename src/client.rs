@@ -345,12 +345,12 @@ impl ClientBuilder {
                 if let Some(reason) = crate::tls::missing(&base_url, crate::tls::BUILT_IN) {
                     return Err(BuildError::Http(reason));
                 }
-                crate::tls::prepare();
-                reqwest::Client::builder()
-                    .connect_timeout(self.connect_timeout)
-                    .timeout(self.timeout)
-                    .build()
-                    .map_err(|err| BuildError::Http(err.to_string()))?
+                crate::tls::build(
+                    reqwest::Client::builder()
+                        .connect_timeout(self.connect_timeout)
+                        .timeout(self.timeout),
+                )
+                .map_err(|err| BuildError::Http(err.to_string()))?
             }
         };
         Ok(Client {
@@ -380,8 +380,7 @@ fn parse_base_url(text: &str) -> Result<Url, BuildError> {
         reason: err.to_string(),
     })?;
     match url.scheme() {
-        "https" => Ok(url),
-        "http" if is_loopback(&url) => Ok(url),
+        _ if is_secure_or_loopback(&url) => Ok(url),
         "http" => Err(BuildError::InsecureBaseUrl {
             url: text.to_owned(),
         }),
@@ -392,8 +391,18 @@ fn parse_base_url(text: &str) -> Result<Url, BuildError> {
     }
 }
 
+/// Whether `url` may carry a credential (a token, a `response_url`'s
+/// power to answer): https, or plain http to this machine only.
+pub(crate) fn is_secure_or_loopback(url: &Url) -> bool {
+    match url.scheme() {
+        "https" => true,
+        "http" => is_loopback(url),
+        _ => false,
+    }
+}
+
 /// Whether `url` names this machine (`localhost` or a loopback address).
-pub(crate) fn is_loopback(url: &Url) -> bool {
+fn is_loopback(url: &Url) -> bool {
     match url.host() {
         Some(url::Host::Domain(name)) => name.eq_ignore_ascii_case("localhost"),
         Some(url::Host::Ipv4(ip)) => ip.is_loopback(),

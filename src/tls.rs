@@ -18,12 +18,20 @@ pub(crate) const BUILT_IN: bool = cfg!(any(
 /// With `rustls-ring`, reqwest has no crypto provider of its own, so ring's
 /// becomes the process's default. If another part of the program installed
 /// one first, that one stays: it is what the program chose.
-pub(crate) fn prepare() {
+fn prepare() {
     #[cfg(feature = "rustls-ring")]
     {
         // An error only says that a provider is installed already.
         let _ = rustls::crypto::ring::default_provider().install_default();
     }
+}
+
+/// Builds a `reqwest::Client` from `builder` after [`prepare`]: every
+/// client this crate makes goes through here, so none is built before the
+/// TLS provider is in place.
+pub(crate) fn build(builder: reqwest::ClientBuilder) -> reqwest::Result<reqwest::Client> {
+    prepare();
+    builder.build()
 }
 
 /// Why a client built by us could not reach `base_url`, if it could not:

@@ -90,22 +90,15 @@ const RESPONSE_URL_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// The HTTP client that posts late answers, when the app gave none.
 pub(crate) fn default_http_client() -> Option<reqwest::Client> {
-    crate::tls::prepare();
-    reqwest::Client::builder()
-        .timeout(RESPONSE_URL_TIMEOUT)
-        .build()
-        .ok()
+    crate::tls::build(reqwest::Client::builder().timeout(RESPONSE_URL_TIMEOUT)).ok()
 }
 
 /// Where a late answer may go: an https `response_url`, or http on
 /// loopback (a fake Slack). Anything else is not Slack's.
 pub(crate) fn response_target(response_url: &str) -> Option<Url> {
-    let url = Url::parse(response_url).ok()?;
-    match url.scheme() {
-        "https" => Some(url),
-        "http" if crate::client::is_loopback(&url) => Some(url),
-        _ => None,
-    }
+    Url::parse(response_url)
+        .ok()
+        .filter(crate::client::is_secure_or_loopback)
 }
 
 /// Waits for a Call-initiation answer that missed the deadline, then posts
