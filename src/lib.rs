@@ -38,69 +38,73 @@
 // downstream crates that generate their own methods.
 extern crate self as slack_calls;
 
-// The runtime, in the order a call goes through it: the client, checking
-// the request against its method, pacing, sending, classifying a failure,
-// retrying, decoding the answer.
-mod app;
-mod classify;
-mod client;
+// The modules, in the order a call goes through them.
+//
+// The vocabulary every layer speaks: tokens (never printed), the error
+// model, the injectable clock, timestamps, and the TLS of the clients we
+// build.
 mod clock;
-mod codes;
-mod decode;
 mod error;
-mod event_envelope;
-mod form;
-mod id;
-pub mod method;
-mod pacing;
-mod pages;
-mod rate;
-mod ratelimit;
-mod retry;
-mod send;
 mod timestamp;
-mod tls;
+pub mod tls;
 mod token;
-mod union;
-mod workspace_gone;
 
-// Built on the generated API, not part of it.
-mod layers;
+// The generated API (below) is thin: what its items expand to is written
+// once, by hand, in `private/` (ID newtypes, error-code tables, tagged
+// unions, the hooks into the send path), hidden as `__private`.
+
+// The send path: the client checks a request against its method's table
+// entry, asks pacing for a permit, sends, classifies a failure ("may Slack
+// have acted?"), retries what is safe, decodes the answer, and pages.
+mod call;
+pub use call::method;
+
+// Pacing: each method's rate from its tier, the limiter the send path asks
+// before every attempt, and the same window shared through Redis.
+mod pacing;
+
+// The app layer, built on the generated API: one `App` for many
+// workspaces and their installations, the roster of a call, `CallUser`.
+mod app;
+
+// Slack talking back: the event envelope (always; generated events use it)
+// and, with feature `events`, the receiver for the app's Request URL.
+#[cfg(feature = "events")]
+#[cfg_attr(docsrs, doc(cfg(feature = "events")))]
+pub mod events;
+#[cfg(not(feature = "events"))]
+mod events;
+#[cfg(feature = "signing")]
+#[cfg_attr(docsrs, doc(cfg(feature = "signing")))]
+pub mod signing;
 
 #[cfg(feature = "mock")]
 #[cfg_attr(docsrs, doc(cfg(feature = "mock")))]
 pub mod mock;
 
-#[cfg(feature = "events")]
-#[cfg_attr(docsrs, doc(cfg(feature = "events")))]
-pub mod events;
-#[cfg(feature = "signing")]
-#[cfg_attr(docsrs, doc(cfg(feature = "signing")))]
-pub mod signing;
-
-pub use app::{App, AppBuilder, AppError, Installation, Installations, MemoryInstallations};
-pub use client::{Client, ClientBuilder, SLACK_API_BASE};
-pub use clock::{Clock, Sleep, SystemClock, TestClock};
-pub use decode::Response;
-pub use error::{
-    ApiError, BuildError, Error, ErrorCode, InvalidRequest, ResponseMeta, Result, TransportKind,
-};
-pub use event_envelope::{
-    AppRateLimited, EventAuthorization, EventCallback, EventEnvelope, UrlVerification,
-};
-pub use form::{Check, Form, FormValue};
-pub use layers::roster::{
+pub use app::roster::{
     BatchError, BatchFailure, Change, DEFAULT_MAX_BATCH, DEFAULT_WINDOW, FlushError, ResumeError,
     Roster, RosterBuilder, RosterError, RosterStats,
 };
-pub use method::MethodInfo;
+pub use app::{App, AppBuilder, AppError, Installation, Installations, MemoryInstallations};
+pub use call::client::{Client, ClientBuilder, SLACK_API_BASE};
+pub use call::decode::Response;
+pub use call::form::{Check, Form, FormValue};
+pub use call::method::MethodInfo;
+pub use call::pages::{Items, Pages};
+pub use call::retry::RetryPolicy;
+pub use clock::{Clock, Sleep, SystemClock, TestClock};
+pub use error::{
+    ApiError, BuildError, Error, ErrorCode, InvalidRequest, ResponseMeta, Result, TransportKind,
+};
+pub use events::envelope::{
+    AppRateLimited, EventAuthorization, EventCallback, EventEnvelope, UrlVerification,
+};
 #[cfg(feature = "redis")]
 #[cfg_attr(docsrs, doc(cfg(feature = "redis")))]
 pub use pacing::RedisPacing;
-pub use pages::{Items, Pages};
-pub use rate::{Pacing, Rate, RateLimits};
-pub use ratelimit::{PacingStats, RateLimiter};
-pub use retry::RetryPolicy;
+pub use pacing::limiter::{PacingStats, RateLimiter};
+pub use pacing::rate::{Pacing, Rate, RateLimits};
 pub use timestamp::Timestamp;
 pub use token::{Token, TokenKind};
 
@@ -115,5 +119,5 @@ pub use generated::*;
 /// Support for generated code. Not a stable API: only code emitted by
 /// `slack-calls-codegen` should use it.
 #[doc(hidden)]
-#[path = "private.rs"]
+#[path = "private/mod.rs"]
 pub mod __private;

@@ -2,6 +2,12 @@
 //! makes when you do not bring your own, chosen by cargo feature:
 //! `rustls` (aws-lc-rs, the default), `rustls-ring`, `native-tls`, or none.
 //!
+//!
+//! [`http_client`] builds any other `reqwest::Client` the same way: the
+//! fake server, the events receiver and [`App`](crate::App) use it, and so
+//! can a program that brings its own client to
+//! [`ClientBuilder::http_client`](crate::ClientBuilder::http_client).
+//!
 //! [`ClientBuilder::build`]: crate::ClientBuilder::build
 
 use url::Url;
@@ -26,10 +32,22 @@ fn prepare() {
     }
 }
 
-/// Builds a `reqwest::Client` from `builder` after [`prepare`]: every
-/// client this crate makes goes through here, so none is built before the
-/// TLS provider is in place.
-pub(crate) fn build(builder: reqwest::ClientBuilder) -> reqwest::Result<reqwest::Client> {
+/// Builds a `reqwest::Client` from `builder` once this build's TLS is ready.
+///
+/// With feature `rustls-ring`, reqwest has no crypto provider of its own:
+/// this installs ring's as the process's default first (unless the program
+/// installed one already). Every client this crate makes goes through here,
+/// so none is built before the provider is in place; a client you build
+/// for [`ClientBuilder::http_client`](crate::ClientBuilder::http_client)
+/// can go through here too.
+///
+/// ```
+/// let http = slack_calls::tls::http_client(reqwest::Client::builder().no_proxy())?;
+/// let client = slack_calls::Client::builder("xoxb-your-bot-token").http_client(http).build()?;
+/// # let _ = client;
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub fn http_client(builder: reqwest::ClientBuilder) -> reqwest::Result<reqwest::Client> {
     prepare();
     builder.build()
 }

@@ -12,7 +12,7 @@ use std::pin::Pin;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
-use crate::event_envelope::EventCallback;
+use crate::events::envelope::EventCallback;
 use crate::{Clock, Event, SystemClock};
 
 /// The future a [`DedupStore`] returns.

@@ -90,7 +90,7 @@ const RESPONSE_URL_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// The HTTP client that posts late answers, when the app gave none.
 pub(crate) fn default_http_client() -> Option<reqwest::Client> {
-    crate::tls::build(reqwest::Client::builder().timeout(RESPONSE_URL_TIMEOUT)).ok()
+    crate::tls::http_client(reqwest::Client::builder().timeout(RESPONSE_URL_TIMEOUT)).ok()
 }
 
 /// Where a late answer may go: an https `response_url`, or http on
@@ -98,7 +98,7 @@ pub(crate) fn default_http_client() -> Option<reqwest::Client> {
 pub(crate) fn response_target(response_url: &str) -> Option<Url> {
     Url::parse(response_url)
         .ok()
-        .filter(crate::client::is_secure_or_loopback)
+        .filter(crate::call::client::is_secure_or_loopback)
 }
 
 /// Waits for a Call-initiation answer that missed the deadline, then posts

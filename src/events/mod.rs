@@ -79,31 +79,45 @@
 //! }
 //! ```
 
+// The envelope is compiled with or without the feature: the generated
+// `Event` types use it. Everything else here is the receiver.
+pub(crate) mod envelope;
+
+#[cfg(feature = "events")]
 mod dedup;
+#[cfg(feature = "events")]
 mod initiation;
+#[cfg(feature = "events")]
 mod receiver;
-#[cfg(feature = "redis")]
+#[cfg(all(feature = "events", feature = "redis"))]
 mod redis_dedup;
+#[cfg(feature = "events")]
 mod router;
+#[cfg(feature = "events")]
 mod verify;
 
+#[cfg(feature = "events")]
 pub use dedup::{
     Claim, DEFAULT_CAPACITY, DEFAULT_TTL, DedupError, DedupFuture, DedupStore, MemoryDedup,
     link_shared_domain_key, link_shared_key,
 };
 // The envelope is the crate's one `EventEnvelope`, re-exported here for
 // handlers' convenience.
-pub use crate::event_envelope::{
+#[cfg(feature = "events")]
+pub use crate::events::envelope::{
     AppRateLimited, EventAuthorization, EventCallback, EventEnvelope, UrlVerification,
 };
+#[cfg(feature = "events")]
 pub use initiation::{CallInitiation, InitiationAnswer};
+#[cfg(feature = "events")]
 pub use receiver::{
     BuildError, Context, DEFAULT_INITIATION_DEADLINE, NO_RETRY_HEADER, Outcome, RETRY_NUM_HEADER,
     RETRY_REASON_HEADER, Receiver, ReceiverBuilder, Reply, Workspaces,
 };
-#[cfg(feature = "redis")]
+#[cfg(all(feature = "events", feature = "redis"))]
 #[cfg_attr(docsrs, doc(cfg(feature = "redis")))]
 pub use redis_dedup::RedisDedup;
+#[cfg(feature = "events")]
 pub use verify::{
     DEFAULT_MAX_BODY, DEFAULT_WINDOW, Rejection, SIGNATURE_HEADER, TIMESTAMP_HEADER, Verifier,
 };

@@ -16,7 +16,7 @@ use super::initiation::{
     CallInitiation, InitiationAnswer, answer_late, default_http_client, is_ssl_check,
 };
 use super::verify::{Rejection, Verifier};
-use crate::event_envelope::{AppRateLimited, EventCallback, EventEnvelope};
+use crate::events::envelope::{AppRateLimited, EventCallback, EventEnvelope};
 use crate::signing::{SecretError, SigningSecret};
 use crate::{Client, Clock, Event, SystemClock, TeamId};
 
@@ -637,9 +637,9 @@ fn content_kind(headers: &HeaderMap) -> Content {
 /// type that does not fit its shape, or a body without a `type`, is
 /// refused with serde's reason.
 fn misfit<E: DeserializeOwned>(value: serde_json::Value) -> Option<Rejection> {
-    use crate::event_envelope::UrlVerification;
+    use crate::events::envelope::UrlVerification;
     use serde_json::from_value;
-    let error = match crate::union::tag(&value, "type") {
+    let error = match crate::__private::union::tag(&value, "type") {
         Some("event_callback") => from_value::<EventCallback<E>>(value).err(),
         Some("url_verification") => from_value::<UrlVerification>(value).err(),
         Some("app_rate_limited") => from_value::<AppRateLimited>(value).err(),

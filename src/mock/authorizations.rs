@@ -7,7 +7,7 @@
 
 use serde_json::{Value, json};
 
-use crate::method::Pagination;
+use crate::call::method::Pagination;
 
 use super::answer::{Reply, SlackError};
 use super::family::{Exchange, Family, no_param_error};

@@ -7,7 +7,7 @@
 
 use std::net::{Ipv4Addr, SocketAddr};
 
-use crate::method::MethodInfo;
+use crate::call::method::MethodInfo;
 use crate::token::TokenKind;
 
 use super::auth_state::AppConfig;

@@ -10,7 +10,7 @@ use std::collections::BTreeSet;
 
 use serde_json::Value;
 
-use crate::method::MethodInfo;
+use crate::call::method::MethodInfo;
 use crate::token::TokenKind;
 
 use super::answer::{OkBody, Reply, SlackError};

@@ -12,7 +12,7 @@ use std::time::Duration;
 
 use serde_json::{Map, Value, json};
 
-use crate::method::MethodInfo;
+use crate::call::method::MethodInfo;
 use crate::token::TokenKind;
 
 use super::answer::{Reply, SlackError, add_metadata};

@@ -8,7 +8,7 @@
 
 use serde_json::{Value, json};
 
-use crate::method::Pagination;
+use crate::call::method::Pagination;
 
 use super::answer::{Reply, SlackError};
 use super::directory::WorkspaceConfig;

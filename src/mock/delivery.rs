@@ -50,7 +50,7 @@ pub(crate) struct Attempt {
 
 pub(crate) fn http_client() -> reqwest::Client {
     // The app is on loopback: never through a proxy.
-    crate::tls::build(reqwest::Client::builder().no_proxy()).unwrap_or_default()
+    crate::tls::http_client(reqwest::Client::builder().no_proxy()).unwrap_or_default()
 }
 
 /// Sends one signed request to the app and waits up to its ack timeout.

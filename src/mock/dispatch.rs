@@ -10,7 +10,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use serde_json::Value;
 
-use crate::method::{Auth, MethodInfo};
+use crate::call::method::{Auth, MethodInfo};
 use crate::token::TokenKind;
 
 use super::answer::{Answer, SlackError};

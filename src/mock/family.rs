@@ -8,7 +8,7 @@
 //! generic behaviour: auth, scopes, rate tier, required and typed params,
 //! then its spec's `example_response`.
 
-use crate::method::MethodInfo;
+use crate::call::method::MethodInfo;
 use crate::token::TokenKind;
 
 use super::answer::{Reply, SlackError};

@@ -211,7 +211,7 @@
 //! # Rate limits
 //!
 //! Each (workspace, method) pair may make the method's tier
-//! ([`RateTier::per_minute`](crate::method::RateTier::per_minute)) of
+//! ([`RateTier::per_minute`](crate::call::method::RateTier::per_minute)) of
 //! requests in any sliding minute; tier 3, the Calls methods' tier, allows
 //! 50, across every token of the workspace (its bot token and its user
 //! tokens), as Slack counts per (app, workspace, method): a 429 for one
@@ -278,8 +278,8 @@ use std::time::Duration;
 use tokio::net::TcpListener;
 use tokio::task::JoinHandle;
 
-use crate::client::{BuildError, Client};
-use crate::method::MethodInfo;
+use crate::call::client::{BuildError, Client};
+use crate::call::method::MethodInfo;
 
 pub use answer::Outcome;
 pub use auth_state::{DEMO_APP_ID, DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, Uninstalled};

@@ -6,7 +6,7 @@
 
 use serde_json::{Value, json};
 
-use crate::method::{MethodInfo, Pagination};
+use crate::call::method::{MethodInfo, Pagination};
 
 use super::answer::SlackError;
 use super::params::Params;

@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 
 use serde_json::Value;
 
-use crate::method::{MethodInfo, ParamKind, Required};
+use crate::call::method::{MethodInfo, ParamKind, Required};
 use crate::token::TokenKind;
 
 use super::answer::SlackError;
@@ -349,7 +349,7 @@ fn json_type(value: &Value) -> &'static str {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::method::{HttpMethod, ParamInfo, RateTier};
+    use crate::call::method::{HttpMethod, ParamInfo, RateTier};
 
     static USER_ITEM: ParamKind = ParamKind::Object("CallUser");
     static METHOD: MethodInfo = MethodInfo {
@@ -358,7 +358,7 @@ mod tests {
         docs_url: "",
         http: HttpMethod::Post,
         rate_tier: RateTier::Tier3,
-        auth: crate::method::Auth::Token,
+        auth: crate::call::method::Auth::Token,
         idempotent: false,
         bot_scopes: &[],
         user_scopes: &[],

@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use tokio::time::Instant;
 
-use crate::method::MethodInfo;
+use crate::call::method::MethodInfo;
 
 const WINDOW: Duration = Duration::from_secs(60);
 
@@ -21,7 +21,7 @@ pub enum LimitMode {
     /// requests per minute per (workspace, method), across all the
     /// workspace's tokens. The default.
     ///
-    /// [`RateTier::per_minute`]: crate::method::RateTier::per_minute
+    /// [`RateTier::per_minute`]: crate::call::method::RateTier::per_minute
     Tiers,
     /// The same number of requests per minute for every method, per
     /// (workspace, method). `PerMinute(0)` refuses everything that passes auth.
@@ -164,7 +164,7 @@ pub(crate) struct WindowState<'a> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::method::{HttpMethod, RateTier};
+    use crate::call::method::{HttpMethod, RateTier};
 
     static TIER1: MethodInfo = MethodInfo {
         name: "slow.method",
@@ -172,7 +172,7 @@ mod tests {
         docs_url: "",
         http: HttpMethod::Post,
         rate_tier: RateTier::Tier1,
-        auth: crate::method::Auth::Token,
+        auth: crate::call::method::Auth::Token,
         idempotent: true,
         bot_scopes: &[],
         user_scopes: &[],

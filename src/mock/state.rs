@@ -7,7 +7,7 @@ use std::net::SocketAddr;
 use std::sync::{Mutex, MutexGuard, PoisonError, RwLock, RwLockReadGuard, RwLockWriteGuard};
 use std::time::Duration;
 
-use crate::method::MethodInfo;
+use crate::call::method::MethodInfo;
 
 use super::auth_state::{AppConfig, AuthState};
 use super::call_store::CallStore;

@@ -27,7 +27,7 @@ use std::sync::Arc;
 
 use serde_json::{Value, json};
 
-use crate::event_envelope::{EventAuthorization, EventCallback, EventEnvelope};
+use crate::events::envelope::{EventAuthorization, EventCallback, EventEnvelope};
 use crate::{CallInitiation, ResponseUrlPayload, TeamId, Timestamp, UserId};
 
 use super::delivery::{self, InitiationError, Outgoing, attempt, http_client};

@@ -1,9 +1,17 @@
-//! The pacing algorithms the limiter (`ratelimit.rs`) applies per key: the
-//! exact sliding-window log ([`WindowLog`], [`Pacing::Window`](crate::Pacing::Window)),
-//! in process, and the same window kept in Redis for every instance of an
-//! app (`redis.rs`, feature `redis`). The spread-out mode is a GCRA kept in
-//! the limiter's bucket itself.
+//! Pacing: how fast each method may be called and keeping to it.
+//!
+//! - `rate.rs`: the configuration, a [`Rate`](crate::Rate) per tier or per
+//!   method in [`RateLimits`](crate::RateLimits), and the [`Pacing`](crate::Pacing) mode.
+//! - `limiter.rs`: the [`RateLimiter`](crate::RateLimiter) the send path asks
+//!   for a permit before each attempt and tells of each 429.
+//! - `window.rs`: the exact sliding-window log ([`Pacing::Window`](crate::Pacing::Window)),
+//!   in process. The spread-out mode is a GCRA kept in the limiter's bucket
+//!   itself.
+//! - `redis.rs` (feature `redis`): the same window kept in Redis for every
+//!   instance of an app.
 
+pub(crate) mod limiter;
+pub(crate) mod rate;
 #[cfg(feature = "redis")]
 mod redis;
 mod window;

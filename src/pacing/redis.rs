@@ -23,7 +23,7 @@ use std::time::{Duration, Instant};
 use redis::aio::{ConnectionManager, ConnectionManagerConfig};
 
 use crate::error::BuildError;
-use crate::rate::Rate;
+use crate::pacing::rate::Rate;
 
 /// Books one permit. KEYS: the window log, the pause. ARGV: count,
 /// period (ms), the caller's budget (ms), a unique member suffix.
@@ -401,8 +401,8 @@ fn millis(duration: Duration) -> u64 {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::rate::RateLimits;
-    use crate::ratelimit::RateLimiter;
+    use crate::pacing::limiter::RateLimiter;
+    use crate::pacing::rate::RateLimits;
 
     #[test]
     fn bad_settings_are_typed_errors() {

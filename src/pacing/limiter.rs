@@ -22,13 +22,13 @@ use std::hash::{BuildHasher, RandomState};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, Instant};
 
+use crate::call::method::MethodInfo;
 use crate::clock::Clock;
 use crate::error::BuildError;
-use crate::method::MethodInfo;
 use crate::pacing::WindowLog;
+use crate::pacing::rate::{Pacing, Rate, RateLimits};
 #[cfg(feature = "redis")]
 use crate::pacing::{Booked, RedisPacing};
-use crate::rate::{Pacing, Rate, RateLimits};
 use crate::token::Token;
 
 /// What a limiter has done for one method under one key, for measuring
@@ -536,8 +536,8 @@ fn millis(duration: Duration) -> u64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::call::method::{HttpMethod, RateTier};
     use crate::clock::TestClock;
-    use crate::method::{HttpMethod, RateTier};
 
     static INFO: MethodInfo = MethodInfo {
         name: "calls.info",
@@ -545,7 +545,7 @@ mod tests {
         docs_url: "",
         http: HttpMethod::Post,
         rate_tier: RateTier::Tier3,
-        auth: crate::method::Auth::Token,
+        auth: crate::call::method::Auth::Token,
         idempotent: true,
         bot_scopes: &[],
         user_scopes: &[],

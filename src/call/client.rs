@@ -12,14 +12,14 @@ use std::time::Duration;
 use reqwest::Url;
 
 use crate::clock::{Clock, SystemClock};
-// `crate::client::BuildError` is still named by the fake server's module;
+// `crate::call::client::BuildError` is still named by the fake server's module;
 // the type itself lives in `error.rs`.
+use crate::app::workspace_gone::Gone;
+use crate::call::retry::RetryPolicy;
 pub(crate) use crate::error::BuildError;
-use crate::rate::RateLimits;
-use crate::ratelimit::{PacingStats, RateLimiter, Scope};
-use crate::retry::RetryPolicy;
+use crate::pacing::limiter::{PacingStats, RateLimiter, Scope};
+use crate::pacing::rate::RateLimits;
 use crate::token::{Token, TokenKind};
-use crate::workspace_gone::Gone;
 
 /// Slack's Web API base URL.
 pub const SLACK_API_BASE: &str = "https://slack.com/api/";
@@ -345,7 +345,7 @@ impl ClientBuilder {
                 if let Some(reason) = crate::tls::missing(&base_url, crate::tls::BUILT_IN) {
                     return Err(BuildError::Http(reason));
                 }
-                crate::tls::build(
+                crate::tls::http_client(
                     reqwest::Client::builder()
                         .connect_timeout(self.connect_timeout)
                         .timeout(self.timeout),

@@ -49,8 +49,8 @@
 
 use std::fmt;
 
+use crate::call::method::MethodInfo;
 use crate::error::{Error, ErrorCode, TransportKind};
-use crate::method::MethodInfo;
 
 /// Slack error codes that mean "something went wrong on Slack's side",
 /// possibly after it acted.
@@ -444,9 +444,9 @@ mod tests {
             name: "calls.end",
             summary: "",
             docs_url: "",
-            http: crate::method::HttpMethod::Post,
-            rate_tier: crate::method::RateTier::Tier3,
-            auth: crate::method::Auth::Token,
+            http: crate::call::method::HttpMethod::Post,
+            rate_tier: crate::call::method::RateTier::Tier3,
+            auth: crate::call::method::Auth::Token,
             idempotent: true,
             bot_scopes: &[],
             user_scopes: &[],

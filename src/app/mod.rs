@@ -10,6 +10,18 @@
 //! or `tokens_revoked` it calls [`App::uninstalled`] or
 //! [`App::tokens_revoked`], and the workspace's queued calls stop with
 //! [`Error::WorkspaceGone`](crate::Error::WorkspaceGone).
+//!
+//! Beside it, what a Calls app builds on the generated API, calling Slack
+//! only through the generated methods and reading only public types, as an
+//! application would:
+//! - `workspace_gone.rs`: the signal that stops a lost workspace's queued calls;
+//! - `roster/`: [`Roster`](crate::Roster), which keeps one call's participant
+//!   list in step with join and leave events, in few requests;
+//! - `call_user.rs`: constructors for the participant type, [`CallUser`](crate::CallUser).
+
+pub(crate) mod call_user;
+pub(crate) mod roster;
+pub(crate) mod workspace_gone;
 
 use std::collections::HashMap;
 use std::fmt;
@@ -17,12 +29,12 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use tokio::sync::watch;
 
-use crate::client::{Client, ClientBuilder};
+use crate::app::workspace_gone::Gone;
+use crate::call::client::{Client, ClientBuilder};
 use crate::error::{BuildError, Error};
-use crate::rate::RateLimits;
-use crate::ratelimit::{RateLimiter, Scope};
+use crate::pacing::limiter::{RateLimiter, Scope};
+use crate::pacing::rate::RateLimits;
 use crate::token::{Token, TokenKind};
-use crate::workspace_gone::Gone;
 
 /// What one workspace gave the app when it installed it (OAuth v2's
 /// `oauth.v2.access`): its team id and its tokens.
@@ -279,7 +291,7 @@ impl AppBuilder {
             Some(limiter) => limiter,
             None => RateLimiter::new(self.limits)?,
         };
-        let http = crate::tls::build(reqwest::Client::builder())
+        let http = crate::tls::http_client(reqwest::Client::builder())
             .map_err(|err| BuildError::Http(err.to_string()))?;
         Ok(App {
             inner: Arc::new(AppInner {

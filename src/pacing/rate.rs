@@ -1,13 +1,13 @@
 //! How fast each method may be called: a [`Rate`] per tier or per method,
 //! gathered in [`RateLimits`], and how a rate is kept ([`Pacing`]). This is
 //! the limiter's configuration; the limiter that applies it is in
-//! `ratelimit.rs`.
+//! `limiter.rs`.
 
 use std::fmt;
 use std::time::Duration;
 
+use crate::call::method::{MethodInfo, RateTier};
 use crate::error::BuildError;
-use crate::method::{MethodInfo, RateTier};
 
 /// How fast one method may be called: at most `count` requests in any
 /// `period`.

@@ -16,8 +16,8 @@ use std::time::Duration;
 
 use reqwest::Url;
 
+use crate::call::form::Form;
 use crate::error::{InvalidRequest, snippet};
-use crate::form::Form;
 use crate::token::TokenKind;
 
 /// How a method is sent over HTTP.

@@ -59,7 +59,7 @@ impl<E> EventEnvelope<E> {
             EventEnvelope::EventCallback(_) => Some("event_callback"),
             EventEnvelope::UrlVerification(_) => Some("url_verification"),
             EventEnvelope::AppRateLimited(_) => Some("app_rate_limited"),
-            EventEnvelope::Other(value) => crate::union::tag(value, "type"),
+            EventEnvelope::Other(value) => crate::__private::union::tag(value, "type"),
         }
     }
 }
@@ -97,7 +97,7 @@ impl<E: DeserializeOwned> EventEnvelope<E> {
 
 impl<E: Serialize> Serialize for EventEnvelope<E> {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use crate::union::serialize_variant;
+        use crate::__private::union::serialize_variant;
         match self {
             EventEnvelope::EventCallback(inner) => {
                 serialize_variant(inner, "type", "event_callback", serializer)
@@ -115,7 +115,7 @@ impl<E: Serialize> Serialize for EventEnvelope<E> {
 
 impl<'de, E: DeserializeOwned> Deserialize<'de> for EventEnvelope<E> {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        use crate::union::{decode_variant, read, tag};
+        use crate::__private::union::{decode_variant, read, tag};
         let value = read(deserializer)?;
         Ok(match tag(&value, "type") {
             Some("event_callback") => {

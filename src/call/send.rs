@@ -15,13 +15,13 @@ use reqwest::header::{AUTHORIZATION, CONTENT_TYPE, HeaderValue, RETRY_AFTER};
 use tracing::Instrument;
 use tracing::field::Empty;
 
-use crate::classify::{Failure, Resend, transport_kind};
-use crate::client::{Client, Inner};
-use crate::decode::{Response, decode};
+use crate::call::classify::{Failure, Resend, transport_kind};
+use crate::call::client::{Client, Inner};
+use crate::call::decode::{Response, decode};
+use crate::call::form::Form;
+use crate::call::method::{Auth, HttpMethod, MethodInfo, check_request};
 use crate::error::{Error, ErrorCode, InvalidRequest, snippet};
-use crate::form::Form;
-use crate::method::{Auth, HttpMethod, MethodInfo, check_request};
-use crate::ratelimit::BucketKey;
+use crate::pacing::limiter::BucketKey;
 use crate::token::{redact_body, scrub};
 
 /// The wait after a 429 whose `Retry-After` is missing, zero or unreadable.

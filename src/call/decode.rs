@@ -4,8 +4,8 @@
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
 
+use crate::call::method::MethodInfo;
 use crate::error::{ApiError, Error, ErrorCode, ResponseMeta, snippet};
-use crate::method::MethodInfo;
 
 /// A typed response of a generated method; the runtime hands it the
 /// envelope's warnings after decoding.

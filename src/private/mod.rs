@@ -5,8 +5,8 @@
 //! newtypes (`id_type!`), the error-code tables (`common_error!`,
 //! `method_error!`), tagged-union serde (`union`), and the send path.
 
-pub use crate::decode::decode;
-pub use crate::send::send;
+pub use crate::call::decode::decode;
+pub use crate::call::send::send;
 pub use crate::{
     __common_error as common_error, __id_type as id_type, __method_error as method_error,
 };
@@ -15,10 +15,9 @@ pub use serde_json;
 use std::future::Future;
 use std::pin::Pin;
 
-/// Serde for tagged unions.
-pub mod union {
-    pub use crate::union::{check_other, decode_variant, read, serialize_variant, tag};
-}
+pub(crate) mod codes;
+pub(crate) mod id;
+pub mod union;
 
 /// The pages of a paginated request: `fetch` sends the request at a
 /// cursor (`None`: as built) and returns the page with its next cursor.
@@ -28,7 +27,7 @@ where
         + Send
         + 'static,
 {
-    crate::pages::Pages::new(Box::new(fetch))
+    crate::call::pages::Pages::new(Box::new(fetch))
 }
 
 /// The items of the pages, taken from each page by `items_of`.
@@ -36,7 +35,7 @@ pub fn items<R, E: crate::ErrorCode, T>(
     pages: crate::Pages<R, E>,
     items_of: fn(R) -> Vec<T>,
 ) -> crate::Items<R, E, T> {
-    crate::pages::Items::new(pages, items_of)
+    crate::call::pages::Items::new(pages, items_of)
 }
 
 /// The future a request builder turns into.
