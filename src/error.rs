@@ -234,7 +234,9 @@ impl<E: ErrorCode> Error<E> {
 // `Error::may_have_been_sent` is defined in `classify.rs`, beside the rules
 // that answer it.
 
-/// Why a [`ClientBuilder`](crate::ClientBuilder) could not build a client.
+/// Why a builder could not build: a [`ClientBuilder`](crate::ClientBuilder),
+/// an [`AppBuilder`](crate::AppBuilder), a Redis-backed store, or (feature
+/// `events`) a receiver.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum BuildError {
@@ -266,13 +268,18 @@ pub enum BuildError {
         /// What is wrong with it.
         reason: String,
     },
-    /// The Redis settings for shared pacing cannot be applied (feature
-    /// `redis`).
-    #[error("invalid Redis settings for shared pacing: {reason}")]
+    /// The Redis settings cannot be applied (feature `redis`): the URL or
+    /// the app id of shared pacing or of the events dedup store.
+    #[error("invalid Redis settings: {reason}")]
     InvalidRedis {
         /// What is wrong with them.
         reason: String,
     },
+    /// The signing secret is empty or too short (feature `signing`: the
+    /// events receiver).
+    #[cfg(feature = "signing")]
+    #[error(transparent)]
+    SigningSecret(#[from] crate::signing::SecretError),
     /// The [`RetryPolicy`](crate::RetryPolicy) cannot be applied.
     #[error("invalid retry policy: {reason}")]
     InvalidRetryPolicy {

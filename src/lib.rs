@@ -63,6 +63,11 @@ pub use call::method;
 // before every attempt, and the same window shared through Redis.
 mod pacing;
 
+// Redis, opened the one way for its two users (feature `redis`): shared
+// pacing and the events dedup store.
+#[cfg(feature = "redis")]
+mod redis_connection;
+
 // The app layer, built on the generated API: one `App` for many
 // workspaces and their installations, the roster of a call, `CallUser`.
 mod app;
@@ -83,8 +88,8 @@ pub mod signing;
 pub mod mock;
 
 pub use app::roster::{
-    BatchError, BatchFailure, Change, DEFAULT_MAX_BATCH, DEFAULT_WINDOW, FlushError, ResumeError,
-    Roster, RosterBuilder, RosterError, RosterStats,
+    BatchError, BatchFailure, Change, DEFAULT_BATCH_WINDOW, DEFAULT_MAX_BATCH, FlushError,
+    ResumeError, Roster, RosterBuilder, RosterError, RosterStats,
 };
 pub use app::{App, AppBuilder, AppError, Installation, Installations, MemoryInstallations};
 pub use call::client::{Client, ClientBuilder, SLACK_API_BASE};

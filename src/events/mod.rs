@@ -39,7 +39,7 @@
 //! The HMAC is RustCrypto's `hmac` + `sha2` (see [`crate::signing`]):
 //! constant-time verification built in, pure Rust, and independent of the
 //! TLS backend (`aws-lc-rs` is in the tree only through reqwest's rustls,
-//! which is becoming optional).
+//! with the default `rustls` feature).
 //!
 //! # Example
 //!
@@ -111,7 +111,7 @@ pub use crate::events::envelope::{
 pub use initiation::{CallInitiation, InitiationAnswer};
 #[cfg(feature = "events")]
 pub use receiver::{
-    BuildError, Context, DEFAULT_INITIATION_DEADLINE, NO_RETRY_HEADER, Outcome, RETRY_NUM_HEADER,
+    Context, DEFAULT_INITIATION_DEADLINE, NO_RETRY_HEADER, Outcome, RETRY_NUM_HEADER,
     RETRY_REASON_HEADER, Receiver, ReceiverBuilder, Reply, Workspaces,
 };
 #[cfg(all(feature = "events", feature = "redis"))]
@@ -119,5 +119,6 @@ pub use receiver::{
 pub use redis_dedup::RedisDedup;
 #[cfg(feature = "events")]
 pub use verify::{
-    DEFAULT_MAX_BODY, DEFAULT_WINDOW, Rejection, SIGNATURE_HEADER, TIMESTAMP_HEADER, Verifier,
+    DEFAULT_MAX_BODY, DEFAULT_TIMESTAMP_WINDOW, Rejection, SIGNATURE_HEADER, TIMESTAMP_HEADER,
+    Verifier,
 };

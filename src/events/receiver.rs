@@ -16,8 +16,9 @@ use super::initiation::{
     CallInitiation, InitiationAnswer, answer_late, default_http_client, is_ssl_check,
 };
 use super::verify::{Rejection, Verifier};
+use crate::error::BuildError;
 use crate::events::envelope::{AppRateLimited, EventCallback, EventEnvelope};
-use crate::signing::{SecretError, SigningSecret};
+use crate::signing::SigningSecret;
 use crate::{Client, Clock, Event, SystemClock, TeamId};
 
 /// The retry count header Slack adds to re-deliveries (1 to 3).
@@ -193,15 +194,6 @@ impl Reply {
             outcome: Outcome::Rejected(rejection),
         }
     }
-}
-
-/// Why a receiver could not be built.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[non_exhaustive]
-pub enum BuildError {
-    /// The signing secret is empty or too short.
-    #[error(transparent)]
-    Secret(#[from] SecretError),
 }
 
 /// Receives Slack's requests for one app: verifies, decodes, dedups,
@@ -559,7 +551,8 @@ where
         self
     }
 
-    /// Builds the receiver; refuses an empty or short signing secret.
+    /// Builds the receiver; refuses an empty or short signing secret
+    /// ([`BuildError::SigningSecret`]).
     pub fn build(self) -> Result<Receiver<E>, BuildError> {
         let secret = SigningSecret::new(&self.secret)?;
         let clock: Arc<dyn Clock> = self.clock.unwrap_or_else(|| Arc::new(SystemClock));

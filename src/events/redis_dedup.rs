@@ -4,10 +4,10 @@
 //! and the key expires after the time to live.
 
 use std::fmt;
+use std::sync::OnceLock;
 use std::time::Duration;
 
-use redis::aio::{ConnectionManager, ConnectionManagerConfig};
-use tokio::sync::OnceCell;
+use redis::aio::ConnectionManager;
 
 use super::dedup::{Claim, DedupError, DedupFuture, DedupStore};
 use crate::error::BuildError;
@@ -30,7 +30,7 @@ pub struct RedisDedup {
     prefix: String,
     ttl: Duration,
     timeout: Duration,
-    manager: OnceCell<ConnectionManager>,
+    manager: OnceLock<ConnectionManager>,
 }
 
 impl fmt::Debug for RedisDedup {
@@ -47,20 +47,13 @@ impl RedisDedup {
     /// Claims in the Redis at `url` for the app `app_id`, kept for an hour
     /// ([`super::DEFAULT_TTL`]). Connects on first use.
     pub fn new(url: &str, app_id: &str) -> Result<RedisDedup, BuildError> {
-        let client = redis::Client::open(url).map_err(|err| BuildError::InvalidRedis {
-            reason: err.to_string(),
-        })?;
-        if app_id.is_empty() {
-            return Err(BuildError::InvalidRedis {
-                reason: "the app id is empty".to_owned(),
-            });
-        }
+        let client = crate::redis_connection::open(url, app_id)?;
         Ok(RedisDedup {
             client,
             prefix: format!("slack-calls:dedup:{app_id}:"),
             ttl: super::DEFAULT_TTL,
             timeout: Duration::from_millis(500),
-            manager: OnceCell::new(),
+            manager: OnceLock::new(),
         })
     }
 
@@ -75,27 +68,15 @@ impl RedisDedup {
         format!("{}{key}", self.prefix)
     }
 
-    async fn manager(&self) -> Result<ConnectionManager, redis::RedisError> {
-        self.manager
-            .get_or_try_init(|| async {
-                let config = ConnectionManagerConfig::new()
-                    .set_connection_timeout(Some(self.timeout))
-                    .set_response_timeout(Some(self.timeout))
-                    .set_number_of_retries(1);
-                ConnectionManager::new_lazy_with_config(self.client.clone(), config)
-            })
-            .await
-            .cloned()
+    fn manager(&self) -> Result<ConnectionManager, redis::RedisError> {
+        crate::redis_connection::connection(&self.manager, &self.client, self.timeout)
     }
 }
 
 impl DedupStore for RedisDedup {
     fn claim<'a>(&'a self, key: &'a str) -> DedupFuture<'a> {
         Box::pin(async move {
-            let mut manager = self
-                .manager()
-                .await
-                .map_err(|err| DedupError(Box::new(err)))?;
+            let mut manager = self.manager().map_err(|err| DedupError(Box::new(err)))?;
             let set: Option<String> = redis::cmd("SET")
                 .arg(self.key(key))
                 .arg(1)

@@ -17,7 +17,7 @@ pub const SIGNATURE_HEADER: &str = "x-slack-signature";
 pub const TIMESTAMP_HEADER: &str = "x-slack-request-timestamp";
 /// How far a request's timestamp may be from now, either way: Slack's
 /// five minutes.
-pub const DEFAULT_WINDOW: Duration = Duration::from_secs(5 * 60);
+pub const DEFAULT_TIMESTAMP_WINDOW: Duration = Duration::from_secs(5 * 60);
 /// The default cap on a request body: 1 MiB. Slack's events and slash
 /// commands are a few KiB; a larger body is refused before it is read whole.
 pub const DEFAULT_MAX_BODY: usize = 1 << 20;
@@ -151,7 +151,7 @@ impl Verifier {
     pub fn with_secret(secret: SigningSecret) -> Verifier {
         Verifier {
             secret,
-            window: DEFAULT_WINDOW,
+            window: DEFAULT_TIMESTAMP_WINDOW,
             max_body: DEFAULT_MAX_BODY,
             clock: Arc::new(SystemClock),
             anchor: SystemClock.now(),
@@ -165,7 +165,7 @@ impl Verifier {
         self
     }
 
-    /// Sets the timestamp window (default [`DEFAULT_WINDOW`], Slack's five
+    /// Sets the timestamp window (default [`DEFAULT_TIMESTAMP_WINDOW`], Slack's five
     /// minutes); it applies to the past and the future alike.
     pub fn window(mut self, window: Duration) -> Verifier {
         self.window = window;

@@ -20,7 +20,7 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 use std::time::{Duration, Instant};
 
-use redis::aio::{ConnectionManager, ConnectionManagerConfig};
+use redis::aio::ConnectionManager;
 
 use crate::error::BuildError;
 use crate::pacing::rate::Rate;
@@ -136,14 +136,7 @@ impl RedisPacing {
     /// `rediss://…`, `redis+unix:///path/to/redis.sock`) for the app
     /// `app_id`. Connects on first use, not here.
     pub fn new(url: &str, app_id: &str) -> Result<RedisPacing, BuildError> {
-        let client = redis::Client::open(url).map_err(|err| BuildError::InvalidRedis {
-            reason: err.to_string(),
-        })?;
-        if app_id.is_empty() {
-            return Err(BuildError::InvalidRedis {
-                reason: "the app id is empty".to_owned(),
-            });
-        }
+        let client = crate::redis_connection::open(url, app_id)?;
         Ok(RedisPacing {
             settings: Arc::new(Settings {
                 client,
@@ -272,16 +265,11 @@ impl RedisPacing {
     }
 
     fn manager(&self) -> Result<ConnectionManager, redis::RedisError> {
-        if let Some(manager) = self.state.manager.get() {
-            return Ok(manager.clone());
-        }
-        let config = ConnectionManagerConfig::new()
-            .set_connection_timeout(Some(self.settings.timeout))
-            .set_response_timeout(Some(self.settings.timeout))
-            .set_number_of_retries(1);
-        let manager =
-            ConnectionManager::new_lazy_with_config(self.settings.client.clone(), config)?;
-        Ok(self.state.manager.get_or_init(|| manager).clone())
+        crate::redis_connection::connection(
+            &self.state.manager,
+            &self.settings.client,
+            self.settings.timeout,
+        )
     }
 
     /// Books a permit for (`team`, `method`) in the shared window, or

@@ -14,11 +14,11 @@ use crate::support::signed_events::{
 };
 use http::HeaderMap;
 use slack_calls::events::{
-    BuildError, CallInitiation, Context, EventCallback, InitiationAnswer, Outcome, Receiver,
-    ReceiverBuilder, Rejection, link_shared_key,
+    CallInitiation, Context, EventCallback, InitiationAnswer, Outcome, Receiver, ReceiverBuilder,
+    Rejection, link_shared_key,
 };
 use slack_calls::signing::SecretError;
-use slack_calls::{Client, TeamId, TestClock, Timestamp};
+use slack_calls::{BuildError, Client, TeamId, TestClock, Timestamp};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::sync::{Notify, mpsc};
 
@@ -58,13 +58,16 @@ fn rejection(outcome: &Outcome) -> &Rejection {
 #[test]
 fn an_empty_or_short_signing_secret_is_refused_when_building() {
     let empty = Receiver::<TestEvent>::builder("").build().unwrap_err();
-    assert_eq!(empty, BuildError::Secret(SecretError::Empty));
+    assert!(matches!(
+        empty,
+        BuildError::SigningSecret(SecretError::Empty)
+    ));
     let short = Receiver::<TestEvent>::builder("abc123")
         .build()
         .unwrap_err();
     assert!(matches!(
         short,
-        BuildError::Secret(SecretError::TooShort { len: 6, .. })
+        BuildError::SigningSecret(SecretError::TooShort { len: 6, .. })
     ));
     assert!(short.to_string().contains("6 bytes"), "{short}");
     assert!(!format!("{short:?}{short}").contains("abc123"));

@@ -21,7 +21,7 @@ use state::{Pending, PersonId, RosterState, Want};
 use sync::{RosterCore, run};
 
 /// How long events gather before the roster sends them, by default.
-pub const DEFAULT_WINDOW: Duration = Duration::from_secs(2);
+pub const DEFAULT_BATCH_WINDOW: Duration = Duration::from_secs(2);
 
 /// The most participants one request carries, by default. Slack documents
 /// no limit for `calls.participants.add`/`remove`; 100 keeps each request
@@ -157,7 +157,7 @@ impl Roster {
         RosterBuilder {
             client,
             call: call.into(),
-            window: DEFAULT_WINDOW,
+            window: DEFAULT_BATCH_WINDOW,
             max_batch: DEFAULT_MAX_BATCH,
             present: Vec::new(),
             clock: Arc::new(SystemClock),
