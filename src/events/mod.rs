@@ -84,6 +84,8 @@
 pub(crate) mod envelope;
 
 #[cfg(feature = "events")]
+mod builder;
+#[cfg(feature = "events")]
 mod dedup;
 #[cfg(feature = "events")]
 mod initiation;
@@ -108,11 +110,13 @@ pub use crate::events::envelope::{
     AppRateLimited, EventAuthorization, EventCallback, EventEnvelope, UrlVerification,
 };
 #[cfg(feature = "events")]
+pub use builder::ReceiverBuilder;
+#[cfg(feature = "events")]
 pub use initiation::{CallInitiation, InitiationAnswer};
 #[cfg(feature = "events")]
 pub use receiver::{
     Context, DEFAULT_INITIATION_DEADLINE, NO_RETRY_HEADER, Outcome, RETRY_NUM_HEADER,
-    RETRY_REASON_HEADER, Receiver, ReceiverBuilder, Reply, Workspaces,
+    RETRY_REASON_HEADER, Receiver, Reply, Workspaces,
 };
 #[cfg(all(feature = "events", feature = "redis"))]
 #[cfg_attr(docsrs, doc(cfg(feature = "redis")))]

@@ -11,15 +11,11 @@ use std::time::Duration;
 use http::HeaderMap;
 use serde::de::DeserializeOwned;
 
-use super::dedup::{Claim, DedupStore, MemoryDedup};
-use super::initiation::{
-    CallInitiation, InitiationAnswer, answer_late, default_http_client, is_ssl_check,
-};
+use super::dedup::{Claim, DedupStore};
+use super::initiation::{CallInitiation, InitiationAnswer, answer_late, is_ssl_check};
 use super::verify::{Rejection, Verifier};
-use crate::error::BuildError;
 use crate::events::envelope::{AppRateLimited, EventCallback, EventEnvelope};
-use crate::signing::SigningSecret;
-use crate::{Client, Clock, Event, SystemClock, TeamId};
+use crate::{Client, Clock, Event, TeamId};
 
 /// The retry count header Slack adds to re-deliveries (1 to 3).
 pub const RETRY_NUM_HEADER: &str = "x-slack-retry-num";
@@ -31,12 +27,12 @@ pub const NO_RETRY_HEADER: &str = "x-slack-no-retry";
 /// without it: under Slack's 3 s, leaving room for the network.
 pub const DEFAULT_INITIATION_DEADLINE: Duration = Duration::from_millis(2500);
 
-type BoxFuture<T> = Pin<Box<dyn Future<Output = T> + Send + 'static>>;
-type EventHandler<E> = dyn Fn(EventCallback<E>, Context) -> BoxFuture<()> + Send + Sync;
-type RateLimitedHandler = dyn Fn(AppRateLimited, Context) -> BoxFuture<()> + Send + Sync;
-type InitiationHandler =
+pub(super) type BoxFuture<T> = Pin<Box<dyn Future<Output = T> + Send + 'static>>;
+pub(super) type EventHandler<E> = dyn Fn(EventCallback<E>, Context) -> BoxFuture<()> + Send + Sync;
+pub(super) type RateLimitedHandler = dyn Fn(AppRateLimited, Context) -> BoxFuture<()> + Send + Sync;
+pub(super) type InitiationHandler =
     dyn Fn(CallInitiation, Context) -> BoxFuture<InitiationAnswer> + Send + Sync;
-type DomainKey<E> = dyn Fn(&EventCallback<E>) -> Option<String> + Send + Sync;
+pub(super) type DomainKey<E> = dyn Fn(&EventCallback<E>) -> Option<String> + Send + Sync;
 
 /// Gives a [`Client`] for a workspace: the app's installation lookup.
 /// Closures `Fn(&str) -> Option<Client>` implement it, and so does
@@ -205,7 +201,7 @@ impl Reply {
 /// still decode (they are acknowledged either way, but an `E` that fails to
 /// decode is a [`Rejection::BadPayload`]).
 pub struct Receiver<E = Event> {
-    inner: Arc<Inner<E>>,
+    pub(super) inner: Arc<Inner<E>>,
 }
 
 impl<E> Clone for Receiver<E> {
@@ -224,67 +220,24 @@ impl<E> fmt::Debug for Receiver<E> {
     }
 }
 
-struct Inner<E> {
-    verifier: Verifier,
-    dedup: Arc<dyn DedupStore>,
-    domain_key: Option<Box<DomainKey<E>>>,
-    on_event: Option<Box<EventHandler<E>>>,
-    on_rate_limited: Option<Box<RateLimitedHandler>>,
-    on_initiation: Option<Box<InitiationHandler>>,
-    workspaces: Option<Arc<dyn Workspaces>>,
-    initiation_deadline: Duration,
-    clock: Arc<dyn Clock>,
+pub(super) struct Inner<E> {
+    pub(super) verifier: Verifier,
+    pub(super) dedup: Arc<dyn DedupStore>,
+    pub(super) domain_key: Option<Box<DomainKey<E>>>,
+    pub(super) on_event: Option<Box<EventHandler<E>>>,
+    pub(super) on_rate_limited: Option<Box<RateLimitedHandler>>,
+    pub(super) on_initiation: Option<Box<InitiationHandler>>,
+    pub(super) workspaces: Option<Arc<dyn Workspaces>>,
+    pub(super) initiation_deadline: Duration,
+    pub(super) clock: Arc<dyn Clock>,
     /// Posts late Call-initiation answers to their `response_url`.
-    http: Option<reqwest::Client>,
-}
-
-/// Builds a [`Receiver`]; see [`Receiver::builder`].
-pub struct ReceiverBuilder<E = Event> {
-    secret: Vec<u8>,
-    max_body: Option<usize>,
-    window: Option<Duration>,
-    clock: Option<Arc<dyn Clock>>,
-    dedup: Option<Arc<dyn DedupStore>>,
-    domain_key: Option<Box<DomainKey<E>>>,
-    on_event: Option<Box<EventHandler<E>>>,
-    on_rate_limited: Option<Box<RateLimitedHandler>>,
-    on_initiation: Option<Box<InitiationHandler>>,
-    workspaces: Option<Arc<dyn Workspaces>>,
-    initiation_deadline: Duration,
-    http: Option<reqwest::Client>,
-}
-
-impl<E> fmt::Debug for ReceiverBuilder<E> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("ReceiverBuilder")
-            .field("secret", &"<redacted>")
-            .field("max_body", &self.max_body)
-            .finish_non_exhaustive()
-    }
+    pub(super) http: Option<reqwest::Client>,
 }
 
 impl<E> Receiver<E>
 where
     E: DeserializeOwned + Send + 'static,
 {
-    /// Starts a receiver for the app with this signing secret.
-    pub fn builder(signing_secret: impl AsRef<[u8]>) -> ReceiverBuilder<E> {
-        ReceiverBuilder {
-            secret: signing_secret.as_ref().to_vec(),
-            max_body: None,
-            window: None,
-            clock: None,
-            dedup: None,
-            domain_key: None,
-            on_event: None,
-            on_rate_limited: None,
-            on_initiation: None,
-            workspaces: None,
-            initiation_deadline: DEFAULT_INITIATION_DEADLINE,
-            http: None,
-        }
-    }
-
     /// The verifier this receiver checks requests with.
     pub fn verifier(&self) -> &Verifier {
         &self.inner.verifier
@@ -443,161 +396,6 @@ where
             retry_reason: header(RETRY_REASON_HEADER).map(str::to_owned),
             workspaces: self.inner.workspaces.clone(),
         }
-    }
-}
-
-impl<E> ReceiverBuilder<E>
-where
-    E: DeserializeOwned + Send + 'static,
-{
-    /// Caps request bodies at `bytes` (default
-    /// [`DEFAULT_MAX_BODY`](super::DEFAULT_MAX_BODY), 1 MiB).
-    pub fn max_body(mut self, bytes: usize) -> Self {
-        self.max_body = Some(bytes);
-        self
-    }
-
-    /// The timestamp window, both directions (default 5 minutes).
-    pub fn window(mut self, window: Duration) -> Self {
-        self.window = Some(window);
-        self
-    }
-
-    /// Reads time (the timestamp window, the initiation deadline) from
-    /// `clock` instead of real time.
-    pub fn clock(mut self, clock: impl Clock) -> Self {
-        self.clock = Some(Arc::new(clock));
-        self
-    }
-
-    /// Where deliveries are remembered (default: a [`MemoryDedup`] on the
-    /// receiver's clock).
-    pub fn dedup(mut self, store: impl DedupStore) -> Self {
-        self.dedup = Some(Arc::new(store));
-        self
-    }
-
-    /// A key for deduplicating events beyond `event_id`: Slack sends some
-    /// events (`link_shared`) again with new ids. Return `None` for events
-    /// that need none; see [`link_shared_key`](super::link_shared_key).
-    pub fn domain_key(
-        mut self,
-        key: impl Fn(&EventCallback<E>) -> Option<String> + Send + Sync + 'static,
-    ) -> Self {
-        self.domain_key = Some(Box::new(key));
-        self
-    }
-
-    /// The event handler. It runs on its own task after the ack is sent, so
-    /// it may take as long as it needs; it runs once per event.
-    pub fn on_event<F, Fut>(mut self, handler: F) -> Self
-    where
-        F: Fn(EventCallback<E>, Context) -> Fut + Send + Sync + 'static,
-        Fut: Future<Output = ()> + Send + 'static,
-    {
-        self.on_event = Some(Box::new(move |event, context| {
-            Box::pin(handler(event, context))
-        }));
-        self
-    }
-
-    /// The `app_rate_limited` handler (it is logged at WARN either way).
-    pub fn on_app_rate_limited<F, Fut>(mut self, handler: F) -> Self
-    where
-        F: Fn(AppRateLimited, Context) -> Fut + Send + Sync + 'static,
-        Fut: Future<Output = ()> + Send + 'static,
-    {
-        self.on_rate_limited = Some(Box::new(move |limited, context| {
-            Box::pin(handler(limited, context))
-        }));
-        self
-    }
-
-    /// The Call-button / slash-command handler. Its answer is the HTTP
-    /// response; if it takes longer than the
-    /// [`initiation_deadline`](ReceiverBuilder::initiation_deadline), the
-    /// receiver answers an empty 200 at the deadline and posts the answer
-    /// to the request's `response_url` when the handler finishes (https
-    /// only, or http on loopback; the URL is never logged).
-    pub fn on_call_initiation<F, Fut>(mut self, handler: F) -> Self
-    where
-        F: Fn(CallInitiation, Context) -> Fut + Send + Sync + 'static,
-        Fut: Future<Output = InitiationAnswer> + Send + 'static,
-    {
-        self.on_initiation = Some(Box::new(move |initiation, context| {
-            Box::pin(handler(initiation, context))
-        }));
-        self
-    }
-
-    /// The HTTP client that posts late Call-initiation answers to their
-    /// `response_url` (default: one built with this crate's TLS feature,
-    /// with a 10 s timeout).
-    pub fn http_client(mut self, http: reqwest::Client) -> Self {
-        self.http = Some(http);
-        self
-    }
-
-    /// How long a Call-initiation handler may take (default
-    /// [`DEFAULT_INITIATION_DEADLINE`], 2.5 s).
-    pub fn initiation_deadline(mut self, deadline: Duration) -> Self {
-        self.initiation_deadline = deadline;
-        self
-    }
-
-    /// The app's workspace → [`Client`] lookup, for [`Context::client`].
-    pub fn workspaces(mut self, workspaces: impl Workspaces) -> Self {
-        self.workspaces = Some(Arc::new(workspaces));
-        self
-    }
-
-    /// Builds the receiver; refuses an empty or short signing secret
-    /// ([`BuildError::SigningSecret`]).
-    pub fn build(self) -> Result<Receiver<E>, BuildError> {
-        let secret = SigningSecret::new(&self.secret)?;
-        let clock: Arc<dyn Clock> = self.clock.unwrap_or_else(|| Arc::new(SystemClock));
-        let mut verifier = Verifier::with_secret(secret).clock(SharedClock(Arc::clone(&clock)));
-        if let Some(bytes) = self.max_body {
-            verifier = verifier.max_body(bytes);
-        }
-        if let Some(window) = self.window {
-            verifier = verifier.window(window);
-        }
-        let dedup = self
-            .dedup
-            .unwrap_or_else(|| Arc::new(MemoryDedup::new().clock(SharedClock(Arc::clone(&clock)))));
-        // Only a Call-initiation handler can answer late.
-        let http = match (self.http, &self.on_initiation) {
-            (Some(http), _) => Some(http),
-            (None, Some(_)) => default_http_client(),
-            (None, None) => None,
-        };
-        Ok(Receiver {
-            inner: Arc::new(Inner {
-                verifier,
-                dedup,
-                domain_key: self.domain_key,
-                on_event: self.on_event,
-                on_rate_limited: self.on_rate_limited,
-                on_initiation: self.on_initiation,
-                workspaces: self.workspaces,
-                initiation_deadline: self.initiation_deadline,
-                clock,
-                http,
-            }),
-        })
-    }
-}
-
-/// One clock shared by the verifier, the dedup store and the deadline.
-struct SharedClock(Arc<dyn Clock>);
-
-impl Clock for SharedClock {
-    fn now(&self) -> std::time::Instant {
-        self.0.now()
-    }
-    fn sleep(&self, duration: Duration) -> crate::Sleep {
-        self.0.sleep(duration)
     }
 }
 
