@@ -168,7 +168,7 @@ where
         self
     }
 
-    /// The app's workspace → [`Client`] lookup, for [`Context::client`].
+    /// The app's workspace → [`Client`](crate::Client) lookup, for [`Context::client`].
     pub fn workspaces(mut self, workspaces: impl Workspaces) -> Self {
         self.workspaces = Some(Arc::new(workspaces));
         self

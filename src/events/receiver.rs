@@ -109,7 +109,7 @@ impl Context {
     }
 
     /// A client for this workspace, from the app's
-    /// [`workspaces`](ReceiverBuilder::workspaces) lookup; `None` when there
+    /// [`workspaces`](super::ReceiverBuilder::workspaces) lookup; `None` when there
     /// is none or the app is not installed there.
     pub fn client(&self) -> Option<Client> {
         self.workspaces.as_ref()?.client(self.team_id.as_str())
