@@ -442,19 +442,10 @@ mod tests {
     fn an_on_resend_code_means_done_only_after_an_ambiguous_attempt() {
         static END: MethodInfo = MethodInfo {
             name: "calls.end",
-            summary: "",
-            docs_url: "",
-            http: crate::call::method::HttpMethod::Post,
-            rate_tier: crate::call::method::RateTier::Tier3,
-            auth: crate::call::method::Auth::Token,
             idempotent: true,
-            bot_scopes: &[],
-            user_scopes: &[],
-            params: &[],
             errors: &["inactive_call", "invalid_call_id"],
             done_on_resend: &["inactive_call"],
-            example_response: "{}",
-            pagination: None,
+            ..MethodInfo::BLANK
         };
         let inactive = api("inactive_call");
         assert!(Failure::of(&inactive).done_by_earlier_attempt(&END, true));

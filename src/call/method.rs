@@ -227,6 +227,39 @@ pub struct Pagination {
 }
 
 impl MethodInfo {
+    /// A table entry with nothing in it: no name, sent as POST, tier 3,
+    /// called with a token, not idempotent, no scopes, params or errors, an
+    /// empty object as its example answer, no pagination. Write an entry by
+    /// hand (a test, a method the spec does not have yet) by spreading it:
+    ///
+    /// ```
+    /// use slack_calls::method::{MethodInfo, RateTier};
+    ///
+    /// static PING: MethodInfo = MethodInfo {
+    ///     name: "app.ping",
+    ///     rate_tier: RateTier::Tier4,
+    ///     idempotent: true,
+    ///     ..MethodInfo::BLANK
+    /// };
+    /// assert_eq!(PING.http, MethodInfo::BLANK.http);
+    /// ```
+    pub const BLANK: MethodInfo = MethodInfo {
+        name: "",
+        summary: "",
+        docs_url: "",
+        http: HttpMethod::Post,
+        rate_tier: RateTier::Tier3,
+        auth: Auth::Token,
+        idempotent: false,
+        bot_scopes: &[],
+        user_scopes: &[],
+        params: &[],
+        errors: &[],
+        done_on_resend: &[],
+        example_response: "{}",
+        pagination: None,
+    };
+
     /// The param called `name`, if the method has one.
     pub fn param(&self, name: &str) -> Option<&'static ParamInfo> {
         self.params.iter().find(|p| p.name == name)

@@ -536,24 +536,13 @@ fn millis(duration: Duration) -> u64 {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::call::method::{HttpMethod, RateTier};
+    use crate::call::method::RateTier;
     use crate::clock::TestClock;
 
     static INFO: MethodInfo = MethodInfo {
         name: "calls.info",
-        summary: "",
-        docs_url: "",
-        http: HttpMethod::Post,
-        rate_tier: RateTier::Tier3,
-        auth: crate::call::method::Auth::Token,
         idempotent: true,
-        bot_scopes: &[],
-        user_scopes: &[],
-        params: &[],
-        errors: &[],
-        done_on_resend: &[],
-        example_response: "{}",
-        pagination: None,
+        ..MethodInfo::BLANK
     };
 
     #[test]

@@ -24,17 +24,12 @@ pub static INFO: MethodInfo = MethodInfo {
     name: "calls.info",
     summary: "Returns information about a Call.",
     docs_url: "https://api.slack.com/methods/calls.info",
-    http: HttpMethod::Post,
-    rate_tier: RateTier::Tier3,
-    auth: slack_calls::method::Auth::Token,
     idempotent: true,
-    done_on_resend: &[],
     bot_scopes: &["calls:read"],
     user_scopes: &["calls:read"],
     params: &[ID],
     errors: &["not_implemented"],
-    example_response: "{}",
-    pagination: None,
+    ..MethodInfo::BLANK
 };
 
 /// `calls.end`: tier 3, idempotent.
@@ -42,11 +37,7 @@ pub static END: MethodInfo = MethodInfo {
     name: "calls.end",
     summary: "Ends a Call.",
     docs_url: "https://api.slack.com/methods/calls.end",
-    http: HttpMethod::Post,
-    rate_tier: RateTier::Tier3,
-    auth: slack_calls::method::Auth::Token,
     idempotent: true,
-    done_on_resend: &[],
     bot_scopes: &["calls:write"],
     user_scopes: &["calls:write"],
     params: &[
@@ -59,8 +50,7 @@ pub static END: MethodInfo = MethodInfo {
         },
     ],
     errors: &["inactive_call", "invalid_call_id", "not_implemented"],
-    example_response: "{}",
-    pagination: None,
+    ..MethodInfo::BLANK
 };
 
 const USERS: ParamKind = ParamKind::List(&ParamKind::Object("CallUser"));
@@ -70,11 +60,6 @@ pub static ADD: MethodInfo = MethodInfo {
     name: "calls.add",
     summary: "Registers a new Call.",
     docs_url: "https://api.slack.com/methods/calls.add",
-    http: HttpMethod::Post,
-    rate_tier: RateTier::Tier3,
-    auth: slack_calls::method::Auth::Token,
-    idempotent: false,
-    done_on_resend: &[],
     bot_scopes: &["calls:write"],
     user_scopes: &["calls:write"],
     params: &[
@@ -110,8 +95,7 @@ pub static ADD: MethodInfo = MethodInfo {
         },
     ],
     errors: &["invalid_created_by", "not_authorized"],
-    example_response: "{}",
-    pagination: None,
+    ..MethodInfo::BLANK
 };
 
 /// `calls.participants.add`: tier 3, not idempotent, at least one user.
@@ -119,11 +103,6 @@ pub static PARTICIPANTS_ADD: MethodInfo = MethodInfo {
     name: "calls.participants.add",
     summary: "Registers new participants added to a Call.",
     docs_url: "https://api.slack.com/methods/calls.participants.add",
-    http: HttpMethod::Post,
-    rate_tier: RateTier::Tier3,
-    auth: slack_calls::method::Auth::Token,
-    idempotent: false,
-    done_on_resend: &[],
     bot_scopes: &["calls:write"],
     user_scopes: &["calls:write"],
     params: &[
@@ -136,8 +115,7 @@ pub static PARTICIPANTS_ADD: MethodInfo = MethodInfo {
         },
     ],
     errors: &["bad_users", "inactive_call"],
-    example_response: "{}",
-    pagination: None,
+    ..MethodInfo::BLANK
 };
 
 /// A tier-2 method sent as GET, to check tiers and query strings.
@@ -147,15 +125,9 @@ pub static TIER2_GET: MethodInfo = MethodInfo {
     docs_url: "https://example.invalid/",
     http: HttpMethod::Get,
     rate_tier: RateTier::Tier2,
-    auth: slack_calls::method::Auth::Token,
     idempotent: true,
-    done_on_resend: &[],
-    bot_scopes: &[],
-    user_scopes: &[],
     params: &[ID],
-    errors: &[],
-    example_response: "{}",
-    pagination: None,
+    ..MethodInfo::BLANK
 };
 
 /// The answer of every test method.
