@@ -14,14 +14,12 @@
 //! Beside it, what a Calls app builds on the generated API, calling Slack
 //! only through the generated methods and reading only public types, as an
 //! application would:
-//! - `workspace_gone.rs`: the signal that stops a lost workspace's queued calls;
 //! - `roster/`: [`Roster`](crate::Roster), which keeps one call's participant
 //!   list in step with join and leave events, in few requests;
 //! - `call_user.rs`: constructors for the participant type, [`CallUser`](crate::CallUser).
 
 pub(crate) mod call_user;
 pub(crate) mod roster;
-pub(crate) mod workspace_gone;
 
 use std::collections::HashMap;
 use std::fmt;
@@ -29,7 +27,7 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use tokio::sync::watch;
 
-use crate::app::workspace_gone::Gone;
+use crate::call::workspace_gone::Gone;
 use crate::call::client::{Client, ClientBuilder};
 use crate::error::{BuildError, Error};
 use crate::pacing::limiter::{RateLimiter, Scope};

@@ -14,7 +14,7 @@ use reqwest::Url;
 use crate::clock::{Clock, SystemClock};
 // `crate::call::client::BuildError` is still named by the fake server's module;
 // the type itself lives in `error.rs`.
-use crate::app::workspace_gone::Gone;
+use crate::call::workspace_gone::Gone;
 use crate::call::retry::RetryPolicy;
 pub(crate) use crate::error::BuildError;
 use crate::pacing::limiter::{PacingStats, RateLimiter, Scope};
