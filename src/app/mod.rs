@@ -27,8 +27,8 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use tokio::sync::watch;
 
-use crate::call::workspace_gone::Gone;
 use crate::call::client::{Client, ClientBuilder};
+use crate::call::workspace_gone::Gone;
 use crate::error::{BuildError, Error};
 use crate::pacing::limiter::{RateLimiter, Scope};
 use crate::pacing::rate::RateLimits;
@@ -267,7 +267,10 @@ impl AppBuilder {
 
     /// Sets up every client the app hands out: base URL, clock, retry
     /// policy, timeouts, wait budget. The app sets the limiter and the
-    /// workspace afterwards, so those set here are replaced.
+    /// workspace afterwards, so those set here are replaced. The clients
+    /// share one connection pool, built with the connect and request
+    /// timeouts set here (unless this gives them an
+    /// [`http_client`](ClientBuilder::http_client) of its own).
     pub fn clients(
         mut self,
         configure: impl Fn(ClientBuilder) -> ClientBuilder + Send + Sync + 'static,
@@ -289,8 +292,9 @@ impl AppBuilder {
             Some(limiter) => limiter,
             None => RateLimiter::new(self.limits)?,
         };
-        let http = crate::tls::http_client(reqwest::Client::builder())
-            .map_err(|err| BuildError::Http(err.to_string()))?;
+        // One connection pool for every client of the app, with the
+        // timeouts its clients are set up with (the same for each).
+        let http = (self.configure)(Client::builder("")).own_http_client()?;
         Ok(App {
             inner: Arc::new(AppInner {
                 app_id: self.app_id,

@@ -14,8 +14,8 @@ use reqwest::Url;
 use crate::clock::{Clock, SystemClock};
 // `crate::call::client::BuildError` is still named by the fake server's module;
 // the type itself lives in `error.rs`.
-use crate::call::workspace_gone::Gone;
 use crate::call::retry::RetryPolicy;
+use crate::call::workspace_gone::Gone;
 pub(crate) use crate::error::BuildError;
 use crate::pacing::limiter::{PacingStats, RateLimiter, Scope};
 use crate::pacing::rate::RateLimits;
@@ -325,12 +325,34 @@ impl ClientBuilder {
         self
     }
 
+    /// The `reqwest::Client` this builder makes when it is given none: its
+    /// connect and request timeouts, built once the TLS provider is ready.
+    /// An [`App`](crate::App) makes the one pool its clients share here, so
+    /// that the timeouts its [`clients`](crate::AppBuilder::clients) set hold.
+    pub(crate) fn own_http_client(&self) -> Result<reqwest::Client, BuildError> {
+        crate::tls::http_client(
+            reqwest::Client::builder()
+                .connect_timeout(self.connect_timeout)
+                .timeout(self.timeout),
+        )
+        .map_err(|err| BuildError::Http(err.to_string()))
+    }
+
     /// Builds the client.
-    pub fn build(self) -> Result<Client, BuildError> {
+    pub fn build(mut self) -> Result<Client, BuildError> {
         let base_url = parse_base_url(&self.base_url)?;
         self.retry
             .validate()
             .map_err(|reason| BuildError::InvalidRetryPolicy { reason })?;
+        let http = match self.http.take() {
+            Some(http) => http,
+            None => {
+                if let Some(reason) = crate::tls::missing(&base_url, crate::tls::BUILT_IN) {
+                    return Err(BuildError::Http(reason));
+                }
+                self.own_http_client()?
+            }
+        };
         let limiter = match self.limiter {
             LimiterChoice::Own(limits) => RateLimiter::new(limits)?,
             LimiterChoice::Shared(limiter) => limiter,
@@ -338,20 +360,6 @@ impl ClientBuilder {
         let scope = match self.workspace {
             Some(team) => Scope::Workspace(team.into()),
             None => limiter.token_scope(&self.token),
-        };
-        let http = match self.http {
-            Some(http) => http,
-            None => {
-                if let Some(reason) = crate::tls::missing(&base_url, crate::tls::BUILT_IN) {
-                    return Err(BuildError::Http(reason));
-                }
-                crate::tls::http_client(
-                    reqwest::Client::builder()
-                        .connect_timeout(self.connect_timeout)
-                        .timeout(self.timeout),
-                )
-                .map_err(|err| BuildError::Http(err.to_string()))?
-            }
         };
         Ok(Client {
             inner: Arc::new(Inner {

@@ -96,3 +96,84 @@ async fn the_request_timeout_is_set_per_client() {
     assert!(err.to_string().contains("timed out"), "{err}");
     assert_eq!(server.count("calls.info"), 2);
 }
+
+/// Fails the test instead of hanging it when a timeout is not applied.
+async fn within<T>(what: &str, future: impl std::future::IntoFuture<Output = T>) -> T {
+    tokio::time::timeout(Duration::from_secs(60), future)
+        .await
+        .unwrap_or_else(|_| panic!("{what}: no timeout applied, the call still waits"))
+}
+
+fn is_timeout<E: slack_calls::ErrorCode>(err: &Error<E>) -> bool {
+    matches!(
+        err,
+        Error::Transport {
+            kind: TransportKind::Timeout,
+            ..
+        }
+    )
+}
+
+#[tokio::test]
+async fn every_client_of_an_app_honours_the_timeouts_its_clients_are_set_up_with() {
+    let server = Server::start().await;
+    server.set_default(Reply::Hang);
+    let base_url = server.base_url();
+    let app = slack_calls::App::builder("A0TIMEOUT")
+        .clients(move |builder| {
+            builder
+                .base_url(base_url.clone())
+                .timeout(ms(200))
+                .retry_policy(RetryPolicy::none())
+        })
+        .build()
+        .unwrap();
+    app.install(slack_calls::Installation::new(
+        "T0TIMEOUT",
+        ["xoxb-timeout-bot"],
+    ));
+
+    let by_team = app.workspace("T0TIMEOUT").unwrap();
+    let err = within("App::workspace", by_team.calls().info("R1"))
+        .await
+        .unwrap_err();
+    assert!(is_timeout(&err), "App::workspace: {err:?}");
+
+    let with_token = app
+        .workspace_with_token("T0TIMEOUT", "xoxp-timeout-user")
+        .unwrap();
+    let err = within("App::workspace_with_token", with_token.calls().info("R1"))
+        .await
+        .unwrap_err();
+    assert!(is_timeout(&err), "App::workspace_with_token: {err:?}");
+
+    // An unknown token: the app's own auth.test times out too.
+    let err = within(
+        "App::client_for_token",
+        app.client_for_token("xoxp-unknown-token"),
+    )
+    .await
+    .unwrap_err();
+    match err {
+        slack_calls::AppError::AuthTest(inner) => {
+            assert!(is_timeout(&inner), "auth.test: {inner:?}")
+        }
+        other => panic!("expected the auth.test to time out, got {other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn a_plain_client_times_out_against_a_server_that_never_answers() {
+    let server = Server::start().await;
+    server.set_default(Reply::Hang);
+    let client = Client::builder(TOKEN)
+        .base_url(server.base_url())
+        .timeout(ms(200))
+        .retry_policy(RetryPolicy::none())
+        .build()
+        .unwrap();
+    let err = within("Client", client.calls().info("R1"))
+        .await
+        .unwrap_err();
+    assert!(is_timeout(&err), "{err:?}");
+}

@@ -844,3 +844,57 @@ async fn an_app_as_the_workspace_lookup_gives_clients_and_forgets_an_uninstalled
         Err(AppError::NotInstalled { .. })
     ));
 }
+
+#[tokio::test]
+async fn a_handlers_client_from_the_app_times_out_as_the_app_sets_it_up() {
+    use crate::support::scripted_server::{Reply, Server as Scripted};
+    use slack_calls::{App, Error, Installation, RetryPolicy, TransportKind};
+
+    let slack = Scripted::start().await;
+    slack.set_default(Reply::Hang);
+    let base_url = slack.base_url();
+    let app = App::builder("A0001")
+        .clients(move |builder| {
+            builder
+                .base_url(base_url.clone())
+                .timeout(Duration::from_millis(200))
+                .retry_policy(RetryPolicy::none())
+        })
+        .build()
+        .unwrap();
+    app.install(Installation::new("T0001", ["xoxb-bot-token"]));
+    let (tx, mut rx) = mpsc::unbounded_channel();
+    let clock = TestClock::manual();
+    let receiver = builder(&clock)
+        .workspaces(app)
+        .on_event(move |_event: EventCallback<TestEvent>, context: Context| {
+            let tx = tx.clone();
+            async move {
+                let client = context.client().expect("the app's client for T0001");
+                let answer = client.calls().info("R1").await;
+                let _ = tx.send(answer.map(|_| ()));
+            }
+        })
+        .build()
+        .unwrap();
+    let now = receiver.verifier().unix_now();
+    let body = callback("EvSlow", call_rejected());
+    let reply = receiver
+        .receive(&signed_json(SECRET, now, &body), &body)
+        .await;
+    assert_eq!(reply.outcome, Outcome::Event);
+    let answer = tokio::time::timeout(Duration::from_secs(60), rx.recv())
+        .await
+        .expect("the handler's call never timed out")
+        .unwrap();
+    assert!(
+        matches!(
+            answer,
+            Err(Error::Transport {
+                kind: TransportKind::Timeout,
+                ..
+            })
+        ),
+        "{answer:?}"
+    );
+}
