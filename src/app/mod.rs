@@ -23,7 +23,9 @@ pub(crate) mod roster;
 
 use std::collections::HashMap;
 use std::fmt;
+use std::hash::{BuildHasher, RandomState};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::time::{Duration, Instant};
 
 use tokio::sync::watch;
 
@@ -95,10 +97,20 @@ pub trait Installations: Send + Sync + 'static {
     fn remove(&self, team_id: &str);
 }
 
-/// [`Installations`] kept in memory.
+/// [`Installations`] kept in memory, found by team or by token without a
+/// scan.
 #[derive(Default)]
 pub struct MemoryInstallations {
-    by_team: Mutex<HashMap<String, Installation>>,
+    state: Mutex<Held>,
+    /// Keys the token index (the index holds a hash, never the text).
+    token_hasher: RandomState,
+}
+
+#[derive(Default)]
+struct Held {
+    by_team: HashMap<String, Installation>,
+    /// Keyed hash of each token → its workspace.
+    by_token: HashMap<u64, String>,
 }
 
 impl MemoryInstallations {
@@ -107,28 +119,44 @@ impl MemoryInstallations {
         MemoryInstallations::default()
     }
 
-    fn lock(&self) -> MutexGuard<'_, HashMap<String, Installation>> {
-        self.by_team.lock().unwrap_or_else(PoisonError::into_inner)
+    fn lock(&self) -> MutexGuard<'_, Held> {
+        self.state.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    fn token_key(&self, token: &Token) -> u64 {
+        self.token_hasher.hash_one(token.expose_secret())
+    }
+
+    fn unindex(&self, held: &mut Held, installation: &Installation) {
+        for token in &installation.tokens {
+            let key = self.token_key(token);
+            if held.by_token.get(&key) == Some(&installation.team_id) {
+                held.by_token.remove(&key);
+            }
+        }
     }
 }
 
 impl fmt::Debug for MemoryInstallations {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("MemoryInstallations")
-            .field("workspaces", &self.lock().len())
+            .field("workspaces", &self.lock().by_team.len())
             .finish()
     }
 }
 
 impl Installations for MemoryInstallations {
     fn get(&self, team_id: &str) -> Option<Installation> {
-        self.lock().get(team_id).cloned()
+        self.lock().by_team.get(team_id).cloned()
     }
 
     fn team_of(&self, token: &Token) -> Option<String> {
-        self.lock()
-            .values()
-            .find(|installation| {
+        let held = self.lock();
+        let team = held.by_token.get(&self.token_key(token))?;
+        // A hash may collide: the installation must hold the token itself.
+        held.by_team
+            .get(team)
+            .filter(|installation| {
                 installation
                     .tokens
                     .iter()
@@ -138,12 +166,23 @@ impl Installations for MemoryInstallations {
     }
 
     fn put(&self, installation: Installation) {
-        self.lock()
+        let mut held = self.lock();
+        if let Some(old) = held.by_team.remove(&installation.team_id) {
+            self.unindex(&mut held, &old);
+        }
+        for token in &installation.tokens {
+            held.by_token
+                .insert(self.token_key(token), installation.team_id.clone());
+        }
+        held.by_team
             .insert(installation.team_id.clone(), installation);
     }
 
     fn remove(&self, team_id: &str) {
-        self.lock().remove(team_id);
+        let mut held = self.lock();
+        if let Some(old) = held.by_team.remove(team_id) {
+            self.unindex(&mut held, &old);
+        }
     }
 }
 
@@ -201,10 +240,42 @@ struct AppInner {
     http: reqwest::Client,
     configure: Arc<Configure>,
     /// Workspaces learned with `auth.test`, by the limiter's keyed hash of
-    /// the token (never the token text).
-    learned: Mutex<HashMap<Scope, String>>,
-    /// Per workspace: flips to true when the app loses it.
-    gone: Mutex<HashMap<String, watch::Sender<bool>>>,
+    /// the token (never the token text), with when each was last used.
+    learned: Mutex<Bounded<Scope, (String, Instant)>>,
+    /// Per workspace with live clients: flips to true when the app loses it.
+    gone: Mutex<Bounded<String, watch::Sender<bool>>>,
+}
+
+/// A map swept of entries that no longer matter each time it has doubled
+/// since the last sweep, so it holds about what is in use, not every key
+/// ever seen.
+struct Bounded<K, V> {
+    map: HashMap<K, V>,
+    sweep_at: usize,
+}
+
+/// The size a [`Bounded`] map may reach before its first sweep.
+const SWEEP_FLOOR: usize = 1024;
+
+/// How long a token's learned workspace is kept after its last use.
+const LEARNED_FOR: Duration = Duration::from_secs(60 * 60);
+
+impl<K: std::hash::Hash + Eq, V> Bounded<K, V> {
+    fn new() -> Bounded<K, V> {
+        Bounded {
+            map: HashMap::new(),
+            sweep_at: SWEEP_FLOOR,
+        }
+    }
+
+    /// Before an insert: keeps only what `keep` says matters, once the
+    /// map has grown to its sweep size.
+    fn sweep_if_grown(&mut self, keep: impl FnMut(&K, &mut V) -> bool) {
+        if self.map.len() >= self.sweep_at {
+            self.map.retain(keep);
+            self.sweep_at = (self.map.len() * 2).max(SWEEP_FLOOR);
+        }
+    }
 }
 
 impl fmt::Debug for App {
@@ -304,8 +375,8 @@ impl AppBuilder {
                     .unwrap_or_else(|| Arc::new(MemoryInstallations::new())),
                 http,
                 configure: self.configure,
-                learned: Mutex::new(HashMap::new()),
-                gone: Mutex::new(HashMap::new()),
+                learned: Mutex::new(Bounded::new()),
+                gone: Mutex::new(Bounded::new()),
             }),
         })
     }
@@ -346,8 +417,8 @@ impl App {
         let team = installation.team_id.clone();
         self.inner.installations.put(installation);
         let mut gone = lock(&self.inner.gone);
-        if gone.get(&team).is_some_and(|flag| *flag.borrow()) {
-            gone.remove(&team);
+        if gone.map.get(&team).is_some_and(|flag| *flag.borrow()) {
+            gone.map.remove(&team);
         }
     }
 
@@ -392,12 +463,18 @@ impl App {
     /// one round-trip to Slack, once.
     pub async fn client_for_token(&self, token: impl Into<Token>) -> Result<Client, AppError> {
         let token = token.into();
-        if let Some(team) = self.inner.installations.team_of(&token) {
+        let key = self.inner.limiter.token_scope(&token);
+        let known = lock(&self.inner.learned)
+            .map
+            .get_mut(&key)
+            .map(|(team, used)| {
+                *used = Instant::now();
+                team.clone()
+            });
+        if let Some(team) = known {
             return self.client(token, &team);
         }
-        let key = self.inner.limiter.token_scope(&token);
-        let known = lock(&self.inner.learned).get(&key).cloned();
-        if let Some(team) = known {
+        if let Some(team) = self.inner.installations.team_of(&token) {
             return self.client(token, &team);
         }
         let probe = (self.inner.configure)(
@@ -410,7 +487,11 @@ impl App {
             .test()
             .await
             .map_err(|err| AppError::AuthTest(Box::new(err)))?;
-        lock(&self.inner.learned).insert(key, answer.team_id.clone());
+        let mut learned = lock(&self.inner.learned);
+        let now = Instant::now();
+        learned.sweep_if_grown(|_, (_, used)| now.saturating_duration_since(*used) < LEARNED_FOR);
+        learned.map.insert(key, (answer.team_id.clone(), now));
+        drop(learned);
         self.client(token, &answer.team_id)
     }
 
@@ -433,14 +514,17 @@ impl App {
     fn lose(&self, team_id: &str, why: &'static str) {
         tracing::info!(team_id, why, "workspace lost; stopping its queued calls");
         self.inner.installations.remove(team_id);
-        lock(&self.inner.learned).retain(|_, team| team != team_id);
+        lock(&self.inner.learned)
+            .map
+            .retain(|_, (team, _)| team != team_id);
+        self.inner.limiter.forget_workspace(team_id);
+        // Stop the clients there are; keep nothing for a workspace that has
+        // none (no client of it can exist until the next install).
         let mut gone = lock(&self.inner.gone);
-        match gone.get(team_id) {
-            Some(flag) => {
-                flag.send_replace(true);
-            }
-            None => {
-                gone.insert(team_id.to_owned(), watch::channel(true).0);
+        if let Some(flag) = gone.map.get(team_id) {
+            flag.send_replace(true);
+            if flag.receiver_count() == 0 {
+                gone.map.remove(team_id);
             }
         }
     }
@@ -448,7 +532,10 @@ impl App {
     fn client(&self, token: Token, team_id: &str) -> Result<Client, AppError> {
         let signal = {
             let mut gone = lock(&self.inner.gone);
+            // A flag no client holds any more is worth nothing.
+            gone.sweep_if_grown(|_, flag| flag.receiver_count() > 0);
             let flag = gone
+                .map
                 .entry(team_id.to_owned())
                 .or_insert_with(|| watch::channel(false).0);
             Gone::new(team_id, flag.subscribe())
@@ -481,5 +568,64 @@ impl crate::events::Workspaces for App {
             "app_uninstalled" => self.uninstalled(team_id),
             _ => self.tokens_revoked(team_id),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn workspace_flags_stay_bounded_however_many_teams_are_named() {
+        let app = App::builder("A0BOUND").build().unwrap();
+        for n in 0..20_000 {
+            let client = app
+                .workspace_with_token(&format!("T{n}"), "xoxb-bound")
+                .unwrap();
+            drop(client);
+        }
+        let held = lock(&app.inner.gone).map.len();
+        assert!(held <= 2 * SWEEP_FLOOR, "{held} flags held");
+        // A flag some client still holds is kept, and still stops it.
+        let kept = app.workspace_with_token("TKEPT", "xoxb-bound").unwrap();
+        for n in 0..5_000 {
+            drop(
+                app.workspace_with_token(&format!("U{n}"), "xoxb-bound")
+                    .unwrap(),
+            );
+        }
+        assert!(lock(&app.inner.gone).map.contains_key("TKEPT"));
+        app.uninstalled("TKEPT");
+        assert!(*lock(&app.inner.gone).map["TKEPT"].borrow());
+        drop(kept);
+        // A lost workspace with no client leaves nothing.
+        app.uninstalled("TNOCLIENT");
+        assert!(!lock(&app.inner.gone).map.contains_key("TNOCLIENT"));
+    }
+
+    #[test]
+    fn installations_are_found_by_token_and_forgotten_with_their_tokens() {
+        let store = MemoryInstallations::new();
+        store.put(Installation::new("T1", ["xoxb-one", "xoxp-one"]));
+        store.put(Installation::new("T2", ["xoxb-two"]));
+        assert_eq!(
+            store.team_of(&Token::from("xoxp-one")).as_deref(),
+            Some("T1")
+        );
+        assert_eq!(
+            store.team_of(&Token::from("xoxb-two")).as_deref(),
+            Some("T2")
+        );
+        assert_eq!(store.team_of(&Token::from("xoxb-none")), None);
+        // Replaced: the old token no longer finds it.
+        store.put(Installation::new("T1", ["xoxb-one-new"]));
+        assert_eq!(store.team_of(&Token::from("xoxb-one")), None);
+        assert_eq!(
+            store.team_of(&Token::from("xoxb-one-new")).as_deref(),
+            Some("T1")
+        );
+        store.remove("T1");
+        assert_eq!(store.team_of(&Token::from("xoxb-one-new")), None);
+        assert_eq!(store.lock().by_token.len(), 1);
     }
 }

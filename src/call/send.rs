@@ -179,9 +179,7 @@ async fn send_with_retries<R: Response, E: ErrorCode>(
     let mut earlier_may_have_acted = false;
     loop {
         let remaining = budget.saturating_sub(waited);
-        let permit = inner
-            .limiter
-            .acquire(&key, method, &*inner.clock, remaining);
+        let permit = inner.limiter.acquire(&key, method, &inner.clock, remaining);
         let permit = match &inner.gone {
             None => permit.await,
             Some(gone) => match gone.unless_gone(permit).await {
@@ -198,8 +196,11 @@ async fn send_with_retries<R: Response, E: ErrorCode>(
                 }
             },
         };
-        match permit {
-            Ok(wait) => waited = waited.saturating_add(wait),
+        let permit = match permit {
+            Ok(permit) => {
+                waited = waited.saturating_add(permit.waited());
+                permit
+            }
             Err(needed) => {
                 tracing::info!(
                     needed_ms = millis(needed),
@@ -212,12 +213,16 @@ async fn send_with_retries<R: Response, E: ErrorCode>(
                     retry_after: needed,
                 });
             }
-        }
+        };
         attempt = attempt.saturating_add(1);
         span.record("attempt", attempt);
         span.record("permit_wait_ms", millis(waited));
         tracing::debug!(attempt, "sending");
-        let err = match send_once::<R, E>(inner, method, &prepared).await {
+        let sent = send_once::<R, E>(inner, method, &prepared).await;
+        // The answer (or the failure) is in: the permit's place in the
+        // window counts from now, no earlier than Slack counted it.
+        permit.answered();
+        let err = match sent {
             Ok(response) => return Ok(response),
             Err(AttemptError::TooManyRequests(retry_after)) => {
                 if !Failure::RateLimited.may_resend(method.idempotent) {

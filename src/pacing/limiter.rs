@@ -9,30 +9,61 @@
 //! methods keep going.
 //!
 //! Each request reserves the earliest slot that keeps the rate, then waits
-//! for it. With [`Pacing::Window`] (the default) the slot comes from an
-//! exact sliding-window log (`pacing/window.rs`); with [`Pacing::Spread`]
-//! from a GCRA (the "virtual scheduling" form of a token bucket).
-//! Reservations are handed out in arrival order, and a waiting call that is
-//! dropped gives its slot back (for the GCRA, when nobody has reserved
-//! after it), so cancelling a call never leaves the limiter over its rate.
+//! for it, and holds a [`Permit`] while it is on the wire. A slot is counted
+//! from the request's *answer*, a moment no earlier than Slack's arrival, so
+//! no window as Slack counts it goes over the tier, at any speed and with
+//! no margin (the proof is in `window.rs`). With [`Pacing::Window`] (the
+//! default) that window is all there is; with [`Pacing::Spread`] a GCRA
+//! (the "virtual scheduling" form of a token bucket) also spaces the
+//! requests out. Reservations are handed out in arrival order, and a
+//! waiting call that is dropped gives its slot back (for the GCRA, when
+//! nobody has reserved after it), so cancelling a call never leaves the
+//! limiter over its rate.
+//!
+//! # Bounded, and no global lock
+//!
+//! The buckets live in [`SHARDS`] shards, each behind its own mutex and
+//! picked by the key's scope (its token or workspace), so a call locks one
+//! shard for a few map operations and the rest of the app goes on. Reading
+//! one client's stats locks its one shard; reading every stats locks one
+//! shard at a time. A bucket with nothing left to count (its last answer a
+//! whole period ago, no `Retry-After` running, nobody waiting) is dropped
+//! when its shard is next swept, at most once a period, and a lost
+//! workspace's buckets go at once ([`RateLimiter::forget_workspace`]), so
+//! memory follows the workspaces that are busy, not every one ever seen.
 
 use std::collections::HashMap;
 use std::fmt;
 use std::hash::{BuildHasher, RandomState};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, Instant};
+
+use tokio::sync::watch;
 
 use crate::call::method::MethodInfo;
 use crate::clock::Clock;
 use crate::error::BuildError;
-use crate::pacing::WindowLog;
 use crate::pacing::rate::{Pacing, Rate, RateLimits};
+use crate::pacing::window::{EntryId, WindowLog};
 #[cfg(feature = "redis")]
 use crate::pacing::{Booked, RedisPacing};
 use crate::token::Token;
 
+/// How many shards the buckets are spread over.
+pub(crate) const SHARDS: usize = 64;
+
+/// The least time a bucket is kept after its last use (Slack's window),
+/// whatever the rates: an unpaced method's bucket still holds its stats
+/// and any `Retry-After`.
+const KEEP_AT_LEAST: Duration = Duration::from_secs(60);
+
 /// What a limiter has done for one method under one key, for measuring
 /// pacing ([`Client::pacing_stats`](crate::Client::pacing_stats)).
+///
+/// The counts live with the key's bucket, so they cover the key's current
+/// busy stretch: a bucket left idle for a whole period is dropped with
+/// them.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct PacingStats {
@@ -97,11 +128,67 @@ struct Bucket {
     /// GCRA's theoretical arrival time: when the next request would be due
     /// if requests came exactly at the rate ([`Pacing::Spread`]).
     tat: Option<Instant>,
-    /// When the permits still in the window went out ([`Pacing::Window`]).
+    /// The permits still counted, from their answers (both modes).
     log: WindowLog,
     /// Slack's `Retry-After`: no request before this.
     blocked_until: Option<Instant>,
+    /// Bumped on every answer, for calls that wait for one.
+    answers: watch::Sender<u64>,
+    /// The longest period this bucket was paced with (to know when it is idle).
+    period: Duration,
+    /// When a call last asked for it or ended a permit in it.
+    last_used: Option<Instant>,
     stats: PacingStats,
+}
+
+impl Bucket {
+    fn new(method: &'static str) -> Bucket {
+        Bucket {
+            tat: None,
+            log: WindowLog::default(),
+            blocked_until: None,
+            answers: watch::Sender::new(0),
+            period: Duration::ZERO,
+            last_used: None,
+            stats: PacingStats::new(method),
+        }
+    }
+
+    /// Unused for `keep` and nothing left to count at `now`: it may be
+    /// dropped.
+    fn is_idle(&mut self, now: Instant, keep: Duration) -> bool {
+        self.last_used
+            .is_none_or(|used| now.saturating_duration_since(used) >= keep)
+            && self.blocked_until.is_none_or(|until| until <= now)
+            && self.tat.is_none_or(|tat| tat <= now)
+            && self.answers.receiver_count() == 0
+            && self.log.is_idle(self.period, now)
+    }
+}
+
+/// One shard: the buckets of the scopes that hash to it.
+#[derive(Default)]
+struct Shard {
+    buckets: HashMap<Scope, HashMap<&'static str, Bucket>>,
+    /// When the shard was last swept of idle buckets.
+    swept: Option<Instant>,
+}
+
+impl Shard {
+    /// Drops idle buckets, at most once every `every`.
+    fn sweep(&mut self, now: Instant, every: Duration) {
+        if self
+            .swept
+            .is_some_and(|at| now.saturating_duration_since(at) < every)
+        {
+            return;
+        }
+        self.swept = Some(now);
+        self.buckets.retain(|_, methods| {
+            methods.retain(|_, bucket| !bucket.is_idle(now, every));
+            !methods.is_empty()
+        });
+    }
 }
 
 /// Paces requests per (token or workspace, method) and keeps Slack's
@@ -135,43 +222,145 @@ struct LimiterShared {
     #[cfg(feature = "redis")]
     redis: Option<RedisPacing>,
     token_hasher: RandomState,
-    buckets: Mutex<HashMap<BucketKey, Bucket>>,
+    shard_hasher: RandomState,
+    shards: Box<[Mutex<Shard>]>,
+    /// The next shard a call sweeps besides its own, so that every shard
+    /// is swept while any calls are made.
+    sweep_cursor: AtomicUsize,
 }
 
 impl fmt::Debug for RateLimiter {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("RateLimiter")
             .field("limits", &self.shared.limits)
-            .field("buckets", &self.lock().len())
+            .field("buckets", &self.bucket_count())
             .finish()
     }
 }
 
 /// What a caller must do to get a permit.
 enum Step {
-    /// Go now.
-    Go,
+    /// Go now, with this place in the window.
+    Go(Option<EntryId>),
     /// Slack's `Retry-After` is running: wait, then ask again.
     Blocked(Duration),
     /// A slot is reserved: wait for it.
     Reserved { wait: Duration, slot: Slot },
+    /// Every place is held by a request whose answer has not come: wait
+    /// until the first of them booked for later goes out (`until`), or for
+    /// an answer when all are on the wire, then ask again.
+    AwaitAnswer {
+        answers: watch::Receiver<u64>,
+        until: Option<Instant>,
+    },
     /// The wait would go over the caller's budget.
     OverBudget(Duration),
+}
+
+/// The right to send one request, held while it is on the wire. Its place
+/// in the window is counted until one period after [`Permit::answered`]
+/// (or, if the permit is dropped without it, after the drop, seen on the
+/// clock it was granted with).
+#[must_use = "a permit counts its request until it is answered"]
+pub(crate) struct Permit {
+    waited: Duration,
+    place: Option<Place>,
+}
+
+/// Where a granted permit sits, to end it.
+struct Place {
+    shared: Arc<LimiterShared>,
+    key: BucketKey,
+    entry: EntryId,
+    clock: Arc<dyn Clock>,
+}
+
+impl Permit {
+    /// How long the call waited for it.
+    pub(crate) fn waited(&self) -> Duration {
+        self.waited
+    }
+
+    /// The request's answer (or failure) came now.
+    pub(crate) fn answered(mut self) {
+        self.end();
+    }
+
+    fn end(&mut self) {
+        if let Some(place) = self.place.take() {
+            let now = place.clock.now();
+            place.shared.with_bucket(&place.key, now, |bucket| {
+                bucket.log.end(place.entry, now);
+                bucket.answers.send_modify(|n| *n = n.wrapping_add(1));
+            });
+        }
+    }
+}
+
+impl Drop for Permit {
+    fn drop(&mut self) {
+        self.end();
+    }
+}
+
+impl fmt::Debug for Permit {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Permit")
+            .field("waited", &self.waited)
+            .finish_non_exhaustive()
+    }
+}
+
+impl LimiterShared {
+    fn shard(&self, scope: &Scope) -> MutexGuard<'_, Shard> {
+        let index = usize::try_from(self.shard_hasher.hash_one(scope) % SHARDS as u64).unwrap_or(0);
+        self.shards[index]
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Runs `f` on the bucket for `key` (made if missing), after sweeping
+    /// its shard when a period has passed since the last sweep.
+    fn with_bucket<T>(&self, key: &BucketKey, now: Instant, f: impl FnOnce(&mut Bucket) -> T) -> T {
+        let keep = self.limits.longest_period().max(KEEP_AT_LEAST);
+        // One other shard, in turn, if nobody holds it: a shard no call
+        // lands in is still swept.
+        let other = self.sweep_cursor.fetch_add(1, Ordering::Relaxed) % SHARDS;
+        if let Ok(mut shard) = self.shards[other].try_lock() {
+            shard.sweep(now, keep);
+        }
+        let mut shard = self.shard(&key.scope);
+        shard.sweep(now, keep);
+        let bucket = shard
+            .buckets
+            .entry(key.scope.clone())
+            .or_default()
+            .entry(key.method)
+            .or_insert_with(|| Bucket::new(key.method));
+        bucket.last_used = Some(bucket.last_used.map_or(now, |used| used.max(now)));
+        f(bucket)
+    }
 }
 
 impl RateLimiter {
     /// A limiter with these limits, or why they are not valid.
     pub fn new(limits: RateLimits) -> Result<RateLimiter, BuildError> {
         limits.validate()?;
-        Ok(RateLimiter {
-            shared: Arc::new(LimiterShared {
-                limits,
-                #[cfg(feature = "redis")]
-                redis: None,
-                token_hasher: RandomState::new(),
-                buckets: Mutex::new(HashMap::new()),
-            }),
-        })
+        Ok(RateLimiter::with_shared(LimiterShared {
+            limits,
+            #[cfg(feature = "redis")]
+            redis: None,
+            token_hasher: RandomState::new(),
+            shard_hasher: RandomState::new(),
+            shards: (0..SHARDS).map(|_| Mutex::default()).collect(),
+            sweep_cursor: AtomicUsize::new(0),
+        }))
+    }
+
+    fn with_shared(shared: LimiterShared) -> RateLimiter {
+        RateLimiter {
+            shared: Arc::new(shared),
+        }
     }
 
     /// A limiter with these limits whose windows live in Redis, shared by
@@ -193,14 +382,14 @@ impl RateLimiter {
     ) -> Result<RateLimiter, BuildError> {
         limits.validate()?;
         redis.validate()?;
-        Ok(RateLimiter {
-            shared: Arc::new(LimiterShared {
-                limits,
-                redis: Some(redis),
-                token_hasher: RandomState::new(),
-                buckets: Mutex::new(HashMap::new()),
-            }),
-        })
+        Ok(RateLimiter::with_shared(LimiterShared {
+            limits,
+            redis: Some(redis),
+            token_hasher: RandomState::new(),
+            shard_hasher: RandomState::new(),
+            shards: (0..SHARDS).map(|_| Mutex::default()).collect(),
+            sweep_cursor: AtomicUsize::new(0),
+        }))
     }
 
     /// The limits it applies.
@@ -208,27 +397,67 @@ impl RateLimiter {
         &self.shared.limits
     }
 
-    /// What the limiter has done for each method, for every key, in method
-    /// order.
+    /// What the limiter has done for each method, for every key it holds,
+    /// in method order. Locks one shard at a time, so calls go on.
     pub fn stats(&self) -> Vec<PacingStats> {
-        let mut stats: Vec<PacingStats> = self
-            .lock()
-            .values()
-            .map(|bucket| bucket.stats.clone())
-            .collect();
+        let mut stats = Vec::new();
+        for shard in self.shared.shards.iter() {
+            let shard = shard.lock().unwrap_or_else(PoisonError::into_inner);
+            stats.extend(
+                shard
+                    .buckets
+                    .values()
+                    .flat_map(HashMap::values)
+                    .map(|bucket| bucket.stats.clone()),
+            );
+        }
         stats.sort_by(|a, b| a.method.cmp(b.method));
         stats
     }
 
+    /// The stats of one key's scope: its one shard, and only its buckets.
     pub(crate) fn stats_for(&self, scope: &Scope) -> Vec<PacingStats> {
         let mut stats: Vec<PacingStats> = self
-            .lock()
-            .iter()
-            .filter(|(key, _)| key.scope == *scope)
-            .map(|(_, bucket)| bucket.stats.clone())
-            .collect();
+            .shared
+            .shard(scope)
+            .buckets
+            .get(scope)
+            .map(|methods| {
+                methods
+                    .values()
+                    .map(|bucket| bucket.stats.clone())
+                    .collect()
+            })
+            .unwrap_or_default();
         stats.sort_by(|a, b| a.method.cmp(b.method));
         stats
+    }
+
+    /// How many buckets the limiter holds now (each a (key, method) that
+    /// was busy within its last period, or is paused or waited on).
+    pub fn bucket_count(&self) -> usize {
+        self.shared
+            .shards
+            .iter()
+            .map(|shard| {
+                let shard = shard.lock().unwrap_or_else(PoisonError::into_inner);
+                shard.buckets.values().map(HashMap::len).sum::<usize>()
+            })
+            .sum()
+    }
+
+    /// Forgets every bucket of workspace `team_id` that nothing waits on:
+    /// the app lost the workspace (uninstalled, or its tokens revoked).
+    /// Calls still waiting for a permit keep theirs until they finish.
+    pub(crate) fn forget_workspace(&self, team_id: &str) {
+        let scope = Scope::Workspace(team_id.into());
+        let mut shard = self.shared.shard(&scope);
+        if let Some(methods) = shard.buckets.get_mut(&scope) {
+            methods.retain(|_, bucket| bucket.answers.receiver_count() > 0);
+            if methods.is_empty() {
+                shard.buckets.remove(&scope);
+            }
+        }
     }
 
     /// The key for requests made with `token`.
@@ -236,27 +465,14 @@ impl RateLimiter {
         Scope::Token(self.shared.token_hasher.hash_one(token.expose_secret()))
     }
 
-    fn lock(&self) -> MutexGuard<'_, HashMap<BucketKey, Bucket>> {
-        self.shared
-            .buckets
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
+    fn with_bucket<T>(&self, key: &BucketKey, now: Instant, f: impl FnOnce(&mut Bucket) -> T) -> T {
+        self.shared.with_bucket(key, now, f)
     }
 
-    fn with_bucket<T>(&self, key: &BucketKey, f: impl FnOnce(&mut Bucket) -> T) -> T {
-        let mut buckets = self.lock();
-        let bucket = buckets.entry(key.clone()).or_insert_with(|| Bucket {
-            tat: None,
-            log: WindowLog::default(),
-            blocked_until: None,
-            stats: PacingStats::new(key.method),
-        });
-        f(bucket)
-    }
-
-    /// Waits for a permit to send `method`. `Ok` with the time waited, or
-    /// `Err` with the wait needed when it would go over `budget` (nothing
-    /// is reserved then).
+    /// Waits for a permit to send `method`. `Ok` with the permit (hold it
+    /// until the request's answer comes, then call [`Permit::answered`]),
+    /// or `Err` with the wait needed when it would go over `budget`
+    /// (nothing is reserved then).
     ///
     /// Cancel-safe: dropping the future while it waits for a reserved slot
     /// gives the slot back when no later reservation depends on it.
@@ -264,9 +480,9 @@ impl RateLimiter {
         &self,
         key: &BucketKey,
         method: &'static MethodInfo,
-        clock: &dyn Clock,
+        clock: &Arc<dyn Clock>,
         budget: Duration,
-    ) -> Result<Duration, Duration> {
+    ) -> Result<Permit, Duration> {
         let rate = self.shared.limits.rate_for(method);
         let pacing = self.shared.limits.pacing_mode();
         let mut waited = Duration::ZERO;
@@ -279,7 +495,7 @@ impl RateLimiter {
                 (&self.shared.redis, &key.scope, rate)
             {
                 let now = clock.now();
-                let paused = self.with_bucket(key, |bucket| {
+                let paused = self.with_bucket(key, now, |bucket| {
                     bucket
                         .blocked_until
                         .filter(|until| *until > now)
@@ -305,8 +521,13 @@ impl RateLimiter {
                         }
                         booking.member = None;
                         waited = waited.saturating_add(wait);
-                        self.with_bucket(key, |bucket| record_permit(&mut bucket.stats, waited));
-                        return Ok(waited);
+                        self.with_bucket(key, clock.now(), |bucket| {
+                            record_permit(&mut bucket.stats, waited)
+                        });
+                        return Ok(Permit {
+                            waited,
+                            place: None,
+                        });
                     }
                     Some(Some(Booked::Paused(wait))) if wait <= remaining => {
                         tracing::debug!(wait_ms = millis(wait), "waiting for a shared Retry-After");
@@ -315,7 +536,7 @@ impl RateLimiter {
                         continue;
                     }
                     Some(Some(Booked::Paused(wait) | Booked::OverBudget(wait))) => {
-                        self.with_bucket(key, |bucket| bucket.stats.over_budget += 1);
+                        self.with_bucket(key, clock.now(), |bucket| bucket.stats.over_budget += 1);
                         return Err(wait);
                     }
                     // Redis is down: pace locally at a share of the rate.
@@ -324,16 +545,27 @@ impl RateLimiter {
                 }
             }
             let now = clock.now();
-            let step = self.with_bucket(key, |bucket| {
+            let step = self.with_bucket(key, now, |bucket| {
                 plan(bucket, local_rate, pacing, now, remaining)
             });
+            let place = |entry: Option<EntryId>| {
+                entry.map(|entry| Place {
+                    shared: Arc::clone(&self.shared),
+                    key: key.clone(),
+                    entry,
+                    clock: Arc::clone(clock),
+                })
+            };
             match step {
-                Step::Go => {
-                    self.with_bucket(key, |bucket| record_permit(&mut bucket.stats, waited));
-                    return Ok(waited);
+                Step::Go(entry) => {
+                    self.with_bucket(key, now, |bucket| record_permit(&mut bucket.stats, waited));
+                    return Ok(Permit {
+                        waited,
+                        place: place(entry),
+                    });
                 }
                 Step::OverBudget(needed) => {
-                    self.with_bucket(key, |bucket| bucket.stats.over_budget += 1);
+                    self.with_bucket(key, now, |bucket| bucket.stats.over_budget += 1);
                     return Err(needed);
                 }
                 Step::Blocked(wait) => {
@@ -341,27 +573,47 @@ impl RateLimiter {
                     clock.sleep(wait).await;
                     waited = waited.saturating_add(wait);
                 }
+                Step::AwaitAnswer { mut answers, until } => {
+                    // Not bounded by the budget: a permit booked for later
+                    // goes at its time, and a request on the wire ends
+                    // within its own timeout; its answer then wakes us.
+                    tracing::trace!("waiting for an answer to free a place in the window");
+                    match until {
+                        Some(until) => clock.sleep(until.saturating_duration_since(now)).await,
+                        None => {
+                            let _ = answers.changed().await;
+                        }
+                    }
+                    waited = waited.saturating_add(clock.now().saturating_duration_since(now));
+                }
                 Step::Reserved { wait, slot } => {
                     tracing::trace!(wait_ms = millis(wait), "waiting for a pacing slot");
                     let mut reservation = Reservation {
                         limiter: self,
                         key,
                         slot,
+                        clock: &**clock,
                         kept: false,
                     };
                     clock.sleep(wait).await;
                     reservation.kept = true;
                     waited = waited.saturating_add(wait);
                     let now = clock.now();
-                    let blocked = self.with_bucket(key, |bucket| {
+                    let blocked = self.with_bucket(key, now, |bucket| {
                         bucket.blocked_until.is_some_and(|until| until > now)
                     });
                     if !blocked {
-                        self.with_bucket(key, |bucket| record_permit(&mut bucket.stats, waited));
-                        return Ok(waited);
+                        self.with_bucket(key, now, |bucket| {
+                            record_permit(&mut bucket.stats, waited)
+                        });
+                        return Ok(Permit {
+                            waited,
+                            place: place(slot.entry()),
+                        });
                     }
                     // A 429 landed while this call waited for its slot:
-                    // go round again, behind the pause.
+                    // give the slot back and go round again, behind the pause.
+                    reservation.kept = false;
                 }
             }
         }
@@ -378,7 +630,7 @@ impl RateLimiter {
         if let (Some(redis), Scope::Workspace(team)) = (&self.shared.redis, &key.scope) {
             redis.pause(team, key.method, retry_after);
         }
-        self.with_bucket(key, |bucket| {
+        self.with_bucket(key, now, |bucket| {
             bucket.stats.rate_limited += 1;
             bucket.blocked_until = Some(bucket.blocked_until.map_or(until, |old| old.max(until)));
         });
@@ -407,13 +659,23 @@ impl Drop for SharedBooking<'_> {
 /// What a waiting call holds, to give back if it goes away.
 #[derive(Debug, Clone, Copy)]
 enum Slot {
-    /// A GCRA slot: the arrival time it moved the bucket to.
+    /// A GCRA slot: the arrival time it moved the bucket to, and its place
+    /// in the window.
     Spread {
         tat_after: Instant,
         interval: Duration,
+        entry: EntryId,
     },
-    /// A permit booked in the window log at this time.
-    Window { at: Instant },
+    /// A permit booked in the window log.
+    Window { entry: EntryId },
+}
+
+impl Slot {
+    fn entry(self) -> Option<EntryId> {
+        match self {
+            Slot::Spread { entry, .. } | Slot::Window { entry } => Some(entry),
+        }
+    }
 }
 
 /// A slot reserved by a call that is waiting for it.
@@ -421,6 +683,7 @@ struct Reservation<'a> {
     limiter: &'a RateLimiter,
     key: &'a BucketKey,
     slot: Slot,
+    clock: &'a dyn Clock,
     kept: bool,
 }
 
@@ -430,18 +693,20 @@ impl Drop for Reservation<'_> {
             return;
         }
         self.limiter
-            .with_bucket(self.key, |bucket| match self.slot {
+            .with_bucket(self.key, self.clock.now(), |bucket| match self.slot {
                 Slot::Spread {
                     tat_after,
                     interval,
+                    entry,
                 } => {
                     // Give the slot back only when it is the latest one: a later
                     // reservation was computed from this one and stays as it is.
                     if bucket.tat == Some(tat_after) {
                         bucket.tat = tat_after.checked_sub(interval);
                     }
+                    bucket.log.give_back(entry);
                 }
-                Slot::Window { at } => bucket.log.give_back(at),
+                Slot::Window { entry } => bucket.log.give_back(entry),
             });
     }
 }
@@ -465,59 +730,60 @@ fn plan(
         bucket.blocked_until = None;
     }
     let Some(rate) = rate else {
-        return Step::Go;
+        return Step::Go(None);
     };
-    match pacing {
-        Pacing::Window => plan_window(&mut bucket.log, rate, now, remaining),
-        Pacing::Spread => plan_spread(bucket, rate, now, remaining),
-    }
-}
-
-fn plan_window(log: &mut WindowLog, rate: Rate, now: Instant, remaining: Duration) -> Step {
     if rate.period().is_zero() {
-        return Step::Go;
+        return Step::Go(None);
     }
-    let at = log.earliest(rate.count(), rate.period(), now);
+    bucket.period = bucket.period.max(rate.period());
+    // Spread mode: no earlier than the GCRA's slot.
+    let spread = match pacing {
+        Pacing::Window => None,
+        Pacing::Spread => spread_slot(bucket, rate, now),
+    };
+    let not_before = spread.map_or(now, |(allowed_at, _)| allowed_at);
+    let Some(at) = bucket.log.earliest(rate.count(), rate.period(), not_before) else {
+        return Step::AwaitAnswer {
+            answers: bucket.answers.subscribe(),
+            until: bucket.log.next_booked_after(now),
+        };
+    };
     let wait = at.saturating_duration_since(now);
     if wait > remaining {
         return Step::OverBudget(wait);
     }
-    log.record(at);
-    if wait.is_zero() {
-        Step::Go
-    } else {
-        Step::Reserved {
-            wait,
-            slot: Slot::Window { at },
+    let entry = bucket.log.record(at);
+    let slot = match spread {
+        None => Slot::Window { entry },
+        Some((_, interval)) => {
+            let tat = bucket.tat.filter(|tat| *tat > at).unwrap_or(at);
+            let tat_after = tat.checked_add(interval).unwrap_or(tat);
+            bucket.tat = Some(tat_after);
+            Slot::Spread {
+                tat_after,
+                interval,
+                entry,
+            }
         }
+    };
+    if wait.is_zero() {
+        Step::Go(Some(entry))
+    } else {
+        Step::Reserved { wait, slot }
     }
 }
 
-fn plan_spread(bucket: &mut Bucket, rate: Rate, now: Instant, remaining: Duration) -> Step {
+/// The GCRA's earliest slot and its interval, or `None` when the rate
+/// spaces nothing.
+fn spread_slot(bucket: &Bucket, rate: Rate, now: Instant) -> Option<(Instant, Duration)> {
     let interval = rate.interval();
     if interval.is_zero() {
-        return Step::Go;
+        return None;
     }
     let tolerance = interval.saturating_mul(rate.burst_size().saturating_sub(1));
     let tat = bucket.tat.filter(|tat| *tat > now).unwrap_or(now);
     let allowed_at = tat.checked_sub(tolerance).unwrap_or(now).max(now);
-    let wait = allowed_at - now;
-    if wait > remaining {
-        return Step::OverBudget(wait);
-    }
-    let tat_after = tat.checked_add(interval).unwrap_or(tat);
-    bucket.tat = Some(tat_after);
-    if wait.is_zero() {
-        Step::Go
-    } else {
-        Step::Reserved {
-            wait,
-            slot: Slot::Spread {
-                tat_after,
-                interval,
-            },
-        }
-    }
+    Some((allowed_at, interval))
 }
 
 fn record_permit(stats: &mut PacingStats, waited: Duration) {
@@ -538,6 +804,21 @@ mod tests {
     use super::*;
     use crate::call::method::RateTier;
     use crate::clock::TestClock;
+
+    /// Takes a permit whose answer comes at once, as a call on a fast
+    /// network would: `Ok` with the wait, or `Err` with the wait needed.
+    async fn take(
+        limiter: &RateLimiter,
+        key: &BucketKey,
+        clock: &TestClock,
+        budget: Duration,
+    ) -> Result<Duration, Duration> {
+        let clock: Arc<dyn Clock> = Arc::new(clock.clone());
+        let permit = limiter.acquire(key, &INFO, &clock, budget).await?;
+        let waited = permit.waited();
+        permit.answered();
+        Ok(waited)
+    }
 
     static INFO: MethodInfo = MethodInfo {
         name: "calls.info",
@@ -590,8 +871,7 @@ mod tests {
         let mut waits = Vec::new();
         for _ in 0..6 {
             waits.push(
-                limiter
-                    .acquire(&key, &INFO, &clock, Duration::from_secs(60))
+                take(&limiter, &key, &clock, Duration::from_secs(60))
                     .await
                     .unwrap(),
             );
@@ -611,21 +891,12 @@ mod tests {
         let limiter = RateLimiter::new(RateLimits::slack_tiers().pacing(Pacing::Spread)).unwrap();
         let key = BucketKey::new(&Scope::Workspace("T1".into()), &INFO);
         for _ in 0..3 {
-            assert!(
-                limiter
-                    .acquire(&key, &INFO, &clock, Duration::ZERO)
-                    .await
-                    .is_ok()
-            );
+            assert!(take(&limiter, &key, &clock, Duration::ZERO).await.is_ok());
         }
-        let needed = limiter
-            .acquire(&key, &INFO, &clock, Duration::from_secs(1))
-            .await;
+        let needed = take(&limiter, &key, &clock, Duration::from_secs(1)).await;
         assert_eq!(needed, Err(Duration::from_millis(1250)));
         // Nothing was reserved: the next slot is still 1.25 s away.
-        let waited = limiter
-            .acquire(&key, &INFO, &clock, Duration::from_secs(2))
-            .await;
+        let waited = take(&limiter, &key, &clock, Duration::from_secs(2)).await;
         assert_eq!(waited, Ok(Duration::from_millis(1250)));
         assert_eq!(limiter.stats()[0].over_budget, 1);
     }
@@ -638,8 +909,7 @@ mod tests {
         let mut waits = Vec::new();
         for _ in 0..150 {
             waits.push(
-                limiter
-                    .acquire(&key, &INFO, &clock, Duration::from_secs(600))
+                take(&limiter, &key, &clock, Duration::from_secs(600))
                     .await
                     .unwrap(),
             );
@@ -662,32 +932,30 @@ mod tests {
         let key = BucketKey::new(&Scope::Workspace("T1".into()), &INFO);
         for _ in 0..2 {
             assert_eq!(
-                limiter.acquire(&key, &INFO, &clock, Duration::ZERO).await,
+                take(&limiter, &key, &clock, Duration::ZERO).await,
                 Ok(Duration::ZERO)
             );
         }
         let minute = Duration::from_secs(60);
         assert_eq!(
-            limiter
-                .acquire(&key, &INFO, &clock, Duration::from_secs(1))
-                .await,
+            take(&limiter, &key, &clock, Duration::from_secs(1)).await,
             Err(minute)
         );
         // A call waits for its place at 60 s, then is dropped.
         {
-            let waiting = limiter.acquire(&key, &INFO, &clock, minute);
+            let waiting = take(&limiter, &key, &clock, minute);
             tokio::pin!(waiting);
             assert!(futures_poll_once(waiting.as_mut()).await.is_none());
         }
+        assert_eq!(limiter.stats()[0].over_budget, 1);
         // Its place is free again: two more fit at 60 s, not one.
         clock.advance(minute);
         for _ in 0..2 {
             assert_eq!(
-                limiter.acquire(&key, &INFO, &clock, Duration::ZERO).await,
+                take(&limiter, &key, &clock, Duration::ZERO).await,
                 Ok(Duration::ZERO)
             );
         }
-        assert_eq!(limiter.stats()[0].over_budget, 1);
     }
 
     /// Polls a future once: `Some` with its output if it finished.
@@ -709,19 +977,15 @@ mod tests {
         let other = BucketKey::new(&Scope::Workspace("T2".into()), &INFO);
         limiter.block(&blocked, clock.now(), Duration::from_secs(30));
         assert_eq!(
-            limiter.acquire(&other, &INFO, &clock, Duration::ZERO).await,
+            take(&limiter, &other, &clock, Duration::ZERO).await,
             Ok(Duration::ZERO)
         );
         assert_eq!(
-            limiter
-                .acquire(&blocked, &INFO, &clock, Duration::from_secs(10))
-                .await,
+            take(&limiter, &blocked, &clock, Duration::from_secs(10)).await,
             Err(Duration::from_secs(30))
         );
         assert_eq!(
-            limiter
-                .acquire(&blocked, &INFO, &clock, Duration::from_secs(30))
-                .await,
+            take(&limiter, &blocked, &clock, Duration::from_secs(30)).await,
             Ok(Duration::from_secs(30))
         );
         // Huge Retry-After values do not overflow.

@@ -14,10 +14,9 @@ pub(crate) mod limiter;
 pub(crate) mod rate;
 #[cfg(feature = "redis")]
 mod redis;
-mod window;
+pub(crate) mod window;
 
 #[cfg(feature = "redis")]
 pub(crate) use self::redis::Booked;
 #[cfg(feature = "redis")]
 pub use self::redis::RedisPacing;
-pub(crate) use window::WindowLog;

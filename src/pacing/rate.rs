@@ -287,6 +287,18 @@ impl RateLimits {
         self
     }
 
+    /// The longest period of any rate here (zero when nothing is paced):
+    /// how long a key stays worth keeping after its last answer.
+    pub(crate) fn longest_period(&self) -> Duration {
+        self.tiers
+            .iter()
+            .flatten()
+            .chain(self.methods.iter().map(|(_, rate)| rate))
+            .map(|rate| rate.period())
+            .max()
+            .unwrap_or(Duration::ZERO)
+    }
+
     /// How the rates are kept.
     pub fn pacing_mode(&self) -> Pacing {
         self.pacing

@@ -1,72 +1,166 @@
-//! An exact sliding-window log: when the last `count` permits of one key
-//! went out (or are booked to go out), so that a new permit can be placed
-//! at the earliest time that keeps every window of `period` at `count` or
-//! fewer.
+//! An exact sliding-window log that counts each permit from a moment no
+//! earlier than Slack's: when the last `count` permits of one key went out,
+//! whether their answers came back and when, so that a new permit can be
+//! placed at the earliest time that keeps every window of `period` at
+//! `count` or fewer *as Slack counts them*.
 //!
-//! A window here is what Slack and the fake count: a permit at `t` is out
-//! of the window at `t + period` and later. The log keeps at most `count`
-//! entries that still matter (Slack's tiers are at most 100 a minute), so
-//! it costs little memory per key.
+//! # Why the answer, not the grant
+//!
+//! Slack counts a request when it arrives, and the limiter cannot see that
+//! moment. It sees two moments around it: the grant `g` (the request has
+//! not left yet, so `g ≤ arrival`) and the answer `e` (Slack answered, so
+//! `arrival ≤ e`). Counting from the grant is not safe: a request that takes
+//! longer to arrive than the one after it makes the later one early, and a
+//! window counted from grants can then hold `count + 1` arrivals. So a
+//! permit holds its place **until one period after its answer**, and while
+//! it has no answer yet (in flight, or booked for later) it holds its place
+//! without end.
+//!
+//! The rule: a permit may be granted at `t` only if fewer than `count`
+//! earlier permits are unanswered or were answered after `t - period`.
+//!
+//! Proof that no window of `period` holds more than `count` arrivals. Take
+//! any `count + 1` requests that arrived in `[T, T + period)`, and let `j`
+//! be the last of them to be granted. Each other one, `i`, was granted
+//! before `j`, so when `j` was granted `i` was either unanswered, or
+//! answered at `e_i ≥ a_i ≥ T > a_j - period ≥ g_j - period`. Either way
+//! the rule counted `i` at `g_j`: `count` such permits, so `j` could not
+//! have been granted. No margin is needed, at any speed.
+//!
+//! A permit whose request failed without an answer (a timeout, a dropped
+//! connection, a cancelled call) ends when the failure is seen; the proof
+//! then takes the request to have reached Slack, if it did, by that time.
+//!
+//! The log keeps the permits still inside a window or unanswered: at most
+//! `count` unanswered ones (a permit is only booked while fewer are), plus
+//! at most `count` answered ones that matter, so it costs little per key
+//! (Slack's tiers are at most 100 a minute).
 
 use std::collections::VecDeque;
 use std::time::{Duration, Instant};
 
-/// The send times of the permits still inside the window, oldest first;
-/// some may lie ahead (booked by calls waiting for them).
+/// One permit in the log.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Entry {
+    id: u64,
+    /// When it may go (in the past once it went; ahead while booked).
+    at: Instant,
+    /// When its answer (or failure) came; `None` while booked or in flight.
+    ended: Option<Instant>,
+}
+
+/// A permit's place in a [`WindowLog`], to end it or give it back.
+pub(crate) type EntryId = u64;
+
+/// The permits still inside the window or unanswered, in grant order.
 #[derive(Debug, Default)]
 pub(crate) struct WindowLog {
-    sent: VecDeque<Instant>,
+    entries: VecDeque<Entry>,
+    next_id: u64,
 }
 
 impl WindowLog {
     /// The earliest time, `now` or later, at which one more permit keeps
-    /// every window of `period` at `count` or fewer. Forgets the permits
-    /// that have left the window at `now`.
+    /// every window of `period` at `count` or fewer arrivals, or `None`
+    /// when that depends on an answer not yet in (every place is held by a
+    /// permit without one). Forgets the permits answered a period ago.
     ///
-    /// When fewer than `count` permits are in the window, `now` is free
-    /// (every window holding `now` then holds at most `count`); else the
-    /// permit goes when the `count`-th latest one leaves the window, and
-    /// never before the latest one, so that the log stays in order.
-    pub(crate) fn earliest(&mut self, count: u32, period: Duration, now: Instant) -> Instant {
-        while self
-            .sent
-            .front()
-            .is_some_and(|first| first.checked_add(period).is_some_and(|out| out <= now))
-        {
-            self.sent.pop_front();
-        }
+    /// A new permit never goes before the latest one booked, so that the
+    /// log stays in grant order.
+    pub(crate) fn earliest(
+        &mut self,
+        count: u32,
+        period: Duration,
+        now: Instant,
+    ) -> Option<Instant> {
+        self.forget_before(period, now);
         let count = usize::try_from(count).unwrap_or(usize::MAX);
-        if count == 0 || self.sent.len() < count {
-            return now;
+        let from = self.entries.back().map_or(now, |last| last.at.max(now));
+        if count == 0 {
+            return Some(from);
         }
-        let oldest_that_counts = self.sent[self.sent.len() - count];
-        let frees_at = oldest_that_counts
+        let unanswered = self.entries.iter().filter(|e| e.ended.is_none()).count();
+        if unanswered >= count {
+            return None;
+        }
+        // At most `count - unanswered - 1` answered permits may end after
+        // `t - period`: `t` is one period after the `places`-th latest end.
+        let places = count - unanswered;
+        let mut ends: Vec<Instant> = self.entries.iter().filter_map(|e| e.ended).collect();
+        if ends.len() < places {
+            return Some(from);
+        }
+        ends.sort_unstable_by(|a, b| b.cmp(a));
+        let frees_at = ends[places - 1]
             .checked_add(period)
-            .unwrap_or(oldest_that_counts);
-        let latest = self.sent.back().copied().unwrap_or(now);
-        frees_at.max(latest).max(now)
+            .unwrap_or(ends[places - 1]);
+        Some(frees_at.max(from))
     }
 
     /// Records a permit at `at` (a time [`earliest`](WindowLog::earliest)
     /// gave), keeping the log in order.
-    pub(crate) fn record(&mut self, at: Instant) {
-        let index = self.sent.partition_point(|sent| *sent <= at);
-        self.sent.insert(index, at);
+    pub(crate) fn record(&mut self, at: Instant) -> EntryId {
+        let id = self.next_id;
+        self.next_id = self.next_id.wrapping_add(1);
+        let index = self.entries.partition_point(|e| e.at <= at);
+        self.entries.insert(
+            index,
+            Entry {
+                id,
+                at,
+                ended: None,
+            },
+        );
+        id
     }
 
-    /// Forgets one permit booked at `at` whose caller gave up before it
+    /// The permit's answer (or failure) came at `at`: its place frees one
+    /// period later. Never earlier than the permit itself.
+    pub(crate) fn end(&mut self, id: EntryId, at: Instant) {
+        if let Some(entry) = self.entries.iter_mut().find(|e| e.id == id) {
+            entry.ended = Some(entry.ended.unwrap_or(at).max(at).max(entry.at));
+        }
+    }
+
+    /// Forgets a permit booked for later whose caller gave up before it
     /// went out. Removing a permit only empties windows, so permits booked
     /// after it stay valid.
-    pub(crate) fn give_back(&mut self, at: Instant) {
-        if let Some(index) = self.sent.iter().rposition(|sent| *sent == at) {
-            self.sent.remove(index);
+    pub(crate) fn give_back(&mut self, id: EntryId) {
+        if let Some(index) = self.entries.iter().position(|e| e.id == id) {
+            self.entries.remove(index);
         }
+    }
+
+    /// The earliest permit booked to go after `now`, if any: when every
+    /// place is unanswered, the first chance of a change is that permit
+    /// going out (and its answer coming back).
+    pub(crate) fn next_booked_after(&self, now: Instant) -> Option<Instant> {
+        self.entries
+            .iter()
+            .filter(|e| e.ended.is_none() && e.at > now)
+            .map(|e| e.at)
+            .min()
+    }
+
+    /// Whether nothing in the log matters any more at `now`: every permit
+    /// answered a whole period ago.
+    pub(crate) fn is_idle(&mut self, period: Duration, now: Instant) -> bool {
+        self.forget_before(period, now);
+        self.entries.is_empty()
+    }
+
+    /// Drops the permits answered at least a period before `now`.
+    fn forget_before(&mut self, period: Duration, now: Instant) {
+        self.entries.retain(|e| match e.ended {
+            Some(ended) => ended.checked_add(period).is_some_and(|out| out > now),
+            None => true,
+        });
     }
 
     /// How many permits are in the log.
     #[cfg(test)]
     fn len(&self) -> usize {
-        self.sent.len()
+        self.entries.len()
     }
 }
 
@@ -77,12 +171,20 @@ mod tests {
     const MINUTE: Duration = Duration::from_secs(60);
 
     /// Books `n` permits one after another (each caller arriving at
-    /// `start`), and returns their offsets from `start`.
-    fn book(log: &mut WindowLog, count: u32, start: Instant, n: usize) -> Vec<Duration> {
+    /// `start`), each answered `latency` after it went, and returns their
+    /// offsets from `start`.
+    fn book(
+        log: &mut WindowLog,
+        count: u32,
+        start: Instant,
+        n: usize,
+        latency: Duration,
+    ) -> Vec<Duration> {
         (0..n)
             .map(|_| {
-                let at = log.earliest(count, MINUTE, start);
-                log.record(at);
+                let at = log.earliest(count, MINUTE, start).expect("a place");
+                let id = log.record(at);
+                log.end(id, at + latency);
                 at - start
             })
             .collect()
@@ -103,10 +205,10 @@ mod tests {
     }
 
     #[test]
-    fn a_burst_goes_at_the_minimum_the_window_allows() {
+    fn a_burst_answered_at_once_goes_at_the_minimum_the_window_allows() {
         let start = Instant::now();
         let mut log = WindowLog::default();
-        let times = book(&mut log, 50, start, 150);
+        let times = book(&mut log, 50, start, 150, Duration::ZERO);
         assert!(times[..50].iter().all(|t| t.is_zero()));
         assert!(times[50..100].iter().all(|t| *t == MINUTE));
         assert!(times[100..].iter().all(|t| *t == MINUTE * 2));
@@ -117,39 +219,74 @@ mod tests {
     }
 
     #[test]
-    fn permits_spread_over_time_free_their_slots_one_by_one() {
+    fn a_place_frees_one_period_after_the_answer_not_the_grant() {
         let start = Instant::now();
         let mut log = WindowLog::default();
-        let mut times = Vec::new();
-        for i in 0..3u32 {
-            let now = start + Duration::from_secs(10) * i;
-            let at = log.earliest(3, MINUTE, now);
-            assert_eq!(at, now);
-            log.record(at);
-            times.push(at - start);
-        }
-        // The fourth goes when the first leaves: at 60 s, not later.
-        let at = log.earliest(3, MINUTE, start + Duration::from_secs(30));
-        assert_eq!(at - start, MINUTE);
-        log.record(at);
-        times.push(at - start);
-        let at = log.earliest(3, MINUTE, start + Duration::from_secs(30));
-        assert_eq!(at - start, Duration::from_secs(70));
-        log.record(at);
-        times.push(at - start);
-        assert_eq!(busiest_window(&times, MINUTE), 3);
+        let second = Duration::from_secs(1);
+        let times = book(&mut log, 2, start, 3, second);
+        // The third goes a minute after the first answer (1 s), not at 60 s.
+        assert_eq!(times, [Duration::ZERO, Duration::ZERO, MINUTE + second]);
+    }
+
+    #[test]
+    fn a_late_arrival_cannot_crowd_a_window() {
+        // The case that breaks counting from grants, with 2 a minute: A and
+        // B are granted at 0 s; A takes 2 s to arrive, B 0.5 s. From grants,
+        // C and D may both go at 60 s and arrive then: [2 s, 62 s) would
+        // hold A, C and D. From answers, C goes at 60.5 s (one minute after
+        // B's answer) and D, while C is unanswered, waits for A's place:
+        // 62 s.
+        let start = Instant::now();
+        let ms = Duration::from_millis;
+        let mut log = WindowLog::default();
+        let a = grant(&mut log, 2, start);
+        let b = grant(&mut log, 2, start);
+        log.end(b, start + ms(500));
+        log.end(a, start + ms(2000));
+        let c = log_at(&mut log, 2, start + MINUTE);
+        assert_eq!(c - start, ms(60_500));
+        log.record(c);
+        let d = log_at(&mut log, 2, start + MINUTE);
+        assert_eq!(d - start, ms(62_000));
+    }
+
+    fn log_at(log: &mut WindowLog, count: u32, now: Instant) -> Instant {
+        log.earliest(count, MINUTE, now).expect("a place")
+    }
+
+    /// Books a permit at the earliest place for a caller at `now`.
+    fn grant(log: &mut WindowLog, count: u32, now: Instant) -> EntryId {
+        let at = log_at(log, count, now);
+        log.record(at)
+    }
+
+    #[test]
+    fn with_every_place_unanswered_the_next_waits_for_an_answer() {
+        let start = Instant::now();
+        let mut log = WindowLog::default();
+        let a = grant(&mut log, 2, start);
+        let _b = grant(&mut log, 2, start);
+        assert_eq!(log.earliest(2, MINUTE, start + MINUTE * 5), None);
+        log.end(a, start + Duration::from_secs(3));
+        assert_eq!(
+            log.earliest(2, MINUTE, start + Duration::from_secs(4)),
+            Some(start + Duration::from_secs(63))
+        );
     }
 
     #[test]
     fn a_permit_given_back_frees_its_place() {
         let start = Instant::now();
         let mut log = WindowLog::default();
-        book(&mut log, 2, start, 3);
-        // The third was booked at 60 s; its caller gave up.
-        log.give_back(start + MINUTE);
-        assert_eq!(log.earliest(2, MINUTE, start) - start, MINUTE);
-        // Giving back a time that is not there changes nothing.
-        log.give_back(start + MINUTE * 5);
+        book(&mut log, 2, start, 2, Duration::ZERO);
+        let at = log_at(&mut log, 2, start);
+        assert_eq!(at - start, MINUTE);
+        let booked = log.record(at);
+        // Its caller gave up: the place at 60 s is free again.
+        log.give_back(booked);
+        assert_eq!(log_at(&mut log, 2, start) - start, MINUTE);
+        // Giving back an id that is not there changes nothing.
+        log.give_back(booked);
         assert_eq!(log.len(), 2);
     }
 
@@ -157,26 +294,49 @@ mod tests {
     fn a_place_freed_before_booked_permits_is_used_only_when_it_is_safe() {
         let start = Instant::now();
         let mut log = WindowLog::default();
-        let times = book(&mut log, 2, start, 4);
-        assert_eq!(times, [Duration::ZERO, Duration::ZERO, MINUTE, MINUTE]);
-        // One of the two at 0 s is given back (its caller went away). A
-        // caller at 1 s may not take it: [1 s, 61 s) would hold three.
-        log.give_back(start);
+        let first = grant(&mut log, 2, start);
+        log.end(first, start);
+        let second = grant(&mut log, 2, start);
+        log.end(second, start);
+        let third = grant(&mut log, 2, start);
+        assert_eq!(log.entries[2].at, start + MINUTE);
+        // The first place is given back (as if never used). A caller at
+        // 1 s may not go before the booked third: the log stays in order.
+        log.give_back(first);
         let now = start + Duration::from_secs(1);
-        assert_eq!(log.earliest(2, MINUTE, now) - start, MINUTE * 2);
-        // With four places, it may, and the log stays in order.
-        assert_eq!(log.earliest(4, MINUTE, now), now);
-        log.record(now);
-        assert_eq!(log.sent, [start, now, start + MINUTE, start + MINUTE]);
+        assert_eq!(log_at(&mut log, 2, now), start + MINUTE);
+        log.end(third, start + MINUTE);
+        assert_eq!(log_at(&mut log, 4, now), start + MINUTE);
+    }
+
+    #[test]
+    fn an_end_before_the_grant_counts_from_the_grant() {
+        let start = Instant::now();
+        let mut log = WindowLog::default();
+        let id = log.record(start + MINUTE);
+        log.end(id, start);
+        assert_eq!(log.entries[0].ended, Some(start + MINUTE));
+    }
+
+    #[test]
+    fn idle_once_every_answer_is_a_period_old() {
+        let start = Instant::now();
+        let mut log = WindowLog::default();
+        let id = log.record(start);
+        assert!(!log.is_idle(MINUTE, start + MINUTE * 10), "unanswered");
+        log.end(id, start + Duration::from_secs(1));
+        assert!(!log.is_idle(MINUTE, start + MINUTE));
+        assert!(log.is_idle(MINUTE, start + MINUTE + Duration::from_secs(1)));
     }
 
     #[test]
     fn huge_periods_do_not_overflow() {
         let start = Instant::now();
         let mut log = WindowLog::default();
-        log.record(start);
-        let at = log.earliest(1, Duration::MAX, start);
+        let id = log.record(start);
+        log.end(id, start);
+        let at = log.earliest(1, Duration::MAX, start).unwrap();
         assert!(at >= start);
-        assert_eq!(log.earliest(0, MINUTE, start), start);
+        assert_eq!(log.earliest(0, MINUTE, start), Some(start));
     }
 }

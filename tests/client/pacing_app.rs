@@ -215,3 +215,34 @@ async fn a_failed_auth_test_is_a_typed_error_and_is_not_cached() {
     app.client_for_token(BOT).await.unwrap();
     assert_eq!(server.count("auth.test"), 2);
 }
+
+/// The limiter holds the workspaces that are busy, not every one ever
+/// seen: a lost workspace's buckets go at once, and a bucket idle for a
+/// whole window goes on the next sweep, which calls in any workspace make
+/// across every shard in turn.
+#[tokio::test]
+async fn idle_and_lost_workspaces_leave_nothing_in_the_limiter() {
+    let clock = TestClock::new();
+    let server = Server::with_clock(&clock).await;
+    let app = app_on(&server, &clock, RateLimits::slack_tiers());
+    for n in 0..200 {
+        app.install(Installation::new(format!("T{n}"), [format!("xoxb-{n}")]));
+    }
+    for n in 0..200 {
+        let client = app.workspace(&format!("T{n}")).unwrap();
+        info(&client, "R1").await.unwrap();
+    }
+    assert_eq!(app.rate_limiter().bucket_count(), 200);
+
+    app.uninstalled("T0");
+    assert_eq!(app.rate_limiter().bucket_count(), 199);
+
+    clock.advance(MINUTE + Duration::from_secs(1));
+    let busy = app.workspace("T1").unwrap();
+    for _ in 0..40 {
+        info(&busy, "R1").await.unwrap();
+    }
+    assert_eq!(app.rate_limiter().bucket_count(), 1, "only T1 is busy");
+    // The busy one's stats are whole.
+    assert_eq!(busy.pacing_stats()[0].permits, 40);
+}
