@@ -172,13 +172,19 @@ async fn send_with_retries<R: Response, E: ErrorCode>(
     let span = tracing::Span::current();
     let key = BucketKey::new(&inner.scope, method);
     let budget = inner.max_rate_limit_wait;
+    // A 429 on a method the limiter paces is the limiter's own miss (or a
+    // sender it cannot see): the call waits out that first Retry-After even
+    // past its budget, so pacing never fails a call it let through.
+    let paced = inner.limiter.limits().rate_for(method).is_some();
+    let mut grace = Duration::ZERO;
+    let mut grace_used = false;
     let mut waited = Duration::ZERO;
     let mut attempt: u32 = 0;
     let mut failures: u32 = 0;
     // Whether an earlier attempt failed in a way Slack may have acted on.
     let mut earlier_may_have_acted = false;
     loop {
-        let remaining = budget.saturating_sub(waited);
+        let remaining = budget.saturating_sub(waited).max(grace);
         let permit = inner.limiter.acquire(&key, method, &inner.clock, remaining);
         let permit = match &inner.gone {
             None => permit.await,
@@ -199,6 +205,7 @@ async fn send_with_retries<R: Response, E: ErrorCode>(
         let permit = match permit {
             Ok(permit) => {
                 waited = waited.saturating_add(permit.waited());
+                grace = Duration::ZERO;
                 permit
             }
             Err(needed) => {
@@ -232,6 +239,10 @@ async fn send_with_retries<R: Response, E: ErrorCode>(
                     });
                 }
                 inner.limiter.block(&key, inner.clock.now(), retry_after);
+                if paced && !grace_used {
+                    grace = retry_after;
+                    grace_used = true;
+                }
                 span.record("retry_reason", Failure::RateLimited.label());
                 tracing::info!(
                     attempt,

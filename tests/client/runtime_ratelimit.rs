@@ -189,6 +189,36 @@ async fn a_retry_after_beyond_the_cap_fails_at_once_and_keeps_the_pause() {
     assert_eq!(server.count("calls.info"), 2);
 }
 
+/// A 429 on a method the limiter paces is the limiter's own miss: the call
+/// waits it out even past its budget, once; a second one counts against
+/// the budget as usual.
+#[tokio::test]
+async fn a_429_the_pacing_should_have_prevented_never_fails_the_call() {
+    let clock = TestClock::new();
+    let server = Server::with_clock(&clock).await;
+    server.script("calls.info", [Reply::retry_after(120)]);
+    let client = builder(&server, &clock)
+        .rate_limits(RateLimits::slack_tiers())
+        .max_rate_limit_wait(secs(5))
+        .build()
+        .unwrap();
+
+    info(&client, "R1").await.unwrap();
+    assert_eq!(server.times("calls.info"), [secs(0), secs(120)]);
+
+    // Twice in one call: the second is over the budget.
+    server.script(
+        "calls.info",
+        [Reply::retry_after(60), Reply::retry_after(60)],
+    );
+    let err = info(&client, "R1").await.unwrap_err();
+    assert!(
+        matches!(err, Error::RateLimited { retry_after, .. } if retry_after == secs(60)),
+        "{err:?}"
+    );
+    assert_eq!(server.count("calls.info"), 4);
+}
+
 #[tokio::test]
 async fn rate_limit_waits_do_not_use_up_retry_attempts() {
     let clock = TestClock::new();
