@@ -224,6 +224,27 @@ impl Clock for TestClock {
     }
 }
 
+/// The answer, or `None` when `deadline` (a sleep, say) finishes first.
+/// Both are polled in turn on one task, so no runtime feature is needed.
+#[cfg(any(feature = "events", feature = "redis"))]
+pub(crate) async fn first_of<T>(
+    answer: impl Future<Output = T>,
+    deadline: impl Future<Output = ()>,
+) -> Option<T> {
+    let mut answer = std::pin::pin!(answer);
+    let mut deadline = std::pin::pin!(deadline);
+    std::future::poll_fn(|cx| {
+        if let std::task::Poll::Ready(value) = answer.as_mut().poll(cx) {
+            return std::task::Poll::Ready(Some(value));
+        }
+        if deadline.as_mut().poll(cx).is_ready() {
+            return std::task::Poll::Ready(None);
+        }
+        std::task::Poll::Pending
+    })
+    .await
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -6,7 +6,6 @@
 //! every command has a deadline, so a Redis that is down or stopped costs
 //! a caller at most `timeout` before it falls back.
 
-use std::sync::OnceLock;
 use std::time::Duration;
 
 use redis::aio::{ConnectionManager, ConnectionManagerConfig};
@@ -28,22 +27,30 @@ pub(crate) fn open(url: &str, app_id: &str) -> Result<redis::Client, BuildError>
     Ok(client)
 }
 
-/// The connection kept in `cell`, made on first use: a connection manager
-/// that reconnects by itself, with `timeout` on connecting and on every
-/// answer, and one retry.
+/// A new lazy connection: a connection manager that reconnects by itself,
+/// with `timeout` on connecting and on every answer, and one retry.
+pub(crate) fn manager(
+    client: &redis::Client,
+    timeout: Duration,
+) -> Result<ConnectionManager, redis::RedisError> {
+    let config = ConnectionManagerConfig::new()
+        .set_connection_timeout(Some(timeout))
+        .set_response_timeout(Some(timeout))
+        .set_number_of_retries(1);
+    ConnectionManager::new_lazy_with_config(client.clone(), config)
+}
+
+/// The connection kept in `cell`, made on first use ([`manager`]).
+#[cfg(feature = "events")]
 pub(crate) fn connection(
-    cell: &OnceLock<ConnectionManager>,
+    cell: &std::sync::OnceLock<ConnectionManager>,
     client: &redis::Client,
     timeout: Duration,
 ) -> Result<ConnectionManager, redis::RedisError> {
     if let Some(manager) = cell.get() {
         return Ok(manager.clone());
     }
-    let config = ConnectionManagerConfig::new()
-        .set_connection_timeout(Some(timeout))
-        .set_response_timeout(Some(timeout))
-        .set_number_of_retries(1);
-    let manager = ConnectionManager::new_lazy_with_config(client.clone(), config)?;
+    let manager = manager(client, timeout)?;
     Ok(cell.get_or_init(|| manager).clone())
 }
 

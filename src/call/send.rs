@@ -228,7 +228,7 @@ async fn send_with_retries<R: Response, E: ErrorCode>(
         let sent = send_once::<R, E>(inner, method, &prepared).await;
         // The answer (or the failure) is in: the permit's place in the
         // window counts from now, no earlier than Slack counted it.
-        permit.answered();
+        permit.answered().await;
         let err = match sent {
             Ok(response) => return Ok(response),
             Err(AttemptError::TooManyRequests(retry_after)) => {
@@ -238,7 +238,10 @@ async fn send_with_retries<R: Response, E: ErrorCode>(
                         retry_after,
                     });
                 }
-                inner.limiter.block(&key, inner.clock.now(), retry_after);
+                inner
+                    .limiter
+                    .block(&key, inner.clock.now(), retry_after)
+                    .await;
                 if paced && !grace_used {
                     grace = retry_after;
                     grace_used = true;

@@ -5,7 +5,6 @@ use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
-use std::task::Poll;
 use std::time::Duration;
 
 use http::HeaderMap;
@@ -365,7 +364,7 @@ where
         let response_url = initiation.response_url.clone();
         let mut answer = handler(initiation, context);
         let deadline = inner.clock.sleep(inner.initiation_deadline);
-        match first_of(&mut answer, deadline).await {
+        match crate::clock::first_of(&mut answer, deadline).await {
             Some(answer) => match serde_json::to_vec(&answer) {
                 Ok(body) => Reply {
                     status: 200,
@@ -453,23 +452,4 @@ fn bad_payload(err: &serde_json::Error) -> Rejection {
     Rejection::BadPayload {
         reason: err.to_string(),
     }
-}
-
-/// The answer, or `None` when `deadline` finishes first.
-async fn first_of<T>(
-    answer: impl Future<Output = T>,
-    deadline: impl Future<Output = ()>,
-) -> Option<T> {
-    let mut answer = std::pin::pin!(answer);
-    let mut deadline = std::pin::pin!(deadline);
-    std::future::poll_fn(|cx| {
-        if let Poll::Ready(value) = answer.as_mut().poll(cx) {
-            return Poll::Ready(Some(value));
-        }
-        if deadline.as_mut().poll(cx).is_ready() {
-            return Poll::Ready(None);
-        }
-        Poll::Pending
-    })
-    .await
 }

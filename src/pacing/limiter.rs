@@ -136,6 +136,9 @@ struct Bucket {
     answers: watch::Sender<u64>,
     /// The longest period this bucket was paced with (to know when it is idle).
     period: Duration,
+    /// Shared pacing is away and the local window was counted full for it.
+    #[cfg_attr(not(feature = "redis"), allow(dead_code))]
+    filled_for_outage: bool,
     /// When a call last asked for it or ended a permit in it.
     last_used: Option<Instant>,
     stats: PacingStats,
@@ -149,6 +152,7 @@ impl Bucket {
             blocked_until: None,
             answers: watch::Sender::new(0),
             period: Duration::ZERO,
+            filled_for_outage: false,
             last_used: None,
             stats: PacingStats::new(method),
         }
@@ -271,8 +275,23 @@ pub(crate) struct Permit {
 struct Place {
     shared: Arc<LimiterShared>,
     key: BucketKey,
-    entry: EntryId,
     clock: Arc<dyn Clock>,
+    window: Window,
+}
+
+/// Which window holds the permit.
+enum Window {
+    /// This process's log.
+    Local(EntryId),
+    /// The window shared in Redis: the booking's member, and the rate's
+    /// period (how long the answered permit stays in it).
+    #[cfg(feature = "redis")]
+    Shared {
+        redis: RedisPacing,
+        team: Arc<str>,
+        member: String,
+        period: Duration,
+    },
 }
 
 impl Permit {
@@ -281,25 +300,64 @@ impl Permit {
         self.waited
     }
 
-    /// The request's answer (or failure) came now.
-    pub(crate) fn answered(mut self) {
-        self.end();
+    /// The request's answer (or failure) came now. A shared permit's end
+    /// is written to Redis before this returns.
+    pub(crate) async fn answered(mut self) {
+        let Some(place) = self.place.take() else {
+            return;
+        };
+        match &place.window {
+            Window::Local(entry) => place.end_locally(*entry),
+            #[cfg(feature = "redis")]
+            Window::Shared {
+                redis,
+                team,
+                member,
+                period,
+            } => {
+                redis.end(team, place.key.method, member, *period).await;
+                place.wake_waiters();
+            }
+        }
+    }
+}
+
+impl Place {
+    fn end_locally(&self, entry: EntryId) {
+        let now = self.clock.now();
+        self.shared.with_bucket(&self.key, now, |bucket| {
+            bucket.log.end(entry, now);
+            bucket.answers.send_modify(|n| *n = n.wrapping_add(1));
+        });
     }
 
-    fn end(&mut self) {
-        if let Some(place) = self.place.take() {
-            let now = place.clock.now();
-            place.shared.with_bucket(&place.key, now, |bucket| {
-                bucket.log.end(place.entry, now);
-                bucket.answers.send_modify(|n| *n = n.wrapping_add(1));
-            });
-        }
+    #[cfg(feature = "redis")]
+    fn wake_waiters(&self) {
+        let now = self.clock.now();
+        self.shared.with_bucket(&self.key, now, |bucket| {
+            bucket.answers.send_modify(|n| *n = n.wrapping_add(1));
+        });
     }
 }
 
 impl Drop for Permit {
     fn drop(&mut self) {
-        self.end();
+        let Some(place) = self.place.take() else {
+            return;
+        };
+        match &place.window {
+            Window::Local(entry) => place.end_locally(*entry),
+            #[cfg(feature = "redis")]
+            Window::Shared {
+                redis,
+                team,
+                member,
+                period,
+            } => {
+                redis.end_later(team, place.key.method, member.clone(), *period);
+                place.wake_waiters();
+            }
+        }
     }
 }
 
@@ -519,15 +577,36 @@ impl RateLimiter {
                             tracing::trace!(wait_ms = millis(wait), "waiting for a shared slot");
                             clock.sleep(wait).await;
                         }
-                        booking.member = None;
+                        let member = booking.member.take().unwrap_or_default();
                         waited = waited.saturating_add(wait);
                         self.with_bucket(key, clock.now(), |bucket| {
+                            bucket.filled_for_outage = false;
                             record_permit(&mut bucket.stats, waited)
                         });
                         return Ok(Permit {
                             waited,
-                            place: None,
+                            place: Some(Place {
+                                shared: Arc::clone(&self.shared),
+                                key: key.clone(),
+                                clock: Arc::clone(clock),
+                                window: Window::Shared {
+                                    redis: redis.clone(),
+                                    team: Arc::clone(team),
+                                    member,
+                                    period: shared_rate.period(),
+                                },
+                            }),
                         });
+                    }
+                    Some(Some(Booked::Full(hint))) => {
+                        // Every place is open somewhere: wait for one of
+                        // this instance's answers, or poll.
+                        let mut answers =
+                            self.with_bucket(key, now, |bucket| bucket.answers.subscribe());
+                        let wait = crate::pacing::redis::full_wait(hint);
+                        let _ = crate::clock::first_of(answers.changed(), clock.sleep(wait)).await;
+                        waited = waited.saturating_add(clock.now().saturating_duration_since(now));
+                        continue;
                     }
                     Some(Some(Booked::Paused(wait))) if wait <= remaining => {
                         tracing::debug!(wait_ms = millis(wait), "waiting for a shared Retry-After");
@@ -539,8 +618,18 @@ impl RateLimiter {
                         self.with_bucket(key, clock.now(), |bucket| bucket.stats.over_budget += 1);
                         return Err(wait);
                     }
-                    // Redis is down: pace locally at a share of the rate.
-                    Some(None) => local_rate = Some(redis.local_rate(shared_rate)),
+                    // Redis is down: pace locally at a share of the rate,
+                    // from a window counted full (the shared one may be).
+                    Some(None) => {
+                        let rate = redis.local_rate(shared_rate);
+                        self.with_bucket(key, now, |bucket| {
+                            if !bucket.filled_for_outage {
+                                bucket.filled_for_outage = true;
+                                bucket.log.fill(rate.count(), now);
+                            }
+                        });
+                        local_rate = Some(rate);
+                    }
                     None => {}
                 }
             }
@@ -552,8 +641,8 @@ impl RateLimiter {
                 entry.map(|entry| Place {
                     shared: Arc::clone(&self.shared),
                     key: key.clone(),
-                    entry,
                     clock: Arc::clone(clock),
+                    window: Window::Local(entry),
                 })
             };
             match step {
@@ -621,14 +710,14 @@ impl RateLimiter {
 
     /// Slack answered 429 for `key`: no request for it before
     /// `retry_after` has passed.
-    pub(crate) fn block(&self, key: &BucketKey, now: Instant, retry_after: Duration) {
+    pub(crate) async fn block(&self, key: &BucketKey, now: Instant, retry_after: Duration) {
         let until = now
             .checked_add(retry_after)
             .or_else(|| now.checked_add(Duration::from_secs(24 * 60 * 60)))
             .unwrap_or(now);
         #[cfg(feature = "redis")]
         if let (Some(redis), Scope::Workspace(team)) = (&self.shared.redis, &key.scope) {
-            redis.pause(team, key.method, retry_after);
+            redis.pause(team, key.method, retry_after).await;
         }
         self.with_bucket(key, now, |bucket| {
             bucket.stats.rate_limited += 1;
@@ -816,7 +905,7 @@ mod tests {
         let clock: Arc<dyn Clock> = Arc::new(clock.clone());
         let permit = limiter.acquire(key, &INFO, &clock, budget).await?;
         let waited = permit.waited();
-        permit.answered();
+        permit.answered().await;
         Ok(waited)
     }
 
@@ -975,7 +1064,9 @@ mod tests {
         let limiter = RateLimiter::new(RateLimits::off()).unwrap();
         let blocked = BucketKey::new(&Scope::Workspace("T1".into()), &INFO);
         let other = BucketKey::new(&Scope::Workspace("T2".into()), &INFO);
-        limiter.block(&blocked, clock.now(), Duration::from_secs(30));
+        limiter
+            .block(&blocked, clock.now(), Duration::from_secs(30))
+            .await;
         assert_eq!(
             take(&limiter, &other, &clock, Duration::ZERO).await,
             Ok(Duration::ZERO)
@@ -989,6 +1080,6 @@ mod tests {
             Ok(Duration::from_secs(30))
         );
         // Huge Retry-After values do not overflow.
-        limiter.block(&blocked, clock.now(), Duration::MAX);
+        limiter.block(&blocked, clock.now(), Duration::MAX).await;
     }
 }

@@ -131,6 +131,17 @@ impl WindowLog {
         }
     }
 
+    /// Counts the window as full at `at`: `count` permits answered then, as
+    /// if they had just used every place (a shared window this instance
+    /// can no longer see may be full).
+    #[cfg(feature = "redis")]
+    pub(crate) fn fill(&mut self, count: u32, at: Instant) {
+        for _ in 0..count {
+            let id = self.record(at);
+            self.end(id, at);
+        }
+    }
+
     /// The earliest permit booked to go after `now`, if any: when every
     /// place is unanswered, the first chance of a change is that permit
     /// going out (and its answer coming back).

@@ -17,6 +17,8 @@ mod node_sdk;
 mod part;
 mod python_sdk;
 #[cfg(feature = "redis")]
+mod redis_fallback;
+#[cfg(feature = "redis")]
 mod redis_pacing;
 #[cfg(feature = "redis")]
 mod redis_server;
@@ -67,6 +69,16 @@ fn main() {
             "redis_pacing::redis_killed_mid_run_then_back",
             &redis_pacing::REDIS,
             redis_pacing::redis_killed_mid_run_then_back,
+        ));
+        trials.push(part::needs(
+            "redis_fallback::redis_stopped_then_resumed_is_found_by_the_probe",
+            &redis_pacing::REDIS,
+            redis_fallback::redis_stopped_then_resumed_is_found_by_the_probe,
+        ));
+        trials.push(part::needs(
+            "redis_fallback::a_429_pause_is_written_before_the_call_returns",
+            &redis_pacing::REDIS,
+            redis_fallback::a_429_pause_is_written_before_the_call_returns,
         ));
         #[cfg(feature = "events")]
         trials.push(part::needs(

@@ -31,13 +31,13 @@ pub static REDIS: Part = Part {
     on_path: Some("redis-server"),
 };
 
-const APP_ID: &str = "A0TEST";
+pub(crate) const APP_ID: &str = "A0TEST";
 /// The fake's minute lasts 6 real seconds: slow enough that a loaded CI
 /// machine's scheduling delays stay inside the margin below.
 const SCALE: f64 = 10.0;
-/// Tier 3 at the fake's scale (50 per 6 s), plus 6% (360 ms) for the time a
-/// request takes from the permit to the fake: what each instance paces at.
-const PERIOD: Duration = Duration::from_millis(6360);
+/// Tier 3 at the fake's scale: 50 per 6 s, exactly (the limiter counts
+/// each request from its answer, so no margin is needed).
+const PERIOD: Duration = Duration::from_millis(6000);
 const INSTANCES: usize = 4;
 const PER_INSTANCE: usize = 50;
 /// 200 calls at 50 a minute: the last batch goes 3 minutes after the first.
@@ -46,11 +46,11 @@ const TIER_MINIMUM: Duration = Duration::from_secs(180);
 /// The environment variable that starts this binary in its instance role.
 const ROLE: &str = "SLACK_CALLS_PACING_INSTANCE";
 
-fn limits() -> RateLimits {
+pub(crate) fn limits() -> RateLimits {
     RateLimits::off().method("calls.info", Rate::per(50, PERIOD))
 }
 
-fn runtime() -> tokio::runtime::Runtime {
+pub(crate) fn runtime() -> tokio::runtime::Runtime {
     tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
@@ -105,7 +105,7 @@ pub fn run_instance_if_asked() -> bool {
     std::process::exit(0);
 }
 
-async fn fake_with_a_call() -> (MockSlack, String) {
+pub(crate) async fn fake_with_a_call() -> (MockSlack, String) {
     let mock = MockSlack::builder()
         .time_scale(SCALE)
         .start()
@@ -159,14 +159,14 @@ fn run_instances(mock: &MockSlack, redis_url: &str, call_id: &str) -> Result<Vec
     Ok(oks)
 }
 
-struct Burst {
-    ok: usize,
-    refused: usize,
+pub(crate) struct Burst {
+    pub(crate) ok: usize,
+    pub(crate) refused: usize,
     /// From the first request to the last admitted one, on the fake's clock.
-    span: Duration,
+    pub(crate) span: Duration,
 }
 
-fn burst_seen_by(mock: &MockSlack) -> Burst {
+pub(crate) fn burst_seen_by(mock: &MockSlack) -> Burst {
     let log = mock.requests_for("calls.info");
     let refused = log
         .iter()
@@ -182,7 +182,7 @@ fn burst_seen_by(mock: &MockSlack) -> Burst {
     }
 }
 
-fn check(condition: bool, what: impl FnOnce() -> String) -> Result<(), Failed> {
+pub(crate) fn check(condition: bool, what: impl FnOnce() -> String) -> Result<(), Failed> {
     if condition {
         Ok(())
     } else {
@@ -215,8 +215,8 @@ pub fn four_processes_sharing_redis_meet_no_429(program: &OsString) -> Result<()
         format!("faster than the tier allows: {:?}", burst.span)
     })?;
     check(
-        burst.span.as_secs_f64() <= TIER_MINIMUM.as_secs_f64() * 1.10,
-        || format!("slower than 1.10x the minimum: {:?}", burst.span),
+        burst.span.as_secs_f64() <= TIER_MINIMUM.as_secs_f64() * 1.05,
+        || format!("slower than 1.05x the minimum: {:?}", burst.span),
     )?;
 
     // The keys: per (app, workspace, method), no token text, expiring.
@@ -233,7 +233,13 @@ pub fn four_processes_sharing_redis_meet_no_429(program: &OsString) -> Result<()
             .map_err(|err| err.to_string())?;
         let pacing = RedisPacing::new(&redis.url(), APP_ID).map_err(|err| err.to_string())?;
         let expected = pacing.window_key(DEMO_TEAM_ID, "calls.info");
-        check(keys == [expected.clone()], || format!("keys: {keys:?}"))?;
+        let mut keys = keys;
+        keys.sort();
+        // Every permit ended: no open one is left, only the window and the
+        // app's epoch.
+        check(keys == [pacing.epoch_key(), expected.clone()], || {
+            format!("keys: {keys:?}")
+        })?;
         check(
             expected == "slack-calls:rl:{A0TEST:T0MOCK001:calls.info}",
             || expected.clone(),
@@ -339,8 +345,9 @@ pub fn redis_killed_mid_run_then_back(program: &OsString) -> Result<(), Failed> 
             // fail while the connection comes back); wave 4 is paced there.
             if wave == 0 || wave == 4 {
                 let booked = zcard(redis.url(), key.clone()).await?;
+                let stats = client.pacing_stats();
                 check(booked >= 30, || {
-                    format!("wave {wave} was not paced in Redis: {booked} in the window")
+                    format!("wave {wave} was not paced in Redis: {booked} in the window; {stats:?}")
                 })?;
             }
         }
@@ -351,6 +358,11 @@ pub fn redis_killed_mid_run_then_back(program: &OsString) -> Result<(), Failed> 
         );
         check(burst.ok == 150, || {
             format!("each admitted once: {}", burst.ok)
+        })?;
+        // The fallback starts from a full window and a Redis that came back
+        // empty is paced as full for a window: neither sends a 429's worth.
+        check(burst.refused == 0, || {
+            format!("{} 429s around the outage", burst.refused)
         })
     })
 }

@@ -54,6 +54,23 @@ impl RedisServer {
         let _ = std::fs::remove_file(self.socket());
     }
 
+    /// Sends it a signal (`STOP`, `CONT`): a Redis that stops answering
+    /// without closing its connections, then comes back. (The pacing bench
+    /// shares this file and sends none.)
+    #[allow(dead_code)]
+    pub fn signal(&self, signal: &str) -> Result<(), String> {
+        let child = self.child.as_ref().ok_or("redis-server is not running")?;
+        let status = Command::new("kill")
+            .arg(format!("-{signal}"))
+            .arg(child.id().to_string())
+            .status()
+            .map_err(|err| format!("kill -{signal}: {err}"))?;
+        status
+            .success()
+            .then_some(())
+            .ok_or_else(|| format!("kill -{signal} failed: {status}"))
+    }
+
     /// Starts it (again), empty, and waits until it answers PING.
     pub fn restart(&mut self) -> Result<(), String> {
         self.kill();
