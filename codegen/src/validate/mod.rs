@@ -68,6 +68,12 @@ pub fn resolve(
             }
         }
     }
+    api.event_types = files
+        .iter()
+        .flat_map(|f| f.events.iter().map(|e| events::struct_name(&e.name.value)))
+        .chain([events::EVENT_ENUM.to_owned()])
+        .filter(|name| api.types.iter().any(|t| t.name() == name))
+        .collect();
     let file_order: Vec<&str> = extern_files
         .iter()
         .chain(files)
