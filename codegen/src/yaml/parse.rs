@@ -1,5 +1,5 @@
-//! The entry point: the limits applied, serde-saphyr's options (YAML 1.2 booleans, repeated keys kept), and
-//! which scalars were quoted.
+//! The entry point: the limits applied, serde-saphyr's options (YAML 1.2
+//! booleans, repeated keys kept), and which scalars were quoted.
 
 use serde_saphyr::DuplicateKeyPolicy;
 
@@ -8,6 +8,13 @@ use super::syntax::{SyntaxError, plain_message, syntax_diagnostic};
 use super::tree::{Node, Value, to_u32, to_u32_64};
 use crate::diag::{Diagnostic, Span};
 
+/// Parses one spec file's bytes. `file` is the name used in diagnostics.
+///
+/// Fails with one diagnostic for input that is not UTF-8, too large, empty,
+/// too deeply nested, or not YAML; the diagnostic points at the place the
+/// problem was found (for an unclosed quote or bracket, the place it was
+/// opened).
+///
 /// YAML 1.2 rules apply: only `true` and `false` are booleans, so `yes`,
 /// `no`, `on`, `off`, `y` and `n` are text.
 pub fn parse(file: &str, bytes: &[u8]) -> Result<Node, Diagnostic> {

@@ -205,14 +205,6 @@ impl<'de> Visitor<'de> for ValueVisitor {
     }
 }
 
-/// Parses one spec file's bytes. `file` is the name used in diagnostics.
-///
-/// Fails with one diagnostic for input that is not UTF-8, too large, empty,
-/// too deeply nested, or not YAML; the diagnostic points at the place the
-/// problem was found (for an unclosed quote or bracket, the place it was
-/// opened).
-///
-
 /// A line, column or length as the `u32` of a [`Span`] (saturating).
 pub(super) fn to_u32(n: usize) -> u32 {
     u32::try_from(n).unwrap_or(u32::MAX)
