@@ -9,7 +9,7 @@
 
 #[allow(clippy::too_many_arguments, clippy::large_enum_variant, dead_code)]
 mod keywords {
-    include!("../codegen/tests/fixtures/keywords/keywords_generated.rs");
+    include!("../codegen/tests/fixtures/keywords/generated/mod.rs");
 }
 
 use std::io::{BufRead, BufReader, Read, Write};

@@ -139,9 +139,20 @@ pub struct Pagination {
     pub items: String,
     /// The type of one item.
     pub item: Ty,
-    /// Slack's names of the cursor param, the page-size param and the
-    /// items field.
-    pub wire: (String, Option<String>, String),
+    /// Slack's names for the same three.
+    pub wire: PaginationWire,
+}
+
+/// Slack's names for a paginated method's cursor param, page-size param
+/// and items field (what `MethodInfo::pagination` and the docs show).
+#[derive(Debug, Clone, PartialEq)]
+pub struct PaginationWire {
+    /// The cursor param (`cursor`).
+    pub cursor: String,
+    /// The page-size param (`limit`), if any.
+    pub limit: Option<String>,
+    /// The response field holding a page's items (`channels`).
+    pub items: String,
 }
 
 /// An enum value.
@@ -319,6 +330,9 @@ pub struct Method {
 pub struct Api {
     /// Named types declared by the spec being generated (not extern ones).
     pub types: Vec<TypeDef>,
+    /// The names of the types among `types` that events became, and of the
+    /// `Event` union: they are emitted apart from the others.
+    pub event_types: Vec<String>,
     /// The common errors (empty when they come from the extern spec).
     pub common_errors: Vec<ErrorCode>,
     /// Methods in spec order (files in name order, methods in file order).

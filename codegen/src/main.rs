@@ -4,12 +4,17 @@
 //! slack-calls-codegen check [SPEC_DIR]              validate a spec directory (default: spec)
 //! slack-calls-codegen generate [SPEC_DIR] [OUT_DIR] refresh the checked-in copy (default: spec, generated)
 //! ```
+//!
+//! The checked-in copy is refreshed with
+//! ```text
+//! cargo run -q --locked -p slack-calls-codegen -- generate
+//! ```
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use slack_calls_codegen::{
-    DEFAULT_FILE_NAME, Diagnostic, Options, SourceFile, check, generate, load_dir, write_if_changed,
+    Diagnostic, Options, SourceFile, check, generate, load_dir, write_files,
 };
 
 const USAGE: &str = "\
@@ -18,9 +23,11 @@ usage:
       Validates every *.yaml in SPEC_DIR (default: spec). Prints each problem
       with its file, line and column; exits 1 if there is an error.
   slack-calls-codegen generate [SPEC_DIR] [OUT_DIR]
-      Generates the client from SPEC_DIR (default: spec) into
-      OUT_DIR/slack_calls_generated.rs (default OUT_DIR: generated), the
-      checked-in copy of what build.rs emits.";
+      Generates the client from SPEC_DIR (default: spec) into OUT_DIR
+      (default: generated): mod.rs, the index, and the files it includes,
+      one per top-level namespace plus the shared ones; the checked-in copy
+      of what build.rs emits. Writes only the files that changed, and
+      removes the .rs files it wrote before that are no longer generated.";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -106,24 +113,21 @@ fn run_generate(dir: &Path, out: &Path) -> ExitCode {
     match generate(&files, &Options::default()) {
         Ok(output) => {
             print_diagnostics(&files, &output.warnings);
-            if let Err(err) = std::fs::create_dir_all(out) {
-                eprintln!("error: cannot create `{}`: {err}", out.display());
-                return ExitCode::FAILURE;
-            }
-            let path = out.join(DEFAULT_FILE_NAME);
-            match write_if_changed(&path, &output.code) {
-                Ok(changed) => {
+            match write_files(out, &output) {
+                Ok(written) => {
+                    let changed = written.iter().filter(|(_, changed)| *changed).count();
                     println!(
-                        "{} {} ({} methods, {} types)",
-                        if changed { "wrote" } else { "unchanged:" },
-                        path.display(),
+                        "{} {} file(s) in {}, {changed} changed ({} methods, {} types)",
+                        if changed > 0 { "wrote" } else { "unchanged:" },
+                        written.len(),
+                        out.display(),
                         output.method_count,
                         output.type_count
                     );
                     ExitCode::SUCCESS
                 }
                 Err(err) => {
-                    eprintln!("error: cannot write `{}`: {err}", path.display());
+                    eprintln!("error: cannot write into `{}`: {err}", out.display());
                     ExitCode::FAILURE
                 }
             }

@@ -69,6 +69,11 @@ pub fn bare(ident: &str) -> &str {
     ident.strip_prefix("r#").unwrap_or(ident)
 }
 
+/// The names (without `.rs`) of the generated files that are not a
+/// namespace's: the index, the shared types, the events, the common errors
+/// and the method table. A top-level namespace may not have one of them.
+pub const SHARED_FILE_STEMS: [&str; 5] = ["mod", "types", "events", "errors", "methods"];
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -37,7 +37,10 @@ fn cases(default: u32) -> u32 {
 fn check_outcome(files: &[SourceFile], options: &Options) -> Result<(), TestCaseError> {
     match generate(files, options) {
         Ok(output) => {
-            prop_assert!(output.code.starts_with("// @generated"));
+            prop_assert!(!output.files.is_empty());
+            for file in &output.files {
+                prop_assert!(file.text.starts_with("// @generated"));
+            }
             for warning in &output.warnings {
                 prop_assert!(!warning.is_error());
             }

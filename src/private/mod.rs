@@ -3,12 +3,17 @@
 //!
 //! What every generated item of a kind shares is written here once: the ID
 //! newtypes (`id_type!`), the error-code tables (`common_error!`,
-//! `method_error!`), tagged-union serde (`union`), and the send path.
+//! `method_error!`), string enums (`string_enum!`), tagged unions
+//! (`union!` and its serde in `union`), requests and responses
+//! (`request!`, `response!`), the `MethodInfo` tables (`method_info!`),
+//! and the send path.
 
 pub use crate::call::decode::decode;
 pub use crate::call::send::send;
 pub use crate::{
     __common_error as common_error, __id_type as id_type, __method_error as method_error,
+    __method_info as method_info, __request as request, __response as response,
+    __string_enum as string_enum, __union as union,
 };
 pub use serde;
 pub use serde_json;
@@ -16,7 +21,10 @@ use std::future::Future;
 use std::pin::Pin;
 
 pub(crate) mod codes;
+pub(crate) mod enums;
 pub(crate) mod id;
+pub(crate) mod info;
+pub(crate) mod request;
 pub mod union;
 
 /// The pages of a paginated request: `fetch` sends the request at a

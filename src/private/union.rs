@@ -70,6 +70,90 @@ pub fn check_other(value: &Value, tag: &str, union: &str) -> Result<(), String> 
     }
 }
 
+/// Declares a tagged union from rows `Variant("tag value", InnerType)`
+/// (with `, From` when `From<InnerType>` is to be implemented: only for
+/// types that belong to one variant), plus `Other(serde_json::Value)` for
+/// anything else, with `tag()`, serde through the functions above, and
+/// `Check`.
+///
+/// Support for generated code; not a stable API.
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __union {
+    (
+        $(#[$attr:meta])*
+        $vis:vis enum $name:ident($tag:literal) {
+            $($variant:ident($wire:literal, $ty:ty $(, $from:ident)?),)*
+        }
+    ) => {
+        $(#[$attr])*
+        ///
+        #[doc = concat!(" Told apart by `", $tag, "`. A `", $tag, "` this version does not know (or a value that does not fit its variant) is kept whole in `Other`, so decoding and sending it again loses nothing.")]
+        #[derive(Debug, Clone, PartialEq)]
+        #[non_exhaustive]
+        #[allow(clippy::large_enum_variant)]
+        $vis enum $name {
+            $(
+                #[doc = concat!(" `", $tag, ": ", $wire, "`.")]
+                $variant($ty),
+            )*
+            #[doc = concat!(" Any other value, kept as Slack's JSON. Sending it needs a JSON object with `", $tag, "` as text.")]
+            Other($crate::__private::serde_json::Value),
+        }
+        impl $name {
+            /// The value of the tag, when there is one.
+            pub fn tag(&self) -> ::std::option::Option<&str> {
+                match self {
+                    $(Self::$variant(_) => ::std::option::Option::Some($wire),)*
+                    Self::Other(value) => $crate::__private::union::tag(value, $tag),
+                }
+            }
+        }
+        $($($crate::__union!(@$from $name, $variant, $ty);)?)*
+        impl $crate::__private::serde::Serialize for $name {
+            fn serialize<S: $crate::__private::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                match self {
+                    $(Self::$variant(inner) => {
+                        $crate::__private::union::serialize_variant(inner, $tag, $wire, serializer)
+                    })*
+                    Self::Other(value) => $crate::__private::serde::Serialize::serialize(value, serializer),
+                }
+            }
+        }
+        impl<'de> $crate::__private::serde::Deserialize<'de> for $name {
+            fn deserialize<D: $crate::__private::serde::Deserializer<'de>>(
+                deserializer: D,
+            ) -> ::std::result::Result<Self, D::Error> {
+                let value = $crate::__private::union::read(deserializer)?;
+                ::std::result::Result::Ok(match $crate::__private::union::tag(&value, $tag) {
+                    $(::std::option::Option::Some($wire) => {
+                        $crate::__private::union::decode_variant(value, Self::$variant, Self::Other)
+                    })*
+                    _ => Self::Other(value),
+                })
+            }
+        }
+        impl $crate::Check for $name {
+            fn check(&self) -> ::std::result::Result<(), ::std::string::String> {
+                match self {
+                    $(Self::$variant(inner) => $crate::Check::check(inner),)*
+                    Self::Other(value) => $crate::__private::union::check_other(value, $tag, stringify!($name)),
+                }
+            }
+        }
+    };
+    (@From $name:ident, $variant:ident, $ty:ty) => {
+        impl ::std::convert::From<$ty> for $name {
+            fn from(inner: $ty) -> Self {
+                Self::$variant(inner)
+            }
+        }
+    };
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -140,5 +224,37 @@ mod tests {
             Err("a Block needs a JSON object with `type` as text".to_owned())
         );
         assert!(check_other(&json!("divider"), "type", "Block").is_err());
+    }
+
+    #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+    pub struct Round {
+        r: i64,
+    }
+    impl crate::Check for Round {}
+
+    crate::__union! {
+        /// A made-up union.
+        pub enum Figure("kind") {
+            Circle("circle", Round, From),
+            Ring("ring", Round),
+        }
+    }
+
+    #[test]
+    fn the_union_macro_tags_decodes_and_keeps_the_rest() {
+        let circle = Figure::from(Round { r: 1 });
+        assert_eq!(circle.tag(), Some("circle"));
+        let value = serde_json::to_value(&circle).unwrap();
+        assert_eq!(value, json!({"kind": "circle", "r": 1}));
+        let ring: Figure = serde_json::from_value(json!({"kind": "ring", "r": 2})).unwrap();
+        assert_eq!(ring, Figure::Ring(Round { r: 2 }));
+        let odd: Figure = serde_json::from_value(json!({"kind": "square"})).unwrap();
+        assert_eq!(odd.tag(), Some("square"));
+        assert_eq!(crate::Check::check(&odd), Ok(()));
+        let bad = Figure::Other(json!(3));
+        assert_eq!(
+            crate::Check::check(&bad),
+            Err("a Figure needs a JSON object with `kind` as text".to_owned())
+        );
     }
 }

@@ -15,7 +15,7 @@ fuzz_target!(|data: &[u8]| {
         SourceFile::new("spec/common.yaml", COMMON),
     ];
     match generate(&files, &Options::default()) {
-        Ok(output) => assert!(output.code.starts_with("// @generated")),
+        Ok(output) => assert!(output.files.iter().all(|f| f.text.starts_with("// @generated"))),
         Err(diagnostics) => {
             assert!(diagnostics.iter().any(|d| d.is_error()));
             for d in &diagnostics {

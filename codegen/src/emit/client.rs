@@ -4,12 +4,12 @@
 use proc_macro2::TokenStream;
 use quote::quote;
 
-use super::context::{Cx, Mode, Namespace, ident};
+use super::context::{Mode, Namespace, Scope, ident};
 use super::requests;
 
 /// The accessor functions for the top-level namespaces: inherent methods of
 /// `Client` in core mode, an extension trait otherwise.
-pub(super) fn entry_points(cx: &Cx<'_>, root: &Namespace<'_>) -> TokenStream {
+pub(super) fn entry_points(cx: &Scope<'_>, root: &Namespace<'_>) -> TokenStream {
     let rt = cx.rt();
     let accessors: Vec<(TokenStream, TokenStream, TokenStream)> = root
         .children
@@ -58,7 +58,7 @@ pub(super) fn entry_points(cx: &Cx<'_>, root: &Namespace<'_>) -> TokenStream {
 
 /// A namespace's handle struct, its entry points and its sub-namespace
 /// accessors.
-pub(super) fn handle(cx: &Cx<'_>, ns: &Namespace<'_>) -> TokenStream {
+pub(super) fn handle(cx: &Scope<'_>, ns: &Namespace<'_>) -> TokenStream {
     let rt = cx.rt();
     let handle = ns.handle_ident();
     let doc = format!(" The `{}.*` methods, from a client.", ns.wire.join("."));

@@ -1,10 +1,11 @@
 //! What every emitter needs: the [`Mode`], the namespace tree, the
-//! emission context [`Cx`] (paths to the runtime and to generated items)
+//! emission scope [`Scope`] (paths to the runtime and to generated items)
 //! and identifiers.
 
 use proc_macro2::{Ident, Span, TokenStream};
 use quote::quote;
 
+use super::layout::Laid;
 use crate::ir;
 
 /// How the generated code is used.
@@ -76,18 +77,26 @@ impl<'a> Namespace<'a> {
     }
 }
 
-/// Emission context: the mode and the depth of the module being written.
+/// Where emitted code goes: the mode, the depth of the module being
+/// written (for `super::` paths to top-level items), the API, and the
+/// hand-laid-out texts placed so far.
 #[derive(Clone)]
-pub(super) struct Cx<'a> {
+pub(super) struct Scope<'a> {
     pub(super) mode: &'a Mode,
     pub(super) depth: usize,
     pub(super) api: &'a ir::Api,
+    pub(super) laid: &'a Laid,
 }
 
-impl Cx<'_> {
+impl Scope<'_> {
     /// The runtime crate's path.
     pub(super) fn rt(&self) -> TokenStream {
         quote!(::slack_calls)
+    }
+
+    /// The runtime crate's path, as text.
+    pub(super) fn rt_text(&self) -> &'static str {
+        "::slack_calls"
     }
 
     /// A path to a top-level generated item from the current module.
@@ -123,7 +132,7 @@ impl Cx<'_> {
     }
 
     pub(super) fn deeper(&self) -> Self {
-        Cx {
+        Scope {
             depth: self.depth + 1,
             ..self.clone()
         }

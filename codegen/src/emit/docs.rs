@@ -7,7 +7,7 @@
 use proc_macro2::TokenStream;
 use quote::quote;
 
-use super::context::Cx;
+use super::context::Scope;
 use crate::ir::{self, Ty};
 
 /// Doc attributes, one per line, each with a leading space.
@@ -86,7 +86,7 @@ fn scopes_text(scopes: &[String]) -> String {
 }
 
 /// The rustdoc of a method's entry point.
-pub(super) fn method_doc(cx: &Cx<'_>, method: &ir::Method) -> Vec<String> {
+pub(super) fn method_doc(cx: &Scope<'_>, method: &ir::Method) -> Vec<String> {
     let mut out = vec![prose(&method.summary)];
     if let Some(description) = &method.description {
         out.push(String::new());
@@ -188,7 +188,7 @@ pub(super) fn method_doc(cx: &Cx<'_>, method: &ir::Method) -> Vec<String> {
     out
 }
 
-fn example(cx: &Cx<'_>, method: &ir::Method) -> Vec<String> {
+fn example(cx: &Scope<'_>, method: &ir::Method) -> Vec<String> {
     let krate = cx.doc_crate();
     let mut lines = vec!["```no_run".to_owned()];
     if let crate::emit::Mode::Extension { trait_name, .. } = cx.mode {
@@ -228,7 +228,12 @@ fn example(cx: &Cx<'_>, method: &ir::Method) -> Vec<String> {
 
 /// A Rust expression for a value of `ty`, from the spec's example when
 /// there is one, otherwise a plausible stand-in.
-fn value_expr(cx: &Cx<'_>, ty: &Ty, example: Option<&serde_json::Value>, depth: usize) -> String {
+fn value_expr(
+    cx: &Scope<'_>,
+    ty: &Ty,
+    example: Option<&serde_json::Value>,
+    depth: usize,
+) -> String {
     let krate = cx.doc_crate();
     match ty {
         Ty::String | Ty::Url => {
@@ -355,7 +360,7 @@ fn value_expr(cx: &Cx<'_>, ty: &Ty, example: Option<&serde_json::Value>, depth: 
 }
 
 fn object_expr(
-    cx: &Cx<'_>,
+    cx: &Scope<'_>,
     def: &ir::ObjectType,
     path: &str,
     example: Option<&serde_json::Value>,

@@ -4,12 +4,12 @@
 use proc_macro2::TokenStream;
 use quote::quote;
 
-use super::context::{Cx, ident};
+use super::context::{Scope, ident};
 use super::docs;
 use crate::ir::{self, Ty};
 
 /// The stored Rust type of a value of `ty`.
-pub(super) fn storage_ty(cx: &Cx<'_>, ty: &Ty) -> TokenStream {
+pub(super) fn storage_ty(cx: &Scope<'_>, ty: &Ty) -> TokenStream {
     let rt = cx.rt();
     match ty {
         Ty::String | Ty::Url => quote!(::std::string::String),
@@ -30,7 +30,7 @@ pub(super) fn storage_ty(cx: &Cx<'_>, ty: &Ty) -> TokenStream {
 }
 
 /// The argument type a constructor or setter takes for `ty`.
-pub(super) fn arg_ty(cx: &Cx<'_>, ty: &Ty) -> TokenStream {
+pub(super) fn arg_ty(cx: &Scope<'_>, ty: &Ty) -> TokenStream {
     match ty {
         Ty::String | Ty::Url => quote!(impl ::std::convert::Into<::std::string::String>),
         Ty::Timestamp
@@ -116,7 +116,7 @@ fn serde_field_attrs(field: &ir::Field) -> TokenStream {
 }
 
 /// A documented, serde-annotated public field of an object or response.
-pub(super) fn field_decl(cx: &Cx<'_>, field: &ir::Field) -> TokenStream {
+pub(super) fn field_decl(cx: &Scope<'_>, field: &ir::Field) -> TokenStream {
     let field_ident = ident(&field.ident);
     let ty = field_ty(cx, field);
     let serde = serde_field_attrs(field);
@@ -127,7 +127,7 @@ pub(super) fn field_decl(cx: &Cx<'_>, field: &ir::Field) -> TokenStream {
 }
 
 /// The declared Rust type of a field of an object or response.
-fn field_ty(cx: &Cx<'_>, field: &ir::Field) -> TokenStream {
+fn field_ty(cx: &Scope<'_>, field: &ir::Field) -> TokenStream {
     let stored = storage_ty(cx, &field.ty);
     match (&field.ty, field.required) {
         (_, ir::Required::Yes) | (Ty::List(_) | Ty::Map(_), _) => stored,

@@ -4,12 +4,13 @@
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 
-use super::context::{Cx, ident};
+use super::context::{Scope, ident};
 use super::fields::{arg_ty, convert, storage_ty};
+use super::layout::{lit, type_text};
 use crate::ir::{self, Ty};
 
 /// The request struct, its setters, `send` and `IntoFuture`.
-pub(super) fn request(cx: &Cx<'_>, method: &ir::Method) -> TokenStream {
+pub(super) fn request(cx: &Scope<'_>, method: &ir::Method) -> TokenStream {
     let rt = cx.rt();
     let name = format_ident!("{}Request", method.type_prefix);
     let response = format_ident!("{}Response", method.type_prefix);
@@ -81,15 +82,12 @@ pub(super) fn request(cx: &Cx<'_>, method: &ir::Method) -> TokenStream {
         quote!(form.require_one_of(&[#(#groups),*]);)
     });
     let output = quote!(::std::result::Result<#response, #rt::Error<#error>>);
-    let streams = method
-        .pagination
-        .as_ref()
-        .map(|pages| streams(cx, method, pages));
     let form_mut = if method.params.is_empty() {
         quote!()
     } else {
         quote!(mut)
     };
+    let impls = cx.laid.place(request_impls(cx, method));
     quote! {
         #[doc = #doc]
         #[derive(Debug, Clone)]
@@ -107,20 +105,13 @@ pub(super) fn request(cx: &Cx<'_>, method: &ir::Method) -> TokenStream {
                 #one_of
                 #rt::__private::send(&self.client, &#info, form).await
             }
-            #streams
         }
-        impl ::std::future::IntoFuture for #name {
-            type Output = #output;
-            type IntoFuture = #rt::__private::BoxFuture<#output>;
-            fn into_future(self) -> Self::IntoFuture {
-                ::std::boxed::Box::pin(self.send())
-            }
-        }
+        #impls
     }
 }
 
 /// The entry point on the namespace handle: required params positional.
-pub(super) fn entry_point(cx: &Cx<'_>, method: &ir::Method) -> TokenStream {
+pub(super) fn entry_point(cx: &Scope<'_>, method: &ir::Method) -> TokenStream {
     let function = ident(&method.function);
     let name = format_ident!("{}Request", method.type_prefix);
     let required: Vec<&ir::Field> = method
@@ -159,50 +150,28 @@ pub(super) fn entry_point(cx: &Cx<'_>, method: &ir::Method) -> TokenStream {
     }
 }
 
-/// `pages()` and `items()` of a paginated method's request.
-fn streams(cx: &Cx<'_>, method: &ir::Method, pages: &ir::Pagination) -> TokenStream {
-    let rt = cx.rt();
-    let response = format_ident!("{}Response", method.type_prefix);
-    let error = format_ident!("{}Error", method.type_prefix);
-    let cursor = ident(&pages.cursor);
-    let items = ident(&pages.items);
-    let item = storage_ty(cx, &pages.item);
-    let items_wire = method
-        .response
-        .iter()
-        .find(|f| f.ident == pages.items)
-        .map_or(pages.items.as_str(), |f| f.wire.as_str());
-    let limit = method
-        .pagination
-        .as_ref()
-        .and_then(|p| p.limit.as_deref())
-        .and_then(|limit| method.params.iter().find(|f| f.ident == limit))
-        .map(|f| format!(" The page size is `{}`, as set on the request.", f.wire))
+/// The runtime's `request!` line: `IntoFuture`, and for a paginated
+/// method `pages()` and `items()`.
+fn request_impls(cx: &Scope<'_>, method: &ir::Method) -> String {
+    let prefix = &method.type_prefix;
+    let head = format!(
+        "{}::__private::request!({prefix}Request => {prefix}Response, {prefix}Error",
+        cx.rt_text()
+    );
+    let Some(pages) = &method.pagination else {
+        return format!("{head});\n");
+    };
+    let item = type_text(&storage_ty(cx, &pages.item));
+    let limit = pages
+        .wire
+        .limit
+        .as_deref()
+        .map(|limit| format!(", {}", lit(limit)))
         .unwrap_or_default();
-    let pages_doc = format!(
-        " Every page of the answer, as a stream: the first as the request is set, each next one at the `response_metadata.next_cursor` of the one before, until Slack sends none.{limit} Each page is paced, retried and waited for like any call; an error ends the stream. Nothing is sent until the stream is polled, and nothing more once it is dropped."
-    );
-    let items_doc = format!(
-        " The `{items_wire}` of every page, one by one, as a stream (see [`pages`](Self::pages))."
-    );
-    quote! {
-        #[doc = #pages_doc]
-        pub fn pages(self) -> #rt::Pages<#response, #error> {
-            #rt::__private::pages(move |cursor: ::std::option::Option<::std::string::String>| {
-                let mut request = self.clone();
-                if cursor.is_some() {
-                    request.#cursor = cursor;
-                }
-                ::std::boxed::Box::pin(async move {
-                    let page = request.send().await?;
-                    let next = page.meta.next_cursor.clone();
-                    ::std::result::Result::Ok((page, next))
-                })
-            })
-        }
-        #[doc = #items_doc]
-        pub fn items(self) -> #rt::Items<#response, #error, #item> {
-            #rt::__private::items(self.pages(), |page: #response| page.#items)
-        }
-    }
+    format!(
+        "{head}, pages({}, {}: {item}, {}{limit}));\n",
+        ident(&pages.cursor),
+        ident(&pages.items),
+        lit(&pages.wire.items),
+    )
 }

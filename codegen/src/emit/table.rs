@@ -1,136 +1,139 @@
-//! The `MethodInfo` constants and the `METHODS` table that the runtime and
-//! the fake server read.
+//! The `MethodInfo` statics (a `method_info!` table each, one line per
+//! param) and the `METHODS` table that the runtime and the fake server read.
+
+use std::fmt::Write;
 
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 
-use super::context::Cx;
+use super::context::Scope;
+use super::layout::lit;
 use crate::ir::{self, Ty};
 
-fn param_kind_of(cx: &Cx<'_>, param: &ir::Field) -> TokenStream {
+/// A param's kind in the short form `__param_kind!` reads
+/// (`List(Object("CallUser"))`).
+fn param_kind_of(param: &ir::Field) -> String {
     match &param.ty {
-        Ty::List(item) if param.comma => {
-            let rt = cx.rt();
-            let item = param_kind(cx, item);
-            quote!(#rt::method::ParamKind::CommaList(&#item))
-        }
-        ty => param_kind(cx, ty),
+        Ty::List(item) if param.comma => format!("CommaList({})", param_kind(item)),
+        ty => param_kind(ty),
     }
 }
 
-fn param_kind(cx: &Cx<'_>, ty: &Ty) -> TokenStream {
-    let rt = cx.rt();
-    let kind = quote!(#rt::method::ParamKind);
+fn param_kind(ty: &Ty) -> String {
     match ty {
-        Ty::String => quote!(#kind::String),
-        Ty::Integer => quote!(#kind::Integer),
-        Ty::Boolean => quote!(#kind::Boolean),
-        Ty::Timestamp => quote!(#kind::Timestamp),
-        Ty::Duration => quote!(#kind::Duration),
-        Ty::Url => quote!(#kind::Url),
+        Ty::String => "String".to_owned(),
+        Ty::Integer => "Integer".to_owned(),
+        Ty::Boolean => "Boolean".to_owned(),
+        Ty::Timestamp => "Timestamp".to_owned(),
+        Ty::Duration => "Duration".to_owned(),
+        Ty::Url => "Url".to_owned(),
         Ty::Named {
             name,
             kind: ir::Kind::Id,
             ..
-        } => quote!(#kind::Id(#name)),
+        } => format!("Id({})", lit(name)),
         // Enums travel as text.
         Ty::Named {
             kind: ir::Kind::Enum,
             ..
-        } => quote!(#kind::String),
-        Ty::Named { name, .. } => quote!(#kind::Object(#name)),
-        Ty::List(item) => {
-            let item = param_kind(cx, item);
-            quote!(#kind::List(&#item))
-        }
-        Ty::Map(item) => {
-            let item = param_kind(cx, item);
-            quote!(#kind::Map(&#item))
-        }
+        } => "String".to_owned(),
+        Ty::Named { name, .. } => format!("Object({})", lit(name)),
+        Ty::List(item) => format!("List({})", param_kind(item)),
+        Ty::Map(item) => format!("Map({})", param_kind(item)),
     }
 }
 
-/// One method's `MethodInfo` static.
-pub(super) fn method_info(cx: &Cx<'_>, method: &ir::Method) -> TokenStream {
-    let rt = cx.rt();
-    let info = format_ident!("{}", method.const_name);
-    let name = &method.name;
-    let summary = &method.summary;
-    let docs_url = method.docs_url.clone().unwrap_or_default();
+/// `["a", "b"]`.
+fn list(words: &[String]) -> String {
+    let words: Vec<String> = words.iter().map(|w| lit(w)).collect();
+    format!("[{}]", words.join(", "))
+}
+
+/// One method's `MethodInfo` static, as a `method_info!` table.
+pub(super) fn method_info(cx: &Scope<'_>, method: &ir::Method) -> TokenStream {
     let http = match method.http {
-        ir::Http::Get => quote!(#rt::method::HttpMethod::Get),
-        ir::Http::Post => quote!(#rt::method::HttpMethod::Post),
+        ir::Http::Get => "Get",
+        ir::Http::Post => "Post",
     };
     let tier = match method.tier {
-        ir::Tier::Tier1 => quote!(#rt::method::RateTier::Tier1),
-        ir::Tier::Tier2 => quote!(#rt::method::RateTier::Tier2),
-        ir::Tier::Tier3 => quote!(#rt::method::RateTier::Tier3),
-        ir::Tier::Tier4 => quote!(#rt::method::RateTier::Tier4),
-        ir::Tier::Special => quote!(#rt::method::RateTier::Special),
+        ir::Tier::Tier1 => "Tier1",
+        ir::Tier::Tier2 => "Tier2",
+        ir::Tier::Tier3 => "Tier3",
+        ir::Tier::Tier4 => "Tier4",
+        ir::Tier::Special => "Special",
     };
     let auth = match method.auth {
-        ir::Auth::Token => quote!(#rt::method::Auth::Token),
-        ir::Auth::AnyToken => quote!(#rt::method::Auth::AnyToken),
-        ir::Auth::AppToken => quote!(#rt::method::Auth::AppToken),
-        ir::Auth::ClientCredentials => quote!(#rt::method::Auth::ClientCredentials),
-        ir::Auth::TokenAndClientCredentials => {
-            quote!(#rt::method::Auth::TokenAndClientCredentials)
-        }
+        ir::Auth::Token => "Token",
+        ir::Auth::AnyToken => "AnyToken",
+        ir::Auth::AppToken => "AppToken",
+        ir::Auth::ClientCredentials => "ClientCredentials",
+        ir::Auth::TokenAndClientCredentials => "TokenAndClientCredentials",
     };
-    let idempotent = method.idempotent;
-    let bot = &method.bot_scopes;
-    let user = &method.user_scopes;
-    let params = method.params.iter().map(|p| {
-        let wire = &p.wire;
-        let kind = param_kind_of(cx, p);
-        let required = match p.required {
-            ir::Required::Yes => quote!(#rt::method::Required::Yes),
-            ir::Required::No => quote!(#rt::method::Required::No),
-            ir::Required::WithBotToken => quote!(#rt::method::Required::WithBotToken),
-        };
-        let min_items = usize::try_from(p.min_items).unwrap_or(usize::MAX);
-        quote! {
-            #rt::method::ParamInfo { name: #wire, kind: #kind, required: #required, min_items: #min_items }
-        }
-    });
-    let errors = method.errors.iter().map(|e| &e.code);
-    let done_on_resend = &method.done_on_resend;
-    let example = &method.example_response;
-    let pagination = match &method.pagination {
-        Some(pages) => {
-            let (cursor, limit, items) = &pages.wire;
-            let limit = match limit {
-                Some(limit) => quote!(::std::option::Option::Some(#limit)),
-                None => quote!(::std::option::Option::None),
+    let mut text = format!("{}::__private::method_info! {{\n", cx.rt_text());
+    let _ = writeln!(
+        text,
+        "    pub static {} = {}, {http}, {tier}, {auth}, idempotent: {};",
+        method.const_name,
+        lit(&method.name),
+        method.idempotent
+    );
+    let _ = writeln!(text, "    summary: {};", lit(&method.summary));
+    let docs_url = method.docs_url.as_deref().unwrap_or_default();
+    let _ = writeln!(text, "    docs_url: {};", lit(docs_url));
+    let _ = writeln!(
+        text,
+        "    scopes: bot {}, user {};",
+        list(&method.bot_scopes),
+        list(&method.user_scopes)
+    );
+    if method.params.is_empty() {
+        text.push_str("    params {}\n");
+    } else {
+        text.push_str("    params {\n");
+        for p in &method.params {
+            let required = match p.required {
+                ir::Required::Yes => "Yes",
+                ir::Required::No => "No",
+                ir::Required::WithBotToken => "WithBotToken",
             };
-            quote!(::std::option::Option::Some(#rt::method::Pagination { cursor: #cursor, limit: #limit, items: #items }))
+            let min_items = if p.min_items > 0 {
+                format!(", min_items: {}", p.min_items)
+            } else {
+                String::new()
+            };
+            let _ = writeln!(
+                text,
+                "        {}: {}, {required}{min_items};",
+                lit(&p.wire),
+                param_kind_of(p)
+            );
         }
-        None => quote!(::std::option::Option::None),
-    };
-    let doc = format!(" What the runtime and the fake server know about `{name}`.");
-    quote! {
-        #[doc = #doc]
-        pub static #info: #rt::method::MethodInfo = #rt::method::MethodInfo {
-            name: #name,
-            summary: #summary,
-            docs_url: #docs_url,
-            http: #http,
-            rate_tier: #tier,
-            auth: #auth,
-            idempotent: #idempotent,
-            bot_scopes: &[#(#bot),*],
-            user_scopes: &[#(#user),*],
-            params: &[#(#params),*],
-            errors: &[#(#errors),*],
-            done_on_resend: &[#(#done_on_resend),*],
-            example_response: #example,
-            pagination: #pagination,
-        };
+        text.push_str("    }\n");
     }
+    let codes: Vec<String> = method.errors.iter().map(|e| e.code.clone()).collect();
+    let _ = writeln!(text, "    errors {};", list(&codes));
+    let _ = writeln!(text, "    done_on_resend {};", list(&method.done_on_resend));
+    let _ = writeln!(
+        text,
+        "    example_response: {};",
+        lit(&method.example_response)
+    );
+    if let Some(pages) = &method.pagination {
+        let wire = &pages.wire;
+        let limit = wire.limit.as_deref().map(lit).unwrap_or_default();
+        let _ = writeln!(
+            text,
+            "    pagination: cursor {}, limit [{limit}], items {};",
+            lit(&wire.cursor),
+            lit(&wire.items)
+        );
+    }
+    text.push_str("}\n");
+    cx.laid.place(text)
 }
 
 /// `METHODS`: every method of the spec, in spec order.
-pub(super) fn methods_table(cx: &Cx<'_>, methods: &[ir::Method]) -> TokenStream {
+pub(super) fn methods_table(cx: &Scope<'_>, methods: &[ir::Method]) -> TokenStream {
     let rt = cx.rt();
     let entries = methods.iter().map(|m| {
         let modules = m.modules.iter().map(|module| super::context::ident(module));

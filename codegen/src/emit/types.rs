@@ -1,16 +1,19 @@
 //! Named spec types: ID newtypes, object structs, string enums and tagged
 //! unions, one function per kind of `ir::TypeDef`.
 
+use std::fmt::Write;
+
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 
-use super::context::{Cx, ident};
+use super::context::{Scope, ident};
 use super::docs;
 use super::fields::{arg_ty, convert, field_decl};
+use super::layout::{doc_comments, lit};
 use crate::ir;
 
 /// Emits one named type.
-pub(super) fn type_def(cx: &Cx<'_>, def: &ir::TypeDef) -> TokenStream {
+pub(super) fn type_def(cx: &Scope<'_>, def: &ir::TypeDef) -> TokenStream {
     let description = vec![docs::prose(def.description().unwrap_or(def.name()))];
     match def {
         ir::TypeDef::Id(def) => id_type(cx, def, description),
@@ -21,7 +24,7 @@ pub(super) fn type_def(cx: &Cx<'_>, def: &ir::TypeDef) -> TokenStream {
 }
 
 /// An ID newtype: the runtime's `id_type!` writes its impls.
-fn id_type(cx: &Cx<'_>, def: &ir::IdType, description: Vec<String>) -> TokenStream {
+fn id_type(cx: &Scope<'_>, def: &ir::IdType, description: Vec<String>) -> TokenStream {
     let rt = cx.rt();
     let name = ident(&def.name);
     let doc = docs::attrs(&description);
@@ -33,7 +36,7 @@ fn id_type(cx: &Cx<'_>, def: &ir::IdType, description: Vec<String>) -> TokenStre
     }
 }
 
-fn object_type(cx: &Cx<'_>, def: &ir::ObjectType, description: Vec<String>) -> TokenStream {
+fn object_type(cx: &Scope<'_>, def: &ir::ObjectType, description: Vec<String>) -> TokenStream {
     let rt = cx.rt();
     let name = ident(&def.name);
     let doc = docs::attrs(&description);
@@ -128,7 +131,7 @@ fn object_type(cx: &Cx<'_>, def: &ir::ObjectType, description: Vec<String>) -> T
 /// every field set), then the check of every field that holds an object or
 /// a union (directly, or as the items of a list or map), so that a value
 /// nested in a param is checked before sending as a top-level one is.
-fn check_impl(cx: &Cx<'_>, def: &ir::ObjectType) -> TokenStream {
+fn check_impl(cx: &Scope<'_>, def: &ir::ObjectType) -> TokenStream {
     let rt = cx.rt();
     let name = ident(&def.name);
     let nested: Vec<TokenStream> = def
@@ -190,7 +193,7 @@ fn check_impl(cx: &Cx<'_>, def: &ir::ObjectType) -> TokenStream {
 
 /// The check of one field holding an object or a union, with the field's
 /// name (and the item's index or key) put before the reason.
-fn nested_check(cx: &Cx<'_>, field: &ir::Field) -> Option<TokenStream> {
+fn nested_check(cx: &Scope<'_>, field: &ir::Field) -> Option<TokenStream> {
     let rt = cx.rt();
     let checked = |ty: &ir::Ty| {
         matches!(
@@ -239,194 +242,60 @@ fn nested_check(cx: &Cx<'_>, field: &ir::Field) -> Option<TokenStream> {
     })
 }
 
-fn enum_type(cx: &Cx<'_>, def: &ir::EnumType, description: Vec<String>) -> TokenStream {
-    let rt = cx.rt();
-    let name = ident(&def.name);
-    let mut doc = description;
-    doc.push(String::new());
-    doc.push("A value this version does not know is kept in `Unknown`.".to_owned());
-    let doc = docs::attrs(&doc);
-    let variants = def.values.iter().map(|v| {
+/// A string enum: the runtime's `string_enum!` with one row per value,
+/// `Variant("wire")` or `Variant("wire", "rustdoc text")`.
+fn enum_type(cx: &Scope<'_>, def: &ir::EnumType, description: Vec<String>) -> TokenStream {
+    let mut text = format!("{}::__private::string_enum! {{\n", cx.rt_text());
+    text.push_str(&doc_comments(&docs::lines(&description), "    "));
+    let _ = writeln!(text, "    pub enum {} {{", ident(&def.name));
+    for v in &def.values {
         let variant = ident(&v.variant);
-        let doc = docs::attrs(&[match &v.description {
-            Some(d) => format!("`{}`: {}", v.wire, docs::prose(d)),
-            None => format!("`{}`.", v.wire),
-        }]);
-        quote!(#doc #variant)
-    });
-    let to_wire = def.values.iter().map(|v| {
-        let variant = ident(&v.variant);
-        let wire = &v.wire;
-        quote!(Self::#variant => #wire)
-    });
-    let from_wire = def.values.iter().map(|v| {
-        let variant = ident(&v.variant);
-        let wire = &v.wire;
-        quote!(#wire => Self::#variant)
-    });
-    quote! {
-        #doc
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
-        #[non_exhaustive]
-        pub enum #name {
-            #(#variants,)*
-            /// A value this version does not know.
-            Unknown(::std::string::String),
-        }
-        impl #name {
-            /// Slack's text for the value.
-            pub fn as_str(&self) -> &str {
-                match self {
-                    #(#to_wire,)*
-                    Self::Unknown(other) => other,
-                }
+        let wire = lit(&v.wire);
+        match &v.description {
+            Some(d) => {
+                let about = docs::prose(d);
+                let _ = writeln!(text, "        {variant}({wire}, {}),", lit(&about));
             }
-            /// The value for Slack's text (unknown text is kept).
-            pub fn from_wire(text: &str) -> Self {
-                match text {
-                    #(#from_wire,)*
-                    other => Self::Unknown(other.to_owned()),
-                }
+            None => {
+                let _ = writeln!(text, "        {variant}({wire}),");
             }
         }
-        impl ::std::fmt::Display for #name {
-            fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-                f.write_str(self.as_str())
-            }
-        }
-        impl #rt::__private::serde::Serialize for #name {
-            fn serialize<S: #rt::__private::serde::Serializer>(&self, serializer: S) -> ::std::result::Result<S::Ok, S::Error> {
-                serializer.serialize_str(self.as_str())
-            }
-        }
-        impl<'de> #rt::__private::serde::Deserialize<'de> for #name {
-            fn deserialize<D: #rt::__private::serde::Deserializer<'de>>(deserializer: D) -> ::std::result::Result<Self, D::Error> {
-                let text = <::std::string::String as #rt::__private::serde::Deserialize>::deserialize(deserializer)?;
-                ::std::result::Result::Ok(Self::from_wire(&text))
-            }
-        }
-        impl #rt::FormValue for #name {
-            fn to_form_value(&self) -> ::std::string::String {
-                self.as_str().to_owned()
-            }
-        }
-        impl #rt::Check for #name {}
     }
+    text.push_str("    }\n}\n");
+    cx.laid.place(text)
 }
 
-fn union_type(cx: &Cx<'_>, def: &ir::UnionType, description: Vec<String>) -> TokenStream {
-    let rt = cx.rt();
-    let name = ident(&def.name);
-    let tag = def.tag.clone();
-    let mut doc = description;
-    doc.push(String::new());
-    doc.push(format!(
-        "Told apart by `{tag}`. A `{tag}` this version does not know (or a value that does not fit its variant) is kept whole in `Other`, so decoding and sending it again loses nothing."
-    ));
-    let doc = docs::attrs(&doc);
-    let json = quote!(#rt::__private::serde_json);
-    let union_name = &def.name;
-    let serde = quote!(#rt::__private::serde);
-    let variant_ty = |v: &ir::UnionVariant| {
-        let ty = ident(&v.ty);
-        if v.external {
-            quote!(::slack_calls::#ty)
-        } else {
-            quote!(#ty)
-        }
-    };
-    let variants = def.variants.iter().map(|v| {
-        let variant = ident(&v.variant);
-        let ty = variant_ty(v);
-        let doc = docs::attrs(&[format!("`{tag}: {}`.", v.wire)]);
-        quote!(#doc #variant(#ty))
-    });
-    let tags = def.variants.iter().map(|v| {
-        let variant = ident(&v.variant);
-        let wire = &v.wire;
-        quote!(Self::#variant(_) => ::std::option::Option::Some(#wire))
-    });
-    let union = quote!(#rt::__private::union);
-    let serialize = def.variants.iter().map(|v| {
-        let variant = ident(&v.variant);
-        let wire = &v.wire;
-        quote!(Self::#variant(inner) => #union::serialize_variant(inner, #tag, #wire, serializer))
-    });
-    let deserialize = def.variants.iter().map(|v| {
-        let variant = ident(&v.variant);
-        let wire = &v.wire;
-        quote!(::std::option::Option::Some(#wire) => #union::decode_variant(value, Self::#variant, Self::Other))
-    });
-    let checks = def.variants.iter().map(|v| {
-        let variant = ident(&v.variant);
-        quote!(Self::#variant(inner) => #rt::Check::check(inner))
-    });
-    // `From` only for object types that belong to one variant.
-    let froms = def
-        .variants
-        .iter()
-        .filter(|v| def.variants.iter().filter(|w| w.ty == v.ty).count() == 1)
-        .map(|v| {
-            let variant = ident(&v.variant);
-            let ty = variant_ty(v);
-            quote! {
-                impl ::std::convert::From<#ty> for #name {
-                    fn from(inner: #ty) -> Self {
-                        Self::#variant(inner)
-                    }
-                }
-            }
-        });
-    let other_doc = format!(
-        " Any other value, kept as Slack's JSON. Sending it needs a JSON object with `{tag}` as text."
+/// A tagged union: the runtime's `union!` with one row per variant,
+/// `Variant("tag value", Type)`, and `, From` on the types that belong to
+/// one variant only.
+fn union_type(cx: &Scope<'_>, def: &ir::UnionType, description: Vec<String>) -> TokenStream {
+    let mut text = format!("{}::__private::union! {{\n", cx.rt_text());
+    text.push_str(&doc_comments(&docs::lines(&description), "    "));
+    let _ = writeln!(
+        text,
+        "    pub enum {}({}) {{",
+        ident(&def.name),
+        lit(&def.tag)
     );
-    // A union's variants are objects decoded from Slack's answers, of
-    // whatever size the spec makes them; boxing the large ones would make
-    // the public API depend on field counts.
-    quote! {
-        #doc
-        #[derive(Debug, Clone, PartialEq)]
-        #[non_exhaustive]
-        #[allow(clippy::large_enum_variant)]
-        pub enum #name {
-            #(#variants,)*
-            #[doc = #other_doc]
-            Other(#json::Value),
-        }
-        impl #name {
-            /// The value of the tag, when there is one.
-            pub fn tag(&self) -> ::std::option::Option<&str> {
-                match self {
-                    #(#tags,)*
-                    Self::Other(value) => #union::tag(value, #tag),
-                }
-            }
-        }
-        #(#froms)*
-        impl #serde::Serialize for #name {
-            fn serialize<S: #serde::Serializer>(&self, serializer: S) -> ::std::result::Result<S::Ok, S::Error> {
-                match self {
-                    #(#serialize,)*
-                    Self::Other(value) => #serde::Serialize::serialize(value, serializer),
-                }
-            }
-        }
-        impl<'de> #serde::Deserialize<'de> for #name {
-            fn deserialize<D: #serde::Deserializer<'de>>(deserializer: D) -> ::std::result::Result<Self, D::Error> {
-                let value = #union::read(deserializer)?;
-                ::std::result::Result::Ok(match #union::tag(&value, #tag) {
-                    #(#deserialize,)*
-                    _ => Self::Other(value),
-                })
-            }
-        }
-        impl #rt::Check for #name {
-            fn check(&self) -> ::std::result::Result<(), ::std::string::String> {
-                match self {
-                    #(#checks,)*
-                    Self::Other(value) => #union::check_other(value, #tag, #union_name),
-                }
-            }
-        }
+    for v in &def.variants {
+        let ty = ident(&v.ty);
+        let ty = if v.external {
+            format!("{}::{ty}", cx.rt_text())
+        } else {
+            ty.to_string()
+        };
+        let from = if def.variants.iter().filter(|w| w.ty == v.ty).count() == 1 {
+            ", From"
+        } else {
+            ""
+        };
+        let _ = writeln!(
+            text,
+            "        {}({}, {ty}{from}),",
+            ident(&v.variant),
+            lit(&v.wire)
+        );
     }
+    text.push_str("    }\n}\n");
+    cx.laid.place(text)
 }

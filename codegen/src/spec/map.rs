@@ -47,14 +47,16 @@ enum KeyRole {
     Name,
 }
 
-/// The reading context: the file and where problems go.
-pub(super) struct Cx<'a> {
+/// Reads the values of one spec file: the file's name, for diagnostics,
+/// and the list every problem goes to.
+pub(super) struct FileReader<'a> {
     pub(super) path: &'a str,
     pub(super) diags: &'a mut Diagnostics,
 }
 
-/// A map being read: keys are taken one by one; whatever is left at the
-/// end was not expected.
+/// A map being read: its entries with allowed keys, looked up by key.
+/// Unknown and repeated keys were reported when the map was opened
+/// ([`FileReader::map`]) and are not in it.
 pub(super) struct MapReader<'n> {
     entries: Vec<(Sp<String>, &'n Node)>,
     /// Where a missing key is reported: the name of what the map describes
@@ -70,15 +72,24 @@ impl<'n> MapReader<'n> {
         self.entries.iter().any(|(k, _)| k.value == key)
     }
 
-    pub(super) fn take(&mut self, _cx: &mut Cx<'_>, key: &str) -> Option<&'n Node> {
+    /// The value of `key`, if the map has it. Nothing is reported when it
+    /// is missing (that is [`MapReader::require`]), and the entry stays in
+    /// the map: a key is never "left over", since unknown keys were
+    /// reported when the map was opened.
+    pub(super) fn take(&self, key: &str) -> Option<&'n Node> {
         self.entries
             .iter()
             .find(|(k, _)| k.value == key)
             .map(|(_, v)| *v)
     }
 
-    pub(super) fn require(&mut self, cx: &mut Cx<'_>, key: &str, what: &str) -> Option<&'n Node> {
-        let found = self.take(cx, key);
+    pub(super) fn require(
+        &mut self,
+        cx: &mut FileReader<'_>,
+        key: &str,
+        what: &str,
+    ) -> Option<&'n Node> {
+        let found = self.take(key);
         if found.is_none() && !self.typos.contains(&key) {
             cx.diags.push(
                 Diagnostic::error(cx.path, self.span, format!("{what} is missing `{key}`"))
@@ -96,7 +107,7 @@ impl<'n> MapReader<'n> {
     }
 }
 
-impl Cx<'_> {
+impl FileReader<'_> {
     /// Opens a map, reporting unknown keys, repeated keys and keys that are
     /// not text.
     pub(super) fn map<'n>(

@@ -5,7 +5,7 @@
 //! are all recorded, and whatever could be read is kept so that the
 //! cross-file checks in `validate` can still run.
 
-use super::map::{Cx, word_hint};
+use super::map::{FileReader, word_hint};
 use super::model::{Auth, ErrorDef, EventDef, Http, MethodDef, PaginationDef, Sp, SpecFile, Tier};
 use super::types::{read_field, read_fields, read_one_of, read_type};
 use crate::diag::{Diagnostic, Diagnostics};
@@ -14,7 +14,12 @@ use crate::yaml::{Node, Value};
 /// Reads one parsed file into a [`SpecFile`], recording every problem.
 /// True (with a diagnostic) when an entry of `methods:` or `events:` is
 /// named like one of `keys`: a key of the entry above, indented too little.
-fn is_misplaced_key(cx: &mut Cx<'_>, name: &Sp<String>, keys: &[&str], entry: &str) -> bool {
+fn is_misplaced_key(
+    cx: &mut FileReader<'_>,
+    name: &Sp<String>,
+    keys: &[&str],
+    entry: &str,
+) -> bool {
     if !keys.contains(&name.value.as_str()) {
         return false;
     }
@@ -41,8 +46,8 @@ pub fn read_file(path: &str, root: &Node, diags: &mut Diagnostics) -> SpecFile {
         path: path.to_owned(),
         ..SpecFile::default()
     };
-    let mut cx = Cx { path, diags };
-    let Some(mut top) = cx.map(
+    let mut cx = FileReader { path, diags };
+    let Some(top) = cx.map(
         root,
         None,
         "the top level of a spec file",
@@ -50,7 +55,7 @@ pub fn read_file(path: &str, root: &Node, diags: &mut Diagnostics) -> SpecFile {
     ) else {
         return file;
     };
-    if let Some(types) = top.take(&mut cx, "types") {
+    if let Some(types) = top.take("types") {
         for (name, body) in cx.entries(types, "`types`") {
             let declared = name.clone();
             match read_type(&mut cx, name, body) {
@@ -59,10 +64,10 @@ pub fn read_file(path: &str, root: &Node, diags: &mut Diagnostics) -> SpecFile {
             }
         }
     }
-    if let Some(errors) = top.take(&mut cx, "errors") {
+    if let Some(errors) = top.take("errors") {
         file.errors = read_errors(&mut cx, errors);
     }
-    if let Some(methods) = top.take(&mut cx, "methods") {
+    if let Some(methods) = top.take("methods") {
         for (name, body) in cx.entries(methods, "`methods`") {
             if is_misplaced_key(&mut cx, &name, METHOD_KEYS, "a method") {
                 continue;
@@ -72,7 +77,7 @@ pub fn read_file(path: &str, root: &Node, diags: &mut Diagnostics) -> SpecFile {
             }
         }
     }
-    if let Some(events) = top.take(&mut cx, "events") {
+    if let Some(events) = top.take("events") {
         for (name, body) in cx.entries(events, "`events`") {
             if is_misplaced_key(&mut cx, &name, EVENT_KEYS, "an event") {
                 continue;
@@ -127,7 +132,7 @@ const EVENT_KEYS: &[&str] = &[
     "example",
 ];
 
-fn read_event(cx: &mut Cx<'_>, name: Sp<String>, body: &Node) -> Option<EventDef> {
+fn read_event(cx: &mut FileReader<'_>, name: Sp<String>, body: &Node) -> Option<EventDef> {
     let what = format!("event `{}`", name.value);
     let mut map = cx.map(body, Some(name.span), &what, EVENT_KEYS)?;
     let summary = map
@@ -135,12 +140,10 @@ fn read_event(cx: &mut Cx<'_>, name: Sp<String>, body: &Node) -> Option<EventDef
         .and_then(|n| cx.text(n, "`summary`"))
         .unwrap_or_default();
     let description = map
-        .take(cx, "description")
+        .take("description")
         .and_then(|n| cx.text(n, "`description`"));
-    let docs_url = map
-        .take(cx, "docs_url")
-        .and_then(|n| cx.text(n, "`docs_url`"));
-    let scope = map.take(cx, "scope").and_then(|node| {
+    let docs_url = map.take("docs_url").and_then(|n| cx.text(n, "`docs_url`"));
+    let scope = map.take("scope").and_then(|node| {
         let text = cx.text(node, "`scope`")?;
         if is_scope(&text) {
             Some(Sp::new(text, node.span))
@@ -157,7 +160,7 @@ fn read_event(cx: &mut Cx<'_>, name: Sp<String>, body: &Node) -> Option<EventDef
         }
     });
     let mut fields = Vec::new();
-    if let Some(node) = map.take(cx, "fields") {
+    if let Some(node) = map.take("fields") {
         for (field, body) in cx.entries(node, "`fields`") {
             if field.value == "type" {
                 cx.diags.push(
@@ -179,7 +182,7 @@ fn read_event(cx: &mut Cx<'_>, name: Sp<String>, body: &Node) -> Option<EventDef
             }
         }
     }
-    let example = map.take(cx, "example").cloned();
+    let example = map.take("example").cloned();
     let example_key = map.key_span("example");
     Some(EventDef {
         name,
@@ -193,7 +196,7 @@ fn read_event(cx: &mut Cx<'_>, name: Sp<String>, body: &Node) -> Option<EventDef
     })
 }
 
-fn read_errors(cx: &mut Cx<'_>, node: &Node) -> Vec<ErrorDef> {
+fn read_errors(cx: &mut FileReader<'_>, node: &Node) -> Vec<ErrorDef> {
     let mut out = Vec::new();
     for (code, body) in cx.entries(node, "`errors`") {
         let description = match &body.value {
@@ -219,7 +222,7 @@ fn read_errors(cx: &mut Cx<'_>, node: &Node) -> Vec<ErrorDef> {
     out
 }
 
-fn read_method(cx: &mut Cx<'_>, name: Sp<String>, body: &Node) -> Option<MethodDef> {
+fn read_method(cx: &mut FileReader<'_>, name: Sp<String>, body: &Node) -> Option<MethodDef> {
     let what = format!("method `{}`", name.value);
     let mut map = cx.map(body, Some(name.span), &what, METHOD_KEYS)?;
     // A missing or bad key is reported and replaced by a stand-in, so that
@@ -230,12 +233,10 @@ fn read_method(cx: &mut Cx<'_>, name: Sp<String>, body: &Node) -> Option<MethodD
         .and_then(|n| cx.text(n, "`summary`"))
         .unwrap_or_default();
     let description = map
-        .take(cx, "description")
+        .take("description")
         .and_then(|n| cx.text(n, "`description`"));
-    let docs_url = map
-        .take(cx, "docs_url")
-        .and_then(|n| cx.text(n, "`docs_url`"));
-    let http = match map.take(cx, "http") {
+    let docs_url = map.take("docs_url").and_then(|n| cx.text(n, "`docs_url`"));
+    let http = match map.take("http") {
         Some(node) => cx
             .one_of_words(node, "`http`", &[("GET", Http::Get), ("POST", Http::Post)])
             .map_or(Http::Post, |h| h.value),
@@ -262,7 +263,7 @@ fn read_method(cx: &mut Cx<'_>, name: Sp<String>, body: &Node) -> Option<MethodD
             }
         })
         .unwrap_or(Tier::Special);
-    let auth = match map.take(cx, "auth") {
+    let auth = match map.take("auth") {
         Some(node) => cx
             .one_of_words(
                 node,
@@ -288,11 +289,11 @@ fn read_method(cx: &mut Cx<'_>, name: Sp<String>, body: &Node) -> Option<MethodD
         }
     } else if auth.is_none() {
         // A bad `auth` was reported; `scopes` is read if given, not required.
-        map.take(cx, "scopes")
+        map.take("scopes")
             .map(|node| read_scopes(cx, node))
             .unwrap_or_default()
     } else {
-        if let Some(node) = map.take(cx, "scopes") {
+        if let Some(node) = map.take("scopes") {
             cx.diags.push(
                 Diagnostic::error(
                     cx.path,
@@ -312,7 +313,7 @@ fn read_method(cx: &mut Cx<'_>, name: Sp<String>, body: &Node) -> Option<MethodD
         }
         (Vec::new(), Vec::new())
     };
-    let idempotent = match map.take(cx, "idempotent") {
+    let idempotent = match map.take("idempotent") {
         Some(node) => match node.value {
             Value::Bool(b) => b,
             _ => {
@@ -330,7 +331,7 @@ fn read_method(cx: &mut Cx<'_>, name: Sp<String>, body: &Node) -> Option<MethodD
         None => false,
     };
     let params = map
-        .take(cx, "params")
+        .take("params")
         .map(|node| {
             read_fields(cx, node, "`params`", |param| {
                 format!("param `{param}` of `{}`", name.value)
@@ -338,11 +339,11 @@ fn read_method(cx: &mut Cx<'_>, name: Sp<String>, body: &Node) -> Option<MethodD
         })
         .unwrap_or_default();
     let one_of = map
-        .take(cx, "one_of")
+        .take("one_of")
         .map(|node| read_one_of(cx, node, "param"))
         .unwrap_or_default();
     let response = map
-        .take(cx, "response")
+        .take("response")
         .map(|node| {
             read_fields(cx, node, "`response`", |field| {
                 format!("response field `{field}` of `{}`", name.value)
@@ -350,18 +351,18 @@ fn read_method(cx: &mut Cx<'_>, name: Sp<String>, body: &Node) -> Option<MethodD
         })
         .unwrap_or_default();
     let errors = map
-        .take(cx, "errors")
+        .take("errors")
         .map(|n| read_errors(cx, n))
         .unwrap_or_default();
     let on_resend_key = map.key_span("on_resend");
     let on_resend = map
-        .take(cx, "on_resend")
+        .take("on_resend")
         .map(|n| read_on_resend(cx, n))
         .unwrap_or_default();
-    let example_response = map.take(cx, "example_response").cloned();
+    let example_response = map.take("example_response").cloned();
     let example_response_key = map.key_span("example_response");
     let pagination = map
-        .take(cx, "pagination")
+        .take("pagination")
         .and_then(|node| read_pagination(cx, node));
     Some(MethodDef {
         name,
@@ -387,17 +388,17 @@ fn read_method(cx: &mut Cx<'_>, name: Sp<String>, body: &Node) -> Option<MethodD
 }
 
 /// `pagination: { cursor: cursor, limit: limit, items: members }`.
-fn read_pagination(cx: &mut Cx<'_>, node: &Node) -> Option<PaginationDef> {
+fn read_pagination(cx: &mut FileReader<'_>, node: &Node) -> Option<PaginationDef> {
     let what = "`pagination`";
     let mut map = cx.map(node, None, what, &["cursor", "limit", "items"])?;
-    let word = |cx: &mut Cx<'_>, node: &Node, name: &str| {
+    let word = |cx: &mut FileReader<'_>, node: &Node, name: &str| {
         cx.text(node, &format!("`pagination.{name}`"))
             .map(|text| Sp::new(text, node.span))
     };
     let cursor = map
         .require(cx, "cursor", what)
         .and_then(|n| word(cx, n, "cursor"));
-    let limit = map.take(cx, "limit").and_then(|n| word(cx, n, "limit"));
+    let limit = map.take("limit").and_then(|n| word(cx, n, "limit"));
     let items = map
         .require(cx, "items", what)
         .and_then(|n| word(cx, n, "items"));
@@ -410,7 +411,7 @@ fn read_pagination(cx: &mut Cx<'_>, node: &Node) -> Option<PaginationDef> {
 
 /// `on_resend: { inactive_call: done }`: the codes, each with the one word
 /// a code can take today.
-fn read_on_resend(cx: &mut Cx<'_>, node: &Node) -> Vec<Sp<String>> {
+fn read_on_resend(cx: &mut FileReader<'_>, node: &Node) -> Vec<Sp<String>> {
     let mut out = Vec::new();
     for (code, body) in cx.entries(node, "`on_resend`") {
         let what = format!("`on_resend.{}`", code.value);
@@ -421,13 +422,13 @@ fn read_on_resend(cx: &mut Cx<'_>, node: &Node) -> Vec<Sp<String>> {
     out
 }
 
-fn read_scopes(cx: &mut Cx<'_>, node: &Node) -> (Vec<Sp<String>>, Vec<Sp<String>>) {
-    let Some(mut map) = cx.map(node, None, "`scopes`", &["bot", "user"]) else {
+fn read_scopes(cx: &mut FileReader<'_>, node: &Node) -> (Vec<Sp<String>>, Vec<Sp<String>>) {
+    let Some(map) = cx.map(node, None, "`scopes`", &["bot", "user"]) else {
         return (Vec::new(), Vec::new());
     };
     let mut invalid = false;
-    let mut read = |cx: &mut Cx<'_>, key: &str| -> Vec<Sp<String>> {
-        let Some(list) = map.take(cx, key) else {
+    let mut read = |cx: &mut FileReader<'_>, key: &str| -> Vec<Sp<String>> {
+        let Some(list) = map.take(key) else {
             return Vec::new();
         };
         let mut scopes = Vec::new();

@@ -1,7 +1,7 @@
 //! Reads a `types:` entry into a [`TypeDef`], and the fields and `one_of`
 //! groups that types, methods' params and events all declare.
 
-use super::map::{Cx, word_hint};
+use super::map::{FileReader, word_hint};
 use super::model::{FieldDef, ListEncoding, Req, Sp, TypeDef, TypeKind};
 use crate::diag::Diagnostic;
 use crate::yaml::{Node, Value};
@@ -25,9 +25,9 @@ const FIELD_KEYS: &[&str] = &[
     "encoding",
 ];
 
-pub(super) fn read_type(cx: &mut Cx<'_>, name: Sp<String>, body: &Node) -> Option<TypeDef> {
+pub(super) fn read_type(cx: &mut FileReader<'_>, name: Sp<String>, body: &Node) -> Option<TypeDef> {
     let what = format!("type `{}`", name.value);
-    let mut map = cx.map(body, Some(name.span), &what, TYPE_KEYS)?;
+    let map = cx.map(body, Some(name.span), &what, TYPE_KEYS)?;
     let kinds = [
         ("id", TypeKind::Id),
         ("object", TypeKind::Object),
@@ -46,7 +46,7 @@ pub(super) fn read_type(cx: &mut Cx<'_>, name: Sp<String>, body: &Node) -> Optio
     } else {
         TypeKind::Id
     };
-    let kind = match map.take(cx, "kind") {
+    let kind = match map.take("kind") {
         Some(node) => cx
             .one_of_words(node, "`kind`", &kinds)
             .unwrap_or(Sp::new(guess, node.span)),
@@ -63,11 +63,11 @@ pub(super) fn read_type(cx: &mut Cx<'_>, name: Sp<String>, body: &Node) -> Optio
         }
     };
     let description = map
-        .take(cx, "description")
+        .take("description")
         .and_then(|n| cx.text(n, "`description`"));
-    let example = map.take(cx, "example").cloned();
+    let example = map.take("example").cloned();
     let fields = map
-        .take(cx, "fields")
+        .take("fields")
         .map(|node| {
             read_fields(cx, node, "`fields`", |field| {
                 format!("field `{field}` of type `{}`", name.value)
@@ -75,11 +75,11 @@ pub(super) fn read_type(cx: &mut Cx<'_>, name: Sp<String>, body: &Node) -> Optio
         })
         .unwrap_or_default();
     let one_of = map
-        .take(cx, "one_of")
+        .take("one_of")
         .map(|node| read_one_of(cx, node, "field"))
         .unwrap_or_default();
     let mut values = Vec::new();
-    if let Some(node) = map.take(cx, "values") {
+    if let Some(node) = map.take("values") {
         for (value, body) in cx.entries(node, "`values`") {
             let description = match &body.value {
                 Value::Null => None,
@@ -88,12 +88,12 @@ pub(super) fn read_type(cx: &mut Cx<'_>, name: Sp<String>, body: &Node) -> Optio
             values.push((value, description));
         }
     }
-    let tag = map.take(cx, "tag").and_then(|node| {
+    let tag = map.take("tag").and_then(|node| {
         cx.text(node, "`tag` (the JSON key that names the variant)")
             .map(|text| Sp::new(text, node.span))
     });
     let mut variants = Vec::new();
-    if let Some(node) = map.take(cx, "variants") {
+    if let Some(node) = map.take("variants") {
         for (value, body) in cx.entries(node, "`variants`") {
             if let Some(ty) = cx.text(body, "a variant's object type") {
                 variants.push((value, Sp::new(ty, body.span)));
@@ -171,7 +171,11 @@ pub(super) fn read_type(cx: &mut Cx<'_>, name: Sp<String>, body: &Node) -> Optio
 }
 
 /// `one_of: [[a, b], [c, d]]`: groups of field (or param) names.
-pub(super) fn read_one_of(cx: &mut Cx<'_>, node: &Node, what: &str) -> Vec<Vec<Sp<String>>> {
+pub(super) fn read_one_of(
+    cx: &mut FileReader<'_>,
+    node: &Node,
+    what: &str,
+) -> Vec<Vec<Sp<String>>> {
     let mut one_of = Vec::new();
     for group in cx.list(node, "`one_of`") {
         let names = cx.list(group, &format!("a `one_of` group (a list of {what} names)"));
@@ -202,7 +206,7 @@ fn kind_word(kind: TypeKind) -> &'static str {
 /// or `response`), each read with [`read_field`]; `what` names an entry in
 /// diagnostics.
 pub(super) fn read_fields(
-    cx: &mut Cx<'_>,
+    cx: &mut FileReader<'_>,
     node: &Node,
     section: &str,
     what: impl Fn(&str) -> String,
@@ -218,7 +222,7 @@ pub(super) fn read_fields(
 }
 
 pub(super) fn read_field(
-    cx: &mut Cx<'_>,
+    cx: &mut FileReader<'_>,
     name: Sp<String>,
     body: &Node,
     what: &str,
@@ -239,7 +243,7 @@ pub(super) fn read_field(
     let ty = map
         .require(cx, "type", what)
         .and_then(|n| cx.text(n, "`type`").map(|t| Sp::new(t, n.span)));
-    let required = match map.take(cx, "required") {
+    let required = match map.take("required") {
         Some(node) => match &node.value {
             Value::Bool(true) => Sp::new(Req::Yes, node.span),
             Value::Bool(false) => Sp::new(Req::No, node.span),
@@ -265,10 +269,10 @@ pub(super) fn read_field(
         None => Sp::new(Req::No, name.span),
     };
     let description = map
-        .take(cx, "description")
+        .take("description")
         .and_then(|n| cx.text(n, "`description`"));
-    let example = map.take(cx, "example").cloned();
-    let min_items = map.take(cx, "min_items").and_then(|node| match node.value {
+    let example = map.take("example").cloned();
+    let min_items = map.take("min_items").and_then(|node| match node.value {
         Value::Int(n) if n >= 0 => Some(Sp::new(n.unsigned_abs(), node.span)),
         _ => {
             cx.diags.push(
@@ -285,7 +289,7 @@ pub(super) fn read_field(
             None
         }
     });
-    let encoding = map.take(cx, "encoding").and_then(|node| {
+    let encoding = map.take("encoding").and_then(|node| {
         cx.one_of_words(
             node,
             "`encoding`",

@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use super::types::Declared;
+use super::declare::Declared;
 use crate::diag::{Diagnostic, Diagnostics};
 use crate::spec::{Sp, TypeDef, TypeKind};
 use crate::type_expr;

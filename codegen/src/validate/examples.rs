@@ -4,8 +4,9 @@
 
 use std::collections::BTreeMap;
 
+use super::declare::Declared;
 use super::events::EventExample;
-use super::types::{Declared, ExampleSite, Expect};
+use super::resolve::{ExampleSite, Expect};
 use crate::diag::{Diagnostic, Diagnostics, Span, did_you_mean};
 use crate::ir;
 use crate::yaml::{Node, Value};

@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 
 use super::names::{check_error_code, check_variant_collisions};
-use super::types::{ExampleSite, Expect, Resolver};
+use super::resolve::{ExampleSite, Expect, Resolver};
 use crate::diag::{Diagnostic, Diagnostics, Span};
 use crate::ir;
 use crate::names;

@@ -2,7 +2,9 @@
 //!
 //! 0. `events`: each event becomes an object type, and the `Event` union
 //!    of them all is added, so that the passes below treat them as types;
-//! 1. `types`: every declared type by name, then the local ones resolved;
+//! 1. types: every declared type by name (`declare`), then the local ones
+//!    resolved (`resolve`: type expressions and fields; `named_types`: ids,
+//!    objects, enums and unions);
 //! 2. `cycles`: types that contain themselves;
 //! 3. `methods`: the common errors, then every method resolved;
 //! 4. `names`: clashes between the Rust items of one module (the checks on
@@ -14,11 +16,13 @@
 //! the IR is only used when there are no errors.
 
 mod cycles;
+mod declare;
 mod events;
 mod examples;
 mod methods;
+mod named_types;
 mod names;
-mod types;
+mod resolve;
 mod wire;
 
 use std::cell::RefCell;
@@ -26,7 +30,7 @@ use std::cell::RefCell;
 use crate::diag::Diagnostics;
 use crate::ir;
 use crate::spec::SpecFile;
-use types::Resolver;
+use resolve::Resolver;
 
 /// Checks `files` (with `extern_files` supplying types and common errors
 /// that live in another crate) and resolves them.
@@ -43,7 +47,7 @@ pub fn resolve(
     let (files, extern_files, event_examples) =
         events::with_event_types(files, extern_files, diags);
     let (files, extern_files) = (files.as_slice(), extern_files.as_slice());
-    let types = types::declare(files, extern_files, diags);
+    let types = declare::declare(files, extern_files, diags);
     let unreadable: Vec<&str> = extern_files
         .iter()
         .chain(files)
@@ -68,6 +72,12 @@ pub fn resolve(
             }
         }
     }
+    api.event_types = files
+        .iter()
+        .flat_map(|f| f.events.iter().map(|e| events::struct_name(&e.name.value)))
+        .chain([events::EVENT_ENUM.to_owned()])
+        .filter(|name| api.types.iter().any(|t| t.name() == name))
+        .collect();
     let file_order: Vec<&str> = extern_files
         .iter()
         .chain(files)

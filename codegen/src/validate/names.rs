@@ -168,4 +168,34 @@ pub(super) fn check_namespace_collisions(
             }
         }
     }
+    // A top-level namespace gets a file of its own, named after it.
+    let mut reported = Vec::new();
+    for method in &api.methods {
+        let Some(top) = method.modules.first() else {
+            continue;
+        };
+        let file_stem = names::bare(top);
+        if names::SHARED_FILE_STEMS.contains(&file_stem)
+            && !reported.contains(&file_stem)
+            && let Some((file, span)) = span_of(&method.name)
+        {
+            reported.push(file_stem);
+            diags.push(
+                Diagnostic::error(
+                    file,
+                    span,
+                    format!(
+                        "namespace `{}` of `{}` would be generated into `{file_stem}.rs`, a file the generator already writes",
+                        method.namespace_wire[0], method.name
+                    ),
+                )
+                .with_hint(format!(
+                    "the generator's own files are {}; rename the namespace",
+                    names::SHARED_FILE_STEMS
+                        .map(|stem| format!("`{stem}.rs`"))
+                        .join(", ")
+                )),
+            );
+        }
+    }
 }

@@ -158,11 +158,11 @@ pub(super) fn pagination(
         limit,
         items,
         item,
-        wire: (
-            pages.cursor.value.clone(),
-            pages.limit.as_ref().map(|l| l.value.clone()),
-            pages.items.value.clone(),
-        ),
+        wire: ir::PaginationWire {
+            cursor: pages.cursor.value.clone(),
+            limit: pages.limit.as_ref().map(|l| l.value.clone()),
+            items: pages.items.value.clone(),
+        },
     })
 }
 

@@ -19,4 +19,4 @@
 
 #![warn(missing_docs)]
 
-include!(concat!(env!("OUT_DIR"), "/slack_calls_generated.rs"));
+include!(concat!(env!("OUT_DIR"), "/slack_calls/mod.rs"));

@@ -1,15 +1,16 @@
-//! The types pass: every declared type by name, and resolution of type
-//! expressions, fields and named types into the IR. Examples met on the
-//! way are only recorded; the examples pass checks them afterwards.
+//! The types pass, after `declare`: the [`Resolver`], which turns type
+//! expressions (`list<CallUser>`) and fields into the IR (named types are
+//! in `named_types`). Examples met on the way are only recorded; the
+//! examples pass checks them afterwards.
 
 use std::cell::RefCell;
 use std::collections::BTreeMap;
 
-use super::names::{check_type_name, check_variant_collisions};
+use super::declare::Declared;
 use crate::diag::{Diagnostic, Diagnostics, Span, did_you_mean};
 use crate::ir;
 use crate::names;
-use crate::spec::{FieldDef, Req, SpecFile, TypeDef, TypeKind};
+use crate::spec::{FieldDef, Req, TypeKind};
 use crate::type_expr::{self, TypeExpr};
 use crate::yaml::Node;
 
@@ -41,13 +42,6 @@ const PRIMITIVES: &[&str] = &[
     "url",
 ];
 
-/// Where a named type was declared.
-pub(super) struct Declared<'a> {
-    pub(super) file: &'a str,
-    pub(super) def: &'a TypeDef,
-    pub(super) external: bool,
-}
-
 /// An example value in the spec and what it must fit.
 pub(super) struct ExampleSite {
     /// The spec file.
@@ -66,53 +60,6 @@ pub(super) enum Expect {
     Value(ir::Ty),
     /// A method's `example_response`, with these response fields.
     Response(Vec<ir::Field>),
-}
-
-/// Collects every declared type by name (extern ones too), reporting types
-/// defined twice and type names that cannot be used.
-pub(super) fn declare<'a>(
-    files: &'a [SpecFile],
-    extern_files: &'a [SpecFile],
-    diags: &mut Diagnostics,
-) -> BTreeMap<&'a str, Declared<'a>> {
-    let mut types: BTreeMap<&str, Declared<'_>> = BTreeMap::new();
-    for (external, set) in [(true, extern_files), (false, files)] {
-        for file in set {
-            for def in &file.types {
-                let name = def.name.value.as_str();
-                if let Some(first) = types.get(name) {
-                    if !(external && first.external) {
-                        diags.push(
-                            Diagnostic::error(
-                                &file.path,
-                                def.name.span,
-                                format!("type `{name}` is defined twice"),
-                            )
-                            .with_hint("rename or remove one of them")
-                            .with_related(
-                                first.file,
-                                first.def.name.span,
-                                "first defined",
-                            ),
-                        );
-                    }
-                    continue;
-                }
-                if !external {
-                    check_type_name(&file.path, def, extern_files.is_empty(), diags);
-                }
-                types.insert(
-                    name,
-                    Declared {
-                        file: &file.path,
-                        def,
-                        external,
-                    },
-                );
-            }
-        }
-    }
-    types
 }
 
 /// The IR's kind of a declared type.
@@ -363,229 +310,6 @@ impl Resolver<'_> {
             if let Some(field) = self.field(file, def, is_param, diags) {
                 out.push(field);
             }
-        }
-        out
-    }
-
-    pub(super) fn type_def(
-        &self,
-        file: &str,
-        def: &TypeDef,
-        diags: &mut Diagnostics,
-    ) -> Option<ir::TypeDef> {
-        let fields = self.fields(file, &def.fields, false, diags);
-        for group in &def.one_of {
-            for name in group {
-                match def.fields.iter().find(|f| f.name.value == name.value) {
-                    None => diags.push(
-                        Diagnostic::error(
-                            file,
-                            name.span,
-                            format!(
-                                "`one_of` names `{}`, which is not a field of `{}`",
-                                name.value, def.name.value
-                            ),
-                        )
-                        .with_hint_opt(
-                            did_you_mean(
-                                &name.value,
-                                def.fields.iter().map(|f| f.name.value.as_str()),
-                            )
-                            .map(|best| format!("did you mean `{best}`?")),
-                        ),
-                    ),
-                    Some(field) if field.required.value == Req::Yes => {
-                        diags.push(Diagnostic::error(
-                            file,
-                            name.span,
-                            format!("`one_of` names `{}`, which is required anyway", name.value),
-                        ))
-                    }
-                    Some(_) => {}
-                }
-            }
-        }
-        let mut values = Vec::new();
-        check_variant_collisions(
-            def.values
-                .iter()
-                .map(|(v, _)| (file, v.span, v.value.as_str())),
-            "enum value",
-            &[("Unknown", "values this version does not know")],
-            diags,
-        );
-        for (value, description) in &def.values {
-            if value.value.is_empty() || !value.value.chars().any(|c| c.is_ascii_alphabetic()) {
-                diags.push(Diagnostic::error(
-                    file,
-                    value.span,
-                    format!(
-                        "enum value `{}` has no letters to form a Rust name",
-                        value.value
-                    ),
-                ));
-                continue;
-            }
-            values.push(ir::EnumValue {
-                wire: value.value.clone(),
-                variant: names::type_ident(&value.value),
-                description: description.clone(),
-            });
-        }
-        if let (TypeKind::Id, Some(example)) = (def.kind.value, &def.example)
-            && example.as_str().is_none()
-        {
-            diags.push(Diagnostic::error(
-                file,
-                example.span,
-                format!("the example of ID type `{}` must be text", def.name.value),
-            ));
-        }
-        let variants = if def.kind.value == TypeKind::Union {
-            self.union_variants(file, def, diags)
-        } else {
-            Vec::new()
-        };
-        let name = def.name.value.clone();
-        let description = def.description.clone();
-        Some(match def.kind.value {
-            TypeKind::Id => ir::TypeDef::Id(ir::IdType {
-                name,
-                description,
-                example: def.example.as_ref().map(Node::to_json),
-            }),
-            TypeKind::Object => ir::TypeDef::Object(ir::ObjectType {
-                name,
-                description,
-                fields,
-                one_of: def
-                    .one_of
-                    .iter()
-                    .map(|g| g.iter().map(|n| n.value.clone()).collect())
-                    .collect(),
-            }),
-            TypeKind::Enum => ir::TypeDef::Enum(ir::EnumType {
-                name,
-                description,
-                values,
-            }),
-            TypeKind::Union => ir::TypeDef::Union(ir::UnionType {
-                name,
-                description,
-                tag: def
-                    .tag
-                    .as_ref()
-                    .map(|t| t.value.clone())
-                    .unwrap_or_default(),
-                variants,
-            }),
-        })
-    }
-
-    /// Resolves a union's variants: each names a declared object type that
-    /// does not itself have a field named like the tag.
-    fn union_variants(
-        &self,
-        file: &str,
-        def: &TypeDef,
-        diags: &mut Diagnostics,
-    ) -> Vec<ir::UnionVariant> {
-        let union = &def.name.value;
-        if let Some(tag) = &def.tag
-            && tag.value.is_empty()
-        {
-            diags.push(Diagnostic::error(
-                file,
-                tag.span,
-                format!("the `tag` of union `{union}` is empty"),
-            ));
-        }
-        check_variant_collisions(
-            def.variants
-                .iter()
-                .map(|(v, _)| (file, v.span, v.value.as_str())),
-            "union tag",
-            &[],
-            diags,
-        );
-        let mut out = Vec::new();
-        for (value, ty) in &def.variants {
-            if !value.value.chars().any(|c| c.is_ascii_alphabetic()) {
-                diags.push(Diagnostic::error(
-                    file,
-                    value.span,
-                    format!(
-                        "union tag `{}` has no letters to form a Rust name",
-                        value.value
-                    ),
-                ));
-                continue;
-            }
-            let variant = names::type_ident(&value.value);
-            if variant == "Other" {
-                diags.push(
-                    Diagnostic::error(
-                        file,
-                        value.span,
-                        format!("union tag `{}` would become the variant `Other`, which the generator adds itself for tags this version does not know", value.value),
-                    )
-                    .with_hint(format!("leave it out: a `{}` value still arrives, as `Other(json)`", value.value)),
-                );
-                continue;
-            }
-            let Some(resolved) = self.ty(file, &ty.value, ty.span, diags) else {
-                continue;
-            };
-            let ir::Ty::Named {
-                name,
-                kind: ir::Kind::Object,
-                external,
-            } = resolved
-            else {
-                diags.push(
-                    Diagnostic::error(
-                        file,
-                        ty.span,
-                        format!(
-                            "variant `{}` of union `{union}` is `{}`, and a variant must be an object type",
-                            value.value, ty.value
-                        ),
-                    )
-                    .with_hint("declare an object type (`kind: object`) with the variant's other fields"),
-                );
-                continue;
-            };
-            if let (Some(tag), Some(declared)) = (&def.tag, self.types.get(name.as_str()))
-                && let Some(field) = declared
-                    .def
-                    .fields
-                    .iter()
-                    .find(|f| f.name.value == tag.value)
-            {
-                diags.push(
-                    Diagnostic::error(
-                        declared.file,
-                        field.name.span,
-                        format!(
-                            "`{name}` has a field `{}`, which is the tag of union `{union}`",
-                            tag.value
-                        ),
-                    )
-                    .with_hint("remove the field: the union writes and reads the tag itself")
-                    .with_related(
-                        file,
-                        ty.span,
-                        format!("`{name}` is a variant of `{union}` here"),
-                    ),
-                );
-                continue;
-            }
-            out.push(ir::UnionVariant {
-                wire: value.value.clone(),
-                variant,
-                ty: name,
-                external,
-            });
         }
         out
     }
