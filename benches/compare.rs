@@ -15,9 +15,9 @@ use std::path::Path;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use slack_calls::mock::{LimitMode, MockSlack, Outcome};
 use slack_calls::{Client, Clock, RateLimits, Sleep};
 use slack_calls_codegen::{Mode, Options, SourceFile};
+use slack_calls_mock::{LimitMode, MockSlack, Outcome};
 
 #[path = "support/codec.rs"]
 mod codec;

@@ -14,8 +14,8 @@
 use std::ffi::OsString;
 use std::time::{Duration, Instant};
 
-use slack_calls::mock::{DEMO_TEAM_ID, MockSlack, Outcome};
 use slack_calls::{App, Client, Pacing, Rate, RateLimits, RedisPacing};
+use slack_calls_mock::{DEMO_TEAM_ID, MockSlack, Outcome};
 
 #[path = "../tests/real_parts/redis_server.rs"]
 mod redis_server;
@@ -176,7 +176,7 @@ fn main() -> Res<()> {
             drop(mock);
             // An unlimited fake, so nothing waits.
             let mock = MockSlack::builder()
-                .rate_limits(slack_calls::mock::LimitMode::Off)
+                .rate_limits(slack_calls_mock::LimitMode::Off)
                 .start()
                 .await?;
             let _ = id;

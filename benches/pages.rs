@@ -10,8 +10,8 @@
 use std::time::Instant;
 
 use serde::Deserialize;
-use slack_calls::mock::{LimitMode, MockSlack, MockWorkspace};
 use slack_calls::{RateLimits, TokenKind};
+use slack_calls_mock::{LimitMode, MockSlack, MockWorkspace};
 
 type Res<T> = Result<T, Box<dyn std::error::Error + Send + Sync>>;
 

@@ -38,12 +38,12 @@ use std::error::Error as StdError;
 use std::time::Duration;
 
 use slack_calls::events::{InitiationAnswer, Receiver, link_shared_domain_key};
-use slack_calls::mock::{DEMO_BOT_TOKEN, DEMO_SCOPES, MockApp, MockSlack};
 use slack_calls::signing::SigningSecret;
 use slack_calls::users::LookupByEmailError;
 use slack_calls::{
     Block, CallBlock, CallUser, Client, Event, Roster, Timestamp, TokenKind, Unfurl,
 };
+use slack_calls_mock::{DEMO_BOT_TOKEN, DEMO_SCOPES, MockApp, MockSlack};
 use tokio::sync::mpsc;
 
 type Result<T> = std::result::Result<T, Box<dyn StdError>>;

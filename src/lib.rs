@@ -1,5 +1,6 @@
-//! A typed client for Slack's Calls API, generated from a YAML spec, and a
-//! faithful fake Slack server to test against (feature `mock`).
+//! A typed client for Slack's Calls API, generated from a YAML spec. Its
+//! faithful fake Slack server to test against is the `slack-calls-mock`
+//! crate.
 //!
 //! Slack method `a.b.c` is reached as `client.a().b().c(required…)`; the
 //! required params are positional, the optional ones are setters, and the
@@ -82,10 +83,6 @@ mod events;
 #[cfg(feature = "signing")]
 #[cfg_attr(docsrs, doc(cfg(feature = "signing")))]
 pub mod signing;
-
-#[cfg(feature = "mock")]
-#[cfg_attr(docsrs, doc(cfg(feature = "mock")))]
-pub mod mock;
 
 pub use app::roster::{
     BatchError, BatchFailure, Change, DEFAULT_BATCH_WINDOW, DEFAULT_MAX_BATCH, FlushError,

@@ -10,18 +10,16 @@
 //! ([`SharedTime`]), so a minute of pacing takes milliseconds and the
 //! fake's sliding windows see the client's pace exactly.
 
-#![cfg(feature = "mock")]
-
 mod support;
 
 use std::sync::Arc;
 use std::time::Duration;
 
 use slack_calls::calls::{AddError, InfoError};
-use slack_calls::mock::{Fault, Injected, LimitMode, MockSlack, Outcome, Scripted};
 use slack_calls::{
     CallUser, Client, ClientBuilder, Error, Pacing, RateLimits, RetryPolicy, TokenKind,
 };
+use slack_calls_mock::{Fault, Injected, LimitMode, MockSlack, Outcome, Scripted};
 use support::shared_time::{SharedTime, drive};
 use tokio::task::JoinHandle;
 
@@ -35,7 +33,7 @@ fn secs(n: u64) -> Duration {
     Duration::from_secs(n)
 }
 
-async fn start(builder: slack_calls::mock::MockSlackBuilder) -> Arc<MockSlack> {
+async fn start(builder: slack_calls_mock::MockSlackBuilder) -> Arc<MockSlack> {
     Arc::new(builder.start().await.unwrap())
 }
 

@@ -4,8 +4,8 @@
 use std::time::Duration;
 
 use slack_calls::calls;
-use slack_calls::mock::{LimitMode, MockSlack};
 use slack_calls::{__private::decode, CallUser, Form};
+use slack_calls_mock::{LimitMode, MockSlack};
 
 /// A boxed error for benchmark set-up.
 pub type BoxError = Box<dyn std::error::Error + Send + Sync>;

@@ -172,6 +172,62 @@ pub struct EventCallback<E = Event> {
     pub event: E,
 }
 
+impl<E> EventCallback<E> {
+    /// A delivery of `event` for app `api_app_id` in workspace `team_id`,
+    /// as Slack builds one: the workspace is also the context team, the
+    /// channel is not shared with another organization, and no
+    /// installation is listed until [`authorization`](EventCallback::authorization)
+    /// adds one. For a fake Slack, or a test that feeds a receiver.
+    ///
+    /// ```
+    /// use slack_calls::{EventAuthorization, EventCallback, TeamId, Timestamp, UserId};
+    ///
+    /// let callback = EventCallback::new(TeamId::from("T0001"), "A0001", "Ev0001", Timestamp::from(1_700_000_000), "payload")
+    ///     .authorization(EventAuthorization::bot(TeamId::from("T0001"), UserId::from("U0BOT")));
+    /// assert_eq!(callback.context_team_id, Some(TeamId::from("T0001")));
+    /// ```
+    pub fn new(
+        team_id: TeamId,
+        api_app_id: impl Into<String>,
+        event_id: impl Into<String>,
+        event_time: Timestamp,
+        event: E,
+    ) -> EventCallback<E> {
+        EventCallback {
+            context_team_id: Some(team_id.clone()),
+            team_id,
+            api_app_id: api_app_id.into(),
+            event_id: event_id.into(),
+            event_time,
+            authorizations: Vec::new(),
+            is_ext_shared_channel: false,
+            context_enterprise_id: None,
+            event_context: None,
+            event,
+        }
+    }
+
+    /// Lists one more installation that can see the event.
+    pub fn authorization(mut self, authorization: EventAuthorization) -> EventCallback<E> {
+        self.authorizations.push(authorization);
+        self
+    }
+}
+
+impl EventAuthorization {
+    /// The app's bot user `user_id` in workspace `team_id`, installed for
+    /// that workspace (not a whole organization).
+    pub fn bot(team_id: TeamId, user_id: UserId) -> EventAuthorization {
+        EventAuthorization {
+            enterprise_id: None,
+            team_id: Some(team_id),
+            user_id: Some(user_id),
+            is_bot: true,
+            is_enterprise_install: false,
+        }
+    }
+}
+
 /// An installation that can see an event.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]

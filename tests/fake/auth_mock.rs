@@ -5,8 +5,8 @@
 use crate::support::raw_http as mock_support;
 
 use mock_support::post_form;
-use slack_calls::mock::{DEMO_TEAM_ID, DEMO_TEAM_NAME, MockSlack, MockWorkspace};
 use slack_calls::{Error, ErrorCode, TokenKind, UserId};
+use slack_calls_mock::{DEMO_TEAM_ID, DEMO_TEAM_NAME, MockSlack, MockWorkspace};
 
 #[tokio::test]
 async fn auth_test_tells_a_bot_token_its_workspace_and_bot()

@@ -11,8 +11,8 @@ use axum::extract::Form;
 use reqwest::Method;
 use serde_json::{Value, json};
 use slack_calls::events::{InitiationAnswer, Outcome, Receiver};
-use slack_calls::mock::{InitiationError, MockApp, MockSlack};
 use slack_calls::signing::SigningSecret;
+use slack_calls_mock::{InitiationError, MockApp, MockSlack};
 
 use crate::support::raw_http::control;
 use crate::support::serve;

@@ -4,8 +4,8 @@
 
 use serde_json::json;
 use slack_calls::chat::PostMessageError;
-use slack_calls::mock::{LimitMode, MockSlack};
 use slack_calls::{Block, CallBlock, ChannelId, Client, Error, RateLimits, TokenKind};
+use slack_calls_mock::{LimitMode, MockSlack};
 
 async fn start() -> Result<(MockSlack, Client), Box<dyn std::error::Error>> {
     let mock = MockSlack::builder()
@@ -284,7 +284,7 @@ async fn a_named_channel_of_another_workspace_is_its_own() -> Result<(), Box<dyn
         .rate_limits(LimitMode::Off)
         .channel_named("C0EXTRA01", "#extra")
         .workspace(
-            slack_calls::mock::MockWorkspace::new("T0OTHER01", "Other")
+            slack_calls_mock::MockWorkspace::new("T0OTHER01", "Other")
                 .users(["U0OTHER01"])
                 .channel_named("C0OTHER01", "general")
                 .token("xoxb-other", TokenKind::Bot, ["chat:write"]),
@@ -391,7 +391,7 @@ async fn a_bots_message_has_a_current_bots_shape() -> Result<(), Box<dyn std::er
     assert_eq!(profile.id, "B0MOCK001");
     assert_eq!(
         profile.app_id.as_deref(),
-        Some(slack_calls::mock::DEMO_APP_ID)
+        Some(slack_calls_mock::DEMO_APP_ID)
     );
 
     // `client` has the user token.

@@ -9,10 +9,10 @@ use crate::support::capture_server::Capture;
 use serde_json::json;
 use slack_calls::chat::{UNFURL, UnfurlError};
 use slack_calls::method::{ParamKind, RateTier};
-use slack_calls::mock::{LimitMode, MockSlack};
 use slack_calls::{
     Block, CallBlock, Error, ErrorCode, RateLimits, TokenKind, Unfurl, UnfurlSource,
 };
+use slack_calls_mock::{LimitMode, MockSlack};
 
 const TOKEN: &str = "xoxb-1111-2222-unfurl";
 const URL: &str = "https://example.com/calls/1";

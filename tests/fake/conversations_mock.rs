@@ -4,8 +4,8 @@
 //! sent comma-separated.
 
 use slack_calls::conversations::{ListError, MembersError};
-use slack_calls::mock::{Fault, MockSlack, MockWorkspace};
 use slack_calls::{ChannelId, ConversationType, Error, TokenKind, UserId};
+use slack_calls_mock::{Fault, MockSlack, MockWorkspace};
 
 const TOKEN: &str = "xoxb-pages";
 const SCOPES: [&str; 4] = ["channels:read", "groups:read", "im:read", "mpim:read"];

@@ -14,9 +14,9 @@ use std::time::Duration;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::IntoResponse;
 use slack_calls::events::{InitiationAnswer, Outcome, Receiver, link_shared_domain_key};
-use slack_calls::mock::{FailureReason, InitiationError, MockApp, MockSlack, UserActionError};
 use slack_calls::signing::{SigningSecret, verify};
 use slack_calls::{Block, CallBlock, ErrorCode, Event, RateLimits, TokenKind, Unfurl};
+use slack_calls_mock::{FailureReason, InitiationError, MockApp, MockSlack, UserActionError};
 use tokio::sync::mpsc;
 
 use crate::support::delivery_log::deliveries_until;

@@ -1,9 +1,7 @@
-//! The fake Slack (`slack_calls::mock`, feature `mock`): its server, Calls
+//! The fake Slack (`slack_calls_mock`, feature `mock`): its server, Calls
 //! state, garbage input, headers, workspaces, load, the `slack-calls-mock`
 //! program, and the typed client and roster against it. One test binary;
 //! each module is one former test file, under its old name.
-
-#![cfg(feature = "mock")]
 
 #[path = "../support/mod.rs"]
 mod support;

@@ -3,11 +3,11 @@
 //! directory, their email only with `users:read.email`.
 
 use slack_calls::chat::UpdateError;
-use slack_calls::mock::{LimitMode, MockSlack, default_email};
 use slack_calls::users::InfoError;
 use slack_calls::{
     Block, CallBlock, ChannelId, Error, ErrorCode, MessageTs, RateLimits, TokenKind, UserId,
 };
+use slack_calls_mock::{LimitMode, MockSlack, default_email};
 
 #[tokio::test]
 async fn an_updated_call_message_keeps_its_call() -> Result<(), Box<dyn std::error::Error>> {
@@ -126,7 +126,7 @@ async fn users_info_reads_the_directory() -> Result<(), Box<dyn std::error::Erro
 async fn event_authorizations_are_the_apps_installations_a_page_at_a_time()
 -> Result<(), Box<dyn std::error::Error>> {
     use slack_calls::apps::event::authorizations::ListError;
-    use slack_calls::mock::MockWorkspace;
+    use slack_calls_mock::MockWorkspace;
 
     let mock = MockSlack::builder()
         .token(

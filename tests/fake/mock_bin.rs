@@ -1,14 +1,10 @@
 //! The `slack-calls-mock` program: what it prints, its options, and that it
 //! serves and stops like a server should.
 
-#![cfg(feature = "mock")]
-
-use std::process::{Command, Stdio};
+use std::process::Stdio;
 
 use crate::support::fake_process::MockProcess;
 use slack_calls::{CallUser, Client};
-
-const BIN: &str = env!("CARGO_BIN_EXE_slack-calls-mock");
 
 fn client(mock: &MockProcess, token: &str) -> Client {
     Client::builder(token).base_url(&mock.url).build().unwrap()
@@ -66,51 +62,6 @@ async fn prints_its_url_and_tokens_then_serves_with_the_options_given() {
         .await
         .unwrap_err();
     assert_eq!(err.slack_code(), Some("missing_scope"));
-}
-
-#[test]
-fn help_version_and_bad_arguments() {
-    let help = Command::new(BIN).arg("--help").output().unwrap();
-    assert!(help.status.success());
-    let text = String::from_utf8_lossy(&help.stdout);
-    for needle in [
-        "--addr",
-        "--token <TOKEN:KIND:SCOPES>",
-        "SLACK_CALLS_MOCK_URL",
-        "SIGTERM",
-    ] {
-        assert!(text.contains(needle), "--help lacks {needle}");
-    }
-    // The demo tokens' scopes, all of them (the text once listed two of four).
-    for needle in slack_calls::mock::DEMO_SCOPES {
-        assert!(text.contains(needle), "--help lacks {needle}");
-    }
-    let version = Command::new(BIN).arg("-V").output().unwrap();
-    assert!(String::from_utf8_lossy(&version.stdout).starts_with("slack-calls-mock "));
-
-    for (args, expected) in [
-        (&["--token", "xoxb-only"][..], "TOKEN:KIND:SCOPES"),
-        (
-            &["--token", "xoxb-a:robot:calls:read"],
-            "not bot, user or other",
-        ),
-        (&["--addr", "nowhere"], "--addr"),
-        (&["--time-scale", "0"], "--time-scale"),
-        (&["--bogus"], "unknown argument"),
-    ] {
-        let out = Command::new(BIN).args(args).output().unwrap();
-        assert_eq!(out.status.code(), Some(2), "{args:?}");
-        let err = String::from_utf8_lossy(&out.stderr);
-        assert!(err.contains(expected), "{args:?}: {err}");
-        assert!(out.stdout.is_empty(), "{args:?} printed a URL");
-    }
-
-    // An address in use: a clear error, exit code 1.
-    let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    let addr = taken.local_addr().unwrap().to_string();
-    let out = Command::new(BIN).args(["--addr", &addr]).output().unwrap();
-    assert_eq!(out.status.code(), Some(1));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("could not start"));
 }
 
 #[cfg(unix)]
@@ -257,7 +208,7 @@ async fn the_app_flags_sign_with_the_secret_from_the_environment() {
         ),
         (&["--signing-secret", SECRET][..], "--signing-secret-env"),
     ] {
-        let out = Command::new(BIN)
+        let out = std::process::Command::new(crate::support::fake_process::binary())
             .args(args)
             .env_remove("MOCK_UNSET_SECRET_VAR")
             .output()

@@ -2,8 +2,6 @@
 //! through raw requests (for what the typed client refuses to send), and a
 //! check that every error code `spec/calls.yaml` declares is produced.
 
-#![cfg(feature = "mock")]
-
 use std::collections::BTreeSet;
 use std::time::Duration;
 
@@ -11,8 +9,8 @@ use crate::support::raw_http as mock_support;
 use crate::support::raw_http::{add_call, post_form};
 use serde_json::json;
 use slack_calls::calls::{AddError, EndError, InfoError, UpdateError};
-use slack_calls::mock::{Fault, MockSlack, Participant, Scripted};
 use slack_calls::{CallUser, Error, ErrorCode, METHODS, Timestamp};
+use slack_calls_mock::{Fault, MockSlack, Participant, Scripted};
 
 fn unix_now() -> i64 {
     Timestamp::now().as_secs()

@@ -1,14 +1,13 @@
 //! The control API (`/_mock/` on the fake's port): every endpoint, its
 //! effect on the fake as a client sees it, and the 4xx answers to bad
 //! control requests. No answer may hold a token's text.
-#![cfg(feature = "mock")]
 
 use crate::support::raw_http as mock_support;
 
 use mock_support::{Raw, add_call, post_form};
 use reqwest::Method;
 use serde_json::{Value, json};
-use slack_calls::mock::{DEMO_BOT_TOKEN, DEMO_USER_TOKEN, MockSlack};
+use slack_calls_mock::{DEMO_BOT_TOKEN, DEMO_USER_TOKEN, MockSlack};
 
 /// One control request, read whole.
 async fn control(mock: &MockSlack, method: Method, path: &str, body: Option<Value>) -> Raw {
@@ -592,7 +591,7 @@ async fn calls_messages_and_requests_can_be_read() {
 #[tokio::test]
 async fn advance_empties_the_rate_limit_window() {
     let mock = MockSlack::builder()
-        .rate_limits(slack_calls::mock::LimitMode::PerMinute(1))
+        .rate_limits(slack_calls_mock::LimitMode::PerMinute(1))
         .start()
         .await
         .unwrap();

@@ -13,8 +13,8 @@ use axum::http::HeaderMap;
 use axum::routing::post;
 use reqwest::Method;
 use serde_json::{Value, json};
-use slack_calls::mock::{DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, MockApp, MockSlack, MockWorkspace};
 use slack_calls::signing::SigningSecret;
+use slack_calls_mock::{DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, MockApp, MockSlack, MockWorkspace};
 
 use crate::support::delivery_log::deliveries_until;
 use crate::support::raw_http::{Raw, add_call, control as send_control, post_form};

@@ -2,15 +2,13 @@
 //! random bytes, mangled JSON and forms, absurd values, odd paths and
 //! headers, and broken HTTP on a raw socket.
 
-#![cfg(feature = "mock")]
-
 use std::time::Duration;
 
 use crate::support::raw_http::{add_call, http, post_form};
 use reqwest::Method;
 use reqwest::header::{HeaderName, HeaderValue};
 use serde_json::Value;
-use slack_calls::mock::{LimitMode, MockSlack};
+use slack_calls_mock::{LimitMode, MockSlack};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 

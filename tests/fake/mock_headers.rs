@@ -9,7 +9,7 @@ use std::collections::BTreeSet;
 use crate::support::raw_http::{add_call, http, post_form, post_json, send};
 use reqwest::Method;
 use serde_json::json;
-use slack_calls::mock::{
+use slack_calls_mock::{
     DEMO_BOT_TOKEN, DEMO_SCOPES, DEMO_USER_TOKEN, LimitMode, MockSlack, Outcome, Scripted,
 };
 

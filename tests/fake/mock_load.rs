@@ -3,13 +3,11 @@
 //! successful answers imply: no lost or duplicated call, no participant
 //! twice, every roster and end accounted for.
 
-#![cfg(feature = "mock")]
-
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::{Arc, Mutex};
 
-use slack_calls::mock::{LimitMode, MockSlack};
 use slack_calls::{CallId, CallUser, Client, TokenKind};
+use slack_calls_mock::{LimitMode, MockSlack};
 
 const CLIENTS: usize = 32;
 const OPS: usize = 200;

@@ -2,8 +2,6 @@
 //! scopes, bodies, param checks for any spec method, scripted answers,
 //! faults, the request log, rate limits and shutdown.
 
-#![cfg(feature = "mock")]
-
 use std::time::Duration;
 
 use crate::support::raw_http::{add_call, form_body, http, post_form, post_json, send, send_with};
@@ -11,7 +9,7 @@ use reqwest::Method;
 use serde_json::{Value, json};
 use slack_calls::TokenKind;
 use slack_calls::method::{HttpMethod, MethodInfo, ParamInfo, ParamKind, RateTier, Required};
-use slack_calls::mock::{
+use slack_calls_mock::{
     DEMO_BOT_TOKEN, DEMO_USER_TOKEN, Fault, Injected, LimitMode, MockSlack, Outcome, Scripted,
     TokenSource,
 };

@@ -3,7 +3,7 @@
 
 use crate::support::raw_http::{Raw, post_form};
 use slack_calls::TokenKind;
-use slack_calls::mock::{
+use slack_calls_mock::{
     DEMO_BOT_TOKEN, DEMO_TEAM_ID, DEMO_USER_TOKEN, LimitMode, MockSlack, MockWorkspace, Outcome,
 };
 

@@ -10,11 +10,11 @@ use mock_support::{post_form, send};
 use std::time::Duration;
 
 use reqwest::Method;
-use slack_calls::mock::{
-    DEMO_APP_ID, DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, DEMO_TEAM_ID, MockSlack, MockWorkspace,
-};
 use slack_calls::oauth::v2::AccessError;
 use slack_calls::{Client, Error, ErrorCode, TokenKind, UserId};
+use slack_calls_mock::{
+    DEMO_APP_ID, DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, DEMO_TEAM_ID, MockSlack, MockWorkspace,
+};
 
 fn app(mock: &MockSlack, secret: &str) -> Result<Client, slack_calls::BuildError> {
     Client::app_builder(DEMO_CLIENT_ID, secret)

@@ -8,8 +8,8 @@ use std::time::Duration;
 
 use crate::support::shared_time::{SharedTime, drive};
 use slack_calls::calls::InfoError;
-use slack_calls::mock::{MockSlack, Outcome};
 use slack_calls::{Client, Error, Pacing, RateLimits, RetryPolicy};
+use slack_calls_mock::{MockSlack, Outcome};
 use tokio::task::JoinHandle;
 
 /// 150 `calls.info` at tier 3 (50 in any minute): the least time Slack's

@@ -6,11 +6,11 @@
 use std::time::Duration;
 
 use serde_json::Value;
-use slack_calls::mock::{
+use slack_calls::{Block, CallBlock, CallUser};
+use slack_calls_mock::{
     DEMO_BOT_TOKEN, DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, DEMO_TEAM_ID, DEMO_USER_TOKEN, Fault,
     LimitMode, MockSlack,
 };
-use slack_calls::{Block, CallBlock, CallUser};
 
 use crate::support::raw_http::{http, post_form};
 

@@ -3,8 +3,8 @@
 //! what Slack really refused.
 
 use crate::roster_setup::{guest, with_call};
-use slack_calls::mock::{Fault, MockSlack};
 use slack_calls::{CallId, Change, Client, Roster};
+use slack_calls_mock::{Fault, MockSlack};
 
 async fn setup() -> (MockSlack, Client, CallId) {
     with_call("roster-end-race", "https://example.com/j/race").await

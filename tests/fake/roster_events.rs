@@ -1,17 +1,15 @@
 //! `Roster` against the fake Slack: coalescing, batching, the background
 //! window, and failures (typed, with the events they carried).
 
-#![cfg(feature = "mock")]
-
 use std::collections::BTreeSet;
 use std::time::Duration;
 
 use crate::roster_setup::{guest, with_call};
 use slack_calls::calls::participants::AddError;
-use slack_calls::mock::{Fault, MockSlack};
 use slack_calls::{
     BatchError, CallId, CallUser, Change, Client, Error, Roster, RosterError, TestClock,
 };
+use slack_calls_mock::{Fault, MockSlack};
 
 /// A fake Slack, a client whose pacing waits on virtual time (so paced
 /// requests go out at once, in order), and a fresh call with nobody in it.

@@ -5,8 +5,8 @@
 use std::collections::BTreeSet;
 
 use crate::roster_setup::{client, guest};
-use slack_calls::mock::{Fault, MockSlack};
 use slack_calls::{CallUser, Error, ResumeError, Roster};
+use slack_calls_mock::{Fault, MockSlack};
 
 /// Who the fake holds in the call; fails if anyone is there twice.
 fn in_call(mock: &MockSlack, call: &str) -> BTreeSet<String> {

@@ -1,8 +1,8 @@
 //! What the roster tests share: a fake with one Call registered by a
 //! client on a virtual clock, and external guests by number.
 
-use slack_calls::mock::MockSlack;
 use slack_calls::{CallId, CallUser, Client, TestClock};
+use slack_calls_mock::MockSlack;
 
 /// A client of `mock` with the user token, on a virtual clock.
 pub fn client(mock: &MockSlack) -> Client {

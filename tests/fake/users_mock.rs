@@ -5,9 +5,9 @@
 
 use crate::support::raw_http::{post_form, post_json, send};
 use reqwest::Method;
-use slack_calls::mock::{MockSlack, default_email};
 use slack_calls::users::LookupByEmailError;
 use slack_calls::{CallUser, Error, ErrorCode, TokenKind, UserId};
+use slack_calls_mock::{MockSlack, default_email};
 
 #[tokio::test]
 async fn the_demo_users_have_emails() -> Result<(), Box<dyn std::error::Error>> {

@@ -22,11 +22,11 @@ use axum::extract::State;
 use axum::http::{StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
 use libtest_mimic::Failed;
-use slack_calls::mock::{
-    DEMO_BOT_TOKEN, DEMO_CLIENT_SECRET, DEMO_SCOPES, DEMO_USER_TOKEN, MockApp, MockSlack,
-};
 use slack_calls::signing::SigningSecret;
 use slack_calls::{Block, CallBlock, CallUser, Client, TokenKind, Unfurl};
+use slack_calls_mock::{
+    DEMO_BOT_TOKEN, DEMO_CLIENT_SECRET, DEMO_SCOPES, DEMO_USER_TOKEN, MockApp, MockSlack,
+};
 
 use crate::part::Part;
 use crate::support::delivery_log::deliveries_until;

@@ -16,9 +16,9 @@ use std::time::Duration;
 
 use libtest_mimic::Failed;
 use slack_calls::events::{Outcome, Receiver};
-use slack_calls::mock::{MockApp, MockSlack};
 use slack_calls::signing::{SigningSecret, sign};
 use slack_calls::{Event, TokenKind};
+use slack_calls_mock::{MockApp, MockSlack};
 
 use crate::support::delivery_log::deliveries_until;
 

@@ -13,8 +13,8 @@ use std::ffi::OsString;
 use std::time::Duration;
 
 use libtest_mimic::Failed;
-use slack_calls::mock::{DEMO_TEAM_ID, Fault};
 use slack_calls::{App, RateLimits, RedisPacing};
+use slack_calls_mock::{DEMO_TEAM_ID, Fault};
 
 use crate::redis_pacing::{APP_ID, burst_seen_by, check, fake_with_a_call, limits, runtime};
 use crate::redis_server::RedisServer;

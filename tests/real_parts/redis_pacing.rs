@@ -17,8 +17,8 @@ use std::process::{Command, Stdio};
 use std::time::Duration;
 
 use libtest_mimic::Failed;
-use slack_calls::mock::{DEMO_TEAM_ID, MockSlack, Outcome};
 use slack_calls::{App, Rate, RateLimits, RedisPacing};
+use slack_calls_mock::{DEMO_TEAM_ID, MockSlack, Outcome};
 
 use crate::part::Part;
 use crate::redis_server::RedisServer;

@@ -1,6 +1,6 @@
 //! A loopback HTTP server that records every request exactly as it arrived
 //! and answers with whatever the test sets. The wire-format tests use it to
-//! see the bytes the client sends; behaviour tests use `slack_calls::mock`.
+//! see the bytes the client sends; behaviour tests use `slack_calls_mock`.
 
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};

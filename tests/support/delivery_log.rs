@@ -5,7 +5,7 @@
 
 use std::time::{Duration, Instant};
 
-use slack_calls::mock::{DeliveryRecord, MockSlack};
+use slack_calls_mock::{DeliveryRecord, MockSlack};
 
 /// Polls the fake's delivery log until `done` holds for it, for at most
 /// 30 s; the log, or what it held when the time ran out.

@@ -1,5 +1,29 @@
 //! The `slack-calls-mock` program, started for a test as its own process.
 
+use std::path::PathBuf;
+
+/// The `slack-calls-mock` binary: `SLACK_CALLS_MOCK_BIN`, or the one cargo
+/// built beside this test (`target/<profile>/`; `cargo test --workspace`
+/// builds it, since its package has integration tests of its own).
+pub fn binary() -> PathBuf {
+    if let Some(path) = std::env::var_os("SLACK_CALLS_MOCK_BIN") {
+        return path.into();
+    }
+    let exe = std::env::current_exe().expect("the test's own path");
+    let profile_dir = exe
+        .parent()
+        .and_then(std::path::Path::parent)
+        .expect("the test runs from target/<profile>/deps");
+    let binary = profile_dir.join(format!("slack-calls-mock{}", std::env::consts::EXE_SUFFIX));
+    assert!(
+        binary.is_file(),
+        "{} is missing: build it with `cargo build -p slack-calls-mock` \
+         (`cargo test --workspace` does), or name one in SLACK_CALLS_MOCK_BIN",
+        binary.display()
+    );
+    binary
+}
+
 /// The `slack-calls-mock` program, started for a test and killed when
 /// dropped.
 pub struct MockProcess {
@@ -22,7 +46,7 @@ impl MockProcess {
         stderr: std::process::Stdio,
     ) -> MockProcess {
         use std::io::BufRead;
-        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_slack-calls-mock"))
+        let mut child = std::process::Command::new(binary())
             .args(args)
             .envs(env.iter().copied())
             .stdin(std::process::Stdio::null())

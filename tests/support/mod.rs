@@ -24,14 +24,10 @@
 #![allow(dead_code)] // each test binary uses a different part
 
 pub mod capture_server;
-#[cfg(feature = "mock")]
 pub mod delivery_log;
-#[cfg(feature = "mock")]
 pub mod fake_process;
-#[cfg(feature = "mock")]
 pub mod raw_http;
 pub mod scripted_server;
-#[cfg(feature = "mock")]
 pub mod shared_time;
 #[cfg(feature = "events")]
 pub mod signed_events;

@@ -3,7 +3,7 @@
 
 use reqwest::Method;
 use serde_json::Value;
-use slack_calls::mock::MockSlack;
+use slack_calls_mock::MockSlack;
 
 /// An answer, read whole.
 #[derive(Debug)]

@@ -9,8 +9,8 @@ use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, Instant};
 
-use slack_calls::mock::MockSlack;
 use slack_calls::{Clock, Sleep, TestClock};
+use slack_calls_mock::MockSlack;
 use tokio::task::JoinHandle;
 
 /// Virtual time shared by a client and a fake: a [`TestClock`] for the

@@ -1,9 +1,9 @@
 //! The methods this crate generated run against the fake Slack server,
 //! which serves them from this crate's own method table.
 
-use slack_calls::mock::MockSlack;
 use slack_calls::{Error, ErrorCode, TeamId, TokenKind};
 use slack_calls_downstream_example::{DownstreamExt, METHODS, PinnedItem};
+use slack_calls_mock::MockSlack;
 
 #[tokio::test]
 async fn team_info_runs_against_the_fake() -> Result<(), Box<dyn std::error::Error>> {

@@ -1,0 +1,66 @@
+//! `auth.test` and `auth.revoke` in the fake. The state they share with
+//! the OAuth family (tokens issued while the fake runs, revoked tokens) is
+//! [`AuthState`].
+//!
+//! `auth.test` answers from the token's workspace; `auth.revoke` revokes
+//! the token it is called with, after which it answers `token_revoked`.
+
+use serde_json::{Value, json};
+
+use slack_calls::TokenKind;
+
+use crate::api::family::{Exchange, Family, no_param_error};
+use crate::wire::answer::{Reply, SlackError};
+
+/// The auth family, as registered in the fake's table of families.
+pub(crate) const FAMILY: Family = Family {
+    methods: &["auth.test", "auth.revoke"],
+    reads_json: true,
+    param_error: no_param_error,
+    answer: |exchange| match exchange.method.name {
+        "auth.revoke" => revoke(exchange).map(Reply::from),
+        _ => test(&exchange).map(Reply::from),
+    },
+};
+
+/// `auth.test`: who the token is.
+fn test(exchange: &Exchange<'_>) -> Result<Value, SlackError> {
+    let workspace = exchange.workspace;
+    let mut body = json!({
+        "ok": true,
+        "url": workspace.url(),
+        "team": workspace.name,
+        "team_id": workspace.team_id,
+    });
+    let (user, user_id) = match exchange.caller.kind {
+        TokenKind::Bot => ("bot".to_owned(), workspace.bot_user_id()),
+        _ => match exchange.caller.user {
+            Some(user) => (user.to_lowercase(), user.to_owned()),
+            None => {
+                return Err(SlackError::new("invalid_auth")
+                    .because("the token's workspace has no user for a user token to act for"));
+            }
+        },
+    };
+    body["user"] = json!(user);
+    body["user_id"] = json!(user_id);
+    if exchange.caller.kind == TokenKind::Bot {
+        body["bot_id"] = json!(workspace.bot_id());
+    }
+    // The fake has no Enterprise Grid.
+    body["is_enterprise_install"] = json!(false);
+    Ok(body)
+}
+
+/// `auth.revoke`: revokes the token it is called with, unless `test`.
+fn revoke(exchange: Exchange<'_>) -> Result<Value, SlackError> {
+    let test = matches!(exchange.params.json("test"), Some(Value::Bool(true)));
+    if !test {
+        exchange
+            .state
+            .auth
+            .revoked
+            .insert(exchange.caller.token.to_owned());
+    }
+    Ok(json!({ "ok": true, "revoked": !test }))
+}

@@ -1,0 +1,53 @@
+//! `apps.event.authorizations.list` in the fake: with the app-level token
+//! (`xapp-`, a token of kind `Other`), the app's installations, one per
+//! workspace of the fake (its bot), a page at a time.
+//!
+//! Which installations can see an event is the fake's choice: every one,
+//! for any non-empty `event_context` (its events carry none to match).
+
+use serde_json::{Value, json};
+
+use slack_calls::method::Pagination;
+
+use crate::api::family::{Exchange, Family, no_param_error};
+use crate::wire::answer::{Reply, SlackError};
+use crate::wire::cursor;
+
+/// The authorizations family, as registered in the fake's table of families.
+pub(crate) const FAMILY: Family = Family {
+    methods: &["apps.event.authorizations.list"],
+    reads_json: true,
+    param_error: no_param_error,
+    answer: |exchange| list(&exchange).map(Reply::from),
+};
+
+fn list(exchange: &Exchange<'_>) -> Result<Value, SlackError> {
+    let context = exchange.params.text("event_context").unwrap_or_default();
+    if context.trim().is_empty() {
+        return Err(
+            SlackError::new("invalid_event_context").because("the event_context names no event")
+        );
+    }
+    let paging = exchange.method.pagination.unwrap_or(Pagination {
+        cursor: "cursor",
+        limit: Some("limit"),
+        items: "authorizations",
+    });
+    let installations: Vec<Value> = exchange
+        .directory
+        .workspaces
+        .iter()
+        .map(|workspace| {
+            json!({
+                "enterprise_id": null,
+                "team_id": workspace.team_id,
+                "user_id": workspace.bot_user_id(),
+                "is_bot": true,
+                "is_enterprise_install": false,
+            })
+        })
+        .collect();
+    let scope = format!("apps.event.authorizations.list {context}");
+    let (page, next) = cursor::page(&paging, exchange.params, &scope, &installations)?;
+    Ok(cursor::body(paging.items, page, next))
+}

@@ -1,0 +1,158 @@
+//! Installing and uninstalling the app in the fake: codes handed out by
+//! [`MockSlack::start_install`](crate::MockSlack::start_install),
+//! `oauth.v2.access` turning a code into a bot token and a user token with
+//! the scopes asked for, and `apps.uninstall` revoking every token of a
+//! workspace (the same uninstall as the control API's and
+//! `MockSlack::uninstall_app`, with the same events).
+//!
+//! The app's client id and secret are
+//! [`DEMO_CLIENT_ID`](crate::state::auth_state::DEMO_CLIENT_ID) and
+//! [`DEMO_CLIENT_SECRET`](crate::state::auth_state::DEMO_CLIENT_SECRET) unless
+//! [`MockSlackBuilder::app_credentials`](crate::MockSlackBuilder::app_credentials)
+//! sets others.
+
+use serde_json::{Value, json};
+
+use slack_calls::TokenKind;
+
+use crate::api::family::{Exchange, Family, no_param_error};
+use crate::state::directory::TokenEntry;
+use crate::wire::answer::{Reply, SlackError};
+
+/// The OAuth family, as registered in the fake's table of families.
+pub(crate) const FAMILY: Family = Family {
+    methods: &["oauth.v2.access", "apps.uninstall"],
+    reads_json: true,
+    param_error: no_param_error,
+    answer: |exchange| match exchange.method.name {
+        "apps.uninstall" => uninstall(exchange).map(Reply::from),
+        _ => access(exchange).map(Reply::from),
+    },
+};
+
+/// The app's client id and secret, from HTTP Basic or else from the
+/// `client_id` and `client_secret` params, checked against the app's.
+fn check_client(exchange: &Exchange<'_>) -> Result<(), SlackError> {
+    let parsed = exchange.parsed;
+    let (id, secret) = match &parsed.basic {
+        Some((id, secret)) => (Some(id.as_str()), Some(secret.as_str())),
+        None => (client_id_param(exchange), parsed.client_secret.as_deref()),
+    };
+    let app = &exchange.config.app;
+    if id != Some(app.client_id.as_str()) {
+        return Err(SlackError::new("invalid_client_id").because(match id {
+            None => "give the app's client id by HTTP Basic or as `client_id`",
+            Some(_) => "the client id is not the app's",
+        }));
+    }
+    if secret != Some(app.client_secret.as_str()) {
+        // The message never shows a secret.
+        return Err(SlackError::new("bad_client_secret").because(match secret {
+            None => "give the app's client secret by HTTP Basic or as `client_secret`",
+            Some(_) => "the client secret is not the app's",
+        }));
+    }
+    Ok(())
+}
+
+/// The `client_id` param as text.
+fn client_id_param<'a>(exchange: &Exchange<'a>) -> Option<&'a str> {
+    exchange
+        .parsed
+        .params
+        .iter()
+        .find(|(name, _)| name == "client_id")
+        .and_then(|(_, value)| match value {
+            crate::wire::request::RawValue::Text(text) => Some(text.as_str()),
+            _ => None,
+        })
+}
+
+/// `oauth.v2.access`: a code for tokens.
+fn access(exchange: Exchange<'_>) -> Result<Value, SlackError> {
+    check_client(&exchange)?;
+    match exchange.params.text("grant_type") {
+        None | Some("authorization_code") => {}
+        // The fake issues no refresh tokens (no token rotation).
+        Some("refresh_token") => {
+            return Err(SlackError::new("invalid_refresh_token")
+                .because("the fake issues no refresh tokens"));
+        }
+        Some(_) => {
+            return Err(SlackError::new("invalid_grant_type")
+                .because("grant_type is authorization_code or refresh_token"));
+        }
+    }
+    let code = exchange.params.text("code").unwrap_or_default();
+    let auth = &mut exchange.state.auth;
+    let Some(pending) = auth.codes.get_mut(code) else {
+        return Err(SlackError::new("invalid_code").because("the fake handed out no such code"));
+    };
+    if pending.used {
+        // Slack does not say what a second use answers: the fake's choice.
+        return Err(SlackError::new("invalid_code").because("the code was already used"));
+    }
+    pending.used = true;
+    let pending = pending.clone();
+    let Some(workspace) = exchange.directory.workspaces.get(pending.workspace) else {
+        return Err(SlackError::new("internal_error").because("the code's workspace is gone"));
+    };
+    let team = workspace.team_id.to_lowercase();
+    let mut body = json!({ "ok": true, "app_id": exchange.config.app.app_id });
+    if !pending.bot_scopes.is_empty() {
+        auth.next_token += 1;
+        let token = format!("xoxb-{team}-{}-mock", auth.next_token);
+        auth.issued.insert(
+            token.clone(),
+            TokenEntry {
+                kind: TokenKind::Bot,
+                scopes: pending.bot_scopes.clone(),
+                workspace: pending.workspace,
+            },
+        );
+        body["access_token"] = json!(token);
+        body["token_type"] = json!("bot");
+        body["scope"] = json!(pending.bot_scopes.join(","));
+        body["bot_user_id"] = json!(workspace.bot_user_id());
+    }
+    body["team"] = json!({ "id": workspace.team_id, "name": workspace.name });
+    body["enterprise"] = Value::Null;
+    body["is_enterprise_install"] = json!(false);
+    let installer = workspace.acting_user.clone().unwrap_or_default();
+    let mut authed_user = json!({ "id": installer });
+    if !pending.user_scopes.is_empty() {
+        auth.next_token += 1;
+        let token = format!("xoxp-{team}-{}-mock", auth.next_token);
+        auth.issued.insert(
+            token.clone(),
+            TokenEntry {
+                kind: TokenKind::User,
+                scopes: pending.user_scopes.clone(),
+                workspace: pending.workspace,
+            },
+        );
+        authed_user["scope"] = json!(pending.user_scopes.join(","));
+        authed_user["access_token"] = json!(token);
+        authed_user["token_type"] = json!("user");
+    }
+    body["authed_user"] = authed_user;
+    Ok(body)
+}
+
+/// `apps.uninstall`: every token of the token's workspace is revoked, and
+/// the uninstall's events are queued; the server sends them to a
+/// registered app once this answer is made (the state lock is held here).
+fn uninstall(exchange: Exchange<'_>) -> Result<Value, SlackError> {
+    check_client(&exchange)?;
+    if exchange.caller.kind == TokenKind::Bot {
+        // Slack's page: "Granular bot not allowed to uninstall".
+        return Err(SlackError::new("no_permission")
+            .because("a bot token cannot uninstall the app; use a user token"));
+    }
+    let workspace = exchange.workspace_index;
+    exchange
+        .state
+        .auth
+        .uninstall(exchange.directory, workspace, exchange.now);
+    Ok(json!({ "ok": true, "uninstalled": true }))
+}

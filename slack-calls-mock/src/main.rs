@@ -1,0 +1,837 @@
+//! `slack-calls-mock`: the fake Slack Web API server as a program, so apps
+//! written in any language can run their Slack Calls tests against it.
+//!
+//! It prints the base URL and the demo tokens on its first lines (stdout,
+//! as `KEY=value`) and serves until interrupted. `--help` explains the rest.
+
+use std::net::SocketAddr;
+use std::process::ExitCode;
+
+use slack_calls::TokenKind;
+use slack_calls::signing::SigningSecret;
+use slack_calls_mock::{
+    DEMO_SCOPES, DEMO_TEAM_ID, LimitMode, MockApp, MockSlack, MockSlackBuilder, MockWorkspace,
+};
+
+/// `--help`, before the demo scopes are filled in at `{DEMO_SCOPES}`.
+const HELP: &str = "\
+slack-calls-mock: a fake Slack Web API server for testing Slack Calls apps.
+
+Serves every method of the slack-calls spec at <base URL><method>, by GET or
+POST (form or JSON body), checking tokens, scopes, params and rate tiers the
+way Slack does. The calls.* methods keep real state: calls.add creates a call
+that calls.info returns, participants and ends are remembered, and every
+documented error (invalid_call_id, inactive_call, bad_users, user_not_found,
+missing_scope, ...) comes where Slack gives it.
+
+USAGE:
+    slack-calls-mock [OPTIONS]
+
+OPTIONS:
+    --addr <ADDR>              Listen on ADDR [default: 127.0.0.1:0, a free port]
+    --token <TOKEN:KIND:SCOPES>
+                               Also accept TOKEN. KIND is bot, user or other;
+                               SCOPES is a comma-separated list, possibly empty.
+                               Example: --token xoxb-ci:bot:calls:read,calls:write
+                               Repeat for more tokens.
+    --workspace <TEAM:NAME>    Add a workspace with team id TEAM and this name,
+                               empty until --user, --channel and
+                               --workspace-token fill it. Repeat for more.
+                               Example: --workspace T0OTHER01:Other Workspace
+                               The default workspace is {DEMO_TEAM_ID}.
+    --user <[TEAM:]ID[:EMAIL]> Put a Slack user ID in a workspace's directory
+                               (default: the default workspace), with this email
+                               for users.lookupByEmail [default: <id>@example.com,
+                               lowercased]. Repeat for more; the first given for
+                               the default workspace replaces its directory
+                               (U0MOCK001 to U0MOCK005). User tokens act for the
+                               first user of their workspace.
+                               Example: --user T0OTHER01:U0OTHER01:ada@example.com
+    --channel <[TEAM:]ID>      Put a channel ID in a workspace's channel directory
+                               (the conversations chat.postMessage can post in).
+                               Repeat for more; the first given for the default
+                               workspace replaces its channels (C0MOCK001,
+                               C0MOCK002). Example: --channel T0OTHER01:C0OTHER01
+    --workspace-token <TEAM:TOKEN:KIND:SCOPES>
+                               Like --token, for the workspace TEAM (added with
+                               --workspace, or the default one).
+    --app-url <URL>            Register an app whose Request URL is URL: the fake
+                               sends it signed events (link_shared, call_rejected,
+                               app_uninstalled, tokens_revoked) and the Call
+                               button's requests. Needs --signing-secret-env.
+    --signing-secret-env <VAR> Sign what goes to --app-url with the secret in the
+                               environment variable VAR (at least 32 bytes). The
+                               secret itself is never taken on the command line,
+                               where `ps` shows it to every user, and is never
+                               printed. Example:
+                                 SLACK_SIGNING_SECRET=... slack-calls-mock \
+                                   --app-url http://127.0.0.1:3000/slack/events \
+                                   --signing-secret-env SLACK_SIGNING_SECRET
+    --unfurl-domain <DOMAIN>   A domain whose links the app unfurls (it covers
+                               its subdomains). Repeat for more. Needs --app-url.
+    --rate-limit <N>           Allow N requests per minute per (workspace, method)
+                               for every method [default: the method's tier]
+    --no-rate-limit            Turn rate limits off
+    --time-scale <F>           Run the rate-limit clock F times faster than real
+                               time; Retry-After stays in real seconds
+                               [default: 1]
+    --quiet                    Do not print a line per request on stderr
+    -h, --help                 Print this help
+    -V, --version              Print the version
+
+CONTROL API:
+    Tests in any language steer the running fake over HTTP on the same port,
+    under /_mock/ (JSON in and out): script answers, inject faults, add
+    workspaces, users, channels and tokens, install and uninstall the app,
+    register the app (POST /_mock/app), make fake users post, reject Calls
+    and press the Call button, read calls, messages, deliveries and the
+    request log. GET /_mock/ lists the endpoints; the README shows
+    each with curl.
+
+OUTPUT:
+    The first three lines on stdout are, in this order:
+        SLACK_CALLS_MOCK_URL=http://127.0.0.1:<port>/api/
+        SLACK_CALLS_MOCK_BOT_TOKEN=xoxb-mock-bot
+        SLACK_CALLS_MOCK_USER_TOKEN=xoxp-mock-user
+    Both demo tokens have the scopes {DEMO_SCOPES}.
+    Point your Slack SDK's base URL at SLACK_CALLS_MOCK_URL, e.g. in Python:
+        WebClient(token=bot_token, base_url=url)
+    The server runs until it gets Ctrl-C (SIGINT) or SIGTERM.
+";
+
+/// `--help` with the demo tokens' scopes taken from [`DEMO_SCOPES`], so the
+/// text cannot drift from what the fake grants.
+fn help() -> String {
+    HELP.replace("{DEMO_SCOPES}", &DEMO_SCOPES.join(", "))
+        .replace("{DEMO_TEAM_ID}", DEMO_TEAM_ID)
+}
+
+/// A token as `--token` gives it: text, kind, scopes.
+type TokenSpec = (String, TokenKind, Vec<String>);
+
+/// The parsed command line.
+#[derive(Debug)]
+struct Options {
+    addr: Option<SocketAddr>,
+    tokens: Vec<(String, TokenKind, Vec<String>)>,
+    /// Workspaces beyond the default one: team id and name.
+    workspaces: Vec<(String, String)>,
+    /// Team id (None: the default workspace), user id, email.
+    users: Vec<(Option<String>, String, Option<String>)>,
+    /// Team id (None: the default workspace), channel id.
+    channels: Vec<(Option<String>, String)>,
+    /// Team id, then the token as `--token` gives it.
+    workspace_tokens: Vec<(String, TokenSpec)>,
+    /// The app's Request URL.
+    app_url: Option<String>,
+    /// The name of the environment variable holding the signing secret
+    /// (never the secret itself).
+    signing_secret_env: Option<String>,
+    unfurl_domains: Vec<String>,
+    rate_limits: LimitMode,
+    time_scale: f64,
+    quiet: bool,
+}
+
+/// What the command line asks for.
+#[derive(Debug)]
+enum Command {
+    Serve(Box<Options>),
+    Help,
+    Version,
+}
+
+fn parse_args(args: impl IntoIterator<Item = String>) -> Result<Command, String> {
+    let mut options = Options {
+        addr: None,
+        tokens: Vec::new(),
+        workspaces: Vec::new(),
+        users: Vec::new(),
+        channels: Vec::new(),
+        workspace_tokens: Vec::new(),
+        app_url: None,
+        signing_secret_env: None,
+        unfurl_domains: Vec::new(),
+        rate_limits: LimitMode::Tiers,
+        time_scale: 1.0,
+        quiet: false,
+    };
+    let mut args = args.into_iter();
+    while let Some(arg) = args.next() {
+        // Accept both `--flag value` and `--flag=value`.
+        let (flag, inline) = match arg.split_once('=') {
+            Some((flag, value)) if flag.starts_with("--") => {
+                (flag.to_owned(), Some(value.to_owned()))
+            }
+            _ => (arg.clone(), None),
+        };
+        let mut value = |name: &str| -> Result<String, String> {
+            match inline.clone().or_else(|| args.next()) {
+                Some(value) => Ok(value),
+                None => Err(format!("{name} needs a value")),
+            }
+        };
+        match flag.as_str() {
+            "-h" | "--help" => return Ok(Command::Help),
+            "-V" | "--version" => return Ok(Command::Version),
+            "--addr" => {
+                let text = value("--addr")?;
+                options.addr = Some(text.parse().map_err(|_| {
+                    format!("--addr `{text}` is not an address like 127.0.0.1:8080")
+                })?);
+            }
+            "--token" => options.tokens.push(parse_token(&value("--token")?)?),
+            "--user" => options.users.push(parse_user(&value("--user")?)?),
+            "--workspace" => options
+                .workspaces
+                .push(parse_workspace(&value("--workspace")?)?),
+            "--channel" => options.channels.push(parse_channel(&value("--channel")?)?),
+            "--workspace-token" => {
+                let text = value("--workspace-token")?;
+                let (team, token) = text.split_once(':').ok_or_else(|| {
+                    "--workspace-token wants TEAM:TOKEN:KIND:SCOPES, such as \
+                     T0OTHER01:xoxb-other:bot:calls:read"
+                        .to_owned()
+                })?;
+                check_id("--workspace-token", "team", team)?;
+                options
+                    .workspace_tokens
+                    .push((team.to_owned(), parse_token(token)?));
+            }
+            "--app-url" => {
+                let text = value("--app-url")?;
+                let url_ok = reqwest::Url::parse(&text).is_ok_and(|url| {
+                    matches!(url.scheme(), "http" | "https") && url.host().is_some()
+                });
+                if !url_ok {
+                    return Err(format!(
+                        "--app-url `{text}` is not an http(s) URL like http://127.0.0.1:3000/slack/events"
+                    ));
+                }
+                options.app_url = Some(text);
+            }
+            "--signing-secret-env" => {
+                let name = value("--signing-secret-env")?;
+                if name.is_empty() || name.contains(['=', '\0']) {
+                    return Err(format!(
+                        "--signing-secret-env `{name}` is not an environment variable name"
+                    ));
+                }
+                options.signing_secret_env = Some(name);
+            }
+            "--signing-secret" => {
+                return Err(
+                    "the signing secret is not taken on the command line, where `ps` \
+                     shows it; put it in an environment variable and name that with \
+                     --signing-secret-env VAR"
+                        .to_owned(),
+                );
+            }
+            "--unfurl-domain" => {
+                let domain = value("--unfurl-domain")?;
+                if domain.is_empty()
+                    || domain.contains(['/', ':'])
+                    || domain.contains(char::is_whitespace)
+                {
+                    return Err(format!(
+                        "--unfurl-domain `{domain}` is not a host name like example.com"
+                    ));
+                }
+                options.unfurl_domains.push(domain);
+            }
+            "--rate-limit" => {
+                let text = value("--rate-limit")?;
+                let n = text.parse::<u32>().map_err(|_| {
+                    format!("--rate-limit `{text}` is not a whole number of requests per minute")
+                })?;
+                options.rate_limits = LimitMode::PerMinute(n);
+            }
+            "--no-rate-limit" => options.rate_limits = LimitMode::Off,
+            "--time-scale" => {
+                let text = value("--time-scale")?;
+                options.time_scale = text
+                    .parse::<f64>()
+                    .ok()
+                    .filter(|f| f.is_finite() && *f > 0.0)
+                    .ok_or_else(|| format!("--time-scale `{text}` is not a number above zero"))?;
+            }
+            "--quiet" => options.quiet = true,
+            other => return Err(format!("unknown argument `{other}`")),
+        }
+        if inline.is_some() && matches!(flag.as_str(), "--no-rate-limit" | "--quiet") {
+            return Err(format!("{flag} takes no value"));
+        }
+    }
+    check_teams(&options)?;
+    check_app(&options)?;
+    Ok(Command::Serve(Box::new(options)))
+}
+
+/// `--app-url` and `--signing-secret-env` come together; `--unfurl-domain`
+/// only with them.
+fn check_app(options: &Options) -> Result<(), String> {
+    match (&options.app_url, &options.signing_secret_env) {
+        (Some(_), None) => Err("--app-url needs --signing-secret-env VAR, the environment \
+             variable holding the app's signing secret"
+            .to_owned()),
+        (None, Some(_)) => {
+            Err("--signing-secret-env needs --app-url, the app's Request URL".to_owned())
+        }
+        (None, None) if !options.unfurl_domains.is_empty() => {
+            Err("--unfurl-domain needs --app-url, the app's Request URL".to_owned())
+        }
+        _ => Ok(()),
+    }
+}
+
+/// The app `--app-url` asks for, its secret read from the environment
+/// through `env` (a name to a value). Errors never show the secret.
+fn app_from(
+    options: &Options,
+    env: impl Fn(&str) -> Option<String>,
+) -> Result<Option<MockApp>, String> {
+    let (Some(url), Some(name)) = (&options.app_url, &options.signing_secret_env) else {
+        return Ok(None);
+    };
+    let Some(text) = env(name) else {
+        return Err(format!(
+            "--signing-secret-env {name}: the environment variable {name} is not set"
+        ));
+    };
+    let secret = SigningSecret::new(text.trim_end_matches(['\r', '\n']))
+        .map_err(|err| format!("--signing-secret-env {name}: {err}"))?;
+    Ok(Some(
+        MockApp::new(url.clone(), secret).unfurl_domains(options.unfurl_domains.iter().cloned()),
+    ))
+}
+
+/// A Slack id: uppercase letters and digits.
+fn check_id(flag: &str, what: &str, id: &str) -> Result<(), String> {
+    if id.is_empty()
+        || !id
+            .bytes()
+            .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit())
+    {
+        let example = match what {
+            "team" => "T0OTHER01",
+            "channel" => "C0OTHER01",
+            _ => "U0HRJ1GNB",
+        };
+        return Err(format!(
+            "{flag} `{id}` is not a Slack {what} ID (uppercase letters and digits, like {example})"
+        ));
+    }
+    Ok(())
+}
+
+/// `TEAM:NAME`.
+fn parse_workspace(spec: &str) -> Result<(String, String), String> {
+    let Some((team, name)) = spec.split_once(':') else {
+        return Err("--workspace wants TEAM:NAME, such as T0OTHER01:Other Workspace".to_owned());
+    };
+    check_id("--workspace", "team", team)?;
+    if team == DEMO_TEAM_ID {
+        return Err(format!(
+            "--workspace {team} is the default workspace; fill it with --user, --channel and --token"
+        ));
+    }
+    if name.trim().is_empty() {
+        return Err(format!("--workspace {team}: the name is empty"));
+    }
+    Ok((team.to_owned(), name.to_owned()))
+}
+
+/// `ID`, `TEAM:ID` or `TEAM:ID:EMAIL`.
+fn parse_user(spec: &str) -> Result<(Option<String>, String, Option<String>), String> {
+    let parts: Vec<&str> = spec.splitn(3, ':').collect();
+    let (team, user, email) = match parts.as_slice() {
+        [user] => (None, *user, None),
+        [team, user] => (Some(*team), *user, None),
+        [team, user, email] => (Some(*team), *user, Some(*email)),
+        _ => return Err("--user wants ID, TEAM:ID or TEAM:ID:EMAIL".to_owned()),
+    };
+    if let Some(team) = team {
+        check_id("--user", "team", team)?;
+    }
+    check_id("--user", "user", user)?;
+    if let Some(email) = email
+        && (email.trim().is_empty() || !email.contains('@'))
+    {
+        return Err(format!("--user {user}: `{email}` is not an email address"));
+    }
+    Ok((
+        team.map(str::to_owned),
+        user.to_owned(),
+        email.map(str::to_owned),
+    ))
+}
+
+/// `ID` or `TEAM:ID`.
+fn parse_channel(spec: &str) -> Result<(Option<String>, String), String> {
+    match spec.split_once(':') {
+        None => {
+            check_id("--channel", "channel", spec)?;
+            Ok((None, spec.to_owned()))
+        }
+        Some((team, channel)) => {
+            check_id("--channel", "team", team)?;
+            check_id("--channel", "channel", channel)?;
+            Ok((Some(team.to_owned()), channel.to_owned()))
+        }
+    }
+}
+
+/// `TOKEN:KIND:SCOPES`; the scopes may hold colons (`calls:read`), so the
+/// token and the kind are the first two fields and the rest is the scopes.
+fn parse_token(spec: &str) -> Result<(String, TokenKind, Vec<String>), String> {
+    let mut parts = spec.splitn(3, ':');
+    let token = parts.next().unwrap_or_default();
+    let (Some(kind), Some(scopes)) = (parts.next(), parts.next()) else {
+        return Err(
+            "--token wants TOKEN:KIND:SCOPES, such as xoxb-ci:bot:calls:read,calls:write"
+                .to_owned(),
+        );
+    };
+    if token.is_empty() || token.chars().any(char::is_whitespace) {
+        return Err("--token: the token is empty or holds whitespace".to_owned());
+    }
+    let kind = match kind {
+        "bot" => TokenKind::Bot,
+        "user" => TokenKind::User,
+        "other" => TokenKind::Other,
+        other => return Err(format!("--token: kind `{other}` is not bot, user or other")),
+    };
+    let scopes = scopes
+        .split(',')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(str::to_owned)
+        .collect();
+    Ok((token.to_owned(), kind, scopes))
+}
+
+fn builder(options: &Options) -> MockSlackBuilder {
+    let mut builder = MockSlack::builder()
+        .rate_limits(options.rate_limits)
+        .time_scale(options.time_scale)
+        // The control API reads the log (GET /_mock/requests); the
+        // default capacity bounds it.
+        .log_to_stderr(!options.quiet);
+    if let Some(addr) = options.addr {
+        builder = builder.addr(addr);
+    }
+    let is_default = |team: &Option<String>| team.as_deref().is_none_or(|t| t == DEMO_TEAM_ID);
+    let default_users: Vec<&(Option<String>, String, Option<String>)> = options
+        .users
+        .iter()
+        .filter(|(team, _, _)| is_default(team))
+        .collect();
+    if !default_users.is_empty() {
+        builder = builder.users(default_users.iter().map(|(_, id, _)| id.clone()));
+        for (_, id, email) in &default_users {
+            if let Some(email) = email {
+                builder = builder.user_with_email(id.clone(), email.clone());
+            }
+        }
+    }
+    let default_channels: Vec<&String> = options
+        .channels
+        .iter()
+        .filter(|(team, _)| is_default(team))
+        .map(|(_, id)| id)
+        .collect();
+    if !default_channels.is_empty() {
+        builder = builder.channels(default_channels.into_iter().cloned());
+    }
+    for (token, kind, scopes) in &options.tokens {
+        builder = builder.token(token.clone(), *kind, scopes.iter().cloned());
+    }
+    for (team, (token, kind, scopes)) in &options.workspace_tokens {
+        if team == DEMO_TEAM_ID {
+            builder = builder.token(token.clone(), *kind, scopes.iter().cloned());
+        }
+    }
+    for (team, name) in &options.workspaces {
+        let mut workspace = MockWorkspace::new(team.clone(), name.clone());
+        let users: Vec<&(Option<String>, String, Option<String>)> = options
+            .users
+            .iter()
+            .filter(|(t, _, _)| t.as_deref() == Some(team))
+            .collect();
+        workspace = workspace.users(users.iter().map(|(_, id, _)| id.clone()));
+        for (_, id, email) in &users {
+            if let Some(email) = email {
+                workspace = workspace.user_with_email(id.clone(), email.clone());
+            }
+        }
+        workspace = workspace.channels(
+            options
+                .channels
+                .iter()
+                .filter(|(t, _)| t.as_deref() == Some(team))
+                .map(|(_, id)| id.clone()),
+        );
+        for (t, (token, kind, scopes)) in &options.workspace_tokens {
+            if t == team {
+                workspace = workspace.token(token.clone(), *kind, scopes.iter().cloned());
+            }
+        }
+        builder = builder.workspace(workspace);
+    }
+    builder
+}
+
+/// Every team a `--user`, `--channel` or `--workspace-token` names must be
+/// the default workspace or one given with `--workspace`.
+fn check_teams(options: &Options) -> Result<(), String> {
+    let known =
+        |team: &str| team == DEMO_TEAM_ID || options.workspaces.iter().any(|(t, _)| t == team);
+    let named = options
+        .users
+        .iter()
+        .filter_map(|(team, _, _)| team.as_deref().map(|t| ("--user", t)))
+        .chain(
+            options
+                .channels
+                .iter()
+                .filter_map(|(team, _)| team.as_deref().map(|t| ("--channel", t))),
+        )
+        .chain(
+            options
+                .workspace_tokens
+                .iter()
+                .map(|(team, _)| ("--workspace-token", team.as_str())),
+        );
+    for (flag, team) in named {
+        if !known(team) {
+            return Err(format!(
+                "{flag} names workspace {team}, which is neither {DEMO_TEAM_ID} nor given with --workspace"
+            ));
+        }
+    }
+    Ok(())
+}
+
+async fn wait_for_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        match signal(SignalKind::terminate()) {
+            Ok(mut term) => {
+                tokio::select! {
+                    _ = tokio::signal::ctrl_c() => {}
+                    _ = term.recv() => {}
+                }
+            }
+            Err(_) => {
+                let _ = tokio::signal::ctrl_c().await;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+    }
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let options = match parse_args(std::env::args().skip(1)) {
+        Ok(Command::Serve(options)) => *options,
+        Ok(Command::Help) => {
+            print!("{}", help());
+            return ExitCode::SUCCESS;
+        }
+        Ok(Command::Version) => {
+            println!("slack-calls-mock {}", env!("CARGO_PKG_VERSION"));
+            return ExitCode::SUCCESS;
+        }
+        Err(message) => {
+            eprintln!("error: {message}\n\nRun `slack-calls-mock --help` for the options.");
+            return ExitCode::from(2);
+        }
+    };
+    let app = match app_from(&options, |name| std::env::var(name).ok()) {
+        Ok(app) => app,
+        Err(message) => {
+            eprintln!("error: {message}");
+            return ExitCode::from(2);
+        }
+    };
+    let mut builder = builder(&options);
+    if let Some(app) = app {
+        builder = builder.app(app);
+    }
+    let mock = match builder.start().await {
+        Ok(mock) => mock,
+        Err(err) => {
+            eprintln!("error: could not start the fake Slack server: {err}");
+            return ExitCode::FAILURE;
+        }
+    };
+    {
+        use std::io::Write;
+        let mut out = std::io::stdout().lock();
+        // If stdout is gone, the server is still useful: ignore write errors.
+        let _ = writeln!(out, "SLACK_CALLS_MOCK_URL={}", mock.base_url());
+        let _ = writeln!(out, "SLACK_CALLS_MOCK_BOT_TOKEN={}", mock.bot_token());
+        let _ = writeln!(out, "SLACK_CALLS_MOCK_USER_TOKEN={}", mock.user_token());
+        let _ = out.flush();
+    }
+    eprintln!(
+        "slack-calls-mock: serving {} methods at {}; demo tokens have scopes {}",
+        slack_calls::METHODS.len(),
+        mock.base_url(),
+        DEMO_SCOPES.join(",")
+    );
+    for (_, kind, scopes) in &options.tokens {
+        // The token text is not printed: whoever passed it knows it.
+        eprintln!(
+            "slack-calls-mock: also accepting a {kind} token from --token, scopes [{}]",
+            scopes.join(",")
+        );
+    }
+    if let (Some(url), Some(name)) = (&options.app_url, &options.signing_secret_env) {
+        eprintln!(
+            "slack-calls-mock: sending events to {url}, signed with the secret in ${name}; \
+             unfurl domains [{}]",
+            options.unfurl_domains.join(",")
+        );
+    }
+    eprintln!(
+        "slack-calls-mock: what apps do to it, live: {}",
+        mock.page_url()
+    );
+    eprintln!("slack-calls-mock: Ctrl-C or SIGTERM stops it");
+    wait_for_signal().await;
+    mock.shutdown().await;
+    ExitCode::SUCCESS
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn args(list: &[&str]) -> Result<Command, String> {
+        parse_args(list.iter().map(|s| (*s).to_owned()))
+    }
+
+    #[test]
+    fn tokens_keep_colons_in_scopes() {
+        let (token, kind, scopes) = parse_token("xoxb-ci:bot:calls:read,calls:write").unwrap();
+        assert_eq!(token, "xoxb-ci");
+        assert_eq!(kind, TokenKind::Bot);
+        assert_eq!(scopes, vec!["calls:read", "calls:write"]);
+        let (_, kind, scopes) = parse_token("xoxp-x:user:").unwrap();
+        assert_eq!(kind, TokenKind::User);
+        assert!(scopes.is_empty());
+    }
+
+    #[test]
+    fn bad_tokens_are_explained() {
+        for bad in [
+            "xoxb-ci",
+            "xoxb-ci:bot",
+            ":bot:calls:read",
+            "xoxb-ci:robot:calls:read",
+            "xo xb:bot:",
+        ] {
+            assert!(parse_token(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn options_parse_in_both_forms() {
+        let Ok(Command::Serve(options)) = args(&[
+            "--addr=127.0.0.1:0",
+            "--token",
+            "xoxb-a:bot:calls:read",
+            "--user",
+            "U1",
+            "--rate-limit=5",
+            "--time-scale",
+            "60",
+            "--quiet",
+        ]) else {
+            panic!("should parse");
+        };
+        assert_eq!(options.addr, Some(SocketAddr::from(([127, 0, 0, 1], 0))));
+        assert_eq!(options.tokens.len(), 1);
+        assert_eq!(options.users, vec![(None, "U1".to_owned(), None)]);
+        assert_eq!(options.rate_limits, LimitMode::PerMinute(5));
+        assert_eq!(options.time_scale, 60.0);
+        assert!(options.quiet);
+        assert!(matches!(args(&["--help"]), Ok(Command::Help)));
+        assert!(matches!(args(&["-V"]), Ok(Command::Version)));
+        assert!(
+            matches!(args(&["--no-rate-limit"]), Ok(Command::Serve(o)) if o.rate_limits == LimitMode::Off)
+        );
+    }
+
+    #[test]
+    fn workspaces_users_and_channels_parse() {
+        let Ok(Command::Serve(options)) = args(&[
+            "--workspace",
+            "T0OTHER01:Other Workspace",
+            "--user",
+            "T0OTHER01:U0OTHER01:ada@example.com",
+            "--user",
+            "U1",
+            "--user=T0MOCK001:U2",
+            "--channel",
+            "T0OTHER01:C0OTHER01",
+            "--channel=C1",
+            "--workspace-token",
+            "T0OTHER01:xoxb-other:bot:calls:read,calls:write",
+        ]) else {
+            panic!("should parse");
+        };
+        assert_eq!(
+            options.workspaces,
+            vec![("T0OTHER01".to_owned(), "Other Workspace".to_owned())]
+        );
+        assert_eq!(
+            options.users,
+            vec![
+                (
+                    Some("T0OTHER01".to_owned()),
+                    "U0OTHER01".to_owned(),
+                    Some("ada@example.com".to_owned())
+                ),
+                (None, "U1".to_owned(), None),
+                (Some("T0MOCK001".to_owned()), "U2".to_owned(), None),
+            ]
+        );
+        assert_eq!(
+            options.channels,
+            vec![
+                (Some("T0OTHER01".to_owned()), "C0OTHER01".to_owned()),
+                (None, "C1".to_owned())
+            ]
+        );
+        assert_eq!(options.workspace_tokens.len(), 1);
+        assert_eq!(options.workspace_tokens[0].0, "T0OTHER01");
+        assert_eq!(
+            options.workspace_tokens[0].1.2,
+            vec!["calls:read", "calls:write"]
+        );
+    }
+
+    #[test]
+    fn bad_workspace_flags_are_explained() {
+        for (bad, says) in [
+            (&["--workspace", "T0OTHER01"][..], "TEAM:NAME"),
+            (&["--workspace", "t0:x"], "not a Slack team ID"),
+            (&["--workspace", "T0MOCK001:Again"], "the default workspace"),
+            (&["--workspace", "T0OTHER01: "], "the name is empty"),
+            (&["--user", "T0OTHER01:U1"], "neither T0MOCK001 nor given"),
+            (&["--user", "T0MOCK001:U1:not-an-address"], "not an email"),
+            (&["--user", "T0MOCK001:u1"], "not a Slack user ID"),
+            (
+                &["--channel", "T0MOCK001:#general"],
+                "not a Slack channel ID",
+            ),
+            (&["--channel", "T9:C1"], "neither T0MOCK001 nor given"),
+            (&["--workspace-token", "xoxb"], "TEAM:TOKEN:KIND:SCOPES"),
+            (
+                &["--workspace-token", "T9:xoxb-a:bot:"],
+                "neither T0MOCK001",
+            ),
+        ] {
+            match args(bad) {
+                Err(message) => assert!(message.contains(says), "{bad:?}: {message}"),
+                Ok(_) => panic!("{bad:?} should be refused"),
+            }
+        }
+    }
+
+    #[test]
+    fn help_lists_every_demo_scope() {
+        let text = help();
+        assert!(!text.contains("{DEMO_SCOPES}"));
+        assert!(!text.contains("{DEMO_TEAM_ID}"));
+        for flag in [
+            "--workspace ",
+            "--channel ",
+            "--workspace-token ",
+            "[TEAM:]ID[:EMAIL]",
+            "/_mock/",
+            "--app-url ",
+            "--signing-secret-env ",
+            "--unfurl-domain ",
+            "`ps`",
+        ] {
+            assert!(text.contains(flag), "--help lacks {flag}");
+        }
+        for scope in DEMO_SCOPES {
+            assert!(text.contains(scope), "--help lacks {scope}");
+        }
+    }
+
+    #[test]
+    fn the_app_flags_read_the_secret_from_the_environment() {
+        const SECRET: &str = "a-signing-secret-of-32-characters";
+        let Ok(Command::Serve(options)) = args(&[
+            "--app-url",
+            "http://127.0.0.1:3000/slack/events",
+            "--signing-secret-env=APP_SECRET",
+            "--unfurl-domain",
+            "example.com",
+            "--unfurl-domain=calls.example.org",
+        ]) else {
+            panic!("should parse");
+        };
+        assert_eq!(options.unfurl_domains, ["example.com", "calls.example.org"]);
+        let app = app_from(&options, |name| {
+            (name == "APP_SECRET").then(|| SECRET.to_owned())
+        })
+        .unwrap()
+        .expect("an app");
+        assert!(!format!("{app:?} {options:?}").contains(SECRET));
+        let unset = app_from(&options, |_| None).unwrap_err();
+        assert!(unset.contains("APP_SECRET is not set"), "{unset}");
+        let short = app_from(&options, |_| Some("short".to_owned())).unwrap_err();
+        assert!(short.contains("shorter"), "{short}");
+        assert!(!short.contains("short\""), "{short}");
+    }
+
+    #[test]
+    fn bad_app_flags_are_explained() {
+        for (bad, says) in [
+            (
+                &["--app-url", "http://x/"][..],
+                "needs --signing-secret-env",
+            ),
+            (&["--signing-secret-env", "S"], "needs --app-url"),
+            (&["--unfurl-domain", "example.com"], "needs --app-url"),
+            (&["--app-url", "ftp://x/"], "not an http(s) URL"),
+            (
+                &["--unfurl-domain", "https://example.com"],
+                "not a host name",
+            ),
+            (&["--signing-secret", "x"], "not taken on the command line"),
+            (&["--signing-secret-env="], "not an environment variable"),
+        ] {
+            match args(bad) {
+                Err(message) => assert!(message.contains(says), "{bad:?}: {message}"),
+                Ok(_) => panic!("{bad:?} should be refused"),
+            }
+        }
+    }
+
+    #[test]
+    fn bad_options_are_explained() {
+        for bad in [
+            &["--addr", "localhost"][..],
+            &["--addr"],
+            &["--rate-limit", "-1"],
+            &["--time-scale", "0"],
+            &["--time-scale", "NaN"],
+            &["--user", "bob"],
+            &["--quiet=yes"],
+            &["--frobnicate"],
+        ] {
+            assert!(args(bad).is_err(), "{bad:?}");
+        }
+    }
+}

@@ -1,0 +1,84 @@
+//! [`MockSlack`]'s side of Slack talking back: registering the app,
+//! making fake users act, and reading their messages and the deliveries.
+//! Each method runs the same code as its control-API endpoint (in
+//! [`user_actions`](crate::talk_back::user_actions)).
+
+use slack_calls::CallInitiation;
+
+use crate::MockSlack;
+use crate::talk_back::delivery::InitiationError;
+use crate::talk_back::events::{DeliveryRecord, MessageRecord, MockApp, UserActionError};
+
+impl MockSlack {
+    /// Registers (or replaces) the app that receives events and Call
+    /// initiations.
+    pub fn register_app(&self, app: MockApp) {
+        self.fake.lock().events.app = Some(app);
+    }
+
+    /// A fake user posts `text` in `channel`. When it holds links on the
+    /// registered app's unfurl domains, Slack's signed `link_shared` goes
+    /// to the app (delivery runs in the background; see
+    /// [`MockSlack::deliveries`]).
+    ///
+    /// Fails when no workspace has both the user and the channel.
+    pub fn user_posts(
+        &self,
+        user: &str,
+        channel: &str,
+        text: &str,
+    ) -> Result<MessageRecord, UserActionError> {
+        self.fake.user_posts(user, channel, text)
+    }
+
+    /// A fake user rejects the Call `call_id` shared with them in
+    /// `channel`: Slack's `call_rejected` goes to the app. Returns its
+    /// event id.
+    pub fn user_rejects_call(
+        &self,
+        user: &str,
+        call_id: &str,
+        channel: &str,
+    ) -> Result<String, UserActionError> {
+        self.fake.user_rejects_call(user, call_id, channel)
+    }
+
+    /// The app is uninstalled from workspace `team_id`: every token of the
+    /// workspace is revoked, as by `apps.uninstall`, and Slack sends
+    /// `app_uninstalled` and `tokens_revoked`. Returns their event ids.
+    ///
+    /// Fails when no app is registered (nothing is revoked then) or the
+    /// fake has no such workspace.
+    pub fn uninstall_app(&self, team_id: &str) -> Result<Vec<String>, UserActionError> {
+        self.fake.uninstall_app(team_id)
+    }
+
+    /// A fake user presses the Call button in `channel`: Slack's signed
+    /// Call-initiation request (a form with `team_id`, `user_id`,
+    /// `channel_id`, `response_url`, `trigger_id`, ...) goes to the app,
+    /// once, and its answer must be `response_type: call` with a
+    /// `call_initiation_url` within the ack timeout. Logged like events.
+    ///
+    /// The answer may come in the HTTP response, or the app may acknowledge
+    /// empty and post it (JSON) to the request's `response_url`, which the
+    /// fake serves (`POST /_mock/response/{n}`), within the same ack
+    /// timeout of the press, as the Calls guide has it.
+    pub async fn user_presses_call_button(
+        &self,
+        user: &str,
+        channel: &str,
+    ) -> Result<CallInitiation, InitiationError> {
+        self.fake.user_presses_call_button(user, channel).await
+    }
+
+    /// A snapshot of the messages fake users posted, oldest first, with the
+    /// app's unfurls.
+    pub fn messages(&self) -> Vec<MessageRecord> {
+        self.fake.lock().events.messages.clone()
+    }
+
+    /// Every delivery attempt to the app so far, in the order they ended.
+    pub fn deliveries(&self) -> Vec<DeliveryRecord> {
+        self.fake.lock().events.deliveries.clone()
+    }
+}

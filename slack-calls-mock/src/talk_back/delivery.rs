@@ -1,0 +1,185 @@
+//! Sending to the app as Slack does: each request signed with
+//! [`slack_calls::signing`] (`v0` HMAC-SHA256 of `v0:{timestamp}:{body}`), and an
+//! event delivery retried when no 2xx came within the ack timeout (3 s):
+//! at once, after 1 minute, after 5 minutes, on the fake's scaled clock,
+//! with `x-slack-retry-num` and `x-slack-retry-reason`. An answer carrying
+//! `x-slack-no-retry: 1` stops the retries. Every attempt is logged
+//! ([`DeliveryRecord`], from [`MockSlack::deliveries`](crate::MockSlack::deliveries)).
+//! The Call button's press, which sends once, is in
+//! [`user_actions`](crate::talk_back::user_actions).
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use slack_calls::signing::sign;
+
+use crate::state::fake::FakeSlack;
+use crate::talk_back::events::{DeliveryRecord, FailureReason, MockApp, UserActionError, unix_now};
+
+/// The waits before Slack's three retries, on the fake's clock.
+pub const RETRY_DELAYS: [Duration; 3] = [
+    Duration::ZERO,
+    Duration::from_secs(60),
+    Duration::from_secs(300),
+];
+
+/// What is sent: a JSON event envelope.
+pub(crate) struct Outgoing {
+    event_id: String,
+    kind: String,
+    body: Vec<u8>,
+}
+
+impl Outgoing {
+    pub fn event(event_id: String, kind: &str, body: Vec<u8>) -> Outgoing {
+        Outgoing {
+            event_id,
+            kind: kind.to_owned(),
+            body,
+        }
+    }
+}
+
+/// How one attempt went.
+pub(crate) struct Attempt {
+    pub status: Option<u16>,
+    pub failure: Option<FailureReason>,
+    pub no_retry: bool,
+    pub body: Vec<u8>,
+}
+
+pub(crate) fn http_client() -> reqwest::Client {
+    // The app is on loopback: never through a proxy.
+    slack_calls::tls::http_client(reqwest::Client::builder().no_proxy()).unwrap_or_default()
+}
+
+/// Sends one signed request to the app and waits up to its ack timeout.
+pub(crate) async fn attempt(
+    http: &reqwest::Client,
+    app: &MockApp,
+    content_type: &str,
+    body: &[u8],
+    retry: Option<(u32, FailureReason)>,
+) -> Attempt {
+    let timestamp = unix_now().to_string();
+    let mut request = http
+        .post(&app.request_url)
+        .header("content-type", content_type)
+        .header("x-slack-request-timestamp", &timestamp)
+        .header("x-slack-signature", sign(&app.secret, &timestamp, body))
+        .body(body.to_vec());
+    if let Some((num, reason)) = retry {
+        request = request
+            .header("x-slack-retry-num", num.to_string())
+            .header("x-slack-retry-reason", reason.as_str());
+    }
+    let exchange = async {
+        let response = request.send().await?;
+        let status = response.status();
+        let no_retry = response
+            .headers()
+            .get("x-slack-no-retry")
+            .is_some_and(|value| value.as_bytes() == b"1");
+        let body = response.bytes().await?;
+        Ok::<_, reqwest::Error>((status, no_retry, body))
+    };
+    match tokio::time::timeout(app.ack_timeout, exchange).await {
+        Err(_) => Attempt {
+            status: None,
+            failure: Some(FailureReason::HttpTimeout),
+            no_retry: false,
+            body: Vec::new(),
+        },
+        Ok(Err(err)) => Attempt {
+            status: None,
+            failure: Some(if err.is_timeout() {
+                FailureReason::HttpTimeout
+            } else if err.is_connect() {
+                FailureReason::ConnectionFailed
+            } else {
+                FailureReason::HttpError
+            }),
+            no_retry: false,
+            body: Vec::new(),
+        },
+        Ok(Ok((status, no_retry, body))) => Attempt {
+            status: Some(status.as_u16()),
+            failure: (!status.is_success()).then_some(FailureReason::HttpError),
+            no_retry,
+            body: body.to_vec(),
+        },
+    }
+}
+
+/// Delivers `outgoing` in the background, with Slack's retries.
+pub(crate) fn spawn(fake: Arc<FakeSlack>, app: MockApp, outgoing: Outgoing) {
+    let task = tokio::spawn(deliver(Arc::clone(&fake), app, outgoing));
+    let mut state = fake.lock();
+    state.events.running.retain(|task| !task.is_finished());
+    state.events.running.push(task.abort_handle());
+}
+
+async fn deliver(fake: Arc<FakeSlack>, app: MockApp, outgoing: Outgoing) {
+    let http = http_client();
+    let mut retry: Option<(u32, FailureReason)> = None;
+    loop {
+        let result = attempt(&http, &app, "application/json", &outgoing.body, retry).await;
+        let num = retry.map_or(0, |(num, _)| num);
+        fake.lock().events.deliveries.push(DeliveryRecord {
+            event_id: Some(outgoing.event_id.clone()),
+            kind: outgoing.kind.clone(),
+            attempt: num,
+            retry_reason: retry.map(|(_, reason)| reason),
+            status: result.status,
+            acked_in_time: result.failure.is_none(),
+            failure: result.failure,
+            no_retry: result.no_retry,
+        });
+        let Some(failure) = result.failure else {
+            return;
+        };
+        let Some(delay) = RETRY_DELAYS.get(num as usize) else {
+            return;
+        };
+        if result.no_retry {
+            return;
+        }
+        wait_fake_time(&fake, *delay).await;
+        retry = Some((num + 1, failure));
+    }
+}
+
+/// Sleeps until `wait` has passed on the fake's clock (scaled, and moved
+/// on by [`MockSlack::advance`](crate::MockSlack::advance)).
+async fn wait_fake_time(fake: &FakeSlack, wait: Duration) {
+    let now = || {
+        let advanced = fake.lock().advanced;
+        fake.clock.now(advanced)
+    };
+    let due = now().saturating_add(wait);
+    loop {
+        let current = now();
+        if current >= due {
+            return;
+        }
+        let real = fake.clock.real_duration(due - current);
+        // Wake at least every 50 ms to notice `advance`.
+        tokio::time::sleep(real.min(Duration::from_millis(50))).await;
+    }
+}
+
+/// Why a press of the Call button did not start a Call.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum InitiationError {
+    /// The fake user could not press it (unknown user or channel, no app).
+    #[error(transparent)]
+    Action(#[from] UserActionError),
+    /// The app did not answer 2xx within the ack timeout.
+    #[error("the app did not answer 2xx in time ({})", .0.as_str())]
+    NoAnswer(FailureReason),
+    /// The app answered, but not `response_type: call` with a
+    /// `call_initiation_url`.
+    #[error("the app's answer does not start a call: {0}")]
+    NotACall(String),
+}

@@ -1,0 +1,309 @@
+//! Slack talking back, as the fake keeps it: the app registered with the
+//! fake, the messages fake users post, and every attempt to send the app
+//! something. What fake users do that makes Slack send the app something
+//! (a shared link, a rejected Call, an uninstall, a press of the Call
+//! button) is [`user_actions`](crate::talk_back::user_actions); sending itself, with
+//! Slack's signing and retry rules, is [`delivery`](crate::talk_back::delivery).
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::time::Duration;
+
+use serde_json::Value;
+
+use slack_calls::signing::SigningSecret;
+
+use crate::state::auth_state::DEMO_APP_ID;
+
+/// The app's bot user, named in `authorizations` and `tokens_revoked`,
+/// unless [`MockApp::bot_user`] changes it.
+pub const DEMO_BOT_USER: &str = "U0MOCKBOT";
+/// How long Slack waits for an app's 2xx before it counts the delivery as
+/// failed (`http_timeout`).
+pub const ACK_TIMEOUT: Duration = Duration::from_secs(3);
+
+/// A Slack app registered with the fake: where Slack sends its events and
+/// Call-initiation requests, the secret it signs them with, and the
+/// domains whose links it unfurls.
+///
+/// ```
+/// use slack_calls_mock::{MockApp, MockSlack};
+/// use slack_calls::signing::SigningSecret;
+///
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// let secret = SigningSecret::new("8f742231b10e8888abcd99yyyzzz85a5")?;
+/// let mock = MockSlack::builder()
+///     .app(MockApp::new("http://127.0.0.1:3000/slack/events", secret).unfurl_domains(["example.com"]))
+///     .start()
+///     .await?;
+/// # drop(mock);
+/// # Ok(()) }
+/// ```
+#[derive(Clone)]
+pub struct MockApp {
+    pub(crate) app_id: String,
+    pub(crate) request_url: String,
+    pub(crate) secret: SigningSecret,
+    pub(crate) unfurl_domains: Vec<String>,
+    pub(crate) bot_user: String,
+    pub(crate) ack_timeout: Duration,
+}
+
+impl fmt::Debug for MockApp {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("MockApp")
+            .field("app_id", &self.app_id)
+            .field("request_url", &self.request_url)
+            .field("secret", &"<redacted>")
+            .field("unfurl_domains", &self.unfurl_domains)
+            .field("bot_user", &self.bot_user)
+            .field("ack_timeout", &self.ack_timeout)
+            .finish()
+    }
+}
+
+impl MockApp {
+    /// An app whose Request URL (events, and the Call button's requests)
+    /// is `request_url`, signing with `secret`.
+    pub fn new(request_url: impl Into<String>, secret: SigningSecret) -> MockApp {
+        MockApp {
+            app_id: DEMO_APP_ID.to_owned(),
+            request_url: request_url.into(),
+            secret,
+            unfurl_domains: Vec::new(),
+            bot_user: DEMO_BOT_USER.to_owned(),
+            ack_timeout: ACK_TIMEOUT,
+        }
+    }
+
+    /// The domains whose links the app unfurls (`example.com` also covers
+    /// `calls.example.com`).
+    pub fn unfurl_domains<S: Into<String>>(mut self, domains: impl IntoIterator<Item = S>) -> Self {
+        self.unfurl_domains = domains
+            .into_iter()
+            .map(|domain| domain.into().to_ascii_lowercase())
+            .collect();
+        self
+    }
+
+    /// The app's id (default [`DEMO_APP_ID`]).
+    pub fn app_id(mut self, id: impl Into<String>) -> Self {
+        self.app_id = id.into();
+        self
+    }
+
+    /// The app's bot user (default [`DEMO_BOT_USER`]).
+    pub fn bot_user(mut self, user: impl Into<String>) -> Self {
+        self.bot_user = user.into();
+        self
+    }
+
+    /// How long the fake waits for the app's 2xx, in real time (default
+    /// [`ACK_TIMEOUT`], Slack's 3 s). Retry delays follow the fake's
+    /// scaled clock instead; see [`MockSlackBuilder::time_scale`](crate::MockSlackBuilder::time_scale).
+    pub fn ack_timeout(mut self, timeout: Duration) -> Self {
+        self.ack_timeout = timeout;
+        self
+    }
+
+    /// The domain of `url` this app unfurls, if any.
+    pub(crate) fn domain_of(&self, url: &str) -> Option<&str> {
+        let host = reqwest::Url::parse(url)
+            .ok()?
+            .host_str()?
+            .to_ascii_lowercase();
+        self.unfurl_domains
+            .iter()
+            .find(|domain| {
+                host == **domain
+                    || host
+                        .strip_suffix(domain.as_str())
+                        .is_some_and(|rest| rest.ends_with('.'))
+            })
+            .map(String::as_str)
+    }
+}
+
+/// A message a fake user posted, with the unfurls the app attached (a
+/// snapshot, from [`MockSlack::messages`](crate::MockSlack::messages)).
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct MessageRecord {
+    /// The workspace.
+    pub team_id: String,
+    /// The conversation.
+    pub channel: String,
+    /// The message's timestamp.
+    pub ts: String,
+    /// Who posted it.
+    pub user: String,
+    /// The text as posted.
+    pub text: String,
+    /// The links in the text, in order.
+    pub links: Vec<String>,
+    /// The id `chat.unfurl` takes with `source: conversations_history`.
+    pub unfurl_id: String,
+    /// The unfurls `chat.unfurl` attached, by URL (a repeated unfurl of a
+    /// URL replaces the earlier one).
+    pub unfurls: BTreeMap<String, Value>,
+}
+
+/// Why a fake user's action could not happen.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum UserActionError {
+    /// No workspace has this user in its directory and this channel.
+    #[error("no workspace of the fake has user `{user}` and channel `{channel}`")]
+    UnknownPlace {
+        /// The user.
+        user: String,
+        /// The channel.
+        channel: String,
+    },
+    /// No call has this id.
+    #[error("the fake has no call `{0}`")]
+    UnknownCall(String),
+    /// No workspace has this team id.
+    #[error("the fake has no workspace `{0}`")]
+    UnknownTeam(String),
+    /// The action sends the app something, and no app is registered.
+    #[error("no app is registered with the fake (MockSlackBuilder::app)")]
+    NoApp,
+}
+
+/// Why a delivery attempt failed, in Slack's `x-slack-retry-reason` words.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum FailureReason {
+    /// No answer within the ack timeout.
+    HttpTimeout,
+    /// An answer that is not 2xx.
+    HttpError,
+    /// No connection could be made.
+    ConnectionFailed,
+}
+
+impl FailureReason {
+    /// The header value (`http_timeout`, `http_error`, `connection_failed`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FailureReason::HttpTimeout => "http_timeout",
+            FailureReason::HttpError => "http_error",
+            FailureReason::ConnectionFailed => "connection_failed",
+        }
+    }
+}
+
+/// One attempt to send the app something.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct DeliveryRecord {
+    /// The event id (`None` for a Call initiation).
+    pub event_id: Option<String>,
+    /// The event type (`link_shared`, ...) or `call_initiation`.
+    pub kind: String,
+    /// 0 for the first attempt, then the `x-slack-retry-num` sent.
+    pub attempt: u32,
+    /// The `x-slack-retry-reason` sent (the previous attempt's failure).
+    pub retry_reason: Option<FailureReason>,
+    /// The app's HTTP status, when it answered in time.
+    pub status: Option<u16>,
+    /// Whether a 2xx came within the ack timeout.
+    pub acked_in_time: bool,
+    /// Why the attempt failed, when it did.
+    pub failure: Option<FailureReason>,
+    /// Whether the app asked not to be retried (`x-slack-no-retry: 1`).
+    pub no_retry: bool,
+}
+
+/// The event part of the fake's state.
+#[derive(Debug, Default)]
+pub(crate) struct EventState {
+    pub app: Option<MockApp>,
+    pub messages: Vec<MessageRecord>,
+    pub deliveries: Vec<DeliveryRecord>,
+    pub next_event: u64,
+    /// The `response_url` of each Call-button press, by its number: what
+    /// the app posted there, in order.
+    pub responses: BTreeMap<u64, Vec<Vec<u8>>>,
+    /// Deliveries still running (retries wait on the fake's clock); stopped
+    /// when the fake is dropped.
+    pub running: Vec<tokio::task::AbortHandle>,
+}
+
+impl EventState {
+    pub fn new(app: Option<MockApp>) -> EventState {
+        EventState {
+            app,
+            ..EventState::default()
+        }
+    }
+
+    /// The message `chat.unfurl` names by `channel` and `ts`.
+    pub fn message_mut(
+        &mut self,
+        team_id: &str,
+        channel: &str,
+        ts: &str,
+    ) -> Option<&mut MessageRecord> {
+        self.messages
+            .iter_mut()
+            .find(|m| m.team_id == team_id && m.channel == channel && m.ts == ts)
+    }
+
+    /// The message `chat.unfurl` names by `unfurl_id`.
+    pub fn message_by_unfurl_id(
+        &mut self,
+        team_id: &str,
+        unfurl_id: &str,
+    ) -> Option<&mut MessageRecord> {
+        self.messages
+            .iter_mut()
+            .find(|m| m.team_id == team_id && m.unfurl_id == unfurl_id)
+    }
+
+    /// Stops every delivery still running.
+    pub fn abort_deliveries(&mut self) {
+        for task in self.running.drain(..) {
+            task.abort();
+        }
+    }
+
+    pub(crate) fn next_event_id(&mut self) -> String {
+        self.next_event += 1;
+        format!("Ev0MOCK{:06}", self.next_event)
+    }
+}
+
+/// Unix seconds now (real time: receivers check it against their clock).
+pub(crate) fn unix_now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_domain_covers_its_subdomains_only() {
+        let app = MockApp::new(
+            "http://127.0.0.1:1/",
+            SigningSecret::new("a-signing-secret-of-32-characters").unwrap(),
+        )
+        .unfurl_domains(["Example.com"]);
+        assert_eq!(
+            app.domain_of("https://example.com/j/1"),
+            Some("example.com")
+        );
+        assert_eq!(
+            app.domain_of("https://calls.EXAMPLE.com/j"),
+            Some("example.com")
+        );
+        assert_eq!(app.domain_of("https://notexample.com/j"), None);
+        assert_eq!(app.domain_of("https://example.com.evil.net/j"), None);
+        assert_eq!(app.domain_of("not a url"), None);
+    }
+}

@@ -1,0 +1,359 @@
+//! What fake users do that makes Slack send the app something: post a
+//! message with a link on the app's unfurl domains (`link_shared`), reject
+//! a Call (`call_rejected`), uninstall the app (`app_uninstalled`,
+//! `tokens_revoked`), press the Call button (a Call-initiation request).
+//! The app and the records are in [`events`](crate::talk_back::events); sending, with
+//! Slack's signing and retry rules, is [`delivery`]. The logic lives here,
+//! on the fake's handle, so that [`MockSlack`](crate::MockSlack)'s methods
+//! (in `talk_back`) and the control API run the same code.
+//!
+//! The rules where Slack documents no behaviour:
+//!
+//! - A fake user's message gets an `unfurl_id` of
+//!   `{channel}.{ts}.{n}` and `source: conversations_history`.
+//! - A link is every word of the text that is an `http(s)` URL, bare or in
+//!   Slack's `<url>` / `<url|label>` form. It is on an unfurl domain when
+//!   its host is the domain or a subdomain of it.
+//! - `link_shared` is sent once per message that holds such a link (not
+//!   again for the composer), and not for messages the app posts itself.
+//! - Uninstalling (`apps.uninstall`, `POST /_mock/uninstall` or
+//!   `MockSlack::uninstall_app`, one code path) revokes every token of the
+//!   workspace, then, when an app is registered, sends `app_uninstalled`,
+//!   then `tokens_revoked` naming the installing user when the workspace
+//!   had a user token (`oauth`) and the app's bot user (`bot`).
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use serde_json::{Value, json};
+
+use slack_calls::{CallInitiation, ResponseUrlPayload, TeamId, Timestamp, UserId};
+use slack_calls::{EventAuthorization, EventCallback, EventEnvelope};
+
+use crate::state::fake::FakeSlack;
+use crate::talk_back::delivery::{self, InitiationError, Outgoing, attempt, http_client};
+use crate::talk_back::events::{DeliveryRecord, MessageRecord, MockApp, UserActionError, unix_now};
+
+/// The `http(s)` links of a message text: bare, `<url>` or `<url|label>`.
+pub(crate) fn links_in(text: &str) -> Vec<String> {
+    let mut links: Vec<String> = Vec::new();
+    for word in text.split(|c: char| c.is_whitespace() || c == '<' || c == '>') {
+        let url = word.split('|').next().unwrap_or("");
+        let is_link = (url.starts_with("https://") || url.starts_with("http://"))
+            && reqwest::Url::parse(url).is_ok();
+        if is_link && !links.iter().any(|seen| seen == url) {
+            links.push(url.to_owned());
+        }
+    }
+    links
+}
+
+/// An `event_callback` body for `event`, from the crate's one envelope.
+fn envelope(app: &MockApp, team_id: &str, event_id: &str, event: Value) -> Vec<u8> {
+    let callback = EventCallback::new(
+        TeamId::from(team_id),
+        app.app_id.clone(),
+        event_id,
+        Timestamp::from(unix_now()),
+        event,
+    )
+    .authorization(EventAuthorization::bot(
+        TeamId::from(team_id),
+        UserId::from(app.bot_user.as_str()),
+    ));
+    // A struct of strings and numbers always encodes.
+    serde_json::to_vec(&EventEnvelope::EventCallback(callback)).unwrap_or_default()
+}
+
+impl FakeSlack {
+    /// Queues `event` for the registered app and starts delivering it;
+    /// the event id, or `None` when no app is registered.
+    fn send_event(self: &Arc<Self>, team_id: &str, kind: &str, event: Value) -> Option<String> {
+        let (app, event_id) = {
+            let mut state = self.lock();
+            let app = state.events.app.clone()?;
+            (app, state.events.next_event_id())
+        };
+        let body = envelope(&app, team_id, &event_id, event);
+        delivery::spawn(
+            Arc::clone(self),
+            app,
+            Outgoing::event(event_id.clone(), kind, body),
+        );
+        Some(event_id)
+    }
+
+    /// The team id of the workspace where `user` can post in `channel`.
+    fn workspace_of(&self, user: &str, channel: &str) -> Result<String, UserActionError> {
+        self.directory()
+            .workspaces
+            .iter()
+            .find(|w| w.directory.contains(user) && w.channels.contains(channel))
+            .map(|w| w.team_id.clone())
+            .ok_or_else(|| UserActionError::UnknownPlace {
+                user: user.to_owned(),
+                channel: channel.to_owned(),
+            })
+    }
+
+    /// Sends the `app_uninstalled` and `tokens_revoked` events of every
+    /// uninstall not yet announced ([`AuthState::uninstall`] queues them),
+    /// when an app is registered; dropped otherwise. Returns the event ids.
+    /// Called by whoever uninstalled, after letting go of the state lock.
+    ///
+    /// [`AuthState::uninstall`]: crate::state::auth_state::AuthState::uninstall
+    pub(crate) fn send_uninstall_events(self: &Arc<Self>) -> Vec<String> {
+        let (unsent, bot_user) = {
+            let mut state = self.lock();
+            let unsent = std::mem::take(&mut state.auth.unsent);
+            let bot_user = state.events.app.as_ref().map(|app| app.bot_user.clone());
+            (unsent, bot_user)
+        };
+        let Some(bot_user) = bot_user else {
+            return Vec::new();
+        };
+        let mut ids = Vec::new();
+        for uninstall in unsent {
+            let now = format!("{}.000000", unix_now());
+            let tokens = json!({"oauth": uninstall.oauth_users, "bot": [bot_user]});
+            for (kind, event) in [
+                (
+                    "app_uninstalled",
+                    json!({"type": "app_uninstalled", "event_ts": now}),
+                ),
+                (
+                    "tokens_revoked",
+                    json!({"type": "tokens_revoked", "tokens": tokens, "event_ts": now}),
+                ),
+            ] {
+                ids.extend(self.send_event(&uninstall.team_id, kind, event));
+            }
+        }
+        ids
+    }
+
+    /// A fake user posts `text` in `channel`; `link_shared` goes to the
+    /// app when the text holds links on its unfurl domains.
+    pub(crate) fn user_posts(
+        self: &Arc<Self>,
+        user: &str,
+        channel: &str,
+        text: &str,
+    ) -> Result<MessageRecord, UserActionError> {
+        let team_id = self.workspace_of(user, channel)?;
+        let links = links_in(text);
+        let (message, shared) = {
+            let mut state = self.lock();
+            state.messages_posted += 1;
+            let ts = format!("{}.{:06}", unix_now(), state.messages_posted % 1_000_000);
+            let message = MessageRecord {
+                team_id: team_id.clone(),
+                channel: channel.to_owned(),
+                unfurl_id: format!("{channel}.{ts}.{}", state.messages_posted),
+                ts,
+                user: user.to_owned(),
+                text: text.to_owned(),
+                links: links.clone(),
+                unfurls: BTreeMap::new(),
+            };
+            state.events.messages.push(message.clone());
+            let shared: Vec<Value> = state
+                .events
+                .app
+                .as_ref()
+                .map(|app| {
+                    links
+                        .iter()
+                        .filter_map(|url| {
+                            app.domain_of(url)
+                                .map(|domain| json!({"domain": domain, "url": url}))
+                        })
+                        .collect()
+                })
+                .unwrap_or_default();
+            (message, shared)
+        };
+        if !shared.is_empty() {
+            let event = json!({
+                "type": "link_shared",
+                "channel": message.channel,
+                "is_bot_user_member": true,
+                "user": message.user,
+                "message_ts": message.ts,
+                "unfurl_id": message.unfurl_id,
+                "source": "conversations_history",
+                "links": shared,
+                "event_ts": message.ts,
+            });
+            self.send_event(&team_id, "link_shared", event);
+        }
+        Ok(message)
+    }
+
+    /// A fake user rejects the Call `call_id` in `channel`: `call_rejected`
+    /// goes to the app. Returns its event id.
+    pub(crate) fn user_rejects_call(
+        self: &Arc<Self>,
+        user: &str,
+        call_id: &str,
+        channel: &str,
+    ) -> Result<String, UserActionError> {
+        let team_id = self.workspace_of(user, channel)?;
+        let external_unique_id = self
+            .lock()
+            .calls
+            .get(call_id)
+            .map(|call| call.external_unique_id.clone())
+            .ok_or_else(|| UserActionError::UnknownCall(call_id.to_owned()))?;
+        let event = json!({
+            "type": "call_rejected",
+            "call_id": call_id,
+            "user_id": user,
+            "channel_id": channel,
+            "external_unique_id": external_unique_id,
+            "event_ts": format!("{}.000000", unix_now()),
+        });
+        self.send_event(&team_id, "call_rejected", event)
+            .ok_or(UserActionError::NoApp)
+    }
+
+    /// The app is uninstalled from workspace `team_id` (see
+    /// `MockSlack::uninstall_app`). Returns the event ids.
+    pub(crate) fn uninstall_app(
+        self: &Arc<Self>,
+        team_id: &str,
+    ) -> Result<Vec<String>, UserActionError> {
+        let directory = self.directory();
+        let index = directory
+            .workspace_index(team_id)
+            .ok_or_else(|| UserActionError::UnknownTeam(team_id.to_owned()))?;
+        if self.lock().events.app.is_none() {
+            return Err(UserActionError::NoApp);
+        }
+        // The same uninstall as `apps.uninstall` and the control API's.
+        self.lock().auth.uninstall(&directory, index, unix_now());
+        drop(directory);
+        Ok(self.send_uninstall_events())
+    }
+
+    /// A fake user presses the Call button in `channel` (see
+    /// `MockSlack::user_presses_call_button`).
+    pub(crate) async fn user_presses_call_button(
+        &self,
+        user: &str,
+        channel: &str,
+    ) -> Result<CallInitiation, InitiationError> {
+        let team_id = self.workspace_of(user, channel)?;
+        let (app, seq) = {
+            let mut state = self.lock();
+            let app = state.events.app.clone().ok_or(UserActionError::NoApp)?;
+            state.events.next_event += 1;
+            let seq = state.events.next_event;
+            state.events.responses.insert(seq, Vec::new());
+            (app, seq)
+        };
+        let pressed = std::time::Instant::now();
+        let body = form_urlencoded::Serializer::new(String::new())
+            .append_pair("team_id", &team_id)
+            .append_pair("user_id", user)
+            .append_pair("channel_id", channel)
+            .append_pair("api_app_id", &app.app_id)
+            .append_pair("type", "video")
+            .append_pair("trigger_id", &format!("{seq}.{}.mock", unix_now()))
+            .append_pair(
+                "response_url",
+                &format!("http://{}/_mock/response/{seq}", self.config.addr),
+            )
+            .finish();
+        let http = http_client();
+        let result = attempt(
+            &http,
+            &app,
+            "application/x-www-form-urlencoded",
+            body.as_bytes(),
+            None,
+        )
+        .await;
+        self.lock().events.deliveries.push(DeliveryRecord {
+            event_id: None,
+            kind: "call_initiation".to_owned(),
+            attempt: 0,
+            retry_reason: None,
+            status: result.status,
+            acked_in_time: result.failure.is_none(),
+            failure: result.failure,
+            no_retry: result.no_retry,
+        });
+        if let Some(failure) = result.failure {
+            return Err(InitiationError::NoAnswer(failure));
+        }
+        if let Some(call) = as_call(&result.body) {
+            return Ok(call);
+        }
+        if !result.body.iter().all(u8::is_ascii_whitespace) {
+            return Err(InitiationError::NotACall(snippet(&result.body)));
+        }
+        // An empty acknowledgement: the answer goes to the `response_url`,
+        // as the Calls guide has it, within the same 3 s.
+        let deadline = pressed + app.ack_timeout;
+        loop {
+            let first = self
+                .lock()
+                .events
+                .responses
+                .get(&seq)
+                .and_then(|posts| posts.first().cloned());
+            if let Some(post) = first {
+                return as_call(&post).ok_or_else(|| InitiationError::NotACall(snippet(&post)));
+            }
+            if std::time::Instant::now() >= deadline {
+                return Err(InitiationError::NotACall(format!(
+                    "an empty answer, and nothing posted to the response_url within {} ms",
+                    app.ack_timeout.as_millis()
+                )));
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+        }
+    }
+
+    /// The app posts `body` to the `response_url` of press `seq`. `false`
+    /// when the fake handed out no such URL.
+    pub(crate) fn post_to_response_url(&self, seq: u64, body: &[u8]) -> bool {
+        match self.lock().events.responses.get_mut(&seq) {
+            Some(posts) => {
+                posts.push(body.to_vec());
+                true
+            }
+            None => false,
+        }
+    }
+}
+
+/// A body that starts a Call: `response_type: call` with a
+/// `call_initiation_url`.
+fn as_call(body: &[u8]) -> Option<CallInitiation> {
+    match serde_json::from_slice::<ResponseUrlPayload>(body) {
+        Ok(ResponseUrlPayload::Call(call)) if !call.call_initiation_url.is_empty() => Some(call),
+        Ok(_) | Err(_) => None,
+    }
+}
+
+/// The start of a body, as text, for an error message.
+fn snippet(body: &[u8]) -> String {
+    String::from_utf8_lossy(body).chars().take(200).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn links_are_bare_or_in_slacks_brackets_once_each() {
+        let text = "join <https://example.com/j/1|the call> or https://example.com/j/1 \
+                    and <http://calls.example.org/x> not ftp://x.y nor https://";
+        assert_eq!(
+            links_in(text),
+            ["https://example.com/j/1", "http://calls.example.org/x"]
+        );
+    }
+}
