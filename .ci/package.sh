@@ -9,7 +9,8 @@
 #    package (the workspace's Cargo.lock pins the same versions).
 # 3. Unpacks the packages read-only, as a registry's are, and builds and
 #    runs a consumer crate against them: it starts the fake Slack server
-#    (feature `mock`) and runs a Call through the typed client.
+#    (slack-calls-mock, a dev-dependency) and runs a Call through the typed
+#    client, as a test.
 #
 # Builds share the workspace's target directory, so dependencies built
 # before are reused. Scratch files go outside the repository (so cargo does
@@ -32,7 +33,7 @@ cargo package --workspace --locked
 chmod -R u+w "$WORK" 2>/dev/null || true
 rm -rf "$WORK"
 mkdir -p "$WORK/registry" "$WORK/copies"
-for crate in slack-calls slack-calls-codegen; do
+for crate in slack-calls slack-calls-codegen slack-calls-mock; do
     tar -xzf "$CARGO_TARGET_DIR/package/$crate-$VERSION.crate" -C "$WORK/registry"
     tar -xzf "$CARGO_TARGET_DIR/package/$crate-$VERSION.crate" -C "$WORK/copies"
 done
@@ -41,6 +42,12 @@ chmod -R a-w "$WORK/registry"
 step "the packaged slack-calls-codegen's tests"
 (cd "$WORK/copies/slack-calls-codegen-$VERSION" && cp "$ROOT/Cargo.lock" . && cargo test --all-features)
 
+step "the packaged slack-calls-mock's tests"
+(cd "$WORK/copies/slack-calls-mock-$VERSION" && cp "$ROOT/Cargo.lock" . &&
+    cargo test --all-features --config \
+        "patch.crates-io.slack-calls.path=\"$WORK/copies/slack-calls-$VERSION\"" --config \
+        "patch.crates-io.slack-calls-codegen.path=\"$WORK/copies/slack-calls-codegen-$VERSION\"")
+
 step "the packaged slack-calls's tests"
 # The unpacked generator stands in for the registry's. The tests that need
 # an installed SDK (Python, Node: tests/real_parts) ran above against the
@@ -48,7 +55,8 @@ step "the packaged slack-calls's tests"
 # they report themselves ignored (CI and the part variables unset).
 (cd "$WORK/copies/slack-calls-$VERSION" && cp "$ROOT/Cargo.lock" . &&
     env -u CI -u SLACK_CALLS_PY -u SLACK_CALLS_NODE cargo test --all-features --config \
-        "patch.crates-io.slack-calls-codegen.path=\"$WORK/copies/slack-calls-codegen-$VERSION\"")
+        "patch.crates-io.slack-calls-codegen.path=\"$WORK/copies/slack-calls-codegen-$VERSION\"" --config \
+        "patch.crates-io.slack-calls-mock.path=\"$WORK/copies/slack-calls-mock-$VERSION\"")
 
 step "a consumer of the read-only packages, against the fake"
 mkdir -p "$WORK/consumer/src"
@@ -61,20 +69,26 @@ edition = "2024"
 publish = false
 
 [dependencies]
-slack-calls = { version = "$VERSION", features = ["mock"] }
+slack-calls = "$VERSION"
+
+[dev-dependencies]
+slack-calls-mock = "$VERSION"
 tokio = { version = "1", features = ["macros", "rt-multi-thread"] }
 
 # The unpacked packages stand in for the registry.
 [patch.crates-io]
 slack-calls = { path = "../registry/slack-calls-$VERSION" }
 slack-calls-codegen = { path = "../registry/slack-calls-codegen-$VERSION" }
+slack-calls-mock = { path = "../registry/slack-calls-mock-$VERSION" }
 TOML
-cat >"$WORK/consumer/src/main.rs" <<'RUST'
+echo '//! A crate that uses slack-calls; its test runs a Call against the fake.' >"$WORK/consumer/src/lib.rs"
+mkdir -p "$WORK/consumer/tests"
+cat >"$WORK/consumer/tests/call.rs" <<'RUST'
 use slack_calls::CallUser;
-use slack_calls::mock::MockSlack;
+use slack_calls_mock::MockSlack;
 
-#[tokio::main]
-async fn main() -> Result<(), Box<dyn std::error::Error>> {
+#[tokio::test]
+async fn a_call_against_the_packaged_fake() -> Result<(), Box<dyn std::error::Error>> {
     let fake = MockSlack::start().await?;
     let client = fake.client(fake.bot_token())?;
     let call = client
@@ -91,5 +105,5 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     Ok(())
 }
 RUST
-(cd "$WORK/consumer" && cargo run)
+(cd "$WORK/consumer" && cargo test -- --nocapture)
 echo "packages OK: built, tested, and used read-only by a consumer"

@@ -1,4 +1,5 @@
-//! A fake Slack Web API server for tests (feature `mock`).
+//! A fake Slack Web API server for tests: the `slack-calls-mock` crate and
+//! binary, built on `slack-calls`' spec-generated method table.
 //!
 //! [`MockSlack`] serves real HTTP on 127.0.0.1, so this crate's client, the
 //! official SDKs of other languages and `curl` can all talk to it. It
@@ -33,6 +34,9 @@
 //!   from the workspace's channels; `apps.event.authorizations.list`,
 //!   with an app-level token (`xapp-`), lists one installation per
 //!   workspace. See "Posting and people" below.
+//! - Every method answered with state of its own is in
+//!   [`stateful_methods`], read from the table that routes methods to their
+//!   families, so no list here can go stale.
 //! - **Pages**: every method with `pagination` in its spec answers a page
 //!   at a time, with at most `limit` items (100 when left out, 1 to 1,000)
 //!   and an opaque `response_metadata.next_cursor`, empty after the last
@@ -279,6 +283,18 @@ use state::directory::Directory;
 use state::fake::{Config, FakeSlack, MockState};
 use state::faults::Plan;
 use state::ratelimit::{Limiter, ScaledClock};
+
+/// The methods the fake answers with state of its own (its method
+/// families, read from the table that routes to them), in table order.
+/// Every other method in the spec gets Slack's checks for auth, scopes,
+/// rate tier and params, then its `example_response`.
+///
+/// ```
+/// assert!(slack_calls_mock::stateful_methods().contains(&"calls.add"));
+/// ```
+pub fn stateful_methods() -> Vec<&'static str> {
+    api::dispatch::stateful_methods()
+}
 
 /// A running fake Slack server. Stops when dropped, or with
 /// [`MockSlack::shutdown`].
@@ -548,5 +564,26 @@ impl MockSlackBuilder {
             base_url: format!("http://{addr}/api/"),
             task,
         })
+    }
+}
+
+#[cfg(test)]
+mod readme {
+    /// The README's list of stateful methods is the table's, in its order.
+    #[test]
+    fn lists_the_stateful_methods_of_the_table() {
+        let readme = include_str!("../README.md");
+        let start = readme
+            .find("<!-- stateful-methods -->")
+            .expect("the start marker");
+        let end = readme
+            .find("<!-- /stateful-methods -->")
+            .expect("the end marker");
+        let listed: Vec<&str> = readme[start..end].split('`').skip(1).step_by(2).collect();
+        assert_eq!(
+            listed,
+            super::stateful_methods(),
+            "update the README's list"
+        );
     }
 }

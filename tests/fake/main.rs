@@ -1,34 +1,35 @@
-//! The fake Slack (`slack_calls_mock`, feature `mock`): its server, Calls
-//! state, garbage input, headers, workspaces, load, the `slack-calls-mock`
-//! program, and the typed client and roster against it. One test binary;
-//! each module is one former test file, under its old name.
+//! The fake Slack (`slack_calls_mock`): its server, each method family,
+//! bad input, headers, workspaces, load, the control API, the page, the
+//! `slack-calls-mock` program, and the typed client and roster against it.
+//! One test binary; each module is named for what it tests.
 
 #[path = "../support/mod.rs"]
 mod support;
 
-mod auth_mock;
+mod auth;
+mod bad_input;
+mod binary;
 #[cfg(feature = "events")]
 mod call_button;
-mod chat_mock;
+mod calls;
+mod chat;
 mod chat_unfurl;
-mod conversations_mock;
+mod client_runtime;
+mod control;
+mod control_app;
+mod conversations;
 #[cfg(feature = "events")]
 mod events_delivery;
-mod methods_mock;
-mod mock_bin;
-mod mock_calls;
-mod mock_control;
-mod mock_control_app;
-mod mock_garbage;
-mod mock_headers;
-mod mock_load;
-mod mock_server;
-mod mock_workspaces;
-mod oauth_mock;
+mod headers;
+mod load;
+mod oauth;
 mod pacing_window;
 mod page;
 mod roster_end_race;
 mod roster_events;
 mod roster_resume;
 mod roster_setup;
-mod users_mock;
+mod server;
+mod update_and_user_info;
+mod users;
+mod workspaces;

@@ -21,7 +21,7 @@ use crate::wire::params::{self, Problem};
 use crate::wire::request::ParsedRequest;
 use crate::{
     api::auth, api::authorizations, api::calls, api::chat, api::chat_update, api::conversations,
-    api::oauth, api::users, talk_back::unfurl,
+    api::oauth, api::unfurl, api::users,
 };
 
 /// Every stateful family of the fake, one line each.
@@ -36,6 +36,14 @@ pub(crate) const FAMILIES: &[&Family] = &[
     &chat_update::FAMILY,
     &authorizations::FAMILY,
 ];
+
+/// The methods a family answers with state of its own, in table order.
+pub(crate) fn stateful_methods() -> Vec<&'static str> {
+    FAMILIES
+        .iter()
+        .flat_map(|family| family.methods.iter().copied())
+        .collect()
+}
 
 /// Unix seconds now.
 fn unix_now() -> i64 {

@@ -10,4 +10,5 @@ pub(crate) mod conversations;
 pub(crate) mod dispatch;
 pub(crate) mod family;
 pub(crate) mod oauth;
+pub(crate) mod unfurl;
 pub(crate) mod users;

@@ -3,29 +3,16 @@
 //! in a rejection's `Display` or `Debug`, or in a reply body, through every
 //! way a request can be refused.
 
-#![cfg(feature = "events")]
-
-mod support;
-
+use crate::support::signed_events::{
+    SECRET, Server, TestEvent, call_rejected, callback, signed, signed_json,
+};
 use slack_calls::TestClock;
 use slack_calls::events::{Outcome, Receiver};
 use slack_calls::signing::{SigningSecret, sign};
-use support::signed_events::{
-    SECRET, Server, TestEvent, call_rejected, callback, signed, signed_json,
-};
-use support::trace_capture::Captured;
-use tracing_subscriber::fmt::format::FmtSpan;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn no_secret_or_signature_text_in_trace_output_errors_or_replies() {
-    let captured = Captured::default();
-    let writer = captured.clone();
-    let subscriber = tracing_subscriber::fmt()
-        .with_max_level(tracing::Level::TRACE)
-        .with_span_events(FmtSpan::FULL)
-        .with_writer(move || writer.clone())
-        .finish();
-    tracing::subscriber::set_global_default(subscriber).unwrap();
+    let captured = crate::support::trace_capture::global();
 
     let clock = TestClock::manual();
     let receiver = Receiver::<TestEvent>::builder(SECRET)
@@ -94,7 +81,7 @@ async fn no_secret_or_signature_text_in_trace_output_errors_or_replies() {
     // A Call-initiation answer that misses its deadline goes to the
     // request's response_url, a credential of its own: whatever happens
     // there (refused, unreachable, not https), the URL is not logged.
-    let (refusing, _) = support::serve(
+    let (refusing, _) = crate::support::serve(
         axum::Router::new()
             .fallback(|| async { (axum::http::StatusCode::INTERNAL_SERVER_ERROR, "no") }),
     )

@@ -4,15 +4,11 @@
 //! same output must show each call's span (method, tier, attempt, wait,
 //! retry reason, outcome).
 
-mod support;
-
 use std::time::Duration;
 
+use crate::support::scripted_server::{Reply, Server};
+use crate::support::test_methods::{ADD, Code, TOKEN, add, builder, call, end, info};
 use slack_calls::{Client, Error, Form, RateLimits, RetryPolicy, TestClock, Token};
-use support::scripted_server::{Reply, Server};
-use support::test_methods::{ADD, Code, TOKEN, add, builder, call, end, info};
-use support::trace_capture::Captured;
-use tracing_subscriber::fmt::format::FmtSpan;
 
 /// Every way the token text could show, whole or in part.
 const SECRET_PARTS: [&str; 3] = [TOKEN, "TOKENSECRETTEXT", "4242-1717"];
@@ -32,16 +28,7 @@ fn describe_err(err: &Error<Code>) -> String {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn no_token_text_in_tracing_output_errors_or_responses() {
-    let captured = Captured::default();
-    let writer = captured.clone();
-    let subscriber = tracing_subscriber::fmt()
-        .with_max_level(tracing::Level::TRACE)
-        .with_span_events(FmtSpan::FULL)
-        .with_writer(move || writer.clone())
-        .finish();
-    // Global, so events from every worker thread and every crate
-    // (reqwest, hyper, ours) are captured.
-    tracing::subscriber::set_global_default(subscriber).unwrap();
+    let captured = crate::support::trace_capture::global();
 
     let clock = TestClock::new();
     let server = Server::with_clock(&clock).await;
