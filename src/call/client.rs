@@ -240,8 +240,8 @@ impl ClientBuilder {
     }
 
     /// Sends requests to `url` instead of `https://slack.com/api/`, such as
-    /// the fake server's [`base_url`](crate::mock::MockSlack::base_url)
-    /// (with feature `mock`). Must be https unless it is loopback.
+    /// the fake server's `base_url` (`slack_calls_mock::MockSlack::base_url`)
+    /// (from the `slack-calls-mock` crate). Must be https unless it is loopback.
     pub fn base_url(mut self, url: impl Into<String>) -> ClientBuilder {
         self.base_url = url.into();
         self

@@ -39,161 +39,20 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, Instant};
 
-use tokio::sync::watch;
-
 use crate::call::method::MethodInfo;
 use crate::clock::Clock;
 use crate::error::BuildError;
-use crate::pacing::rate::{Pacing, Rate, RateLimits};
-use crate::pacing::window::{EntryId, WindowLog};
+pub use crate::pacing::bucket::PacingStats;
+use crate::pacing::bucket::{Bucket, KEEP_AT_LEAST, SHARDS, Shard, Step, plan, record_permit};
+pub(crate) use crate::pacing::bucket::{BucketKey, Scope};
+#[cfg(feature = "redis")]
+use crate::pacing::permit::SharedBooking;
+use crate::pacing::permit::{Permit, Place, Reservation, Window};
+use crate::pacing::rate::RateLimits;
+use crate::pacing::window::EntryId;
 #[cfg(feature = "redis")]
 use crate::pacing::{Booked, RedisPacing};
 use crate::token::Token;
-
-/// How many shards the buckets are spread over.
-pub(crate) const SHARDS: usize = 64;
-
-/// The least time a bucket is kept after its last use (Slack's window),
-/// whatever the rates: an unpaced method's bucket still holds its stats
-/// and any `Retry-After`.
-const KEEP_AT_LEAST: Duration = Duration::from_secs(60);
-
-/// What a limiter has done for one method under one key, for measuring
-/// pacing ([`Client::pacing_stats`](crate::Client::pacing_stats)).
-///
-/// The counts live with the key's bucket, so they cover the key's current
-/// busy stretch: a bucket left idle for a whole period is dropped with
-/// them.
-#[derive(Debug, Clone, PartialEq, Eq)]
-#[non_exhaustive]
-pub struct PacingStats {
-    /// The method.
-    pub method: &'static str,
-    /// Requests let through.
-    pub permits: u64,
-    /// Requests that had to wait before going.
-    pub waited: u64,
-    /// The sum of those waits (pacing and `Retry-After`).
-    pub total_wait: Duration,
-    /// The longest single wait for a permit.
-    pub longest_wait: Duration,
-    /// HTTP 429 answers from Slack.
-    pub rate_limited: u64,
-    /// Calls refused because the wait would have gone over the caller's
-    /// budget ([`ClientBuilder::max_rate_limit_wait`](crate::ClientBuilder::max_rate_limit_wait)).
-    pub over_budget: u64,
-}
-
-impl PacingStats {
-    fn new(method: &'static str) -> PacingStats {
-        PacingStats {
-            method,
-            permits: 0,
-            waited: 0,
-            total_wait: Duration::ZERO,
-            longest_wait: Duration::ZERO,
-            rate_limited: 0,
-            over_budget: 0,
-        }
-    }
-}
-
-/// Whose requests count together: one token, or one workspace named by
-/// the caller.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub(crate) enum Scope {
-    /// A keyed hash of the token text (the text itself is never kept here).
-    Token(u64),
-    /// A workspace (team) id given to the builder.
-    Workspace(Arc<str>),
-}
-
-/// One bucket's key.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub(crate) struct BucketKey {
-    scope: Scope,
-    method: &'static str,
-}
-
-impl BucketKey {
-    pub(crate) fn new(scope: &Scope, method: &'static MethodInfo) -> BucketKey {
-        BucketKey {
-            scope: scope.clone(),
-            method: method.name,
-        }
-    }
-}
-
-struct Bucket {
-    /// GCRA's theoretical arrival time: when the next request would be due
-    /// if requests came exactly at the rate ([`Pacing::Spread`]).
-    tat: Option<Instant>,
-    /// The permits still counted, from their answers (both modes).
-    log: WindowLog,
-    /// Slack's `Retry-After`: no request before this.
-    blocked_until: Option<Instant>,
-    /// Bumped on every answer, for calls that wait for one.
-    answers: watch::Sender<u64>,
-    /// The longest period this bucket was paced with (to know when it is idle).
-    period: Duration,
-    /// Shared pacing is away and the local window was counted full for it.
-    #[cfg_attr(not(feature = "redis"), allow(dead_code))]
-    filled_for_outage: bool,
-    /// When a call last asked for it or ended a permit in it.
-    last_used: Option<Instant>,
-    stats: PacingStats,
-}
-
-impl Bucket {
-    fn new(method: &'static str) -> Bucket {
-        Bucket {
-            tat: None,
-            log: WindowLog::default(),
-            blocked_until: None,
-            answers: watch::Sender::new(0),
-            period: Duration::ZERO,
-            filled_for_outage: false,
-            last_used: None,
-            stats: PacingStats::new(method),
-        }
-    }
-
-    /// Unused for `keep` and nothing left to count at `now`: it may be
-    /// dropped.
-    fn is_idle(&mut self, now: Instant, keep: Duration) -> bool {
-        self.last_used
-            .is_none_or(|used| now.saturating_duration_since(used) >= keep)
-            && self.blocked_until.is_none_or(|until| until <= now)
-            && self.tat.is_none_or(|tat| tat <= now)
-            && self.answers.receiver_count() == 0
-            && self.log.is_idle(self.period, now)
-    }
-}
-
-/// One shard: the buckets of the scopes that hash to it.
-#[derive(Default)]
-struct Shard {
-    buckets: HashMap<Scope, HashMap<&'static str, Bucket>>,
-    /// When the shard was last swept of idle buckets.
-    swept: Option<Instant>,
-}
-
-impl Shard {
-    /// Drops idle buckets, at most once every `every`.
-    fn sweep(&mut self, now: Instant, every: Duration) {
-        if self
-            .swept
-            .is_some_and(|at| now.saturating_duration_since(at) < every)
-        {
-            return;
-        }
-        self.swept = Some(now);
-        self.buckets.retain(|_, methods| {
-            methods.retain(|_, bucket| !bucket.is_idle(now, every));
-            !methods.is_empty()
-        });
-    }
-}
 
 /// Paces requests per (token or workspace, method) and keeps Slack's
 /// `Retry-After` pauses.
@@ -220,7 +79,7 @@ pub struct RateLimiter {
     shared: Arc<LimiterShared>,
 }
 
-struct LimiterShared {
+pub(super) struct LimiterShared {
     limits: RateLimits,
     /// Pacing shared with the app's other instances, for workspace keys.
     #[cfg(feature = "redis")]
@@ -242,133 +101,6 @@ impl fmt::Debug for RateLimiter {
     }
 }
 
-/// What a caller must do to get a permit.
-enum Step {
-    /// Go now, with this place in the window.
-    Go(Option<EntryId>),
-    /// Slack's `Retry-After` is running: wait, then ask again.
-    Blocked(Duration),
-    /// A slot is reserved: wait for it.
-    Reserved { wait: Duration, slot: Slot },
-    /// Every place is held by a request whose answer has not come: wait
-    /// until the first of them booked for later goes out (`until`), or for
-    /// an answer when all are on the wire, then ask again.
-    AwaitAnswer {
-        answers: watch::Receiver<u64>,
-        until: Option<Instant>,
-    },
-    /// The wait would go over the caller's budget.
-    OverBudget(Duration),
-}
-
-/// The right to send one request, held while it is on the wire. Its place
-/// in the window is counted until one period after [`Permit::answered`]
-/// (or, if the permit is dropped without it, after the drop, seen on the
-/// clock it was granted with).
-#[must_use = "a permit counts its request until it is answered"]
-pub(crate) struct Permit {
-    waited: Duration,
-    place: Option<Place>,
-}
-
-/// Where a granted permit sits, to end it.
-struct Place {
-    shared: Arc<LimiterShared>,
-    key: BucketKey,
-    clock: Arc<dyn Clock>,
-    window: Window,
-}
-
-/// Which window holds the permit.
-enum Window {
-    /// This process's log.
-    Local(EntryId),
-    /// The window shared in Redis: the booking's member, and the rate's
-    /// period (how long the answered permit stays in it).
-    #[cfg(feature = "redis")]
-    Shared {
-        redis: RedisPacing,
-        team: Arc<str>,
-        member: String,
-        period: Duration,
-    },
-}
-
-impl Permit {
-    /// How long the call waited for it.
-    pub(crate) fn waited(&self) -> Duration {
-        self.waited
-    }
-
-    /// The request's answer (or failure) came now. A shared permit's end
-    /// is written to Redis before this returns.
-    pub(crate) async fn answered(mut self) {
-        let Some(place) = self.place.take() else {
-            return;
-        };
-        match &place.window {
-            Window::Local(entry) => place.end_locally(*entry),
-            #[cfg(feature = "redis")]
-            Window::Shared {
-                redis,
-                team,
-                member,
-                period,
-            } => {
-                redis.end(team, place.key.method, member, *period).await;
-                place.wake_waiters();
-            }
-        }
-    }
-}
-
-impl Place {
-    fn end_locally(&self, entry: EntryId) {
-        let now = self.clock.now();
-        self.shared.with_bucket(&self.key, now, |bucket| {
-            bucket.log.end(entry, now);
-            bucket.answers.send_modify(|n| *n = n.wrapping_add(1));
-        });
-    }
-
-    #[cfg(feature = "redis")]
-    fn wake_waiters(&self) {
-        let now = self.clock.now();
-        self.shared.with_bucket(&self.key, now, |bucket| {
-            bucket.answers.send_modify(|n| *n = n.wrapping_add(1));
-        });
-    }
-}
-
-impl Drop for Permit {
-    fn drop(&mut self) {
-        let Some(place) = self.place.take() else {
-            return;
-        };
-        match &place.window {
-            Window::Local(entry) => place.end_locally(*entry),
-            #[cfg(feature = "redis")]
-            Window::Shared {
-                redis,
-                team,
-                member,
-                period,
-            } => {
-                redis.end_later(team, place.key.method, member.clone(), *period);
-                place.wake_waiters();
-            }
-        }
-    }
-}
-
-impl fmt::Debug for Permit {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Permit")
-            .field("waited", &self.waited)
-            .finish_non_exhaustive()
-    }
-}
-
 impl LimiterShared {
     fn shard(&self, scope: &Scope) -> MutexGuard<'_, Shard> {
         let index = usize::try_from(self.shard_hasher.hash_one(scope) % SHARDS as u64).unwrap_or(0);
@@ -379,7 +111,12 @@ impl LimiterShared {
 
     /// Runs `f` on the bucket for `key` (made if missing), after sweeping
     /// its shard when a period has passed since the last sweep.
-    fn with_bucket<T>(&self, key: &BucketKey, now: Instant, f: impl FnOnce(&mut Bucket) -> T) -> T {
+    pub(super) fn with_bucket<T>(
+        &self,
+        key: &BucketKey,
+        now: Instant,
+        f: impl FnOnce(&mut Bucket) -> T,
+    ) -> T {
         let keep = self.limits.longest_period().max(KEEP_AT_LEAST);
         // One other shard, in turn, if nobody holds it: a shard no call
         // lands in is still swept.
@@ -523,7 +260,12 @@ impl RateLimiter {
         Scope::Token(self.shared.token_hasher.hash_one(token.expose_secret()))
     }
 
-    fn with_bucket<T>(&self, key: &BucketKey, now: Instant, f: impl FnOnce(&mut Bucket) -> T) -> T {
+    pub(super) fn with_bucket<T>(
+        &self,
+        key: &BucketKey,
+        now: Instant,
+        f: impl FnOnce(&mut Bucket) -> T,
+    ) -> T {
         self.shared.with_bucket(key, now, f)
     }
 
@@ -726,164 +468,6 @@ impl RateLimiter {
     }
 }
 
-/// A slot booked in Redis by a call that is waiting for it; given back if
-/// the call goes away first.
-#[cfg(feature = "redis")]
-struct SharedBooking<'a> {
-    redis: &'a RedisPacing,
-    team: &'a str,
-    method: &'static str,
-    member: Option<String>,
-}
-
-#[cfg(feature = "redis")]
-impl Drop for SharedBooking<'_> {
-    fn drop(&mut self) {
-        if let Some(member) = self.member.take() {
-            self.redis.give_back(self.team, self.method, member);
-        }
-    }
-}
-
-/// What a waiting call holds, to give back if it goes away.
-#[derive(Debug, Clone, Copy)]
-enum Slot {
-    /// A GCRA slot: the arrival time it moved the bucket to, and its place
-    /// in the window.
-    Spread {
-        tat_after: Instant,
-        interval: Duration,
-        entry: EntryId,
-    },
-    /// A permit booked in the window log.
-    Window { entry: EntryId },
-}
-
-impl Slot {
-    fn entry(self) -> Option<EntryId> {
-        match self {
-            Slot::Spread { entry, .. } | Slot::Window { entry } => Some(entry),
-        }
-    }
-}
-
-/// A slot reserved by a call that is waiting for it.
-struct Reservation<'a> {
-    limiter: &'a RateLimiter,
-    key: &'a BucketKey,
-    slot: Slot,
-    clock: &'a dyn Clock,
-    kept: bool,
-}
-
-impl Drop for Reservation<'_> {
-    fn drop(&mut self) {
-        if self.kept {
-            return;
-        }
-        self.limiter
-            .with_bucket(self.key, self.clock.now(), |bucket| match self.slot {
-                Slot::Spread {
-                    tat_after,
-                    interval,
-                    entry,
-                } => {
-                    // Give the slot back only when it is the latest one: a later
-                    // reservation was computed from this one and stays as it is.
-                    if bucket.tat == Some(tat_after) {
-                        bucket.tat = tat_after.checked_sub(interval);
-                    }
-                    bucket.log.give_back(entry);
-                }
-                Slot::Window { entry } => bucket.log.give_back(entry),
-            });
-    }
-}
-
-fn plan(
-    bucket: &mut Bucket,
-    rate: Option<Rate>,
-    pacing: Pacing,
-    now: Instant,
-    remaining: Duration,
-) -> Step {
-    if let Some(until) = bucket.blocked_until {
-        if until > now {
-            let wait = until - now;
-            return if wait > remaining {
-                Step::OverBudget(wait)
-            } else {
-                Step::Blocked(wait)
-            };
-        }
-        bucket.blocked_until = None;
-    }
-    let Some(rate) = rate else {
-        return Step::Go(None);
-    };
-    if rate.period().is_zero() {
-        return Step::Go(None);
-    }
-    bucket.period = bucket.period.max(rate.period());
-    // Spread mode: no earlier than the GCRA's slot.
-    let spread = match pacing {
-        Pacing::Window => None,
-        Pacing::Spread => spread_slot(bucket, rate, now),
-    };
-    let not_before = spread.map_or(now, |(allowed_at, _)| allowed_at);
-    let Some(at) = bucket.log.earliest(rate.count(), rate.period(), not_before) else {
-        return Step::AwaitAnswer {
-            answers: bucket.answers.subscribe(),
-            until: bucket.log.next_booked_after(now),
-        };
-    };
-    let wait = at.saturating_duration_since(now);
-    if wait > remaining {
-        return Step::OverBudget(wait);
-    }
-    let entry = bucket.log.record(at);
-    let slot = match spread {
-        None => Slot::Window { entry },
-        Some((_, interval)) => {
-            let tat = bucket.tat.filter(|tat| *tat > at).unwrap_or(at);
-            let tat_after = tat.checked_add(interval).unwrap_or(tat);
-            bucket.tat = Some(tat_after);
-            Slot::Spread {
-                tat_after,
-                interval,
-                entry,
-            }
-        }
-    };
-    if wait.is_zero() {
-        Step::Go(Some(entry))
-    } else {
-        Step::Reserved { wait, slot }
-    }
-}
-
-/// The GCRA's earliest slot and its interval, or `None` when the rate
-/// spaces nothing.
-fn spread_slot(bucket: &Bucket, rate: Rate, now: Instant) -> Option<(Instant, Duration)> {
-    let interval = rate.interval();
-    if interval.is_zero() {
-        return None;
-    }
-    let tolerance = interval.saturating_mul(rate.burst_size().saturating_sub(1));
-    let tat = bucket.tat.filter(|tat| *tat > now).unwrap_or(now);
-    let allowed_at = tat.checked_sub(tolerance).unwrap_or(now).max(now);
-    Some((allowed_at, interval))
-}
-
-fn record_permit(stats: &mut PacingStats, waited: Duration) {
-    stats.permits += 1;
-    if !waited.is_zero() {
-        stats.waited += 1;
-        stats.total_wait = stats.total_wait.saturating_add(waited);
-        stats.longest_wait = stats.longest_wait.max(waited);
-    }
-}
-
 fn millis(duration: Duration) -> u64 {
     u64::try_from(duration.as_millis()).unwrap_or(u64::MAX)
 }
@@ -893,6 +477,7 @@ mod tests {
     use super::*;
     use crate::call::method::RateTier;
     use crate::clock::TestClock;
+    use crate::pacing::rate::{Pacing, Rate};
 
     /// Takes a permit whose answer comes at once, as a call on a fast
     /// network would: `Ok` with the wait, or `Err` with the wait needed.
