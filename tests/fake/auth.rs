@@ -2,7 +2,7 @@
 //! client: who a token is, from its workspace; a revoked token answers
 //! `token_revoked` afterwards.
 
-use crate::support::raw_http as mock_support;
+use crate::fake_support::raw_http as mock_support;
 
 use mock_support::post_form;
 use slack_calls::{Error, ErrorCode, TokenKind, UserId};

@@ -4,7 +4,7 @@
 
 use std::time::Duration;
 
-use crate::support::raw_http::{add_call, http, post_form};
+use crate::fake_support::raw_http::{add_call, http, post_form};
 use reqwest::Method;
 use reqwest::header::{HeaderName, HeaderValue};
 use serde_json::Value;

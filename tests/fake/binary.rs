@@ -3,7 +3,7 @@
 
 use std::process::Stdio;
 
-use crate::support::fake_process::MockProcess;
+use crate::fake_support::fake_process::MockProcess;
 use slack_calls::{CallUser, Client};
 
 fn client(mock: &MockProcess, token: &str) -> Client {
@@ -208,7 +208,7 @@ async fn the_app_flags_sign_with_the_secret_from_the_environment() {
         ),
         (&["--signing-secret", SECRET][..], "--signing-secret-env"),
     ] {
-        let out = std::process::Command::new(crate::support::fake_process::binary())
+        let out = std::process::Command::new(crate::fake_support::fake_process::binary())
             .args(args)
             .env_remove("MOCK_UNSET_SECRET_VAR")
             .output()

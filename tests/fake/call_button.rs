@@ -14,7 +14,7 @@ use slack_calls::events::{InitiationAnswer, Outcome, Receiver};
 use slack_calls::signing::SigningSecret;
 use slack_calls_mock::{InitiationError, MockApp, MockSlack};
 
-use crate::support::raw_http::control;
+use crate::fake_support::raw_http::control;
 use crate::support::serve;
 
 const SECRET: &str = "call-button-test-signing-secret-2c9d";

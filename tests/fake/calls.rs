@@ -5,8 +5,8 @@
 use std::collections::BTreeSet;
 use std::time::Duration;
 
-use crate::support::raw_http as mock_support;
-use crate::support::raw_http::{add_call, post_form};
+use crate::fake_support::raw_http as mock_support;
+use crate::fake_support::raw_http::{add_call, post_form};
 use serde_json::json;
 use slack_calls::calls::{AddError, EndError, InfoError, UpdateError};
 use slack_calls::{CallUser, Error, ErrorCode, METHODS, Timestamp};

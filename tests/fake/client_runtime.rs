@@ -13,7 +13,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use crate::support::shared_time::{SharedTime, drive};
+use crate::fake_support::shared_time::{SharedTime, drive};
 use slack_calls::calls::{AddError, InfoError};
 use slack_calls::{CallUser, Client, ClientBuilder, Error, Pacing, RateLimits, RetryPolicy};
 use slack_calls_mock::{Fault, Injected, LimitMode, MockSlack, Outcome, Scripted};

@@ -2,7 +2,7 @@
 //! effect on the fake as a client sees it, and the 4xx answers to bad
 //! control requests. No answer may hold a token's text.
 
-use crate::support::raw_http as mock_support;
+use crate::fake_support::raw_http as mock_support;
 
 use mock_support::{Raw, add_call, post_form};
 use reqwest::Method;

@@ -16,8 +16,8 @@ use serde_json::{Value, json};
 use slack_calls::signing::SigningSecret;
 use slack_calls_mock::{DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, MockApp, MockSlack, MockWorkspace};
 
-use crate::support::delivery_log::deliveries_until;
-use crate::support::raw_http::{Raw, add_call, control as send_control, post_form};
+use crate::fake_support::delivery_log::deliveries_until;
+use crate::fake_support::raw_http::{Raw, add_call, control as send_control, post_form};
 use crate::support::serve;
 
 const SECRET: &str = "control-api-secret-0123456789abcdef";

@@ -19,7 +19,7 @@ use slack_calls::{Block, CallBlock, ErrorCode, Event, RateLimits, TokenKind, Unf
 use slack_calls_mock::{FailureReason, InitiationError, MockApp, MockSlack, UserActionError};
 use tokio::sync::mpsc;
 
-use crate::support::delivery_log::deliveries_until;
+use crate::fake_support::delivery_log::deliveries_until;
 
 const SECRET: &str = "delivery-test-signing-secret-5b1e";
 const APP_TOKEN: &str = "xoxb-delivery-app";

@@ -6,7 +6,7 @@
 
 use std::collections::BTreeSet;
 
-use crate::support::raw_http::{add_call, http, post_form, post_json, send};
+use crate::fake_support::raw_http::{add_call, http, post_form, post_json, send};
 use reqwest::Method;
 use serde_json::json;
 use slack_calls_mock::{

@@ -3,6 +3,8 @@
 //! `slack-calls-mock` program, and the typed client and roster against it.
 //! One test binary; each module is named for what it tests.
 
+#[path = "../support/fake/mod.rs"]
+mod fake_support;
 #[path = "../support/mod.rs"]
 mod support;
 

@@ -4,7 +4,7 @@
 //! user token with the scopes asked for, and the tokens work. Then
 //! `apps.uninstall` revokes every token of the workspace.
 
-use crate::support::raw_http as mock_support;
+use crate::fake_support::raw_http as mock_support;
 
 use mock_support::{post_form, send};
 use std::time::Duration;

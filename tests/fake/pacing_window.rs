@@ -6,7 +6,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use crate::support::shared_time::{SharedTime, drive};
+use crate::fake_support::shared_time::{SharedTime, drive};
 use slack_calls::calls::InfoError;
 use slack_calls::{Client, Error, Pacing, RateLimits, RetryPolicy};
 use slack_calls_mock::{MockSlack, Outcome};

@@ -12,7 +12,7 @@ use slack_calls_mock::{
     LimitMode, MockSlack,
 };
 
-use crate::support::raw_http::{http, post_form};
+use crate::fake_support::raw_http::{http, post_form};
 
 /// `GET <page_url><path>`: status, content type, body.
 async fn get(mock: &MockSlack, path: &str) -> (u16, String, String) {

@@ -4,7 +4,9 @@
 
 use std::time::Duration;
 
-use crate::support::raw_http::{add_call, form_body, http, post_form, post_json, send, send_with};
+use crate::fake_support::raw_http::{
+    add_call, form_body, http, post_form, post_json, send, send_with,
+};
 use reqwest::Method;
 use serde_json::{Value, json};
 use slack_calls::TokenKind;

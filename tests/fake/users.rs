@@ -3,7 +3,7 @@
 //! which is how a provider decides between a Slack and an external
 //! participant.
 
-use crate::support::raw_http::{post_form, post_json, send};
+use crate::fake_support::raw_http::{post_form, post_json, send};
 use reqwest::Method;
 use slack_calls::users::LookupByEmailError;
 use slack_calls::{CallUser, Error, ErrorCode, TokenKind, UserId};

@@ -1,7 +1,7 @@
 //! Workspaces: each has its own users, channels and tokens, and rate
 //! limits are counted per (workspace, method) across all its tokens.
 
-use crate::support::raw_http::{Raw, post_form};
+use crate::fake_support::raw_http::{Raw, post_form};
 use slack_calls::TokenKind;
 use slack_calls_mock::{
     DEMO_BOT_TOKEN, DEMO_TEAM_ID, DEMO_USER_TOKEN, LimitMode, MockSlack, MockWorkspace, Outcome,

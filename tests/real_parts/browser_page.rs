@@ -28,8 +28,8 @@ use slack_calls_mock::{
     DEMO_BOT_TOKEN, DEMO_CLIENT_SECRET, DEMO_SCOPES, DEMO_USER_TOKEN, MockApp, MockSlack,
 };
 
+use crate::fake_support::delivery_log::deliveries_until;
 use crate::part::Part;
-use crate::support::delivery_log::deliveries_until;
 
 /// Debian's `chromium` (`.ci/run` installs it).
 pub static CHROMIUM: Part = Part {

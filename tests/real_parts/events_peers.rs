@@ -20,7 +20,7 @@ use slack_calls::signing::{SigningSecret, sign};
 use slack_calls::{Event, TokenKind};
 use slack_calls_mock::{MockApp, MockSlack};
 
-use crate::support::delivery_log::deliveries_until;
+use crate::fake_support::delivery_log::deliveries_until;
 
 const SECRET: &str = "peer-test-signing-secret-7c0d92e1";
 const APP_TOKEN: &str = "xoxb-bolt-app";

@@ -13,6 +13,8 @@
 mod browser_page;
 #[cfg(feature = "events")]
 mod events_peers;
+#[path = "../support/fake/mod.rs"]
+mod fake_support;
 mod node_sdk;
 mod part;
 mod python_sdk;

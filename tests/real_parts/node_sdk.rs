@@ -10,8 +10,8 @@ use std::process::{Command, Stdio};
 
 use libtest_mimic::Failed;
 
+use crate::fake_support::fake_process::MockProcess;
 use crate::part::Part;
-use crate::support::fake_process::MockProcess;
 
 /// A Node.js 20 or later (`.ci/run` runs `npm ci --prefix tests/node`).
 pub static NODE: Part = Part {

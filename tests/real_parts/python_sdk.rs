@@ -10,8 +10,8 @@ use std::process::{Command, Stdio};
 
 use libtest_mimic::Failed;
 
+use crate::fake_support::fake_process::MockProcess;
 use crate::part::Part;
-use crate::support::fake_process::MockProcess;
 
 /// A Python that has `slack_sdk` and `slack_bolt` (`.ci/run` makes one in
 /// `.venv`).

@@ -6,7 +6,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use crate::support::shared_time::SharedTime;
+use crate::fake_support::shared_time::SharedTime;
 use slack_calls::{Error, TokenKind};
 use slack_calls_mock::{Fault, MockSlack};
 

@@ -6,6 +6,8 @@
 //! spans whose interest another thread cached first. Each test searches
 //! the whole capture, every test's output included, for its secrets.
 
+#[path = "../support/fake/mod.rs"]
+mod fake_support;
 #[path = "../support/mod.rs"]
 mod support;
 

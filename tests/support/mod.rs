@@ -7,15 +7,11 @@
 //!   time (retries, pacing, timeouts).
 //! - [`test_methods`]: hand-written method tables shaped like the generated
 //!   ones, and calls through them.
-//! - [`raw_http`]: requests to the fake built by hand, every header and byte
-//!   under the test's control (feature `mock`).
-//! - [`fake_process`]: the `slack-calls-mock` program, started for a test
-//!   (feature `mock`).
-//! - [`delivery_log`]: waiting for the fake's background event deliveries
-//!   to be logged (feature `mock`).
 //! - [`signed_events`]: signed Slack requests and a server for the events
 //!   receiver (feature `events`).
 //! - [`trace_capture`]: a writer that collects tracing output.
+//!
+//! The helpers that drive the fake Slack are in `fake/` (see its module).
 //!
 //! A test binary declares `mod support;` (from a folder,
 //! `#[path = "../support/mod.rs"] mod support;`) and imports from the file
@@ -24,11 +20,7 @@
 #![allow(dead_code)] // each test binary uses a different part
 
 pub mod capture_server;
-pub mod delivery_log;
-pub mod fake_process;
-pub mod raw_http;
 pub mod scripted_server;
-pub mod shared_time;
 #[cfg(feature = "events")]
 pub mod signed_events;
 pub mod test_methods;

@@ -1,147 +1,47 @@
-//! `slack-calls-mock`: the fake Slack Web API server as a program, so apps
-//! written in any language can run their Slack Calls tests against it.
-//!
-//! It prints the base URL and the demo tokens on its first lines (stdout,
-//! as `KEY=value`) and serves until interrupted. `--help` explains the rest.
+//! Reading the command line into [`Options`], refusing what cannot work
+//! (exit code 2).
 
 use std::net::SocketAddr;
-use std::process::ExitCode;
 
 use slack_calls::TokenKind;
-use slack_calls::signing::SigningSecret;
-use slack_calls_mock::{
-    DEMO_SCOPES, DEMO_TEAM_ID, LimitMode, MockApp, MockSlack, MockSlackBuilder, MockWorkspace,
-};
-
-/// `--help`, before the demo scopes are filled in at `{DEMO_SCOPES}`.
-const HELP: &str = "\
-slack-calls-mock: a fake Slack Web API server for testing Slack Calls apps.
-
-Serves every method of the slack-calls spec at <base URL><method>, by GET or
-POST (form or JSON body), checking tokens, scopes, params and rate tiers the
-way Slack does. The calls.* methods keep real state: calls.add creates a call
-that calls.info returns, participants and ends are remembered, and every
-documented error (invalid_call_id, inactive_call, bad_users, user_not_found,
-missing_scope, ...) comes where Slack gives it.
-
-USAGE:
-    slack-calls-mock [OPTIONS]
-
-OPTIONS:
-    --addr <ADDR>              Listen on ADDR [default: 127.0.0.1:0, a free port]
-    --token <TOKEN:KIND:SCOPES>
-                               Also accept TOKEN. KIND is bot, user or other;
-                               SCOPES is a comma-separated list, possibly empty.
-                               Example: --token xoxb-ci:bot:calls:read,calls:write
-                               Repeat for more tokens.
-    --workspace <TEAM:NAME>    Add a workspace with team id TEAM and this name,
-                               empty until --user, --channel and
-                               --workspace-token fill it. Repeat for more.
-                               Example: --workspace T0OTHER01:Other Workspace
-                               The default workspace is {DEMO_TEAM_ID}.
-    --user <[TEAM:]ID[:EMAIL]> Put a Slack user ID in a workspace's directory
-                               (default: the default workspace), with this email
-                               for users.lookupByEmail [default: <id>@example.com,
-                               lowercased]. Repeat for more; the first given for
-                               the default workspace replaces its directory
-                               (U0MOCK001 to U0MOCK005). User tokens act for the
-                               first user of their workspace.
-                               Example: --user T0OTHER01:U0OTHER01:ada@example.com
-    --channel <[TEAM:]ID>      Put a channel ID in a workspace's channel directory
-                               (the conversations chat.postMessage can post in).
-                               Repeat for more; the first given for the default
-                               workspace replaces its channels (C0MOCK001,
-                               C0MOCK002). Example: --channel T0OTHER01:C0OTHER01
-    --workspace-token <TEAM:TOKEN:KIND:SCOPES>
-                               Like --token, for the workspace TEAM (added with
-                               --workspace, or the default one).
-    --app-url <URL>            Register an app whose Request URL is URL: the fake
-                               sends it signed events (link_shared, call_rejected,
-                               app_uninstalled, tokens_revoked) and the Call
-                               button's requests. Needs --signing-secret-env.
-    --signing-secret-env <VAR> Sign what goes to --app-url with the secret in the
-                               environment variable VAR (at least 32 bytes). The
-                               secret itself is never taken on the command line,
-                               where `ps` shows it to every user, and is never
-                               printed. Example:
-                                 SLACK_SIGNING_SECRET=... slack-calls-mock \
-                                   --app-url http://127.0.0.1:3000/slack/events \
-                                   --signing-secret-env SLACK_SIGNING_SECRET
-    --unfurl-domain <DOMAIN>   A domain whose links the app unfurls (it covers
-                               its subdomains). Repeat for more. Needs --app-url.
-    --rate-limit <N>           Allow N requests per minute per (workspace, method)
-                               for every method [default: the method's tier]
-    --no-rate-limit            Turn rate limits off
-    --time-scale <F>           Run the rate-limit clock F times faster than real
-                               time; Retry-After stays in real seconds
-                               [default: 1]
-    --quiet                    Do not print a line per request on stderr
-    -h, --help                 Print this help
-    -V, --version              Print the version
-
-CONTROL API:
-    Tests in any language steer the running fake over HTTP on the same port,
-    under /_mock/ (JSON in and out): script answers, inject faults, add
-    workspaces, users, channels and tokens, install and uninstall the app,
-    register the app (POST /_mock/app), make fake users post, reject Calls
-    and press the Call button, read calls, messages, deliveries and the
-    request log. GET /_mock/ lists the endpoints; the README shows
-    each with curl.
-
-OUTPUT:
-    The first three lines on stdout are, in this order:
-        SLACK_CALLS_MOCK_URL=http://127.0.0.1:<port>/api/
-        SLACK_CALLS_MOCK_BOT_TOKEN=xoxb-mock-bot
-        SLACK_CALLS_MOCK_USER_TOKEN=xoxp-mock-user
-    Both demo tokens have the scopes {DEMO_SCOPES}.
-    Point your Slack SDK's base URL at SLACK_CALLS_MOCK_URL, e.g. in Python:
-        WebClient(token=bot_token, base_url=url)
-    The server runs until it gets Ctrl-C (SIGINT) or SIGTERM.
-";
-
-/// `--help` with the demo tokens' scopes taken from [`DEMO_SCOPES`], so the
-/// text cannot drift from what the fake grants.
-fn help() -> String {
-    HELP.replace("{DEMO_SCOPES}", &DEMO_SCOPES.join(", "))
-        .replace("{DEMO_TEAM_ID}", DEMO_TEAM_ID)
-}
+use slack_calls_mock::{DEMO_TEAM_ID, LimitMode};
 
 /// A token as `--token` gives it: text, kind, scopes.
-type TokenSpec = (String, TokenKind, Vec<String>);
+pub(crate) type TokenSpec = (String, TokenKind, Vec<String>);
 
 /// The parsed command line.
 #[derive(Debug)]
-struct Options {
-    addr: Option<SocketAddr>,
-    tokens: Vec<(String, TokenKind, Vec<String>)>,
+pub(crate) struct Options {
+    pub(crate) addr: Option<SocketAddr>,
+    pub(crate) tokens: Vec<(String, TokenKind, Vec<String>)>,
     /// Workspaces beyond the default one: team id and name.
-    workspaces: Vec<(String, String)>,
+    pub(crate) workspaces: Vec<(String, String)>,
     /// Team id (None: the default workspace), user id, email.
-    users: Vec<(Option<String>, String, Option<String>)>,
+    pub(crate) users: Vec<(Option<String>, String, Option<String>)>,
     /// Team id (None: the default workspace), channel id.
-    channels: Vec<(Option<String>, String)>,
+    pub(crate) channels: Vec<(Option<String>, String)>,
     /// Team id, then the token as `--token` gives it.
-    workspace_tokens: Vec<(String, TokenSpec)>,
+    pub(crate) workspace_tokens: Vec<(String, TokenSpec)>,
     /// The app's Request URL.
-    app_url: Option<String>,
+    pub(crate) app_url: Option<String>,
     /// The name of the environment variable holding the signing secret
     /// (never the secret itself).
-    signing_secret_env: Option<String>,
-    unfurl_domains: Vec<String>,
-    rate_limits: LimitMode,
-    time_scale: f64,
-    quiet: bool,
+    pub(crate) signing_secret_env: Option<String>,
+    pub(crate) unfurl_domains: Vec<String>,
+    pub(crate) rate_limits: LimitMode,
+    pub(crate) time_scale: f64,
+    pub(crate) quiet: bool,
 }
 
 /// What the command line asks for.
 #[derive(Debug)]
-enum Command {
+pub(crate) enum Command {
     Serve(Box<Options>),
     Help,
     Version,
 }
 
-fn parse_args(args: impl IntoIterator<Item = String>) -> Result<Command, String> {
+pub(crate) fn parse_args(args: impl IntoIterator<Item = String>) -> Result<Command, String> {
     let mut options = Options {
         addr: None,
         tokens: Vec::new(),
@@ -284,27 +184,6 @@ fn check_app(options: &Options) -> Result<(), String> {
     }
 }
 
-/// The app `--app-url` asks for, its secret read from the environment
-/// through `env` (a name to a value). Errors never show the secret.
-fn app_from(
-    options: &Options,
-    env: impl Fn(&str) -> Option<String>,
-) -> Result<Option<MockApp>, String> {
-    let (Some(url), Some(name)) = (&options.app_url, &options.signing_secret_env) else {
-        return Ok(None);
-    };
-    let Some(text) = env(name) else {
-        return Err(format!(
-            "--signing-secret-env {name}: the environment variable {name} is not set"
-        ));
-    };
-    let secret = SigningSecret::new(text.trim_end_matches(['\r', '\n']))
-        .map_err(|err| format!("--signing-secret-env {name}: {err}"))?;
-    Ok(Some(
-        MockApp::new(url.clone(), secret).unfurl_domains(options.unfurl_domains.iter().cloned()),
-    ))
-}
-
 /// A Slack id: uppercase letters and digits.
 fn check_id(flag: &str, what: &str, id: &str) -> Result<(), String> {
     if id.is_empty()
@@ -410,77 +289,6 @@ fn parse_token(spec: &str) -> Result<(String, TokenKind, Vec<String>), String> {
     Ok((token.to_owned(), kind, scopes))
 }
 
-fn builder(options: &Options) -> MockSlackBuilder {
-    let mut builder = MockSlack::builder()
-        .rate_limits(options.rate_limits)
-        .time_scale(options.time_scale)
-        // The control API reads the log (GET /_mock/requests); the
-        // default capacity bounds it.
-        .log_to_stderr(!options.quiet);
-    if let Some(addr) = options.addr {
-        builder = builder.addr(addr);
-    }
-    let is_default = |team: &Option<String>| team.as_deref().is_none_or(|t| t == DEMO_TEAM_ID);
-    let default_users: Vec<&(Option<String>, String, Option<String>)> = options
-        .users
-        .iter()
-        .filter(|(team, _, _)| is_default(team))
-        .collect();
-    if !default_users.is_empty() {
-        builder = builder.users(default_users.iter().map(|(_, id, _)| id.clone()));
-        for (_, id, email) in &default_users {
-            if let Some(email) = email {
-                builder = builder.user_with_email(id.clone(), email.clone());
-            }
-        }
-    }
-    let default_channels: Vec<&String> = options
-        .channels
-        .iter()
-        .filter(|(team, _)| is_default(team))
-        .map(|(_, id)| id)
-        .collect();
-    if !default_channels.is_empty() {
-        builder = builder.channels(default_channels.into_iter().cloned());
-    }
-    for (token, kind, scopes) in &options.tokens {
-        builder = builder.token(token.clone(), *kind, scopes.iter().cloned());
-    }
-    for (team, (token, kind, scopes)) in &options.workspace_tokens {
-        if team == DEMO_TEAM_ID {
-            builder = builder.token(token.clone(), *kind, scopes.iter().cloned());
-        }
-    }
-    for (team, name) in &options.workspaces {
-        let mut workspace = MockWorkspace::new(team.clone(), name.clone());
-        let users: Vec<&(Option<String>, String, Option<String>)> = options
-            .users
-            .iter()
-            .filter(|(t, _, _)| t.as_deref() == Some(team))
-            .collect();
-        workspace = workspace.users(users.iter().map(|(_, id, _)| id.clone()));
-        for (_, id, email) in &users {
-            if let Some(email) = email {
-                workspace = workspace.user_with_email(id.clone(), email.clone());
-            }
-        }
-        workspace = workspace.channels(
-            options
-                .channels
-                .iter()
-                .filter(|(t, _)| t.as_deref() == Some(team))
-                .map(|(_, id)| id.clone()),
-        );
-        for (t, (token, kind, scopes)) in &options.workspace_tokens {
-            if t == team {
-                workspace = workspace.token(token.clone(), *kind, scopes.iter().cloned());
-            }
-        }
-        builder = builder.workspace(workspace);
-    }
-    builder
-}
-
 /// Every team a `--user`, `--channel` or `--workspace-token` names must be
 /// the default workspace or one given with `--workspace`.
 fn check_teams(options: &Options) -> Result<(), String> {
@@ -512,105 +320,12 @@ fn check_teams(options: &Options) -> Result<(), String> {
     Ok(())
 }
 
-async fn wait_for_signal() {
-    #[cfg(unix)]
-    {
-        use tokio::signal::unix::{SignalKind, signal};
-        match signal(SignalKind::terminate()) {
-            Ok(mut term) => {
-                tokio::select! {
-                    _ = tokio::signal::ctrl_c() => {}
-                    _ = term.recv() => {}
-                }
-            }
-            Err(_) => {
-                let _ = tokio::signal::ctrl_c().await;
-            }
-        }
-    }
-    #[cfg(not(unix))]
-    {
-        let _ = tokio::signal::ctrl_c().await;
-    }
-}
-
-#[tokio::main]
-async fn main() -> ExitCode {
-    let options = match parse_args(std::env::args().skip(1)) {
-        Ok(Command::Serve(options)) => *options,
-        Ok(Command::Help) => {
-            print!("{}", help());
-            return ExitCode::SUCCESS;
-        }
-        Ok(Command::Version) => {
-            println!("slack-calls-mock {}", env!("CARGO_PKG_VERSION"));
-            return ExitCode::SUCCESS;
-        }
-        Err(message) => {
-            eprintln!("error: {message}\n\nRun `slack-calls-mock --help` for the options.");
-            return ExitCode::from(2);
-        }
-    };
-    let app = match app_from(&options, |name| std::env::var(name).ok()) {
-        Ok(app) => app,
-        Err(message) => {
-            eprintln!("error: {message}");
-            return ExitCode::from(2);
-        }
-    };
-    let mut builder = builder(&options);
-    if let Some(app) = app {
-        builder = builder.app(app);
-    }
-    let mock = match builder.start().await {
-        Ok(mock) => mock,
-        Err(err) => {
-            eprintln!("error: could not start the fake Slack server: {err}");
-            return ExitCode::FAILURE;
-        }
-    };
-    {
-        use std::io::Write;
-        let mut out = std::io::stdout().lock();
-        // If stdout is gone, the server is still useful: ignore write errors.
-        let _ = writeln!(out, "SLACK_CALLS_MOCK_URL={}", mock.base_url());
-        let _ = writeln!(out, "SLACK_CALLS_MOCK_BOT_TOKEN={}", mock.bot_token());
-        let _ = writeln!(out, "SLACK_CALLS_MOCK_USER_TOKEN={}", mock.user_token());
-        let _ = out.flush();
-    }
-    eprintln!(
-        "slack-calls-mock: serving {} methods at {}; demo tokens have scopes {}",
-        slack_calls::METHODS.len(),
-        mock.base_url(),
-        DEMO_SCOPES.join(",")
-    );
-    for (_, kind, scopes) in &options.tokens {
-        // The token text is not printed: whoever passed it knows it.
-        eprintln!(
-            "slack-calls-mock: also accepting a {kind} token from --token, scopes [{}]",
-            scopes.join(",")
-        );
-    }
-    if let (Some(url), Some(name)) = (&options.app_url, &options.signing_secret_env) {
-        eprintln!(
-            "slack-calls-mock: sending events to {url}, signed with the secret in ${name}; \
-             unfurl domains [{}]",
-            options.unfurl_domains.join(",")
-        );
-    }
-    eprintln!(
-        "slack-calls-mock: what apps do to it, live: {}",
-        mock.page_url()
-    );
-    eprintln!("slack-calls-mock: Ctrl-C or SIGTERM stops it");
-    wait_for_signal().await;
-    mock.shutdown().await;
-    ExitCode::SUCCESS
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::help::help;
+    use crate::setup::app_from;
+    use slack_calls_mock::DEMO_SCOPES;
 
     fn args(list: &[&str]) -> Result<Command, String> {
         parse_args(list.iter().map(|s| (*s).to_owned()))
