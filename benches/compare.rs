@@ -17,7 +17,7 @@ use std::time::{Duration, Instant};
 
 use slack_calls::{Client, Clock, RateLimits, Sleep};
 use slack_calls_codegen::{Mode, Options, SourceFile};
-use slack_calls_mock::{LimitMode, MockSlack, Outcome};
+use slack_calls_mock::{LimitMode, MockSlack, Verdict};
 
 #[path = "support/codec.rs"]
 mod codec;
@@ -431,7 +431,7 @@ async fn limited_fake(scale: f64) -> Res<(MockSlack, String)> {
 fn count_429(mock: &MockSlack) -> usize {
     mock.requests_for("calls.info")
         .iter()
-        .filter(|r| matches!(r.outcome, Outcome::RateLimited { .. }))
+        .filter(|r| matches!(r.outcome, Verdict::RateLimited { .. }))
         .count()
 }
 

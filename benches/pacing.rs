@@ -15,7 +15,7 @@ use std::ffi::OsString;
 use std::time::{Duration, Instant};
 
 use slack_calls::{App, Client, Pacing, Rate, RateLimits, RedisPacing};
-use slack_calls_mock::{DEMO_TEAM_ID, MockSlack, Outcome};
+use slack_calls_mock::{DEMO_TEAM_ID, MockSlack, Verdict};
 
 #[path = "../tests/real_parts/redis_server.rs"]
 mod redis_server;
@@ -97,7 +97,7 @@ async fn burst(limits: RateLimits, redis: Option<&str>, instances: usize) -> Res
     let log = mock.requests_for("calls.info");
     let refused = log
         .iter()
-        .filter(|r| matches!(r.outcome, Outcome::RateLimited { .. }))
+        .filter(|r| matches!(r.outcome, Verdict::RateLimited { .. }))
         .count();
     let first = log.iter().map(|r| r.at).min().unwrap_or_default();
     let last = log

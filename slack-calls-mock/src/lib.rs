@@ -88,7 +88,7 @@
 //! (the fake's choice of code).
 //!
 //! ```
-//! use slack_calls_mock::{MockSlack, Outcome, Scripted};
+//! use slack_calls_mock::{MockSlack, Verdict, Scripted};
 //! use slack_calls::{CallUser, calls::InfoError};
 //!
 //! # #[tokio::main(flavor = "current_thread")]
@@ -110,7 +110,7 @@
 //! let err = client.calls().info(&call.id).await.err().ok_or("an error")?;
 //! assert!(matches!(err.api_code(), Some(InfoError::NotImplemented)));
 //!
-//! assert_eq!(mock.requests_for("calls.add")[0].outcome, Outcome::Ok);
+//! assert_eq!(mock.requests_for("calls.add")[0].outcome, Verdict::Ok);
 //! # Ok(()) }
 //! ```
 //!
@@ -277,7 +277,7 @@ pub use talk_back::events::{
     ACK_TIMEOUT, DEMO_BOT_USER, DeliveryRecord, FailureReason, MessageRecord, MockApp,
     UserActionError,
 };
-pub use wire::answer::Outcome;
+pub use wire::answer::Verdict;
 
 use state::directory::Directory;
 use state::fake::{Config, FakeSlack, MockState};

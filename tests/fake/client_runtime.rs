@@ -16,7 +16,7 @@ use std::time::Duration;
 use crate::fake_support::shared_time::{SharedTime, drive};
 use slack_calls::calls::{AddError, InfoError};
 use slack_calls::{CallUser, Client, ClientBuilder, Error, Pacing, RateLimits, RetryPolicy};
-use slack_calls_mock::{Fault, Injected, LimitMode, MockSlack, Outcome, Scripted};
+use slack_calls_mock::{Fault, Injected, LimitMode, MockSlack, Scripted, Verdict};
 use tokio::task::JoinHandle;
 
 fn ms(n: u64) -> Duration {
@@ -51,7 +51,7 @@ async fn new_call(client: &Client, ext: &str) -> String {
         .to_string()
 }
 
-fn outcomes(mock: &MockSlack, method: &str) -> Vec<Outcome> {
+fn outcomes(mock: &MockSlack, method: &str) -> Vec<Verdict> {
     mock.requests_for(method)
         .into_iter()
         .map(|r| r.outcome)
@@ -61,7 +61,7 @@ fn outcomes(mock: &MockSlack, method: &str) -> Vec<Outcome> {
 fn rate_limited(mock: &MockSlack, method: &str) -> usize {
     outcomes(mock, method)
         .iter()
-        .filter(|o| matches!(o, Outcome::RateLimited { .. }))
+        .filter(|o| matches!(o, Verdict::RateLimited { .. }))
         .count()
 }
 
@@ -97,7 +97,7 @@ async fn an_injected_429_then_success() {
             retry_after_secs: 3
         }))
     );
-    assert_eq!(log[1].outcome, Outcome::Ok);
+    assert_eq!(log[1].outcome, Verdict::Ok);
     let stats = client.pacing_stats();
     let info_stats = stats.iter().find(|s| s.method == "calls.info").unwrap();
     assert_eq!(info_stats.rate_limited, 1);
@@ -124,12 +124,12 @@ async fn a_429_from_the_fakes_own_limiter_is_waited_out_on_shared_time() {
     assert_eq!(
         outcomes(&mock, "calls.info"),
         [
-            Outcome::Ok,
-            Outcome::Ok,
-            Outcome::RateLimited {
+            Verdict::Ok,
+            Verdict::Ok,
+            Verdict::RateLimited {
                 retry_after_secs: 60
             },
-            Outcome::Ok
+            Verdict::Ok
         ]
     );
     assert_eq!(time.sleeps(), [secs(60)]);
@@ -274,7 +274,7 @@ async fn a_concurrent_burst_over_the_tier_is_paced_with_no_429() {
 
     let log = outcomes(&mock, "calls.info");
     assert_eq!(log.len() as u64, BURST, "each call sent once");
-    assert!(log.iter().all(Outcome::is_ok), "{log:?}");
+    assert!(log.iter().all(Verdict::is_ok), "{log:?}");
     assert_eq!(rate_limited(&mock, "calls.info"), 0);
     // Burst of 3 at zero, then one per 1.25 s: the pace of the tier.
     let expected = TIER3_INTERVAL * u32::try_from(BURST - 3).unwrap();
@@ -488,7 +488,7 @@ async fn the_same_faults_on_calls_info_are_retried_and_succeed() {
     assert_eq!(info.call.id.as_str(), id);
     let log = outcomes(&mock, "calls.info");
     assert_eq!(log.len(), 4);
-    assert_eq!(log[3], Outcome::Ok);
+    assert_eq!(log[3], Verdict::Ok);
     // Backoff 0.5 s doubling, no jitter; no pacing wait (the fake's clock
     // moved with the backoffs, so the tier-3 slots were free).
     assert_eq!(time.sleeps(), [ms(500), secs(1), secs(2)]);
@@ -658,8 +658,8 @@ async fn the_cap_holds_against_the_fakes_own_limiter_and_later_calls_stay_off_th
     assert_eq!(
         outcomes(&mock, "calls.info"),
         [
-            Outcome::Ok,
-            Outcome::RateLimited {
+            Verdict::Ok,
+            Verdict::RateLimited {
                 retry_after_secs: 60
             }
         ]

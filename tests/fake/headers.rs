@@ -10,7 +10,7 @@ use crate::fake_support::raw_http::{add_call, http, post_form, post_json, send};
 use reqwest::Method;
 use serde_json::json;
 use slack_calls_mock::{
-    DEMO_BOT_TOKEN, DEMO_SCOPES, DEMO_USER_TOKEN, LimitMode, MockSlack, Outcome, Scripted,
+    DEMO_BOT_TOKEN, DEMO_SCOPES, DEMO_USER_TOKEN, LimitMode, MockSlack, Scripted, Verdict,
 };
 
 #[tokio::test]
@@ -144,7 +144,7 @@ async fn retry_after_is_in_real_seconds_under_a_scaled_clock() {
     );
     assert_eq!(
         mock.requests_for("calls.info")[1].outcome,
-        Outcome::RateLimited {
+        Verdict::RateLimited {
             retry_after_secs: 1
         }
     );

@@ -9,7 +9,7 @@ use std::time::Duration;
 use crate::fake_support::shared_time::{SharedTime, drive};
 use slack_calls::calls::InfoError;
 use slack_calls::{Client, Error, Pacing, RateLimits, RetryPolicy};
-use slack_calls_mock::{MockSlack, Outcome};
+use slack_calls_mock::{MockSlack, Verdict};
 use tokio::task::JoinHandle;
 
 /// 150 `calls.info` at tier 3 (50 in any minute): the least time Slack's
@@ -65,7 +65,7 @@ async fn concurrent_burst(mock: &MockSlack, time: &SharedTime, client: &Client) 
     let log = mock.requests_for("calls.info");
     let refused = log
         .iter()
-        .filter(|r| matches!(r.outcome, Outcome::RateLimited { .. }))
+        .filter(|r| matches!(r.outcome, Verdict::RateLimited { .. }))
         .count();
     (log.len(), refused)
 }

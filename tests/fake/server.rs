@@ -10,10 +10,10 @@ use crate::fake_support::raw_http::{
 use reqwest::Method;
 use serde_json::{Value, json};
 use slack_calls::TokenKind;
-use slack_calls::method::{HttpMethod, MethodInfo, ParamInfo, ParamKind, RateTier, Required};
+use slack_calls::method::{MethodInfo, ParamInfo, ParamKind, RateTier, Required};
 use slack_calls_mock::{
-    DEMO_BOT_TOKEN, DEMO_USER_TOKEN, Fault, Injected, LimitMode, MockSlack, Outcome, Scripted,
-    TokenSource,
+    DEMO_BOT_TOKEN, DEMO_USER_TOKEN, Fault, Injected, LimitMode, MockSlack, Scripted, TokenSource,
+    Verdict,
 };
 
 const FORM: (&str, &str) = ("content-type", "application/x-www-form-urlencoded");
@@ -26,12 +26,9 @@ static ECHO: MethodInfo = MethodInfo {
     name: "test.echo",
     summary: "Answers its example.",
     docs_url: "https://example.com/test.echo",
-    http: HttpMethod::Post,
     rate_tier: RateTier::Tier4,
-    auth: slack_calls::method::Auth::Token,
     idempotent: true,
     bot_scopes: &["test:read"],
-    user_scopes: &[],
     params: &[
         ParamInfo {
             name: "text",
@@ -88,21 +85,15 @@ static ECHO: MethodInfo = MethodInfo {
             min_items: 0,
         },
     ],
-    errors: &[],
-    done_on_resend: &[],
     example_response: r#"{"ok":true,"echo":{"text":"hello"}}"#,
-    pagination: None,
+    ..MethodInfo::BLANK
 };
 
 /// Declares `missing_argument`, so a missing param gets that code.
 static STRICT: MethodInfo = MethodInfo {
     name: "test.strict",
     summary: "Needs an id.",
-    docs_url: "",
-    http: HttpMethod::Post,
     rate_tier: RateTier::Tier1,
-    auth: slack_calls::method::Auth::Token,
-    idempotent: false,
     bot_scopes: &["test:read"],
     user_scopes: &["test:read"],
     params: &[ParamInfo {
@@ -112,27 +103,18 @@ static STRICT: MethodInfo = MethodInfo {
         min_items: 0,
     }],
     errors: &["missing_argument"],
-    done_on_resend: &[],
     example_response: r#"{"ok":true}"#,
-    pagination: None,
+    ..MethodInfo::BLANK
 };
 
 /// A spec mistake: the example is not JSON.
 static BROKEN: MethodInfo = MethodInfo {
     name: "test.broken",
-    summary: "",
-    docs_url: "",
-    http: HttpMethod::Post,
     rate_tier: RateTier::Special,
-    auth: slack_calls::method::Auth::Token,
     idempotent: true,
     bot_scopes: &["test:read"],
-    user_scopes: &[],
-    params: &[],
-    errors: &[],
-    done_on_resend: &[],
     example_response: "{not json",
-    pagination: None,
+    ..MethodInfo::BLANK
 };
 
 static EXTRA: &[&MethodInfo] = &[&ECHO, &STRICT, &BROKEN];
@@ -469,13 +451,13 @@ async fn unknown_methods_paths_verbs_and_huge_bodies() {
     let answer = send(&mock, Method::POST, "calls.info", &[FORM], huge).await;
     assert_eq!(answer.status, 413);
 
-    let outcomes: Vec<Outcome> = mock.requests().into_iter().map(|r| r.outcome).collect();
+    let outcomes: Vec<Verdict> = mock.requests().into_iter().map(|r| r.outcome).collect();
     assert_eq!(
         outcomes,
         vec![
-            Outcome::Error("unknown_method".into()),
-            Outcome::Refused(405),
-            Outcome::Refused(413),
+            Verdict::Error("unknown_method".into()),
+            Verdict::Refused(405),
+            Verdict::Refused(413),
         ]
     );
 }
@@ -627,9 +609,9 @@ async fn scripted_answers_replace_the_next_one() {
     let logged = mock.requests_for("calls.info");
     assert_eq!(logged.len(), 5);
     assert!(logged[..4].iter().all(
-        |r| r.outcome == Outcome::Skipped && matches!(r.injected, Some(Injected::Scripted(_)))
+        |r| r.outcome == Verdict::Skipped && matches!(r.injected, Some(Injected::Scripted(_)))
     ));
-    assert_eq!(logged[4].outcome, Outcome::Ok);
+    assert_eq!(logged[4].outcome, Verdict::Ok);
     assert_eq!(logged[4].injected, None);
 }
 
@@ -693,7 +675,7 @@ async fn faults_that_skip_the_logic() {
     assert!(mock.calls().is_empty());
     let logged = mock.requests_for("calls.add");
     assert_eq!(logged.len(), 5);
-    assert!(logged.iter().all(|r| r.outcome == Outcome::Skipped));
+    assert!(logged.iter().all(|r| r.outcome == Verdict::Skipped));
     assert_eq!(logged[4].injected, Some(Injected::Fault(Fault::Drop)));
     assert_eq!(logged[4].param("external_unique_id"), Some("f-1"));
 
@@ -807,7 +789,7 @@ async fn faults_that_run_the_logic() {
     assert!(
         mock.requests_for("calls.add")
             .iter()
-            .all(|r| r.outcome == Outcome::Ok && r.injected.is_some())
+            .all(|r| r.outcome == Verdict::Ok && r.injected.is_some())
     );
 }
 
@@ -924,7 +906,7 @@ async fn rate_limits_per_workspace_and_method_with_retry_after() {
     let logged = mock.requests_for("calls.info");
     assert_eq!(
         logged[3].outcome,
-        Outcome::RateLimited {
+        Verdict::RateLimited {
             retry_after_secs: retry_after
         }
     );

@@ -4,7 +4,7 @@
 use crate::fake_support::raw_http::{Raw, post_form};
 use slack_calls::TokenKind;
 use slack_calls_mock::{
-    DEMO_BOT_TOKEN, DEMO_TEAM_ID, DEMO_USER_TOKEN, LimitMode, MockSlack, MockWorkspace, Outcome,
+    DEMO_BOT_TOKEN, DEMO_TEAM_ID, DEMO_USER_TOKEN, LimitMode, MockSlack, MockWorkspace, Verdict,
 };
 
 const OTHER_BOT: &str = "xoxb-other-bot";
@@ -50,7 +50,7 @@ async fn a_bot_and_a_user_token_of_one_workspace_share_one_rate_limit() {
     let outcomes: Vec<bool> = mock
         .requests_for("calls.info")
         .iter()
-        .map(|r| matches!(r.outcome, Outcome::RateLimited { .. }))
+        .map(|r| matches!(r.outcome, Verdict::RateLimited { .. }))
         .collect();
     assert_eq!(outcomes, [false, false, true, true, false, false, true]);
 }

@@ -18,7 +18,7 @@ use std::time::Duration;
 
 use libtest_mimic::Failed;
 use slack_calls::{App, Rate, RateLimits, RedisPacing};
-use slack_calls_mock::{DEMO_TEAM_ID, MockSlack, Outcome};
+use slack_calls_mock::{DEMO_TEAM_ID, MockSlack, Verdict};
 
 use crate::part::Part;
 use crate::redis_server::RedisServer;
@@ -170,7 +170,7 @@ pub(crate) fn burst_seen_by(mock: &MockSlack) -> Burst {
     let log = mock.requests_for("calls.info");
     let refused = log
         .iter()
-        .filter(|r| matches!(r.outcome, Outcome::RateLimited { .. }))
+        .filter(|r| matches!(r.outcome, Verdict::RateLimited { .. }))
         .count();
     let admitted: Vec<_> = log.iter().filter(|r| r.outcome.is_ok()).collect();
     let first = log.iter().map(|r| r.at).min().unwrap_or_default();

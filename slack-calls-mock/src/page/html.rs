@@ -363,7 +363,7 @@ fn requests(out: &mut String, snapshot: &Value) {
     }
     out.push_str(
         "<table><thead><tr><th scope=\"col\">#</th><th scope=\"col\">Method</th><th scope=\"col\">Token kind</th>\
-         <th scope=\"col\">Outcome</th><th scope=\"col\">Injected</th></tr></thead><tbody>",
+         <th scope=\"col\">Verdict</th><th scope=\"col\">Injected</th></tr></thead><tbody>",
     );
     for r in list {
         let outcome = match text(r, "outcome") {

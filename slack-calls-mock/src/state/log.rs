@@ -9,7 +9,7 @@ use std::fmt;
 use slack_calls::TokenKind;
 
 use crate::state::faults::Injected;
-use crate::wire::answer::Outcome;
+use crate::wire::answer::Verdict;
 
 /// How many requests the log keeps by default (older ones are dropped).
 pub const DEFAULT_LOG_CAPACITY: usize = 10_000;
@@ -50,7 +50,7 @@ pub struct LoggedRequest {
     /// Where the token came from, when there was one.
     pub token_source: Option<TokenSource>,
     /// What the fake's logic decided.
-    pub outcome: Outcome,
+    pub outcome: Verdict,
     /// The scripted answer or fault this request met, if any.
     pub injected: Option<Injected>,
     /// When it arrived, on the fake's rate-limit clock (time since start,

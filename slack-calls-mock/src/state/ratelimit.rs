@@ -164,23 +164,14 @@ pub(crate) struct WindowState<'a> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use slack_calls::method::{HttpMethod, RateTier};
+    use slack_calls::method::RateTier;
 
     static TIER1: MethodInfo = MethodInfo {
         name: "slow.method",
-        summary: "",
-        docs_url: "",
-        http: HttpMethod::Post,
         rate_tier: RateTier::Tier1,
-        auth: slack_calls::method::Auth::Token,
         idempotent: true,
-        bot_scopes: &[],
-        user_scopes: &[],
-        params: &[],
-        errors: &[],
-        done_on_resend: &[],
         example_response: "",
-        pagination: None,
+        ..MethodInfo::BLANK
     };
 
     #[test]

@@ -12,7 +12,7 @@ use serde_json::{Value, json};
 use crate::state::faults::Injected;
 use crate::state::log::{LoggedRequest, TokenSource};
 use crate::talk_back::events::{DeliveryRecord, MessageRecord};
-use crate::wire::answer::Outcome;
+use crate::wire::answer::Verdict;
 
 pub(crate) fn message_json(message: &MessageRecord) -> Value {
     json!({
@@ -46,13 +46,13 @@ pub(crate) fn logged_json(entry: &LoggedRequest) -> Value {
         }
     });
     let (outcome, error, retry_after, status) = match &entry.outcome {
-        Outcome::Ok => ("ok", None, None, None),
-        Outcome::Error(code) => ("error", Some(code.clone()), None, None),
-        Outcome::RateLimited { retry_after_secs } => {
+        Verdict::Ok => ("ok", None, None, None),
+        Verdict::Error(code) => ("error", Some(code.clone()), None, None),
+        Verdict::RateLimited { retry_after_secs } => {
             ("ratelimited", None, Some(*retry_after_secs), None)
         }
-        Outcome::Skipped => ("skipped", None, None, None),
-        Outcome::Refused(status) => ("refused", None, None, Some(*status)),
+        Verdict::Skipped => ("skipped", None, None, None),
+        Verdict::Refused(status) => ("refused", None, None, Some(*status)),
     };
     json!({
         "seq": entry.seq,

@@ -162,7 +162,7 @@ impl OkBody {
 /// What the fake's Slack logic decided for a request.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
-pub enum Outcome {
+pub enum Verdict {
     /// Answered `"ok": true`; for a stateful method the change was applied.
     Ok,
     /// Answered HTTP 200 with `"ok": false` and this error code; nothing
@@ -184,31 +184,31 @@ pub enum Outcome {
     Refused(u16),
 }
 
-impl Outcome {
-    /// True for [`Outcome::Ok`].
+impl Verdict {
+    /// True for [`Verdict::Ok`].
     pub fn is_ok(&self) -> bool {
-        matches!(self, Outcome::Ok)
+        matches!(self, Verdict::Ok)
     }
 
-    /// The Slack error code, for [`Outcome::Error`].
+    /// The Slack error code, for [`Verdict::Error`].
     pub fn error_code(&self) -> Option<&str> {
         match self {
-            Outcome::Error(code) => Some(code),
+            Verdict::Error(code) => Some(code),
             _ => None,
         }
     }
 }
 
-impl fmt::Display for Outcome {
+impl fmt::Display for Verdict {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Outcome::Ok => f.write_str("ok"),
-            Outcome::Error(code) => write!(f, "error {code}"),
-            Outcome::RateLimited { retry_after_secs } => {
+            Verdict::Ok => f.write_str("ok"),
+            Verdict::Error(code) => write!(f, "error {code}"),
+            Verdict::RateLimited { retry_after_secs } => {
                 write!(f, "ratelimited (retry after {retry_after_secs}s)")
             }
-            Outcome::Skipped => f.write_str("skipped"),
-            Outcome::Refused(status) => write!(f, "refused with HTTP {status}"),
+            Verdict::Skipped => f.write_str("skipped"),
+            Verdict::Refused(status) => write!(f, "refused with HTTP {status}"),
         }
     }
 }
@@ -219,7 +219,7 @@ pub(crate) struct Answer {
     pub status: StatusCode,
     pub body: Reply,
     pub retry_after: Option<u64>,
-    pub outcome: Outcome,
+    pub outcome: Verdict,
     /// `x-oauth-scopes`: the scopes of the token the request carried.
     pub oauth_scopes: Option<String>,
     /// `x-accepted-oauth-scopes`: the scopes the method accepts.
@@ -227,7 +227,7 @@ pub(crate) struct Answer {
 }
 
 impl Answer {
-    fn new(status: StatusCode, body: Reply, outcome: Outcome) -> Answer {
+    fn new(status: StatusCode, body: Reply, outcome: Verdict) -> Answer {
         Answer {
             status,
             body,
@@ -240,20 +240,20 @@ impl Answer {
 
     /// `HTTP 200` with `"ok": true` and the given fields.
     pub fn ok(body: impl Into<Reply>) -> Answer {
-        Answer::new(StatusCode::OK, body.into(), Outcome::Ok)
+        Answer::new(StatusCode::OK, body.into(), Verdict::Ok)
     }
 
     /// HTTP 200 with a body taken as is (an `example_response`); the
     /// outcome follows its `ok` field.
     pub fn from_body(body: Value) -> Answer {
         let outcome = match body.get("ok") {
-            Some(Value::Bool(false)) => Outcome::Error(
+            Some(Value::Bool(false)) => Verdict::Error(
                 body.get("error")
                     .and_then(Value::as_str)
                     .unwrap_or_default()
                     .to_owned(),
             ),
-            _ => Outcome::Ok,
+            _ => Verdict::Ok,
         };
         Answer::new(StatusCode::OK, Reply::Json(body), outcome)
     }
@@ -262,7 +262,7 @@ impl Answer {
         Answer::new(
             StatusCode::OK,
             Reply::Bytes(error.to_bytes()),
-            Outcome::Error(error.code.clone()),
+            Verdict::Error(error.code.clone()),
         )
     }
 
@@ -270,7 +270,7 @@ impl Answer {
         let mut answer = Answer::new(
             StatusCode::TOO_MANY_REQUESTS,
             Reply::Bytes(br#"{"ok":false,"error":"ratelimited"}"#.to_vec()),
-            Outcome::RateLimited { retry_after_secs },
+            Verdict::RateLimited { retry_after_secs },
         );
         answer.retry_after = Some(retry_after_secs);
         answer
@@ -304,8 +304,8 @@ impl Answer {
 
     pub fn into_response(self) -> Response {
         let failure = match &self.outcome {
-            Outcome::Error(code) => Some(code.as_str()),
-            Outcome::RateLimited { .. } => Some("ratelimited"),
+            Verdict::Error(code) => Some(code.as_str()),
+            Verdict::RateLimited { .. } => Some("ratelimited"),
             _ => None,
         }
         .and_then(|code| HeaderValue::from_str(code).ok());

@@ -360,19 +360,11 @@ fn json_type(value: &Value) -> &'static str {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use slack_calls::method::{HttpMethod, ParamInfo, RateTier};
+    use slack_calls::method::ParamInfo;
 
     static USER_ITEM: ParamKind = ParamKind::Object("CallUser");
     static METHOD: MethodInfo = MethodInfo {
         name: "test.method",
-        summary: "",
-        docs_url: "",
-        http: HttpMethod::Post,
-        rate_tier: RateTier::Tier3,
-        auth: slack_calls::method::Auth::Token,
-        idempotent: false,
-        bot_scopes: &[],
-        user_scopes: &[],
         params: &[
             ParamInfo {
                 name: "id",
@@ -418,9 +410,8 @@ mod tests {
             },
         ],
         errors: &["missing_argument"],
-        done_on_resend: &[],
         example_response: "{\"ok\":true}",
-        pagination: None,
+        ..MethodInfo::BLANK
     };
 
     fn text(pairs: &[(&str, &str)]) -> Vec<(String, RawValue)> {

@@ -31,7 +31,7 @@ use crate::state::fake::FakeSlack;
 use crate::state::faults::{Fault, Injected, Plan, Scripted};
 use crate::state::log::LoggedRequest;
 use crate::wire::answer::{
-    Answer, Outcome, broken_body_response, slack_response, status_from, text_response,
+    Answer, Verdict, broken_body_response, slack_response, status_from, text_response,
     truncated_response,
 };
 use crate::wire::request;
@@ -144,13 +144,13 @@ async fn handle(
         params: Vec::new(),
         token_kind: None,
         token_source: None,
-        outcome: Outcome::Skipped,
+        outcome: Verdict::Skipped,
         injected: None,
         at: fake.now(),
     };
 
     if parts.method != Method::POST && parts.method != Method::GET {
-        entry.outcome = Outcome::Refused(405);
+        entry.outcome = Verdict::Refused(405);
         fake.record(entry);
         let mut response = text_response(
             StatusCode::METHOD_NOT_ALLOWED,
@@ -178,7 +178,7 @@ async fn handle(
                     "the body could not be read (cut short or badly framed)\n".to_owned(),
                 )
             };
-            entry.outcome = Outcome::Refused(status.as_u16());
+            entry.outcome = Verdict::Refused(status.as_u16());
             fake.record(entry);
             return text_response(status, "text/plain; charset=utf-8", text);
         }
