@@ -1,8 +1,8 @@
-//! The side-by-side benchmark suite of issue 6: every contender and its
+//! The side-by-side benchmark suite: every contender and its
 //! floor run in the same process, interleaved, and the figures are
 //! reported as ratios, because the machine is shared and noisy.
 //!
-//! Run it with `cargo bench --features mock --bench compare`; set
+//! Run it with `cargo bench --bench compare`; set
 //! `SLACK_CALLS_PY` to a Python with `slack_sdk` for the Python row, and
 //! install the Node SDK with `npm ci --prefix benches/node` for the Node row
 //! (`SLACK_CALLS_NODE` names the node binary, default `node`). Pass

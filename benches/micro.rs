@@ -1,7 +1,7 @@
 //! Criterion micro-benchmarks with no network: encode+decode per method
 //! (typed, and the untyped floor), and the generator's stages on `spec/`.
 //!
-//! `cargo bench --features mock --bench micro`. The side-by-side figures
+//! `cargo bench --bench micro`. The side-by-side figures
 //! with ratios are in `benches/compare.rs`; see BENCHMARKS.md.
 
 use std::hint::black_box;

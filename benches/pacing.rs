@@ -1,10 +1,10 @@
-//! Pacing, side by side in one run (issue 13): a burst's completion
+//! Pacing, side by side in one run: a burst's completion
 //! against the tier's minimum, in process and through Redis, with 1 and 4
 //! instances; the 429s of local-only pacing against Redis-shared pacing;
 //! and what one permit costs through Redis against in process, next to the
 //! cost of a whole call and of a raw reqwest request.
 //!
-//! `cargo bench --features mock,redis --bench pacing` (needs `redis-server`
+//! `cargo bench --features redis --bench pacing` (needs `redis-server`
 //! on PATH or in `SLACK_CALLS_REDIS_SERVER`). The fake's minute lasts 2 real
 //! seconds (time scale 30), so burst figures are on the fake's clock; the
 //! four instances here are four `App`s in one process that share nothing

@@ -4,7 +4,7 @@
 //! not of pacing). The two run interleaved, in the same process, for each
 //! page size; see BENCHMARKS.md, "Pagination".
 //!
-//! Run it with `cargo bench --features mock --bench pages`; pass `--quick`
+//! Run it with `cargo bench --bench pages`; pass `--quick`
 //! (after `--`) for a smoke run.
 
 use std::time::Instant;
