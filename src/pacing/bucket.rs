@@ -4,13 +4,17 @@
 //! permit is planned from it (`plan`).
 
 use std::collections::HashMap;
-use std::sync::Arc;
+use std::hash::{BuildHasher, RandomState};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, Instant};
 
 use tokio::sync::watch;
 
 use crate::call::method::MethodInfo;
-use crate::pacing::rate::{Pacing, Rate};
+#[cfg(feature = "redis")]
+use crate::pacing::RedisPacing;
+use crate::pacing::rate::{Pacing, Rate, RateLimits};
 use crate::pacing::window::{EntryId, WindowLog};
 
 /// How many shards the buckets are spread over.
@@ -284,5 +288,56 @@ pub(super) fn record_permit(stats: &mut PacingStats, waited: Duration) {
         stats.waited += 1;
         stats.total_wait = stats.total_wait.saturating_add(waited);
         stats.longest_wait = stats.longest_wait.max(waited);
+    }
+}
+
+/// Everything a limiter and its clones share: the limits, the buckets in
+/// their shards, and the Redis pacing, if any.
+pub(super) struct LimiterShared {
+    pub(super) limits: RateLimits,
+    /// Pacing shared with the app's other instances, for workspace keys.
+    #[cfg(feature = "redis")]
+    pub(super) redis: Option<RedisPacing>,
+    pub(super) token_hasher: RandomState,
+    pub(super) shard_hasher: RandomState,
+    pub(super) shards: Box<[Mutex<Shard>]>,
+    /// The next shard a call sweeps besides its own, so that every shard
+    /// is swept while any calls are made.
+    pub(super) sweep_cursor: AtomicUsize,
+}
+
+impl LimiterShared {
+    pub(super) fn shard(&self, scope: &Scope) -> MutexGuard<'_, Shard> {
+        let index = usize::try_from(self.shard_hasher.hash_one(scope) % SHARDS as u64).unwrap_or(0);
+        self.shards[index]
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Runs `f` on the bucket for `key` (made if missing), after sweeping
+    /// its shard when a period has passed since the last sweep.
+    pub(super) fn with_bucket<T>(
+        &self,
+        key: &BucketKey,
+        now: Instant,
+        f: impl FnOnce(&mut Bucket) -> T,
+    ) -> T {
+        let keep = self.limits.longest_period().max(KEEP_AT_LEAST);
+        // One other shard, in turn, if nobody holds it: a shard no call
+        // lands in is still swept.
+        let other = self.sweep_cursor.fetch_add(1, Ordering::Relaxed) % SHARDS;
+        if let Ok(mut shard) = self.shards[other].try_lock() {
+            shard.sweep(now, keep);
+        }
+        let mut shard = self.shard(&key.scope);
+        shard.sweep(now, keep);
+        let bucket = shard
+            .buckets
+            .entry(key.scope.clone())
+            .or_default()
+            .entry(key.method)
+            .or_insert_with(|| Bucket::new(key.method));
+        bucket.last_used = Some(bucket.last_used.map_or(now, |used| used.max(now)));
+        f(bucket)
     }
 }

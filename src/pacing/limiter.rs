@@ -35,15 +35,15 @@
 use std::collections::HashMap;
 use std::fmt;
 use std::hash::{BuildHasher, RandomState};
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::sync::atomic::AtomicUsize;
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
 use crate::call::method::MethodInfo;
 use crate::clock::Clock;
 use crate::error::BuildError;
 pub use crate::pacing::bucket::PacingStats;
-use crate::pacing::bucket::{Bucket, KEEP_AT_LEAST, SHARDS, Shard, Step, plan, record_permit};
+use crate::pacing::bucket::{Bucket, LimiterShared, SHARDS, Step, plan, record_permit};
 pub(crate) use crate::pacing::bucket::{BucketKey, Scope};
 #[cfg(feature = "redis")]
 use crate::pacing::permit::SharedBooking;
@@ -79,61 +79,12 @@ pub struct RateLimiter {
     shared: Arc<LimiterShared>,
 }
 
-pub(super) struct LimiterShared {
-    limits: RateLimits,
-    /// Pacing shared with the app's other instances, for workspace keys.
-    #[cfg(feature = "redis")]
-    redis: Option<RedisPacing>,
-    token_hasher: RandomState,
-    shard_hasher: RandomState,
-    shards: Box<[Mutex<Shard>]>,
-    /// The next shard a call sweeps besides its own, so that every shard
-    /// is swept while any calls are made.
-    sweep_cursor: AtomicUsize,
-}
-
 impl fmt::Debug for RateLimiter {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("RateLimiter")
             .field("limits", &self.shared.limits)
             .field("buckets", &self.bucket_count())
             .finish()
-    }
-}
-
-impl LimiterShared {
-    fn shard(&self, scope: &Scope) -> MutexGuard<'_, Shard> {
-        let index = usize::try_from(self.shard_hasher.hash_one(scope) % SHARDS as u64).unwrap_or(0);
-        self.shards[index]
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-    }
-
-    /// Runs `f` on the bucket for `key` (made if missing), after sweeping
-    /// its shard when a period has passed since the last sweep.
-    pub(super) fn with_bucket<T>(
-        &self,
-        key: &BucketKey,
-        now: Instant,
-        f: impl FnOnce(&mut Bucket) -> T,
-    ) -> T {
-        let keep = self.limits.longest_period().max(KEEP_AT_LEAST);
-        // One other shard, in turn, if nobody holds it: a shard no call
-        // lands in is still swept.
-        let other = self.sweep_cursor.fetch_add(1, Ordering::Relaxed) % SHARDS;
-        if let Ok(mut shard) = self.shards[other].try_lock() {
-            shard.sweep(now, keep);
-        }
-        let mut shard = self.shard(&key.scope);
-        shard.sweep(now, keep);
-        let bucket = shard
-            .buckets
-            .entry(key.scope.clone())
-            .or_default()
-            .entry(key.method)
-            .or_insert_with(|| Bucket::new(key.method));
-        bucket.last_used = Some(bucket.last_used.map_or(now, |used| used.max(now)));
-        f(bucket)
     }
 }
 
@@ -420,7 +371,7 @@ impl RateLimiter {
                 Step::Reserved { wait, slot } => {
                     tracing::trace!(wait_ms = millis(wait), "waiting for a pacing slot");
                     let mut reservation = Reservation {
-                        limiter: self,
+                        shared: &self.shared,
                         key,
                         slot,
                         clock: &**clock,

@@ -10,8 +10,7 @@ use std::time::Duration;
 use crate::clock::Clock;
 #[cfg(feature = "redis")]
 use crate::pacing::RedisPacing;
-use crate::pacing::bucket::{BucketKey, Slot};
-use crate::pacing::limiter::{LimiterShared, RateLimiter};
+use crate::pacing::bucket::{BucketKey, LimiterShared, Slot};
 use crate::pacing::window::EntryId;
 
 /// The right to send one request, held while it is on the wire. Its place
@@ -143,7 +142,7 @@ impl Drop for SharedBooking<'_> {
 
 /// A slot reserved by a call that is waiting for it.
 pub(super) struct Reservation<'a> {
-    pub(super) limiter: &'a RateLimiter,
+    pub(super) shared: &'a LimiterShared,
     pub(super) key: &'a BucketKey,
     pub(super) slot: Slot,
     pub(super) clock: &'a dyn Clock,
@@ -155,7 +154,7 @@ impl Drop for Reservation<'_> {
         if self.kept {
             return;
         }
-        self.limiter
+        self.shared
             .with_bucket(self.key, self.clock.now(), |bucket| match self.slot {
                 Slot::Spread {
                     tat_after,
