@@ -43,8 +43,8 @@ use crate::call::method::MethodInfo;
 use crate::clock::Clock;
 use crate::error::BuildError;
 pub use crate::pacing::bucket::PacingStats;
-use crate::pacing::bucket::{Bucket, LimiterShared, SHARDS, Step, plan, record_permit};
 pub(crate) use crate::pacing::bucket::{BucketKey, Scope};
+use crate::pacing::bucket::{LimiterShared, SHARDS, Step, plan, record_permit};
 #[cfg(feature = "redis")]
 use crate::pacing::permit::SharedBooking;
 use crate::pacing::permit::{Permit, Place, Reservation, Window};
@@ -211,15 +211,6 @@ impl RateLimiter {
         Scope::Token(self.shared.token_hasher.hash_one(token.expose_secret()))
     }
 
-    pub(super) fn with_bucket<T>(
-        &self,
-        key: &BucketKey,
-        now: Instant,
-        f: impl FnOnce(&mut Bucket) -> T,
-    ) -> T {
-        self.shared.with_bucket(key, now, f)
-    }
-
     /// Waits for a permit to send `method`. `Ok` with the permit (hold it
     /// until the request's answer comes, then call [`Permit::answered`]),
     /// or `Err` with the wait needed when it would go over `budget`
@@ -246,7 +237,7 @@ impl RateLimiter {
                 (&self.shared.redis, &key.scope, rate)
             {
                 let now = clock.now();
-                let paused = self.with_bucket(key, now, |bucket| {
+                let paused = self.shared.with_bucket(key, now, |bucket| {
                     bucket
                         .blocked_until
                         .filter(|until| *until > now)
@@ -272,7 +263,7 @@ impl RateLimiter {
                         }
                         let member = booking.member.take().unwrap_or_default();
                         waited = waited.saturating_add(wait);
-                        self.with_bucket(key, clock.now(), |bucket| {
+                        self.shared.with_bucket(key, clock.now(), |bucket| {
                             bucket.filled_for_outage = false;
                             record_permit(&mut bucket.stats, waited)
                         });
@@ -294,8 +285,9 @@ impl RateLimiter {
                     Some(Some(Booked::Full(hint))) => {
                         // Every place is open somewhere: wait for one of
                         // this instance's answers, or poll.
-                        let mut answers =
-                            self.with_bucket(key, now, |bucket| bucket.answers.subscribe());
+                        let mut answers = self
+                            .shared
+                            .with_bucket(key, now, |bucket| bucket.answers.subscribe());
                         let wait = crate::pacing::redis::full_wait(hint);
                         let _ = crate::clock::first_of(answers.changed(), clock.sleep(wait)).await;
                         waited = waited.saturating_add(clock.now().saturating_duration_since(now));
@@ -308,14 +300,15 @@ impl RateLimiter {
                         continue;
                     }
                     Some(Some(Booked::Paused(wait) | Booked::OverBudget(wait))) => {
-                        self.with_bucket(key, clock.now(), |bucket| bucket.stats.over_budget += 1);
+                        self.shared
+                            .with_bucket(key, clock.now(), |bucket| bucket.stats.over_budget += 1);
                         return Err(wait);
                     }
                     // Redis is down: pace locally at a share of the rate,
                     // from a window counted full (the shared one may be).
                     Some(None) => {
                         let rate = redis.local_rate(shared_rate);
-                        self.with_bucket(key, now, |bucket| {
+                        self.shared.with_bucket(key, now, |bucket| {
                             if !bucket.filled_for_outage {
                                 bucket.filled_for_outage = true;
                                 bucket.log.fill(rate.count(), now);
@@ -327,7 +320,7 @@ impl RateLimiter {
                 }
             }
             let now = clock.now();
-            let step = self.with_bucket(key, now, |bucket| {
+            let step = self.shared.with_bucket(key, now, |bucket| {
                 plan(bucket, local_rate, pacing, now, remaining)
             });
             let place = |entry: Option<EntryId>| {
@@ -340,14 +333,16 @@ impl RateLimiter {
             };
             match step {
                 Step::Go(entry) => {
-                    self.with_bucket(key, now, |bucket| record_permit(&mut bucket.stats, waited));
+                    self.shared
+                        .with_bucket(key, now, |bucket| record_permit(&mut bucket.stats, waited));
                     return Ok(Permit {
                         waited,
                         place: place(entry),
                     });
                 }
                 Step::OverBudget(needed) => {
-                    self.with_bucket(key, now, |bucket| bucket.stats.over_budget += 1);
+                    self.shared
+                        .with_bucket(key, now, |bucket| bucket.stats.over_budget += 1);
                     return Err(needed);
                 }
                 Step::Blocked(wait) => {
@@ -381,11 +376,11 @@ impl RateLimiter {
                     reservation.kept = true;
                     waited = waited.saturating_add(wait);
                     let now = clock.now();
-                    let blocked = self.with_bucket(key, now, |bucket| {
+                    let blocked = self.shared.with_bucket(key, now, |bucket| {
                         bucket.blocked_until.is_some_and(|until| until > now)
                     });
                     if !blocked {
-                        self.with_bucket(key, now, |bucket| {
+                        self.shared.with_bucket(key, now, |bucket| {
                             record_permit(&mut bucket.stats, waited)
                         });
                         return Ok(Permit {
@@ -412,7 +407,7 @@ impl RateLimiter {
         if let (Some(redis), Scope::Workspace(team)) = (&self.shared.redis, &key.scope) {
             redis.pause(team, key.method, retry_after).await;
         }
-        self.with_bucket(key, now, |bucket| {
+        self.shared.with_bucket(key, now, |bucket| {
             bucket.stats.rate_limited += 1;
             bucket.blocked_until = Some(bucket.blocked_until.map_or(until, |old| old.max(until)));
         });

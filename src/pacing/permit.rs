@@ -58,58 +58,55 @@ impl Permit {
         let Some(place) = self.place.take() else {
             return;
         };
-        match &place.window {
-            Window::Local(entry) => place.end_locally(*entry),
-            #[cfg(feature = "redis")]
-            Window::Shared {
-                redis,
-                team,
-                member,
-                period,
-            } => {
-                redis.end(team, place.key.method, member, *period).await;
-                place.wake_waiters();
-            }
+        #[cfg(feature = "redis")]
+        if let Window::Shared {
+            redis,
+            team,
+            member,
+            period,
+        } = &place.window
+        {
+            redis.end(team, place.key.method, member, *period).await;
         }
+        place.finish();
     }
 }
 
 impl Place {
-    pub(super) fn end_locally(&self, entry: EntryId) {
+    /// Ends the permit here: a local place counts from now; either way the
+    /// calls waiting for an answer look again.
+    fn finish(&self) {
         let now = self.clock.now();
         self.shared.with_bucket(&self.key, now, |bucket| {
-            bucket.log.end(entry, now);
-            bucket.answers.send_modify(|n| *n = n.wrapping_add(1));
-        });
-    }
-
-    #[cfg(feature = "redis")]
-    pub(super) fn wake_waiters(&self) {
-        let now = self.clock.now();
-        self.shared.with_bucket(&self.key, now, |bucket| {
+            // The only kind of window without feature `redis`.
+            #[allow(irrefutable_let_patterns)]
+            if let Window::Local(entry) = self.window {
+                bucket.log.end(entry, now);
+            }
             bucket.answers.send_modify(|n| *n = n.wrapping_add(1));
         });
     }
 }
 
+/// A permit dropped without [`Permit::answered`] (its call went away, or
+/// failed on the way): it ends now, and a shared one is written in the
+/// background.
 impl Drop for Permit {
     fn drop(&mut self) {
         let Some(place) = self.place.take() else {
             return;
         };
-        match &place.window {
-            Window::Local(entry) => place.end_locally(*entry),
-            #[cfg(feature = "redis")]
-            Window::Shared {
-                redis,
-                team,
-                member,
-                period,
-            } => {
-                redis.end_later(team, place.key.method, member.clone(), *period);
-                place.wake_waiters();
-            }
+        #[cfg(feature = "redis")]
+        if let Window::Shared {
+            redis,
+            team,
+            member,
+            period,
+        } = &place.window
+        {
+            redis.end_later(team, place.key.method, member.clone(), *period);
         }
+        place.finish();
     }
 }
 

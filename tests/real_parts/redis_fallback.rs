@@ -16,7 +16,9 @@ use libtest_mimic::Failed;
 use slack_calls::{App, RateLimits, RedisPacing};
 use slack_calls_mock::{DEMO_TEAM_ID, Fault};
 
-use crate::redis_pacing::{APP_ID, burst_seen_by, check, fake_with_a_call, limits, runtime};
+use crate::redis_pacing::{
+    APP_ID, burst_seen_by, check, fake_with_a_call, quick_to_fall_back, runtime,
+};
 use crate::redis_server::RedisServer;
 
 /// How many entries Redis holds for `key` (a window or open set).
@@ -38,24 +40,7 @@ pub fn redis_stopped_then_resumed_is_found_by_the_probe(program: &OsString) -> R
     let rt = runtime();
     rt.block_on(async {
         let (mock, id) = fake_with_a_call().await;
-        let pacing = RedisPacing::new(&redis.url(), APP_ID)
-            .map_err(|err| err.to_string())?
-            .recheck_after(Duration::from_millis(200))
-            .timeout(Duration::from_millis(200));
-        let base_url = mock.base_url().to_owned();
-        let app = App::builder(APP_ID)
-            .rate_limits(limits())
-            .redis(pacing.clone())
-            .clients(move |client| {
-                client
-                    .base_url(&base_url)
-                    .max_rate_limit_wait(Duration::from_secs(120))
-            })
-            .build()
-            .map_err(|err| err.to_string())?;
-        let client = app
-            .workspace_with_token(DEMO_TEAM_ID, mock.user_token())
-            .map_err(|err| err.to_string())?;
+        let (pacing, client) = quick_to_fall_back(&redis, &mock)?;
         let window = pacing.window_key(DEMO_TEAM_ID, "calls.info");
         let wave = |n: usize| {
             let tasks: Vec<_> = (0..n)

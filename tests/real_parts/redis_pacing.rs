@@ -278,31 +278,39 @@ pub fn the_same_burst_paced_locally_meets_429s() -> Result<(), Failed> {
     check(burst.refused > 0, || "no 429 at all".to_owned())
 }
 
+/// A client of one `App` paced through `redis` with the fake's demo user
+/// token, quick to notice Redis gone and back (200 ms), and the pacing.
+pub(crate) fn quick_to_fall_back(
+    redis: &RedisServer,
+    mock: &MockSlack,
+) -> Result<(RedisPacing, slack_calls::Client), Failed> {
+    let pacing = RedisPacing::new(&redis.url(), APP_ID)
+        .map_err(|err| err.to_string())?
+        .recheck_after(Duration::from_millis(200))
+        .timeout(Duration::from_millis(200));
+    let base_url = mock.base_url().to_owned();
+    let app = App::builder(APP_ID)
+        .rate_limits(limits())
+        .redis(pacing.clone())
+        .clients(move |client| {
+            client
+                .base_url(&base_url)
+                .max_rate_limit_wait(Duration::from_secs(120))
+        })
+        .build()
+        .map_err(|err| err.to_string())?;
+    let client = app
+        .workspace_with_token(DEMO_TEAM_ID, mock.user_token())
+        .map_err(|err| err.to_string())?;
+    Ok((pacing, client))
+}
+
 pub fn redis_killed_mid_run_then_back(program: &OsString) -> Result<(), Failed> {
     let mut redis = RedisServer::start(program)?;
     let rt = runtime();
     rt.block_on(async {
         let (mock, id) = fake_with_a_call().await;
-        let pacing = RedisPacing::new(&redis.url(), APP_ID)
-            .map_err(|err| err.to_string())?
-            .local_share(0.5)
-            .recheck_after(Duration::from_millis(200))
-            .timeout(Duration::from_millis(200));
-        let base_url = mock.base_url().to_owned();
-        let app = App::builder(APP_ID)
-            .rate_limits(limits())
-            .redis(pacing.clone())
-            .clients(move |client| {
-                client
-                    .base_url(&base_url)
-                    .max_rate_limit_wait(Duration::from_secs(120))
-            })
-            .build()
-            .map_err(|err| err.to_string())?;
-        let client = app
-            .workspace(DEMO_TEAM_ID)
-            .or_else(|_| app.workspace_with_token(DEMO_TEAM_ID, mock.user_token()))
-            .map_err(|err| err.to_string())?;
+        let (pacing, client) = quick_to_fall_back(&redis, &mock)?;
         let key = pacing.window_key(DEMO_TEAM_ID, "calls.info");
         let zcard = |url: String, key: String| async move {
             let client = redis::Client::open(url).map_err(|err| err.to_string())?;
