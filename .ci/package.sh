@@ -105,5 +105,5 @@ async fn a_call_against_the_packaged_fake() -> Result<(), Box<dyn std::error::Er
     Ok(())
 }
 RUST
-(cd "$WORK/consumer" && cargo test -- --nocapture)
+(cd "$WORK/consumer" && cargo test --test call -- --nocapture)
 echo "packages OK: built, tested, and used read-only by a consumer"
