@@ -50,6 +50,13 @@ pub struct ResponseMeta {
     /// The response's fields are then empty: Slack's body for the attempt
     /// that did the work never arrived.
     pub done_before_resend: Option<String>,
+    /// How many times Slack answered this call with HTTP 429 before this
+    /// answer (each one waited out, then the call went again). 0 when the
+    /// call never met a 429: the pacing kept it under the tier.
+    pub rate_limited: u32,
+    /// How long the call waited for its turn before the attempt that got
+    /// this answer: the limiter's pacing plus any `Retry-After` of a 429.
+    pub rate_limit_wait: Duration,
 }
 
 impl ResponseMeta {

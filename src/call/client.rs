@@ -26,7 +26,11 @@ pub const SLACK_API_BASE: &str = "https://slack.com/api/";
 
 const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
-const DEFAULT_MAX_RATE_LIMIT_WAIT: Duration = Duration::from_secs(60);
+/// Two windows of Slack's minute: a call that finds its method's window
+/// full waits a minute after the answer that filled it, which is a little
+/// over a minute, so a one-minute budget would fail the first call over
+/// the tier's count.
+const DEFAULT_MAX_RATE_LIMIT_WAIT: Duration = Duration::from_secs(120);
 
 /// A Slack Web API client for one token.
 ///
@@ -294,7 +298,8 @@ impl ClientBuilder {
     }
 
     /// The most one call may wait for rate limits in total: pacing and
-    /// Slack's `Retry-After` (default 60 s). When a wait would go beyond
+    /// Slack's `Retry-After` (default 2 minutes: a burst of up to twice a
+    /// method's per-minute count completes). When a wait would go beyond
     /// it, the call fails at once with [`Error::RateLimited`](crate::Error::RateLimited), whose
     /// `retry_after` says how long the wait would have been. Zero: never
     /// wait.
@@ -456,7 +461,7 @@ mod tests {
         let builder = Client::builder("xoxb-1-2-abc");
         assert_eq!(builder.connect_timeout, Duration::from_secs(10));
         assert_eq!(builder.timeout, Duration::from_secs(30));
-        assert_eq!(builder.max_rate_limit_wait, Duration::from_secs(60));
+        assert_eq!(builder.max_rate_limit_wait, Duration::from_secs(120));
         assert_eq!(builder.retry, RetryPolicy::new());
         assert!(
             matches!(&builder.limiter, LimiterChoice::Own(limits) if *limits == RateLimits::slack_tiers())

@@ -44,6 +44,25 @@ pub fn decode<R: Response, E: ErrorCode>(
     method: &'static MethodInfo,
     body: &[u8],
 ) -> Result<R, Error<E>> {
+    decode_after(method, body, Waits::default())
+}
+
+/// What a call met before its answer came: kept in its [`ResponseMeta`].
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct Waits {
+    /// The 429s it waited out.
+    pub rate_limited: u32,
+    /// Its time waiting for a permit, `Retry-After`s included.
+    pub waited: std::time::Duration,
+}
+
+/// [`decode`], with what the call waited for in the answer's meta (on a
+/// success and on Slack's error alike).
+pub(crate) fn decode_after<R: Response, E: ErrorCode>(
+    method: &'static MethodInfo,
+    body: &[u8],
+    waits: Waits,
+) -> Result<R, Error<E>> {
     let decode_error = |message: String| Error::Decode {
         method: method.name,
         message,
@@ -69,6 +88,8 @@ pub fn decode<R: Response, E: ErrorCode>(
         messages: metadata.messages,
         next_cursor: metadata.next_cursor.filter(|c| !c.is_empty()),
         done_before_resend: None,
+        rate_limited: waits.rate_limited,
+        rate_limit_wait: waits.waited,
     };
     match envelope.ok {
         Some(true) => {

@@ -17,7 +17,7 @@ use tracing::field::Empty;
 
 use crate::call::classify::{Failure, Resend, transport_kind};
 use crate::call::client::{Client, Inner};
-use crate::call::decode::{Response, decode};
+use crate::call::decode::{Response, Waits, decode_after};
 use crate::call::form::Form;
 use crate::call::method::{Auth, HttpMethod, MethodInfo, check_request};
 use crate::error::{Error, ErrorCode, InvalidRequest, snippet};
@@ -179,6 +179,7 @@ async fn send_with_retries<R: Response, E: ErrorCode>(
     let mut grace = Duration::ZERO;
     let mut grace_used = false;
     let mut waited = Duration::ZERO;
+    let mut rate_limited: u32 = 0;
     let mut attempt: u32 = 0;
     let mut failures: u32 = 0;
     // Whether an earlier attempt failed in a way Slack may have acted on.
@@ -225,13 +226,18 @@ async fn send_with_retries<R: Response, E: ErrorCode>(
         span.record("attempt", attempt);
         span.record("permit_wait_ms", millis(waited));
         tracing::debug!(attempt, "sending");
-        let sent = send_once::<R, E>(inner, method, &prepared).await;
+        let waits = Waits {
+            rate_limited,
+            waited,
+        };
+        let sent = send_once::<R, E>(inner, method, &prepared, waits).await;
         // The answer (or the failure) is in: the permit's place in the
         // window counts from now, no earlier than Slack counted it.
         permit.answered().await;
         let err = match sent {
             Ok(response) => return Ok(response),
             Err(AttemptError::TooManyRequests(retry_after)) => {
+                rate_limited = rate_limited.saturating_add(1);
                 if !Failure::RateLimited.may_resend(method.idempotent) {
                     return Err(Error::RateLimited {
                         method: method.name,
@@ -332,6 +338,7 @@ async fn send_once<R: Response, E: ErrorCode>(
     inner: &Inner,
     method: &'static MethodInfo,
     prepared: &Prepared,
+    waits: Waits,
 ) -> Result<R, AttemptError<E>> {
     let request = match method.http {
         HttpMethod::Post => inner
@@ -375,7 +382,7 @@ async fn send_once<R: Response, E: ErrorCode>(
             body_snippet: snippet(&body),
         }));
     }
-    Ok(decode(method, &body)?)
+    Ok(decode_after(method, &body, waits)?)
 }
 
 /// Slack's `Retry-After` is whole seconds. A missing, zero or unreadable

@@ -236,6 +236,37 @@ pub struct RateLimits {
     tiers: [Option<Rate>; 5],
     methods: Vec<(String, Rate)>,
     pacing: Pacing,
+    time_scale: TimeScale,
+}
+
+/// How many times faster than real time the rates run (1 unless told).
+/// Compared by its bits, so `RateLimits` keeps `Eq`.
+#[derive(Debug, Clone, Copy)]
+struct TimeScale(f64);
+
+impl PartialEq for TimeScale {
+    fn eq(&self, other: &TimeScale) -> bool {
+        self.0.to_bits() == other.0.to_bits()
+    }
+}
+
+impl Eq for TimeScale {}
+
+impl TimeScale {
+    const REAL: TimeScale = TimeScale(1.0);
+
+    /// The rate with its period divided by the scale. A scale that is not
+    /// a finite number above zero (which `validate` refuses) leaves the
+    /// rate as it is, and a period too long for a `Duration` is the
+    /// longest one, so this never panics.
+    fn apply(self, rate: Rate) -> Rate {
+        if self == TimeScale::REAL || !(self.0.is_finite() && self.0 > 0.0) {
+            return rate;
+        }
+        let period = Duration::try_from_secs_f64(rate.period.as_secs_f64() / self.0)
+            .unwrap_or(Duration::MAX);
+        Rate { period, ..rate }
+    }
 }
 
 impl RateLimits {
@@ -246,6 +277,7 @@ impl RateLimits {
             tiers: TIERS.map(|tier| Some(Rate::for_tier(tier))),
             methods: Vec::new(),
             pacing: Pacing::default(),
+            time_scale: TimeScale::REAL,
         }
     }
 
@@ -257,6 +289,7 @@ impl RateLimits {
             tiers: [None; 5],
             methods: Vec::new(),
             pacing: Pacing::default(),
+            time_scale: TimeScale::REAL,
         }
     }
 
@@ -287,6 +320,29 @@ impl RateLimits {
         self
     }
 
+    /// Runs every rate `scale` times faster: each period is divided by
+    /// `scale`, the counts stay. For tests against a fake whose minute is
+    /// shorter (`slack-calls-mock --time-scale 10` with `time_scale(10.0)`
+    /// here paces tier 3 at 50 per 6 s). It applies to every rate, set
+    /// before or after it, and to shared pacing through Redis. `1.0` is
+    /// real time; [`ClientBuilder::build`](crate::ClientBuilder::build)
+    /// refuses a scale that is not a finite number above zero, or one that
+    /// leaves a period under a millisecond.
+    ///
+    /// ```
+    /// use slack_calls::RateLimits;
+    /// use slack_calls::method::RateTier;
+    /// use std::time::Duration;
+    ///
+    /// let fast = RateLimits::slack_tiers().time_scale(10.0);
+    /// # let info = slack_calls::method::MethodInfo { name: "calls.info", rate_tier: RateTier::Tier3, ..slack_calls::method::MethodInfo::BLANK };
+    /// assert_eq!(fast.rate_for(&info).unwrap().period(), Duration::from_secs(6));
+    /// ```
+    pub fn time_scale(mut self, scale: f64) -> RateLimits {
+        self.time_scale = TimeScale(scale);
+        self
+    }
+
     /// The longest period of any rate here (zero when nothing is paced):
     /// how long a key stays worth keeping after its last answer.
     pub(crate) fn longest_period(&self) -> Duration {
@@ -294,7 +350,7 @@ impl RateLimits {
             .iter()
             .flatten()
             .chain(self.methods.iter().map(|(_, rate)| rate))
-            .map(|rate| rate.period())
+            .map(|rate| self.time_scale.apply(*rate).period())
             .max()
             .unwrap_or(Duration::ZERO)
     }
@@ -311,22 +367,53 @@ impl RateLimits {
             .find(|(name, _)| name == method.name)
             .map(|(_, rate)| *rate)
             .or(self.tiers[tier_index(method.rate_tier)])
+            .map(|rate| self.time_scale.apply(rate))
     }
 
     pub(crate) fn validate(&self) -> Result<(), BuildError> {
+        let scale = self.time_scale.0;
+        if !(scale.is_finite() && scale > 0.0) {
+            return Err(BuildError::InvalidRate {
+                target: "the time scale".to_owned(),
+                reason: format!("must be a finite number above zero, got {scale}"),
+            });
+        }
         for (tier, rate) in TIERS.iter().zip(&self.tiers) {
             if let Some(rate) = rate {
-                rate.validate().map_err(|reason| BuildError::InvalidRate {
-                    target: tier.to_string(),
-                    reason,
-                })?;
+                rate.validate()
+                    .and_then(|()| self.scaled_period_is_usable(*rate))
+                    .map_err(|reason| BuildError::InvalidRate {
+                        target: tier.to_string(),
+                        reason,
+                    })?;
             }
         }
         for (name, rate) in &self.methods {
-            rate.validate().map_err(|reason| BuildError::InvalidRate {
-                target: format!("method `{name}`"),
-                reason,
-            })?;
+            rate.validate()
+                .and_then(|()| self.scaled_period_is_usable(*rate))
+                .map_err(|reason| BuildError::InvalidRate {
+                    target: format!("method `{name}`"),
+                    reason,
+                })?;
+        }
+        Ok(())
+    }
+}
+
+impl RateLimits {
+    fn scaled_period_is_usable(&self, rate: Rate) -> Result<(), String> {
+        let period = self.time_scale.apply(rate).period();
+        if !rate.period.is_zero() && period < Duration::from_millis(1) {
+            return Err(format!(
+                "at time scale {} the period {:?} becomes {period:?}, under a millisecond",
+                self.time_scale.0, rate.period
+            ));
+        }
+        if period > MAX_PERIOD {
+            return Err(format!(
+                "at time scale {} the period {:?} becomes {period:?}, over a day",
+                self.time_scale.0, rate.period
+            ));
         }
         Ok(())
     }
@@ -363,6 +450,51 @@ mod tests {
         );
         assert_eq!(Rate::for_tier(RateTier::Tier1).burst_size(), 1);
         assert_eq!(Rate::for_tier(RateTier::Tier4).burst_size(), 5);
+    }
+
+    #[test]
+    fn a_time_scale_divides_every_period_and_bad_scales_are_refused() {
+        let info = MethodInfo {
+            name: "calls.info",
+            rate_tier: RateTier::Tier3,
+            ..MethodInfo::BLANK
+        };
+        let add = MethodInfo {
+            name: "calls.add",
+            ..info
+        };
+        // Set before or after the rates, it applies to all of them.
+        let limits = RateLimits::slack_tiers()
+            .time_scale(10.0)
+            .method("calls.add", Rate::per_minute(20));
+        assert!(limits.validate().is_ok());
+        assert_eq!(
+            limits.rate_for(&info),
+            Some(Rate::per(50, Duration::from_secs(6)))
+        );
+        assert_eq!(
+            limits.rate_for(&add),
+            Some(Rate::per(20, Duration::from_secs(6)))
+        );
+        assert_eq!(limits.longest_period(), Duration::from_secs(6));
+        assert_eq!(
+            RateLimits::slack_tiers().time_scale(1.0),
+            RateLimits::slack_tiers()
+        );
+        for bad in [0.0, -1.0, f64::NAN, f64::INFINITY, 1e9] {
+            let limits = RateLimits::slack_tiers().time_scale(bad);
+            let err = limits.validate().expect_err("refused").to_string();
+            assert!(err.contains("time scale"), "{bad}: {err}");
+            // Asked anyway, it never panics.
+            let _ = limits.rate_for(&info);
+            let _ = limits.longest_period();
+        }
+        let slow = RateLimits::slack_tiers().time_scale(1e-300);
+        assert_eq!(
+            slow.rate_for(&info).map(|r| r.period()),
+            Some(Duration::MAX)
+        );
+        assert!(slow.validate().is_err(), "a period over a day is refused");
     }
 
     #[cfg(feature = "redis")]

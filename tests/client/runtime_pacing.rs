@@ -36,9 +36,14 @@ async fn a_burst_over_the_tier_is_paced_with_zero_429s() {
         .build()
         .unwrap();
 
+    let mut last = None;
     for _ in 0..120 {
-        info(&client, "R1").await.unwrap();
+        last = Some(info(&client, "R1").await.unwrap());
     }
+    // One response says what it met: paced, never refused.
+    let last = last.unwrap();
+    assert_eq!(last.meta.rate_limited, 0);
+    assert_eq!(last.meta.rate_limit_wait, ms(1250));
 
     let requests = server.requests();
     assert_eq!(requests.len(), 120, "nothing was resent");

@@ -36,6 +36,13 @@ async fn a_429_then_success() {
     let stats = client.pacing_stats();
     assert_eq!(stats[0].rate_limited, 1);
     assert_eq!(stats[0].total_wait, secs(3));
+    // The response itself says it met a 429, and how long it waited.
+    assert_eq!(response.meta.rate_limited, 1);
+    assert_eq!(response.meta.rate_limit_wait, secs(3));
+    // The next call met none.
+    let next = info(&client, "R1").await.unwrap();
+    assert_eq!(next.meta.rate_limited, 0);
+    assert_eq!(next.meta.rate_limit_wait, Duration::ZERO);
 }
 
 #[tokio::test]
@@ -46,10 +53,30 @@ async fn a_429_is_retried_even_for_methods_that_are_not_idempotent() {
     server.script("calls.add", [Reply::retry_after(2), Reply::retry_after(5)]);
     let client = builder(&server, &clock).build().unwrap();
 
-    add(&client, "ext-1").await.unwrap();
+    let response = add(&client, "ext-1").await.unwrap();
 
+    assert_eq!(response.meta.rate_limited, 2);
+    assert_eq!(response.meta.rate_limit_wait, secs(7));
     assert_eq!(server.times("calls.add"), [secs(0), secs(2), secs(7)]);
     assert_eq!(clock.sleeps(), [secs(2), secs(5)]);
+}
+
+#[tokio::test]
+async fn slacks_error_after_a_429_says_so_too() {
+    let clock = TestClock::new();
+    let server = Server::with_clock(&clock).await;
+    server.script(
+        "calls.info",
+        [Reply::retry_after(4), Reply::error("invalid_call_id")],
+    );
+    let client = builder(&server, &clock).build().unwrap();
+
+    let Err(Error::Api { error, .. }) = info(&client, "R1").await else {
+        panic!("Slack's error")
+    };
+    assert_eq!(error.code.0, "invalid_call_id");
+    assert_eq!(error.meta.rate_limited, 1);
+    assert_eq!(error.meta.rate_limit_wait, secs(4));
 }
 
 #[tokio::test]
@@ -167,12 +194,12 @@ async fn the_cap_on_total_wait_is_honoured() {
 async fn a_retry_after_beyond_the_cap_fails_at_once_and_keeps_the_pause() {
     let clock = TestClock::new();
     let server = Server::with_clock(&clock).await;
-    server.script("calls.info", [Reply::retry_after(120)]);
+    server.script("calls.info", [Reply::retry_after(300)]);
     let client = builder(&server, &clock).build().unwrap();
 
     let err = info(&client, "R1").await.unwrap_err();
     assert!(
-        matches!(err, Error::RateLimited { retry_after, .. } if retry_after == secs(120)),
+        matches!(err, Error::RateLimited { retry_after, .. } if retry_after == secs(300)),
         "{err:?}"
     );
     assert!(clock.sleeps().is_empty());
@@ -180,11 +207,11 @@ async fn a_retry_after_beyond_the_cap_fails_at_once_and_keeps_the_pause() {
     // sent, and says how long is left.
     let err = info(&client, "R1").await.unwrap_err();
     assert!(
-        matches!(err, Error::RateLimited { retry_after, .. } if retry_after == secs(120)),
+        matches!(err, Error::RateLimited { retry_after, .. } if retry_after == secs(300)),
         "{err:?}"
     );
     assert_eq!(server.count("calls.info"), 1);
-    clock.advance(secs(120));
+    clock.advance(secs(300));
     info(&client, "R1").await.unwrap();
     assert_eq!(server.count("calls.info"), 2);
 }

@@ -7,7 +7,8 @@ use crate::fake_support::raw_http as mock_support;
 use mock_support::{Raw, add_call, post_form};
 use reqwest::Method;
 use serde_json::{Value, json};
-use slack_calls_mock::{DEMO_BOT_TOKEN, DEMO_USER_TOKEN, MockSlack};
+use slack_calls::TokenKind;
+use slack_calls_mock::{DEMO_BOT_TOKEN, DEMO_TEAM_ID, DEMO_USER_TOKEN, MockSlack, MockWorkspace};
 
 /// One control request, read whole.
 async fn control(mock: &MockSlack, method: Method, path: &str, body: Option<Value>) -> Raw {
@@ -586,6 +587,65 @@ async fn calls_messages_and_requests_can_be_read() {
     // Control requests are not logged.
     get(&mock, "/requests").await;
     assert!(mock.requests().is_empty());
+}
+
+/// What another language needs to measure pacing against the fake: each
+/// request's workspace and its arrival on the fake's clock.
+#[tokio::test]
+async fn the_request_log_says_which_workspace_and_when() {
+    let mock = MockSlack::builder()
+        .workspace(MockWorkspace::new("T0OTHER01", "Other").token(
+            "xoxb-other",
+            TokenKind::Bot,
+            ["calls:read"],
+        ))
+        .start()
+        .await
+        .unwrap();
+    api(&mock, "calls.info", DEMO_BOT_TOKEN, &[("id", "R1")]).await;
+    mock.advance(std::time::Duration::from_secs(90));
+    api(&mock, "calls.info", "xoxb-other", &[("id", "R1")]).await;
+    api(&mock, "calls.info", "xoxb-nobody", &[("id", "R1")]).await;
+
+    let requests = get(&mock, "/requests").await.json()["requests"].clone();
+    let requests = requests.as_array().unwrap();
+    assert_eq!(requests.len(), 3);
+    assert_eq!(requests[0]["team_id"], DEMO_TEAM_ID);
+    assert_eq!(requests[1]["team_id"], "T0OTHER01");
+    assert_eq!(
+        requests[2]["team_id"],
+        Value::Null,
+        "an unknown token has no workspace"
+    );
+    let at = |i: usize| {
+        requests[i]["at"]
+            .as_f64()
+            .expect("`at` is a number of seconds")
+    };
+    assert!(at(0) >= 0.0);
+    assert!(
+        at(1) - at(0) >= 90.0,
+        "the advanced clock: {} then {}",
+        at(0),
+        at(1)
+    );
+    assert!(at(2) >= at(1));
+    // The same in the Rust log.
+    let log = mock.requests();
+    assert_eq!(log[1].team_id.as_deref(), Some("T0OTHER01"));
+    assert!(log[1].at >= std::time::Duration::from_secs(90));
+
+    let other = get(&mock, "/requests?team_id=T0OTHER01").await.json()["requests"].clone();
+    assert_eq!(other.as_array().unwrap().len(), 1);
+    assert_eq!(other[0]["team_id"], "T0OTHER01");
+    let both = get(
+        &mock,
+        &format!("/requests?method=calls.info&team_id={DEMO_TEAM_ID}"),
+    )
+    .await
+    .json()["requests"]
+        .clone();
+    assert_eq!(both.as_array().unwrap().len(), 1);
 }
 
 #[tokio::test]

@@ -19,6 +19,8 @@ mod node_sdk;
 mod part;
 mod python_sdk;
 #[cfg(feature = "redis")]
+mod real_speed;
+#[cfg(feature = "redis")]
 mod redis_fallback;
 #[cfg(feature = "redis")]
 mod redis_pacing;
@@ -31,7 +33,7 @@ use libtest_mimic::{Arguments, Trial};
 
 fn main() {
     #[cfg(feature = "redis")]
-    if redis_pacing::run_instance_if_asked() {
+    if redis_pacing::run_instance_if_asked() || real_speed::run_instance_if_asked() {
         return;
     }
     let args = Arguments::from_args();
@@ -62,6 +64,11 @@ fn main() {
             "redis_pacing::four_processes_sharing_redis_meet_no_429",
             &redis_pacing::REDIS,
             redis_pacing::four_processes_sharing_redis_meet_no_429,
+        ));
+        trials.push(part::needs(
+            "real_speed::one_and_four_processes_at_real_speed_meet_no_429",
+            &redis_pacing::REDIS,
+            real_speed::one_and_four_processes_at_real_speed_meet_no_429,
         ));
         trials.push(libtest_mimic::Trial::test(
             "redis_pacing::the_same_burst_paced_locally_meets_429s",

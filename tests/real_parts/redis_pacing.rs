@@ -1,5 +1,5 @@
 //! Pacing shared through a real `redis-server` (feature `redis`), against
-//! the fake Slack, whose minute runs 30 times faster than real time and
+//! the fake Slack, whose minute runs 10 times faster than real time and
 //! which counts `calls.info` per workspace across all tokens, as Slack does:
 //!
 //! - four instances as separate OS processes (this test binary started
@@ -17,7 +17,7 @@ use std::process::{Command, Stdio};
 use std::time::Duration;
 
 use libtest_mimic::Failed;
-use slack_calls::{App, Rate, RateLimits, RedisPacing};
+use slack_calls::{App, RateLimits, RedisPacing};
 use slack_calls_mock::{DEMO_TEAM_ID, MockSlack, Verdict};
 
 use crate::part::Part;
@@ -35,8 +35,9 @@ pub(crate) const APP_ID: &str = "A0TEST";
 /// The fake's minute lasts 6 real seconds: slow enough that a loaded CI
 /// machine's scheduling delays stay inside the margin below.
 const SCALE: f64 = 10.0;
-/// Tier 3 at the fake's scale: 50 per 6 s, exactly (the limiter counts
-/// each request from its answer, so no margin is needed).
+/// A minute at the fake's scale: the client's rates run at the same scale
+/// (`RateLimits::time_scale`), so tier 3 is 50 per 6 s, exactly (the
+/// limiter counts each request from its answer, so no margin is needed).
 const PERIOD: Duration = Duration::from_millis(6000);
 const INSTANCES: usize = 4;
 const PER_INSTANCE: usize = 50;
@@ -47,7 +48,7 @@ const TIER_MINIMUM: Duration = Duration::from_secs(180);
 const ROLE: &str = "SLACK_CALLS_PACING_INSTANCE";
 
 pub(crate) fn limits() -> RateLimits {
-    RateLimits::off().method("calls.info", Rate::per(50, PERIOD))
+    RateLimits::slack_tiers().time_scale(SCALE)
 }
 
 pub(crate) fn runtime() -> tokio::runtime::Runtime {

@@ -35,15 +35,19 @@ pub(super) fn messages(fake: &FakeSlack) -> Value {
     json!({ "messages": list, "user_messages": user_messages })
 }
 
-/// `GET /_mock/requests[?method=calls.add]`: the request log.
+/// `GET /_mock/requests[?method=calls.add][&team_id=T…]`: the request log,
+/// each entry with its arrival time on the fake's clock (`at`, seconds) and
+/// the workspace its token belongs to (`team_id`).
 pub(super) fn requests(fake: &FakeSlack, query: &str) -> Result<Value, Refusal> {
     let mut method = None;
+    let mut team_id = None;
     for (key, value) in form_urlencoded::parse(query.as_bytes()) {
         match key.as_ref() {
             "method" => method = Some(value.into_owned()),
+            "team_id" => team_id = Some(value.into_owned()),
             other => {
                 return Err(Refusal::bad(format!(
-                    "unknown query parameter `{other}`; this endpoint takes `method`"
+                    "unknown query parameter `{other}`; this endpoint takes `method` and `team_id`"
                 )));
             }
         }
@@ -53,6 +57,11 @@ pub(super) fn requests(fake: &FakeSlack, query: &str) -> Result<Value, Refusal> 
         .log
         .iter()
         .filter(|entry| method.as_deref().is_none_or(|m| entry.method == m))
+        .filter(|entry| {
+            team_id
+                .as_deref()
+                .is_none_or(|t| entry.team_id.as_deref() == Some(t))
+        })
         .map(logged_json)
         .collect();
     Ok(json!({ "requests": list }))

@@ -49,6 +49,10 @@ pub struct LoggedRequest {
     pub token_kind: Option<TokenKind>,
     /// Where the token came from, when there was one.
     pub token_source: Option<TokenSource>,
+    /// The team id of the workspace whose token the request carried (the
+    /// workspace whose rate limits it counts against); `None` when the fake
+    /// did not know the token.
+    pub team_id: Option<String>,
     /// What the fake's logic decided.
     pub outcome: Verdict,
     /// The scripted answer or fault this request met, if any.

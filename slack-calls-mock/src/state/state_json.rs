@@ -62,6 +62,8 @@ pub(crate) fn logged_json(entry: &LoggedRequest) -> Value {
         "params": params,
         "token_kind": entry.token_kind.map(|kind| kind.to_string()),
         "token_source": token_source,
+        "team_id": entry.team_id,
+        "at": entry.at.as_secs_f64(),
         "outcome": outcome,
         "error": error,
         "retry_after": retry_after,

@@ -144,6 +144,7 @@ async fn handle(
         params: Vec::new(),
         token_kind: None,
         token_source: None,
+        team_id: None,
         outcome: Verdict::Skipped,
         injected: None,
         at: fake.now(),
@@ -205,6 +206,9 @@ async fn handle(
             .as_deref()
             .and_then(|text| directory.tokens.get(text).map(|entry| (text, entry)));
         entry.token_kind = token.map(|(_, t)| t.kind);
+        entry.team_id = token
+            .and_then(|(_, t)| directory.workspaces.get(t.workspace))
+            .map(|workspace| workspace.team_id.clone());
         let plan = fake.take_plan(&method);
         entry.injected = plan.clone().map(Injected::from);
         match plan {
