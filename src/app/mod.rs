@@ -27,10 +27,8 @@ use std::hash::{BuildHasher, RandomState};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, Instant};
 
-use tokio::sync::watch;
-
 use crate::call::client::{Client, ClientBuilder};
-use crate::call::workspace_gone::Gone;
+use crate::call::workspace_gone::Flags;
 use crate::error::{BuildError, Error};
 use crate::pacing::limiter::{RateLimiter, Scope};
 use crate::pacing::rate::RateLimits;
@@ -243,7 +241,7 @@ struct AppInner {
     /// the token (never the token text), with when each was last used.
     learned: Mutex<Bounded<Scope, (String, Instant)>>,
     /// Per workspace with live clients: flips to true when the app loses it.
-    gone: Mutex<Bounded<String, watch::Sender<bool>>>,
+    gone: Arc<Flags>,
 }
 
 /// A map swept of entries that no longer matter each time it has doubled
@@ -376,7 +374,7 @@ impl AppBuilder {
                 http,
                 configure: self.configure,
                 learned: Mutex::new(Bounded::new()),
-                gone: Mutex::new(Bounded::new()),
+                gone: Arc::default(),
             }),
         })
     }
@@ -416,10 +414,7 @@ impl App {
     pub fn install(&self, installation: Installation) {
         let team = installation.team_id.clone();
         self.inner.installations.put(installation);
-        let mut gone = lock(&self.inner.gone);
-        if gone.map.get(&team).is_some_and(|flag| *flag.borrow()) {
-            gone.map.remove(&team);
-        }
+        self.inner.gone.installed(&team);
     }
 
     /// A client for `team_id` with its installation's token (the bot
@@ -520,26 +515,11 @@ impl App {
         self.inner.limiter.forget_workspace(team_id);
         // Stop the clients there are; keep nothing for a workspace that has
         // none (no client of it can exist until the next install).
-        let mut gone = lock(&self.inner.gone);
-        if let Some(flag) = gone.map.get(team_id) {
-            flag.send_replace(true);
-            if flag.receiver_count() == 0 {
-                gone.map.remove(team_id);
-            }
-        }
+        self.inner.gone.lose(team_id);
     }
 
     fn client(&self, token: Token, team_id: &str) -> Result<Client, AppError> {
-        let signal = {
-            let mut gone = lock(&self.inner.gone);
-            // A flag no client holds any more is worth nothing.
-            gone.sweep_if_grown(|_, flag| flag.receiver_count() > 0);
-            let flag = gone
-                .map
-                .entry(team_id.to_owned())
-                .or_insert_with(|| watch::channel(false).0);
-            Gone::new(team_id, flag.subscribe())
-        };
+        let signal = self.inner.gone.signal(team_id);
         let builder =
             (self.inner.configure)(Client::builder(token).http_client(self.inner.http.clone()))
                 .rate_limiter(self.inner.limiter.clone())
@@ -576,7 +556,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn workspace_flags_stay_bounded_however_many_teams_are_named() {
+    fn a_workspace_flag_lives_only_while_a_client_holds_it() {
         let app = App::builder("A0BOUND").build().unwrap();
         for n in 0..20_000 {
             let client = app
@@ -584,23 +564,30 @@ mod tests {
                 .unwrap();
             drop(client);
         }
-        let held = lock(&app.inner.gone).map.len();
-        assert!(held <= 2 * SWEEP_FLOOR, "{held} flags held");
-        // A flag some client still holds is kept, and still stops it.
+        assert_eq!(app.inner.gone.len(), 0, "no client, no flag");
+        // A flag some client (or a clone of it) still holds is kept, and
+        // still stops it.
         let kept = app.workspace_with_token("TKEPT", "xoxb-bound").unwrap();
-        for n in 0..5_000 {
-            drop(
-                app.workspace_with_token(&format!("U{n}"), "xoxb-bound")
-                    .unwrap(),
-            );
-        }
-        assert!(lock(&app.inner.gone).map.contains_key("TKEPT"));
+        let clone = kept.clone();
+        let other = app.workspace_with_token("TKEPT", "xoxp-bound").unwrap();
+        drop(other);
+        assert_eq!(app.inner.gone.state("TKEPT"), Some(false));
         app.uninstalled("TKEPT");
-        assert!(*lock(&app.inner.gone).map["TKEPT"].borrow());
+        assert_eq!(app.inner.gone.state("TKEPT"), Some(true));
+        // Installed again: new clients get a new flag, down; the old
+        // clients keep theirs, up.
+        app.install(Installation::new("TKEPT", ["xoxb-again"]));
+        let fresh = app.workspace("TKEPT").unwrap();
+        assert_eq!(app.inner.gone.state("TKEPT"), Some(false));
+        // The old clients going does not take the new flag with them.
         drop(kept);
+        drop(clone);
+        assert_eq!(app.inner.gone.state("TKEPT"), Some(false));
+        drop(fresh);
+        assert_eq!(app.inner.gone.len(), 0);
         // A lost workspace with no client leaves nothing.
         app.uninstalled("TNOCLIENT");
-        assert!(!lock(&app.inner.gone).map.contains_key("TNOCLIENT"));
+        assert_eq!(app.inner.gone.state("TNOCLIENT"), None);
     }
 
     #[test]

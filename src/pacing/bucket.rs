@@ -159,6 +159,11 @@ impl Shard {
             methods.retain(|_, bucket| !bucket.is_idle(now, every));
             !methods.is_empty()
         });
+        // A map keeps its room after entries leave: give it back once most
+        // of it is empty, so a burst of workspaces costs nothing once idle.
+        if self.buckets.capacity() > 4 * self.buckets.len().max(4) {
+            self.buckets.shrink_to_fit();
+        }
     }
 }
 

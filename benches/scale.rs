@@ -1,0 +1,361 @@
+//! Costs that grow with work: one `App` serving 10, 100, 1,000 and 10,000
+//! workspaces, each called with several methods (`calls.info`,
+//! `calls.update`, `auth.test`), against the fake in this process.
+//!
+//! For each size it reports, in one run:
+//! - **time per call**: rounds of calls spread over random workspaces and
+//!   methods, 16 at a time, and the ratio to the smallest size;
+//! - **p99 while stats are read**: the same rounds, with another task
+//!   reading one client's `pacing_stats()` in a loop (yielding to the
+//!   runtime between reads, as any task must), and the ratio to the p99
+//!   without it;
+//! - **memory per workspace**: live heap bytes (a counting allocator) that
+//!   the app holds beyond its installations, after every workspace was
+//!   called (clients dropped), and again after an idle window (the
+//!   clients' clock moved past the longest pacing period, then a few
+//!   calls to one workspace, which sweep idle state).
+//!
+//! The fake and the installations are built before the first reading, so
+//! the figures are the app's own. Rate limits: the client's defaults (Slack's
+//! tiers; the rounds stay under them, and the clients' test clock moves a
+//! window between rounds); the fake's are off.
+//!
+//! `cargo bench --locked --bench scale` (add `-- --quick` for a smoke run).
+
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicIsize, AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+use slack_calls::{App, Client, Installation, TestClock, TokenKind};
+use slack_calls_mock::{LimitMode, MockSlack, MockWorkspace};
+
+/// Counts the live heap bytes of the whole process.
+struct Counting;
+
+static LIVE: AtomicIsize = AtomicIsize::new(0);
+
+fn bytes(size: usize) -> isize {
+    isize::try_from(size).unwrap_or(isize::MAX)
+}
+
+// SAFETY: every method hands the call to `System` unchanged and only
+// counts the sizes.
+unsafe impl GlobalAlloc for Counting {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        // SAFETY: the caller's contract, passed on.
+        let p = unsafe { System.alloc(layout) };
+        if !p.is_null() {
+            LIVE.fetch_add(bytes(layout.size()), Ordering::Relaxed);
+        }
+        p
+    }
+    unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
+        // SAFETY: the caller's contract, passed on.
+        let p = unsafe { System.alloc_zeroed(layout) };
+        if !p.is_null() {
+            LIVE.fetch_add(bytes(layout.size()), Ordering::Relaxed);
+        }
+        p
+    }
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        // SAFETY: the caller's contract, passed on.
+        unsafe { System.dealloc(ptr, layout) };
+        LIVE.fetch_sub(bytes(layout.size()), Ordering::Relaxed);
+    }
+    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+        // SAFETY: the caller's contract, passed on.
+        let p = unsafe { System.realloc(ptr, layout, new_size) };
+        if !p.is_null() {
+            LIVE.fetch_add(bytes(new_size) - bytes(layout.size()), Ordering::Relaxed);
+        }
+        p
+    }
+}
+
+#[global_allocator]
+static ALLOCATOR: Counting = Counting;
+
+fn live() -> isize {
+    LIVE.load(Ordering::Relaxed)
+}
+
+type Res<T> = Result<T, Box<dyn std::error::Error + Send + Sync>>;
+
+const APP_ID: &str = "A0SCALE";
+const CONCURRENCY: usize = 16;
+/// A window of Slack's minute, and a little more.
+const WINDOW: Duration = Duration::from_secs(61);
+
+struct Sizes {
+    workspaces: &'static [usize],
+    calls_per_round: usize,
+    rounds: usize,
+}
+
+const FULL: Sizes = Sizes {
+    workspaces: &[10, 100, 1_000, 10_000],
+    calls_per_round: 600,
+    rounds: 5,
+};
+
+const QUICK: Sizes = Sizes {
+    workspaces: &[10, 100],
+    calls_per_round: 120,
+    rounds: 1,
+};
+
+fn team(n: usize) -> String {
+    format!("T{n:07}")
+}
+
+fn token(n: usize) -> String {
+    format!("xoxb-scale-{n}")
+}
+
+fn user(n: usize) -> String {
+    format!("U{n:07}")
+}
+
+/// One size's figures.
+struct Row {
+    workspaces: usize,
+    per_call: Duration,
+    p99: Duration,
+    p99_reading: Duration,
+    reads: u64,
+    active_per_workspace: f64,
+    idle_per_workspace: f64,
+}
+
+/// A small deterministic generator (xorshift), so every run picks the
+/// same workspaces.
+struct Picks(u64);
+
+impl Picks {
+    fn next(&mut self, below: usize) -> usize {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        usize::try_from(self.0 % below as u64).unwrap_or(0)
+    }
+}
+
+/// One call of the mix: method `which` (0 to 2) for workspace `n`.
+async fn one_call(app: &App, calls: &[String], n: usize, which: usize) -> Res<()> {
+    let client = app.workspace(&team(n))?;
+    match which {
+        0 => drop(client.calls().info(calls[n].as_str()).await?),
+        1 => drop(
+            client
+                .calls()
+                .update(calls[n].as_str())
+                .title("scaled")
+                .await?,
+        ),
+        _ => drop(client.auth().test().await?),
+    }
+    Ok(())
+}
+
+/// One round of `count` calls, `CONCURRENCY` at a time: each call's time.
+async fn round(app: &App, calls: &Arc<Vec<String>>, count: usize, seed: u64) -> Res<Vec<Duration>> {
+    let mut picks = Picks(seed | 1);
+    let jobs: Vec<(usize, usize)> = (0..count)
+        .map(|_| (picks.next(calls.len()), picks.next(3)))
+        .collect();
+    let jobs = Arc::new(jobs);
+    let next = Arc::new(AtomicU64::new(0));
+    let mut tasks = Vec::new();
+    for _ in 0..CONCURRENCY {
+        let (app, calls, jobs, next) = (app.clone(), calls.clone(), jobs.clone(), next.clone());
+        tasks.push(tokio::spawn(async move {
+            let mut times = Vec::new();
+            loop {
+                let i = usize::try_from(next.fetch_add(1, Ordering::Relaxed)).unwrap_or(usize::MAX);
+                let Some(&(n, which)) = jobs.get(i) else {
+                    return Ok::<_, Box<dyn std::error::Error + Send + Sync>>(times);
+                };
+                let start = Instant::now();
+                one_call(&app, &calls, n, which).await?;
+                times.push(start.elapsed());
+            }
+        }));
+    }
+    let mut all = Vec::with_capacity(count);
+    for task in tasks {
+        all.extend(task.await??);
+    }
+    Ok(all)
+}
+
+fn p99(times: &mut [Duration]) -> Duration {
+    times.sort_unstable();
+    let i = (times.len() * 99).div_ceil(100).saturating_sub(1);
+    times.get(i).copied().unwrap_or_default()
+}
+
+fn median(mut values: Vec<Duration>) -> Duration {
+    values.sort_unstable();
+    values.get(values.len() / 2).copied().unwrap_or_default()
+}
+
+async fn measure(n: usize, sizes: &Sizes) -> Res<Row> {
+    let mut builder = MockSlack::builder()
+        .rate_limits(LimitMode::Off)
+        .log_capacity(0);
+    for i in 0..n {
+        builder = builder.workspace(
+            MockWorkspace::new(team(i), format!("Scale {i}"))
+                .users([user(i)])
+                .token(token(i), TokenKind::Bot, ["calls:read", "calls:write"]),
+        );
+    }
+    let mock = builder.start().await?;
+    // One Call per workspace, added by plain clients before anything is
+    // measured.
+    let mut calls = Vec::with_capacity(n);
+    for i in 0..n {
+        let client: Client = mock.client(&token(i))?;
+        let added = client
+            .calls()
+            .add(format!("scale-{i}"), "https://example.com/j/1")
+            .created_by(user(i))
+            .await?;
+        calls.push(added.call.id.to_string());
+    }
+    let calls = Arc::new(calls);
+
+    // Sleeps end at once (moving the clock), so a pacing wait the mix
+    // did not plan for shows as time, never as a hang.
+    let clock = TestClock::new();
+    let url = mock.base_url().to_owned();
+    let app = {
+        let clock = clock.clone();
+        App::builder(APP_ID)
+            .clients(move |client| client.base_url(&url).clock(clock.clone()))
+            .build()?
+    };
+    for i in 0..n {
+        app.install(Installation::new(team(i), [token(i)]));
+    }
+    // Warm the connection pool on one workspace, then let that window go.
+    round(&app, &Arc::new(vec![calls[0].clone()]), CONCURRENCY, 7).await?;
+    clock.advance(WINDOW);
+    round(&app, &Arc::new(vec![calls[0].clone()]), 3, 9).await?;
+    let base = live();
+
+    // Every workspace, every method: what the app keeps while they are
+    // active (the clients themselves are dropped after each call).
+    for i in 0..n {
+        for which in 0..3 {
+            one_call(&app, &calls, i, which).await?;
+        }
+    }
+    let active = live();
+    clock.advance(WINDOW);
+
+    // Rounds without and with a reader of one client's stats, in turn.
+    let mut per_call = Vec::new();
+    let mut quiet = Vec::new();
+    let mut reading = Vec::new();
+    let mut reads = 0;
+    for r in 0..sizes.rounds {
+        let seed = 0x9E37_79B9_7F4A_7C15 ^ (r as u64);
+        let start = Instant::now();
+        let mut times = round(&app, &calls, sizes.calls_per_round, seed).await?;
+        per_call.push(start.elapsed() / u32::try_from(sizes.calls_per_round)?);
+        quiet.push(p99(&mut times));
+        clock.advance(WINDOW);
+
+        let stop = Arc::new(AtomicBool::new(false));
+        let reader = {
+            let (stop, client) = (stop.clone(), app.workspace(&team(0))?);
+            tokio::spawn(async move {
+                let mut reads = 0u64;
+                while !stop.load(Ordering::Relaxed) {
+                    std::hint::black_box(client.pacing_stats());
+                    reads += 1;
+                    tokio::task::yield_now().await;
+                }
+                reads
+            })
+        };
+        let mut times = round(&app, &calls, sizes.calls_per_round, seed).await?;
+        stop.store(true, Ordering::Relaxed);
+        reads += reader.await?;
+        reading.push(p99(&mut times));
+        clock.advance(WINDOW);
+    }
+
+    // An idle window has passed since the last round; a few calls to one
+    // workspace (each sweeps its own shard of the limiter and one other in
+    // turn) sweep what is idle.
+    clock.advance(WINDOW);
+    for i in 0..96 {
+        one_call(&app, &calls, 0, i % 3).await?;
+    }
+    let idle = live();
+    let per_workspace = |at: isize| (at - base) as f64 / n as f64;
+    let row = Row {
+        workspaces: n,
+        per_call: median(per_call),
+        p99: median(quiet),
+        p99_reading: median(reading),
+        reads,
+        active_per_workspace: per_workspace(active),
+        idle_per_workspace: per_workspace(idle),
+    };
+    drop(app);
+    drop(mock);
+    Ok(row)
+}
+
+fn main() -> Res<()> {
+    let quick = std::env::args().any(|arg| arg == "--quick");
+    let sizes = if quick { QUICK } else { FULL };
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()?;
+    println!(
+        "one App, {} calls a round ({} at a time), {} rounds, methods calls.info, calls.update, auth.test",
+        sizes.calls_per_round, CONCURRENCY, sizes.rounds
+    );
+    let mut rows = Vec::new();
+    for &n in sizes.workspaces {
+        let row = rt.block_on(measure(n, &sizes))?;
+        println!(
+            "  {n} workspaces: {:.1} µs per call; p99 {:.2} ms, {:.2} ms while stats are read ({} reads); \
+             app memory per workspace {:.0} B active, {:.1} B after an idle window",
+            row.per_call.as_secs_f64() * 1e6,
+            row.p99.as_secs_f64() * 1e3,
+            row.p99_reading.as_secs_f64() * 1e3,
+            row.reads,
+            row.active_per_workspace,
+            row.idle_per_workspace,
+        );
+        rows.push(row);
+    }
+    let first = rows.first().map(|row| row.per_call).unwrap_or_default();
+    println!();
+    println!(
+        "| workspaces | per call | vs {} | p99 | p99 while stats are read | ratio | bytes per workspace, active | after an idle window |",
+        rows.first().map_or(0, |row| row.workspaces)
+    );
+    println!("|---:|---:|---:|---:|---:|---:|---:|---:|");
+    for row in &rows {
+        println!(
+            "| {} | {:.1} µs | {:.2}x | {:.2} ms | {:.2} ms | {:.2}x | {:.0} | {:.1} |",
+            row.workspaces,
+            row.per_call.as_secs_f64() * 1e6,
+            row.per_call.as_secs_f64() / first.as_secs_f64(),
+            row.p99.as_secs_f64() * 1e3,
+            row.p99_reading.as_secs_f64() * 1e3,
+            row.p99_reading.as_secs_f64() / row.p99.as_secs_f64(),
+            row.active_per_workspace,
+            row.idle_per_workspace,
+        );
+    }
+    Ok(())
+}
