@@ -2,13 +2,24 @@
 //! floor run in the same process, interleaved, and the figures are
 //! reported as ratios, because the machine is shared and noisy.
 //!
-//! Run it with `cargo bench --bench compare`; set
-//! `SLACK_CALLS_PY` to a Python with `slack_sdk` for the Python row, and
-//! install the Node SDK with `npm ci --prefix benches/node` for the Node row
-//! (`SLACK_CALLS_NODE` names the node binary, default `node`). Pass
-//! `--quick` (after `--`) for a smoke run with tiny sizes, and `--only 1,5`
-//! to run some sections (1 generator, 3 per call, 4 Python and Node, 5 pacing, 6 the
-//! fake; 2, build cost, is `benches/build_cost.sh`). See BENCHMARKS.md.
+//! Run it with `cargo bench --bench compare`. Pass `--quick` (after `--`)
+//! for a smoke run with tiny sizes, and `--only 1,5` to run some sections
+//! (1 generator, 3 per call, 4 Python and Node, 5 pacing, 6 the fake; 2,
+//! build cost, is `benches/build_cost.sh`). See BENCHMARKS.md.
+//!
+//! Section 4 compares **CPU time per call**, not wall time (which the
+//! loopback round trip bounds alike for every client): sequential
+//! `calls.info` by our client, the official Python SDK and the official
+//! Node SDK, each measuring its own process's CPU time (user + system) over
+//! the same number of calls after a warm-up, with the wall time beside it.
+//! All three talk to one `slack-calls-mock` started as a process of its
+//! own, so the fake's CPU is in no one's figure; ours runs on a
+//! current-thread runtime in this process with nothing else left running
+//! in it. It needs the `slack-calls-mock` binary (`cargo build --release
+//! --locked -p slack-calls-mock`, or `SLACK_CALLS_MOCK_BIN`), `SLACK_CALLS_PY`
+//! set to a Python with `slack_sdk` for the Python row, and the Node SDK
+//! installed with `npm ci --prefix benches/node` for the Node row
+//! (`SLACK_CALLS_NODE` names the node binary, default `node`).
 
 use std::future::Future;
 use std::path::Path;
@@ -37,7 +48,11 @@ struct Sizes {
     burst: usize,
     time_scale: f64,
     server_requests: usize,
-    python_calls: usize,
+    /// (4): rounds, and warm-up and timed calls per loop, the same for ours
+    /// and each peer.
+    peer_rounds: usize,
+    peer_warmup: usize,
+    peer_calls: usize,
 }
 
 const FULL: Sizes = Sizes {
@@ -50,7 +65,11 @@ const FULL: Sizes = Sizes {
     burst: 150,
     time_scale: 30.0,
     server_requests: 8000,
-    python_calls: 300,
+    peer_rounds: 3,
+    // Node's JIT needs thousands of calls to settle: after 50 its CPU per
+    // call is 2 to 3 times its steady state (see BENCHMARKS.md).
+    peer_warmup: 2000,
+    peer_calls: 1000,
 };
 
 const QUICK: Sizes = Sizes {
@@ -63,7 +82,9 @@ const QUICK: Sizes = Sizes {
     burst: 60,
     time_scale: 60.0,
     server_requests: 200,
-    python_calls: 20,
+    peer_rounds: 1,
+    peer_warmup: 5,
+    peer_calls: 20,
 };
 
 /// One line of the summary table.
@@ -189,11 +210,13 @@ fn main() -> Res<()> {
         if only.contains(&6) {
             server(&sizes, &mut summary).await?;
         }
-        if only.contains(&4) {
-            python(&sizes, &mut summary).await?;
-        }
         Ok::<(), BoxError>(())
     })?;
+    // (4) reads this process's CPU time: no other runtime may be left in it.
+    drop(runtime);
+    if only.contains(&4) {
+        cpu_per_call(&sizes, &mut summary)?;
+    }
     summary.print();
     Ok(())
 }
@@ -669,17 +692,25 @@ async fn server(s: &Sizes, summary: &mut Summary) -> Res<()> {
 
 // ------------------------------------------------------ (4) Python and Node
 
+/// The Python peer: `slack_sdk`'s `WebClient`, `calls_info` in a loop. It
+/// reads its own process's CPU time (`time.process_time()`: user + system,
+/// every thread) and the wall clock around the `BENCH_N` calls that follow
+/// `BENCH_WARMUP` warm-up calls, and prints both per call as one JSON line.
 const PY_LOOP: &str = r#"
-import json, os, sys, time
+import json, os, time
 from slack_sdk import WebClient
 web = WebClient(token=os.environ["BENCH_TOKEN"], base_url=os.environ["BENCH_URL"])
 call_id, n = os.environ["BENCH_CALL"], int(os.environ["BENCH_N"])
-for _ in range(10):
-    web.calls_info(id=call_id)
-start = time.perf_counter()
+def info():
+    if not web.calls_info(id=call_id)["ok"]:
+        raise SystemExit("calls.info failed")
+for _ in range(int(os.environ["BENCH_WARMUP"])):
+    info()
+cpu, wall = time.process_time(), time.perf_counter()
 for _ in range(n):
-    assert web.calls_info(id=call_id)["ok"]
-print(json.dumps({"us_per_call": (time.perf_counter() - start) * 1e6 / n}))
+    info()
+cpu, wall = time.process_time() - cpu, time.perf_counter() - wall
+print(json.dumps({"cpu_us_per_call": cpu * 1e6 / n, "wall_us_per_call": wall * 1e6 / n}))
 "#;
 
 /// A peer SDK run as a child process: the command that runs its loop.
@@ -698,7 +729,7 @@ fn peers() -> Vec<Peer> {
             name: "Python",
             program: python,
             args: vec!["-c".into(), PY_LOOP.into()],
-            note: "slack_sdk WebClient",
+            note: "slack_sdk WebClient (urllib: a new connection per call)",
         }),
         None => println!(
             "  Python skipped: set SLACK_CALLS_PY to a python that has slack_sdk \
@@ -711,7 +742,7 @@ fn peers() -> Vec<Peer> {
             name: "Node",
             program: std::env::var_os("SLACK_CALLS_NODE").unwrap_or_else(|| "node".into()),
             args: vec![node_dir.join("info_loop.js").into_os_string()],
-            note: "@slack/web-api WebClient, keep-alive agent",
+            note: "@slack/web-api WebClient (fetch: one kept-alive connection)",
         });
     } else {
         println!("  Node skipped: install its SDK with `npm ci --prefix benches/node`");
@@ -719,16 +750,152 @@ fn peers() -> Vec<Peer> {
     peers
 }
 
-/// One run of a peer's loop: µs per call.
-async fn run_peer(peer: &Peer, mock: &MockSlack, id: &str, n: usize) -> Res<f64> {
-    let mut command = std::process::Command::new(&peer.program);
-    command
+/// One loop's figures: CPU time (user + system) and wall time, µs per call.
+#[derive(Clone, Copy)]
+struct PerCall {
+    cpu: f64,
+    wall: f64,
+}
+
+/// The `slack-calls-mock` program: `SLACK_CALLS_MOCK_BIN`, or the one beside
+/// this bench (`target/<profile>/`, as the tests find it). `cargo bench`
+/// does not build it. When there is none, where it was looked for.
+fn mock_binary() -> Result<std::path::PathBuf, String> {
+    let binary: std::path::PathBuf = match std::env::var_os("SLACK_CALLS_MOCK_BIN") {
+        Some(path) => path.into(),
+        None => {
+            let exe = std::env::current_exe().map_err(|err| format!("the bench's path: {err}"))?;
+            // The bench runs from target/<profile>/deps/.
+            let profile_dir = exe
+                .parent()
+                .and_then(Path::parent)
+                .ok_or("the bench does not run from target/<profile>/deps/")?;
+            profile_dir.join(format!("slack-calls-mock{}", std::env::consts::EXE_SUFFIX))
+        }
+    };
+    if binary.is_file() {
+        Ok(binary)
+    } else {
+        Err(format!("{} is missing", binary.display()))
+    }
+}
+
+/// The fake as a process of its own (so its CPU is in no one's figure),
+/// killed when dropped.
+struct FakeProcess {
+    child: std::process::Child,
+    url: String,
+    user_token: String,
+    /// Kept open, so the fake never writes to a closed pipe.
+    stdout: std::io::Lines<std::io::BufReader<std::process::ChildStdout>>,
+}
+
+impl FakeProcess {
+    /// Starts `binary` with rate limits off and reads the lines it prints
+    /// first: the base URL and the demo tokens.
+    fn start(binary: &Path) -> Res<FakeProcess> {
+        use std::io::BufRead;
+        let mut child = std::process::Command::new(binary)
+            .args(["--no-rate-limit", "--quiet"])
+            .stdin(std::process::Stdio::null())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .map_err(|err| format!("could not start {}: {err}", binary.display()))?;
+        let stdout = child.stdout.take().ok_or("no stdout pipe")?;
+        let mut fake = FakeProcess {
+            child,
+            url: String::new(),
+            user_token: String::new(),
+            stdout: std::io::BufReader::new(stdout).lines(),
+        };
+        let mut value = |key: &str| -> Res<String> {
+            let line = fake.stdout.next().ok_or_else(|| {
+                format!(
+                    "slack-calls-mock ended before printing {key}; run `{} --no-rate-limit` \
+                     to see why",
+                    binary.display()
+                )
+            })??;
+            line.strip_prefix(&format!("{key}="))
+                .map(str::to_owned)
+                .ok_or_else(|| format!("slack-calls-mock: expected {key}=..., got {line:?}").into())
+        };
+        let url = value("SLACK_CALLS_MOCK_URL")?;
+        value("SLACK_CALLS_MOCK_BOT_TOKEN")?;
+        let user_token = value("SLACK_CALLS_MOCK_USER_TOKEN")?;
+        fake.url = url;
+        fake.user_token = user_token;
+        Ok(fake)
+    }
+}
+
+impl Drop for FakeProcess {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// This process's CPU time so far, user + system, every thread.
+#[cfg(unix)]
+fn cpu_time() -> Res<Duration> {
+    let mut usage = std::mem::MaybeUninit::<libc::rusage>::zeroed();
+    // SAFETY: getrusage only writes the struct it is given a pointer to.
+    if unsafe { libc::getrusage(libc::RUSAGE_SELF, usage.as_mut_ptr()) } != 0 {
+        return Err(format!("getrusage: {}", std::io::Error::last_os_error()).into());
+    }
+    // SAFETY: getrusage succeeded, so it filled the struct (which was
+    // zeroed, and is plain integers, anyway).
+    let usage = unsafe { usage.assume_init() };
+    let time = |t: libc::timeval| {
+        Duration::from_secs(u64::try_from(t.tv_sec).unwrap_or(0))
+            + Duration::from_micros(u64::try_from(t.tv_usec).unwrap_or(0))
+    };
+    Ok(time(usage.ru_utime) + time(usage.ru_stime))
+}
+
+#[cfg(not(unix))]
+fn cpu_time() -> Res<Duration> {
+    Err("the process's CPU time is read with getrusage, on Unix only".into())
+}
+
+/// Our loop, in this process on `runtime` (current-thread, so the client,
+/// its connection and the timing all run on this one thread, and nothing
+/// else runs in the process): `warmup` calls, then `n` timed ones.
+fn run_ours(
+    runtime: &tokio::runtime::Runtime,
+    client: &Client,
+    id: &str,
+    warmup: usize,
+    n: usize,
+) -> Res<PerCall> {
+    runtime.block_on(async {
+        for _ in 0..warmup {
+            client.calls().info(id).await?;
+        }
+        let (cpu, wall) = (cpu_time()?, Instant::now());
+        for _ in 0..n {
+            client.calls().info(id).await?;
+        }
+        let (cpu, wall) = (cpu_time()? - cpu, wall.elapsed());
+        Ok(PerCall {
+            cpu: cpu.as_secs_f64() * 1e6 / n as f64,
+            wall: wall.as_secs_f64() * 1e6 / n as f64,
+        })
+    })
+}
+
+/// One run of a peer's loop, a child process of its own: its figures.
+fn run_peer(peer: &Peer, fake: &FakeProcess, id: &str, warmup: usize, n: usize) -> Res<PerCall> {
+    let out = std::process::Command::new(&peer.program)
         .args(&peer.args)
-        .env("BENCH_TOKEN", mock.user_token())
-        .env("BENCH_URL", mock.base_url())
+        .env("BENCH_TOKEN", &fake.user_token)
+        .env("BENCH_URL", &fake.url)
         .env("BENCH_CALL", id)
-        .env("BENCH_N", n.to_string());
-    let out = tokio::task::spawn_blocking(move || command.output()).await??;
+        .env("BENCH_WARMUP", warmup.to_string())
+        .env("BENCH_N", n.to_string())
+        .output()?;
     if !out.status.success() {
         return Err(format!(
             "the {} loop failed: {}",
@@ -738,50 +905,139 @@ async fn run_peer(peer: &Peer, mock: &MockSlack, id: &str, n: usize) -> Res<f64>
         .into());
     }
     let line: serde_json::Value = serde_json::from_slice(&out.stdout)?;
-    line.get("us_per_call")
-        .and_then(serde_json::Value::as_f64)
-        .ok_or_else(|| format!("the {} loop printed no us_per_call", peer.name).into())
+    let field = |key: &str| {
+        line.get(key)
+            .and_then(serde_json::Value::as_f64)
+            .ok_or_else(|| format!("the {} loop printed no {key}", peer.name))
+    };
+    Ok(PerCall {
+        cpu: field("cpu_us_per_call")?,
+        wall: field("wall_us_per_call")?,
+    })
 }
 
-async fn python(s: &Sizes, summary: &mut Summary) -> Res<()> {
+/// `calls.info` outcomes in the fake's request log other than `ok` (a 429
+/// would be `ratelimited`), and how many entries the log holds.
+async fn fake_log_check(fake: &FakeProcess) -> Res<(usize, usize)> {
+    let url = url::Url::parse(&fake.url)?.join("/_mock/requests?method=calls.info")?;
+    let body = reqwest::get(url).await?.error_for_status()?.bytes().await?;
+    let log: serde_json::Value = serde_json::from_slice(&body)?;
+    let entries = log
+        .get("requests")
+        .and_then(serde_json::Value::as_array)
+        .ok_or("the fake's log has no `requests`")?;
+    let not_ok = entries
+        .iter()
+        .filter(|e| e.get("outcome").and_then(serde_json::Value::as_str) != Some("ok"))
+        .count();
+    Ok((not_ok, entries.len()))
+}
+
+/// CPU time per sequential `calls.info`: ours, the Python SDK's and the
+/// Node SDK's, each read by the client's own process, all against one fake
+/// in a process of its own. Runs with no other runtime in this process.
+fn cpu_per_call(s: &Sizes, summary: &mut Summary) -> Res<()> {
     println!(
-        "\n(4) the official Python and Node SDKs: sequential calls.info against the same fake"
+        "\n(4) the official Python and Node SDKs: CPU time per sequential calls.info, \
+         each client's own process, against one fake in a process of its own"
     );
     let peers = peers();
     if peers.is_empty() {
         return Ok(());
     }
-    let (mock, id) = unlimited_fake().await?;
-    let client = our_client(&mock)?;
-    let ours = {
-        let id = id.clone();
-        move || {
-            let (client, id) = (client.clone(), id.clone());
-            async move {
-                client.calls().info(id.as_str()).await?;
-                Ok(())
-            }
+    if cfg!(not(unix)) {
+        println!("  skipped: the bench reads its CPU time with getrusage (Unix only)");
+        return Ok(());
+    }
+    let binary = match mock_binary() {
+        Ok(binary) => binary,
+        Err(missing) => {
+            println!(
+                "  skipped: the fake's program is needed, and {missing}. Build it with \
+                 `cargo build --release --locked -p slack-calls-mock` (into the same target \
+                 directory as the bench), or name one in SLACK_CALLS_MOCK_BIN"
+            );
+            return Ok(());
         }
     };
-    run_calls(20, 1, ours.clone()).await?;
-    let mut a = Vec::new();
-    let mut b: Vec<Vec<f64>> = vec![Vec::new(); peers.len()];
-    for _ in 0..s.rounds.min(3) {
-        a.push(run_calls(s.python_calls, 1, ours.clone()).await?);
-        for (peer, times) in peers.iter().zip(b.iter_mut()) {
-            times.push(run_peer(peer, &mock, &id, s.python_calls).await?);
+    let fake = FakeProcess::start(&binary)?;
+    println!(
+        "  the fake: {} --no-rate-limit, at {}",
+        binary.display(),
+        fake.url
+    );
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
+    // No pacing, and no waiting on a 429 either: one would fail the run.
+    let client = Client::builder(fake.user_token.as_str())
+        .base_url(&fake.url)
+        .rate_limits(RateLimits::off())
+        .max_rate_limit_wait(Duration::ZERO)
+        .build()?;
+    let id = runtime.block_on(async {
+        let call = client
+            .calls()
+            .add("bench-cpu", "https://example.com/j/cpu")
+            .users([slack_calls::CallUser::slack("U0MOCK002")])
+            .await?
+            .call;
+        Ok::<String, BoxError>(call.id.to_string())
+    })?;
+    let (warmup, n) = (s.peer_warmup, s.peer_calls);
+    let mut ours = Vec::new();
+    let mut theirs: Vec<Vec<PerCall>> = vec![Vec::new(); peers.len()];
+    for _ in 0..s.peer_rounds {
+        ours.push(run_ours(&runtime, &client, &id, warmup, n)?);
+        for (peer, figures) in peers.iter().zip(theirs.iter_mut()) {
+            figures.push(run_peer(peer, &fake, &id, warmup, n)?);
         }
     }
-    let a = median(a);
-    for (peer, times) in peers.iter().zip(b) {
-        let b = median(times);
+    let (not_ok, logged) = runtime.block_on(fake_log_check(&fake))?;
+    if not_ok > 0 {
+        return Err(format!("the fake answered {not_ok} calls.info with other than ok").into());
+    }
+    drop(fake);
+    let medians = |figures: &[PerCall]| PerCall {
+        cpu: median(figures.iter().map(|f| f.cpu).collect()),
+        wall: median(figures.iter().map(|f| f.wall).collect()),
+    };
+    let show = |name: &str, figures: &[PerCall]| {
+        let m = medians(figures);
+        let rounds: Vec<String> = figures.iter().map(|f| format!("{:.1}", f.cpu)).collect();
+        println!(
+            "  {name:<7} CPU {:>7.1} µs/call (rounds: {}), wall {:>7.1} µs/call",
+            m.cpu,
+            rounds.join(", "),
+            m.wall
+        );
+    };
+    println!(
+        "  {n} calls per loop after {warmup} warm-up calls, {} rounds (ours, then each peer), \
+         medians; no 429 (every client fails on one, and the fake's log, its last {logged} \
+         calls.info, holds only ok answers)",
+        s.peer_rounds
+    );
+    show("ours", &ours);
+    for (peer, figures) in peers.iter().zip(&theirs) {
+        show(peer.name, figures);
+    }
+    let a = medians(&ours);
+    for (peer, figures) in peers.iter().zip(&theirs) {
+        let b = medians(figures);
         summary.add(
             "4",
-            format!("calls.info sequential, per call, vs {}", peer.name),
-            us(a),
-            us(b),
-            a / b,
-            format!("peer: {} ({:.1}x faster is ours)", peer.note, b / a),
+            format!("calls.info sequential, CPU per call, vs {}", peer.name),
+            us(a.cpu),
+            us(b.cpu),
+            a.cpu / b.cpu,
+            format!(
+                "peer: {} ({:.1}x less CPU is ours); wall {:.1} vs {:.1} µs/call",
+                peer.note,
+                b.cpu / a.cpu,
+                a.wall,
+                b.wall
+            ),
         );
     }
     Ok(())
