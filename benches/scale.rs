@@ -9,11 +9,14 @@
 //!   reading one client's `pacing_stats()` in a loop (yielding to the
 //!   runtime between reads, as any task must), and the ratio to the p99
 //!   without it;
-//! - **memory per workspace**: live heap bytes (a counting allocator) that
-//!   the app holds beyond its installations, after every workspace was
-//!   called (clients dropped), and again after an idle window (the
-//!   clients' clock moved past the longest pacing period, then a few
-//!   calls to one workspace, which sweep idle state).
+//! - **memory per workspace**: live heap bytes (a counting allocator). The
+//!   installations alone: an app built with them, then dropped. Beyond
+//!   them while active: the growth while every workspace is called with
+//!   every method (clients dropped after each call). After an idle window
+//!   (the clients' clock moved past the longest pacing period, then a few
+//!   calls to one workspace, which sweep idle state): what dropping the
+//!   app then gives back, less the installations alone. The rest (the
+//!   connection pool) is the same at every size.
 //!
 //! The fake and the installations are built before the first reading, so
 //! the figures are the app's own. Rate limits: the client's defaults (Slack's
@@ -96,7 +99,7 @@ struct Sizes {
 const FULL: Sizes = Sizes {
     workspaces: &[10, 100, 1_000, 10_000],
     calls_per_round: 600,
-    rounds: 5,
+    rounds: 9,
 };
 
 const QUICK: Sizes = Sizes {
@@ -126,6 +129,7 @@ struct Row {
     reads: u64,
     active_per_workspace: f64,
     idle_per_workspace: f64,
+    installations_per_workspace: f64,
 }
 
 /// A small deterministic generator (xorshift), so every run picks the
@@ -200,7 +204,24 @@ fn median(mut values: Vec<Duration>) -> Duration {
     values.get(values.len() / 2).copied().unwrap_or_default()
 }
 
-async fn measure(n: usize, sizes: &Sizes) -> Res<Row> {
+/// One size, set up: its fake, its Calls, its app, and what was measured
+/// before the rounds.
+struct Size {
+    n: usize,
+    mock: MockSlack,
+    calls: Arc<Vec<String>>,
+    clock: TestClock,
+    app: App,
+    installations_alone: isize,
+    base: isize,
+    active: isize,
+    per_call: Vec<Duration>,
+    quiet: Vec<Duration>,
+    reading: Vec<Duration>,
+    reads: u64,
+}
+
+async fn set_up(n: usize) -> Res<Size> {
     let mut builder = MockSlack::builder()
         .rate_limits(LimitMode::Off)
         .log_capacity(0);
@@ -221,6 +242,7 @@ async fn measure(n: usize, sizes: &Sizes) -> Res<Row> {
             .calls()
             .add(format!("scale-{i}"), "https://example.com/j/1")
             .created_by(user(i))
+            .title("scaled")
             .await?;
         calls.push(added.call.id.to_string());
     }
@@ -230,15 +252,22 @@ async fn measure(n: usize, sizes: &Sizes) -> Res<Row> {
     // did not plan for shows as time, never as a hang.
     let clock = TestClock::new();
     let url = mock.base_url().to_owned();
-    let app = {
-        let clock = clock.clone();
-        App::builder(APP_ID)
+    let new_app = || -> Res<App> {
+        let (clock, url) = (clock.clone(), url.clone());
+        let app = App::builder(APP_ID)
             .clients(move |client| client.base_url(&url).clock(clock.clone()))
-            .build()?
+            .build()?;
+        for i in 0..n {
+            app.install(Installation::new(team(i), [token(i)]));
+        }
+        Ok(app)
     };
-    for i in 0..n {
-        app.install(Installation::new(team(i), [token(i)]));
-    }
+    // What an app with only its installations costs: built, then dropped.
+    let before = live();
+    let fresh = new_app()?;
+    let installations_alone = live() - before;
+    drop(fresh);
+    let app = new_app()?;
     // Warm the connection pool on one workspace, then let that window go.
     round(&app, &Arc::new(vec![calls[0].clone()]), CONCURRENCY, 7).await?;
     clock.advance(WINDOW);
@@ -254,40 +283,70 @@ async fn measure(n: usize, sizes: &Sizes) -> Res<Row> {
     }
     let active = live();
     clock.advance(WINDOW);
+    Ok(Size {
+        n,
+        mock,
+        calls,
+        clock,
+        app,
+        installations_alone,
+        base,
+        active,
+        per_call: Vec::new(),
+        quiet: Vec::new(),
+        reading: Vec::new(),
+        reads: 0,
+    })
+}
 
-    // Rounds without and with a reader of one client's stats, in turn.
-    let mut per_call = Vec::new();
-    let mut quiet = Vec::new();
-    let mut reading = Vec::new();
-    let mut reads = 0;
-    for r in 0..sizes.rounds {
-        let seed = 0x9E37_79B9_7F4A_7C15 ^ (r as u64);
-        let start = Instant::now();
-        let mut times = round(&app, &calls, sizes.calls_per_round, seed).await?;
-        per_call.push(start.elapsed() / u32::try_from(sizes.calls_per_round)?);
-        quiet.push(p99(&mut times));
-        clock.advance(WINDOW);
+/// One round for one size without, then with, a reader of one client's
+/// stats; the clock moves a window after each.
+async fn rounds(size: &mut Size, calls_per_round: usize, seed: u64) -> Res<()> {
+    let (app, calls, clock) = (&size.app, &size.calls, &size.clock);
+    let start = Instant::now();
+    let mut times = round(app, calls, calls_per_round, seed).await?;
+    size.per_call
+        .push(start.elapsed() / u32::try_from(calls_per_round)?);
+    size.quiet.push(p99(&mut times));
+    clock.advance(WINDOW);
 
-        let stop = Arc::new(AtomicBool::new(false));
-        let reader = {
-            let (stop, client) = (stop.clone(), app.workspace(&team(0))?);
-            tokio::spawn(async move {
-                let mut reads = 0u64;
-                while !stop.load(Ordering::Relaxed) {
-                    std::hint::black_box(client.pacing_stats());
-                    reads += 1;
-                    tokio::task::yield_now().await;
-                }
-                reads
-            })
-        };
-        let mut times = round(&app, &calls, sizes.calls_per_round, seed).await?;
-        stop.store(true, Ordering::Relaxed);
-        reads += reader.await?;
-        reading.push(p99(&mut times));
-        clock.advance(WINDOW);
-    }
+    let stop = Arc::new(AtomicBool::new(false));
+    let reader = {
+        let (stop, client) = (stop.clone(), app.workspace(&team(0))?);
+        tokio::spawn(async move {
+            let mut reads = 0u64;
+            while !stop.load(Ordering::Relaxed) {
+                std::hint::black_box(client.pacing_stats());
+                reads += 1;
+                tokio::task::yield_now().await;
+            }
+            reads
+        })
+    };
+    let mut times = round(app, calls, calls_per_round, seed).await?;
+    stop.store(true, Ordering::Relaxed);
+    size.reads += reader.await?;
+    size.reading.push(p99(&mut times));
+    clock.advance(WINDOW);
+    Ok(())
+}
 
+/// After the rounds: an idle window, then what the app keeps.
+async fn finish(size: Size) -> Res<Row> {
+    let Size {
+        n,
+        mock,
+        calls,
+        clock,
+        app,
+        installations_alone,
+        base,
+        active,
+        per_call,
+        quiet,
+        reading,
+        reads,
+    } = size;
     // An idle window has passed since the last round; a few calls to one
     // workspace (each sweeps its own shard of the limiter and one other in
     // turn) sweep what is idle.
@@ -295,25 +354,35 @@ async fn measure(n: usize, sizes: &Sizes) -> Res<Row> {
     for i in 0..96 {
         one_call(&app, &calls, 0, i % 3).await?;
     }
+    // The app's own size now: what dropping it gives back (the fake and
+    // the runtime keep theirs), against the app with installations alone.
     let idle = live();
-    let per_workspace = |at: isize| (at - base) as f64 / n as f64;
+    drop(app);
+    let app_idle = idle - live();
+    let per_workspace = |bytes: isize| bytes as f64 / n as f64;
     let row = Row {
         workspaces: n,
         per_call: median(per_call),
         p99: median(quiet),
         p99_reading: median(reading),
         reads,
-        active_per_workspace: per_workspace(active),
-        idle_per_workspace: per_workspace(idle),
+        active_per_workspace: per_workspace(active - base),
+        idle_per_workspace: per_workspace(app_idle - installations_alone),
+        installations_per_workspace: per_workspace(installations_alone),
     };
-    drop(app);
     drop(mock);
     Ok(row)
 }
 
 fn main() -> Res<()> {
     let quick = std::env::args().any(|arg| arg == "--quick");
-    let sizes = if quick { QUICK } else { FULL };
+    let mut sizes = if quick { QUICK } else { FULL };
+    if let Some(rounds) = std::env::var("SCALE_ROUNDS")
+        .ok()
+        .and_then(|r| r.parse().ok())
+    {
+        sizes.rounds = rounds;
+    }
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
@@ -322,16 +391,32 @@ fn main() -> Res<()> {
         "one App, {} calls a round ({} at a time), {} rounds, methods calls.info, calls.update, auth.test",
         sizes.calls_per_round, CONCURRENCY, sizes.rounds
     );
-    let mut rows = Vec::new();
+    // Every size is set up one after another (the memory readings need
+    // nothing else running), then the rounds go through the sizes in turn,
+    // so the machine's noise falls on all of them alike.
+    let mut set = Vec::new();
     for &n in sizes.workspaces {
-        let row = rt.block_on(measure(n, &sizes))?;
+        set.push(rt.block_on(set_up(n))?);
+    }
+    for r in 0..sizes.rounds {
+        let seed = 0x9E37_79B9_7F4A_7C15 ^ (r as u64);
+        for size in &mut set {
+            rt.block_on(rounds(size, sizes.calls_per_round, seed))?;
+        }
+    }
+    let mut rows = Vec::new();
+    for size in set {
+        let row = rt.block_on(finish(size))?;
+        let n = row.workspaces;
         println!(
             "  {n} workspaces: {:.1} µs per call; p99 {:.2} ms, {:.2} ms while stats are read ({} reads); \
-             app memory per workspace {:.0} B active, {:.1} B after an idle window",
+             installations {:.0} B per workspace; the app's memory beyond them per workspace: \
+             {:.0} B active, {:.1} B after an idle window",
             row.per_call.as_secs_f64() * 1e6,
             row.p99.as_secs_f64() * 1e3,
             row.p99_reading.as_secs_f64() * 1e3,
             row.reads,
+            row.installations_per_workspace,
             row.active_per_workspace,
             row.idle_per_workspace,
         );
@@ -340,19 +425,20 @@ fn main() -> Res<()> {
     let first = rows.first().map(|row| row.per_call).unwrap_or_default();
     println!();
     println!(
-        "| workspaces | per call | vs {} | p99 | p99 while stats are read | ratio | bytes per workspace, active | after an idle window |",
+        "| workspaces | per call | vs {} | p99 | p99 while stats are read | ratio | installations, bytes per workspace | beyond them, active | after an idle window |",
         rows.first().map_or(0, |row| row.workspaces)
     );
-    println!("|---:|---:|---:|---:|---:|---:|---:|---:|");
+    println!("|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
     for row in &rows {
         println!(
-            "| {} | {:.1} µs | {:.2}x | {:.2} ms | {:.2} ms | {:.2}x | {:.0} | {:.1} |",
+            "| {} | {:.1} µs | {:.2}x | {:.2} ms | {:.2} ms | {:.2}x | {:.0} | {:.0} | {:.1} |",
             row.workspaces,
             row.per_call.as_secs_f64() * 1e6,
             row.per_call.as_secs_f64() / first.as_secs_f64(),
             row.p99.as_secs_f64() * 1e3,
             row.p99_reading.as_secs_f64() * 1e3,
             row.p99_reading.as_secs_f64() / row.p99.as_secs_f64(),
+            row.installations_per_workspace,
             row.active_per_workspace,
             row.idle_per_workspace,
         );
