@@ -80,6 +80,9 @@ mod app;
 pub mod events;
 #[cfg(not(feature = "events"))]
 mod events;
+#[cfg(feature = "sealing")]
+#[cfg_attr(docsrs, doc(cfg(feature = "sealing")))]
+pub mod sealing;
 #[cfg(feature = "signing")]
 #[cfg_attr(docsrs, doc(cfg(feature = "signing")))]
 pub mod signing;
@@ -107,6 +110,8 @@ pub use events::envelope::{
 pub use pacing::RedisPacing;
 pub use pacing::limiter::{PacingStats, RateLimiter};
 pub use pacing::rate::{Pacing, Rate, RateLimits};
+#[cfg(feature = "sealing")]
+pub use sealing::{SealError, TokenKeys};
 pub use timestamp::Timestamp;
 pub use token::{Token, TokenKind};
 
