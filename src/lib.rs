@@ -73,6 +73,10 @@ mod redis_connection;
 // workspaces and their installations, the roster of a call, `CallUser`.
 mod app;
 
+// Installations: what each install gave the app, keyed as Slack keys
+// them, and where the app finds them.
+mod install;
+
 // Slack talking back: the event envelope (always; generated events use it)
 // and, with feature `events`, the receiver for the app's Request URL.
 #[cfg(feature = "events")]
@@ -91,7 +95,7 @@ pub use app::roster::{
     BatchError, BatchFailure, Change, DEFAULT_BATCH_WINDOW, DEFAULT_MAX_BATCH, FlushError,
     ResumeError, Roster, RosterBuilder, RosterError, RosterStats,
 };
-pub use app::{App, AppBuilder, AppError, Installation, Installations, MemoryInstallations};
+pub use app::{App, AppBuilder, AppError};
 pub use call::client::{Client, ClientBuilder, SLACK_API_BASE};
 pub use call::decode::Response;
 pub use call::form::{Check, Form, FormValue};
@@ -105,6 +109,8 @@ pub use error::{
 pub use events::envelope::{
     AppRateLimited, EventAuthorization, EventCallback, EventEnvelope, UrlVerification,
 };
+pub use install::installation::{Bot, Grant, Installation, InstallationKey, Installer, Named};
+pub use install::memory::{Installations, MemoryInstallations};
 #[cfg(feature = "redis")]
 #[cfg_attr(docsrs, doc(cfg(feature = "redis")))]
 pub use pacing::RedisPacing;

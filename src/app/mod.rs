@@ -23,166 +23,17 @@ pub(crate) mod roster;
 
 use std::collections::HashMap;
 use std::fmt;
-use std::hash::{BuildHasher, RandomState};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, Instant};
 
 use crate::call::client::{Client, ClientBuilder};
 use crate::call::workspace_gone::Flags;
 use crate::error::{BuildError, Error};
+use crate::install::installation::{Installation, InstallationKey};
+use crate::install::memory::{Installations, MemoryInstallations};
 use crate::pacing::limiter::{RateLimiter, Scope};
 use crate::pacing::rate::RateLimits;
-use crate::token::{Token, TokenKind};
-
-/// What one workspace gave the app when it installed it (OAuth v2's
-/// `oauth.v2.access`): its team id and its tokens.
-#[derive(Clone)]
-#[non_exhaustive]
-pub struct Installation {
-    /// The workspace (team) id, such as `T0123ABCD`.
-    pub team_id: String,
-    /// The tokens, bot and user; [`App::workspace`] uses the first bot
-    /// token, else the first token.
-    pub tokens: Vec<Token>,
-}
-
-impl Installation {
-    /// An installation of `team_id` with `tokens`.
-    pub fn new(
-        team_id: impl Into<String>,
-        tokens: impl IntoIterator<Item = impl Into<Token>>,
-    ) -> Installation {
-        Installation {
-            team_id: team_id.into(),
-            tokens: tokens.into_iter().map(Into::into).collect(),
-        }
-    }
-
-    /// The token a workspace client uses: the first bot token, else the
-    /// first token.
-    pub fn token(&self) -> Option<&Token> {
-        self.tokens
-            .iter()
-            .find(|token| token.kind() == TokenKind::Bot)
-            .or_else(|| self.tokens.first())
-    }
-}
-
-impl fmt::Debug for Installation {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        // Tokens print redacted (see `Token`'s Debug).
-        f.debug_struct("Installation")
-            .field("team_id", &self.team_id)
-            .field("tokens", &self.tokens)
-            .finish()
-    }
-}
-
-/// Where an [`App`] finds each workspace's tokens: team id → installation.
-///
-/// [`MemoryInstallations`] keeps them in memory. An app that keeps its
-/// installations in a database implements this over a cache of it (the
-/// methods are called on every [`App::workspace`], so they should not wait
-/// on the network).
-pub trait Installations: Send + Sync + 'static {
-    /// The installation of `team_id`, if the app is installed there.
-    fn get(&self, team_id: &str) -> Option<Installation>;
-    /// The workspace whose installation holds `token`, if any.
-    fn team_of(&self, token: &Token) -> Option<String>;
-    /// Records (or replaces) an installation.
-    fn put(&self, installation: Installation);
-    /// Forgets the installation of `team_id`.
-    fn remove(&self, team_id: &str);
-}
-
-/// [`Installations`] kept in memory, found by team or by token without a
-/// scan.
-#[derive(Default)]
-pub struct MemoryInstallations {
-    state: Mutex<Held>,
-    /// Keys the token index (the index holds a hash, never the text).
-    token_hasher: RandomState,
-}
-
-#[derive(Default)]
-struct Held {
-    by_team: HashMap<String, Installation>,
-    /// Keyed hash of each token → its workspace.
-    by_token: HashMap<u64, String>,
-}
-
-impl MemoryInstallations {
-    /// No installation yet.
-    pub fn new() -> MemoryInstallations {
-        MemoryInstallations::default()
-    }
-
-    fn lock(&self) -> MutexGuard<'_, Held> {
-        self.state.lock().unwrap_or_else(PoisonError::into_inner)
-    }
-
-    fn token_key(&self, token: &Token) -> u64 {
-        self.token_hasher.hash_one(token.expose_secret())
-    }
-
-    fn unindex(&self, held: &mut Held, installation: &Installation) {
-        for token in &installation.tokens {
-            let key = self.token_key(token);
-            if held.by_token.get(&key) == Some(&installation.team_id) {
-                held.by_token.remove(&key);
-            }
-        }
-    }
-}
-
-impl fmt::Debug for MemoryInstallations {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("MemoryInstallations")
-            .field("workspaces", &self.lock().by_team.len())
-            .finish()
-    }
-}
-
-impl Installations for MemoryInstallations {
-    fn get(&self, team_id: &str) -> Option<Installation> {
-        self.lock().by_team.get(team_id).cloned()
-    }
-
-    fn team_of(&self, token: &Token) -> Option<String> {
-        let held = self.lock();
-        let team = held.by_token.get(&self.token_key(token))?;
-        // A hash may collide: the installation must hold the token itself.
-        held.by_team
-            .get(team)
-            .filter(|installation| {
-                installation
-                    .tokens
-                    .iter()
-                    .any(|held| held.expose_secret() == token.expose_secret())
-            })
-            .map(|installation| installation.team_id.clone())
-    }
-
-    fn put(&self, installation: Installation) {
-        let mut held = self.lock();
-        if let Some(old) = held.by_team.remove(&installation.team_id) {
-            self.unindex(&mut held, &old);
-        }
-        for token in &installation.tokens {
-            held.by_token
-                .insert(self.token_key(token), installation.team_id.clone());
-        }
-        held.by_team
-            .insert(installation.team_id.clone(), installation);
-    }
-
-    fn remove(&self, team_id: &str) {
-        let mut held = self.lock();
-        if let Some(old) = held.by_team.remove(team_id) {
-            self.unindex(&mut held, &old);
-        }
-    }
-}
+use crate::token::Token;
 
 /// Why an [`App`] could not hand out a client.
 #[derive(Debug, thiserror::Error)]
@@ -412,28 +263,42 @@ impl App {
     /// Records that a workspace installed the app (after OAuth). A
     /// workspace that had uninstalled it may install it again.
     pub fn install(&self, installation: Installation) {
-        let team = installation.team_id.clone();
+        let team = installation.team_id().map(str::to_owned);
         self.inner.installations.put(installation);
-        self.inner.gone.installed(&team);
+        if let Some(team) = team {
+            self.inner.gone.installed(&team);
+        }
     }
 
     /// A client for `team_id` with its installation's token (the bot
     /// token if there is one), paced with every other client of the
     /// workspace.
     pub fn workspace(&self, team_id: &str) -> Result<Client, AppError> {
-        let installation =
-            self.inner
-                .installations
-                .get(team_id)
-                .ok_or_else(|| AppError::NotInstalled {
-                    team_id: team_id.to_owned(),
-                })?;
+        let installation = self.inner.installations.for_team(team_id);
+        self.client_of(installation.as_ref(), team_id, || team_id.to_owned())
+    }
+
+    /// A client for workspace `team_id` with the token of the installation
+    /// under `key`: an org-wide install (`InstallationKey::org_wide`)
+    /// serves every workspace of its organization, each paced as its own
+    /// workspace. For a request from Slack, the key comes from
+    /// [`InstallationKey::find`] (an event's `authorizations[0]`, a Call
+    /// button's form fields).
+    pub fn workspace_of(&self, key: &InstallationKey, team_id: &str) -> Result<Client, AppError> {
+        let installation = self.inner.installations.get(key);
+        self.client_of(installation.as_ref(), team_id, || key.to_string())
+    }
+
+    fn client_of(
+        &self,
+        installation: Option<&Installation>,
+        team_id: &str,
+        named: impl Fn() -> String,
+    ) -> Result<Client, AppError> {
         let token = installation
-            .token()
+            .and_then(Installation::token)
             .cloned()
-            .ok_or_else(|| AppError::NotInstalled {
-                team_id: team_id.to_owned(),
-            })?;
+            .ok_or_else(|| AppError::NotInstalled { team_id: named() })?;
         self.client(token, team_id)
     }
 
@@ -469,7 +334,12 @@ impl App {
         if let Some(team) = known {
             return self.client(token, &team);
         }
-        if let Some(team) = self.inner.installations.team_of(&token) {
+        if let Some(team) = self
+            .inner
+            .installations
+            .key_of(&token)
+            .and_then(|key| key.team_id)
+        {
             return self.client(token, &team);
         }
         let probe = (self.inner.configure)(
@@ -508,7 +378,9 @@ impl App {
 
     fn lose(&self, team_id: &str, why: &'static str) {
         tracing::info!(team_id, why, "workspace lost; stopping its queued calls");
-        self.inner.installations.remove(team_id);
+        if let Some(installation) = self.inner.installations.for_team(team_id) {
+            self.inner.installations.remove(&installation.key());
+        }
         lock(&self.inner.learned)
             .map
             .retain(|_, (team, _)| team != team_id);
@@ -588,31 +460,5 @@ mod tests {
         // A lost workspace with no client leaves nothing.
         app.uninstalled("TNOCLIENT");
         assert_eq!(app.inner.gone.state("TNOCLIENT"), None);
-    }
-
-    #[test]
-    fn installations_are_found_by_token_and_forgotten_with_their_tokens() {
-        let store = MemoryInstallations::new();
-        store.put(Installation::new("T1", ["xoxb-one", "xoxp-one"]));
-        store.put(Installation::new("T2", ["xoxb-two"]));
-        assert_eq!(
-            store.team_of(&Token::from("xoxp-one")).as_deref(),
-            Some("T1")
-        );
-        assert_eq!(
-            store.team_of(&Token::from("xoxb-two")).as_deref(),
-            Some("T2")
-        );
-        assert_eq!(store.team_of(&Token::from("xoxb-none")), None);
-        // Replaced: the old token no longer finds it.
-        store.put(Installation::new("T1", ["xoxb-one-new"]));
-        assert_eq!(store.team_of(&Token::from("xoxb-one")), None);
-        assert_eq!(
-            store.team_of(&Token::from("xoxb-one-new")).as_deref(),
-            Some("T1")
-        );
-        store.remove("T1");
-        assert_eq!(store.team_of(&Token::from("xoxb-one-new")), None);
-        assert_eq!(store.lock().by_token.len(), 1);
     }
 }

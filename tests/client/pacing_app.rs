@@ -9,7 +9,8 @@ use std::time::Duration;
 use crate::support::scripted_server::{Reply, Server, join, wait_for_sleepers};
 use crate::support::test_methods::info;
 use slack_calls::{
-    App, AppError, Client, Error, Installation, Rate, RateLimits, RetryPolicy, TestClock,
+    App, AppError, Client, Error, Installation, InstallationKey, Named, Rate, RateLimits,
+    RetryPolicy, TestClock,
 };
 
 const MINUTE: Duration = Duration::from_secs(60);
@@ -133,6 +134,45 @@ async fn installed_workspaces_need_no_auth_test_and_are_paced_apart() {
     assert!(matches!(
         app.workspace("T9"),
         Err(AppError::NotInstalled { team_id }) if team_id == "T9"
+    ));
+}
+
+#[tokio::test]
+async fn an_org_wide_install_serves_every_workspace_of_its_org_each_paced_apart() {
+    let clock = TestClock::new();
+    let server = Server::with_clock(&clock).await;
+    let app = app_on(
+        &server,
+        &clock,
+        RateLimits::off().method("calls.info", Rate::per_minute(1)),
+    );
+    let mut org = Installation::new("T-ignored", ["xoxb-org-token"]);
+    org.enterprise = Some(Named::new("E1", "Org"));
+    org.team = None;
+    org.is_enterprise_install = true;
+    app.install(org);
+
+    // An event's authorizations[0] says org-wide: the org's key.
+    let key = InstallationKey::find(Some("E1"), Some("T1"), true).unwrap();
+    let t1 = app.workspace_of(&key, "T1").unwrap();
+    let t2 = app.workspace_of(&key, "T2").unwrap();
+    info(&t1, "R1").await.unwrap();
+    info(&t2, "R1").await.unwrap();
+    assert_eq!(clock.elapsed(), Duration::ZERO, "one each: paced apart");
+    assert!(
+        server
+            .requests()
+            .iter()
+            .all(|r| r.header("authorization") == Some("Bearer xoxb-org-token"))
+    );
+    info(&t1, "R1").await.unwrap();
+    assert_eq!(clock.elapsed(), MINUTE, "T1's second call waits");
+
+    // Not a single-workspace install of T1, and no other org's.
+    assert!(app.workspace("T1").is_err());
+    assert!(matches!(
+        app.workspace_of(&InstallationKey::org_wide("E2"), "T1"),
+        Err(AppError::NotInstalled { team_id }) if team_id == "E2 (org-wide)"
     ));
 }
 

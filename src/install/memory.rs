@@ -1,0 +1,208 @@
+//! Where an [`App`](crate::App) looks installations up on every call:
+//! [`Installations`], and [`MemoryInstallations`], which keeps them in
+//! memory, found by key, by workspace or by token without a scan.
+
+use std::collections::HashMap;
+use std::fmt;
+use std::hash::{BuildHasher, RandomState};
+use std::sync::{Mutex, MutexGuard, PoisonError};
+
+use crate::install::installation::{Installation, InstallationKey};
+use crate::token::Token;
+
+/// Where an [`App`](crate::App) finds installations: by Slack's key, by
+/// workspace, or by one of their tokens.
+///
+/// [`MemoryInstallations`] keeps them in memory. The methods are called on
+/// every [`App::workspace`](crate::App::workspace), so they should not wait
+/// on the network: an app that keeps its installations in a database
+/// implements this over a cache of it.
+pub trait Installations: Send + Sync + 'static {
+    /// The installation stored under `key`.
+    fn get(&self, key: &InstallationKey) -> Option<Installation>;
+    /// The single-workspace installation of `team_id`, whatever its
+    /// organization (an org-wide install is found by its organization's
+    /// key with [`get`](Installations::get)).
+    fn for_team(&self, team_id: &str) -> Option<Installation>;
+    /// The key of the installation that holds `token`, if any.
+    fn key_of(&self, token: &Token) -> Option<InstallationKey>;
+    /// Records an installation, replacing the one under the same key.
+    fn put(&self, installation: Installation);
+    /// Forgets the installation under `key`.
+    fn remove(&self, key: &InstallationKey);
+}
+
+/// [`Installations`] kept in memory, found by key, by workspace or by token
+/// without a scan.
+#[derive(Default)]
+pub struct MemoryInstallations {
+    state: Mutex<Held>,
+    /// Keys the token index (the index holds a hash, never the text).
+    token_hasher: RandomState,
+}
+
+#[derive(Default)]
+struct Held {
+    by_key: HashMap<InstallationKey, Installation>,
+    /// The single-workspace installs, by team id.
+    by_team: HashMap<String, InstallationKey>,
+    /// Keyed hash of each token → its installation.
+    by_token: HashMap<u64, InstallationKey>,
+}
+
+impl MemoryInstallations {
+    /// No installation yet.
+    pub fn new() -> MemoryInstallations {
+        MemoryInstallations::default()
+    }
+
+    fn lock(&self) -> MutexGuard<'_, Held> {
+        self.state.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    fn token_key(&self, token: &Token) -> u64 {
+        self.token_hasher.hash_one(token.expose_secret())
+    }
+
+    /// Takes `key`'s installation out, with its index entries.
+    fn take(&self, held: &mut Held, key: &InstallationKey) -> Option<Installation> {
+        let old = held.by_key.remove(key)?;
+        for token in old.tokens() {
+            let hashed = self.token_key(token);
+            if held.by_token.get(&hashed) == Some(key) {
+                held.by_token.remove(&hashed);
+            }
+        }
+        if let Some(team) = &key.team_id
+            && held.by_team.get(team) == Some(key)
+        {
+            held.by_team.remove(team);
+        }
+        Some(old)
+    }
+
+    /// How many installations it holds.
+    pub fn len(&self) -> usize {
+        self.lock().by_key.len()
+    }
+
+    /// Whether it holds none.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+impl fmt::Debug for MemoryInstallations {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("MemoryInstallations")
+            .field("installations", &self.len())
+            .finish()
+    }
+}
+
+impl Installations for MemoryInstallations {
+    fn get(&self, key: &InstallationKey) -> Option<Installation> {
+        self.lock().by_key.get(key).cloned()
+    }
+
+    fn for_team(&self, team_id: &str) -> Option<Installation> {
+        let held = self.lock();
+        let key = held.by_team.get(team_id)?;
+        held.by_key.get(key).cloned()
+    }
+
+    fn key_of(&self, token: &Token) -> Option<InstallationKey> {
+        let held = self.lock();
+        let key = held.by_token.get(&self.token_key(token))?;
+        // A hash may collide: the installation must hold the token itself.
+        held.by_key
+            .get(key)
+            .filter(|installation| {
+                installation
+                    .tokens()
+                    .any(|held| held.expose_secret() == token.expose_secret())
+            })
+            .map(|_| key.clone())
+    }
+
+    fn put(&self, installation: Installation) {
+        let key = installation.key();
+        let mut held = self.lock();
+        self.take(&mut held, &key);
+        for token in installation.tokens() {
+            held.by_token.insert(self.token_key(token), key.clone());
+        }
+        if let Some(team) = &key.team_id {
+            // A workspace has one single-workspace install: one made
+            // under another organization key replaces it.
+            if let Some(other) = held.by_team.get(team).cloned()
+                && other != key
+            {
+                self.take(&mut held, &other);
+            }
+            held.by_team.insert(team.clone(), key.clone());
+        }
+        held.by_key.insert(key, installation);
+    }
+
+    fn remove(&self, key: &InstallationKey) {
+        let mut held = self.lock();
+        self.take(&mut held, key);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::install::installation::Named;
+
+    fn org_wide(enterprise: &str, token: &str) -> Installation {
+        let mut installation = Installation::new("T-any", [token]);
+        installation.enterprise = Some(Named::new(enterprise, "Org"));
+        installation.team = None;
+        installation.is_enterprise_install = true;
+        installation
+    }
+
+    #[test]
+    fn installations_are_found_by_key_team_and_token_and_forgotten_with_their_tokens() {
+        let store = MemoryInstallations::new();
+        store.put(Installation::new("T1", ["xoxb-one", "xoxp-one"]));
+        store.put(Installation::new("T2", ["xoxb-two"]));
+        store.put(org_wide("E1", "xoxb-org"));
+        assert_eq!(store.len(), 3);
+        let t1 = InstallationKey::workspace("T1");
+        assert_eq!(store.key_of(&Token::from("xoxp-one")), Some(t1.clone()));
+        assert_eq!(
+            store.key_of(&Token::from("xoxb-org")),
+            Some(InstallationKey::org_wide("E1"))
+        );
+        assert_eq!(store.key_of(&Token::from("xoxb-none")), None);
+        assert!(store.for_team("T2").is_some());
+        assert!(store.get(&InstallationKey::org_wide("E1")).is_some());
+        assert!(
+            store.for_team("T-any").is_none(),
+            "an org-wide install has no team"
+        );
+        // Replaced: the old token no longer finds it.
+        store.put(Installation::new("T1", ["xoxb-one-new"]));
+        assert_eq!(store.key_of(&Token::from("xoxb-one")), None);
+        assert_eq!(store.key_of(&Token::from("xoxb-one-new")), Some(t1.clone()));
+        // The same workspace installed again inside an organization: one
+        // installation of T1, under the new key.
+        let mut in_org = Installation::new("T1", ["xoxb-one-org"]);
+        in_org.enterprise = Some(Named::new("E9", "Nine"));
+        store.put(in_org);
+        assert_eq!(store.get(&t1), None);
+        assert_eq!(
+            store.for_team("T1").unwrap().key(),
+            InstallationKey::in_org("E9", "T1")
+        );
+        assert_eq!(store.key_of(&Token::from("xoxb-one-new")), None);
+        store.remove(&InstallationKey::in_org("E9", "T1"));
+        store.remove(&InstallationKey::org_wide("E1"));
+        assert_eq!(store.len(), 1);
+        let held = store.lock();
+        assert_eq!((held.by_token.len(), held.by_team.len()), (1, 1));
+    }
+}

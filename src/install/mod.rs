@@ -1,0 +1,7 @@
+//! Installations: what each install of the app gave it, keyed as Slack
+//! keys them ([`Installation`], [`InstallationKey`]), and where an
+//! [`App`](crate::App) finds them ([`Installations`],
+//! [`MemoryInstallations`]).
+
+pub(crate) mod installation;
+pub(crate) mod memory;
