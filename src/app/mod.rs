@@ -21,7 +21,7 @@
 pub(crate) mod call_user;
 pub(crate) mod roster;
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::fmt;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, Instant};
@@ -93,6 +93,9 @@ struct AppInner {
     learned: Mutex<Bounded<Scope, (String, Instant)>>,
     /// Per workspace with live clients: flips to true when the app loses it.
     gone: Arc<Flags>,
+    /// The workspaces each organization's org-wide install has served
+    /// clients for, so that losing the install stops them.
+    org_teams: Mutex<HashMap<String, HashSet<String>>>,
 }
 
 /// A map swept of entries that no longer matter each time it has doubled
@@ -226,6 +229,7 @@ impl AppBuilder {
                 configure: self.configure,
                 learned: Mutex::new(Bounded::new()),
                 gone: Arc::default(),
+                org_teams: Mutex::default(),
             }),
         })
     }
@@ -286,7 +290,41 @@ impl App {
     /// button's form fields).
     pub fn workspace_of(&self, key: &InstallationKey, team_id: &str) -> Result<Client, AppError> {
         let installation = self.inner.installations.get(key);
-        self.client_of(installation.as_ref(), team_id, || key.to_string())
+        if installation.is_some() && key.is_org_wide() {
+            // Installed now: a flag raised when an earlier org-wide install
+            // was lost (held by its old clients) is not this one's.
+            self.inner.gone.installed(team_id);
+        }
+        let client = self.client_of(installation.as_ref(), team_id, || key.to_string())?;
+        if let (true, Some(org)) = (key.is_org_wide(), &key.enterprise_id) {
+            lock(&self.inner.org_teams)
+                .entry(org.clone())
+                .or_default()
+                .insert(team_id.to_owned());
+        }
+        Ok(client)
+    }
+
+    /// The app lost an org-wide install (`app_uninstalled` or
+    /// `tokens_revoked` naming it): its installation is forgotten, and
+    /// every workspace it served stops as [`uninstalled`](App::uninstalled)
+    /// stops one.
+    pub fn org_uninstalled(&self, key: &InstallationKey) {
+        self.lose_org(key, "app_uninstalled");
+    }
+
+    fn lose_org(&self, key: &InstallationKey, why: &str) {
+        tracing::info!(installation = %key, why, "org-wide install lost; stopping its workspaces' queued calls");
+        self.inner.installations.remove(key);
+        let teams = key
+            .enterprise_id
+            .as_ref()
+            .and_then(|org| lock(&self.inner.org_teams).remove(org))
+            .unwrap_or_default();
+        for team in teams {
+            self.inner.limiter.forget_workspace(&team);
+            self.inner.gone.lose(&team);
+        }
     }
 
     fn client_of(
@@ -419,6 +457,25 @@ impl crate::events::Workspaces for App {
         match event_type {
             "app_uninstalled" => self.uninstalled(team_id),
             _ => self.tokens_revoked(team_id),
+        }
+    }
+
+    fn client_for(&self, installation: Option<&InstallationKey>, team_id: &str) -> Option<Client> {
+        match installation {
+            Some(key) => self.workspace_of(key, team_id).ok(),
+            None => self.workspace(team_id).ok(),
+        }
+    }
+
+    fn lost_installation(
+        &self,
+        installation: Option<&InstallationKey>,
+        team_id: &str,
+        event_type: &str,
+    ) {
+        match installation {
+            Some(key) if key.is_org_wide() => self.lose_org(key, event_type),
+            _ => self.lost(team_id, event_type),
         }
     }
 }

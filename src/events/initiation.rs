@@ -38,9 +38,26 @@ pub struct CallInitiation {
     /// The Enterprise Grid organization, if any.
     #[serde(default)]
     pub enterprise_id: Option<String>,
+    /// `"true"` when the app is installed for the whole organization
+    /// (Slack sends it as text in these forms).
+    #[serde(default)]
+    pub is_enterprise_install: Option<String>,
     /// The app.
     #[serde(default)]
     pub api_app_id: Option<String>,
+}
+
+impl CallInitiation {
+    /// The installation this request is for, as Slack keys it
+    /// (`is_enterprise_install` decides between the organization and the
+    /// workspace).
+    pub fn installation(&self) -> Option<crate::InstallationKey> {
+        crate::InstallationKey::find(
+            self.enterprise_id.as_deref(),
+            Some(&self.team_id),
+            self.is_enterprise_install.as_deref() == Some("true"),
+        )
+    }
 }
 
 /// What the app answers a [`CallInitiation`] with, sent as the HTTP

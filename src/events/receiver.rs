@@ -14,7 +14,7 @@ use super::dedup::{Claim, DedupStore};
 use super::initiation::{CallInitiation, InitiationAnswer, answer_late, is_ssl_check};
 use super::verify::{Rejection, Verifier};
 use crate::events::envelope::{AppRateLimited, EventCallback, EventEnvelope};
-use crate::{Client, Clock, Event, TeamId};
+use crate::{Client, Clock, Event, InstallationKey, TeamId};
 
 /// The retry count header Slack adds to re-deliveries (1 to 3).
 pub const RETRY_NUM_HEADER: &str = "x-slack-retry-num";
@@ -48,6 +48,29 @@ pub trait Workspaces: Send + Sync + 'static {
     /// The default does nothing.
     fn lost(&self, team_id: &str, event_type: &str) {
         let _ = (team_id, event_type);
+    }
+
+    /// The client for workspace `team_id` with the installation the
+    /// request names (`installation`, from an event's `authorizations[0]`
+    /// or a Call button's fields; an org-wide install serves every
+    /// workspace of its organization). The default asks
+    /// [`client`](Workspaces::client).
+    fn client_for(&self, installation: Option<&InstallationKey>, team_id: &str) -> Option<Client> {
+        let _ = installation;
+        self.client(team_id)
+    }
+
+    /// Like [`lost`](Workspaces::lost), with the installation the delivery
+    /// names (an org-wide uninstall loses the whole organization). The
+    /// default calls [`lost`](Workspaces::lost).
+    fn lost_installation(
+        &self,
+        installation: Option<&InstallationKey>,
+        team_id: &str,
+        event_type: &str,
+    ) {
+        let _ = installation;
+        self.lost(team_id, event_type);
     }
 }
 
@@ -85,6 +108,7 @@ fn lost_workspace_event(body: &[u8]) -> Option<&'static str> {
 #[derive(Clone)]
 pub struct Context {
     team_id: TeamId,
+    installation: Option<InstallationKey>,
     retry_num: Option<u32>,
     retry_reason: Option<String>,
     workspaces: Option<Arc<dyn Workspaces>>,
@@ -94,6 +118,13 @@ impl Context {
     /// The workspace the request is for.
     pub fn team_id(&self) -> &TeamId {
         &self.team_id
+    }
+
+    /// The installation the request names, as Slack keys it: an event's
+    /// `authorizations[0]`, a Call button's `enterprise_id`, `team_id` and
+    /// `is_enterprise_install`.
+    pub fn installation(&self) -> Option<&InstallationKey> {
+        self.installation.as_ref()
     }
 
     /// `X-Slack-Retry-Num`: `None` on a first delivery.
@@ -111,7 +142,9 @@ impl Context {
     /// [`workspaces`](super::ReceiverBuilder::workspaces) lookup; `None` when there
     /// is none or the app is not installed there.
     pub fn client(&self) -> Option<Client> {
-        self.workspaces.as_ref()?.client(self.team_id.as_str())
+        self.workspaces
+            .as_ref()?
+            .client_for(self.installation.as_ref(), self.team_id.as_str())
     }
 }
 
@@ -119,6 +152,7 @@ impl fmt::Debug for Context {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Context")
             .field("team_id", &self.team_id)
+            .field("installation", &self.installation)
             .field("retry_num", &self.retry_num)
             .field("retry_reason", &self.retry_reason)
             .finish_non_exhaustive()
@@ -283,13 +317,28 @@ where
                     return Reply::ack(Outcome::Duplicate);
                 }
                 // Read the inner type only when an app listens for it.
+                let installation = callback.authorizations.first().and_then(|first| {
+                    InstallationKey::find(
+                        first.enterprise_id.as_deref(),
+                        first
+                            .team_id
+                            .as_ref()
+                            .or(Some(&callback.team_id))
+                            .map(TeamId::as_str),
+                        first.is_enterprise_install,
+                    )
+                });
                 if let Some(workspaces) = &inner.workspaces
                     && let Some(kind) = lost_workspace_event(body)
                 {
-                    workspaces.lost(callback.team_id.as_str(), kind);
+                    workspaces.lost_installation(
+                        installation.as_ref(),
+                        callback.team_id.as_str(),
+                        kind,
+                    );
                 }
                 if let Some(handler) = &inner.on_event {
-                    let context = self.context(callback.team_id.clone(), headers);
+                    let context = self.context(callback.team_id.clone(), installation, headers);
                     tokio::spawn(handler(callback, context));
                 }
                 Reply::ack(Outcome::Event)
@@ -308,7 +357,7 @@ where
                     "slack is dropping this app's events for the workspace (app_rate_limited)"
                 );
                 if let Some(handler) = &inner.on_rate_limited {
-                    let context = self.context(limited.team_id.clone(), headers);
+                    let context = self.context(limited.team_id.clone(), None, headers);
                     tokio::spawn(handler(limited, context));
                 }
                 Reply::ack(Outcome::AppRateLimited)
@@ -360,7 +409,11 @@ where
         let Some(handler) = &inner.on_initiation else {
             return Reply::ack(Outcome::CallInitiationTimedOut);
         };
-        let context = self.context(TeamId::from(&initiation.team_id), headers);
+        let context = self.context(
+            TeamId::from(&initiation.team_id),
+            initiation.installation(),
+            headers,
+        );
         let response_url = initiation.response_url.clone();
         let mut answer = handler(initiation, context);
         let deadline = inner.clock.sleep(inner.initiation_deadline);
@@ -387,10 +440,16 @@ where
         }
     }
 
-    fn context(&self, team_id: TeamId, headers: &HeaderMap) -> Context {
+    fn context(
+        &self,
+        team_id: TeamId,
+        installation: Option<InstallationKey>,
+        headers: &HeaderMap,
+    ) -> Context {
         let header = |name: &str| headers.get(name).and_then(|value| value.to_str().ok());
         Context {
             team_id,
+            installation,
             retry_num: header(RETRY_NUM_HEADER).and_then(|value| value.parse().ok()),
             retry_reason: header(RETRY_REASON_HEADER).map(str::to_owned),
             workspaces: self.inner.workspaces.clone(),

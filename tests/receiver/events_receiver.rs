@@ -845,6 +845,110 @@ async fn an_app_as_the_workspace_lookup_gives_clients_and_forgets_an_uninstalled
     ));
 }
 
+/// An event or a Call button from an org-wide install: found by the
+/// organization (authorizations[0] / the form's fields say which), for
+/// whichever workspace it came from; losing the org-wide install stops
+/// every workspace it served.
+#[tokio::test]
+async fn an_org_wide_install_is_found_by_authorizations_and_the_call_buttons_fields() {
+    use slack_calls::{App, Installation, InstallationKey, Named};
+
+    let clock = TestClock::manual();
+    let app = App::builder("A0001").build().unwrap();
+    let mut org = Installation::new("T-unused", ["xoxb-org-token"]);
+    org.enterprise = Some(Named::new("E0001", "Org"));
+    org.team = None;
+    org.is_enterprise_install = true;
+    app.install(org);
+    let (tx, mut rx) = mpsc::unbounded_channel();
+    let tx2 = tx.clone();
+    let receiver = builder(&clock)
+        .workspaces(app.clone())
+        .on_event(move |event: EventCallback<TestEvent>, context: Context| {
+            let tx = tx.clone();
+            async move {
+                let _ = tx.send((
+                    event.event_id,
+                    context.installation().cloned(),
+                    context.client().is_some(),
+                ));
+            }
+        })
+        .on_call_initiation(move |_initiation: CallInitiation, context: Context| {
+            let tx = tx2.clone();
+            async move {
+                let _ = tx.send((
+                    "button".to_owned(),
+                    context.installation().cloned(),
+                    context.client().is_some(),
+                ));
+                InitiationAnswer::call("https://calls.example.com/new")
+            }
+        })
+        .build()
+        .unwrap();
+    let now = receiver.verifier().unix_now();
+    let org_key = InstallationKey::org_wide("E0001");
+    let with_authorization = |id: &str, team: &str, event: serde_json::Value| {
+        let mut body: serde_json::Value = serde_json::from_slice(&callback(id, event)).unwrap();
+        body["team_id"] = team.into();
+        body["enterprise_id"] = "E0001".into();
+        body["authorizations"] = serde_json::json!([{
+            "enterprise_id": "E0001", "team_id": team, "user_id": "U0BOT",
+            "is_bot": true, "is_enterprise_install": true
+        }]);
+        serde_json::to_vec(&body).unwrap()
+    };
+
+    // Events from two workspaces of the org: both find the org's install.
+    for (id, team) in [("EvA", "T0001"), ("EvB", "T0002")] {
+        let body = with_authorization(id, team, call_rejected());
+        let reply = receiver
+            .receive(&signed_json(SECRET, now, &body), &body)
+            .await;
+        assert_eq!(reply.outcome, Outcome::Event);
+        assert_eq!(
+            rx.recv().await.unwrap(),
+            (id.to_owned(), Some(org_key.clone()), true)
+        );
+    }
+    // The Call button says so with text fields.
+    let form = "application/x-www-form-urlencoded";
+    let body = initiation_form(&[
+        ("enterprise_id", "E0001"),
+        ("is_enterprise_install", "true"),
+    ]);
+    let reply = receiver
+        .receive(&signed(SECRET, now, &body, form), &body)
+        .await;
+    assert_eq!(reply.outcome, Outcome::CallInitiation);
+    assert_eq!(
+        rx.recv().await.unwrap(),
+        ("button".to_owned(), Some(org_key.clone()), true)
+    );
+    // A client of T0002 through the org, queued behind nothing: it is
+    // stopped when the org-wide install goes.
+    let t2 = app.workspace_of(&org_key, "T0002").unwrap();
+    let body = with_authorization(
+        "EvGone",
+        "T0001",
+        serde_json::json!({ "type": "app_uninstalled", "event_ts": "1700000000.000100" }),
+    );
+    let reply = receiver
+        .receive(&signed_json(SECRET, now, &body), &body)
+        .await;
+    assert_eq!(reply.outcome, Outcome::Event);
+    assert_eq!(
+        rx.recv().await.unwrap(),
+        ("EvGone".to_owned(), Some(org_key.clone()), false)
+    );
+    assert!(app.workspace_of(&org_key, "T0002").is_err());
+    assert!(matches!(
+        t2.calls().info("R1").await,
+        Err(slack_calls::Error::WorkspaceGone { .. })
+    ));
+}
+
 #[tokio::test]
 async fn a_handlers_client_from_the_app_times_out_as_the_app_sets_it_up() {
     use crate::support::scripted_server::{Reply, Server as Scripted};
