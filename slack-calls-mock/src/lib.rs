@@ -197,15 +197,27 @@
 //!   does not read a JSON body's params for it (so the `email` is missing:
 //!   `invalid_arguments`; the fake's choice, Slack does not say).
 //! - **`auth.test`** answers from the token's workspace (`team`,
-//!   `team_id`, `url`, `user`, `user_id`, `is_enterprise_install: false`,
-//!   and `bot_id` for a bot token); **`auth.revoke`** revokes the calling
-//!   token, which then answers `token_revoked`.
+//!   `team_id`, `url`, `user`, `user_id`, `is_enterprise_install` (true
+//!   for a token of an org-wide install), `enterprise_id` inside an
+//!   organization, and `bot_id` for a bot token); **`auth.revoke`**
+//!   revokes the calling token, which then answers `token_revoked`.
 //! - **Installs**: [`MockSlack::start_install`] hands out a one-use code;
 //!   `oauth.v2.access` with the app's client id and secret
 //!   ([`DEMO_CLIENT_ID`], [`DEMO_CLIENT_SECRET`], or
 //!   [`MockSlackBuilder::app_credentials`]) by HTTP Basic or form fields
 //!   turns it into a bot token and a user token with the scopes asked for
 //!   (`invalid_client_id`, `bad_client_secret`, `invalid_code` otherwise);
+//!   a browser installs at `GET /oauth/v2/authorize`
+//!   ([`MockSlack::authorize_url`]): Slack's checks of `client_id`,
+//!   `redirect_uri` (against [`MockSlackBuilder::redirect_url`]) and
+//!   scopes, a consent page ([`MockSlack::set_consent`]), a redirect with
+//!   `code` and `state` or `error=access_denied`; codes are exchanged once,
+//!   within 10 minutes of the fake's clock, with the same `redirect_uri`
+//!   (`bad_redirect_uri`). Enterprise Grid organizations
+//!   ([`MockSlackBuilder::enterprise`]) take org-wide installs
+//!   ([`MockSlack::set_org_wide_install`]): `team: null`, tokens for every
+//!   workspace of the organization, events and Call-button requests that
+//!   name it ([`MockSlack::uninstall_org_app`] to leave);
 //!   `apps.uninstall` (a user token, the id and the secret) revokes every
 //!   token of the workspace and is listed in [`MockSlack::uninstalls`].
 //!   The request log never holds a `client_secret`.
