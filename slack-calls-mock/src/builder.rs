@@ -50,6 +50,9 @@ pub struct MockSlackBuilder {
     pub(super) log_to_stderr: bool,
     pub(super) app: AppConfig,
     pub(super) registered_app: Option<MockApp>,
+    pub(super) redirect_urls: Vec<String>,
+    /// Organizations: id, name, team ids.
+    pub(super) enterprises: Vec<(String, String, Vec<String>)>,
 }
 
 impl Default for MockSlackBuilder {
@@ -75,6 +78,8 @@ impl Default for MockSlackBuilder {
             log_to_stderr: false,
             app: AppConfig::default(),
             registered_app: None,
+            redirect_urls: Vec::new(),
+            enterprises: Vec::new(),
         }
     }
 }
@@ -241,6 +246,41 @@ impl MockSlackBuilder {
     /// [`MockSlack::register_app`]: crate::MockSlack::register_app
     pub fn app(mut self, app: MockApp) -> MockSlackBuilder {
         self.registered_app = Some(app);
+        self
+    }
+
+    /// Adds a Redirect URL of the app, where `GET /oauth/v2/authorize`
+    /// sends the user back (the first one added is the default). A
+    /// `redirect_uri` must be one of them or under one (same scheme, host
+    /// and port; the same path or a subdirectory of it), as Slack's rule
+    /// is. Slack takes only HTTPS URLs; the fake also takes `http://` on
+    /// `127.0.0.1`, `localhost` and `[::1]`, and refuses anything else
+    /// (and any URL with a `#`) at [`MockSlackBuilder::start`].
+    pub fn redirect_url(mut self, url: impl Into<String>) -> MockSlackBuilder {
+        self.redirect_urls.push(url.into());
+        self
+    }
+
+    /// Makes an Enterprise Grid organization `id` (`E…`) named `name`
+    /// of these workspaces (the default [`DEMO_TEAM_ID`] and ones added with
+    /// [`MockSlackBuilder::workspace`]). Events from its workspaces, the
+    /// Call button's requests, `auth.test` and `oauth.v2.access` name it;
+    /// [`MockSlack::set_org_wide_install`] makes installs org-wide.
+    /// [`MockSlackBuilder::start`] refuses an id that is not a Slack id, a
+    /// team id no workspace has, and a workspace in two organizations.
+    ///
+    /// [`MockSlack::set_org_wide_install`]: crate::MockSlack::set_org_wide_install
+    pub fn enterprise<S: Into<String>>(
+        mut self,
+        id: impl Into<String>,
+        name: impl Into<String>,
+        team_ids: impl IntoIterator<Item = S>,
+    ) -> MockSlackBuilder {
+        self.enterprises.push((
+            id.into(),
+            name.into(),
+            team_ids.into_iter().map(Into::into).collect(),
+        ));
         self
     }
 }

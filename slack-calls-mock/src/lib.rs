@@ -197,15 +197,27 @@
 //!   does not read a JSON body's params for it (so the `email` is missing:
 //!   `invalid_arguments`; the fake's choice, Slack does not say).
 //! - **`auth.test`** answers from the token's workspace (`team`,
-//!   `team_id`, `url`, `user`, `user_id`, `is_enterprise_install: false`,
-//!   and `bot_id` for a bot token); **`auth.revoke`** revokes the calling
-//!   token, which then answers `token_revoked`.
+//!   `team_id`, `url`, `user`, `user_id`, `is_enterprise_install` (true
+//!   for a token of an org-wide install), `enterprise_id` inside an
+//!   organization, and `bot_id` for a bot token); **`auth.revoke`**
+//!   revokes the calling token, which then answers `token_revoked`.
 //! - **Installs**: [`MockSlack::start_install`] hands out a one-use code;
 //!   `oauth.v2.access` with the app's client id and secret
 //!   ([`DEMO_CLIENT_ID`], [`DEMO_CLIENT_SECRET`], or
 //!   [`MockSlackBuilder::app_credentials`]) by HTTP Basic or form fields
 //!   turns it into a bot token and a user token with the scopes asked for
 //!   (`invalid_client_id`, `bad_client_secret`, `invalid_code` otherwise);
+//!   a browser installs at `GET /oauth/v2/authorize`
+//!   ([`MockSlack::authorize_url`]): Slack's checks of `client_id`,
+//!   `redirect_uri` (against [`MockSlackBuilder::redirect_url`]) and
+//!   scopes, a consent page ([`MockSlack::set_consent`]), a redirect with
+//!   `code` and `state` or `error=access_denied`; codes are exchanged once,
+//!   within 10 minutes of the fake's clock, with the same `redirect_uri`
+//!   (`bad_redirect_uri`). Enterprise Grid organizations
+//!   ([`MockSlackBuilder::enterprise`]) take org-wide installs
+//!   ([`MockSlack::set_org_wide_install`]): `team: null`, tokens for every
+//!   workspace of the organization, events and Call-button requests that
+//!   name it ([`MockSlack::uninstall_org_app`] to leave);
 //!   `apps.uninstall` (a user token, the id and the secret) revokes every
 //!   token of the workspace and is listed in [`MockSlack::uninstalls`].
 //!   The request log never holds a `client_secret`.
@@ -241,6 +253,7 @@
 // request log, faults, demo values); talking back to the app (events,
 // deliveries, the Call button, unfurls); the control API; the page.
 mod api;
+mod authorize;
 mod builder;
 mod control;
 mod page;
@@ -265,7 +278,9 @@ use slack_calls::{BuildError, Client};
 
 pub use api::users::default_email;
 pub use builder::MockSlackBuilder;
-pub use state::auth_state::{DEMO_APP_ID, DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, Uninstalled};
+pub use state::auth_state::{
+    ConsentAnswer, DEMO_APP_ID, DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, Uninstalled,
+};
 pub use state::call_store::{CallRecord, Participant};
 pub use state::demo::{DEMO_BOT_TOKEN, DEMO_CHANNELS, DEMO_SCOPES, DEMO_USER_TOKEN, DEMO_USERS};
 pub use state::faults::{Fault, Injected, Scripted};
@@ -471,11 +486,54 @@ impl MockSlack {
         let bot_scopes: Vec<String> = bot_scopes.into_iter().map(Into::into).collect();
         let user_scopes: Vec<String> = user_scopes.into_iter().map(Into::into).collect();
         let directory = self.fake.directory();
-        self.fake
-            .lock()
+        let mut state = self.fake.lock();
+        let now = self.fake.clock.now(state.advanced);
+        state
             .auth
-            .start_install(&directory, team_id, bot_scopes, user_scopes)
+            .start_install(&directory, team_id, bot_scopes, user_scopes, now)
             .map_err(|refusal| io::Error::new(io::ErrorKind::InvalidInput, refusal.to_string()))
+    }
+
+    /// Where a browser starts installing the app, as at
+    /// `https://slack.com/oauth/v2/authorize`:
+    /// `http://127.0.0.1:<port>/oauth/v2/authorize` (add `client_id`,
+    /// `scope` and/or `user_scope`, and optionally `redirect_uri`, `state`
+    /// and `team`).
+    pub fn authorize_url(&self) -> String {
+        format!("http://{}/oauth/v2/authorize", self.addr())
+    }
+
+    /// How the fake user answers the next installs' consent page:
+    /// [`ConsentAnswer::Ask`] shows it (the default), `Allow` and `Deny`
+    /// answer at once, so `GET /oauth/v2/authorize` redirects straight
+    /// back. Kept until changed.
+    pub fn set_consent(&self, answer: ConsentAnswer) {
+        self.fake.lock().auth.consent = answer;
+    }
+
+    /// Replaces the app's Redirect URLs (see
+    /// [`MockSlackBuilder::redirect_url`]).
+    ///
+    /// Fails (kind [`io::ErrorKind::InvalidInput`], nothing changed) for a
+    /// URL that is neither HTTPS nor `http://` on `127.0.0.1`, `localhost`
+    /// or `[::1]`, or that holds a `#`.
+    pub fn set_redirect_urls<S: Into<String>>(
+        &self,
+        urls: impl IntoIterator<Item = S>,
+    ) -> io::Result<()> {
+        let urls = authorize::check_redirect_urls(urls.into_iter().map(Into::into))
+            .map_err(|message| io::Error::new(io::ErrorKind::InvalidInput, message))?;
+        self.fake.lock().auth.redirect_urls = urls;
+        Ok(())
+    }
+
+    /// Whether an install into a workspace of an Enterprise Grid
+    /// organization is org-wide (as when an Org Admin installs the app):
+    /// its tokens work in every workspace of the organization and
+    /// `oauth.v2.access` answers `team: null`. Installs outside an
+    /// organization are not affected. Default `false`.
+    pub fn set_org_wide_install(&self, org_wide: bool) {
+        self.fake.lock().auth.org_wide = org_wide;
     }
 
     /// Every uninstall (`apps.uninstall`), oldest first.
@@ -522,6 +580,18 @@ impl MockSlackBuilder {
             ));
         }
         let (workspaces, tokens) = state::workspace::install(&self.workspaces)?;
+        let mut directory = Directory {
+            tokens,
+            workspaces,
+            enterprises: BTreeMap::new(),
+        };
+        for (id, name, teams) in &self.enterprises {
+            state::workspace::check_enterprise_id(id)
+                .and_then(|()| directory.set_enterprise(id, name, teams))
+                .map_err(|message| io::Error::new(io::ErrorKind::InvalidInput, message))?;
+        }
+        let redirect_urls = authorize::check_redirect_urls(self.redirect_urls.iter().cloned())
+            .map_err(|message| io::Error::new(io::ErrorKind::InvalidInput, message))?;
         let mut methods: BTreeMap<&'static str, &'static MethodInfo> = BTreeMap::new();
         for method in slack_calls::METHODS.iter().chain(self.methods.iter()) {
             methods.insert(method.name, method);
@@ -539,7 +609,7 @@ impl MockSlackBuilder {
         let fake = Arc::new(FakeSlack {
             config,
             clock: ScaledClock::new(self.time_scale),
-            directory: RwLock::new(Directory { tokens, workspaces }),
+            directory: RwLock::new(directory),
             state: Mutex::new(MockState {
                 calls: state::call_store::CallStore::new(RandomState::new().hash_one(addr)),
                 plans: HashMap::new(),
@@ -550,7 +620,10 @@ impl MockSlackBuilder {
                 messages: HashMap::new(),
                 limiter: Limiter::default(),
                 advanced: Duration::ZERO,
-                auth: state::auth_state::AuthState::default(),
+                auth: state::auth_state::AuthState {
+                    redirect_urls,
+                    ..state::auth_state::AuthState::default()
+                },
                 events: talk_back::events::EventState::new(self.registered_app),
             }),
         });

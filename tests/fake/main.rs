@@ -23,6 +23,7 @@ mod conversations;
 #[cfg(feature = "events")]
 mod events_delivery;
 mod headers;
+mod install_flow;
 mod load;
 mod oauth;
 mod pacing_window;

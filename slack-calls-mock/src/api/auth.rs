@@ -47,8 +47,13 @@ fn test(exchange: &Exchange<'_>) -> Result<Value, SlackError> {
     if exchange.caller.kind == TokenKind::Bot {
         body["bot_id"] = json!(workspace.bot_id());
     }
-    // The fake has no Enterprise Grid.
-    body["is_enterprise_install"] = json!(false);
+    // Inside an organization, its id; `is_enterprise_install` for a token
+    // of an org-wide install (whose workspace is the one `team_id` names,
+    // else the installing user's).
+    if let Some(org) = &workspace.enterprise {
+        body["enterprise_id"] = json!(org);
+    }
+    body["is_enterprise_install"] = json!(exchange.caller.org_wide.is_some());
     Ok(body)
 }
 

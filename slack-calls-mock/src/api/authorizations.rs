@@ -33,17 +33,22 @@ fn list(exchange: &Exchange<'_>) -> Result<Value, SlackError> {
         limit: Some("limit"),
         items: "authorizations",
     });
+    let org_installs = &exchange.state.auth.org_installs;
     let installations: Vec<Value> = exchange
         .directory
         .workspaces
         .iter()
         .map(|workspace| {
+            let org_install = workspace
+                .enterprise
+                .as_ref()
+                .is_some_and(|org| org_installs.contains(org));
             json!({
-                "enterprise_id": null,
+                "enterprise_id": workspace.enterprise,
                 "team_id": workspace.team_id,
                 "user_id": workspace.bot_user_id(),
                 "is_bot": true,
-                "is_enterprise_install": false,
+                "is_enterprise_install": org_install,
             })
         })
         .collect();

@@ -164,8 +164,12 @@ fn slack_logic_inner(
         return Answer::error(&error);
     }
 
+    let index = match workspace_of_token(directory, parsed, token) {
+        Ok(index) => index,
+        Err(error) => return Answer::error(&error),
+    };
     // `install` gives every token the index of a workspace it keeps.
-    let Some(workspace) = directory.workspaces.get(token.workspace) else {
+    let Some(workspace) = directory.workspaces.get(index) else {
         return Answer::error(
             &SlackError::new("internal_error").because("the token's workspace is gone"),
         );
@@ -174,6 +178,7 @@ fn slack_logic_inner(
         token: token_text,
         kind: token.kind,
         user: workspace.acting_user.as_deref(),
+        org_wide: token.org_wide.as_deref(),
     };
     answer_checked(
         fake,
@@ -182,8 +187,43 @@ fn slack_logic_inner(
         parsed,
         &workspace.team_id,
         caller,
-        token.workspace,
+        index,
     )
+}
+
+/// The workspace a request acts in: the token's, or, for a token of an
+/// org-wide install, the workspace of the organization a `team_id` param
+/// names (Slack: "always pass `team_id`"; it is ignored with a
+/// workspace-level token). A `team_id` outside the organization is
+/// `team_access_not_granted`.
+fn workspace_of_token(
+    directory: &Directory,
+    parsed: &ParsedRequest,
+    token: &TokenEntry,
+) -> Result<usize, SlackError> {
+    let Some(org) = token.org_wide.as_deref() else {
+        return Ok(token.workspace);
+    };
+    let named = parsed
+        .params
+        .iter()
+        .rev()
+        .find(|(name, _)| name == "team_id")
+        .and_then(|(_, value)| match value {
+            crate::wire::request::RawValue::Text(text) if !text.trim().is_empty() => {
+                Some(text.trim())
+            }
+            _ => None,
+        });
+    let Some(team) = named else {
+        return Ok(token.workspace);
+    };
+    match directory.workspace_index(team) {
+        Some(index) if directory.workspaces[index].enterprise.as_deref() == Some(org) => Ok(index),
+        _ => Err(SlackError::new("team_access_not_granted").because(format!(
+            "the org-wide token works in the workspaces of {org}; {team} is not one of them"
+        ))),
+    }
 }
 
 /// A method that takes the app's client id and secret, not a token
@@ -200,6 +240,7 @@ fn client_credentials(
         token: "",
         kind: TokenKind::Other,
         user: None,
+        org_wide: None,
     };
     // The workspace is that of the code; the default one stands in here.
     answer_checked(fake, directory, method, parsed, APP_LIMIT_KEY, caller, 0)

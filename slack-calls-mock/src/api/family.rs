@@ -79,4 +79,6 @@ pub(crate) struct Caller<'a> {
     pub kind: TokenKind,
     /// The user a user token acts for.
     pub user: Option<&'a str>,
+    /// The organization, for a token of an org-wide install.
+    pub org_wide: Option<&'a str>,
 }

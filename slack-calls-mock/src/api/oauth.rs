@@ -16,6 +16,7 @@ use serde_json::{Value, json};
 use slack_calls::TokenKind;
 
 use crate::api::family::{Exchange, Family, no_param_error};
+use crate::state::auth_state::CODE_LIFETIME;
 use crate::state::directory::TokenEntry;
 use crate::wire::answer::{Reply, SlackError};
 
@@ -84,30 +85,63 @@ fn access(exchange: Exchange<'_>) -> Result<Value, SlackError> {
         }
     }
     let code = exchange.params.text("code").unwrap_or_default();
+    let given_redirect = exchange.params.text("redirect_uri");
+    let directory = exchange.directory;
     let auth = &mut exchange.state.auth;
-    let Some(pending) = auth.codes.get_mut(code) else {
+    let Some(pending) = auth.codes.get(code) else {
         return Err(SlackError::new("invalid_code").because("the fake handed out no such code"));
     };
     if pending.used {
-        // Slack does not say what a second use answers: the fake's choice.
+        // Slack: codes "may only be exchanged once".
         return Err(SlackError::new("invalid_code").because("the code was already used"));
     }
-    pending.used = true;
-    let pending = pending.clone();
-    let Some(workspace) = exchange.directory.workspaces.get(pending.workspace) else {
+    if exchange.limit_now.saturating_sub(pending.issued_at) >= CODE_LIFETIME {
+        // Slack: codes "expire 10 minutes after issuance".
+        return Err(SlackError::new("invalid_code")
+            .because("the code expired (codes live 10 minutes on the fake's clock)"));
+    }
+    let redirect_ok = match (&pending.redirect_uri, given_redirect) {
+        (Some(sent), Some(given)) => sent == given,
+        (Some(_), None) => false,
+        (None, Some(given)) => pending.sent_to.as_deref().is_none_or(|to| to == given),
+        (None, None) => true,
+    };
+    if !redirect_ok {
+        // Slack: "This must match the originally submitted URI (if one
+        // was sent)". The code stays usable (the fake's choice).
+        return Err(SlackError::new("bad_redirect_uri").because(
+            "redirect_uri must be the one the authorize request gave (or left out when it gave none)",
+        ));
+    }
+    let Some(workspace) = directory.workspaces.get(pending.workspace) else {
         return Err(SlackError::new("internal_error").because("the code's workspace is gone"));
     };
-    let team = workspace.team_id.to_lowercase();
+    if pending.org_wide.is_none()
+        && let Some(org) = &workspace.enterprise
+        && auth.org_installs.contains(org)
+    {
+        return Err(SlackError::new("cannot_install_an_org_installed_app")
+            .because("the app is installed for the whole organization of this workspace"));
+    }
+    let pending = pending.clone();
+    if let Some(entry) = auth.codes.get_mut(code) {
+        entry.used = true;
+    }
+    let owner = match &pending.org_wide {
+        Some(org) => org.to_lowercase(),
+        None => workspace.team_id.to_lowercase(),
+    };
     let mut body = json!({ "ok": true, "app_id": exchange.config.app.app_id });
     if !pending.bot_scopes.is_empty() {
         auth.next_token += 1;
-        let token = format!("xoxb-{team}-{}-mock", auth.next_token);
+        let token = format!("xoxb-{owner}-{}-mock", auth.next_token);
         auth.issued.insert(
             token.clone(),
             TokenEntry {
                 kind: TokenKind::Bot,
                 scopes: pending.bot_scopes.clone(),
                 workspace: pending.workspace,
+                org_wide: pending.org_wide.clone(),
             },
         );
         body["access_token"] = json!(token);
@@ -115,20 +149,26 @@ fn access(exchange: Exchange<'_>) -> Result<Value, SlackError> {
         body["scope"] = json!(pending.bot_scopes.join(","));
         body["bot_user_id"] = json!(workspace.bot_user_id());
     }
-    body["team"] = json!({ "id": workspace.team_id, "name": workspace.name });
-    body["enterprise"] = Value::Null;
-    body["is_enterprise_install"] = json!(false);
+    // Slack's table: `team` is null for an org-wide install, `enterprise`
+    // null outside an organization.
+    body["team"] = match &pending.org_wide {
+        Some(_) => Value::Null,
+        None => json!({ "id": workspace.team_id, "name": workspace.name }),
+    };
+    body["enterprise"] = directory.enterprise_json(pending.workspace);
+    body["is_enterprise_install"] = json!(pending.org_wide.is_some());
     let installer = workspace.acting_user.clone().unwrap_or_default();
     let mut authed_user = json!({ "id": installer });
     if !pending.user_scopes.is_empty() {
         auth.next_token += 1;
-        let token = format!("xoxp-{team}-{}-mock", auth.next_token);
+        let token = format!("xoxp-{owner}-{}-mock", auth.next_token);
         auth.issued.insert(
             token.clone(),
             TokenEntry {
                 kind: TokenKind::User,
                 scopes: pending.user_scopes.clone(),
                 workspace: pending.workspace,
+                org_wide: pending.org_wide.clone(),
             },
         );
         authed_user["scope"] = json!(pending.user_scopes.join(","));
@@ -136,6 +176,9 @@ fn access(exchange: Exchange<'_>) -> Result<Value, SlackError> {
         authed_user["token_type"] = json!("user");
     }
     body["authed_user"] = authed_user;
+    if let Some(org) = pending.org_wide {
+        auth.org_installs.insert(org);
+    }
     Ok(body)
 }
 
@@ -148,6 +191,15 @@ fn uninstall(exchange: Exchange<'_>) -> Result<Value, SlackError> {
         // Slack's page: "Granular bot not allowed to uninstall".
         return Err(SlackError::new("no_permission")
             .because("a bot token cannot uninstall the app; use a user token"));
+    }
+    if let Some(org) = exchange.caller.org_wide {
+        // A token of an org-wide install uninstalls it from the whole
+        // organization.
+        exchange
+            .state
+            .auth
+            .uninstall_org(exchange.directory, org, exchange.now);
+        return Ok(json!({ "ok": true, "uninstalled": true }));
     }
     let workspace = exchange.workspace_index;
     exchange

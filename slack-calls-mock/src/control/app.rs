@@ -142,6 +142,7 @@ fn refused(error: UserActionError) -> Refusal {
         ),
         UserActionError::UnknownCall(_) => Refusal::not_found("call_not_found", message),
         UserActionError::UnknownTeam(_) => Refusal::not_found("team_not_found", message),
+        UserActionError::NotInstalledOrgWide(_) => Refusal::conflict(message),
     }
 }
 

@@ -54,6 +54,7 @@ pub(super) fn workspaces(fake: &FakeSlack) -> Value {
             json!({
                 "team_id": workspace.team_id,
                 "name": workspace.name,
+                "enterprise_id": workspace.enterprise,
                 "users": users,
                 "channels": workspace.channels,
                 "tokens": tokens,
@@ -220,6 +221,7 @@ pub(super) fn add_token(fake: &FakeSlack, body: TokenBody) -> Answered {
             kind,
             scopes: scopes.clone(),
             workspace: index,
+            org_wide: None,
         },
     );
     Ok((
@@ -240,10 +242,22 @@ pub(super) fn add_token(fake: &FakeSlack, body: TokenBody) -> Answered {
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 pub(super) struct UninstallBody {
-    team_id: String,
+    team_id: Option<String>,
+    /// An org-wide install's organization, instead of `team_id`.
+    enterprise_id: Option<String>,
 }
 
 pub(super) fn uninstall(fake: &Arc<FakeSlack>, body: UninstallBody) -> Answered {
+    let team_id = match (body.team_id, body.enterprise_id) {
+        (Some(team_id), None) => team_id,
+        (None, Some(org)) => return super::oauth::uninstall_org(fake, &org),
+        _ => {
+            return Err(Refusal::bad(
+                "give exactly one of team_id (a workspace) and enterprise_id (an org-wide install)",
+            ));
+        }
+    };
+    let body = UninstallTeam { team_id };
     let directory = fake.directory();
     let index = workspace_of(&directory, Some(&body.team_id))?;
     let revoked = fake.lock().auth.uninstall(&directory, index, unix_now());
@@ -254,6 +268,10 @@ pub(super) fn uninstall(fake: &Arc<FakeSlack>, body: UninstallBody) -> Answered 
         "tokens_revoked": revoked,
         "event_ids": event_ids,
     })))
+}
+
+struct UninstallTeam {
+    team_id: String,
 }
 
 /// `POST /_mock/install`: the code an install hands out, as
@@ -270,10 +288,17 @@ pub(super) struct InstallBody {
 
 pub(super) fn install(fake: &FakeSlack, body: InstallBody) -> Answered {
     let directory = fake.directory();
-    let code = fake
-        .lock()
+    let mut state = fake.lock();
+    let now = fake.clock.now(state.advanced);
+    let code = state
         .auth
-        .start_install(&directory, &body.team_id, body.bot_scopes, body.user_scopes)
+        .start_install(
+            &directory,
+            &body.team_id,
+            body.bot_scopes,
+            body.user_scopes,
+            now,
+        )
         .map_err(|refusal| match refusal {
             InstallRefusal::UnknownTeam(_) => Refusal::not_found(
                 "team_not_found",

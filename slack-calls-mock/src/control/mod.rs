@@ -1,7 +1,9 @@
 //! The control API: what a Rust test steers through [`MockSlack`], served
 //! as JSON over HTTP under `/_mock/` on the fake's own port, so tests in
 //! any language can script answers, inject faults, add workspaces, users,
-//! channels and tokens, install and uninstall the app, register the app
+//! channels, tokens and Enterprise Grid organizations, install and
+//! uninstall the app (and set the app's Redirect URLs and the fake
+//! user's answer to the consent page), register the app
 //! the fake sends events to, make fake users act, and read the fake's
 //! state. `/_mock/` cannot clash with Slack's `/api/<method>`.
 //!
@@ -17,6 +19,7 @@
 mod app;
 mod directory;
 mod injections;
+mod oauth;
 mod reads;
 mod reply;
 
@@ -112,6 +115,11 @@ fn route(fake: &Arc<FakeSlack>, verb: &Method, path: &str, query: &str, body: &[
         ["uninstall"] => wrong_verb("POST"),
         ["install"] if post => install(fake, parse(body)?),
         ["install"] => wrong_verb("POST"),
+        ["oauth"] if get => Ok(ok(oauth::oauth(fake))),
+        ["oauth"] if post => oauth::set_oauth(fake, parse(body)?),
+        ["oauth"] => wrong_verb("GET, POST"),
+        ["enterprises"] if post => oauth::add_enterprise(fake, parse(body)?),
+        ["enterprises"] => wrong_verb("POST"),
         ["app"] if get => app::app(fake),
         ["app"] if post => register_app(fake, parse_app(body)?),
         ["app"] => wrong_verb("GET, POST"),
@@ -168,6 +176,9 @@ fn index() -> Value {
         "POST /_mock/tokens",
         "POST /_mock/uninstall",
         "POST /_mock/install",
+        "GET /_mock/oauth",
+        "POST /_mock/oauth",
+        "POST /_mock/enterprises",
         "GET /_mock/app",
         "POST /_mock/app",
         "GET /_mock/calls",

@@ -8,7 +8,7 @@ use std::fmt::Write;
 use serde_json::Value;
 
 /// Escapes text for an HTML element or a quoted attribute.
-pub(super) fn escape(text: &str) -> String {
+pub(crate) fn escape(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
         match c {

@@ -12,6 +12,8 @@
 mod html;
 mod view;
 
+pub(crate) use html::escape;
+
 use std::sync::Arc;
 
 use axum::extract::State;

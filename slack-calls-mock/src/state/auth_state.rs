@@ -5,6 +5,7 @@
 
 use std::collections::{HashMap, HashSet};
 use std::fmt;
+use std::time::Duration;
 
 use slack_calls::TokenKind;
 
@@ -42,14 +43,88 @@ impl Default for AppConfig {
     }
 }
 
+/// How long a code lives, on the fake's clock: Slack's "expire 10
+/// minutes after issuance" (the v1 OAuth page; the v2 page says "ten
+/// minutes"). Consents left on the page expire with the same lifetime
+/// (the fake's choice).
+pub(crate) const CODE_LIFETIME: Duration = Duration::from_secs(600);
+
+/// How the fake user answers the consent page of `GET /oauth/v2/authorize`
+/// (set with [`MockSlack::set_consent`](crate::MockSlack::set_consent) or
+/// the control API's `POST /_mock/oauth`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub enum ConsentAnswer {
+    /// Show the consent page, with its Allow and Cancel buttons (the
+    /// default).
+    #[default]
+    Ask,
+    /// Allow at once: the authorize request redirects with a code.
+    Allow,
+    /// Cancel at once: the authorize request redirects with
+    /// `error=access_denied`.
+    Deny,
+}
+
+impl ConsentAnswer {
+    /// `ask`, `allow` or `deny`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ConsentAnswer::Ask => "ask",
+            ConsentAnswer::Allow => "allow",
+            ConsentAnswer::Deny => "deny",
+        }
+    }
+
+    /// The answer named `ask`, `allow` or `deny`.
+    pub fn from_name(name: &str) -> Option<ConsentAnswer> {
+        match name {
+            "ask" => Some(ConsentAnswer::Ask),
+            "allow" => Some(ConsentAnswer::Allow),
+            "deny" => Some(ConsentAnswer::Deny),
+            _ => None,
+        }
+    }
+}
+
 /// A code handed out for an install, until `oauth.v2.access` uses it.
 #[derive(Debug, Clone)]
 pub(crate) struct PendingInstall {
-    /// An index into the fake's workspaces.
+    /// An index into the fake's workspaces (for an org-wide install, the
+    /// workspace the installing user came from).
     pub workspace: usize,
     pub bot_scopes: Vec<String>,
     pub user_scopes: Vec<String>,
     pub used: bool,
+    /// When it was handed out, on the fake's clock.
+    pub issued_at: Duration,
+    /// The `redirect_uri` the authorize request gave, which the exchange
+    /// must repeat.
+    pub redirect_uri: Option<String>,
+    /// Where the code was sent (the given `redirect_uri`, or the app's
+    /// first Redirect URL); `None` for `start_install`'s codes.
+    pub sent_to: Option<String>,
+    /// The organization, for an org-wide install.
+    pub org_wide: Option<String>,
+}
+
+/// What an install asks for and where its answer goes: a consent page
+/// waiting for the fake user's Allow or Cancel, then a code.
+#[derive(Debug, Clone)]
+pub(crate) struct InstallRequest {
+    pub workspace: usize,
+    pub bot_scopes: Vec<String>,
+    pub user_scopes: Vec<String>,
+    /// The `redirect_uri` given, if any.
+    pub redirect_uri: Option<String>,
+    /// Where the user goes back to.
+    pub target: String,
+    /// The app's `state`, passed back as it came.
+    pub state: Option<String>,
+    /// The organization, for an org-wide install.
+    pub org_wide: Option<String>,
+    /// When the page was shown, on the fake's clock.
+    pub asked_at: Duration,
 }
 
 /// The app was uninstalled from a workspace (`apps.uninstall`, the control
@@ -57,8 +132,11 @@ pub(crate) struct PendingInstall {
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct Uninstalled {
-    /// The workspace.
+    /// The workspace (for an org-wide install, the workspace of the
+    /// organization its events name).
     pub team_id: String,
+    /// The organization, for an org-wide install.
+    pub enterprise_id: Option<String>,
     /// How many tokens were revoked with it.
     pub tokens_revoked: usize,
     /// When, in Unix seconds.
@@ -86,12 +164,26 @@ pub(crate) struct AuthState {
     /// Numbers the codes and tokens handed out.
     pub next_code: u64,
     pub next_token: u64,
+    /// The app's Redirect URLs, in order (the first is the default).
+    pub redirect_urls: Vec<String>,
+    /// How the fake user answers the consent page.
+    pub consent: ConsentAnswer,
+    /// Whether an install into a workspace of an organization is
+    /// org-wide.
+    pub org_wide: bool,
+    /// Consent pages waiting for Allow or Cancel, by their one-time id.
+    pub consents: HashMap<String, InstallRequest>,
+    pub next_consent: u64,
+    /// Organizations the app is installed in org-wide.
+    pub org_installs: HashSet<String>,
 }
 
 /// What the events of one uninstall name.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct UninstallEvents {
     pub team_id: String,
+    /// The organization of an org-wide install.
+    pub org_wide: Option<String>,
     /// The users whose user tokens were revoked (`tokens.oauth`).
     pub oauth_users: Vec<String>,
 }
@@ -132,6 +224,7 @@ impl AuthState {
         team_id: &str,
         bot_scopes: Vec<String>,
         user_scopes: Vec<String>,
+        now: Duration,
     ) -> Result<String, InstallRefusal> {
         let Some(index) = directory.workspace_index(team_id) else {
             return Err(InstallRefusal::UnknownTeam(team_id.to_owned()));
@@ -142,18 +235,28 @@ impl AuthState {
         if bot_scopes.is_empty() && user_scopes.is_empty() {
             return Err(InstallRefusal::NoScopes);
         }
-        self.next_code += 1;
-        let code = format!("{}.{}.mock-code", team_id.to_lowercase(), self.next_code);
-        self.codes.insert(
-            code.clone(),
+        Ok(self.mint_code(
+            team_id,
             PendingInstall {
                 workspace: index,
                 bot_scopes,
                 user_scopes,
                 used: false,
+                issued_at: now,
+                redirect_uri: None,
+                sent_to: None,
+                org_wide: None,
             },
-        );
-        Ok(code)
+        ))
+    }
+
+    /// Hands out a one-use code for `pending`, named after `owner` (its
+    /// workspace's or organization's id) and a counter.
+    pub fn mint_code(&mut self, owner: &str, pending: PendingInstall) -> String {
+        self.next_code += 1;
+        let code = format!("{}.{}.mock-code", owner.to_lowercase(), self.next_code);
+        self.codes.insert(code.clone(), pending);
+        code
     }
 
     /// True when `token` was revoked: by itself, or (for a token the fake
@@ -172,7 +275,7 @@ impl AuthState {
         let issued: Vec<String> = self
             .issued
             .iter()
-            .filter(|(_, entry)| entry.workspace == index)
+            .filter(|(_, entry)| entry.workspace == index && entry.org_wide.is_none())
             .map(|(text, _)| text.clone())
             .collect();
         let from_start = directory
@@ -184,7 +287,11 @@ impl AuthState {
             .tokens
             .values()
             .chain(self.issued.values())
-            .any(|entry| entry.workspace == index && entry.kind == TokenKind::User);
+            .any(|entry| {
+                entry.workspace == index
+                    && entry.org_wide.is_none()
+                    && entry.kind == TokenKind::User
+            });
         self.revoked.extend(issued.iter().cloned());
         self.uninstalled_workspaces.insert(index);
         let workspace = directory.workspaces.get(index);
@@ -197,13 +304,69 @@ impl AuthState {
             .collect();
         self.unsent.push(UninstallEvents {
             team_id: team_id.clone(),
+            org_wide: None,
             oauth_users,
         });
         self.uninstalls.push(Uninstalled {
             team_id,
+            enterprise_id: None,
             tokens_revoked: issued.len() + from_start,
             at: now,
         });
         issued.len() + from_start
+    }
+
+    /// The app's org-wide install leaves organization `enterprise_id`:
+    /// every token that install issued is revoked in every workspace of
+    /// the organization, the uninstall is recorded and its events wait in
+    /// `unsent` (named after the organization's first workspace, the
+    /// fake's choice). `None` when the app is not installed org-wide
+    /// there. Returns how many tokens were revoked.
+    pub fn uninstall_org(
+        &mut self,
+        directory: &Directory,
+        enterprise_id: &str,
+        now: i64,
+    ) -> Option<usize> {
+        if !self.org_installs.remove(enterprise_id) {
+            return None;
+        }
+        let issued: Vec<(String, TokenEntry)> = self
+            .issued
+            .iter()
+            .filter(|(text, entry)| {
+                entry.org_wide.as_deref() == Some(enterprise_id) && !self.revoked.contains(*text)
+            })
+            .map(|(text, entry)| (text.clone(), entry.clone()))
+            .collect();
+        let home = issued.first().map(|(_, entry)| entry.workspace);
+        let workspace = home
+            .and_then(|index| directory.workspaces.get(index))
+            .or_else(|| {
+                directory
+                    .workspaces
+                    .iter()
+                    .find(|w| w.enterprise.as_deref() == Some(enterprise_id))
+            });
+        let team_id = workspace.map(|w| w.team_id.clone()).unwrap_or_default();
+        let oauth_users = workspace
+            .and_then(|w| w.acting_user.clone())
+            .filter(|_| issued.iter().any(|(_, e)| e.kind == TokenKind::User))
+            .into_iter()
+            .collect();
+        self.revoked
+            .extend(issued.iter().map(|(text, _)| text.clone()));
+        self.unsent.push(UninstallEvents {
+            team_id: team_id.clone(),
+            org_wide: Some(enterprise_id.to_owned()),
+            oauth_users,
+        });
+        self.uninstalls.push(Uninstalled {
+            team_id,
+            enterprise_id: Some(enterprise_id.to_owned()),
+            tokens_revoked: issued.len(),
+            at: now,
+        });
+        Some(issued.len())
     }
 }

@@ -10,8 +10,13 @@ use slack_calls::TokenKind;
 pub(crate) struct TokenEntry {
     pub kind: TokenKind,
     pub scopes: Vec<String>,
-    /// Its workspace, an index into [`Directory::workspaces`].
+    /// Its workspace, an index into [`Directory::workspaces`] (for an
+    /// org-wide token, the workspace it acts in unless a request names
+    /// another of the organization with `team_id`).
     pub workspace: usize,
+    /// The organization, for a token of an org-wide install: it works in
+    /// every workspace of the organization.
+    pub org_wide: Option<String>,
 }
 
 /// One workspace as the running fake keeps it.
@@ -31,6 +36,8 @@ pub(crate) struct WorkspaceConfig {
     pub acting_user: Option<String>,
     /// Channels given their own members; the others have every user.
     pub channel_members: BTreeMap<String, Vec<String>>,
+    /// The Enterprise Grid organization the workspace belongs to.
+    pub enterprise: Option<String>,
 }
 
 impl WorkspaceConfig {
@@ -70,11 +77,57 @@ pub(crate) struct Directory {
     /// The workspaces, the default one first. Never shrinks, so a token's
     /// index stays valid.
     pub workspaces: Vec<WorkspaceConfig>,
+    /// Enterprise Grid organizations: id → name.
+    pub enterprises: BTreeMap<String, String>,
 }
 
 impl Directory {
     /// The index of the workspace with this team id.
     pub fn workspace_index(&self, team_id: &str) -> Option<usize> {
         self.workspaces.iter().position(|w| w.team_id == team_id)
+    }
+
+    /// The organization of workspace `index`, as `{id, name}` JSON, or
+    /// `null`.
+    pub fn enterprise_json(&self, index: usize) -> serde_json::Value {
+        self.workspaces
+            .get(index)
+            .and_then(|w| w.enterprise.as_deref())
+            .map_or(serde_json::Value::Null, |id| {
+                serde_json::json!({
+                    "id": id,
+                    "name": self.enterprises.get(id).cloned().unwrap_or_default(),
+                })
+            })
+    }
+
+    /// Puts workspaces into organization `id` (named `name`), creating it
+    /// or renaming it. Fails, changing nothing, when a team id names no
+    /// workspace or a workspace of another organization.
+    pub fn set_enterprise(
+        &mut self,
+        id: &str,
+        name: &str,
+        team_ids: &[String],
+    ) -> Result<(), String> {
+        let mut indexes = Vec::with_capacity(team_ids.len());
+        for team in team_ids {
+            let index = self
+                .workspace_index(team)
+                .ok_or_else(|| format!("the fake has no workspace {team}"))?;
+            if let Some(other) = &self.workspaces[index].enterprise
+                && other != id
+            {
+                return Err(format!(
+                    "workspace {team} already belongs to organization {other}"
+                ));
+            }
+            indexes.push(index);
+        }
+        self.enterprises.insert(id.to_owned(), name.to_owned());
+        for index in indexes {
+            self.workspaces[index].enterprise = Some(id.to_owned());
+        }
+        Ok(())
     }
 }

@@ -222,6 +222,7 @@ impl MockWorkspace {
                 .filter(|(id, _)| self.channels.contains(id))
                 .cloned()
                 .collect(),
+            enterprise: None,
         }
     }
 }
@@ -251,6 +252,7 @@ pub(crate) fn install(
                 kind: *kind,
                 scopes: scopes.clone(),
                 workspace: index,
+                org_wide: None,
             };
             // The token's text is a secret: the message does not show it.
             if tokens.insert(text.clone(), entry).is_some() {
@@ -272,6 +274,17 @@ pub(crate) fn check_team_id(team_id: &str) -> Result<(), String> {
     } else {
         Err(format!(
             "team id `{team_id}` is not a Slack team id (uppercase letters and digits, like T0MOCK001)"
+        ))
+    }
+}
+
+/// An Enterprise Grid organization id: a Slack id (`E0MOCK001`).
+pub(crate) fn check_enterprise_id(id: &str) -> Result<(), String> {
+    if is_slack_id(id) {
+        Ok(())
+    } else {
+        Err(format!(
+            "enterprise id `{id}` is not a Slack id (uppercase letters and digits, like E0MOCK001)"
         ))
     }
 }

@@ -53,6 +53,22 @@ impl MockSlack {
         self.fake.uninstall_app(team_id)
     }
 
+    /// The app's org-wide install leaves the Enterprise Grid organization
+    /// `enterprise_id`, as by `apps.uninstall` with one of its tokens:
+    /// every token of that install is revoked in every workspace of the
+    /// organization, and a registered app gets `app_uninstalled` and
+    /// `tokens_revoked` naming the organization (`enterprise_id` in the
+    /// envelope, `is_enterprise_install: true` in `authorizations`).
+    /// Returns their event ids (none without a registered app).
+    ///
+    /// Fails when the fake has no such organization, or the app is not
+    /// installed org-wide there.
+    pub fn uninstall_org_app(&self, enterprise_id: &str) -> Result<Vec<String>, UserActionError> {
+        self.fake
+            .uninstall_org_app(enterprise_id)
+            .map(|(_, ids)| ids)
+    }
+
     /// A fake user presses the Call button in `channel`: Slack's signed
     /// Call-initiation request (a form with `team_id`, `user_id`,
     /// `channel_id`, `response_url`, `trigger_id`, ...) goes to the app,

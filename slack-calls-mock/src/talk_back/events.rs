@@ -167,6 +167,9 @@ pub enum UserActionError {
     /// No workspace has this team id.
     #[error("the fake has no workspace `{0}`")]
     UnknownTeam(String),
+    /// The app is not installed org-wide in this organization.
+    #[error("the app is not installed org-wide in organization `{0}`")]
+    NotInstalledOrgWide(String),
     /// The action sends the app something, and no app is registered.
     #[error("no app is registered with the fake (MockSlackBuilder::app)")]
     NoApp,

@@ -48,39 +48,80 @@ pub(crate) fn links_in(text: &str) -> Vec<String> {
     links
 }
 
-/// An `event_callback` body for `event`, from the crate's one envelope.
-fn envelope(app: &MockApp, team_id: &str, event_id: &str, event: Value) -> Vec<u8> {
-    let callback = EventCallback::new(
-        TeamId::from(team_id),
+/// Where an event happens, as its envelope says: the workspace, its
+/// Enterprise Grid organization, and whether the app is installed there
+/// org-wide.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Place {
+    pub team_id: String,
+    pub enterprise_id: Option<String>,
+    pub org_install: bool,
+}
+
+/// An `event_callback` body for `event`, from the crate's one envelope:
+/// `authorizations` names the app's bot in the workspace, with the
+/// organization and `is_enterprise_install` of an org-wide install, and
+/// the envelope carries the organization's `enterprise_id` (and, for an
+/// org-wide install, `context_enterprise_id`).
+fn envelope(app: &MockApp, place: &Place, event_id: &str, event: Value) -> Vec<u8> {
+    let team = TeamId::from(place.team_id.as_str());
+    let mut authorization =
+        EventAuthorization::bot(team.clone(), UserId::from(app.bot_user.as_str()));
+    authorization.enterprise_id = place.enterprise_id.clone();
+    authorization.is_enterprise_install = place.org_install;
+    let mut callback = EventCallback::new(
+        team,
         app.app_id.clone(),
         event_id,
         Timestamp::from(unix_now()),
         event,
     )
-    .authorization(EventAuthorization::bot(
-        TeamId::from(team_id),
-        UserId::from(app.bot_user.as_str()),
-    ));
+    .authorization(authorization);
+    if place.org_install {
+        callback.context_enterprise_id = place.enterprise_id.clone();
+    }
     // A struct of strings and numbers always encodes.
-    serde_json::to_vec(&EventEnvelope::EventCallback(callback)).unwrap_or_default()
+    let mut body = serde_json::to_value(EventEnvelope::EventCallback(callback)).unwrap_or_default();
+    if let (Some(org), Value::Object(map)) = (&place.enterprise_id, &mut body) {
+        map.insert("enterprise_id".into(), json!(org));
+    }
+    serde_json::to_vec(&body).unwrap_or_default()
 }
 
 impl FakeSlack {
     /// Queues `event` for the registered app and starts delivering it;
     /// the event id, or `None` when no app is registered.
-    fn send_event(self: &Arc<Self>, team_id: &str, kind: &str, event: Value) -> Option<String> {
+    fn send_event(self: &Arc<Self>, place: &Place, kind: &str, event: Value) -> Option<String> {
         let (app, event_id) = {
             let mut state = self.lock();
             let app = state.events.app.clone()?;
             (app, state.events.next_event_id())
         };
-        let body = envelope(&app, team_id, &event_id, event);
+        let body = envelope(&app, place, &event_id, event);
         delivery::spawn(
             Arc::clone(self),
             app,
             Outgoing::event(event_id.clone(), kind, body),
         );
         Some(event_id)
+    }
+
+    /// Workspace `team_id` as an event's envelope names it.
+    pub(crate) fn place_of(&self, team_id: &str) -> Place {
+        let enterprise_id = self
+            .directory()
+            .workspaces
+            .iter()
+            .find(|w| w.team_id == team_id)
+            .and_then(|w| w.enterprise.clone());
+        let org_install = enterprise_id
+            .as_ref()
+            .is_some_and(|org| self.lock().auth.org_installs.contains(org));
+        Place {
+            team_id: team_id.to_owned(),
+            enterprise_id,
+            org_install,
+        }
     }
 
     /// The team id of the workspace where `user` can post in `channel`.
@@ -126,7 +167,17 @@ impl FakeSlack {
                     json!({"type": "tokens_revoked", "tokens": tokens, "event_ts": now}),
                 ),
             ] {
-                ids.extend(self.send_event(&uninstall.team_id, kind, event));
+                // An org-wide install's events name the organization, as
+                // installed org-wide (it was, until now).
+                let place = match &uninstall.org_wide {
+                    Some(org) => Place {
+                        team_id: uninstall.team_id.clone(),
+                        enterprise_id: Some(org.clone()),
+                        org_install: true,
+                    },
+                    None => self.place_of(&uninstall.team_id),
+                };
+                ids.extend(self.send_event(&place, kind, event));
             }
         }
         ids
@@ -185,7 +236,7 @@ impl FakeSlack {
                 "links": shared,
                 "event_ts": message.ts,
             });
-            self.send_event(&team_id, "link_shared", event);
+            self.send_event(&self.place_of(&team_id), "link_shared", event);
         }
         Ok(message)
     }
@@ -213,7 +264,7 @@ impl FakeSlack {
             "external_unique_id": external_unique_id,
             "event_ts": format!("{}.000000", unix_now()),
         });
-        self.send_event(&team_id, "call_rejected", event)
+        self.send_event(&self.place_of(&team_id), "call_rejected", event)
             .ok_or(UserActionError::NoApp)
     }
 
@@ -236,6 +287,26 @@ impl FakeSlack {
         Ok(self.send_uninstall_events())
     }
 
+    /// The app's org-wide install leaves organization `enterprise_id`
+    /// (see `MockSlack::uninstall_org_app`). Returns how many tokens were
+    /// revoked and the event ids.
+    pub(crate) fn uninstall_org_app(
+        self: &Arc<Self>,
+        enterprise_id: &str,
+    ) -> Result<(usize, Vec<String>), UserActionError> {
+        let directory = self.directory();
+        if !directory.enterprises.contains_key(enterprise_id) {
+            return Err(UserActionError::UnknownTeam(enterprise_id.to_owned()));
+        }
+        let revoked = self
+            .lock()
+            .auth
+            .uninstall_org(&directory, enterprise_id, unix_now())
+            .ok_or_else(|| UserActionError::NotInstalledOrgWide(enterprise_id.to_owned()))?;
+        drop(directory);
+        Ok((revoked, self.send_uninstall_events()))
+    }
+
     /// A fake user presses the Call button in `channel` (see
     /// `MockSlack::user_presses_call_button`).
     pub(crate) async fn user_presses_call_button(
@@ -244,6 +315,11 @@ impl FakeSlack {
         channel: &str,
     ) -> Result<CallInitiation, InitiationError> {
         let team_id = self.workspace_of(user, channel)?;
+        let place = self.place_of(&team_id);
+        let enterprise_name = place
+            .enterprise_id
+            .as_ref()
+            .and_then(|org| self.directory().enterprises.get(org).cloned());
         let (app, seq) = {
             let mut state = self.lock();
             let app = state.events.app.clone().ok_or(UserActionError::NoApp)?;
@@ -253,8 +329,21 @@ impl FakeSlack {
             (app, seq)
         };
         let pressed = std::time::Instant::now();
-        let body = form_urlencoded::Serializer::new(String::new())
-            .append_pair("team_id", &team_id)
+        // The serializer is not `Send`: it lives in this block only.
+        let body = {
+            let mut form = form_urlencoded::Serializer::new(String::new());
+            form.append_pair("team_id", &team_id);
+            if let Some(org) = &place.enterprise_id {
+                form.append_pair("enterprise_id", org).append_pair(
+                    "enterprise_name",
+                    enterprise_name.as_deref().unwrap_or_default(),
+                );
+            }
+            // A string, as in slash commands' payloads.
+            form.append_pair(
+                "is_enterprise_install",
+                if place.org_install { "true" } else { "false" },
+            )
             .append_pair("user_id", user)
             .append_pair("channel_id", channel)
             .append_pair("api_app_id", &app.app_id)
@@ -264,7 +353,8 @@ impl FakeSlack {
                 "response_url",
                 &format!("http://{}/_mock/response/{seq}", self.config.addr),
             )
-            .finish();
+            .finish()
+        };
         let http = http_client();
         let result = attempt(
             &http,

@@ -15,7 +15,7 @@ use axum::body::{Body, to_bytes};
 use axum::extract::{Path, Request, State};
 use axum::http::{HeaderName, HeaderValue, Method, StatusCode, header::ALLOW};
 use axum::response::Response;
-use axum::routing::{any, get};
+use axum::routing::{any, get, post};
 use hyper::body::Incoming;
 use hyper_util::rt::{TokioIo, TokioTimer};
 use serde_json::Value;
@@ -25,6 +25,7 @@ use tokio::task::JoinSet;
 use tower_service::Service;
 
 use crate::api::dispatch::slack_logic;
+use crate::authorize;
 use crate::control;
 use crate::page;
 use crate::state::fake::FakeSlack;
@@ -63,6 +64,8 @@ struct ConnectionKill(Arc<Notify>);
 pub(crate) fn router(fake: Arc<FakeSlack>) -> Router {
     Router::new()
         .route("/api/{method}", any(handle))
+        .route("/oauth/v2/authorize", get(authorize::authorize))
+        .route(authorize::DECIDE_PATH, post(authorize::decide))
         .route("/", get(page::index))
         .route("/page.css", get(page::css))
         .route("/page.js", get(page::js))
@@ -79,7 +82,8 @@ async fn not_found() -> Response {
     text_response(
         StatusCode::NOT_FOUND,
         "text/plain; charset=utf-8",
-        "slack-calls-mock serves the Web API under /api/<method> and its controls under /_mock/\n"
+        "slack-calls-mock serves the Web API under /api/<method>, installs at /oauth/v2/authorize \
+         and its controls under /_mock/\n"
             .to_owned(),
     )
 }
@@ -189,10 +193,21 @@ async fn handle(
     entry.content_type = parsed.content_type.clone();
     // Only a log someone reads needs the params (a copy of each).
     if fake.config.log_capacity > 0 || fake.config.log_to_stderr {
+        // An OAuth code or refresh token is as secret as a token: the log
+        // keeps only that one was sent.
+        let secret =
+            |name: &str| method.starts_with("oauth.") && matches!(name, "code" | "refresh_token");
         entry.params = parsed
             .params
             .iter()
-            .map(|(name, value)| (name.clone(), value.display()))
+            .map(|(name, value)| {
+                let shown = if secret(name) {
+                    "<redacted>".to_owned()
+                } else {
+                    value.display()
+                };
+                (name.clone(), shown)
+            })
             .collect();
     }
     entry.token_source = parsed.token_source;

@@ -4,7 +4,7 @@
 use std::net::SocketAddr;
 
 use slack_calls::TokenKind;
-use slack_calls_mock::{DEMO_TEAM_ID, LimitMode};
+use slack_calls_mock::{ConsentAnswer, DEMO_TEAM_ID, LimitMode};
 
 /// A token as `--token` gives it: text, kind, scopes.
 pub(crate) type TokenSpec = (String, TokenKind, Vec<String>);
@@ -28,6 +28,15 @@ pub(crate) struct Options {
     /// (never the secret itself).
     pub(crate) signing_secret_env: Option<String>,
     pub(crate) unfurl_domains: Vec<String>,
+    /// The app's Redirect URLs, in order.
+    pub(crate) redirect_urls: Vec<String>,
+    /// Organizations: id and name.
+    pub(crate) enterprises: Vec<(String, String)>,
+    /// Organization id, team id.
+    pub(crate) enterprise_workspaces: Vec<(String, String)>,
+    /// The fake user's answer to the consent page.
+    pub(crate) consent: ConsentAnswer,
+    pub(crate) org_wide_install: bool,
     pub(crate) rate_limits: LimitMode,
     pub(crate) time_scale: f64,
     pub(crate) quiet: bool,
@@ -52,6 +61,11 @@ pub(crate) fn parse_args(args: impl IntoIterator<Item = String>) -> Result<Comma
         app_url: None,
         signing_secret_env: None,
         unfurl_domains: Vec::new(),
+        redirect_urls: Vec::new(),
+        enterprises: Vec::new(),
+        enterprise_workspaces: Vec::new(),
+        consent: ConsentAnswer::Ask,
+        org_wide_install: false,
         rate_limits: LimitMode::Tiers,
         time_scale: 1.0,
         quiet: false,
@@ -139,6 +153,57 @@ pub(crate) fn parse_args(args: impl IntoIterator<Item = String>) -> Result<Comma
                 }
                 options.unfurl_domains.push(domain);
             }
+            "--redirect-url" => {
+                let url = value("--redirect-url")?;
+                let ok = reqwest::Url::parse(&url).is_ok_and(|parsed| {
+                    !url.contains('#')
+                        && match parsed.scheme() {
+                            "https" => parsed.host().is_some(),
+                            "http" => matches!(
+                                parsed.host_str(),
+                                Some("127.0.0.1" | "localhost" | "[::1]")
+                            ),
+                            _ => false,
+                        }
+                });
+                if !ok {
+                    return Err(format!(
+                        "--redirect-url `{url}` is neither an https:// URL nor an http:// one on \
+                         127.0.0.1, localhost or [::1] (and holds no #)"
+                    ));
+                }
+                options.redirect_urls.push(url);
+            }
+            "--enterprise" => {
+                let text = value("--enterprise")?;
+                let Some((id, name)) = text.split_once(':') else {
+                    return Err("--enterprise wants ID:NAME, such as E0MOCK001:Mock Org".to_owned());
+                };
+                check_id("--enterprise", "enterprise", id)?;
+                if name.trim().is_empty() {
+                    return Err(format!("--enterprise {id}: the name is empty"));
+                }
+                options.enterprises.push((id.to_owned(), name.to_owned()));
+            }
+            "--enterprise-workspace" => {
+                let text = value("--enterprise-workspace")?;
+                let Some((id, team)) = text.split_once(':') else {
+                    return Err("--enterprise-workspace wants ENTERPRISE:TEAM, such as \
+                                E0MOCK001:T0MOCK001"
+                        .to_owned());
+                };
+                check_id("--enterprise-workspace", "enterprise", id)?;
+                check_id("--enterprise-workspace", "team", team)?;
+                options
+                    .enterprise_workspaces
+                    .push((id.to_owned(), team.to_owned()));
+            }
+            "--consent" => {
+                let text = value("--consent")?;
+                options.consent = ConsentAnswer::from_name(&text)
+                    .ok_or_else(|| format!("--consent `{text}` is not ask, allow or deny"))?;
+            }
+            "--org-wide-install" => options.org_wide_install = true,
             "--rate-limit" => {
                 let text = value("--rate-limit")?;
                 let n = text.parse::<u32>().map_err(|_| {
@@ -158,7 +223,12 @@ pub(crate) fn parse_args(args: impl IntoIterator<Item = String>) -> Result<Comma
             "--quiet" => options.quiet = true,
             other => return Err(format!("unknown argument `{other}`")),
         }
-        if inline.is_some() && matches!(flag.as_str(), "--no-rate-limit" | "--quiet") {
+        if inline.is_some()
+            && matches!(
+                flag.as_str(),
+                "--no-rate-limit" | "--quiet" | "--org-wide-install"
+            )
+        {
             return Err(format!("{flag} takes no value"));
         }
     }
@@ -193,6 +263,7 @@ fn check_id(flag: &str, what: &str, id: &str) -> Result<(), String> {
     {
         let example = match what {
             "team" => "T0OTHER01",
+            "enterprise" => "E0MOCK001",
             "channel" => "C0OTHER01",
             _ => "U0HRJ1GNB",
         };
@@ -310,6 +381,19 @@ fn check_teams(options: &Options) -> Result<(), String> {
                 .iter()
                 .map(|(team, _)| ("--workspace-token", team.as_str())),
         );
+    let named = named.chain(
+        options
+            .enterprise_workspaces
+            .iter()
+            .map(|(_, team)| ("--enterprise-workspace", team.as_str())),
+    );
+    for (id, _) in &options.enterprise_workspaces {
+        if !options.enterprises.iter().any(|(e, _)| e == id) {
+            return Err(format!(
+                "--enterprise-workspace names organization {id}, which is not given with --enterprise"
+            ));
+        }
+    }
     for (flag, team) in named {
         if !known(team) {
             return Err(format!(
@@ -461,6 +545,61 @@ mod tests {
     }
 
     #[test]
+    fn install_flags_parse_and_bad_ones_are_explained() {
+        let Ok(Command::Serve(options)) = args(&[
+            "--redirect-url",
+            "http://127.0.0.1:3000/slack/oauth_redirect",
+            "--redirect-url=https://example.com/cb",
+            "--workspace",
+            "T0MOCK002:Second",
+            "--enterprise",
+            "E0MOCK001:Mock Org",
+            "--enterprise-workspace",
+            "E0MOCK001:T0MOCK001",
+            "--enterprise-workspace=E0MOCK001:T0MOCK002",
+            "--consent",
+            "allow",
+            "--org-wide-install",
+        ]) else {
+            panic!("should parse");
+        };
+        assert_eq!(options.redirect_urls.len(), 2);
+        assert_eq!(
+            options.enterprises,
+            vec![("E0MOCK001".to_owned(), "Mock Org".to_owned())]
+        );
+        assert_eq!(options.enterprise_workspaces.len(), 2);
+        assert_eq!(options.consent, ConsentAnswer::Allow);
+        assert!(options.org_wide_install);
+        for (bad, says) in [
+            (&["--redirect-url", "http://example.com/cb"][..], "neither"),
+            (&["--redirect-url", "https://example.com/cb#x"], "neither"),
+            (&["--enterprise", "E0MOCK001"], "ID:NAME"),
+            (&["--enterprise", "e1:Org"], "not a Slack enterprise ID"),
+            (
+                &["--enterprise-workspace", "E0MOCK001:T0MOCK001"],
+                "not given with --enterprise",
+            ),
+            (
+                &[
+                    "--enterprise",
+                    "E0MOCK001:Org",
+                    "--enterprise-workspace",
+                    "E0MOCK001:T9",
+                ],
+                "neither T0MOCK001",
+            ),
+            (&["--consent", "maybe"], "not ask, allow or deny"),
+            (&["--org-wide-install=yes"], "takes no value"),
+        ] {
+            match args(bad) {
+                Err(message) => assert!(message.contains(says), "{bad:?}: {message}"),
+                Ok(_) => panic!("{bad:?} should be refused"),
+            }
+        }
+    }
+
+    #[test]
     fn help_lists_every_demo_scope() {
         let text = help();
         assert!(!text.contains("{DEMO_SCOPES}"));
@@ -475,6 +614,12 @@ mod tests {
             "--signing-secret-env ",
             "--unfurl-domain ",
             "`ps`",
+            "--redirect-url ",
+            "--enterprise ",
+            "--enterprise-workspace ",
+            "--consent ",
+            "--org-wide-install",
+            "/oauth/v2/authorize",
         ] {
             assert!(text.contains(flag), "--help lacks {flag}");
         }

@@ -1,6 +1,6 @@
 //! The program's `--help` text.
 
-use slack_calls_mock::{DEMO_SCOPES, DEMO_TEAM_ID};
+use slack_calls_mock::{DEMO_CLIENT_ID, DEMO_SCOPES, DEMO_TEAM_ID};
 
 /// `--help`, before the demo scopes are filled in at `{DEMO_SCOPES}`.
 pub(crate) const HELP: &str = "\
@@ -58,6 +58,23 @@ OPTIONS:
                                    --signing-secret-env SLACK_SIGNING_SECRET
     --unfurl-domain <DOMAIN>   A domain whose links the app unfurls (it covers
                                its subdomains). Repeat for more. Needs --app-url.
+    --redirect-url <URL>       A Redirect URL of the app: GET /oauth/v2/authorize
+                               sends the browser back to it (or to a redirect_uri
+                               under it) with code and state. Repeat for more;
+                               the first is the default. Slack wants https://;
+                               the fake also takes http:// on 127.0.0.1,
+                               localhost and [::1].
+    --enterprise <ID:NAME>     Add an Enterprise Grid organization, such as
+                               E0MOCK001:Mock Org. Repeat for more.
+    --enterprise-workspace <ENTERPRISE:TEAM>
+                               Put workspace TEAM (the default one or one given
+                               with --workspace) in organization ENTERPRISE.
+    --consent <ask|allow|deny> How the fake user answers the consent page of
+                               /oauth/v2/authorize [default: ask, show the page
+                               with Allow and Cancel]
+    --org-wide-install         Installs into a workspace of an organization are
+                               org-wide (team: null, tokens for every workspace
+                               of the organization)
     --rate-limit <N>           Allow N requests per minute per (workspace, method)
                                for every method [default: the method's tier]
     --no-rate-limit            Turn rate limits off
@@ -71,11 +88,20 @@ OPTIONS:
 CONTROL API:
     Tests in any language steer the running fake over HTTP on the same port,
     under /_mock/ (JSON in and out): script answers, inject faults, add
-    workspaces, users, channels and tokens, install and uninstall the app,
+    workspaces, users, channels, tokens and organizations
+    (POST /_mock/enterprises), install and uninstall the app, set the
+    Redirect URLs and the consent answer (POST /_mock/oauth),
     register the app (POST /_mock/app), make fake users post, reject Calls
     and press the Call button, read calls, messages, deliveries and the
     request log. GET /_mock/ lists the endpoints; the README shows
     each with curl.
+
+INSTALLING:
+    A browser installs the app at http://127.0.0.1:<port>/oauth/v2/authorize
+    ?client_id=...&scope=...&user_scope=...&redirect_uri=...&state=..., as at
+    https://slack.com/oauth/v2/authorize: a consent page, then a redirect with
+    code and state (or error=access_denied). oauth.v2.access exchanges the
+    code once, within 10 minutes. The demo client id is {DEMO_CLIENT_ID}.
 
 OUTPUT:
     The first three lines on stdout are, in this order:
@@ -93,4 +119,5 @@ OUTPUT:
 pub(crate) fn help() -> String {
     HELP.replace("{DEMO_SCOPES}", &DEMO_SCOPES.join(", "))
         .replace("{DEMO_TEAM_ID}", DEMO_TEAM_ID)
+        .replace("{DEMO_CLIENT_ID}", DEMO_CLIENT_ID)
 }

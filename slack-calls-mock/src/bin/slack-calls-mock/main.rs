@@ -73,6 +73,8 @@ async fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
+    mock.set_consent(options.consent);
+    mock.set_org_wide_install(options.org_wide_install);
     {
         use std::io::Write;
         let mut out = std::io::stdout().lock();
@@ -100,6 +102,13 @@ async fn main() -> ExitCode {
             "slack-calls-mock: sending events to {url}, signed with the secret in ${name}; \
              unfurl domains [{}]",
             options.unfurl_domains.join(",")
+        );
+    }
+    if !options.redirect_urls.is_empty() {
+        eprintln!(
+            "slack-calls-mock: installs start at {} (redirect URLs [{}])",
+            mock.authorize_url(),
+            options.redirect_urls.join(",")
         );
     }
     eprintln!(

@@ -95,5 +95,16 @@ pub(crate) fn builder(options: &Options) -> MockSlackBuilder {
         }
         builder = builder.workspace(workspace);
     }
+    for url in &options.redirect_urls {
+        builder = builder.redirect_url(url.clone());
+    }
+    for (id, name) in &options.enterprises {
+        let teams = options
+            .enterprise_workspaces
+            .iter()
+            .filter(|(e, _)| e == id)
+            .map(|(_, team)| team.clone());
+        builder = builder.enterprise(id.clone(), name.clone(), teams);
+    }
     builder
 }
