@@ -111,6 +111,10 @@ pub use events::envelope::{
 };
 pub use install::installation::{Bot, Grant, Installation, InstallationKey, Installer, Named};
 pub use install::memory::{Installations, MemoryInstallations};
+#[cfg(feature = "sqlite")]
+#[cfg_attr(docsrs, doc(cfg(feature = "sqlite")))]
+pub use install::sqlite::SqliteStore;
+pub use install::store::{InstallationStore, StoreError, StoreFuture};
 #[cfg(feature = "redis")]
 #[cfg_attr(docsrs, doc(cfg(feature = "redis")))]
 pub use pacing::RedisPacing;

@@ -90,6 +90,14 @@ impl MemoryInstallations {
     pub fn is_empty(&self) -> bool {
         self.len() == 0
     }
+
+    /// Every installation it holds, in key order.
+    pub fn every(&self) -> Vec<Installation> {
+        let held = self.lock();
+        let mut all: Vec<Installation> = held.by_key.values().cloned().collect();
+        all.sort_by_key(Installation::key);
+        all
+    }
 }
 
 impl fmt::Debug for MemoryInstallations {

@@ -5,3 +5,7 @@
 
 pub(crate) mod installation;
 pub(crate) mod memory;
+pub(crate) mod store;
+
+#[cfg(feature = "sqlite")]
+pub(crate) mod sqlite;

@@ -9,6 +9,8 @@ mod support;
 mod chat_blocks;
 mod decode;
 mod events_spec;
+#[cfg(feature = "sqlite")]
+mod install_store;
 mod pacing_app;
 mod runtime_checks;
 mod runtime_pacing;

@@ -1,0 +1,109 @@
+//! Where installations live across restarts and instances: the async
+//! [`InstallationStore`] trait and its errors. The stores: `SqliteStore`
+//! (feature `sqlite`); memory (`MemoryInstallations` implements it too).
+
+use std::future::Future;
+use std::pin::Pin;
+
+use crate::install::installation::{Installation, InstallationKey};
+use crate::install::memory::{Installations, MemoryInstallations};
+
+/// What a store's methods return.
+pub type StoreFuture<'a, T> = Pin<Box<dyn Future<Output = Result<T, StoreError>> + Send + 'a>>;
+
+/// A place installations are kept, across restarts and instances.
+///
+/// One installation per [`InstallationKey`]: a save replaces the one under
+/// the same key (a workspace's single-workspace install replaces the one it
+/// had under another organization key), and rows never pile up.
+pub trait InstallationStore: Send + Sync + 'static {
+    /// Saves `installation`, replacing the one under its key.
+    fn save<'a>(&'a self, installation: &'a Installation) -> StoreFuture<'a, ()>;
+    /// The installation under `key`.
+    fn find<'a>(&'a self, key: &'a InstallationKey) -> StoreFuture<'a, Option<Installation>>;
+    /// The single-workspace installation of `team_id`, whatever its
+    /// organization.
+    fn find_team<'a>(&'a self, team_id: &'a str) -> StoreFuture<'a, Option<Installation>>;
+    /// Deletes the installation under `key`; whether there was one.
+    fn delete<'a>(&'a self, key: &'a InstallationKey) -> StoreFuture<'a, bool>;
+    /// Every installation (to fill a cache when an app starts).
+    fn all(&self) -> StoreFuture<'_, Vec<Installation>>;
+}
+
+/// Why a store could not do what was asked. Nothing is stored half-way
+/// when a save fails.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum StoreError {
+    /// The store cannot be reached or refused the operation (a file that
+    /// cannot be opened, a database that is down, a full disk).
+    #[error("the {store} installation store is unavailable: {reason}")]
+    Unavailable {
+        /// Which store (`sqlite`, `postgres`).
+        store: &'static str,
+        /// What the driver said (never a token: tokens are only ever
+        /// bound as sealed parameters).
+        reason: String,
+    },
+    /// A stored token does not open with the configured keys (a key is
+    /// missing or was changed, or the row was altered).
+    #[cfg(feature = "sealing")]
+    #[error("the installation {key} holds a token that does not open: {source}")]
+    Sealed {
+        /// The installation's key.
+        key: String,
+        /// Why it does not open.
+        #[source]
+        source: crate::sealing::SealError,
+    },
+    /// A stored row does not read as an installation.
+    #[error("the installation {key} is stored in a form this version cannot read: {reason}")]
+    Corrupt {
+        /// The installation's key.
+        key: String,
+        /// What is wrong with it.
+        reason: String,
+    },
+    /// The store's schema is newer than this version knows.
+    #[error(
+        "the {store} store's schema is version {found}, newer than this version of slack-calls knows ({known})"
+    )]
+    SchemaTooNew {
+        /// Which store.
+        store: &'static str,
+        /// The version found.
+        found: i64,
+        /// The newest this version knows.
+        known: i64,
+    },
+}
+
+fn ready<'a, T: Send + 'a>(value: T) -> StoreFuture<'a, T> {
+    Box::pin(std::future::ready(Ok(value)))
+}
+
+/// Installations in memory: the store that forgets on restart.
+impl InstallationStore for MemoryInstallations {
+    fn save<'a>(&'a self, installation: &'a Installation) -> StoreFuture<'a, ()> {
+        self.put(installation.clone());
+        ready(())
+    }
+
+    fn find<'a>(&'a self, key: &'a InstallationKey) -> StoreFuture<'a, Option<Installation>> {
+        ready(self.get(key))
+    }
+
+    fn find_team<'a>(&'a self, team_id: &'a str) -> StoreFuture<'a, Option<Installation>> {
+        ready(self.for_team(team_id))
+    }
+
+    fn delete<'a>(&'a self, key: &'a InstallationKey) -> StoreFuture<'a, bool> {
+        let had = self.get(key).is_some();
+        self.remove(key);
+        ready(had)
+    }
+
+    fn all(&self) -> StoreFuture<'_, Vec<Installation>> {
+        ready(self.every())
+    }
+}

@@ -1,0 +1,273 @@
+//! The SQLite installation store (feature `sqlite`), on real files: what
+//! is saved comes back after a restart, a save replaces, org-wide installs
+//! are keyed by their organization, the file never holds a token's text,
+//! and a row no configured key opens, a moved row, a store that cannot be
+//! opened and a schema from a newer version are typed errors.
+
+use std::path::PathBuf;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use slack_calls::{
+    Bot, Grant, Installation, InstallationKey, InstallationStore, Installer, Named, SealError,
+    SqliteStore, StoreError, TokenKeys,
+};
+
+const BOT: &str = "xoxe.xoxb-1-BOTSECRETTEXT";
+const BOT_REFRESH: &str = "xoxe-1-BOTREFRESHSECRET";
+const USER: &str = "xoxp-1-USERSECRETTEXT";
+
+fn dir(name: &str) -> PathBuf {
+    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR"))
+        .join(format!("install-store-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+fn keys() -> TokenKeys {
+    TokenKeys::new("k1", &[7u8; 32]).unwrap()
+}
+
+fn at(secs: u64) -> SystemTime {
+    UNIX_EPOCH + Duration::from_secs(secs)
+}
+
+/// A whole installation, as an install flow builds it.
+fn full(team: &str) -> Installation {
+    let mut installation = Installation::new(team, Vec::<String>::new());
+    installation.app_id = Some("A0APP".into());
+    installation.enterprise = Some(Named::new("E0ORG", "Org"));
+    installation.team = Some(Named::new(team, "Team"));
+    installation.bot = Some({
+        let mut bot = Installation::new(team, [BOT]).bot.unwrap();
+        bot.grant =
+            Grant::new(BOT, ["calls:read", "calls:write"]).expiring(at(1_800_000_000), BOT_REFRESH);
+        bot.user_id = Some("U0BOT".into());
+        bot.bot_id = Some("B0BOT".into());
+        bot
+    });
+    installation.installer = Some({
+        let mut installer = Installation::new(team, [USER]).installer.unwrap();
+        installer.user_id = "U0ADMIN".into();
+        installer.grant = Some(Grant::new(USER, ["users:read"]));
+        installer
+    });
+    installation.installed_at = at(1_700_000_000);
+    installation
+}
+
+fn org_wide() -> Installation {
+    let mut installation = Installation::new("T-unused", ["xoxb-org-wide-token"]);
+    installation.enterprise = Some(Named::new("E0WIDE", "Wide"));
+    installation.team = None;
+    installation.is_enterprise_install = true;
+    installation.installed_at = at(1_700_000_000);
+    installation
+}
+
+fn file_text(dir: &PathBuf) -> String {
+    let mut all = Vec::new();
+    for entry in std::fs::read_dir(dir).unwrap() {
+        all.extend(std::fs::read(entry.unwrap().path()).unwrap());
+    }
+    String::from_utf8_lossy(&all).into_owned()
+}
+
+#[tokio::test]
+async fn what_is_saved_comes_back_after_a_restart_and_the_file_holds_no_token() {
+    let dir = dir("restart");
+    let path = dir.join("installs.db");
+    let store = SqliteStore::open(&path, keys()).await.unwrap();
+    let one = full("T0ONE");
+    store.save(&one).await.unwrap();
+    store.save(&org_wide()).await.unwrap();
+    // Saved again (a re-install): replaced, not added.
+    store.save(&one).await.unwrap();
+    assert_eq!(store.all().await.unwrap().len(), 2);
+    drop(store);
+
+    let store = SqliteStore::open(&path, keys()).await.unwrap();
+    let key = InstallationKey::in_org("E0ORG", "T0ONE");
+    assert_eq!(store.find(&key).await.unwrap(), Some(one.clone()));
+    assert_eq!(store.find_team("T0ONE").await.unwrap(), Some(one));
+    let wide = store
+        .find(&InstallationKey::org_wide("E0WIDE"))
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(wide.is_enterprise_install && wide.team.is_none());
+    assert_eq!(wide.token().unwrap().expose_secret(), "xoxb-org-wide-token");
+    assert_eq!(store.find_team("T-unused").await.unwrap(), None);
+    assert!(store.delete(&key).await.unwrap());
+    assert!(!store.delete(&key).await.unwrap());
+    assert_eq!(store.find_team("T0ONE").await.unwrap(), None);
+    drop(store);
+
+    let text = file_text(&dir);
+    for secret in [
+        "BOTSECRETTEXT",
+        "BOTREFRESHSECRET",
+        "USERSECRETTEXT",
+        "org-wide-token",
+        "xoxb",
+        "xoxp",
+        "xoxe",
+    ] {
+        assert!(!text.contains(secret), "{secret} is in the file");
+    }
+    assert!(
+        text.contains("slack_calls_installations"),
+        "the file is the store"
+    );
+}
+
+#[tokio::test]
+async fn a_workspace_installed_again_under_another_organization_has_one_row() {
+    let dir = dir("moved");
+    let store = SqliteStore::open(dir.join("i.db"), keys()).await.unwrap();
+    store
+        .save(&Installation::new("T0SAME", ["xoxb-before"]))
+        .await
+        .unwrap();
+    store.save(&full("T0SAME")).await.unwrap();
+    let all = store.all().await.unwrap();
+    assert_eq!(all.len(), 1);
+    assert_eq!(all[0].key(), InstallationKey::in_org("E0ORG", "T0SAME"));
+}
+
+#[tokio::test]
+async fn rows_no_configured_key_opens_are_typed_errors() {
+    let dir = dir("keys");
+    let path = dir.join("i.db");
+    let store = SqliteStore::open(&path, keys()).await.unwrap();
+    store.save(&full("T0KEYS")).await.unwrap();
+    drop(store);
+    let key = InstallationKey::in_org("E0ORG", "T0KEYS");
+
+    // The key is gone: its id is named, nothing panics.
+    let other = SqliteStore::open(&path, TokenKeys::new("k2", &[8u8; 32]).unwrap())
+        .await
+        .unwrap();
+    let err = other.find(&key).await.unwrap_err();
+    assert!(
+        matches!(&err, StoreError::Sealed { source: SealError::UnknownKey { key_id, .. }, .. } if key_id == "k1"),
+        "{err}"
+    );
+    assert!(!err.to_string().contains("SECRET"));
+    // Another key under the same id.
+    let impostor = SqliteStore::open(&path, TokenKeys::new("k1", &[9u8; 32]).unwrap())
+        .await
+        .unwrap();
+    assert!(matches!(
+        impostor.find(&key).await,
+        Err(StoreError::Sealed {
+            source: SealError::DoesNotOpen { .. },
+            ..
+        })
+    ));
+    // Rotated: the old key kept for reading opens it; a new save seals
+    // with the new key.
+    let rotated = SqliteStore::open(
+        &path,
+        TokenKeys::new("k2", &[8u8; 32])
+            .unwrap()
+            .with_old_key("k1", &[7u8; 32])
+            .unwrap(),
+    )
+    .await
+    .unwrap();
+    let found = rotated.find(&key).await.unwrap().unwrap();
+    rotated.save(&found).await.unwrap();
+    drop((other, impostor, rotated));
+    let only_new = SqliteStore::open(&path, TokenKeys::new("k2", &[8u8; 32]).unwrap())
+        .await
+        .unwrap();
+    assert_eq!(only_new.find(&key).await.unwrap(), Some(found));
+
+    // A sealed token copied into another row does not open there.
+    let raw = rusqlite::Connection::open(&path).unwrap();
+    only_new
+        .save(&Installation::new("T0OTHER", ["xoxb-other"]))
+        .await
+        .unwrap();
+    raw.execute(
+        "UPDATE slack_calls_installations SET bot_token =
+           (SELECT bot_token FROM slack_calls_installations WHERE team_id = 'T0KEYS')
+         WHERE team_id = 'T0OTHER'",
+        [],
+    )
+    .unwrap();
+    assert!(matches!(
+        only_new.find_team("T0OTHER").await,
+        Err(StoreError::Sealed {
+            source: SealError::DoesNotOpen { .. },
+            ..
+        })
+    ));
+}
+
+#[tokio::test]
+async fn a_store_that_cannot_be_opened_or_is_too_new_is_a_typed_error() {
+    let dir = dir("down");
+    // A directory where the file should be, and a missing parent.
+    for path in [dir.clone(), dir.join("missing/parent/i.db")] {
+        let err = SqliteStore::open(&path, keys()).await.unwrap_err();
+        assert!(
+            matches!(
+                err,
+                StoreError::Unavailable {
+                    store: "sqlite",
+                    ..
+                }
+            ),
+            "{err}"
+        );
+    }
+    let path = dir.join("newer.db");
+    drop(SqliteStore::open(&path, keys()).await.unwrap());
+    let raw = rusqlite::Connection::open(&path).unwrap();
+    raw.execute(
+        "UPDATE slack_calls_schema SET version = 99 WHERE component = 'installations'",
+        [],
+    )
+    .unwrap();
+    let err = SqliteStore::open(&path, keys()).await.unwrap_err();
+    assert!(
+        matches!(
+            err,
+            StoreError::SchemaTooNew {
+                found: 99,
+                known: 1,
+                ..
+            }
+        ),
+        "{err}"
+    );
+    // The app's own tables beside ours are left alone.
+    raw.execute("CREATE TABLE app_own (x INTEGER)", []).unwrap();
+    raw.execute(
+        "UPDATE slack_calls_schema SET version = 1 WHERE component = 'installations'",
+        [],
+    )
+    .unwrap();
+    drop(SqliteStore::open(&path, keys()).await.unwrap());
+    let tables: i64 = raw
+        .query_row(
+            "SELECT count(*) FROM sqlite_master WHERE name = 'app_own'",
+            [],
+            |row| row.get(0),
+        )
+        .unwrap();
+    assert_eq!(tables, 1);
+}
+
+#[test]
+fn grants_print_without_their_tokens() {
+    let installation = full("T0PRINT");
+    let debug = format!("{installation:?}");
+    for secret in ["BOTSECRETTEXT", "BOTREFRESHSECRET", "USERSECRETTEXT"] {
+        assert!(!debug.contains(secret), "{debug}");
+    }
+    let _: (Option<Bot>, Option<Installer>) =
+        (installation.bot.clone(), installation.installer.clone());
+}
