@@ -58,8 +58,15 @@ const COLUMNS: &str = "enterprise_id, team_id, enterprise_name, team_name, is_en
      app_id, bot_token, bot_scopes, bot_user_id, bot_id, bot_expires_at, bot_refresh_token, \
      installer_user_id, user_token, user_scopes, user_expires_at, user_refresh_token, installed_at";
 
-/// Installations in a SQLite file, tokens sealed. See the [module
-/// docs](self).
+/// Installations in a SQLite file (feature `sqlite`), tokens sealed.
+///
+/// One row per installation, keyed as Slack keys them (organization and
+/// workspace); a save replaces the row. Every token is sealed with the
+/// app's [`TokenKeys`] before it reaches the file, bound to its row and
+/// field, and each row records the id of the key that sealed it. The
+/// crate owns its tables, named `slack_calls_*`, and keeps its own schema
+/// version in `slack_calls_schema`, so they cannot clash with the app's own
+/// tables or migration tool; a file written by a newer version is refused.
 #[derive(Clone)]
 pub struct SqliteStore {
     inner: Arc<Inner>,
