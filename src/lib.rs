@@ -111,6 +111,9 @@ pub use events::envelope::{
 };
 pub use install::installation::{Bot, Grant, Installation, InstallationKey, Installer, Named};
 pub use install::memory::{Installations, MemoryInstallations};
+#[cfg(feature = "postgres")]
+#[cfg_attr(docsrs, doc(cfg(feature = "postgres")))]
+pub use install::postgres::PostgresStore;
 #[cfg(feature = "sqlite")]
 #[cfg_attr(docsrs, doc(cfg(feature = "sqlite")))]
 pub use install::sqlite::SqliteStore;

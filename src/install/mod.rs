@@ -7,5 +7,9 @@ pub(crate) mod installation;
 pub(crate) mod memory;
 pub(crate) mod store;
 
+#[cfg(feature = "postgres")]
+pub(crate) mod postgres;
+#[cfg(feature = "sealing")]
+pub(crate) mod row;
 #[cfg(feature = "sqlite")]
 pub(crate) mod sqlite;

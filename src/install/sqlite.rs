@@ -13,14 +13,14 @@
 
 use std::path::Path;
 use std::sync::{Arc, Mutex, PoisonError};
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 
 use rusqlite::{Connection, OptionalExtension, Row, params};
 
-use crate::install::installation::{Bot, Grant, Installation, InstallationKey, Installer, Named};
+use crate::install::installation::{Installation, InstallationKey};
+use crate::install::row::{COLUMNS, GrantColumns, SealedRow, UPDATE_ON_CONFLICT, key_columns};
 use crate::install::store::{InstallationStore, StoreError, StoreFuture};
 use crate::sealing::TokenKeys;
-use crate::token::Token;
 
 const STORE: &str = "sqlite";
 /// The schema version this code writes and reads.
@@ -53,10 +53,6 @@ CREATE TABLE slack_calls_installations (
 CREATE INDEX slack_calls_installations_by_team
     ON slack_calls_installations (team_id) WHERE team_id <> '';
 "];
-
-const COLUMNS: &str = "enterprise_id, team_id, enterprise_name, team_name, is_enterprise_install, \
-     app_id, bot_token, bot_scopes, bot_user_id, bot_id, bot_expires_at, bot_refresh_token, \
-     installer_user_id, user_token, user_scopes, user_expires_at, user_refresh_token, installed_at";
 
 /// Installations in a SQLite file (feature `sqlite`), tokens sealed.
 ///
@@ -179,264 +175,78 @@ fn migrate(connection: &mut Connection) -> Result<(), StoreError> {
     tx.commit().map_err(unavailable)
 }
 
-/// The key's two columns: empty text for "none".
-fn key_columns(key: &InstallationKey) -> (String, String) {
-    (
-        key.enterprise_id.clone().unwrap_or_default(),
-        key.team_id.clone().unwrap_or_default(),
-    )
-}
-
-fn context(key: &InstallationKey, field: &str) -> String {
-    let (enterprise, team) = key_columns(key);
-    format!("installation/{enterprise}/{team}/{field}")
-}
-
-fn millis(at: SystemTime) -> i64 {
-    at.duration_since(UNIX_EPOCH).map_or(0, |since| {
-        i64::try_from(since.as_millis()).unwrap_or(i64::MAX)
-    })
-}
-
-fn from_millis(ms: i64) -> SystemTime {
-    UNIX_EPOCH + Duration::from_millis(u64::try_from(ms).unwrap_or(0))
-}
-
-fn scopes(list: &[String]) -> String {
-    list.join(",")
-}
-
-fn scope_list(text: Option<String>) -> Vec<String> {
-    text.unwrap_or_default()
-        .split(',')
-        .filter(|scope| !scope.is_empty())
-        .map(str::to_owned)
-        .collect()
-}
-
-/// The sealed columns of one grant: token, expiry, refresh token.
-struct SealedGrant {
-    token: Option<String>,
-    scopes: Option<String>,
-    expires_at: Option<i64>,
-    refresh_token: Option<String>,
-}
-
-fn seal_grant(
-    keys: &TokenKeys,
-    key: &InstallationKey,
-    prefix: &str,
-    grant: Option<&Grant>,
-) -> Result<SealedGrant, StoreError> {
-    let seal = |token: &Token, field: &str| {
-        keys.seal(token, &context(key, &format!("{prefix}_{field}")))
-            .map_err(|source| StoreError::Sealed {
-                key: key.to_string(),
-                source,
-            })
-    };
-    Ok(match grant {
-        None => SealedGrant {
-            token: None,
-            scopes: None,
-            expires_at: None,
-            refresh_token: None,
-        },
-        Some(grant) => SealedGrant {
-            token: Some(seal(&grant.token, "token")?),
-            scopes: Some(scopes(&grant.scopes)),
-            expires_at: grant.expires_at.map(millis),
-            refresh_token: grant
-                .refresh_token
-                .as_ref()
-                .map(|token| seal(token, "refresh_token"))
-                .transpose()?,
-        },
-    })
-}
-
-fn save(
-    connection: &mut Connection,
-    keys: &TokenKeys,
-    installation: &Installation,
-) -> Result<(), StoreError> {
-    let key = installation.key();
-    let (enterprise_id, team_id) = key_columns(&key);
-    let bot = seal_grant(
-        keys,
-        &key,
-        "bot",
-        installation.bot.as_ref().map(|bot| &bot.grant),
-    )?;
-    let user = seal_grant(
-        keys,
-        &key,
-        "user",
-        installation
-            .installer
-            .as_ref()
-            .and_then(|installer| installer.grant.as_ref()),
-    )?;
+fn save(connection: &mut Connection, row: &SealedRow) -> Result<(), StoreError> {
     let tx = connection.transaction().map_err(unavailable)?;
-    if !team_id.is_empty() {
+    if !row.team_id.is_empty() {
         // One single-workspace install per workspace, whatever its
         // organization key.
         tx.execute(
             "DELETE FROM slack_calls_installations
              WHERE team_id = ?1 AND enterprise_id <> ?2",
-            params![team_id, enterprise_id],
+            params![row.team_id, row.enterprise_id],
         )
         .map_err(unavailable)?;
     }
     tx.execute(
         &format!(
-            "INSERT INTO slack_calls_installations ({COLUMNS}, updated_at, key_id)
+            "INSERT INTO slack_calls_installations ({COLUMNS})
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20)
-             ON CONFLICT (enterprise_id, team_id) DO UPDATE SET
-                 enterprise_name = excluded.enterprise_name, team_name = excluded.team_name,
-                 is_enterprise_install = excluded.is_enterprise_install, app_id = excluded.app_id,
-                 bot_token = excluded.bot_token, bot_scopes = excluded.bot_scopes,
-                 bot_user_id = excluded.bot_user_id, bot_id = excluded.bot_id,
-                 bot_expires_at = excluded.bot_expires_at, bot_refresh_token = excluded.bot_refresh_token,
-                 installer_user_id = excluded.installer_user_id, user_token = excluded.user_token,
-                 user_scopes = excluded.user_scopes, user_expires_at = excluded.user_expires_at,
-                 user_refresh_token = excluded.user_refresh_token, installed_at = excluded.installed_at,
-                 updated_at = excluded.updated_at, key_id = excluded.key_id"
+             ON CONFLICT (enterprise_id, team_id) DO UPDATE SET {UPDATE_ON_CONFLICT}"
         ),
         params![
-            enterprise_id,
-            team_id,
-            installation.enterprise.as_ref().map(|e| &e.name),
-            installation.team.as_ref().map(|t| &t.name),
-            installation.is_enterprise_install,
-            installation.app_id,
-            bot.token,
-            bot.scopes,
-            installation.bot.as_ref().and_then(|b| b.user_id.as_ref()),
-            installation.bot.as_ref().and_then(|b| b.bot_id.as_ref()),
-            bot.expires_at,
-            bot.refresh_token,
-            installation.installer.as_ref().map(|i| &i.user_id),
-            user.token,
-            user.scopes,
-            user.expires_at,
-            user.refresh_token,
-            millis(installation.installed_at),
-            millis(SystemTime::now()),
-            keys.current_key_id(),
+            row.enterprise_id,
+            row.team_id,
+            row.enterprise_name,
+            row.team_name,
+            row.is_enterprise_install,
+            row.app_id,
+            row.bot.token,
+            row.bot.scopes,
+            row.bot_user_id,
+            row.bot_id,
+            row.bot.expires_at,
+            row.bot.refresh_token,
+            row.installer_user_id,
+            row.user.token,
+            row.user.scopes,
+            row.user.expires_at,
+            row.user.refresh_token,
+            row.installed_at,
+            row.updated_at,
+            row.key_id,
         ],
     )
     .map_err(unavailable)?;
     tx.commit().map_err(unavailable)
 }
 
-/// The raw columns of one row, read before anything is opened.
-struct Stored {
-    enterprise_id: String,
-    team_id: String,
-    enterprise_name: Option<String>,
-    team_name: Option<String>,
-    is_enterprise_install: bool,
-    app_id: Option<String>,
-    bot: [Option<String>; 2],
-    bot_user_id: Option<String>,
-    bot_id: Option<String>,
-    bot_scopes: Option<String>,
-    bot_expires_at: Option<i64>,
-    installer_user_id: Option<String>,
-    user: [Option<String>; 2],
-    user_scopes: Option<String>,
-    user_expires_at: Option<i64>,
-    installed_at: i64,
-}
-
-fn stored(row: &Row<'_>) -> rusqlite::Result<Stored> {
-    Ok(Stored {
+/// One row, read in [`COLUMNS`] order.
+fn read(row: &Row<'_>) -> rusqlite::Result<SealedRow> {
+    Ok(SealedRow {
         enterprise_id: row.get(0)?,
         team_id: row.get(1)?,
         enterprise_name: row.get(2)?,
         team_name: row.get(3)?,
         is_enterprise_install: row.get(4)?,
         app_id: row.get(5)?,
-        bot: [row.get(6)?, row.get(11)?],
-        bot_scopes: row.get(7)?,
+        bot: GrantColumns {
+            token: row.get(6)?,
+            scopes: row.get(7)?,
+            expires_at: row.get(10)?,
+            refresh_token: row.get(11)?,
+        },
         bot_user_id: row.get(8)?,
         bot_id: row.get(9)?,
-        bot_expires_at: row.get(10)?,
         installer_user_id: row.get(12)?,
-        user: [row.get(13)?, row.get(16)?],
-        user_scopes: row.get(14)?,
-        user_expires_at: row.get(15)?,
+        user: GrantColumns {
+            token: row.get(13)?,
+            scopes: row.get(14)?,
+            expires_at: row.get(15)?,
+            refresh_token: row.get(16)?,
+        },
         installed_at: row.get(17)?,
-    })
-}
-
-/// Opens a row's tokens and builds the installation.
-fn installation(keys: &TokenKeys, row: Stored) -> Result<Installation, StoreError> {
-    let key = InstallationKey {
-        enterprise_id: Some(row.enterprise_id.clone()).filter(|id| !id.is_empty()),
-        team_id: Some(row.team_id.clone()).filter(|id| !id.is_empty()),
-    };
-    let open = |sealed: &Option<String>, field: &str| {
-        sealed
-            .as_deref()
-            .map(|sealed| {
-                keys.open(sealed, &context(&key, field))
-                    .map_err(|source| StoreError::Sealed {
-                        key: key.to_string(),
-                        source,
-                    })
-            })
-            .transpose()
-    };
-    let grant = |prefix: &str,
-                 sealed: &[Option<String>; 2],
-                 scopes: Option<String>,
-                 expires_at: Option<i64>|
-     -> Result<Option<Grant>, StoreError> {
-        let Some(token) = open(&sealed[0], &format!("{prefix}_token"))? else {
-            return Ok(None);
-        };
-        Ok(Some(Grant {
-            token,
-            scopes: scope_list(scopes),
-            expires_at: expires_at.map(from_millis),
-            refresh_token: open(&sealed[1], &format!("{prefix}_refresh_token"))?,
-        }))
-    };
-    let bot = grant("bot", &row.bot, row.bot_scopes, row.bot_expires_at)?.map(|grant| Bot {
-        grant,
-        user_id: row.bot_user_id,
-        bot_id: row.bot_id,
-    });
-    let user = grant("user", &row.user, row.user_scopes, row.user_expires_at)?;
-    let installer = match (row.installer_user_id, user) {
-        (None, None) => None,
-        (user_id, grant) => Some(Installer {
-            user_id: user_id.unwrap_or_default(),
-            grant,
-        }),
-    };
-    if row.is_enterprise_install && key.enterprise_id.is_none() {
-        return Err(StoreError::Corrupt {
-            key: key.to_string(),
-            reason: "an org-wide install without an organization".to_owned(),
-        });
-    }
-    Ok(Installation {
-        app_id: row.app_id,
-        enterprise: key
-            .enterprise_id
-            .clone()
-            .map(|id| Named::new(id, row.enterprise_name.unwrap_or_default())),
-        team: key
-            .team_id
-            .clone()
-            .map(|id| Named::new(id, row.team_name.unwrap_or_default())),
-        is_enterprise_install: row.is_enterprise_install,
-        bot,
-        installer,
-        installed_at: from_millis(row.installed_at),
+        updated_at: row.get(18)?,
+        key_id: row.get(19)?,
     })
 }
 
@@ -452,19 +262,19 @@ fn select(
         ))
         .map_err(unavailable)?;
     let rows = statement
-        .query_map(args, stored)
+        .query_map(args, read)
         .map_err(unavailable)?
-        .collect::<Result<Vec<Stored>, _>>()
+        .collect::<Result<Vec<SealedRow>, _>>()
         .map_err(unavailable)?;
-    rows.into_iter()
-        .map(|row| installation(keys, row))
-        .collect()
+    rows.into_iter().map(|row| row.open(keys)).collect()
 }
 
 impl InstallationStore for SqliteStore {
     fn save<'a>(&'a self, installation: &'a Installation) -> StoreFuture<'a, ()> {
-        let installation = installation.clone();
-        Box::pin(self.run(move |connection, keys| save(connection, keys, &installation)))
+        Box::pin(async move {
+            let row = SealedRow::seal(&self.inner.keys, installation)?;
+            self.run(move |connection, _| save(connection, &row)).await
+        })
     }
 
     fn find<'a>(&'a self, key: &'a InstallationKey) -> StoreFuture<'a, Option<Installation>> {

@@ -17,6 +17,10 @@ mod events_peers;
 mod fake_support;
 mod node_sdk;
 mod part;
+#[cfg(feature = "postgres")]
+mod postgres_server;
+#[cfg(all(feature = "postgres", feature = "redis"))]
+mod postgres_store;
 mod python_sdk;
 #[cfg(feature = "redis")]
 mod real_speed;
@@ -96,6 +100,12 @@ fn main() {
             redis_pacing::dedup_claims_each_key_once_across_instances,
         ));
     }
+    #[cfg(all(feature = "postgres", feature = "redis"))]
+    trials.push(part::needs(
+        "postgres_store::installations_survive_sealed_and_a_down_database_is_a_typed_error",
+        &postgres_server::POSTGRES,
+        postgres_store::installations_survive_sealed_and_a_down_database_is_a_typed_error,
+    ));
     #[cfg(feature = "events")]
     trials.extend([
         part::needs(

@@ -10,6 +10,7 @@
 //! - [`signed_events`]: signed Slack requests and a server for the events
 //!   receiver (feature `events`).
 //! - [`trace_capture`]: a writer that collects tracing output.
+//! - [`installations`]: whole installations for the store tests.
 //!
 //! The helpers that drive the fake Slack are in `fake/` (see its module).
 //!
@@ -20,6 +21,8 @@
 #![allow(dead_code)] // each test binary uses a different part
 
 pub mod capture_server;
+#[cfg(feature = "sealing")]
+pub mod installations;
 pub mod scripted_server;
 #[cfg(feature = "events")]
 pub mod signed_events;

@@ -1,0 +1,329 @@
+//! Installations in PostgreSQL (feature `postgres`): [`PostgresStore`].
+
+use std::sync::Arc;
+
+use tokio::sync::Mutex;
+use tokio_postgres::{Client, NoTls, Row};
+
+use crate::install::installation::{Installation, InstallationKey};
+use crate::install::row::{COLUMNS, GrantColumns, SealedRow, UPDATE_ON_CONFLICT, key_columns};
+use crate::install::store::{InstallationStore, StoreError, StoreFuture};
+use crate::sealing::TokenKeys;
+
+const STORE: &str = "postgres";
+/// The schema version this code writes and reads.
+const SCHEMA_VERSION: i64 = 1;
+
+const MIGRATIONS: &[&str] = &["
+CREATE TABLE slack_calls_installations (
+    enterprise_id TEXT NOT NULL,
+    team_id TEXT NOT NULL,
+    enterprise_name TEXT,
+    team_name TEXT,
+    is_enterprise_install BOOLEAN NOT NULL,
+    app_id TEXT,
+    bot_token TEXT,
+    bot_scopes TEXT,
+    bot_user_id TEXT,
+    bot_id TEXT,
+    bot_expires_at BIGINT,
+    bot_refresh_token TEXT,
+    installer_user_id TEXT,
+    user_token TEXT,
+    user_scopes TEXT,
+    user_expires_at BIGINT,
+    user_refresh_token TEXT,
+    installed_at BIGINT NOT NULL,
+    updated_at BIGINT NOT NULL,
+    key_id TEXT NOT NULL,
+    PRIMARY KEY (enterprise_id, team_id)
+);
+CREATE INDEX slack_calls_installations_by_team
+    ON slack_calls_installations (team_id) WHERE team_id <> '';
+"];
+
+/// Installations in PostgreSQL, for apps with many instances; tokens
+/// sealed.
+///
+/// The same table as [`SqliteStore`](crate::SqliteStore)'s, in the
+/// database the connection names: one row per installation, keyed as Slack
+/// keys them, a save replaces the row, every token sealed with the app's
+/// [`TokenKeys`] and bound to its row and field, the sealing key's id on
+/// every row. The crate's tables are named `slack_calls_*` and its schema
+/// version lives in `slack_calls_schema`; instances starting together
+/// migrate one at a time (an advisory lock). A connection that drops is
+/// made again on the next operation; while the database is down every
+/// operation is [`StoreError::Unavailable`].
+///
+/// Connections are plain (a Unix socket or a private network); put TLS in
+/// front (a local proxy) for a database across an untrusted network.
+pub struct PostgresStore {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    config: tokio_postgres::Config,
+    keys: TokenKeys,
+    client: Mutex<Option<Arc<Client>>>,
+}
+
+impl std::fmt::Debug for PostgresStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // The config may hold a password: only the keys' ids are shown.
+        f.debug_struct("PostgresStore")
+            .field("keys", &self.inner.keys)
+            .finish_non_exhaustive()
+    }
+}
+
+fn unavailable(err: impl std::fmt::Display) -> StoreError {
+    StoreError::Unavailable {
+        store: STORE,
+        reason: err.to_string(),
+    }
+}
+
+impl PostgresStore {
+    /// Connects with `params` (`host=/run/postgresql user=app dbname=app`
+    /// or a `postgresql://` URL), brings the schema up to date, and seals
+    /// tokens with `keys`.
+    pub async fn connect(params: &str, keys: TokenKeys) -> Result<PostgresStore, StoreError> {
+        let config: tokio_postgres::Config =
+            params.parse().map_err(|err| StoreError::Unavailable {
+                store: STORE,
+                reason: format!("the connection settings do not parse: {err}"),
+            })?;
+        let store = PostgresStore {
+            inner: Arc::new(Inner {
+                config,
+                keys,
+                client: Mutex::new(None),
+            }),
+        };
+        let client = store.client().await?;
+        migrate(&client).await?;
+        Ok(store)
+    }
+
+    /// The connection, made again if it dropped.
+    async fn client(&self) -> Result<Arc<Client>, StoreError> {
+        let mut held = self.inner.client.lock().await;
+        if let Some(client) = held.as_ref().filter(|client| !client.is_closed()) {
+            return Ok(client.clone());
+        }
+        let (client, connection) = self
+            .inner
+            .config
+            .connect(NoTls)
+            .await
+            .map_err(unavailable)?;
+        tokio::spawn(async move {
+            if let Err(err) = connection.await {
+                tracing::warn!(error = %err, "the installation store's PostgreSQL connection ended");
+            }
+        });
+        let client = Arc::new(client);
+        *held = Some(client.clone());
+        Ok(client)
+    }
+
+    async fn select(
+        &self,
+        filter: &str,
+        args: &[&(dyn tokio_postgres::types::ToSql + Sync)],
+    ) -> Result<Vec<Installation>, StoreError> {
+        let client = self.client().await?;
+        let rows = client
+            .query(
+                &format!("SELECT {COLUMNS} FROM slack_calls_installations {filter}"),
+                args,
+            )
+            .await
+            .map_err(unavailable)?;
+        rows.iter()
+            .map(|row| read(row)?.open(&self.inner.keys))
+            .collect()
+    }
+}
+
+/// Brings the schema to [`SCHEMA_VERSION`] in one transaction, one
+/// instance at a time; refuses a newer one.
+async fn migrate(client: &Client) -> Result<(), StoreError> {
+    client
+        .batch_execute("BEGIN; SELECT pg_advisory_xact_lock(hashtext('slack_calls_schema'));")
+        .await
+        .map_err(unavailable)?;
+    let result = async {
+        client
+            .batch_execute(
+                "CREATE TABLE IF NOT EXISTS slack_calls_schema (
+                     component TEXT PRIMARY KEY,
+                     version BIGINT NOT NULL
+                 )",
+            )
+            .await
+            .map_err(unavailable)?;
+        let found: i64 = client
+            .query_opt(
+                "SELECT version FROM slack_calls_schema WHERE component = 'installations'",
+                &[],
+            )
+            .await
+            .map_err(unavailable)?
+            .map(|row| row.try_get::<_, i64>(0))
+            .transpose()
+            .map_err(unavailable)?
+            .unwrap_or(0);
+        if found > SCHEMA_VERSION {
+            return Err(StoreError::SchemaTooNew {
+                store: STORE,
+                found,
+                known: SCHEMA_VERSION,
+            });
+        }
+        for migration in MIGRATIONS.iter().skip(usize::try_from(found).unwrap_or(0)) {
+            client.batch_execute(migration).await.map_err(unavailable)?;
+        }
+        client
+            .execute(
+                "INSERT INTO slack_calls_schema (component, version) VALUES ('installations', $1)
+                 ON CONFLICT (component) DO UPDATE SET version = excluded.version",
+                &[&SCHEMA_VERSION],
+            )
+            .await
+            .map_err(unavailable)?;
+        Ok(())
+    }
+    .await;
+    let end = if result.is_ok() { "COMMIT" } else { "ROLLBACK" };
+    let ended = client.batch_execute(end).await.map_err(unavailable);
+    result.and(ended)
+}
+
+/// One row, read in [`COLUMNS`] order; a column of the wrong type is a
+/// typed error, never a panic.
+fn read(row: &Row) -> Result<SealedRow, StoreError> {
+    let corrupt = |err: tokio_postgres::Error| StoreError::Corrupt {
+        key: "(unread row)".to_owned(),
+        reason: err.to_string(),
+    };
+    Ok(SealedRow {
+        enterprise_id: row.try_get(0).map_err(corrupt)?,
+        team_id: row.try_get(1).map_err(corrupt)?,
+        enterprise_name: row.try_get(2).map_err(corrupt)?,
+        team_name: row.try_get(3).map_err(corrupt)?,
+        is_enterprise_install: row.try_get(4).map_err(corrupt)?,
+        app_id: row.try_get(5).map_err(corrupt)?,
+        bot: GrantColumns {
+            token: row.try_get(6).map_err(corrupt)?,
+            scopes: row.try_get(7).map_err(corrupt)?,
+            expires_at: row.try_get(10).map_err(corrupt)?,
+            refresh_token: row.try_get(11).map_err(corrupt)?,
+        },
+        bot_user_id: row.try_get(8).map_err(corrupt)?,
+        bot_id: row.try_get(9).map_err(corrupt)?,
+        installer_user_id: row.try_get(12).map_err(corrupt)?,
+        user: GrantColumns {
+            token: row.try_get(13).map_err(corrupt)?,
+            scopes: row.try_get(14).map_err(corrupt)?,
+            expires_at: row.try_get(15).map_err(corrupt)?,
+            refresh_token: row.try_get(16).map_err(corrupt)?,
+        },
+        installed_at: row.try_get(17).map_err(corrupt)?,
+        updated_at: row.try_get(18).map_err(corrupt)?,
+        key_id: row.try_get(19).map_err(corrupt)?,
+    })
+}
+
+impl InstallationStore for PostgresStore {
+    fn save<'a>(&'a self, installation: &'a Installation) -> StoreFuture<'a, ()> {
+        Box::pin(async move {
+            let row = SealedRow::seal(&self.inner.keys, installation)?;
+            let client = self.client().await?;
+            // One statement, so a save is whole or not at all: the row
+            // under the key replaced, and the workspace's install under
+            // another organization key (if any) removed with it.
+            client
+                .execute(
+                    &format!(
+                        "WITH gone AS (
+                             DELETE FROM slack_calls_installations
+                             WHERE $2 <> '' AND team_id = $2 AND enterprise_id <> $1
+                         )
+                         INSERT INTO slack_calls_installations ({COLUMNS})
+                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20)
+                         ON CONFLICT (enterprise_id, team_id) DO UPDATE SET {UPDATE_ON_CONFLICT}"
+                    ),
+                    &[
+                        &row.enterprise_id,
+                        &row.team_id,
+                        &row.enterprise_name,
+                        &row.team_name,
+                        &row.is_enterprise_install,
+                        &row.app_id,
+                        &row.bot.token,
+                        &row.bot.scopes,
+                        &row.bot_user_id,
+                        &row.bot_id,
+                        &row.bot.expires_at,
+                        &row.bot.refresh_token,
+                        &row.installer_user_id,
+                        &row.user.token,
+                        &row.user.scopes,
+                        &row.user.expires_at,
+                        &row.user.refresh_token,
+                        &row.installed_at,
+                        &row.updated_at,
+                        &row.key_id,
+                    ],
+                )
+                .await
+                .map_err(unavailable)?;
+            Ok(())
+        })
+    }
+
+    fn find<'a>(&'a self, key: &'a InstallationKey) -> StoreFuture<'a, Option<Installation>> {
+        Box::pin(async move {
+            let (enterprise_id, team_id) = key_columns(key);
+            Ok(self
+                .select(
+                    "WHERE enterprise_id = $1 AND team_id = $2",
+                    &[&enterprise_id, &team_id],
+                )
+                .await?
+                .pop())
+        })
+    }
+
+    fn find_team<'a>(&'a self, team_id: &'a str) -> StoreFuture<'a, Option<Installation>> {
+        Box::pin(async move {
+            Ok(self
+                .select(
+                    "WHERE team_id = $1 AND team_id <> '' AND NOT is_enterprise_install",
+                    &[&team_id],
+                )
+                .await?
+                .pop())
+        })
+    }
+
+    fn delete<'a>(&'a self, key: &'a InstallationKey) -> StoreFuture<'a, bool> {
+        Box::pin(async move {
+            let (enterprise_id, team_id) = key_columns(key);
+            let client = self.client().await?;
+            let deleted = client
+                .execute(
+                    "DELETE FROM slack_calls_installations WHERE enterprise_id = $1 AND team_id = $2",
+                    &[&enterprise_id, &team_id],
+                )
+                .await
+                .map_err(unavailable)?;
+            Ok(deleted > 0)
+        })
+    }
+
+    fn all(&self) -> StoreFuture<'_, Vec<Installation>> {
+        Box::pin(self.select("ORDER BY enterprise_id, team_id", &[]))
+    }
+}
