@@ -9,7 +9,7 @@ pub(crate) mod store;
 
 #[cfg(feature = "postgres")]
 pub(crate) mod postgres;
-#[cfg(feature = "sealing")]
+#[cfg(any(feature = "sqlite", feature = "postgres"))]
 pub(crate) mod row;
 #[cfg(feature = "sqlite")]
 pub(crate) mod sqlite;

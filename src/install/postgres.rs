@@ -6,7 +6,7 @@ use tokio::sync::Mutex;
 use tokio_postgres::{Client, NoTls, Row};
 
 use crate::install::installation::{Installation, InstallationKey};
-use crate::install::row::{COLUMNS, GrantColumns, SealedRow, UPDATE_ON_CONFLICT, key_columns};
+use crate::install::row::{COLUMNS, Columns, SealedRow, UPDATE_ON_CONFLICT, key_columns};
 use crate::install::store::{InstallationStore, StoreError, StoreFuture};
 use crate::sealing::TokenKeys;
 
@@ -77,10 +77,7 @@ impl std::fmt::Debug for PostgresStore {
 }
 
 fn unavailable(err: impl std::fmt::Display) -> StoreError {
-    StoreError::Unavailable {
-        store: STORE,
-        reason: err.to_string(),
-    }
+    StoreError::unavailable(STORE, err)
 }
 
 impl PostgresStore {
@@ -200,38 +197,24 @@ async fn migrate(client: &Client) -> Result<(), StoreError> {
     result.and(ended)
 }
 
-/// One row, read in [`COLUMNS`] order; a column of the wrong type is a
-/// typed error, never a panic.
+impl Columns for Row {
+    type Error = tokio_postgres::Error;
+    fn text(&self, index: usize) -> Result<Option<String>, Self::Error> {
+        self.try_get(index)
+    }
+    fn number(&self, index: usize) -> Result<Option<i64>, Self::Error> {
+        self.try_get(index)
+    }
+    fn flag(&self, index: usize) -> Result<bool, Self::Error> {
+        self.try_get(index)
+    }
+}
+
+/// One row; a column of the wrong type is a typed error, never a panic.
 fn read(row: &Row) -> Result<SealedRow, StoreError> {
-    let corrupt = |err: tokio_postgres::Error| StoreError::Corrupt {
+    SealedRow::read(row).map_err(|err| StoreError::Corrupt {
         key: "(unread row)".to_owned(),
         reason: err.to_string(),
-    };
-    Ok(SealedRow {
-        enterprise_id: row.try_get(0).map_err(corrupt)?,
-        team_id: row.try_get(1).map_err(corrupt)?,
-        enterprise_name: row.try_get(2).map_err(corrupt)?,
-        team_name: row.try_get(3).map_err(corrupt)?,
-        is_enterprise_install: row.try_get(4).map_err(corrupt)?,
-        app_id: row.try_get(5).map_err(corrupt)?,
-        bot: GrantColumns {
-            token: row.try_get(6).map_err(corrupt)?,
-            scopes: row.try_get(7).map_err(corrupt)?,
-            expires_at: row.try_get(10).map_err(corrupt)?,
-            refresh_token: row.try_get(11).map_err(corrupt)?,
-        },
-        bot_user_id: row.try_get(8).map_err(corrupt)?,
-        bot_id: row.try_get(9).map_err(corrupt)?,
-        installer_user_id: row.try_get(12).map_err(corrupt)?,
-        user: GrantColumns {
-            token: row.try_get(13).map_err(corrupt)?,
-            scopes: row.try_get(14).map_err(corrupt)?,
-            expires_at: row.try_get(15).map_err(corrupt)?,
-            refresh_token: row.try_get(16).map_err(corrupt)?,
-        },
-        installed_at: row.try_get(17).map_err(corrupt)?,
-        updated_at: row.try_get(18).map_err(corrupt)?,
-        key_id: row.try_get(19).map_err(corrupt)?,
     })
 }
 

@@ -88,7 +88,47 @@ pub(crate) struct SealedRow {
     pub key_id: String,
 }
 
+/// A row as a database driver reads it: the three kinds of column the
+/// table has, by position in [`COLUMNS`].
+pub(crate) trait Columns {
+    type Error;
+    fn text(&self, index: usize) -> Result<Option<String>, Self::Error>;
+    fn number(&self, index: usize) -> Result<Option<i64>, Self::Error>;
+    fn flag(&self, index: usize) -> Result<bool, Self::Error>;
+}
+
 impl SealedRow {
+    /// One row, read in [`COLUMNS`] order (the key, key id and times are
+    /// `NOT NULL` in every store's schema).
+    pub(crate) fn read<C: Columns>(row: &C) -> Result<SealedRow, C::Error> {
+        Ok(SealedRow {
+            enterprise_id: row.text(0)?.unwrap_or_default(),
+            team_id: row.text(1)?.unwrap_or_default(),
+            enterprise_name: row.text(2)?,
+            team_name: row.text(3)?,
+            is_enterprise_install: row.flag(4)?,
+            app_id: row.text(5)?,
+            bot: GrantColumns {
+                token: row.text(6)?,
+                scopes: row.text(7)?,
+                expires_at: row.number(10)?,
+                refresh_token: row.text(11)?,
+            },
+            bot_user_id: row.text(8)?,
+            bot_id: row.text(9)?,
+            installer_user_id: row.text(12)?,
+            user: GrantColumns {
+                token: row.text(13)?,
+                scopes: row.text(14)?,
+                expires_at: row.number(15)?,
+                refresh_token: row.text(16)?,
+            },
+            installed_at: row.number(17)?.unwrap_or_default(),
+            updated_at: row.number(18)?.unwrap_or_default(),
+            key_id: row.text(19)?.unwrap_or_default(),
+        })
+    }
+
     /// `installation` as a row, its tokens sealed with the current key.
     pub(crate) fn seal(
         keys: &TokenKeys,

@@ -18,7 +18,7 @@ use std::time::Duration;
 use rusqlite::{Connection, OptionalExtension, Row, params};
 
 use crate::install::installation::{Installation, InstallationKey};
-use crate::install::row::{COLUMNS, GrantColumns, SealedRow, UPDATE_ON_CONFLICT, key_columns};
+use crate::install::row::{COLUMNS, Columns, SealedRow, UPDATE_ON_CONFLICT, key_columns};
 use crate::install::store::{InstallationStore, StoreError, StoreFuture};
 use crate::sealing::TokenKeys;
 
@@ -82,10 +82,7 @@ impl std::fmt::Debug for SqliteStore {
 }
 
 fn unavailable(err: impl std::fmt::Display) -> StoreError {
-    StoreError::Unavailable {
-        store: STORE,
-        reason: err.to_string(),
-    }
+    StoreError::unavailable(STORE, err)
 }
 
 impl SqliteStore {
@@ -220,34 +217,17 @@ fn save(connection: &mut Connection, row: &SealedRow) -> Result<(), StoreError> 
     tx.commit().map_err(unavailable)
 }
 
-/// One row, read in [`COLUMNS`] order.
-fn read(row: &Row<'_>) -> rusqlite::Result<SealedRow> {
-    Ok(SealedRow {
-        enterprise_id: row.get(0)?,
-        team_id: row.get(1)?,
-        enterprise_name: row.get(2)?,
-        team_name: row.get(3)?,
-        is_enterprise_install: row.get(4)?,
-        app_id: row.get(5)?,
-        bot: GrantColumns {
-            token: row.get(6)?,
-            scopes: row.get(7)?,
-            expires_at: row.get(10)?,
-            refresh_token: row.get(11)?,
-        },
-        bot_user_id: row.get(8)?,
-        bot_id: row.get(9)?,
-        installer_user_id: row.get(12)?,
-        user: GrantColumns {
-            token: row.get(13)?,
-            scopes: row.get(14)?,
-            expires_at: row.get(15)?,
-            refresh_token: row.get(16)?,
-        },
-        installed_at: row.get(17)?,
-        updated_at: row.get(18)?,
-        key_id: row.get(19)?,
-    })
+impl Columns for Row<'_> {
+    type Error = rusqlite::Error;
+    fn text(&self, index: usize) -> rusqlite::Result<Option<String>> {
+        self.get(index)
+    }
+    fn number(&self, index: usize) -> rusqlite::Result<Option<i64>> {
+        self.get(index)
+    }
+    fn flag(&self, index: usize) -> rusqlite::Result<bool> {
+        self.get(index)
+    }
 }
 
 fn select(
@@ -262,7 +242,7 @@ fn select(
         ))
         .map_err(unavailable)?;
     let rows = statement
-        .query_map(args, read)
+        .query_map(args, |row| SealedRow::read(row))
         .map_err(unavailable)?
         .collect::<Result<Vec<SealedRow>, _>>()
         .map_err(unavailable)?;

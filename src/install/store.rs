@@ -78,6 +78,16 @@ pub enum StoreError {
     },
 }
 
+#[cfg(any(feature = "sqlite", feature = "postgres"))]
+impl StoreError {
+    pub(crate) fn unavailable(store: &'static str, err: impl std::fmt::Display) -> StoreError {
+        StoreError::Unavailable {
+            store,
+            reason: err.to_string(),
+        }
+    }
+}
+
 fn ready<'a, T: Send + 'a>(value: T) -> StoreFuture<'a, T> {
     Box::pin(std::future::ready(Ok(value)))
 }
