@@ -117,7 +117,7 @@ pub use install::postgres::PostgresStore;
 #[cfg(feature = "sqlite")]
 #[cfg_attr(docsrs, doc(cfg(feature = "sqlite")))]
 pub use install::sqlite::SqliteStore;
-pub use install::store::{InstallationStore, StoreError, StoreFuture};
+pub use install::store::{Changes, InstallationStore, StoreError, StoreFuture};
 #[cfg(feature = "redis")]
 #[cfg_attr(docsrs, doc(cfg(feature = "redis")))]
 pub use pacing::RedisPacing;

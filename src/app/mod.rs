@@ -23,7 +23,8 @@ pub(crate) mod roster;
 
 use std::collections::{HashMap, HashSet};
 use std::fmt;
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError, Weak};
 use std::time::{Duration, Instant};
 
 use crate::call::client::{Client, ClientBuilder};
@@ -31,6 +32,7 @@ use crate::call::workspace_gone::Flags;
 use crate::error::{BuildError, Error};
 use crate::install::installation::{Installation, InstallationKey};
 use crate::install::memory::{Installations, MemoryInstallations};
+use crate::install::store::{InstallationStore, StoreError};
 use crate::pacing::limiter::{RateLimiter, Scope};
 use crate::pacing::rate::RateLimits;
 use crate::token::Token;
@@ -54,7 +56,16 @@ pub enum AppError {
     /// `auth.test`, sent to learn a token's workspace, failed.
     #[error("could not learn the token's workspace: {0}")]
     AuthTest(Box<Error<crate::auth::TestError>>),
+    /// The installation store failed (loading the installations when the
+    /// app starts).
+    #[error(transparent)]
+    Store(#[from] StoreError),
 }
+
+/// How often an app with a store follows the changes other instances made,
+/// by default: an uninstall, a revocation or an install seen by one
+/// instance reaches the others' caches within this, plus one query.
+pub const DEFAULT_STORE_POLL: Duration = Duration::from_secs(1);
 
 /// Sets up every client an [`App`] hands out (base URL, clock, retries,
 /// timeouts); the app then sets the limiter and the workspace.
@@ -96,6 +107,18 @@ struct AppInner {
     /// The workspaces each organization's org-wide install has served
     /// clients for, so that losing the install stops them.
     org_teams: Mutex<HashMap<String, HashSet<String>>>,
+    /// Where installations live across restarts and instances; the
+    /// `installations` above are then its cache.
+    store: Option<Arc<dyn InstallationStore>>,
+    /// Where the cache stands in the store's change feed.
+    revision: AtomicU64,
+    /// How many times the cache has followed the store's changes.
+    syncs: AtomicU64,
+    /// Keys this instance is deleting from the store: a sync that runs
+    /// before the delete lands must not bring them back into the cache.
+    deleting: Mutex<HashSet<InstallationKey>>,
+    /// One sync at a time.
+    syncing: tokio::sync::Mutex<()>,
 }
 
 /// A map swept of entries that no longer matter each time it has doubled
@@ -146,6 +169,7 @@ pub struct AppBuilder {
     limiter: Option<RateLimiter>,
     installations: Option<Arc<dyn Installations>>,
     configure: Arc<Configure>,
+    store_poll: Duration,
     #[cfg(feature = "redis")]
     redis: Option<crate::RedisPacing>,
 }
@@ -183,6 +207,8 @@ impl AppBuilder {
     }
 
     /// Keeps installations here (default: a new [`MemoryInstallations`]).
+    /// With [`build_with_store`](AppBuilder::build_with_store), this is the
+    /// store's cache.
     pub fn installations(mut self, installations: impl Installations) -> AppBuilder {
         self.installations = Some(Arc::new(installations));
         self
@@ -200,6 +226,44 @@ impl AppBuilder {
     ) -> AppBuilder {
         self.configure = Arc::new(configure);
         self
+    }
+
+    /// How often an app built with a store follows the changes other
+    /// instances made (default [`DEFAULT_STORE_POLL`], 1 s).
+    pub fn store_poll(mut self, every: Duration) -> AppBuilder {
+        self.store_poll = every.max(Duration::from_millis(10));
+        self
+    }
+
+    /// Builds the app over an [`InstallationStore`]: every installation is
+    /// read into a cache when it starts, so a lookup on the hot path
+    /// ([`App::workspace`], each incoming event) never waits on the store;
+    /// [`App::save`] stores an install before caching it, and an uninstall
+    /// or revocation deletes it from the store. A task follows what other
+    /// instances change through the store's change feed every
+    /// [`store_poll`](AppBuilder::store_poll): an uninstall, a revocation or
+    /// an install seen by one instance reaches every other within that
+    /// interval plus one query, and stops the lost workspace's queued work
+    /// there too. The task ends when the last handle to the app is dropped.
+    ///
+    /// Call it inside a tokio runtime.
+    pub async fn build_with_store(self, store: impl InstallationStore) -> Result<App, AppError> {
+        let poll = self.store_poll;
+        let store: Arc<dyn InstallationStore> = Arc::new(store);
+        let mut app = self.build()?;
+        // Read where the feed stands before reading everything, so a change
+        // made between the two is followed again, never missed.
+        let revision = store.revision().await?;
+        let every = store.all().await?;
+        let inner = Arc::get_mut(&mut app.inner).expect("a new app has one handle");
+        inner.store = Some(store);
+        inner.revision = AtomicU64::new(revision);
+        for installation in every {
+            inner.installations.put(installation);
+        }
+        let weak = Arc::downgrade(&app.inner);
+        tokio::spawn(follow_store(weak, poll));
+        Ok(app)
     }
 
     /// Builds the app.
@@ -230,8 +294,24 @@ impl AppBuilder {
                 learned: Mutex::new(Bounded::new()),
                 gone: Arc::default(),
                 org_teams: Mutex::default(),
+                store: None,
+                revision: AtomicU64::new(0),
+                syncs: AtomicU64::new(0),
+                deleting: Mutex::default(),
+                syncing: tokio::sync::Mutex::new(()),
             }),
         })
+    }
+}
+
+/// Follows the store's changes every `poll` while the app lives.
+async fn follow_store(app: Weak<AppInner>, poll: Duration) {
+    loop {
+        tokio::time::sleep(poll).await;
+        let Some(inner) = app.upgrade() else { return };
+        if let Err(err) = (App { inner }).sync().await {
+            tracing::warn!(error = %err, "could not follow the installation store's changes; trying again");
+        }
     }
 }
 
@@ -244,6 +324,7 @@ impl App {
             limiter: None,
             installations: None,
             configure: Arc::new(|builder| builder),
+            store_poll: DEFAULT_STORE_POLL,
             #[cfg(feature = "redis")]
             redis: None,
         }
@@ -264,14 +345,166 @@ impl App {
         &*self.inner.installations
     }
 
-    /// Records that a workspace installed the app (after OAuth). A
-    /// workspace that had uninstalled it may install it again.
+    /// Records that a workspace installed the app, in the app's memory
+    /// only (its cache, for an app with a store: use [`save`](App::save)
+    /// there). A workspace that had uninstalled it may install it again.
     pub fn install(&self, installation: Installation) {
         let team = installation.team_id().map(str::to_owned);
         self.inner.installations.put(installation);
         if let Some(team) = team {
             self.inner.gone.installed(&team);
         }
+    }
+
+    /// Records an install: in the store first (for an app built with
+    /// [`build_with_store`](AppBuilder::build_with_store)), then in the
+    /// app's cache. When the store fails nothing is cached, and the error
+    /// says why.
+    pub async fn save(&self, installation: Installation) -> Result<(), StoreError> {
+        if let Some(store) = &self.inner.store {
+            store.save(&installation).await?;
+        }
+        self.install(installation);
+        Ok(())
+    }
+
+    /// The store the app was built with, if any.
+    pub fn store(&self) -> Option<&dyn InstallationStore> {
+        self.inner.store.as_deref()
+    }
+
+    /// How many times the app has followed its store's changes (each pass
+    /// of the task [`build_with_store`](AppBuilder::build_with_store)
+    /// starts, and each [`sync`](App::sync)).
+    pub fn store_syncs(&self) -> u64 {
+        self.inner.syncs.load(Ordering::Acquire)
+    }
+
+    /// Follows the store's changes now, as the app's task does every
+    /// [`store_poll`](AppBuilder::store_poll): each installation another
+    /// instance saved is cached, each one it deleted is forgotten and its
+    /// workspaces' queued work stops. Returns how many installations
+    /// changed. Without a store, does nothing.
+    pub async fn sync(&self) -> Result<usize, StoreError> {
+        let Some(store) = &self.inner.store else {
+            return Ok(0);
+        };
+        let _one = self.inner.syncing.lock().await;
+        let since = self.inner.revision.load(Ordering::Acquire);
+        let changes = store.changes_since(since).await?;
+        let mut changed = 0;
+        for key in changes.keys {
+            // Read every key before moving on, so a failed read retries the
+            // whole pass from the same revision.
+            let now = store.find(&key).await?;
+            if lock(&self.inner.deleting).contains(&key) {
+                continue;
+            }
+            changed += usize::from(self.follow(&key, now));
+        }
+        self.inner
+            .revision
+            .store(changes.revision, Ordering::Release);
+        self.inner.syncs.fetch_add(1, Ordering::AcqRel);
+        Ok(changed)
+    }
+
+    /// Brings the cache's entry for `key` to what the store holds; whether
+    /// it changed.
+    fn follow(&self, key: &InstallationKey, now: Option<Installation>) -> bool {
+        let cached = self.inner.installations.get(key);
+        match now {
+            Some(installation) if cached.as_ref() == Some(&installation) => false,
+            Some(installation) => {
+                let team = installation.team_id().map(str::to_owned);
+                let had_token = cached.as_ref().and_then(Installation::token).is_some();
+                self.inner.installations.put(installation);
+                // Installed (again) elsewhere: clients made from now on work.
+                if let (Some(team), false) = (team, had_token) {
+                    self.inner.gone.installed(&team);
+                }
+                true
+            }
+            None if cached.is_none() => false,
+            None => {
+                tracing::info!(installation = %key, "installation deleted by another instance; stopping its queued calls");
+                self.forget_cached(key, cached.as_ref());
+                true
+            }
+        }
+    }
+
+    /// Forgets the cached installation under `key` and stops what it
+    /// served: its workspace, or every workspace of its organization.
+    fn forget_cached(&self, key: &InstallationKey, installation: Option<&Installation>) {
+        self.inner.installations.remove(key);
+        let teams: Vec<String> = match (&key.team_id, &key.enterprise_id) {
+            (Some(team), _) => vec![team.clone()],
+            (None, Some(org)) => lock(&self.inner.org_teams)
+                .remove(org)
+                .map(|teams| teams.into_iter().collect())
+                .unwrap_or_default(),
+            (None, None) => Vec::new(),
+        };
+        if let Some(installation) = installation {
+            lock(&self.inner.learned)
+                .map
+                .retain(|_, (team, _)| installation.team_id() != Some(team.as_str()));
+        }
+        for team in teams {
+            self.inner.limiter.forget_workspace(&team);
+            self.inner.gone.lose(&team);
+        }
+    }
+
+    /// Deletes the installation under `key` from the store, in the
+    /// background (the cache has forgotten it already).
+    fn delete_stored(&self, key: InstallationKey) {
+        let Some(store) = self.inner.store.clone() else {
+            return;
+        };
+        let Ok(runtime) = tokio::runtime::Handle::try_current() else {
+            tracing::error!(installation = %key, "no tokio runtime to delete the installation from the store");
+            return;
+        };
+        lock(&self.inner.deleting).insert(key.clone());
+        let app = Arc::downgrade(&self.inner);
+        runtime.spawn(async move {
+            let mut wait = Duration::from_millis(100);
+            for attempt in 1..=5 {
+                match store.delete(&key).await {
+                    Ok(_) => break,
+                    Err(err) if attempt == 5 => {
+                        tracing::error!(installation = %key, error = %err, "could not delete the lost installation from the store");
+                    }
+                    Err(err) => {
+                        tracing::warn!(installation = %key, error = %err, "could not delete the lost installation from the store; trying again");
+                        tokio::time::sleep(wait).await;
+                        wait *= 2;
+                    }
+                }
+            }
+            if let Some(inner) = app.upgrade() {
+                lock(&inner.deleting).remove(&key);
+            }
+        });
+    }
+
+    /// Saves a changed installation to the store, in the background (the
+    /// cache holds it already).
+    fn save_stored(&self, installation: Installation) {
+        let Some(store) = self.inner.store.clone() else {
+            return;
+        };
+        let Ok(runtime) = tokio::runtime::Handle::try_current() else {
+            tracing::error!(installation = %installation.key(), "no tokio runtime to save the installation to the store");
+            return;
+        };
+        runtime.spawn(async move {
+            if let Err(err) = store.save(&installation).await {
+                tracing::error!(installation = %installation.key(), error = %err, "could not save the installation's revoked tokens to the store");
+            }
+        });
     }
 
     /// A client for `team_id` with its installation's token (the bot
@@ -315,16 +548,9 @@ impl App {
 
     fn lose_org(&self, key: &InstallationKey, why: &str) {
         tracing::info!(installation = %key, why, "org-wide install lost; stopping its workspaces' queued calls");
-        self.inner.installations.remove(key);
-        let teams = key
-            .enterprise_id
-            .as_ref()
-            .and_then(|org| lock(&self.inner.org_teams).remove(org))
-            .unwrap_or_default();
-        for team in teams {
-            self.inner.limiter.forget_workspace(&team);
-            self.inner.gone.lose(&team);
-        }
+        let cached = self.inner.installations.get(key);
+        self.forget_cached(key, cached.as_ref());
+        self.delete_stored(key.clone());
     }
 
     fn client_of(
@@ -407,17 +633,67 @@ impl App {
         self.lose(team_id, "the app was uninstalled");
     }
 
-    /// The workspace revoked the app's tokens (the `tokens_revoked`
-    /// event): the same as [`uninstalled`](App::uninstalled) for
-    /// `team_id`, since its clients' tokens no longer work.
+    /// The workspace revoked all the app's tokens: the same as
+    /// [`uninstalled`](App::uninstalled) for `team_id`, since its clients'
+    /// tokens no longer work. For the `tokens_revoked` event, which names
+    /// whose tokens went, [`revoke`](App::revoke) drops just those.
     pub fn tokens_revoked(&self, team_id: &str) {
         self.lose(team_id, "the app's tokens were revoked");
+    }
+
+    /// The `tokens_revoked` event: drops just the tokens it names from the
+    /// installation under `key` (the bot's, when its bot user is listed
+    /// under `bot`; the installing user's, when listed under `oauth`), in
+    /// the cache and the store (an app has one bot user per workspace, so
+    /// any bot listed is its bot). An installation left with no token is lost
+    /// as [`uninstalled`](App::uninstalled) loses one; one that keeps a
+    /// token goes on serving with it. Returns whether the installation
+    /// changed.
+    pub fn revoke(&self, key: &InstallationKey, revoked: &crate::RevokedTokens) -> bool {
+        let Some(mut installation) = self.inner.installations.get(key) else {
+            return false;
+        };
+        let listed = |list: &[crate::UserId], user: &str| {
+            user.is_empty() || list.iter().any(|id| id.as_str() == user)
+        };
+        let mut changed = false;
+        // An app has one bot user per workspace: a bot listed is its bot.
+        if installation.bot.is_some() && !revoked.bot.is_empty() {
+            installation.bot = None;
+            changed = true;
+        }
+        // A user token is the installer's when its user is listed (or was
+        // never known).
+        if let Some(installer) = &mut installation.installer
+            && installer.grant.is_some()
+            && !revoked.oauth.is_empty()
+            && listed(&revoked.oauth, &installer.user_id)
+        {
+            installer.grant = None;
+            changed = true;
+        }
+        if !changed {
+            return false;
+        }
+        if installation.token().is_none() {
+            tracing::info!(installation = %key, "every token of the installation was revoked; stopping its queued calls");
+            self.forget_cached(key, Some(&installation));
+            self.delete_stored(key.clone());
+        } else {
+            tracing::info!(installation = %key, "some of the installation's tokens were revoked; it keeps the rest");
+            lock(&self.inner.learned).map.clear();
+            self.inner.installations.put(installation.clone());
+            self.save_stored(installation);
+        }
+        true
     }
 
     fn lose(&self, team_id: &str, why: &'static str) {
         tracing::info!(team_id, why, "workspace lost; stopping its queued calls");
         if let Some(installation) = self.inner.installations.for_team(team_id) {
-            self.inner.installations.remove(&installation.key());
+            let key = installation.key();
+            self.inner.installations.remove(&key);
+            self.delete_stored(key);
         }
         lock(&self.inner.learned)
             .map
@@ -476,6 +752,25 @@ impl crate::events::Workspaces for App {
         match installation {
             Some(key) if key.is_org_wide() => self.lose_org(key, event_type),
             _ => self.lost(team_id, event_type),
+        }
+    }
+
+    fn tokens_revoked(
+        &self,
+        installation: Option<&InstallationKey>,
+        team_id: &str,
+        revoked: &crate::RevokedTokens,
+    ) {
+        let key = match installation {
+            Some(key) => Some(key.clone()),
+            None => self
+                .inner
+                .installations
+                .for_team(team_id)
+                .map(|found| found.key()),
+        };
+        if let Some(key) = key {
+            self.revoke(&key, revoked);
         }
     }
 }

@@ -72,6 +72,21 @@ pub trait Workspaces: Send + Sync + 'static {
         let _ = installation;
         self.lost(team_id, event_type);
     }
+
+    /// `tokens_revoked`, with whose tokens went (`revoked`: user ids under
+    /// `oauth` for user tokens, bot user ids under `bot`). Called once per
+    /// delivery, before the event's handler runs. The default treats it as
+    /// losing the installation ([`lost_installation`](Workspaces::lost_installation));
+    /// [`App`](crate::App) drops just the tokens named.
+    fn tokens_revoked(
+        &self,
+        installation: Option<&InstallationKey>,
+        team_id: &str,
+        revoked: &crate::RevokedTokens,
+    ) {
+        let _ = revoked;
+        self.lost_installation(installation, team_id, "tokens_revoked");
+    }
 }
 
 impl<F> Workspaces for F
@@ -83,10 +98,18 @@ where
     }
 }
 
+/// A delivery that costs the app tokens.
+enum Lost {
+    /// `app_uninstalled`.
+    Uninstalled,
+    /// `tokens_revoked`, with whose.
+    Revoked(crate::RevokedTokens),
+}
+
 /// `app_uninstalled` or `tokens_revoked` when the delivery's inner event is
 /// one of them (read from the already verified body, whatever the app's
 /// event type `E` is).
-fn lost_workspace_event(body: &[u8]) -> Option<&'static str> {
+fn lost_workspace_event(body: &[u8]) -> Option<Lost> {
     #[derive(serde::Deserialize)]
     struct Outer {
         event: Inner,
@@ -95,11 +118,13 @@ fn lost_workspace_event(body: &[u8]) -> Option<&'static str> {
     struct Inner {
         #[serde(rename = "type")]
         kind: String,
+        #[serde(default)]
+        tokens: Option<crate::RevokedTokens>,
     }
     let outer: Outer = serde_json::from_slice(body).ok()?;
     match outer.event.kind.as_str() {
-        "app_uninstalled" => Some("app_uninstalled"),
-        "tokens_revoked" => Some("tokens_revoked"),
+        "app_uninstalled" => Some(Lost::Uninstalled),
+        "tokens_revoked" => Some(Lost::Revoked(outer.event.tokens.unwrap_or_default())),
         _ => None,
     }
 }
@@ -328,14 +353,21 @@ where
                         first.is_enterprise_install,
                     )
                 });
-                if let Some(workspaces) = &inner.workspaces
-                    && let Some(kind) = lost_workspace_event(body)
-                {
-                    workspaces.lost_installation(
-                        installation.as_ref(),
-                        callback.team_id.as_str(),
-                        kind,
-                    );
+                if let Some(workspaces) = &inner.workspaces {
+                    let team = callback.team_id.as_str();
+                    match lost_workspace_event(body) {
+                        Some(Lost::Uninstalled) => {
+                            workspaces.lost_installation(
+                                installation.as_ref(),
+                                team,
+                                "app_uninstalled",
+                            );
+                        }
+                        Some(Lost::Revoked(revoked)) => {
+                            workspaces.tokens_revoked(installation.as_ref(), team, &revoked);
+                        }
+                        None => {}
+                    }
                 }
                 if let Some(handler) = &inner.on_event {
                     let context = self.context(callback.team_id.clone(), installation, headers);

@@ -6,6 +6,7 @@ use std::collections::HashMap;
 use std::fmt;
 use std::hash::{BuildHasher, RandomState};
 use std::sync::{Mutex, MutexGuard, PoisonError};
+use std::time::SystemTime;
 
 use crate::install::installation::{Installation, InstallationKey};
 use crate::token::Token;
@@ -39,6 +40,8 @@ pub struct MemoryInstallations {
     state: Mutex<Held>,
     /// Keys the token index (the index holds a hash, never the text).
     token_hasher: RandomState,
+    /// Install flows' states (their digests), as a store keeps them.
+    states: Mutex<HashMap<String, SystemTime>>,
 }
 
 #[derive(Default)]
@@ -89,6 +92,23 @@ impl MemoryInstallations {
     /// Whether it holds none.
     pub fn is_empty(&self) -> bool {
         self.len() == 0
+    }
+
+    /// Records an install flow's state digest until `expires_at`,
+    /// sweeping the expired ones.
+    pub(crate) fn put_state(&self, digest: &str, expires_at: SystemTime) {
+        let now = SystemTime::now();
+        let mut states = self.states.lock().unwrap_or_else(PoisonError::into_inner);
+        states.retain(|_, expires| *expires > now);
+        states.insert(digest.to_owned(), expires_at);
+    }
+
+    /// Takes a state digest out: its expiry when it was there.
+    pub(crate) fn take_state(&self, digest: &str) -> Option<SystemTime> {
+        self.states
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .remove(digest)
     }
 
     /// Every installation it holds, in key order.

@@ -1,20 +1,24 @@
 //! Installations in PostgreSQL (feature `postgres`): [`PostgresStore`].
 
 use std::sync::Arc;
+use std::time::SystemTime;
 
 use tokio::sync::Mutex;
 use tokio_postgres::{Client, NoTls, Row};
 
 use crate::install::installation::{Installation, InstallationKey};
-use crate::install::row::{COLUMNS, Columns, SealedRow, UPDATE_ON_CONFLICT, key_columns};
-use crate::install::store::{InstallationStore, StoreError, StoreFuture};
+use crate::install::row::{
+    COLUMNS, Columns, SealedRow, UPDATE_ON_CONFLICT, from_columns, from_millis, key_columns, millis,
+};
+use crate::install::store::{Changes, InstallationStore, StoreError, StoreFuture};
 use crate::sealing::TokenKeys;
 
 const STORE: &str = "postgres";
 /// The schema version this code writes and reads.
-const SCHEMA_VERSION: i64 = 1;
+const SCHEMA_VERSION: i64 = 2;
 
-const MIGRATIONS: &[&str] = &["
+const MIGRATIONS: &[&str] = &[
+    "
 CREATE TABLE slack_calls_installations (
     enterprise_id TEXT NOT NULL,
     team_id TEXT NOT NULL,
@@ -40,7 +44,37 @@ CREATE TABLE slack_calls_installations (
 );
 CREATE INDEX slack_calls_installations_by_team
     ON slack_calls_installations (team_id) WHERE team_id <> '';
-"];
+",
+    // 2: the change feed other instances' caches follow (one row per key
+    // ever saved or deleted, with the id of the transaction that last
+    // changed it), and the install flow's states (digests only).
+    "
+CREATE TABLE slack_calls_installation_changes (
+    enterprise_id TEXT NOT NULL,
+    team_id TEXT NOT NULL,
+    changed_xid BIGINT NOT NULL,
+    PRIMARY KEY (enterprise_id, team_id)
+);
+CREATE INDEX slack_calls_installation_changes_by_xid
+    ON slack_calls_installation_changes (changed_xid);
+CREATE TABLE slack_calls_oauth_states (
+    digest TEXT PRIMARY KEY,
+    expires_at BIGINT NOT NULL
+);
+",
+];
+
+/// The oldest transaction still running (or the next to start): every
+/// change not yet committed has a transaction id at least this, so a
+/// reader that asks from here next time cannot miss one.
+const SNAPSHOT_XMIN: &str = "SELECT pg_snapshot_xmin(pg_current_snapshot())::text::bigint";
+
+/// Logs the keys a statement's `changed` CTE returns under this
+/// transaction's id.
+const LOG_CHANGED: &str =
+    "INSERT INTO slack_calls_installation_changes (enterprise_id, team_id, changed_xid)
+     SELECT enterprise_id, team_id, pg_current_xact_id()::text::bigint FROM changed
+     ON CONFLICT (enterprise_id, team_id) DO UPDATE SET changed_xid = excluded.changed_xid";
 
 /// Installations in PostgreSQL, for apps with many instances; tokens
 /// sealed.
@@ -224,18 +258,26 @@ impl InstallationStore for PostgresStore {
             let row = SealedRow::seal(&self.inner.keys, installation)?;
             let client = self.client().await?;
             // One statement, so a save is whole or not at all: the row
-            // under the key replaced, and the workspace's install under
-            // another organization key (if any) removed with it.
+            // under the key replaced, the workspace's install under another
+            // organization key (if any) removed with it, and both logged
+            // in the change feed.
             client
                 .execute(
                     &format!(
                         "WITH gone AS (
                              DELETE FROM slack_calls_installations
                              WHERE $2 <> '' AND team_id = $2 AND enterprise_id <> $1
+                             RETURNING enterprise_id, team_id
+                         ), saved AS (
+                             INSERT INTO slack_calls_installations ({COLUMNS})
+                             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20)
+                             ON CONFLICT (enterprise_id, team_id) DO UPDATE SET {UPDATE_ON_CONFLICT}
+                             RETURNING enterprise_id, team_id
+                         ), changed AS (
+                             SELECT enterprise_id, team_id FROM gone
+                             UNION ALL SELECT enterprise_id, team_id FROM saved
                          )
-                         INSERT INTO slack_calls_installations ({COLUMNS})
-                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20)
-                         ON CONFLICT (enterprise_id, team_id) DO UPDATE SET {UPDATE_ON_CONFLICT}"
+                         {LOG_CHANGED}"
                     ),
                     &[
                         &row.enterprise_id,
@@ -295,18 +337,100 @@ impl InstallationStore for PostgresStore {
         Box::pin(async move {
             let (enterprise_id, team_id) = key_columns(key);
             let client = self.client().await?;
-            let deleted = client
+            // One statement: the row deleted and the change logged.
+            let logged = client
                 .execute(
-                    "DELETE FROM slack_calls_installations WHERE enterprise_id = $1 AND team_id = $2",
+                    &format!(
+                        "WITH changed AS (
+                             DELETE FROM slack_calls_installations
+                             WHERE enterprise_id = $1 AND team_id = $2
+                             RETURNING enterprise_id, team_id
+                         )
+                         {LOG_CHANGED}"
+                    ),
                     &[&enterprise_id, &team_id],
                 )
                 .await
                 .map_err(unavailable)?;
-            Ok(deleted > 0)
+            Ok(logged > 0)
         })
     }
 
     fn all(&self) -> StoreFuture<'_, Vec<Installation>> {
         Box::pin(self.select("ORDER BY enterprise_id, team_id", &[]))
+    }
+
+    /// Transaction ids, not a counter: revisions from a sequence could
+    /// commit out of order, and a reader past a later one would miss the
+    /// earlier. The revision is the oldest transaction still running, so
+    /// each answer may list again a key it listed before, never miss one.
+    fn revision(&self) -> StoreFuture<'_, u64> {
+        Box::pin(async move {
+            let client = self.client().await?;
+            let xmin: i64 = client
+                .query_one(SNAPSHOT_XMIN, &[])
+                .await
+                .and_then(|row| row.try_get(0))
+                .map_err(unavailable)?;
+            Ok(u64::try_from(xmin).unwrap_or(0))
+        })
+    }
+
+    fn changes_since(&self, revision: u64) -> StoreFuture<'_, Changes> {
+        Box::pin(async move {
+            // The next revision is taken before the read, so a change that
+            // commits in between is listed now and again next time.
+            let next = self.revision().await?;
+            let since = i64::try_from(revision).unwrap_or(i64::MAX);
+            let client = self.client().await?;
+            let rows = client
+                .query(
+                    "SELECT enterprise_id, team_id FROM slack_calls_installation_changes
+                     WHERE changed_xid >= $1",
+                    &[&since],
+                )
+                .await
+                .map_err(unavailable)?;
+            let keys = rows
+                .iter()
+                .map(|row| Ok(from_columns(row.try_get(0)?, row.try_get(1)?)))
+                .collect::<Result<Vec<_>, tokio_postgres::Error>>()
+                .map_err(unavailable)?;
+            Ok(Changes::new(next, keys))
+        })
+    }
+
+    fn put_state<'a>(&'a self, digest: &'a str, expires_at: SystemTime) -> StoreFuture<'a, ()> {
+        Box::pin(async move {
+            let client = self.client().await?;
+            client
+                .execute(
+                    "WITH swept AS (
+                         DELETE FROM slack_calls_oauth_states WHERE expires_at <= $3
+                     )
+                     INSERT INTO slack_calls_oauth_states (digest, expires_at) VALUES ($1, $2)",
+                    &[&digest, &millis(expires_at), &millis(SystemTime::now())],
+                )
+                .await
+                .map_err(unavailable)?;
+            Ok(())
+        })
+    }
+
+    fn take_state<'a>(&'a self, digest: &'a str) -> StoreFuture<'a, Option<SystemTime>> {
+        Box::pin(async move {
+            let client = self.client().await?;
+            let taken = client
+                .query_opt(
+                    "DELETE FROM slack_calls_oauth_states WHERE digest = $1 RETURNING expires_at",
+                    &[&digest],
+                )
+                .await
+                .map_err(unavailable)?;
+            taken
+                .map(|row| row.try_get::<_, i64>(0).map(from_millis))
+                .transpose()
+                .map_err(unavailable)
+        })
     }
 }

@@ -35,19 +35,28 @@ pub(crate) fn key_columns(key: &InstallationKey) -> (String, String) {
     )
 }
 
+/// The key the two columns stand for (the inverse of [`key_columns`]).
+pub(crate) fn from_columns(enterprise_id: String, team_id: String) -> InstallationKey {
+    let some = |text: String| (!text.is_empty()).then_some(text);
+    InstallationKey {
+        enterprise_id: some(enterprise_id),
+        team_id: some(team_id),
+    }
+}
+
 /// What a sealed token is bound to: its row and its field.
 fn context(key: &InstallationKey, field: &str) -> String {
     let (enterprise, team) = key_columns(key);
     format!("installation/{enterprise}/{team}/{field}")
 }
 
-fn millis(at: SystemTime) -> i64 {
+pub(crate) fn millis(at: SystemTime) -> i64 {
     at.duration_since(UNIX_EPOCH).map_or(0, |since| {
         i64::try_from(since.as_millis()).unwrap_or(i64::MAX)
     })
 }
 
-fn from_millis(ms: i64) -> SystemTime {
+pub(crate) fn from_millis(ms: i64) -> SystemTime {
     UNIX_EPOCH + Duration::from_millis(u64::try_from(ms).unwrap_or(0))
 }
 

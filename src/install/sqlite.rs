@@ -13,20 +13,23 @@
 
 use std::path::Path;
 use std::sync::{Arc, Mutex, PoisonError};
-use std::time::Duration;
+use std::time::{Duration, SystemTime};
 
 use rusqlite::{Connection, OptionalExtension, Row, params};
 
 use crate::install::installation::{Installation, InstallationKey};
-use crate::install::row::{COLUMNS, Columns, SealedRow, UPDATE_ON_CONFLICT, key_columns};
-use crate::install::store::{InstallationStore, StoreError, StoreFuture};
+use crate::install::row::{
+    COLUMNS, Columns, SealedRow, UPDATE_ON_CONFLICT, from_columns, from_millis, key_columns, millis,
+};
+use crate::install::store::{Changes, InstallationStore, StoreError, StoreFuture};
 use crate::sealing::TokenKeys;
 
 const STORE: &str = "sqlite";
 /// The schema version this code writes and reads.
-const SCHEMA_VERSION: i64 = 1;
+const SCHEMA_VERSION: i64 = 2;
 
-const MIGRATIONS: &[&str] = &["
+const MIGRATIONS: &[&str] = &[
+    "
 CREATE TABLE slack_calls_installations (
     enterprise_id TEXT NOT NULL,
     team_id TEXT NOT NULL,
@@ -52,7 +55,25 @@ CREATE TABLE slack_calls_installations (
 );
 CREATE INDEX slack_calls_installations_by_team
     ON slack_calls_installations (team_id) WHERE team_id <> '';
-"];
+",
+    // 2: the change feed other instances' caches follow (one row per key
+    // ever saved or deleted, with the revision of its last change), and the
+    // install flow's states (digests only).
+    "
+CREATE TABLE slack_calls_installation_changes (
+    enterprise_id TEXT NOT NULL,
+    team_id TEXT NOT NULL,
+    revision INTEGER NOT NULL,
+    PRIMARY KEY (enterprise_id, team_id)
+);
+CREATE INDEX slack_calls_installation_changes_by_revision
+    ON slack_calls_installation_changes (revision);
+CREATE TABLE slack_calls_oauth_states (
+    digest TEXT PRIMARY KEY,
+    expires_at INTEGER NOT NULL
+);
+",
+];
 
 /// Installations in a SQLite file (feature `sqlite`), tokens sealed.
 ///
@@ -172,17 +193,65 @@ fn migrate(connection: &mut Connection) -> Result<(), StoreError> {
     tx.commit().map_err(unavailable)
 }
 
+/// A write transaction: taken at once (`IMMEDIATE`), so writers from
+/// other processes queue on the busy timeout instead of failing midway, and
+/// each change gets the next revision.
+fn write(connection: &mut Connection) -> Result<rusqlite::Transaction<'_>, StoreError> {
+    connection
+        .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+        .map_err(unavailable)
+}
+
+/// Records that the installations under these keys changed, at the next
+/// revision.
+fn log_changes(
+    tx: &rusqlite::Transaction<'_>,
+    keys: &[(String, String)],
+) -> Result<(), StoreError> {
+    if keys.is_empty() {
+        return Ok(());
+    }
+    let revision: i64 = tx
+        .query_row(
+            "SELECT COALESCE(MAX(revision), 0) + 1 FROM slack_calls_installation_changes",
+            [],
+            |row| row.get(0),
+        )
+        .map_err(unavailable)?;
+    for (enterprise_id, team_id) in keys {
+        tx.execute(
+            "INSERT INTO slack_calls_installation_changes (enterprise_id, team_id, revision)
+             VALUES (?1, ?2, ?3)
+             ON CONFLICT (enterprise_id, team_id) DO UPDATE SET revision = excluded.revision",
+            params![enterprise_id, team_id, revision],
+        )
+        .map_err(unavailable)?;
+    }
+    Ok(())
+}
+
 fn save(connection: &mut Connection, row: &SealedRow) -> Result<(), StoreError> {
-    let tx = connection.transaction().map_err(unavailable)?;
+    let tx = write(connection)?;
+    let mut changed = vec![(row.enterprise_id.clone(), row.team_id.clone())];
     if !row.team_id.is_empty() {
         // One single-workspace install per workspace, whatever its
         // organization key.
-        tx.execute(
-            "DELETE FROM slack_calls_installations
-             WHERE team_id = ?1 AND enterprise_id <> ?2",
-            params![row.team_id, row.enterprise_id],
-        )
-        .map_err(unavailable)?;
+        let mut replaced = tx
+            .prepare(
+                "DELETE FROM slack_calls_installations
+                 WHERE team_id = ?1 AND enterprise_id <> ?2
+                 RETURNING enterprise_id, team_id",
+            )
+            .map_err(unavailable)?;
+        let gone = replaced
+            .query_map(params![row.team_id, row.enterprise_id], |found| {
+                Ok((found.get(0)?, found.get(1)?))
+            })
+            .map_err(unavailable)?
+            .collect::<Result<Vec<(String, String)>, _>>()
+            .map_err(unavailable)?;
+        drop(replaced);
+        changed.extend(gone);
     }
     tx.execute(
         &format!(
@@ -214,6 +283,7 @@ fn save(connection: &mut Connection, row: &SealedRow) -> Result<(), StoreError> 
         ],
     )
     .map_err(unavailable)?;
+    log_changes(&tx, &changed)?;
     tx.commit().map_err(unavailable)
 }
 
@@ -286,12 +356,17 @@ impl InstallationStore for SqliteStore {
     fn delete<'a>(&'a self, key: &'a InstallationKey) -> StoreFuture<'a, bool> {
         let (enterprise_id, team_id) = key_columns(key);
         Box::pin(self.run(move |connection, _| {
-            let deleted = connection
+            let tx = write(connection)?;
+            let deleted = tx
                 .execute(
                     "DELETE FROM slack_calls_installations WHERE enterprise_id = ?1 AND team_id = ?2",
                     params![enterprise_id, team_id],
                 )
                 .map_err(unavailable)?;
+            if deleted > 0 {
+                log_changes(&tx, &[(enterprise_id, team_id)])?;
+            }
+            tx.commit().map_err(unavailable)?;
             Ok(deleted > 0)
         }))
     }
@@ -299,6 +374,83 @@ impl InstallationStore for SqliteStore {
     fn all(&self) -> StoreFuture<'_, Vec<Installation>> {
         Box::pin(self.run(|connection, keys| {
             select(connection, keys, "ORDER BY enterprise_id, team_id", &[])
+        }))
+    }
+
+    /// Writers take the file one at a time, so revisions commit in order:
+    /// the highest one seen is a safe place to ask from next.
+    fn revision(&self) -> StoreFuture<'_, u64> {
+        Box::pin(self.run(|connection, _| {
+            let revision: i64 = connection
+                .query_row(
+                    "SELECT COALESCE(MAX(revision), 0) FROM slack_calls_installation_changes",
+                    [],
+                    |row| row.get(0),
+                )
+                .map_err(unavailable)?;
+            Ok(u64::try_from(revision).unwrap_or(0))
+        }))
+    }
+
+    fn changes_since(&self, revision: u64) -> StoreFuture<'_, Changes> {
+        let since = i64::try_from(revision).unwrap_or(i64::MAX);
+        Box::pin(self.run(move |connection, _| {
+            let mut statement = connection
+                .prepare(
+                    "SELECT enterprise_id, team_id, revision FROM slack_calls_installation_changes
+                     WHERE revision > ?1 ORDER BY revision",
+                )
+                .map_err(unavailable)?;
+            let rows = statement
+                .query_map([since], |row| {
+                    Ok((
+                        row.get::<_, String>(0)?,
+                        row.get::<_, String>(1)?,
+                        row.get::<_, i64>(2)?,
+                    ))
+                })
+                .map_err(unavailable)?
+                .collect::<Result<Vec<_>, _>>()
+                .map_err(unavailable)?;
+            let next = rows.last().map_or(since, |(_, _, at)| *at);
+            let keys = rows
+                .into_iter()
+                .map(|(enterprise_id, team_id, _)| from_columns(enterprise_id, team_id))
+                .collect();
+            Ok(Changes::new(u64::try_from(next).unwrap_or(0), keys))
+        }))
+    }
+
+    fn put_state<'a>(&'a self, digest: &'a str, expires_at: SystemTime) -> StoreFuture<'a, ()> {
+        let digest = digest.to_owned();
+        Box::pin(self.run(move |connection, _| {
+            let tx = write(connection)?;
+            tx.execute(
+                "DELETE FROM slack_calls_oauth_states WHERE expires_at <= ?1",
+                [millis(SystemTime::now())],
+            )
+            .map_err(unavailable)?;
+            tx.execute(
+                "INSERT INTO slack_calls_oauth_states (digest, expires_at) VALUES (?1, ?2)",
+                params![digest, millis(expires_at)],
+            )
+            .map_err(unavailable)?;
+            tx.commit().map_err(unavailable)
+        }))
+    }
+
+    fn take_state<'a>(&'a self, digest: &'a str) -> StoreFuture<'a, Option<SystemTime>> {
+        let digest = digest.to_owned();
+        Box::pin(self.run(move |connection, _| {
+            let expires: Option<i64> = connection
+                .query_row(
+                    "DELETE FROM slack_calls_oauth_states WHERE digest = ?1 RETURNING expires_at",
+                    [digest],
+                    |row| row.get(0),
+                )
+                .optional()
+                .map_err(unavailable)?;
+            Ok(expires.map(from_millis))
         }))
     }
 }

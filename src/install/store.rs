@@ -4,6 +4,7 @@
 
 use std::future::Future;
 use std::pin::Pin;
+use std::time::SystemTime;
 
 use crate::install::installation::{Installation, InstallationKey};
 use crate::install::memory::{Installations, MemoryInstallations};
@@ -28,6 +29,45 @@ pub trait InstallationStore: Send + Sync + 'static {
     fn delete<'a>(&'a self, key: &'a InstallationKey) -> StoreFuture<'a, bool>;
     /// Every installation (to fill a cache when an app starts).
     fn all(&self) -> StoreFuture<'_, Vec<Installation>>;
+
+    /// Where the store's change feed stands now: pass it to
+    /// [`changes_since`](InstallationStore::changes_since) later to learn
+    /// what other instances saved or deleted meanwhile. Read it *before*
+    /// [`all`](InstallationStore::all), so nothing falls between them.
+    fn revision(&self) -> StoreFuture<'_, u64>;
+
+    /// The keys of the installations saved or deleted since `revision`
+    /// (by any instance), and the revision to ask from next. A key may be
+    /// listed again in a later answer; the caller re-reads each listed key
+    /// with [`find`](InstallationStore::find).
+    fn changes_since(&self, revision: u64) -> StoreFuture<'_, Changes>;
+
+    /// Records an install flow's `state` (as its digest: a store never sees
+    /// the value) until `expires_at`, where every instance can check it.
+    fn put_state<'a>(&'a self, digest: &'a str, expires_at: SystemTime) -> StoreFuture<'a, ()>;
+
+    /// Takes the state with this digest out, so it can be used once: its
+    /// expiry when it was there, `None` when it was not (never recorded,
+    /// used already, or swept after expiring).
+    fn take_state<'a>(&'a self, digest: &'a str) -> StoreFuture<'a, Option<SystemTime>>;
+}
+
+/// What changed in a store since a revision: see
+/// [`InstallationStore::changes_since`].
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Changes {
+    /// Ask from here next time.
+    pub revision: u64,
+    /// The installations saved or deleted (re-read each with `find`).
+    pub keys: Vec<InstallationKey>,
+}
+
+impl Changes {
+    /// These keys changed; ask from `revision` next.
+    pub fn new(revision: u64, keys: Vec<InstallationKey>) -> Changes {
+        Changes { revision, keys }
+    }
 }
 
 /// Why a store could not do what was asked. Nothing is stored half-way
@@ -115,5 +155,24 @@ impl InstallationStore for MemoryInstallations {
 
     fn all(&self) -> StoreFuture<'_, Vec<Installation>> {
         ready(self.every())
+    }
+
+    /// Memory is one process's: an [`App`](crate::App) that saves here
+    /// updates its own cache, and no other instance can see it.
+    fn revision(&self) -> StoreFuture<'_, u64> {
+        ready(0)
+    }
+
+    fn changes_since(&self, revision: u64) -> StoreFuture<'_, Changes> {
+        ready(Changes::new(revision, Vec::new()))
+    }
+
+    fn put_state<'a>(&'a self, digest: &'a str, expires_at: SystemTime) -> StoreFuture<'a, ()> {
+        self.put_state(digest, expires_at);
+        ready(())
+    }
+
+    fn take_state<'a>(&'a self, digest: &'a str) -> StoreFuture<'a, Option<SystemTime>> {
+        ready(self.take_state(digest))
     }
 }

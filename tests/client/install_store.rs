@@ -7,6 +7,7 @@
 use std::path::PathBuf;
 
 use crate::support::installations::{SECRETS, full, org_wide};
+use crate::support::store_contract;
 use slack_calls::{
     Bot, Installation, InstallationKey, InstallationStore, Installer, SealError, SqliteStore,
     StoreError, TokenKeys,
@@ -188,28 +189,37 @@ async fn a_store_that_cannot_be_opened_or_is_too_new_is_a_typed_error() {
             err,
             StoreError::SchemaTooNew {
                 found: 99,
-                known: 1,
+                known: 2,
                 ..
             }
         ),
         "{err}"
     );
-    // The app's own tables beside ours are left alone.
+    // A file as version 1 left it (no change feed, no states) is brought
+    // up to date; the app's own tables beside ours are left alone.
     raw.execute("CREATE TABLE app_own (x INTEGER)", []).unwrap();
-    raw.execute(
-        "UPDATE slack_calls_schema SET version = 1 WHERE component = 'installations'",
-        [],
+    raw.execute_batch(
+        "DROP TABLE slack_calls_installation_changes;
+         DROP TABLE slack_calls_oauth_states;
+         UPDATE slack_calls_schema SET version = 1 WHERE component = 'installations';",
     )
     .unwrap();
     drop(SqliteStore::open(&path, keys()).await.unwrap());
     let tables: i64 = raw
         .query_row(
-            "SELECT count(*) FROM sqlite_master WHERE name = 'app_own'",
+            "SELECT count(*) FROM sqlite_master WHERE name IN
+             ('app_own', 'slack_calls_installation_changes', 'slack_calls_oauth_states')",
             [],
             |row| row.get(0),
         )
         .unwrap();
-    assert_eq!(tables, 1);
+    assert_eq!(tables, 3);
+    let version: i64 = raw
+        .query_row("SELECT version FROM slack_calls_schema", [], |row| {
+            row.get(0)
+        })
+        .unwrap();
+    assert_eq!(version, 2);
 }
 
 #[test]
@@ -222,4 +232,50 @@ fn grants_print_without_their_tokens() {
     }
     let _: (Option<Bot>, Option<Installer>) =
         (installation.bot.clone(), installation.installer.clone());
+}
+
+#[tokio::test]
+async fn two_processes_on_one_file_follow_each_others_changes_and_take_a_state_once() {
+    let dir = dir("feed");
+    let path = dir.join("shared.db");
+    let a = SqliteStore::open(&path, keys()).await.unwrap();
+    let b = SqliteStore::open(&path, keys()).await.unwrap();
+    store_contract::change_feed_and_states(&a, &b)
+        .await
+        .unwrap();
+    store_contract::two_apps_follow_each_other(a, b)
+        .await
+        .unwrap();
+    // The file holds state digests, never a token.
+    let text = file_text(&dir);
+    for secret in SECRETS {
+        assert!(!text.contains(secret), "the file holds {secret}");
+    }
+}
+
+#[tokio::test]
+async fn the_memory_store_takes_a_state_once() {
+    let store = slack_calls::MemoryInstallations::new();
+    let later = std::time::SystemTime::now() + std::time::Duration::from_secs(600);
+    InstallationStore::put_state(&store, "d1", later)
+        .await
+        .unwrap();
+    assert!(
+        InstallationStore::take_state(&store, "d1")
+            .await
+            .unwrap()
+            .is_some()
+    );
+    assert!(
+        InstallationStore::take_state(&store, "d1")
+            .await
+            .unwrap()
+            .is_none()
+    );
+    assert!(
+        InstallationStore::take_state(&store, "d2")
+            .await
+            .unwrap()
+            .is_none()
+    );
 }

@@ -16,6 +16,7 @@ use slack_calls::{
 use crate::postgres_server::PostgresServer;
 use crate::redis_pacing::{check, runtime};
 use crate::support::installations::{ORG_WIDE, SECRETS, full, org_wide};
+use crate::support::store_contract;
 
 fn keys() -> TokenKeys {
     TokenKeys::new("k1", &[7u8; 32]).expect("a key")
@@ -91,6 +92,14 @@ pub fn installations_survive_sealed_and_a_down_database_is_a_typed_error(
         check(store.delete(&key).await?, || "deleted".into())?;
         check(!store.delete(&key).await?, || "deleted once".into())?;
 
+        // Two instances on one database: the change feed, states taken
+        // once, and two apps that follow each other's installs, revocations
+        // and uninstalls.
+        let a = PostgresStore::connect(&server.params(), keys()).await?;
+        let b = PostgresStore::connect(&server.params(), keys()).await?;
+        store_contract::change_feed_and_states(&a, &b).await?;
+        store_contract::two_apps_follow_each_other(a, b).await?;
+
         // A schema from a newer version is refused, not misread.
         let raw = PostgresStore::connect(&server.params(), keys()).await?;
         drop(raw);
@@ -107,7 +116,7 @@ pub fn installations_survive_sealed_and_a_down_database_is_a_typed_error(
             .map_err(|err| err.to_string())?;
         let newer = PostgresStore::connect(&server.params(), keys()).await;
         check(
-            matches!(newer, Err(StoreError::SchemaTooNew { found: 99, known: 1, .. })),
+            matches!(newer, Err(StoreError::SchemaTooNew { found: 99, known: 2, .. })),
             || format!("{newer:?}"),
         )?;
         Ok::<(), Failed>(())

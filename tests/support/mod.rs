@@ -11,6 +11,8 @@
 //!   receiver (feature `events`).
 //! - [`trace_capture`]: a writer that collects tracing output.
 //! - [`installations`]: whole installations for the store tests.
+//! - [`store_contract`]: what every shared installation store does for
+//!   apps on many instances (change feed, states, two `App`s over one store).
 //!
 //! The helpers that drive the fake Slack are in `fake/` (see its module).
 //!
@@ -26,6 +28,8 @@ pub mod installations;
 pub mod scripted_server;
 #[cfg(feature = "events")]
 pub mod signed_events;
+#[cfg(feature = "sealing")]
+pub mod store_contract;
 pub mod test_methods;
 pub mod trace_capture;
 
