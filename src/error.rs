@@ -293,6 +293,12 @@ pub enum BuildError {
         /// What is wrong with it.
         reason: String,
     },
+    /// The install flow's settings cannot be used (feature `install`).
+    #[error("invalid install flow: {reason}")]
+    InvalidInstallFlow {
+        /// What is wrong with them.
+        reason: String,
+    },
 }
 
 /// Cuts a body to a short, printable snippet for error messages.

@@ -109,6 +109,11 @@ pub use error::{
 pub use events::envelope::{
     AppRateLimited, EventAuthorization, EventCallback, EventEnvelope, UrlVerification,
 };
+#[cfg(feature = "install")]
+#[cfg_attr(docsrs, doc(cfg(feature = "install")))]
+pub use install::flow::{
+    DEFAULT_STATE_TTL, InstallFailure, InstallFlow, InstallFlowBuilder, SLACK_AUTHORIZE_URL,
+};
 pub use install::installation::{Bot, Grant, Installation, InstallationKey, Installer, Named};
 pub use install::memory::{Installations, MemoryInstallations};
 #[cfg(feature = "postgres")]

@@ -119,6 +119,9 @@ struct AppInner {
     deleting: Mutex<HashSet<InstallationKey>>,
     /// One sync at a time.
     syncing: tokio::sync::Mutex<()>,
+    /// The install flows' states when there is no store.
+    #[cfg(feature = "install")]
+    memory_states: Arc<MemoryInstallations>,
 }
 
 /// A map swept of entries that no longer matter each time it has doubled
@@ -299,6 +302,8 @@ impl AppBuilder {
                 syncs: AtomicU64::new(0),
                 deleting: Mutex::default(),
                 syncing: tokio::sync::Mutex::new(()),
+                #[cfg(feature = "install")]
+                memory_states: Arc::default(),
             }),
         })
     }
@@ -371,6 +376,45 @@ impl App {
     /// The store the app was built with, if any.
     pub fn store(&self) -> Option<&dyn InstallationStore> {
         self.inner.store.as_deref()
+    }
+
+    /// Where the install flows of this app keep their states: the store,
+    /// where every instance sees them; without one, the app's memory,
+    /// shared by its flows.
+    #[cfg(feature = "install")]
+    pub(crate) fn state_store(&self) -> Arc<dyn InstallationStore> {
+        match &self.inner.store {
+            Some(store) => store.clone(),
+            None => self.inner.memory_states.clone(),
+        }
+    }
+
+    /// A client for `team_id` with `token`, as
+    /// [`workspace_with_token`](App::workspace_with_token) gives.
+    #[cfg(feature = "install")]
+    pub(crate) fn bot_client(&self, team_id: &str, token: Token) -> Result<Client, BuildError> {
+        let signal = self.inner.gone.signal(team_id);
+        (self.inner.configure)(Client::builder(token).http_client(self.inner.http.clone()))
+            .rate_limiter(self.inner.limiter.clone())
+            .workspace(team_id)
+            .gone(signal)
+            .build()
+    }
+
+    /// A client that calls with the app's credentials (`oauth.v2.access`),
+    /// set up as the app's clients are and paced with them.
+    #[cfg(feature = "install")]
+    pub(crate) fn credentials_client(
+        &self,
+        client_id: &str,
+        client_secret: &Token,
+    ) -> Result<Client, BuildError> {
+        (self.inner.configure)(
+            Client::app_builder(client_id, client_secret.expose_secret())
+                .http_client(self.inner.http.clone()),
+        )
+        .rate_limiter(self.inner.limiter.clone())
+        .build()
     }
 
     /// How many times the app has followed its store's changes (each pass

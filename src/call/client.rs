@@ -415,7 +415,7 @@ pub(crate) fn is_secure_or_loopback(url: &Url) -> bool {
 }
 
 /// Whether `url` names this machine (`localhost` or a loopback address).
-fn is_loopback(url: &Url) -> bool {
+pub(crate) fn is_loopback(url: &Url) -> bool {
     match url.host() {
         Some(url::Host::Domain(name)) => name.eq_ignore_ascii_case("localhost"),
         Some(url::Host::Ipv4(ip)) => ip.is_loopback(),

@@ -171,6 +171,63 @@ impl Installation {
         }
     }
 
+    /// The installation `oauth.v2.access` describes, installed now: the
+    /// organization and workspace (none for an org-wide install), the bot
+    /// token with its scopes and user (its `bot_id` is not in the answer:
+    /// `auth.test` with the bot token tells it), the installing user and
+    /// their token, and with token rotation the bot token's expiry and
+    /// refresh token. `None` when the answer names neither a workspace nor
+    /// an organization to key it by.
+    pub fn from_access(answer: &crate::oauth::v2::AccessResponse) -> Option<Installation> {
+        let named = |team: &crate::OAuthTeam| {
+            Named::new(team.id.clone(), team.name.clone().unwrap_or_default())
+        };
+        let scopes = |text: Option<&String>| -> Vec<String> {
+            text.map(|text| {
+                text.split(',')
+                    .filter(|scope| !scope.is_empty())
+                    .map(str::to_owned)
+                    .collect()
+            })
+            .unwrap_or_default()
+        };
+        let is_enterprise_install = answer.is_enterprise_install.unwrap_or(false);
+        let enterprise = answer.enterprise.as_ref().map(named);
+        let team = answer.team.as_ref().map(named);
+        match (is_enterprise_install, &enterprise, &team) {
+            (true, None, _) | (false, _, None) => return None,
+            _ => {}
+        }
+        let bot = answer.access_token.as_ref().map(|token| {
+            let mut grant = Grant::new(token.clone(), scopes(answer.scope.as_ref()));
+            if let (Some(seconds), Some(refresh)) = (answer.expires_in, &answer.refresh_token) {
+                let after = std::time::Duration::from_secs(u64::try_from(seconds).unwrap_or(0));
+                grant = grant.expiring(SystemTime::now() + after, refresh.clone());
+            }
+            Bot {
+                grant,
+                user_id: answer.bot_user_id.as_ref().map(|id| id.as_str().to_owned()),
+                bot_id: None,
+            }
+        });
+        let installer = answer.authed_user.as_ref().map(|user| Installer {
+            user_id: user.id.as_str().to_owned(),
+            grant: user
+                .access_token
+                .as_ref()
+                .map(|token| Grant::new(token.clone(), scopes(user.scope.as_ref()))),
+        });
+        Some(Installation {
+            app_id: Some(answer.app_id.clone()),
+            enterprise,
+            team: if is_enterprise_install { None } else { team },
+            is_enterprise_install,
+            bot,
+            installer,
+            installed_at: SystemTime::now(),
+        })
+    }
+
     /// How Slack keys this installation.
     pub fn key(&self) -> InstallationKey {
         InstallationKey {

@@ -3,6 +3,8 @@
 //! [`App`](crate::App) finds them ([`Installations`],
 //! [`MemoryInstallations`]).
 
+#[cfg(feature = "install")]
+pub(crate) mod flow;
 pub(crate) mod installation;
 pub(crate) mod memory;
 pub(crate) mod store;

@@ -26,6 +26,8 @@ mod headers;
 mod install_flow;
 mod load;
 mod oauth;
+#[cfg(feature = "install")]
+mod our_install_flow;
 mod pacing_window;
 mod page;
 mod roster_end_race;
