@@ -53,6 +53,11 @@ fn main() {
         python_sdk::bolt_app_against_the_binary,
     ));
     trials.push(part::needs(
+        "python_sdk::bolt_oauth_installs_against_the_binary",
+        &python_sdk::PYTHON,
+        python_sdk::bolt_oauth_installs_against_the_binary,
+    ));
+    trials.push(part::needs(
         "node_sdk::calls_lifecycle_against_the_binary",
         &node_sdk::NODE,
         node_sdk::calls_lifecycle_against_the_binary,
