@@ -1,8 +1,16 @@
 //! The main job: a whole Call lifecycle, printed step by step.
 //!
 //! ```sh
-//! cargo run --example call_lifecycle --features mock,events
+//! cargo run --example call_lifecycle --features install,sqlite
 //! ```
+//!
+//! On the fake it first installs the app, as a workspace admin would: from
+//! an empty SQLite file (tokens sealed with the key in
+//! `SLACK_CALLS_TOKEN_KEYS`, `id:base64`, or a new random key for the run),
+//! through the app's install flow and the fake's consent page, where a fake
+//! admin presses Allow. Then it drops the `App` and builds a new one from
+//! the same file, as a restarted process would, and runs the Call with the
+//! stored bot token.
 //!
 //! The workflow a Calls app runs: map the attendees' emails to Slack users
 //! (`users.lookupByEmail`, falling back to external participants), register
@@ -31,7 +39,7 @@
 //! lifecycle until Ctrl-C:
 //!
 //! ```sh
-//! cargo run --example call_lifecycle --features mock,events -- --keep-running
+//! cargo run --example call_lifecycle --features install,sqlite -- --keep-running
 //! ```
 
 use std::error::Error as StdError;
@@ -41,9 +49,12 @@ use slack_calls::events::{InitiationAnswer, Receiver, link_shared_domain_key};
 use slack_calls::signing::SigningSecret;
 use slack_calls::users::LookupByEmailError;
 use slack_calls::{
-    Block, CallBlock, CallUser, Client, Event, Roster, Timestamp, TokenKind, Unfurl,
+    App, Block, CallBlock, CallUser, Client, Event, InstallFlow, Roster, SqliteStore, Timestamp,
+    TokenKeys, TokenKind, Unfurl,
 };
-use slack_calls_mock::{DEMO_BOT_TOKEN, DEMO_SCOPES, MockApp, MockSlack};
+use slack_calls_mock::{
+    DEMO_APP_ID, DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, DEMO_SCOPES, DEMO_TEAM_ID, MockApp, MockSlack,
+};
 use tokio::sync::mpsc;
 
 type Result<T> = std::result::Result<T, Box<dyn StdError>>;
@@ -57,7 +68,8 @@ async fn main() {
 }
 
 async fn run() -> Result<()> {
-    // Keep the fake alive for the whole run when we use it.
+    // Keep the fake (and the installed app) alive for the whole run when
+    // we use it.
     let (fake, client, creator, participant, channel, attendees) =
         match std::env::var("SLACK_TOKEN") {
             Ok(token) => {
@@ -85,15 +97,7 @@ async fn run() -> Result<()> {
                 (None, client, creator, participant, channel, attendees)
             }
             Err(_) => {
-                // The app's bot token also unfurls links (links:write).
-                let scopes = DEMO_SCOPES
-                    .iter()
-                    .copied()
-                    .chain(["links:read", "links:write"]);
-                let fake = MockSlack::builder()
-                    .token(DEMO_BOT_TOKEN, TokenKind::Bot, scopes)
-                    .start()
-                    .await?;
+                let fake = MockSlack::builder().start().await?;
                 println!("started the fake Slack server at {}", fake.base_url());
                 println!("watch it live at {}", fake.page_url());
                 if watched() {
@@ -103,14 +107,15 @@ async fn run() -> Result<()> {
                     );
                     tokio::time::sleep(STEP_PAUSE * 3).await;
                 }
-                let client = fake.client(fake.bot_token())?;
+                let app = install(&fake).await?;
+                let client = app.workspace(DEMO_TEAM_ID)?;
                 let attendees = vec![
                     "u0mock003@example.com".to_owned(),
                     "u0mock004@example.com".to_owned(),
                     "ron.stoppable@partner.example".to_owned(),
                 ];
                 (
-                    Some(fake),
+                    Some((fake, app)),
                     client,
                     Some("U0MOCK001".to_owned()),
                     "U0MOCK002".to_owned(),
@@ -286,10 +291,13 @@ async fn run() -> Result<()> {
         "Done: the whole Call lifecycle succeeded, from registering {} to ending it.",
         call.id
     );
-    let Some(fake) = fake else {
+    let Some((fake, app)) = fake else {
         return Ok(());
     };
-    slack_talks_back(&fake, client).await?;
+    drop(client);
+    slack_talks_back(&fake, app).await?;
+    // The run's SQLite file goes with the run.
+    let _ = std::fs::remove_dir_all(main_job_dir());
     if watched() {
         println!(
             "The fake keeps running: open {} to look; press Ctrl-C to stop it.",
@@ -299,6 +307,159 @@ async fn run() -> Result<()> {
         println!("stopped");
     }
     Ok(())
+}
+
+/// The environment variable with the keys that seal tokens at rest.
+const KEYS_VAR: &str = "SLACK_CALLS_TOKEN_KEYS";
+
+/// Installs the app into the fake's workspace as an admin would, into an
+/// empty SQLite file; then drops the app and builds a new one from the
+/// file, as a restarted process would, and returns it.
+async fn install(fake: &MockSlack) -> Result<App> {
+    println!("First the app is installed, as a workspace admin installs it.");
+    let keys = match std::env::var(KEYS_VAR) {
+        Ok(text) => {
+            TokenKeys::parse(&text, &format!("in ${KEYS_VAR}"))?;
+            println!("install 1. the sealing key       -> read from ${KEYS_VAR}");
+            text
+        }
+        Err(_) => {
+            println!(
+                "install 1. the sealing key       -> ${KEYS_VAR} is not set: a new random key \
+                 for this run (set it to `k1:<32 bytes as base64>` to keep your own)"
+            );
+            format!("main-job:{}", TokenKeys::generate_key()?)
+        }
+    };
+    let dir = main_job_dir();
+    std::fs::create_dir_all(&dir)?;
+    let file = dir.join("installations.db");
+    let _ = std::fs::remove_file(&file);
+    let open = || async {
+        let keys = TokenKeys::parse(&keys, &format!("in ${KEYS_VAR}"))?;
+        let store = SqliteStore::open(&file, keys).await?;
+        let api = fake.base_url().to_owned();
+        let app = App::builder(DEMO_APP_ID)
+            .clients(move |client| client.base_url(api.clone()))
+            .build_with_store(store)
+            .await?;
+        Ok::<App, Box<dyn StdError>>(app)
+    };
+    let app = open().await?;
+    println!(
+        "install 2. an empty SQLite file   -> {} ({} installations)",
+        file.display(),
+        app.store().ok_or("a store")?.all().await?.len()
+    );
+
+    // The app's install page and OAuth redirect, on 127.0.0.1.
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    let base = format!("http://{}", listener.local_addr()?);
+    let redirect_uri = format!("{base}/slack/oauth_redirect");
+    fake.set_redirect_urls([redirect_uri.clone()])?;
+    let flow = InstallFlow::builder(app.clone(), DEMO_CLIENT_ID, DEMO_CLIENT_SECRET)
+        .bot_scopes(
+            DEMO_SCOPES
+                .iter()
+                .copied()
+                .chain(["links:read", "links:write"]),
+        )
+        .authorize_url(fake.authorize_url())
+        .redirect_uri(redirect_uri)
+        .build()?;
+    let router = flow.router();
+    let server = tokio::spawn(async move { axum::serve(listener, router).await });
+
+    // The admin's browser: it shows each redirect instead of following it.
+    let browser = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()?;
+    let started = browser.get(format!("{base}/slack/install")).send().await?;
+    let cookie = started
+        .headers()
+        .get("set-cookie")
+        .and_then(|value| value.to_str().ok())
+        .and_then(|value| value.split(';').next())
+        .ok_or("the install page set no cookie")?
+        .to_owned();
+    let to_slack = location(&started)?;
+    println!(
+        "install 3. the admin opens {}/slack/install -> sent to Slack to approve the app",
+        base
+    );
+    let consent = browser.get(&to_slack).send().await?.text().await?;
+    let consent_id = consent
+        .split("name=\"consent\" value=\"")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .ok_or("the fake showed no consent page")?
+        .to_owned();
+    let allowed = browser
+        .post(format!("http://{}/oauth/v2/authorize/decide", fake.addr()))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(
+            form_urlencoded::Serializer::new(String::new())
+                .append_pair("consent", &consent_id)
+                .append_pair("decision", "allow")
+                .finish(),
+        )
+        .send()
+        .await?;
+    let back = location(&allowed)?;
+    println!(
+        "install 4. the admin presses Allow -> Slack sends the browser back to the app with a \
+         one-time code"
+    );
+    let done = browser.get(&back).header("cookie", cookie).send().await?;
+    let status = done.status();
+    let page = done.text().await?;
+    if !status.is_success() || !page.contains("Installed") {
+        return Err(format!("the install did not complete (HTTP {status}): {page}").into());
+    }
+    let installed = app
+        .installations()
+        .for_team(DEMO_TEAM_ID)
+        .ok_or("the installation was not stored")?;
+    let bot = installed.bot.as_ref().ok_or("the install gave no bot")?;
+    println!(
+        "install 5. the app trades the code -> stored in the file, tokens sealed: workspace {} \
+         ({}), bot user {}, bot {}, scopes {}",
+        DEMO_TEAM_ID,
+        installed
+            .team
+            .as_ref()
+            .map_or("", |team| team.name.as_str()),
+        bot.user_id.as_deref().unwrap_or("?"),
+        bot.bot_id.as_deref().unwrap_or("?"),
+        bot.grant.scopes.join(",")
+    );
+
+    // A restart: the app and its install pages go; a new app reads the file.
+    server.abort();
+    drop(flow);
+    drop(app);
+    let app = open().await?;
+    println!(
+        "install 6. the app restarts       -> a new App reads the file: {} installation(s); \
+         the Call below uses the stored bot token",
+        app.installations().for_team(DEMO_TEAM_ID).map_or(0, |_| 1)
+    );
+    Ok(app)
+}
+
+/// Where this run keeps its SQLite file.
+fn main_job_dir() -> std::path::PathBuf {
+    std::env::temp_dir().join(format!("slack-calls-main-job-{}", std::process::id()))
+}
+
+/// Where a redirect sends the browser.
+fn location(response: &reqwest::Response) -> Result<String> {
+    Ok(response
+        .headers()
+        .get("location")
+        .and_then(|value| value.to_str().ok())
+        .ok_or_else(|| format!("expected a redirect, got HTTP {}", response.status()))?
+        .to_owned())
 }
 
 /// How long each step waits when a person watches the page.
@@ -323,14 +484,15 @@ async fn pace() {
 /// Slack calls the app: a link is shared, the app unfurls it as a Call,
 /// someone rejects the Call, the app logs it; someone presses the Call
 /// button, the app says where the new call is.
-async fn slack_talks_back(fake: &MockSlack, client: Client) -> Result<()> {
+async fn slack_talks_back(fake: &MockSlack, app: App) -> Result<()> {
     println!("Slack talks back: an app endpoint receives the fake's signed events.");
     let secret = "example-signing-secret-0b5e5d3a9c1f";
     // What the app's handlers did, for this program to print in order.
     let (app_log, mut done) = mpsc::unbounded_channel::<String>();
     let receiver = Receiver::<Event>::builder(secret)
-        // One workspace here; a real app looks the team up in its installations.
-        .workspaces(move |_team: &str| Some(client.clone()))
+        // Each delivery's client comes from the app's installations (the one
+        // stored by the install above).
+        .workspaces(app)
         .domain_key(link_shared_domain_key)
         .on_event(move |callback, context| {
             let app_log = app_log.clone();
