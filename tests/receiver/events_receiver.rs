@@ -845,6 +845,71 @@ async fn an_app_as_the_workspace_lookup_gives_clients_and_forgets_an_uninstalled
     ));
 }
 
+/// `tokens_revoked` drops just the tokens it names: the user token when
+/// the installer is listed under `oauth`, the bot token when the bot is
+/// listed under `bot`; the installation goes only when no token is left.
+#[tokio::test]
+async fn tokens_revoked_drops_just_the_tokens_it_names() {
+    use slack_calls::{App, AppError, Installation, TokenKind};
+
+    let clock = TestClock::manual();
+    let app = App::builder("A0001").build().unwrap();
+    let mut installation = Installation::new("T0001", ["xoxb-bot-token", "xoxp-user-token"]);
+    installation.bot.as_mut().unwrap().user_id = Some("U0BOT".into());
+    installation.installer.as_mut().unwrap().user_id = "U0ADMIN".into();
+    app.install(installation);
+    let receiver = builder(&clock).workspaces(app.clone()).build().unwrap();
+    let now = receiver.verifier().unix_now();
+    let revoke = |id: &str, tokens: serde_json::Value| {
+        callback(
+            id,
+            serde_json::json!({ "type": "tokens_revoked", "tokens": tokens }),
+        )
+    };
+
+    // Another user's token: nothing of the installation changes.
+    let body = revoke("EvOther", serde_json::json!({ "oauth": ["U0SOMEONE"] }));
+    let reply = receiver
+        .receive(&signed_json(SECRET, now, &body), &body)
+        .await;
+    assert_eq!(reply.outcome, Outcome::Event);
+    let held = app.installations().for_team("T0001").unwrap();
+    assert_eq!(held.tokens().count(), 2);
+
+    // The installer's user token: the bot token stays and serves.
+    let body = revoke("EvUser", serde_json::json!({ "oauth": ["U0ADMIN"] }));
+    receiver
+        .receive(&signed_json(SECRET, now, &body), &body)
+        .await;
+    let held = app.installations().for_team("T0001").unwrap();
+    assert!(held.user_token().is_none());
+    assert_eq!(app.workspace("T0001").unwrap().token_kind(), TokenKind::Bot);
+
+    // The bot's token too: nothing is left, the workspace is lost.
+    let body = revoke("EvBot", serde_json::json!({ "bot": ["U0BOT"] }));
+    receiver
+        .receive(&signed_json(SECRET, now, &body), &body)
+        .await;
+    assert!(app.installations().for_team("T0001").is_none());
+    assert!(matches!(
+        app.workspace("T0001"),
+        Err(AppError::NotInstalled { .. })
+    ));
+
+    // The bot alone, with the user token kept: the app goes on with it.
+    let app = App::builder("A0002").build().unwrap();
+    app.install(Installation::new("T0001", ["xoxb-bot-2", "xoxp-user-2"]));
+    let receiver = builder(&clock).workspaces(app.clone()).build().unwrap();
+    let body = revoke("EvBot2", serde_json::json!({ "bot": ["U0ANYBOT"] }));
+    receiver
+        .receive(&signed_json(SECRET, now, &body), &body)
+        .await;
+    assert_eq!(
+        app.workspace("T0001").unwrap().token_kind(),
+        TokenKind::User
+    );
+}
+
 /// An event or a Call button from an org-wide install: found by the
 /// organization (authorizations[0] / the form's fields say which), for
 /// whichever workspace it came from; losing the org-wide install stops
