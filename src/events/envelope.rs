@@ -138,6 +138,10 @@ impl<'de, E: DeserializeOwned> Deserialize<'de> for EventEnvelope<E> {
 pub struct EventCallback<E = Event> {
     /// The workspace where the event happened.
     pub team_id: TeamId,
+    /// The Enterprise Grid organization where the event happened, when the
+    /// workspace is in one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub enterprise_id: Option<String>,
     /// The app the event is for.
     pub api_app_id: String,
     /// Slack's ID for this event, the same on every retry of it and unique
@@ -196,6 +200,7 @@ impl<E> EventCallback<E> {
         EventCallback {
             context_team_id: Some(team_id.clone()),
             team_id,
+            enterprise_id: None,
             api_app_id: api_app_id.into(),
             event_id: event_id.into(),
             event_time,
@@ -205,6 +210,15 @@ impl<E> EventCallback<E> {
             event_context: None,
             event,
         }
+    }
+
+    /// The event happened in a workspace of this Enterprise Grid
+    /// organization (`enterprise_id`, and `context_enterprise_id`).
+    pub fn in_enterprise(mut self, enterprise_id: impl Into<String>) -> EventCallback<E> {
+        let id = enterprise_id.into();
+        self.context_enterprise_id = Some(id.clone());
+        self.enterprise_id = Some(id);
+        self
     }
 
     /// Lists one more installation that can see the event.

@@ -255,3 +255,48 @@ fn a_delivery_that_is_not_json_is_a_decode_error_not_a_panic() {
     assert!(serde_json::from_str::<EventEnvelope>("not json").is_err());
     assert!(serde_json::from_str::<Event>("").is_err());
 }
+
+/// A delivery from a workspace of an Enterprise Grid organization names the
+/// organization at the top level as well as in its authorization (the shape
+/// of "Enterprise Grid apps reference", `api.slack.com/enterprise/apps/reference`).
+#[test]
+fn an_organizations_delivery_names_it_at_the_top_level() {
+    let body = json!({
+        "token": "x",
+        "team_id": "T0001",
+        "enterprise_id": "E0001",
+        "api_app_id": "A0001",
+        "event": { "type": "app_uninstalled" },
+        "type": "event_callback",
+        "event_id": "Ev0001",
+        "event_time": 1_700_000_000,
+        "authorizations": [{
+            "enterprise_id": "E0001", "team_id": null, "user_id": "U0BOT",
+            "is_bot": true, "is_enterprise_install": true
+        }],
+        "context_team_id": "T0001",
+        "context_enterprise_id": "E0001"
+    })
+    .to_string();
+    let delivered = callback(&body);
+    assert_eq!(delivered.enterprise_id.as_deref(), Some("E0001"));
+    assert_eq!(delivered.context_enterprise_id.as_deref(), Some("E0001"));
+    let built = EventCallback::new(
+        TeamId::from("T0001"),
+        "A0001",
+        "Ev0001",
+        Timestamp::from(1_700_000_000),
+        Event::AppUninstalled(AppUninstalledEvent::new()),
+    )
+    .in_enterprise("E0001");
+    assert_eq!(built.enterprise_id.as_deref(), Some("E0001"));
+    // Outside an organization it is absent, and stays absent when encoded.
+    let alone = callback(CALL_REJECTED);
+    assert_eq!(alone.enterprise_id, None);
+    assert!(
+        serde_json::to_value(&alone)
+            .unwrap()
+            .get("enterprise_id")
+            .is_none()
+    );
+}

@@ -358,6 +358,7 @@ async fn a_declined_install_stores_nothing() {
 
 #[tokio::test]
 async fn a_used_code_and_a_wrong_redirect_uri_store_nothing() {
+    let logs = trace_capture::global();
     let served = served().await;
     // The code spent elsewhere first.
     let (authorize, cookie) = begin(&served).await;
@@ -377,6 +378,13 @@ async fn a_used_code_and_a_wrong_redirect_uri_store_nothing() {
     let hop = get(back.as_str(), Some(&cookie)).await;
     assert_refused(&hop, 502, "invalid_code");
     assert!(served.app.installations().for_team("T0MOCK001").is_none());
+    // The failure's page and log lines name Slack's error, not the code,
+    // the state or the secret.
+    let state = param(&back, "state").unwrap();
+    for secret in [code.as_str(), state.as_str(), DEMO_CLIENT_SECRET] {
+        assert!(!hop.body.contains(secret), "the page shows a secret");
+        assert!(!logs.text().contains(secret), "a log line holds a secret");
+    }
 
     // A second flow of the same app with another registered redirect URI:
     // a code Slack issued for the first is refused for the second.
