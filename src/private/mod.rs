@@ -27,6 +27,23 @@ pub(crate) mod info;
 pub(crate) mod request;
 pub mod union;
 
+/// Escapes text for an HTML element or a quoted attribute: the install
+/// flow's pages here, and the fake's pages in `slack-calls-mock`.
+pub fn escape_html(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
 /// The pages of a paginated request: `fetch` sends the request at a
 /// cursor (`None`: as built) and returns the page with its next cursor.
 pub fn pages<R, E: crate::ErrorCode, F>(fetch: F) -> crate::Pages<R, E>
