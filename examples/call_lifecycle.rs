@@ -99,13 +99,19 @@ async fn run() -> Result<()> {
             Err(_) => {
                 let fake = MockSlack::builder().start().await?;
                 println!("started the fake Slack server at {}", fake.base_url());
-                println!("watch it live at {}", fake.page_url());
                 if watched() {
+                    println!("watch it live at {}", fake.page_url());
                     println!(
                         "(kept running: each step waits {} s so the page can show it)",
                         STEP_PAUSE.as_secs()
                     );
                     tokio::time::sleep(STEP_PAUSE * 3).await;
+                } else {
+                    println!(
+                        "the fake's live page is at {} while this run lasts (about a second); \
+                         to watch it, run again with --keep-running",
+                        fake.page_url()
+                    );
                 }
                 let app = install(&fake).await?;
                 let client = app.workspace(DEMO_TEAM_ID)?;
@@ -126,7 +132,7 @@ async fn run() -> Result<()> {
         };
 
     println!(
-        "A Call from start to end, as a Calls app runs it, in 9 steps: find the attendees in \
+        "A Call from start to end, as a Calls app runs it, in steps 1 to 9: find the attendees in \
          Slack, register the Call, post it in a channel, stream joins and leaves, rename it, \
          read it back, end it, and check that an ended Call takes no one new."
     );
@@ -485,7 +491,10 @@ async fn pace() {
 /// someone rejects the Call, the app logs it; someone presses the Call
 /// button, the app says where the new call is.
 async fn slack_talks_back(fake: &MockSlack, app: App) -> Result<()> {
-    println!("Slack talks back: an app endpoint receives the fake's signed events.");
+    println!(
+        "Then Slack talks back, in steps 10 to 13: an app endpoint receives the fake's signed \
+         events."
+    );
     let secret = "example-signing-secret-0b5e5d3a9c1f";
     // What the app's handlers did, for this program to print in order.
     let (app_log, mut done) = mpsc::unbounded_channel::<String>();
@@ -600,12 +609,21 @@ async fn slack_talks_back(fake: &MockSlack, app: App) -> Result<()> {
         deliveries = fake.deliveries();
     }
     for delivery in &deliveries {
+        let attempt = match delivery.attempt {
+            0 => "first try".to_owned(),
+            n => format!("retry {n}"),
+        };
+        let answered = match delivery.status {
+            Some(status) => format!("HTTP {status}"),
+            None => "no answer".to_owned(),
+        };
+        let in_time = match delivery.acked_in_time {
+            true => "within Slack's 3 seconds",
+            false => "too late for Slack",
+        };
         println!(
-            "    the fake's delivery log  -> {} attempt {}: HTTP {}, acknowledged in time: {}",
-            delivery.kind,
-            delivery.attempt,
-            delivery.status.map_or("none".to_owned(), |s| s.to_string()),
-            delivery.acked_in_time
+            "    the fake's delivery log  -> {} ({attempt}): {answered}, {in_time}",
+            delivery.kind
         );
     }
     println!(

@@ -114,6 +114,25 @@
 //! # Ok(()) }
 //! ```
 //!
+//! # The demo values
+//!
+//! Every fake starts with one workspace, one app and these values, so a
+//! test can name them without guessing:
+//!
+//! | what | value | constant |
+//! |---|---|---|
+//! | workspace | `T0MOCK001`, "Mock Workspace" | [`DEMO_TEAM_ID`], [`DEMO_TEAM_NAME`] |
+//! | bot token | `xoxb-mock-bot` (bot user `UB0MOCK001`, bot `B0MOCK001`) | [`DEMO_BOT_TOKEN`] |
+//! | user token | `xoxp-mock-user`, acting for `U0MOCK001` | [`DEMO_USER_TOKEN`] |
+//! | both tokens' scopes | `calls:read`, `calls:write`, `chat:write`, `users:read.email`, `links:read`, `links:write` | [`DEMO_SCOPES`] |
+//! | users | `U0MOCK001` … `U0MOCK005`, emails `u0mock001@example.com` … `u0mock005@example.com` | [`DEMO_USERS`], [`default_email`] |
+//! | channels | `C0MOCK001`, `C0MOCK002` | [`DEMO_CHANNELS`] |
+//! | app | `A0MOCKAPP`, client id `1000000001.2000000002`, client secret `mock-client-secret` | [`DEMO_APP_ID`], [`DEMO_CLIENT_ID`], [`DEMO_CLIENT_SECRET`] |
+//!
+//! The builder replaces any of them ([`MockSlackBuilder::token`],
+//! [`MockSlackBuilder::users`], [`MockSlackBuilder::channels`],
+//! [`MockSlackBuilder::workspace`], [`MockSlackBuilder::app_credentials`]).
+//!
 //! # Calls
 //!
 //! The rules the fake follows for the Calls family where Slack documents
@@ -222,7 +241,8 @@
 //!   token of the workspace and is listed in [`MockSlack::uninstalls`].
 //!   The request log never holds a `client_secret`.
 //! - The demo tokens have [`DEMO_SCOPES`]: `calls:read`, `calls:write`,
-//!   `chat:write` and `users:read.email`.
+//!   `chat:write`, `users:read.email`, `links:read` and `links:write`
+//!   (what a Calls provider needs, unfurling included).
 //!
 //! # Rate limits
 //!

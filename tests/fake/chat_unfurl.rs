@@ -179,6 +179,11 @@ fn the_spec_says_tier_3_links_write_and_safe_to_resend() {
 async fn fake() -> MockSlack {
     MockSlack::builder()
         .token("xoxb-links", TokenKind::Bot, ["links:write", "calls:write"])
+        .token(
+            "xoxb-no-links",
+            TokenKind::Bot,
+            ["calls:read", "calls:write"],
+        )
         .rate_limits(LimitMode::Off)
         .start()
         .await
@@ -217,9 +222,9 @@ async fn the_fake_serves_chat_unfurl_from_the_spec() -> Result<(), Box<dyn std::
     );
     assert_eq!(mock.call(call.id.as_str()).unwrap().channels, ["C0MOCK001"]);
 
-    // The demo token lacks links:write: Slack's missing_scope.
+    // A token without links:write: Slack's missing_scope.
     let demo = mock
-        .client_builder(mock.bot_token())
+        .client_builder("xoxb-no-links")
         .rate_limits(RateLimits::off())
         .build()?;
     match demo
