@@ -389,7 +389,7 @@ async fn get_text(http: &reqwest::Client, url: &str) -> Result<String, Failed> {
 }
 
 /// A fresh directory under Cargo's temporary directory for tests.
-fn scratch_dir(name: &str) -> Result<PathBuf, Failed> {
+pub(crate) fn scratch_dir(name: &str) -> Result<PathBuf, Failed> {
     let dir = Path::new(env!("CARGO_TARGET_TMPDIR"))
         .join(format!("chromium-{name}-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);

@@ -15,6 +15,8 @@ mod browser_page;
 mod events_peers;
 #[path = "../support/fake/mod.rs"]
 mod fake_support;
+#[cfg(all(unix, feature = "install", feature = "sqlite"))]
+mod install_browser;
 mod node_sdk;
 mod part;
 #[cfg(feature = "postgres")]
@@ -66,6 +68,12 @@ fn main() {
         "browser_page::live_page_in_a_real_browser",
         &browser_page::CHROMIUM,
         browser_page::live_page_in_a_real_browser,
+    ));
+    #[cfg(all(unix, feature = "install", feature = "sqlite"))]
+    trials.push(part::needs(
+        "install_browser::install_through_the_consent_page_in_a_real_browser",
+        &browser_page::CHROMIUM,
+        install_browser::install_through_the_consent_page_in_a_real_browser,
     ));
     #[cfg(feature = "redis")]
     {
