@@ -228,6 +228,30 @@ impl Installation {
         })
     }
 
+    /// The same installation with its times cut to whole milliseconds, as
+    /// the stores keep them: what a cache holds then equals what the store
+    /// gives back.
+    pub(crate) fn to_stored_precision(mut self) -> Installation {
+        fn cut(at: SystemTime) -> SystemTime {
+            let since = at.duration_since(std::time::UNIX_EPOCH).unwrap_or_default();
+            std::time::UNIX_EPOCH
+                + std::time::Duration::from_millis(
+                    u64::try_from(since.as_millis()).unwrap_or(u64::MAX),
+                )
+        }
+        self.installed_at = cut(self.installed_at);
+        let grants = self
+            .bot
+            .as_mut()
+            .map(|bot| &mut bot.grant)
+            .into_iter()
+            .chain(self.installer.as_mut().and_then(|user| user.grant.as_mut()));
+        for grant in grants {
+            grant.expires_at = grant.expires_at.map(cut);
+        }
+        self
+    }
+
     /// How Slack keys this installation.
     pub fn key(&self) -> InstallationKey {
         InstallationKey {

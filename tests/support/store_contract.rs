@@ -149,6 +149,20 @@ pub async fn two_apps_follow_each_other(
     within_passes(&b, 2, "an install", || b.workspace(team).is_ok()).await?;
     let held = b.workspace(team).map_err(err)?;
 
+    // What an app caches on save is what its store gives back (times as
+    // the store keeps them), so its own next sync finds nothing changed.
+    let now = Installation::new("T0NOW", ["xoxb-installed-now"]);
+    a.save(now.clone()).await.map_err(err)?;
+    let stored = a
+        .store()
+        .ok_or("a store")?
+        .find(&now.key())
+        .await
+        .map_err(err)?;
+    check(stored == a.installations().get(&now.key()), || {
+        "the cache holds what the store holds".into()
+    })?;
+
     // The bot's token revoked through one instance: the other keeps the
     // user token.
     let key = InstallationKey::in_org("E0ORG", team);
