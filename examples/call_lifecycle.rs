@@ -45,8 +45,7 @@
 use std::error::Error as StdError;
 use std::time::Duration;
 
-use slack_calls::events::{InitiationAnswer, Receiver, link_shared_domain_key};
-use slack_calls::signing::SigningSecret;
+use slack_calls::events::{InitiationAnswer, Receiver, axum, link_shared_domain_key};
 use slack_calls::users::LookupByEmailError;
 use slack_calls::{
     App, Block, CallBlock, CallUser, Client, Event, InstallFlow, Roster, SqliteStore, Timestamp,
@@ -556,9 +555,7 @@ async fn slack_talks_back(fake: &MockSlack, app: App) -> Result<()> {
     let url = format!("http://{}/slack/events", listener.local_addr()?);
     let router = axum::Router::new().route("/slack/events", receiver.method_router());
     tokio::spawn(async move { axum::serve(listener, router).await });
-    fake.register_app(
-        MockApp::new(&url, SigningSecret::new(secret)?).unfurl_domains(["example.com"]),
-    );
+    fake.register_app(MockApp::new(&url, secret)?.unfurl_domains(["example.com"]));
     println!("10. app endpoint             -> listening at {url}, unfurling example.com");
 
     pace().await;

@@ -7,7 +7,7 @@
 //!   cargo run --example provider --features install,sqlite
 //! ```
 
-use slack_calls::events::Receiver;
+use slack_calls::events::{Receiver, Server};
 use slack_calls::{App, Event, InstallFlow, SqliteStore, TokenKeys};
 
 #[tokio::main]
@@ -33,7 +33,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     .redirect_uri("https://calls.example.com/slack/oauth_redirect")
     .build()?;
 
-    let events = Receiver::<Event>::builder(std::env::var("SLACK_SIGNING_SECRET")?.into_bytes())
+    let events = Receiver::<Event>::builder(std::env::var("SLACK_SIGNING_SECRET")?)
         .workspaces(app.clone()) // each delivery's client, from its installation
         .on_event(|callback, context| async move {
             if let (Event::LinkShared(shared), Some(client)) = (callback.event, context.client()) {
@@ -43,10 +43,13 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         })
         .build()?;
 
-    let router = install
-        .router() // GET /slack/install, GET /slack/oauth_redirect
-        .route("/slack/events", events.method_router());
-    let listener = tokio::net::TcpListener::bind("0.0.0.0:3000").await?;
-    axum::serve(listener, router).await?;
+    // GET /slack/install, GET /slack/oauth_redirect, POST /slack/events;
+    // or mount `install.router()` and `events.method_router()` in your own
+    // axum Router (`slack_calls::events::axum` is the axum they use).
+    Server::new()
+        .install(&install)
+        .events("/slack/events", &events)
+        .serve("0.0.0.0:3000")
+        .await?;
     Ok(())
 }

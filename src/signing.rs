@@ -94,6 +94,47 @@ impl SigningSecret {
     }
 }
 
+/// A signing secret as the receiver ([`Receiver::builder`]) and the fake
+/// (`slack_calls_mock::MockApp::new`) both take it: a checked
+/// [`SigningSecret`], or its text or bytes, checked with
+/// [`SigningSecret::new`] where it is taken.
+///
+/// [`Receiver::builder`]: https://docs.rs/slack-calls/latest/slack_calls/events/struct.Receiver.html#method.builder
+pub trait IntoSigningSecret {
+    /// The checked secret.
+    fn into_signing_secret(self) -> Result<SigningSecret, SecretError>;
+}
+
+impl IntoSigningSecret for SigningSecret {
+    fn into_signing_secret(self) -> Result<SigningSecret, SecretError> {
+        Ok(self)
+    }
+}
+
+impl IntoSigningSecret for &SigningSecret {
+    fn into_signing_secret(self) -> Result<SigningSecret, SecretError> {
+        Ok(self.clone())
+    }
+}
+
+macro_rules! secret_from_bytes {
+    ($($t:ty),*) => {$(
+        impl IntoSigningSecret for $t {
+            fn into_signing_secret(self) -> Result<SigningSecret, SecretError> {
+                SigningSecret::new(self)
+            }
+        }
+    )*};
+}
+
+secret_from_bytes!(&str, String, &String, &[u8], Vec<u8>, &Vec<u8>);
+
+impl<const N: usize> IntoSigningSecret for &[u8; N] {
+    fn into_signing_secret(self) -> Result<SigningSecret, SecretError> {
+        SigningSecret::new(self)
+    }
+}
+
 impl fmt::Debug for SigningSecret {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("SigningSecret(<redacted>)")

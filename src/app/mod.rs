@@ -366,7 +366,7 @@ impl App {
     /// app's cache. When the store fails nothing is cached, and the error
     /// says why.
     pub async fn save(&self, installation: Installation) -> Result<(), StoreError> {
-        let installation = installation.to_stored_precision();
+        let installation = installation.at_stored_precision();
         if let Some(store) = &self.inner.store {
             store.save(&installation).await?;
         }

@@ -18,12 +18,12 @@ use super::receiver::{
 use super::verify::Verifier;
 use crate::error::BuildError;
 use crate::events::envelope::{AppRateLimited, EventCallback};
-use crate::signing::SigningSecret;
+use crate::signing::{IntoSigningSecret, SigningSecret};
 use crate::{Clock, Event, SystemClock};
 
 /// Builds a [`Receiver`]; see [`Receiver::builder`].
 pub struct ReceiverBuilder<E = Event> {
-    secret: Vec<u8>,
+    secret: Result<SigningSecret, crate::signing::SecretError>,
     max_body: Option<usize>,
     window: Option<Duration>,
     clock: Option<Arc<dyn Clock>>,
@@ -50,10 +50,12 @@ impl<E> Receiver<E>
 where
     E: DeserializeOwned + Send + 'static,
 {
-    /// Starts a receiver for the app with this signing secret.
-    pub fn builder(signing_secret: impl AsRef<[u8]>) -> ReceiverBuilder<E> {
+    /// Starts a receiver for the app with this signing secret: a
+    /// [`SigningSecret`], or its text or bytes (checked when the receiver
+    /// is built), the same way the fake's `MockApp::new` takes it.
+    pub fn builder(signing_secret: impl IntoSigningSecret) -> ReceiverBuilder<E> {
         ReceiverBuilder {
-            secret: signing_secret.as_ref().to_vec(),
+            secret: signing_secret.into_signing_secret(),
             max_body: None,
             window: None,
             clock: None,
@@ -177,7 +179,7 @@ where
     /// Builds the receiver; refuses an empty or short signing secret
     /// ([`BuildError::SigningSecret`]).
     pub fn build(self) -> Result<Receiver<E>, BuildError> {
-        let secret = SigningSecret::new(&self.secret)?;
+        let secret = self.secret?;
         let clock: Arc<dyn Clock> = self.clock.unwrap_or_else(|| Arc::new(SystemClock));
         let mut verifier = Verifier::with_secret(secret).clock(SharedClock(Arc::clone(&clock)));
         if let Some(bytes) = self.max_body {

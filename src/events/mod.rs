@@ -96,6 +96,8 @@ mod redis_dedup;
 #[cfg(feature = "events")]
 mod router;
 #[cfg(feature = "events")]
+mod server;
+#[cfg(feature = "events")]
 mod verify;
 
 #[cfg(feature = "events")]
@@ -109,6 +111,12 @@ pub use dedup::{
 pub use crate::events::envelope::{
     AppRateLimited, EventAuthorization, EventCallback, EventEnvelope, UrlVerification,
 };
+/// The axum this crate is built on (0.8): its `Router`, `MethodRouter` and
+/// `serve` are the ones [`Receiver::method_router`] and
+/// [`Server::router`] give, so an app mounts them with
+/// `slack_calls::events::axum` and never has to guess the version.
+#[cfg(feature = "events")]
+pub use axum;
 #[cfg(feature = "events")]
 pub use builder::ReceiverBuilder;
 #[cfg(feature = "events")]
@@ -121,6 +129,8 @@ pub use receiver::{
 #[cfg(all(feature = "events", feature = "redis"))]
 #[cfg_attr(docsrs, doc(cfg(feature = "redis")))]
 pub use redis_dedup::RedisDedup;
+#[cfg(feature = "events")]
+pub use server::Server;
 #[cfg(feature = "events")]
 pub use verify::{
     DEFAULT_MAX_BODY, DEFAULT_TIMESTAMP_WINDOW, Rejection, SIGNATURE_HEADER, TIMESTAMP_HEADER,

@@ -231,7 +231,7 @@ impl Installation {
     /// The same installation with its times cut to whole milliseconds, as
     /// the stores keep them: what a cache holds then equals what the store
     /// gives back.
-    pub(crate) fn to_stored_precision(mut self) -> Installation {
+    pub(crate) fn at_stored_precision(mut self) -> Installation {
         fn cut(at: SystemTime) -> SystemTime {
             let since = at.duration_since(std::time::UNIX_EPOCH).unwrap_or_default();
             std::time::UNIX_EPOCH

@@ -11,7 +11,6 @@ use axum::extract::Form;
 use reqwest::Method;
 use serde_json::{Value, json};
 use slack_calls::events::{InitiationAnswer, Outcome, Receiver};
-use slack_calls::signing::SigningSecret;
 use slack_calls_mock::{InitiationError, MockApp, MockSlack};
 
 use crate::fake_support::raw_http::control;
@@ -22,11 +21,9 @@ const SECRET: &str = "call-button-test-signing-secret-2c9d";
 /// Starts the fake with an app at `router`'s `/slack/events`.
 async fn fake_with(router: axum::Router, ack_timeout: Duration) -> MockSlack {
     let (addr, _) = serve(router).await;
-    let app = MockApp::new(
-        format!("http://{addr}/slack/events"),
-        SigningSecret::new(SECRET).unwrap(),
-    )
-    .ack_timeout(ack_timeout);
+    let app = MockApp::new(format!("http://{addr}/slack/events"), SECRET)
+        .unwrap()
+        .ack_timeout(ack_timeout);
     MockSlack::builder().app(app).start().await.unwrap()
 }
 

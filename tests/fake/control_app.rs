@@ -13,7 +13,6 @@ use axum::http::HeaderMap;
 use axum::routing::post;
 use reqwest::Method;
 use serde_json::{Value, json};
-use slack_calls::signing::SigningSecret;
 use slack_calls_mock::{DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, MockApp, MockSlack, MockWorkspace};
 
 use crate::fake_support::delivery_log::deliveries_until;
@@ -444,7 +443,9 @@ async fn uninstall_sends_both_events(how: &str) {
     let mock = MockSlack::start().await.unwrap();
     let (url, inbox) = app_endpoint("").await;
     mock.register_app(
-        MockApp::new(url, SigningSecret::new(SECRET).unwrap()).unfurl_domains(["example.com"]),
+        MockApp::new(url, SECRET)
+            .unwrap()
+            .unfurl_domains(["example.com"]),
     );
     match how {
         "apps.uninstall" => {

@@ -117,7 +117,12 @@ async fn a_5xx_is_retried_with_slacks_headers_until_a_2xx() {
         StatusCode::SERVICE_UNAVAILABLE.into_response(),
     ]))
     .await;
-    let mock = fake(MockApp::new(url, secret()).unfurl_domains(["example.com"])).await;
+    let mock = fake(
+        MockApp::new(url, secret())
+            .unwrap()
+            .unfurl_domains(["example.com"]),
+    )
+    .await;
     mock.user_posts("U0MOCK001", "C0MOCK001", "https://example.com/j/1")
         .unwrap();
     let log = deliveries_until(&mock, |log| log.iter().any(|d| d.acked_in_time))
@@ -189,6 +194,7 @@ async fn a_slow_app_gets_http_timeout_retries() {
     );
     let url = serve(router).await;
     let app = MockApp::new(url, secret())
+        .unwrap()
         .unfurl_domains(["example.com"])
         .ack_timeout(Duration::from_secs(1));
     let mock = fake(app).await;
@@ -215,7 +221,12 @@ async fn x_slack_no_retry_is_honoured() {
     )
         .into_response();
     let url = serve(recorder.router(vec![refuse])).await;
-    let mock = fake(MockApp::new(url, secret()).unfurl_domains(["example.com"])).await;
+    let mock = fake(
+        MockApp::new(url, secret())
+            .unwrap()
+            .unfurl_domains(["example.com"]),
+    )
+    .await;
     mock.user_posts("U0MOCK001", "C0MOCK001", "https://example.com/j/3")
         .unwrap();
     let log = deliveries_until(&mock, |log| !log.is_empty())
@@ -235,7 +246,7 @@ async fn an_unreachable_app_gets_three_retries_then_none() {
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let url = format!("http://{}/slack/events", listener.local_addr().unwrap());
     drop(listener);
-    let mock = fake(MockApp::new(url, secret())).await;
+    let mock = fake(MockApp::new(url, secret()).unwrap()).await;
     let rejected_call = mock
         .client(APP_TOKEN)
         .unwrap()
@@ -304,7 +315,12 @@ async fn our_receiver_handles_a_retried_delivery_once() {
         }),
     );
     let url = serve(gate).await;
-    let mock = fake(MockApp::new(url, secret()).unfurl_domains(["example.com"])).await;
+    let mock = fake(
+        MockApp::new(url, secret())
+            .unwrap()
+            .unfurl_domains(["example.com"]),
+    )
+    .await;
     mock.user_posts("U0MOCK001", "C0MOCK001", "https://example.com/j/5")
         .unwrap();
     let log = deliveries_until(&mock, |log| log.iter().any(|d| d.acked_in_time))
@@ -387,7 +403,12 @@ async fn an_app_on_our_receiver_unfurls_logs_rejections_and_starts_calls() {
         .build()
         .unwrap();
     let url = serve(axum::Router::new().route("/slack/events", receiver.method_router())).await;
-    let mock = fake(MockApp::new(url, secret()).unfurl_domains(["example.com"])).await;
+    let mock = fake(
+        MockApp::new(url, secret())
+            .unwrap()
+            .unfurl_domains(["example.com"]),
+    )
+    .await;
     *base.lock().unwrap() = mock.base_url().to_owned();
 
     let message = mock

@@ -13,7 +13,6 @@ use std::time::{Duration, Instant};
 
 use reqwest::{Method, Url};
 use serde_json::{Value, json};
-use slack_calls::signing::SigningSecret;
 use slack_calls_mock::{
     ConsentAnswer, DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, MockApp, MockSlack, MockSlackBuilder,
     MockWorkspace,
@@ -691,11 +690,9 @@ impl App {
             ),
         );
         let (addr, _) = crate::support::serve(router).await;
-        MockApp::new(
-            format!("http://{addr}/slack/events"),
-            SigningSecret::new(SECRET).unwrap(),
-        )
-        .unfurl_domains(["example.com"])
+        MockApp::new(format!("http://{addr}/slack/events"), SECRET)
+            .unwrap()
+            .unfurl_domains(["example.com"])
     }
 
     /// The JSON events received so far, once there are `n`.

@@ -646,3 +646,52 @@ async fn the_flow_refuses_settings_it_cannot_use() {
         "https://slack.com/oauth/v2/authorize?client_id=1.2&scope=calls%3Aread&redirect_uri="
     ));
 }
+
+/// `events::Server` serves the receiver and the install flow on one
+/// address in one call, with no framework of the app's own.
+#[tokio::test]
+async fn one_server_serves_the_receiver_and_the_install_flow() {
+    use slack_calls::events::{Receiver, Server};
+
+    let app = App::builder("A0").build().unwrap();
+    let flow = InstallFlow::builder(app.clone(), "1.2", "secret")
+        .bot_scopes(["calls:read"])
+        .redirect_uri("https://calls.example.com/slack/oauth_redirect")
+        .build()
+        .unwrap();
+    let secret = "one-server-test-signing-secret-0123";
+    let receiver = Receiver::<slack_calls::Event>::builder(secret)
+        .workspaces(app)
+        .build()
+        .unwrap();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let server = Server::new()
+        .events("/slack/events", &receiver)
+        .install(&flow);
+    tokio::spawn(server.serve_on(listener));
+
+    let hop = get(&format!("http://{addr}/slack/install"), None).await;
+    assert_eq!(hop.status, 302);
+    let body = br#"{"type":"url_verification","challenge":"c-123","token":"x"}"#;
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs()
+        .to_string();
+    let secret = slack_calls::signing::SigningSecret::new(secret).unwrap();
+    let answer = browser()
+        .post(format!("http://{addr}/slack/events"))
+        .header("content-type", "application/json")
+        .header("x-slack-request-timestamp", &now)
+        .header(
+            "x-slack-signature",
+            slack_calls::signing::sign(&secret, &now, body),
+        )
+        .body(body.to_vec())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(answer.status(), 200);
+    assert_eq!(answer.text().await.unwrap(), "c-123");
+}

@@ -22,7 +22,6 @@ use axum::extract::State;
 use axum::http::{StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
 use libtest_mimic::Failed;
-use slack_calls::signing::SigningSecret;
 use slack_calls::{Block, CallBlock, CallUser, Client, TokenKind, Unfurl};
 use slack_calls_mock::{
     DEMO_BOT_TOKEN, DEMO_CLIENT_SECRET, DEMO_SCOPES, DEMO_USER_TOKEN, MockApp, MockSlack,
@@ -70,9 +69,7 @@ async fn run(chromium: OsString) -> Result<(), Failed> {
     let app_url = format!("http://{}/slack/events", app_listener.local_addr()?);
     let app = Router::new().route("/slack/events", axum::routing::post(|| async { "" }));
     tokio::spawn(async move { axum::serve(app_listener, app).await });
-    fake.register_app(
-        MockApp::new(&app_url, SigningSecret::new(SECRET)?).unfurl_domains(["example.com"]),
-    );
+    fake.register_app(MockApp::new(&app_url, SECRET)?.unfurl_domains(["example.com"]));
 
     let http = reqwest::Client::new();
     let first = get_text(&http, &fake.page_url()).await?;

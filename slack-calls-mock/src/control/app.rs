@@ -19,7 +19,6 @@ use crate::state::state_json::{delivery_json, message_json};
 use crate::state::workspace::is_slack_id;
 use crate::talk_back::delivery::InitiationError;
 use crate::talk_back::events::{MockApp, UserActionError};
-use slack_calls::signing::SigningSecret;
 
 use super::reply::{Answered, Refusal, ok, parse};
 
@@ -78,9 +77,6 @@ pub(super) fn register_app(fake: &FakeSlack, body: AppBody) -> Answered {
             body.request_url
         )));
     }
-    // The error names the length, never the secret.
-    let secret =
-        SigningSecret::new(&body.signing_secret).map_err(|e| Refusal::bad(e.to_string()))?;
     for domain in &body.unfurl_domains {
         if domain.is_empty() || domain.contains(['/', ':']) || domain.contains(char::is_whitespace)
         {
@@ -89,7 +85,10 @@ pub(super) fn register_app(fake: &FakeSlack, body: AppBody) -> Answered {
             )));
         }
     }
-    let mut app = MockApp::new(body.request_url, secret).unfurl_domains(body.unfurl_domains);
+    // The error names the length, never the secret.
+    let mut app = MockApp::new(body.request_url, &body.signing_secret)
+        .map_err(|e| Refusal::bad(e.to_string()))?
+        .unfurl_domains(body.unfurl_domains);
     for (name, id) in [("app_id", &body.app_id), ("bot_user", &body.bot_user)] {
         if let Some(id) = id
             && !is_slack_id(id)

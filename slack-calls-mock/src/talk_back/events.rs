@@ -11,7 +11,7 @@ use std::time::Duration;
 
 use serde_json::Value;
 
-use slack_calls::signing::SigningSecret;
+use slack_calls::signing::{IntoSigningSecret, SecretError, SigningSecret};
 
 use crate::state::auth_state::DEMO_APP_ID;
 
@@ -28,13 +28,13 @@ pub const ACK_TIMEOUT: Duration = Duration::from_secs(3);
 ///
 /// ```
 /// use slack_calls_mock::{MockApp, MockSlack};
-/// use slack_calls::signing::SigningSecret;
 ///
 /// # #[tokio::main(flavor = "current_thread")]
 /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
-/// let secret = SigningSecret::new("8f742231b10e8888abcd99yyyzzz85a5")?;
+/// // The secret as the receiver takes it: text, bytes or a `SigningSecret`.
+/// let secret = "8f742231b10e8888abcd99yyyzzz85a5";
 /// let mock = MockSlack::builder()
-///     .app(MockApp::new("http://127.0.0.1:3000/slack/events", secret).unfurl_domains(["example.com"]))
+///     .app(MockApp::new("http://127.0.0.1:3000/slack/events", secret)?.unfurl_domains(["example.com"]))
 ///     .start()
 ///     .await?;
 /// # drop(mock);
@@ -65,16 +65,22 @@ impl fmt::Debug for MockApp {
 
 impl MockApp {
     /// An app whose Request URL (events, and the Call button's requests)
-    /// is `request_url`, signing with `secret`.
-    pub fn new(request_url: impl Into<String>, secret: SigningSecret) -> MockApp {
-        MockApp {
+    /// is `request_url`, signing with `secret`: a [`SigningSecret`], or its
+    /// text or bytes, taken the same way as by the receiver
+    /// (`slack_calls::events::Receiver::builder`). A secret that is empty
+    /// or too short is refused here, as the receiver refuses it.
+    pub fn new(
+        request_url: impl Into<String>,
+        secret: impl IntoSigningSecret,
+    ) -> Result<MockApp, SecretError> {
+        Ok(MockApp {
             app_id: DEMO_APP_ID.to_owned(),
             request_url: request_url.into(),
-            secret,
+            secret: secret.into_signing_secret()?,
             unfurl_domains: Vec::new(),
             bot_user: DEMO_BOT_USER.to_owned(),
             ack_timeout: ACK_TIMEOUT,
-        }
+        })
     }
 
     /// The domains whose links the app unfurls (`example.com` also covers
@@ -291,12 +297,35 @@ mod tests {
     use super::*;
 
     #[test]
+    fn the_secret_is_taken_and_checked_as_the_receiver_takes_it() {
+        let url = "http://127.0.0.1:1/";
+        assert_eq!(MockApp::new(url, "").unwrap_err(), SecretError::Empty);
+        assert!(matches!(
+            MockApp::new(url, "short").unwrap_err(),
+            SecretError::TooShort { len: 5, .. }
+        ));
+        let text = "a-signing-secret-of-32-characters";
+        let checked = SigningSecret::new(text).unwrap();
+        for app in [
+            MockApp::new(url, text),
+            MockApp::new(url, text.to_owned()),
+            MockApp::new(url, text.as_bytes()),
+            MockApp::new(url, &checked),
+            MockApp::new(url, checked.clone()),
+        ] {
+            let app = app.unwrap();
+            assert_eq!(
+                slack_calls::signing::sign(&app.secret, "1", b"body"),
+                slack_calls::signing::sign(&checked, "1", b"body")
+            );
+        }
+    }
+
+    #[test]
     fn a_domain_covers_its_subdomains_only() {
-        let app = MockApp::new(
-            "http://127.0.0.1:1/",
-            SigningSecret::new("a-signing-secret-of-32-characters").unwrap(),
-        )
-        .unfurl_domains(["Example.com"]);
+        let app = MockApp::new("http://127.0.0.1:1/", "a-signing-secret-of-32-characters")
+            .unwrap()
+            .unfurl_domains(["Example.com"]);
         assert_eq!(
             app.domain_of("https://example.com/j/1"),
             Some("example.com")

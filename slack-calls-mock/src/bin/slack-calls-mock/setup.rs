@@ -1,7 +1,6 @@
 //! The fake the [`Options`] ask for: its builder, and the app it sends
 //! events to (the signing secret read from the environment).
 
-use slack_calls::signing::SigningSecret;
 use slack_calls_mock::{DEMO_TEAM_ID, MockApp, MockSlack, MockSlackBuilder, MockWorkspace};
 
 use crate::args::Options;
@@ -20,10 +19,10 @@ pub(crate) fn app_from(
             "--signing-secret-env {name}: the environment variable {name} is not set"
         ));
     };
-    let secret = SigningSecret::new(text.trim_end_matches(['\r', '\n']))
+    let app = MockApp::new(url.clone(), text.trim_end_matches(['\r', '\n']))
         .map_err(|err| format!("--signing-secret-env {name}: {err}"))?;
     Ok(Some(
-        MockApp::new(url.clone(), secret).unfurl_domains(options.unfurl_domains.iter().cloned()),
+        app.unfurl_domains(options.unfurl_domains.iter().cloned()),
     ))
 }
 
