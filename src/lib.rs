@@ -29,7 +29,10 @@
 //! ```
 //!
 //! Every method returns `Result<Response, Error<MethodError>>`: see [`Error`].
-
+//!
+//! # Features
+//!
+#![doc = include_str!("../docs/features.md")]
 #![warn(missing_docs)]
 // docs.rs (and only docs.rs) builds with `--cfg docsrs`: feature-gated items
 // then say which feature they need.
@@ -95,7 +98,7 @@ pub use app::roster::{
     BatchError, BatchFailure, Change, DEFAULT_BATCH_WINDOW, DEFAULT_MAX_BATCH, FlushError,
     ResumeError, Roster, RosterBuilder, RosterError, RosterStats,
 };
-pub use app::{App, AppBuilder, AppError};
+pub use app::{App, AppBuilder, AppError, DEFAULT_STORE_POLL};
 pub use call::client::{Client, ClientBuilder, SLACK_API_BASE};
 pub use call::decode::Response;
 pub use call::form::{Check, Form, FormValue};

@@ -9,6 +9,7 @@ mod support;
 mod chat_blocks;
 mod decode;
 mod events_spec;
+mod feature_table;
 #[cfg(feature = "sqlite")]
 mod install_store;
 mod pacing_app;

@@ -22,6 +22,8 @@ mod control_app;
 mod conversations;
 #[cfg(feature = "events")]
 mod events_delivery;
+#[cfg(feature = "events")]
+mod first_hour;
 mod headers;
 mod install_flow;
 mod load;
