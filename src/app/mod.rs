@@ -531,6 +531,11 @@ impl App {
             }
             if let Some(inner) = app.upgrade() {
                 lock(&inner.deleting).remove(&key);
+                // A sync that ran meanwhile skipped the key: read it again,
+                // in case another instance installed it anew since.
+                if let Ok(now) = store.find(&key).await {
+                    App { inner }.follow(&key, now);
+                }
             }
         });
     }
