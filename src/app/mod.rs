@@ -99,6 +99,9 @@ struct AppInner {
     installations: Arc<dyn Installations>,
     http: reqwest::Client,
     configure: Arc<Configure>,
+    /// A client set up once as the app's clients are; each workspace's
+    /// client is made from it with its token and workspace.
+    prototype: Client,
     /// Workspaces learned with `auth.test`, by the limiter's keyed hash of
     /// the token (never the token text), with when each was last used.
     learned: Mutex<Bounded<Scope, (String, Instant)>>,
@@ -285,6 +288,9 @@ impl AppBuilder {
         // One connection pool for every client of the app, with the
         // timeouts its clients are set up with (the same for each).
         let http = (self.configure)(Client::builder("")).own_http_client()?;
+        let prototype = (self.configure)(Client::builder("").http_client(http.clone()))
+            .rate_limiter(limiter.clone())
+            .build()?;
         Ok(App {
             inner: Arc::new(AppInner {
                 app_id: self.app_id,
@@ -294,6 +300,7 @@ impl AppBuilder {
                     .unwrap_or_else(|| Arc::new(MemoryInstallations::new())),
                 http,
                 configure: self.configure,
+                prototype,
                 learned: Mutex::new(Bounded::new()),
                 gone: Arc::default(),
                 org_teams: Mutex::default(),
@@ -393,13 +400,9 @@ impl App {
     /// A client for `team_id` with `token`, as
     /// [`workspace_with_token`](App::workspace_with_token) gives.
     #[cfg(feature = "install")]
-    pub(crate) fn bot_client(&self, team_id: &str, token: Token) -> Result<Client, BuildError> {
+    pub(crate) fn bot_client(&self, team_id: &str, token: Token) -> Client {
         let signal = self.inner.gone.signal(team_id);
-        (self.inner.configure)(Client::builder(token).http_client(self.inner.http.clone()))
-            .rate_limiter(self.inner.limiter.clone())
-            .workspace(team_id)
-            .gone(signal)
-            .build()
+        self.inner.prototype.for_workspace(token, team_id, signal)
     }
 
     /// A client that calls with the app's credentials (`oauth.v2.access`),
@@ -561,8 +564,8 @@ impl App {
     /// token if there is one), paced with every other client of the
     /// workspace.
     pub fn workspace(&self, team_id: &str) -> Result<Client, AppError> {
-        let installation = self.inner.installations.for_team(team_id);
-        self.client_of(installation.as_ref(), team_id, || team_id.to_owned())
+        let token = self.inner.installations.team_token(team_id);
+        self.client_of(token, team_id, || team_id.to_owned())
     }
 
     /// A client for workspace `team_id` with the token of the installation
@@ -572,13 +575,13 @@ impl App {
     /// [`InstallationKey::find`] (an event's `authorizations[0]`, a Call
     /// button's form fields).
     pub fn workspace_of(&self, key: &InstallationKey, team_id: &str) -> Result<Client, AppError> {
-        let installation = self.inner.installations.get(key);
-        if installation.is_some() && key.is_org_wide() {
+        let token = self.inner.installations.token(key);
+        if token.is_some() && key.is_org_wide() {
             // Installed now: a flag raised when an earlier org-wide install
             // was lost (held by its old clients) is not this one's.
             self.inner.gone.installed(team_id);
         }
-        let client = self.client_of(installation.as_ref(), team_id, || key.to_string())?;
+        let client = self.client_of(token, team_id, || key.to_string())?;
         if let (true, Some(org)) = (key.is_org_wide(), &key.enterprise_id) {
             lock(&self.inner.org_teams)
                 .entry(org.clone())
@@ -605,14 +608,11 @@ impl App {
 
     fn client_of(
         &self,
-        installation: Option<&Installation>,
+        token: Option<Token>,
         team_id: &str,
         named: impl Fn() -> String,
     ) -> Result<Client, AppError> {
-        let token = installation
-            .and_then(Installation::token)
-            .cloned()
-            .ok_or_else(|| AppError::NotInstalled { team_id: named() })?;
+        let token = token.ok_or_else(|| AppError::NotInstalled { team_id: named() })?;
         self.client(token, team_id)
     }
 
@@ -756,11 +756,7 @@ impl App {
 
     fn client(&self, token: Token, team_id: &str) -> Result<Client, AppError> {
         let signal = self.inner.gone.signal(team_id);
-        let builder =
-            (self.inner.configure)(Client::builder(token).http_client(self.inner.http.clone()))
-                .rate_limiter(self.inner.limiter.clone())
-                .workspace(team_id);
-        Ok(builder.gone(signal).build()?)
+        Ok(self.inner.prototype.for_workspace(token, team_id, signal))
     }
 }
 

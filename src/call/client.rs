@@ -104,7 +104,6 @@ impl Client {
             timeout: DEFAULT_TIMEOUT,
             limiter: LimiterChoice::Own(RateLimits::slack_tiers()),
             workspace: None,
-            gone: None,
             max_rate_limit_wait: DEFAULT_MAX_RATE_LIMIT_WAIT,
             retry: RetryPolicy::new(),
             clock: Arc::new(SystemClock),
@@ -126,6 +125,28 @@ impl Client {
         client_secret: impl Into<String>,
     ) -> ClientBuilder {
         Client::builder(Token::new("")).client_credentials(client_id, client_secret)
+    }
+
+    /// A client set up as this one is (connection pool, base URL, limiter,
+    /// retries, clock, wait budget) for `token` in workspace `team_id`,
+    /// stopped by `gone`: what an [`App`](crate::App) hands out, without
+    /// running its set-up and parsing its base URL again per client.
+    pub(crate) fn for_workspace(&self, token: Token, team_id: &str, gone: Gone) -> Client {
+        let this = &self.inner;
+        Client {
+            inner: Arc::new(Inner {
+                http: this.http.clone(),
+                base_url: this.base_url.clone(),
+                token,
+                credentials: None,
+                limiter: this.limiter.clone(),
+                scope: Scope::Workspace(team_id.into()),
+                max_rate_limit_wait: this.max_rate_limit_wait,
+                retry: this.retry.clone(),
+                clock: this.clock.clone(),
+                gone: Some(gone),
+            }),
+        }
     }
 
     /// The base URL requests go to (ends with `/`).
@@ -201,7 +222,6 @@ pub struct ClientBuilder {
     timeout: Duration,
     limiter: LimiterChoice,
     workspace: Option<String>,
-    gone: Option<Gone>,
     max_rate_limit_wait: Duration,
     retry: RetryPolicy,
     clock: Arc<dyn Clock>,
@@ -323,12 +343,6 @@ impl ClientBuilder {
         self
     }
 
-    /// Stops the client's calls when its [`App`](crate::App) loses the
-    /// workspace.
-    pub(crate) fn gone(mut self, gone: Gone) -> ClientBuilder {
-        self.gone = Some(gone);
-        self
-    }
 
     /// The `reqwest::Client` this builder makes when it is given none: its
     /// connect and request timeouts, built once the TLS provider is ready.
@@ -377,7 +391,7 @@ impl ClientBuilder {
                 max_rate_limit_wait: self.max_rate_limit_wait,
                 retry: self.retry,
                 clock: self.clock,
-                gone: self.gone,
+                gone: None,
             }),
         })
     }

@@ -545,7 +545,7 @@ async fn complete(
             .unwrap_or_default();
         let checked = flow
             .app
-            .bot_client(&workspace, bot.grant.token.clone())?
+            .bot_client(&workspace, bot.grant.token.clone())
             .auth()
             .test()
             .await

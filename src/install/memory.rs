@@ -27,6 +27,20 @@ pub trait Installations: Send + Sync + 'static {
     fn for_team(&self, team_id: &str) -> Option<Installation>;
     /// The key of the installation that holds `token`, if any.
     fn key_of(&self, token: &Token) -> Option<InstallationKey>;
+    /// The token a workspace client of the installation under `key` uses
+    /// (its bot's, else its installer's), without copying the rest: what
+    /// [`App::workspace_of`](crate::App::workspace_of) asks for each
+    /// request.
+    fn token(&self, key: &InstallationKey) -> Option<Token> {
+        self.get(key)
+            .and_then(|installation| installation.token().cloned())
+    }
+    /// Like [`token`](Installations::token), for the single-workspace
+    /// installation of `team_id` ([`App::workspace`](crate::App::workspace)).
+    fn team_token(&self, team_id: &str) -> Option<Token> {
+        self.for_team(team_id)
+            .and_then(|installation| installation.token().cloned())
+    }
     /// Records an installation, replacing the one under the same key.
     fn put(&self, installation: Installation);
     /// Forgets the installation under `key`.
@@ -137,6 +151,16 @@ impl Installations for MemoryInstallations {
         let held = self.lock();
         let key = held.by_team.get(team_id)?;
         held.by_key.get(key).cloned()
+    }
+
+    fn token(&self, key: &InstallationKey) -> Option<Token> {
+        self.lock().by_key.get(key)?.token().cloned()
+    }
+
+    fn team_token(&self, team_id: &str) -> Option<Token> {
+        let held = self.lock();
+        let key = held.by_team.get(team_id)?;
+        held.by_key.get(key)?.token().cloned()
     }
 
     fn key_of(&self, token: &Token) -> Option<InstallationKey> {

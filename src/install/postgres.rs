@@ -266,7 +266,8 @@ impl InstallationStore for PostgresStore {
                     &format!(
                         "WITH gone AS (
                              DELETE FROM slack_calls_installations
-                             WHERE $2 <> '' AND team_id = $2 AND enterprise_id <> $1
+                             WHERE $2 <> '' AND team_id = $2 AND team_id <> ''
+                               AND enterprise_id <> $1
                              RETURNING enterprise_id, team_id
                          ), saved AS (
                              INSERT INTO slack_calls_installations ({COLUMNS})

@@ -238,8 +238,9 @@ fn save(connection: &mut Connection, row: &SealedRow) -> Result<(), StoreError> 
         // organization key.
         let mut replaced = tx
             .prepare(
+                // `team_id <> ''` lets SQLite use the partial team index.
                 "DELETE FROM slack_calls_installations
-                 WHERE team_id = ?1 AND enterprise_id <> ?2
+                 WHERE team_id = ?1 AND team_id <> '' AND enterprise_id <> ?2
                  RETURNING enterprise_id, team_id",
             )
             .map_err(unavailable)?;
