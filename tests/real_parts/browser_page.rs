@@ -8,7 +8,8 @@
 //! titles, participants (Slack users by name, external ones by display
 //! name) and ended state (no Join button once ended), a 33-person roster
 //! showing its first names and "and K more" (and, measured in the
-//! browser's layout, not stretching the page), a user's Slack link markup
+//! browser's layout, not stretching the page; what a person opens stays
+//! open through the live updates), a user's Slack link markup
 //! drawn as a link, the event deliveries with where the Call button's Call
 //! opens, and the request log telling refusals (with what their code
 //! means) from failures; and it checks that no token and no signing secret
@@ -64,9 +65,13 @@ const CARD_SHOWN: usize = 8;
 /// layout the browser made and leaves it on `<html data-layout>`, where
 /// the dumped DOM has it, in px: how far the channels column's and the
 /// Calls column's content reach, the posted Call card's height and that
-/// of its Call in the Calls column.
+/// of its Call in the Calls column, every `<details>` closed. And it acts
+/// as a person who opens the first long history line's "all N": each time
+/// a live update has replaced it, it counts whether it came back open
+/// (`kept`) or closed (`lost`).
 const MEASURE: &str = r#"<script>
 (function () {
+  var opened = null, kept = 0, lost = 0;
   function reach(selector) {
     var section = document.querySelector(selector);
     var last = section && section.lastElementChild;
@@ -75,15 +80,32 @@ const MEASURE: &str = r#"<script>
   function height(element) {
     return element ? Math.round(element.getBoundingClientRect().height) : -1;
   }
+  function person() {
+    var d = document.querySelector('details[id^="history-more-"]');
+    if (!d) { return; }
+    if (!opened) { d.open = true; opened = d; return; }
+    if (d !== opened) {
+      if (d.open) { kept++; } else { lost++; }
+      opened = d;
+    }
+  }
   function measure() {
+    person();
+    // Measured as first drawn: what the person opened, closed.
+    var open = Array.prototype.slice.call(document.querySelectorAll("details[open]"));
+    open.forEach(function (d) { d.open = false; });
     var card = document.querySelector('.call-card[data-how="posted"]');
     var call = card && document.getElementById("call-" + card.getAttribute("data-call-id"));
-    document.documentElement.setAttribute("data-layout", JSON.stringify({
+    var layout = JSON.stringify({
       channels: reach(".workspace > .channels"),
       calls: reach(".workspace > .calls"),
       card: height(card),
-      call: height(call)
-    }));
+      call: height(call),
+      kept: kept,
+      lost: lost
+    });
+    open.forEach(function (d) { d.open = true; });
+    document.documentElement.setAttribute("data-layout", layout);
   }
   setInterval(measure, 250);
 })();
@@ -366,6 +388,13 @@ fn long_roster_is_bounded(posted: &str, dom: &str) -> Result<(), Failed> {
     if calls > 2.0 * channels {
         return Err(format!(
             "the Calls column ({calls} px) runs over twice the channels column ({channels} px)"
+        )
+        .into());
+    }
+    // What a person opened stays open through the live updates.
+    if px("kept") < 1.0 || px("lost") != 0.0 {
+        return Err(format!(
+            "an opened \"all N\" did not stay open through live updates: {layout}"
         )
         .into());
     }
