@@ -80,20 +80,22 @@ async fn an_answer_posted_to_the_response_url_starts_the_call() {
         ("call_initiation", Some(200))
     );
 
-    // The fake's page shows the answer the app posted, and its data has it.
+    // The fake's page shows, with the press's delivery, where the Call
+    // opens and that the app posted it to the response_url; its data has it.
     let page = reqwest::get(mock.page_url())
         .await
         .unwrap()
         .text()
         .await
         .unwrap();
+    let row = &page[page
+        .find("<tr class=\"delivery call_initiation\">")
+        .expect("the press's row")..];
+    let row = &row[..row.find("</tr>").unwrap()];
+    assert!(row.contains("Call button press 1"), "{row}");
     assert!(
-        page.contains("Answers the app posted to a response_url"),
-        "{page}"
-    );
-    assert!(
-        page.contains("<td>call</td><td>https://example.com/j/9</td>"),
-        "{page}"
+        row.contains("<a href=\"https://example.com/j/9\" rel=\"noreferrer\">https://example.com/j/9</a> <small>(posted to the response_url)</small>"),
+        "{row}"
     );
     let snapshot = reqwest::get(format!("{}_mock/page/snapshot", mock.page_url()))
         .await
@@ -106,6 +108,76 @@ async fn an_answer_posted_to_the_response_url_starts_the_call() {
         snapshot["responses"],
         json!([{"press": 1, "posts": 1, "response_type": "call",
                 "call_initiation_url": "https://example.com/j/9"}])
+    );
+    assert_eq!(
+        snapshot["deliveries"][0]["initiation"],
+        json!({"press": 1, "posts": 1, "outcome": "call", "via": "response_url",
+               "call_initiation_url": "https://example.com/j/9"})
+    );
+}
+
+/// What the fake's page data says came of the presses, in order.
+async fn initiations(mock: &MockSlack) -> Vec<Value> {
+    let snapshot = reqwest::get(format!("{}_mock/page/snapshot", mock.page_url()))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let snapshot: Value = serde_json::from_str(&snapshot).unwrap();
+    snapshot["deliveries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["initiation"].clone())
+        .collect()
+}
+
+#[tokio::test]
+async fn the_page_shows_an_answer_given_in_the_http_response_and_one_that_starts_no_call() {
+    let answer = Arc::new(Mutex::new(InitiationAnswer::call(
+        "https://example.com/j/http",
+    )));
+    let kept = Arc::clone(&answer);
+    let receiver = Receiver::<slack_calls::Event>::builder(SECRET)
+        .on_call_initiation(move |_, _| {
+            let answer = kept.lock().unwrap().clone();
+            async move { answer }
+        })
+        .build()
+        .unwrap();
+    let app = axum::Router::new().route("/slack/events", receiver.method_router());
+    let mock = fake_with(app, Duration::from_secs(3)).await;
+    mock.user_presses_call_button("U0MOCK001", "C0MOCK001")
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    *answer.lock().unwrap() = InitiationAnswer::ephemeral("link your account first");
+    let _ = not_a_call(&mock).await;
+
+    let seen = initiations(&mock).await;
+    assert_eq!(
+        seen[0],
+        json!({"press": 1, "posts": 0, "outcome": "call", "via": "response",
+               "call_initiation_url": "https://example.com/j/http"})
+    );
+    assert_eq!(seen[1]["outcome"], "no_call", "{seen:?}");
+    assert!(
+        seen[1]["why"].as_str().unwrap().contains("ephemeral"),
+        "{seen:?}"
+    );
+    let page = reqwest::get(mock.page_url())
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        page.contains("https://example.com/j/http</a> <small>(in the HTTP answer)</small>"),
+        "{page}"
+    );
+    assert!(
+        page.contains("no Call:</span> the app&#39;s answer does not start a call"),
+        "{page}"
     );
 }
 

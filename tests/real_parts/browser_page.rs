@@ -6,9 +6,15 @@
 //! live updates, not through its first load. Then the test reads the DOM
 //! the browser built: the posted and the unfurled Call cards, with their
 //! titles, participants (Slack users by name, external ones by display
-//! name) and ended state, the event deliveries; and it checks that no token
-//! and no signing secret is anywhere in the page or its data. A screenshot
-//! is left in `target/tmp/page.png` (Cargo's `CARGO_TARGET_TMPDIR`).
+//! name) and ended state (no Join button once ended), a 33-person roster
+//! showing its first names and "and K more" (and, measured in the
+//! browser's layout, not stretching the page; what a person opens stays
+//! open through the live updates), a user's Slack link markup
+//! drawn as a link, the event deliveries with where the Call button's Call
+//! opens, and the request log telling refusals (with what their code
+//! means) from failures; and it checks that no token and no signing secret
+//! is anywhere in the page or its data. A screenshot is left in
+//! `target/tmp/page.png` (Cargo's `CARGO_TARGET_TMPDIR`).
 
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
@@ -24,7 +30,7 @@ use axum::response::{IntoResponse, Response};
 use libtest_mimic::Failed;
 use slack_calls::{Block, CallBlock, CallUser, Client, TokenKind, Unfurl};
 use slack_calls_mock::{
-    DEMO_BOT_TOKEN, DEMO_CLIENT_SECRET, DEMO_SCOPES, DEMO_USER_TOKEN, MockApp, MockSlack,
+    DEMO_BOT_TOKEN, DEMO_CLIENT_SECRET, DEMO_SCOPES, DEMO_USER_TOKEN, Fault, MockApp, MockSlack,
 };
 
 use crate::fake_support::delivery_log::deliveries_until;
@@ -42,7 +48,68 @@ pub static CHROMIUM: Part = Part {
 const SECRET: &str = "page-test-signing-secret-7f3a0c9e51d2b84e";
 
 /// How many lifecycle steps the page's live updates drive.
-const STEPS: usize = 7;
+const STEPS: usize = 11;
+
+/// How many external guests join the posted Call at once: with the three
+/// others left, its roster has 33 people.
+const GUESTS: usize = 30;
+
+/// Where the Call the Call button starts opens (the test app's answer).
+const BUTTON_CALL_URL: &str = "https://example.com/calls/button";
+
+/// The most participants a Call card shows before "and K more"
+/// (`slack-calls-mock`'s page, `CARD_SHOWN`).
+const CARD_SHOWN: usize = 8;
+
+/// Added to the page by the proxy (never by the fake): it measures the
+/// layout the browser made and leaves it on `<html data-layout>`, where
+/// the dumped DOM has it, in px: how far the channels column's and the
+/// Calls column's content reach, the posted Call card's height and that
+/// of its Call in the Calls column, every `<details>` closed. And it acts
+/// as a person who opens the first long history line's "all N": each time
+/// a live update has replaced it, it counts whether it came back open
+/// (`kept`) or closed (`lost`).
+const MEASURE: &str = r#"<script>
+(function () {
+  var opened = null, kept = 0, lost = 0;
+  function reach(selector) {
+    var section = document.querySelector(selector);
+    var last = section && section.lastElementChild;
+    return last ? Math.round(last.getBoundingClientRect().bottom - section.getBoundingClientRect().top) : -1;
+  }
+  function height(element) {
+    return element ? Math.round(element.getBoundingClientRect().height) : -1;
+  }
+  function person() {
+    var d = document.querySelector('details[id^="history-more-"]');
+    if (!d) { return; }
+    if (!opened) { d.open = true; opened = d; return; }
+    if (d !== opened) {
+      if (d.open) { kept++; } else { lost++; }
+      opened = d;
+    }
+  }
+  function measure() {
+    person();
+    // Measured as first drawn: what the person opened, closed.
+    var open = Array.prototype.slice.call(document.querySelectorAll("details[open]"));
+    open.forEach(function (d) { d.open = false; });
+    var card = document.querySelector('.call-card[data-how="posted"]');
+    var call = card && document.getElementById("call-" + card.getAttribute("data-call-id"));
+    var layout = JSON.stringify({
+      channels: reach(".workspace > .channels"),
+      calls: reach(".workspace > .calls"),
+      card: height(card),
+      call: height(call),
+      kept: kept,
+      lost: lost
+    });
+    open.forEach(function (d) { d.open = true; });
+    document.documentElement.setAttribute("data-layout", layout);
+  }
+  setInterval(measure, 250);
+})();
+</script>"#;
 
 pub fn live_page_in_a_real_browser(chromium: &OsString) -> Result<(), Failed> {
     let runtime = tokio::runtime::Builder::new_multi_thread()
@@ -64,10 +131,28 @@ async fn run(chromium: OsString) -> Result<(), Failed> {
     let client = fake.client(fake.bot_token())?;
 
     // The app's endpoint: it acknowledges every event (the test itself
-    // plays the app's reaction, below).
+    // plays the app's reaction, below), and answers the Call button (a
+    // form) with a Call in the HTTP response.
     let app_listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     let app_url = format!("http://{}/slack/events", app_listener.local_addr()?);
-    let app = Router::new().route("/slack/events", axum::routing::post(|| async { "" }));
+    let app = Router::new().route(
+        "/slack/events",
+        axum::routing::post(|headers: axum::http::HeaderMap| async move {
+            let form = headers.get(header::CONTENT_TYPE).is_some_and(|v| {
+                v.as_bytes()
+                    .starts_with(b"application/x-www-form-urlencoded")
+            });
+            if form {
+                serde_json::json!({
+                    "response_type": "call",
+                    "call_initiation_url": BUTTON_CALL_URL,
+                })
+                .to_string()
+            } else {
+                String::new()
+            }
+        }),
+    );
     tokio::spawn(async move { axum::serve(app_listener, app).await });
     fake.register_app(MockApp::new(&app_url, SECRET)?.unfurl_domains(["example.com"]));
 
@@ -105,7 +190,11 @@ async fn run(chromium: OsString) -> Result<(), Failed> {
             browser(
                 &chromium,
                 &profile,
-                &["--dump-dom", "--virtual-time-budget=20000"],
+                &[
+                    "--dump-dom",
+                    "--window-size=1280,1600",
+                    "--virtual-time-budget=20000",
+                ],
                 &url,
             )
         })
@@ -145,14 +234,27 @@ async fn run(chromium: OsString) -> Result<(), Failed> {
     if posted.contains("Mock User U0MOCK002") {
         return Err(format!("the posted Call card still lists U0MOCK002:\n{posted}").into());
     }
+    // Ended: no Join button.
+    if posted.contains("class=\"join\"") || posted.contains(">Join<") {
+        return Err(format!("the ended Call's card has a Join button:\n{posted}").into());
+    }
+    long_roster_is_bounded(posted, &dom)?;
     let unfurled = card(&dom, &unfurled_id)?;
-    for expected in ["data-how=\"unfurled\"", "Standup (shared link)", "Started"] {
+    for expected in [
+        "data-how=\"unfurled\"",
+        "Standup (shared link)",
+        "Started",
+        // Live: a Join button to its join URL.
+        "<a class=\"join\" href=\"https://example.com/calls/standup\"",
+    ] {
         if !unfurled.contains(expected) {
             return Err(format!("the unfurled Call card lacks {expected:?}:\n{unfurled}").into());
         }
     }
     for expected in [
         "Unfurled <a href=\"https://example.com/calls/standup\"",
+        // The user's `<url|label>` is a link reading its label.
+        "Standup now: <a href=\"https://example.com/calls/standup\" rel=\"noreferrer\">join here</a>",
         "link_shared",
         "calls.end",
         "chat.unfurl",
@@ -161,6 +263,19 @@ async fn run(chromium: OsString) -> Result<(), Failed> {
             return Err(format!("the page lacks {expected:?}:\n{dom}").into());
         }
     }
+    if dom.contains("join here&gt;") {
+        return Err(format!("the page shows Slack's link markup raw:\n{dom}").into());
+    }
+    // The Call button's press, with where its Call opens.
+    let press = row(&dom, "<tr class=\"delivery call_initiation\">")?;
+    let opens = format!("{BUTTON_CALL_URL}</a> <small>(in the HTTP answer)</small>");
+    if !press.contains(&format!("<a href=\"{BUTTON_CALL_URL}\"")) || !press.contains(&opens) {
+        return Err(format!(
+            "the Call button's delivery does not say where the Call opens:\n{press}"
+        )
+        .into());
+    }
+    request_log_tells_refusals_from_failures(&dom)?;
 
     // No token and no secret anywhere in the page or its data.
     let origin = fake.page_url();
@@ -194,7 +309,7 @@ async fn run(chromium: OsString) -> Result<(), Failed> {
             &profile,
             &[
                 screenshot_flag.as_str(),
-                "--window-size=1280,1600",
+                "--window-size=1280,2300",
                 "--hide-scrollbars",
                 "--virtual-time-budget=2000",
             ],
@@ -213,6 +328,121 @@ async fn run(chromium: OsString) -> Result<(), Failed> {
     }
     eprintln!("the page's screenshot: {}", shot.display());
     Ok(())
+}
+
+/// The posted Call's 33 people: the card shows its first [`CARD_SHOWN`]
+/// and "and 25 more" (closed), which holds the rest; in the browser's
+/// layout the card and the Call's entry in the Calls column stay short,
+/// and the Calls column does not run far past the channels column.
+fn long_roster_is_bounded(posted: &str, dom: &str) -> Result<(), Failed> {
+    // The browser's layout, measured by the proxy's script.
+    let at = dom
+        .find("data-layout=\"")
+        .ok_or_else(|| format!("the page was not measured:\n{dom}"))?;
+    let text = &dom[at + "data-layout=\"".len()..];
+    let text = text[..text.find('"').unwrap_or(text.len())].replace("&quot;", "\"");
+    let layout: serde_json::Value = serde_json::from_str(&text)?;
+    eprintln!("the page's layout, in px: {layout}");
+    let px = |key: &str| layout[key].as_f64().unwrap_or(-1.0);
+    let (channels, calls) = (px("channels"), px("calls"));
+    let (card, call) = (px("card"), px("call"));
+    if channels <= 0.0 || calls <= 0.0 || card <= 0.0 || call <= 0.0 {
+        return Err(format!("the layout was not measured: {layout}").into());
+    }
+
+    let (shown, more) = posted
+        .split_once("<details")
+        .ok_or_else(|| format!("the 33-person card has no \"and K more\":\n{posted}"))?;
+    let chips = shown.matches("<li>").count();
+    if chips != CARD_SHOWN || !shown.contains("Participants (33)") {
+        return Err(format!("the card shows {chips} of 33 participants:\n{posted}").into());
+    }
+    let rest = 33 - CARD_SHOWN;
+    if !more.contains(&format!("<summary>and {rest} more</summary>"))
+        || more.matches("<li>").count() != rest
+    {
+        return Err(
+            format!("the card's \"and {rest} more\" does not hold the rest:\n{posted}").into(),
+        );
+    }
+    if more.starts_with(" open") || more.contains("open=\"\"") {
+        return Err(format!("the card's rest is open at first:\n{posted}").into());
+    }
+    for n in 1..=GUESTS {
+        if !posted.contains(&format!("<li>Guest {n:02}</li>")) {
+            return Err(format!("the card lost Guest {n:02}:\n{posted}").into());
+        }
+    }
+    // Measured on this page: bounded, the card is about 175 px and its
+    // Call in the Calls column about 490; with every name shown, about 310
+    // and 725 (and with one name a line, the Calls column ran 2.5 times
+    // the channels column).
+    if card > 240.0 {
+        return Err(format!("the 33-person card is {card} px tall: {layout}").into());
+    }
+    if call > 600.0 {
+        return Err(
+            format!("the 33-person Call is {call} px tall in the Calls column: {layout}").into(),
+        );
+    }
+    if calls > 2.0 * channels {
+        return Err(format!(
+            "the Calls column ({calls} px) runs over twice the channels column ({channels} px)"
+        )
+        .into());
+    }
+    // What a person opened stays open through the live updates.
+    if px("kept") < 1.0 || px("lost") != 0.0 {
+        return Err(format!(
+            "an opened \"all N\" did not stay open through live updates: {layout}"
+        )
+        .into());
+    }
+    Ok(())
+}
+
+/// The request log: a provoked `users_not_found` and `inactive_call` are
+/// refusals, with what the code means; the injected 503 is a failure.
+fn request_log_tells_refusals_from_failures(dom: &str) -> Result<(), Failed> {
+    let rows: Vec<&str> = dom.split("<tr class=\"").skip(1).collect();
+    let find = |method: &str, class: &str, words: &str| {
+        let method = format!("<code>{method}</code>");
+        rows.iter()
+            .find(|row| {
+                row.starts_with(&format!("{class}\""))
+                    && row.contains(&method)
+                    && row.contains(words)
+            })
+            .map(|_| ())
+            .ok_or_else(|| {
+                format!("the request log has no {class} row for {method} saying {words:?}:\n{dom}")
+            })
+    };
+    find(
+        "users.lookupByEmail",
+        "refusal",
+        "refused: <code>users_not_found</code> — the email is not a Slack user",
+    )?;
+    find(
+        "calls.participants.add",
+        "refusal",
+        "refused: <code>inactive_call</code> — the Call has already ended",
+    )?;
+    find(
+        "calls.info",
+        "failure",
+        "failed: no Slack answer (injected fault)",
+    )?;
+    Ok(())
+}
+
+/// The first table row in `dom` that starts with `start`.
+fn row<'a>(dom: &'a str, start: &str) -> Result<&'a str, String> {
+    let at = dom
+        .find(start)
+        .ok_or_else(|| format!("no {start} in the page:\n{dom}"))?;
+    let end = dom[at..].find("</tr>").map_or(dom.len(), |e| at + e);
+    Ok(&dom[at..end])
 }
 
 /// The lifecycle the page's live updates drive, and what it made.
@@ -262,12 +492,24 @@ async fn forward(State(proxy): State<Arc<Proxy>>, uri: Uri) -> Response {
         Ok::<_, reqwest::Error>((status, kind, response.bytes().await?))
     };
     match answer.await {
-        Ok((status, kind, body)) => (
-            StatusCode::from_u16(status).unwrap_or(StatusCode::BAD_GATEWAY),
-            [(header::CONTENT_TYPE, kind)],
-            body,
-        )
-            .into_response(),
+        Ok((status, kind, body)) => {
+            let body = if uri.path() == "/" {
+                let page = String::from_utf8_lossy(&body).replacen(
+                    "</body>",
+                    &format!("{MEASURE}</body>"),
+                    1,
+                );
+                axum::body::Bytes::from(page)
+            } else {
+                body
+            };
+            (
+                StatusCode::from_u16(status).unwrap_or(StatusCode::BAD_GATEWAY),
+                [(header::CONTENT_TYPE, kind)],
+                body,
+            )
+                .into_response()
+        }
         Err(err) => (StatusCode::BAD_GATEWAY, err.to_string()).into_response(),
     }
 }
@@ -301,6 +543,10 @@ async fn step(n: usize, proxy: &Proxy, lifecycle: &mut Lifecycle) -> StepResult 
                 .await?;
         }
         2 => {
+            // A big meeting: with the guests, 33 people once U0MOCK002 left.
+            let guests = (1..=GUESTS).map(|n| {
+                CallUser::external(format!("guest{n}@partner.example"), format!("Guest {n:02}"))
+            });
             calls
                 .participants()
                 .add(
@@ -308,7 +554,9 @@ async fn step(n: usize, proxy: &Proxy, lifecycle: &mut Lifecycle) -> StepResult 
                     [
                         CallUser::slack("U0MOCK003"),
                         CallUser::external("ron@partner.example", "Ron Stoppable"),
-                    ],
+                    ]
+                    .into_iter()
+                    .chain(guests),
                 )
                 .await?;
         }
@@ -356,10 +604,64 @@ async fn step(n: usize, proxy: &Proxy, lifecycle: &mut Lifecycle) -> StepResult 
                 .await?;
         }
         6 => {
+            // An attendee's email that is no Slack user's: the workflow asks
+            // and adds them as an external participant on `users_not_found`.
+            match proxy
+                .client
+                .users()
+                .lookup_by_email("kim@partner.example")
+                .await
+            {
+                Err(err) if err.slack_code() == Some("users_not_found") => {}
+                other => return Err(format!("users_not_found expected, got {other:?}").into()),
+            }
+        }
+        7 => {
+            // A person presses the Call button; the app answers with a Call.
+            let call = proxy
+                .fake
+                .user_presses_call_button("U0MOCK001", "C0MOCK001")
+                .await?;
+            if call.call_initiation_url != BUTTON_CALL_URL {
+                return Err(format!("the Call button opened {}", call.call_initiation_url).into());
+            }
+        }
+        8 => {
             calls
                 .end(lifecycle.posted.as_str())
                 .duration(Duration::from_secs(25 * 60))
                 .await?;
+        }
+        9 => {
+            // Adding to the ended Call is refused with `inactive_call`.
+            match calls
+                .participants()
+                .add(lifecycle.posted.as_str(), [CallUser::slack("U0MOCK004")])
+                .await
+            {
+                Err(err) if err.slack_code() == Some("inactive_call") => {}
+                other => return Err(format!("inactive_call expected, got {other:?}").into()),
+            }
+        }
+        10 => {
+            // A real failure: a load balancer's 503, sent once (raw, so no
+            // client retries it).
+            proxy.fake.fault("calls.info", Fault::Status(503), 1);
+            let body = form_urlencoded::Serializer::new(String::new())
+                .append_pair("id", &lifecycle.posted)
+                .finish();
+            let status = proxy
+                .http
+                .post(format!("{}calls.info", proxy.fake.base_url()))
+                .bearer_auth(DEMO_BOT_TOKEN)
+                .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+                .body(body)
+                .send()
+                .await?
+                .status();
+            if status.as_u16() != 503 {
+                return Err(format!("the injected 503 came back as {status}").into());
+            }
         }
         _ => {}
     }

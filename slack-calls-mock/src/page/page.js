@@ -1,6 +1,7 @@
 // Live updates: fetch the server-rendered inside of <main> every second
-// and swap it in when it changed. Without JavaScript the page is the
-// state at load time.
+// and swap it in when it changed, keeping open the <details> (long
+// rosters) a person opened. Without JavaScript the page is the state at
+// load time.
 (function () {
   "use strict";
   var main = document.getElementById("main");
@@ -15,7 +16,13 @@
       .then(function (html) {
         if (html !== last) {
           last = html;
+          var open = [];
+          main.querySelectorAll("details[open][id]").forEach(function (d) { open.push(d.id); });
           main.innerHTML = html;
+          open.forEach(function (id) {
+            var d = document.getElementById(id);
+            if (d) { d.open = true; }
+          });
         }
         live.textContent = "Live: updated " + new Date().toLocaleTimeString() + ".";
       })

@@ -7,7 +7,7 @@
 //! Never in it: a token's text, the app's signing secret, or a request's
 //! params (`oauth.v2.access` sends a client secret).
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::{Map, Value, json};
 
@@ -15,14 +15,17 @@ use crate::api::users::real_name;
 use crate::state::call_store::{CallRecord, Participant};
 use crate::state::directory::{Directory, WorkspaceConfig};
 use crate::state::fake::{FakeSlack, MockState};
+use crate::state::faults::{Fault, Injected};
 use crate::state::state_json::{delivery_json, logged_json, message_json};
-use crate::talk_back::events::unix_now;
+use crate::talk_back::events::{Initiation, InitiationOutcome, unix_now};
 
 /// How many of the newest requests the page shows.
 pub(super) const REQUESTS_SHOWN: usize = 200;
 
-/// The whole snapshot: `{"now", "workspaces", "deliveries", "requests",
-/// "requests_total"}`.
+/// The whole snapshot: `{"now", "app", "workspaces", "deliveries",
+/// "responses", "requests", "requests_total"}`. A Call-initiation's
+/// delivery carries what came of the press (`initiation`); a request,
+/// whether an injected fault broke its answer (`transport_fault`).
 pub(super) fn snapshot(fake: &FakeSlack) -> Value {
     // The directory before the state, as everywhere in the fake.
     let directory = fake.directory();
@@ -42,7 +45,31 @@ pub(super) fn snapshot(fake: &FakeSlack) -> Value {
             workspace_json(fake, &state, &place, now, limit_now)
         })
         .collect();
-    let deliveries: Vec<Value> = state.events.deliveries.iter().map(delivery_json).collect();
+    // The Call-button presses, by the delivery that sent each.
+    let presses: BTreeMap<usize, (u64, &Initiation)> = state
+        .events
+        .initiations
+        .iter()
+        .filter_map(|(press, initiation)| Some((initiation.delivery?, (*press, initiation))))
+        .collect();
+    let deliveries: Vec<Value> = state
+        .events
+        .deliveries
+        .iter()
+        .enumerate()
+        .map(|(index, delivery)| {
+            let mut json = delivery_json(delivery);
+            if let (Some((press, initiation)), Value::Object(map)) =
+                (presses.get(&index), &mut json)
+            {
+                map.insert(
+                    "initiation".into(),
+                    initiation_json(&state, *press, initiation),
+                );
+            }
+            json
+        })
+        .collect();
     // What apps posted to the Call button's response URLs: the kind of
     // answer and where the Call opens, never the rest of the body.
     let responses: Vec<Value> = state
@@ -66,11 +93,18 @@ pub(super) fn snapshot(fake: &FakeSlack) -> Value {
         .iter()
         .skip(total.saturating_sub(REQUESTS_SHOWN))
         .map(|entry| {
-            let mut entry = logged_json(entry);
-            if let Value::Object(map) = &mut entry {
+            let mut json = logged_json(entry);
+            if let Value::Object(map) = &mut json {
                 map.remove("params");
+                // Whether the client got no answer, or a broken or non-Slack
+                // one (every injected fault but a delay).
+                let broken = matches!(
+                    entry.injected,
+                    Some(Injected::Fault(fault)) if !matches!(fault, Fault::Delay(_))
+                );
+                map.insert("transport_fault".into(), json!(broken));
             }
-            entry
+            json
         })
         .collect();
     json!({
@@ -86,6 +120,40 @@ pub(super) fn snapshot(fake: &FakeSlack) -> Value {
         "requests": requests,
         "requests_total": total,
     })
+}
+
+/// What came of Call-button press `press`: `{"press", "outcome": "call" |
+/// "no_call" | "waiting", "call_initiation_url", "via": "response" |
+/// "response_url", "why", "posts"}` (`posts`: how many answers the app
+/// posted to the press's `response_url`; the first one counts).
+fn initiation_json(state: &MockState, press: u64, initiation: &Initiation) -> Value {
+    let posts = state.events.responses.get(&press).map_or(0, Vec::len);
+    let mut json = json!({ "press": press, "posts": posts });
+    if let Value::Object(map) = &mut json {
+        match &initiation.outcome {
+            None => {
+                map.insert("outcome".into(), json!("waiting"));
+            }
+            Some(InitiationOutcome::Call {
+                url,
+                via_response_url,
+            }) => {
+                map.insert("outcome".into(), json!("call"));
+                map.insert("call_initiation_url".into(), json!(url));
+                let via = if *via_response_url {
+                    "response_url"
+                } else {
+                    "response"
+                };
+                map.insert("via".into(), json!(via));
+            }
+            Some(InitiationOutcome::NoCall(why)) => {
+                map.insert("outcome".into(), json!("no_call"));
+                map.insert("why".into(), json!(why));
+            }
+        }
+    }
+    json
 }
 
 /// A workspace and where it sits in the directory.

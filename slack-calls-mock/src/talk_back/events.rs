@@ -226,6 +226,28 @@ pub struct DeliveryRecord {
     pub no_retry: bool,
 }
 
+/// A press of the Call button as the fake keeps it: which delivery sent
+/// it, and what came of it.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Initiation {
+    /// Its attempt in [`EventState::deliveries`], once it ended.
+    pub delivery: Option<usize>,
+    /// How the press ended; `None` while the fake still waits (for the
+    /// app's answer, or for a post to the `response_url`).
+    pub outcome: Option<InitiationOutcome>,
+}
+
+/// How a press of the Call button ended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum InitiationOutcome {
+    /// The app started a Call that opens at `url`; `via_response_url`
+    /// when the answer was posted to the `response_url` rather than
+    /// given in the HTTP response.
+    Call { url: String, via_response_url: bool },
+    /// No Call started, and why (as [`InitiationError`](crate::InitiationError) says).
+    NoCall(String),
+}
+
 /// The event part of the fake's state.
 #[derive(Debug, Default)]
 pub(crate) struct EventState {
@@ -236,6 +258,9 @@ pub(crate) struct EventState {
     /// The `response_url` of each Call-button press, by its number: what
     /// the app posted there, in order.
     pub responses: BTreeMap<u64, Vec<Vec<u8>>>,
+    /// Each Call-button press, by its number: its delivery and how the
+    /// press ended (for the page).
+    pub initiations: BTreeMap<u64, Initiation>,
     /// Deliveries still running (retries wait on the fake's clock); stopped
     /// when the fake is dropped.
     pub running: Vec<tokio::task::AbortHandle>,

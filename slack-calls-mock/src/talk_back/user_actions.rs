@@ -32,7 +32,10 @@ use slack_calls::{EventAuthorization, EventCallback, EventEnvelope};
 
 use crate::state::fake::FakeSlack;
 use crate::talk_back::delivery::{self, InitiationError, Outgoing, attempt, http_client};
-use crate::talk_back::events::{DeliveryRecord, MessageRecord, MockApp, UserActionError, unix_now};
+use crate::talk_back::events::{
+    DeliveryRecord, Initiation, InitiationOutcome, MessageRecord, MockApp, UserActionError,
+    unix_now,
+};
 
 /// The `http(s)` links of a message text: bare, `<url>` or `<url|label>`.
 pub(crate) fn links_in(text: &str) -> Vec<String> {
@@ -326,6 +329,7 @@ impl FakeSlack {
             state.events.next_event += 1;
             let seq = state.events.next_event;
             state.events.responses.insert(seq, Vec::new());
+            state.events.initiations.insert(seq, Initiation::default());
             (app, seq)
         };
         let pressed = std::time::Instant::now();
@@ -364,21 +368,53 @@ impl FakeSlack {
             None,
         )
         .await;
-        self.lock().events.deliveries.push(DeliveryRecord {
-            event_id: None,
-            kind: "call_initiation".to_owned(),
-            attempt: 0,
-            retry_reason: None,
-            status: result.status,
-            acked_in_time: result.failure.is_none(),
-            failure: result.failure,
-            no_retry: result.no_retry,
-        });
+        {
+            let mut state = self.lock();
+            let events = &mut state.events;
+            let delivery = events.deliveries.len();
+            events.deliveries.push(DeliveryRecord {
+                event_id: None,
+                kind: "call_initiation".to_owned(),
+                attempt: 0,
+                retry_reason: None,
+                status: result.status,
+                acked_in_time: result.failure.is_none(),
+                failure: result.failure,
+                no_retry: result.no_retry,
+            });
+            if let Some(press) = events.initiations.get_mut(&seq) {
+                press.delivery = Some(delivery);
+            }
+        }
+        let answer = self.initiation_answer(&app, seq, pressed, result).await;
+        let outcome = match &answer {
+            Ok((call, via_response_url)) => InitiationOutcome::Call {
+                url: call.call_initiation_url.clone(),
+                via_response_url: *via_response_url,
+            },
+            Err(err) => InitiationOutcome::NoCall(err.to_string()),
+        };
+        if let Some(press) = self.lock().events.initiations.get_mut(&seq) {
+            press.outcome = Some(outcome);
+        }
+        answer.map(|(call, _)| call)
+    }
+
+    /// The Call that press `seq` started, from the app's answer to it or
+    /// else from the first post to its `response_url`; `true` for the
+    /// latter.
+    async fn initiation_answer(
+        &self,
+        app: &MockApp,
+        seq: u64,
+        pressed: std::time::Instant,
+        result: delivery::Attempt,
+    ) -> Result<(CallInitiation, bool), InitiationError> {
         if let Some(failure) = result.failure {
             return Err(InitiationError::NoAnswer(failure));
         }
         if let Some(call) = as_call(&result.body) {
-            return Ok(call);
+            return Ok((call, false));
         }
         if !result.body.iter().all(u8::is_ascii_whitespace) {
             return Err(InitiationError::NotACall(snippet(&result.body)));
@@ -394,7 +430,9 @@ impl FakeSlack {
                 .get(&seq)
                 .and_then(|posts| posts.first().cloned());
             if let Some(post) = first {
-                return as_call(&post).ok_or_else(|| InitiationError::NotACall(snippet(&post)));
+                return as_call(&post)
+                    .map(|call| (call, true))
+                    .ok_or_else(|| InitiationError::NotACall(snippet(&post)));
             }
             if std::time::Instant::now() >= deadline {
                 return Err(InitiationError::NotACall(format!(
