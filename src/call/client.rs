@@ -343,7 +343,6 @@ impl ClientBuilder {
         self
     }
 
-
     /// The `reqwest::Client` this builder makes when it is given none: its
     /// connect and request timeouts, built once the TLS provider is ready.
     /// An [`App`](crate::App) makes the one pool its clients share here, so

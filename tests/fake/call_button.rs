@@ -97,13 +97,7 @@ async fn an_answer_posted_to_the_response_url_starts_the_call() {
         row.contains("<a href=\"https://example.com/j/9\" rel=\"noreferrer\">https://example.com/j/9</a> <small>(posted to the response_url)</small>"),
         "{row}"
     );
-    let snapshot = reqwest::get(format!("{}_mock/page/snapshot", mock.page_url()))
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    let snapshot: Value = serde_json::from_str(&snapshot).unwrap();
+    let snapshot = snapshot(&mock).await;
     assert_eq!(
         snapshot["responses"],
         json!([{"press": 1, "posts": 1, "response_type": "call",
@@ -116,15 +110,20 @@ async fn an_answer_posted_to_the_response_url_starts_the_call() {
     );
 }
 
-/// What the fake's page data says came of the presses, in order.
-async fn initiations(mock: &MockSlack) -> Vec<Value> {
-    let snapshot = reqwest::get(format!("{}_mock/page/snapshot", mock.page_url()))
+/// The fake's page data.
+async fn snapshot(mock: &MockSlack) -> Value {
+    let text = reqwest::get(format!("{}_mock/page/snapshot", mock.page_url()))
         .await
         .unwrap()
         .text()
         .await
         .unwrap();
-    let snapshot: Value = serde_json::from_str(&snapshot).unwrap();
+    serde_json::from_str(&text).unwrap()
+}
+
+/// What the fake's page data says came of the presses, in order.
+async fn initiations(mock: &MockSlack) -> Vec<Value> {
+    let snapshot = snapshot(mock).await;
     snapshot["deliveries"]
         .as_array()
         .unwrap()

@@ -696,6 +696,19 @@ pub(crate) fn scratch_dir(name: &str) -> Result<PathBuf, Failed> {
     Ok(dir)
 }
 
+/// Headless Chromium's flags in every test that starts it.
+pub(crate) const HEADLESS: &[&str] = &[
+    "--headless",
+    // CI runs as root in a container, where Chromium's sandbox cannot
+    // start.
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-dev-shm-usage",
+    "--no-first-run",
+    "--no-default-browser-check",
+    "--disable-extensions",
+];
+
 /// Runs headless Chromium on `url` with `flags`, at most two minutes;
 /// its standard output.
 fn browser(
@@ -705,17 +718,7 @@ fn browser(
     url: &str,
 ) -> Result<String, Failed> {
     let mut child = Command::new(chromium)
-        .args([
-            "--headless",
-            // CI runs as root in a container, where Chromium's sandbox
-            // cannot start.
-            "--no-sandbox",
-            "--disable-gpu",
-            "--disable-dev-shm-usage",
-            "--no-first-run",
-            "--no-default-browser-check",
-            "--disable-extensions",
-        ])
+        .args(HEADLESS)
         .arg(format!("--user-data-dir={}", profile.display()))
         .args(flags)
         .arg(url)

@@ -415,19 +415,8 @@ impl Devtools {
         let (read_fd, write_fd) = (commands_in.as_raw_fd(), answers_out.as_raw_fd());
         let mut command = Command::new(chromium);
         command
-            .args([
-                "--headless",
-                // CI runs as root in a container, where Chromium's sandbox
-                // cannot start.
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-dev-shm-usage",
-                "--no-first-run",
-                "--no-default-browser-check",
-                "--disable-extensions",
-                "--no-proxy-server",
-                "--remote-debugging-pipe",
-            ])
+            .args(crate::browser_page::HEADLESS)
+            .args(["--no-proxy-server", "--remote-debugging-pipe"])
             .arg(format!("--user-data-dir={}", profile.display()))
             .stdin(Stdio::null())
             .stdout(Stdio::null())
