@@ -82,12 +82,7 @@ async fn an_answer_posted_to_the_response_url_starts_the_call() {
 
     // The fake's page shows, with the press's delivery, where the Call
     // opens and that the app posted it to the response_url; its data has it.
-    let page = reqwest::get(mock.page_url())
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let page = page(&mock).await;
     let row = &page[page
         .find("<tr class=\"delivery call_initiation\">")
         .expect("the press's row")..];
@@ -108,6 +103,16 @@ async fn an_answer_posted_to_the_response_url_starts_the_call() {
         json!({"press": 1, "posts": 1, "outcome": "call", "via": "response_url",
                "call_initiation_url": "https://example.com/j/9"})
     );
+}
+
+/// The fake's page.
+async fn page(mock: &MockSlack) -> String {
+    reqwest::get(mock.page_url())
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap()
 }
 
 /// The fake's page data.
@@ -164,12 +169,7 @@ async fn the_page_shows_an_answer_given_in_the_http_response_and_one_that_starts
         seen[1]["why"].as_str().unwrap().contains("ephemeral"),
         "{seen:?}"
     );
-    let page = reqwest::get(mock.page_url())
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let page = page(&mock).await;
     assert!(
         page.contains("https://example.com/j/http</a> <small>(in the HTTP answer)</small>"),
         "{page}"
