@@ -5,8 +5,8 @@
 //! ```
 //!
 //! Without TLS (`--no-default-features`): the fake is plain http on
-//! 127.0.0.1, and leaving the aws-lc C build out makes the first build a
-//! good deal shorter.
+//! 127.0.0.1, and leaving the aws-lc C build out takes about a quarter off
+//! the first, cold build (BENCHMARKS.md, "The first command, cold").
 //!
 //! On the fake it first installs the app, as a workspace admin would: from
 //! an empty SQLite file (tokens sealed with the key in
