@@ -2,8 +2,9 @@
 //! floor run in the same process, interleaved, and the figures are
 //! reported as ratios, because the machine is shared and noisy.
 //!
-//! Run it with `cargo bench --bench compare`. Pass `--quick` (after `--`)
-//! for a smoke run with tiny sizes, and `--only 1,5` to run some sections
+//! Run it with `cargo bench -p slack-calls-benches --bench compare`. Pass
+//! `--quick` (after `--`) for a smoke run with tiny sizes, and `--only 1,5`
+//! to run some sections
 //! (1 generator, 3 per call, 4 Python and Node, 5 pacing, 6 the fake; 2,
 //! build cost, is `benches/build_cost.sh`). See BENCHMARKS.md.
 //!
@@ -546,7 +547,7 @@ async fn pacing(s: &Sizes, summary: &mut Summary) -> Res<()> {
 /// `spec/`, and a synthetic spec: `calls.yaml` copied into `families`
 /// method families (`bench0.add`, ...), so every method has a real shape.
 fn spec_sets(families: usize) -> Res<Vec<(String, Vec<SourceFile>)>> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("spec");
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../spec");
     let real = slack_calls_codegen::load_dir(&dir, "spec")?;
     let calls = real
         .iter()
@@ -736,7 +737,7 @@ fn peers() -> Vec<Peer> {
              (python3 -m venv .venv && .venv/bin/pip install -r tests/python/requirements.txt)"
         ),
     }
-    let node_dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("benches/node");
+    let node_dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("node");
     if node_dir.join("node_modules/@slack/web-api").is_dir() {
         peers.push(Peer {
             name: "Node",

@@ -5,8 +5,8 @@
 //! spawned) and a bare handler that reads the body; the core rows split
 //! `receive()` into its signature check, decode and dedup claim.
 //!
-//! `cargo bench --features events --bench events` (add `-- --quick` for a
-//! smoke run). Set `SLACK_CALLS_PY` to a Python with `slack_sdk` for the
+//! `cargo bench -p slack-calls-benches --features events --bench events`
+//! (add `-- --quick` for a smoke run). Set `SLACK_CALLS_PY` to a Python with `slack_sdk` for the
 //! peer row: the official `SignatureVerifier` (what Bolt for Python runs)
 //! verifying the same request. See BENCHMARKS.md.
 

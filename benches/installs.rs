@@ -34,8 +34,8 @@
 //!   app's pacing is off (`RateLimits::off()`): pacing is a policy, not a
 //!   cost; so are the fake's limits.
 //!
-//! `cargo bench --locked --features sqlite,postgres,install --bench installs`
-//! (add `-- --quick` for a smoke run; `-- --profile NAME`, NAME one of
+//! `cargo bench --locked -p slack-calls-benches --features
+//! sqlite,postgres,install --bench installs` (add `-- --quick` for a smoke run; `-- --profile NAME`, NAME one of
 //! `hashmap`, `workspace_of`, `get`, `sqlite`, `postgres`, runs only that
 //! lookup after the set-up, for `PROFILE_SECONDS` (10), to run under
 //! `perf record`). The PostgreSQL rows need the feature

@@ -1,8 +1,8 @@
 //! Criterion micro-benchmarks with no network: encode+decode per method
 //! (typed, and the untyped floor), and the generator's stages on `spec/`.
 //!
-//! `cargo bench --bench micro`. The side-by-side figures
-//! with ratios are in `benches/compare.rs`; see BENCHMARKS.md.
+//! `cargo bench -p slack-calls-benches --bench micro`. The side-by-side
+//! figures with ratios are in `benches/compare.rs`; see BENCHMARKS.md.
 
 use std::hint::black_box;
 use std::path::Path;
@@ -42,7 +42,7 @@ fn encode_decode_per_method(c: &mut Criterion) {
 }
 
 fn generator_stages(c: &mut Criterion) {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("spec");
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../spec");
     let files = match slack_calls_codegen::load_dir(&dir, "spec") {
         Ok(files) => files,
         Err(err) => {

@@ -4,8 +4,8 @@
 //! and what one permit costs through Redis against in process, next to the
 //! cost of a whole call and of a raw reqwest request.
 //!
-//! `cargo bench --features redis --bench pacing` (needs `redis-server`
-//! on PATH or in `SLACK_CALLS_REDIS_SERVER`). The fake's minute lasts 2 real
+//! `cargo bench -p slack-calls-benches --features redis --bench pacing`
+//! (needs `redis-server` on PATH or in `SLACK_CALLS_REDIS_SERVER`). The fake's minute lasts 2 real
 //! seconds (time scale 30), so burst figures are on the fake's clock; the
 //! four instances here are four `App`s in one process that share nothing
 //! but Redis (the test in tests/real_parts runs them as separate

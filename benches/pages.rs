@@ -4,8 +4,8 @@
 //! not of pacing). The two run interleaved, in the same process, for each
 //! page size; see BENCHMARKS.md, "Pagination".
 //!
-//! Run it with `cargo bench --bench pages`; pass `--quick`
-//! (after `--`) for a smoke run.
+//! Run it with `cargo bench -p slack-calls-benches --bench pages`; pass
+//! `--quick` (after `--`) for a smoke run.
 
 use std::time::Instant;
 

@@ -23,7 +23,8 @@
 //! tiers; the rounds stay under them, and the clients' test clock moves a
 //! window between rounds); the fake's are off.
 //!
-//! `cargo bench --locked --bench scale` (add `-- --quick` for a smoke run).
+//! `cargo bench --locked -p slack-calls-benches --bench scale` (add
+//! `-- --quick` for a smoke run).
 
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::sync::Arc;

@@ -1,8 +1,12 @@
 //! The main job: a whole Call lifecycle, printed step by step.
 //!
 //! ```sh
-//! cargo run --example call_lifecycle --features install,sqlite
+//! cargo run --example call_lifecycle --no-default-features --features install,sqlite
 //! ```
+//!
+//! Without TLS (`--no-default-features`): the fake is plain http on
+//! 127.0.0.1, and leaving the aws-lc C build out takes about a quarter off
+//! the first, cold build (BENCHMARKS.md, "The first command, cold").
 //!
 //! On the fake it first installs the app, as a workspace admin would: from
 //! an empty SQLite file (tokens sealed with the key in
@@ -31,7 +35,9 @@
 //! (a bot token also needs `SLACK_CREATED_BY`, the user who starts the call;
 //! `SLACK_PARTICIPANT` picks the Slack user who joins, default the creator;
 //! `SLACK_CHANNEL` where the call is posted; `SLACK_ATTENDEES` a
-//! comma-separated list of attendee emails).
+//! comma-separated list of attendee emails). Slack is https, so that needs
+//! a TLS feature: leave out `--no-default-features` (the default is
+//! `rustls`).
 //!
 //! On the fake it prints the URL of the fake's page, which shows live what
 //! the app did. To watch: `--keep-running` (or `SLACK_CALLS_KEEP_RUNNING=1`)
@@ -39,7 +45,7 @@
 //! lifecycle until Ctrl-C:
 //!
 //! ```sh
-//! cargo run --example call_lifecycle --features install,sqlite -- --keep-running
+//! cargo run --example call_lifecycle --no-default-features --features install,sqlite -- --keep-running
 //! ```
 
 use std::error::Error as StdError;
@@ -72,7 +78,9 @@ async fn run() -> Result<()> {
     let (fake, client, creator, participant, channel, attendees) =
         match std::env::var("SLACK_TOKEN") {
             Ok(token) => {
-                let client = Client::new(token);
+                // Slack is https: without a TLS feature this says which to
+                // enable (the first command builds none, for the fake).
+                let client = Client::builder(token).build()?;
                 let creator = std::env::var("SLACK_CREATED_BY").ok();
                 if client.token_kind() == TokenKind::Bot && creator.is_none() {
                     return Err(
