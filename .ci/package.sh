@@ -28,6 +28,21 @@ VERSION=$(cargo metadata --locked --no-deps --format-version 1 |
 step() { printf '\n== %s\n' "$*"; }
 
 step "cargo package --workspace --locked"
+# Cargo verifies each package against the others through a registry of its
+# own under target/package. It unpacks that registry's crates into
+# $CARGO_HOME/registry/src/-<hash of its path>/ once, and takes a registry
+# crate's build as fresh by name and version alone. So a later run from the
+# same path (a CI checkout reused between runs) would build the mock
+# against the stale slack-calls of an earlier run. Both go first: the
+# unpacked copies (only local registries' directories start with "-") and
+# the builds of the workspace's crates.
+CRATES=$(cargo metadata --locked --no-deps --format-version 1 |
+    python3 -c 'import json,sys; print(" ".join(p["name"] for p in json.load(sys.stdin)["packages"]))')
+for crate in $CRATES; do
+    rm -rf "${CARGO_HOME:-$HOME/.cargo}"/registry/src/-*/"$crate-$VERSION"
+done
+# shellcheck disable=SC2046 # one -p per crate
+cargo clean --locked $(printf -- '-p %s ' $CRATES)
 cargo package --workspace --locked
 
 chmod -R u+w "$WORK" 2>/dev/null || true
