@@ -43,11 +43,9 @@
 //! (e.g. `/usr/lib/postgresql/15/bin`); without them they are skipped, and
 //! the output says why. See BENCHMARKS.md.
 
-use std::alloc::{GlobalAlloc, Layout, System};
 use std::collections::HashMap;
 use std::hint::black_box;
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicIsize, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
@@ -64,63 +62,14 @@ use slack_calls_mock::{
 };
 
 #[cfg(feature = "postgres")]
-#[path = "support/postgres_server.rs"]
+#[path = "../tests/real_parts/postgres_server.rs"]
+#[allow(dead_code)] // the tests also stop, restart and dump theirs
 mod postgres_server;
 
-/// Counts the live heap bytes of the whole process.
-struct Counting;
-
-static LIVE: AtomicIsize = AtomicIsize::new(0);
-/// How many allocations (and reallocations) the process has made.
-static ALLOCS: AtomicUsize = AtomicUsize::new(0);
-
-fn bytes(size: usize) -> isize {
-    isize::try_from(size).unwrap_or(isize::MAX)
-}
-
-// SAFETY: every method hands the call to `System` unchanged and only
-// counts the sizes.
-unsafe impl GlobalAlloc for Counting {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        // SAFETY: the caller's contract, passed on.
-        let p = unsafe { System.alloc(layout) };
-        if !p.is_null() {
-            LIVE.fetch_add(bytes(layout.size()), Ordering::Relaxed);
-            ALLOCS.fetch_add(1, Ordering::Relaxed);
-        }
-        p
-    }
-    unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
-        // SAFETY: the caller's contract, passed on.
-        let p = unsafe { System.alloc_zeroed(layout) };
-        if !p.is_null() {
-            LIVE.fetch_add(bytes(layout.size()), Ordering::Relaxed);
-            ALLOCS.fetch_add(1, Ordering::Relaxed);
-        }
-        p
-    }
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        // SAFETY: the caller's contract, passed on.
-        unsafe { System.dealloc(ptr, layout) };
-        LIVE.fetch_sub(bytes(layout.size()), Ordering::Relaxed);
-    }
-    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        // SAFETY: the caller's contract, passed on.
-        let p = unsafe { System.realloc(ptr, layout, new_size) };
-        if !p.is_null() {
-            LIVE.fetch_add(bytes(new_size) - bytes(layout.size()), Ordering::Relaxed);
-            ALLOCS.fetch_add(1, Ordering::Relaxed);
-        }
-        p
-    }
-}
-
 #[global_allocator]
-static ALLOCATOR: Counting = Counting;
+static ALLOCATOR: slack_calls_benches::Counting = slack_calls_benches::Counting;
 
-fn live() -> isize {
-    LIVE.load(Ordering::Relaxed)
-}
+use slack_calls_benches::live;
 
 type Res<T> = Result<T, Box<dyn std::error::Error + Send + Sync>>;
 
@@ -351,7 +300,7 @@ async fn postgres_store(
         "SLACK_CALLS_PG_BIN is not set (name Debian's PostgreSQL programs, e.g. /usr/lib/postgresql/15/bin)"
             .to_owned()
     })?;
-    let server = postgres_server::PostgresServer::start(&bin)
+    let server = postgres_server::PostgresServer::start(&bin.clone().into())
         .map_err(|err| format!("PostgreSQL did not start from {bin}: {err}"))?;
     let keys = keys().map_err(|err| err.to_string())?;
     let store = slack_calls::PostgresStore::connect(&server.params(), keys)
@@ -845,9 +794,9 @@ fn main() -> Res<()> {
     let mut allocs = Vec::new();
     for &which in &contenders {
         let lookups_made = count(which) / 10;
-        let before = ALLOCS.load(Ordering::Relaxed);
+        let before = slack_calls_benches::allocations();
         lookups.run(&rt, which, lookups_made)?;
-        let made = ALLOCS.load(Ordering::Relaxed) - before;
+        let made = slack_calls_benches::allocations() - before;
         allocs.push(made as f64 / lookups_made as f64);
     }
     let lookup_rows: Vec<(Lookup, Duration, f64)> = contenders

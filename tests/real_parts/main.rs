@@ -116,7 +116,7 @@ fn main() {
     #[cfg(all(feature = "postgres", feature = "redis"))]
     trials.push(part::needs(
         "postgres_store::installations_survive_sealed_and_a_down_database_is_a_typed_error",
-        &postgres_server::POSTGRES,
+        &postgres_store::POSTGRES,
         postgres_store::installations_survive_sealed_and_a_down_database_is_a_typed_error,
     ));
     #[cfg(feature = "events")]

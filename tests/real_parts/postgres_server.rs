@@ -2,23 +2,13 @@
 //! served on a Unix socket in it (no TCP), stopped and removed when
 //! dropped. PostgreSQL refuses to run as root, so when the test runs as
 //! root (as CI does) the cluster runs as the `postgres` user Debian's
-//! package creates, through `runuser`.
+//! package creates, through `runuser`. The benches start theirs with this
+//! file too (`benches/installs.rs`), so it uses nothing of the tests'.
 
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 use std::sync::atomic::{AtomicU32, Ordering};
-
-use crate::part::Part;
-
-/// Debian's `postgresql` (`.ci/run` installs it and names its bin
-/// directory).
-pub static POSTGRES: Part = Part {
-    what: "PostgreSQL's server programs (initdb, pg_ctl, pg_dump)",
-    env: "SLACK_CALLS_PG_BIN",
-    how: "apt-get install postgresql, then SLACK_CALLS_PG_BIN=/usr/lib/postgresql/<version>/bin",
-    on_path: Some("pg_ctl"),
-};
 
 const PORT: u16 = 5432;
 static NEXT: AtomicU32 = AtomicU32::new(0);

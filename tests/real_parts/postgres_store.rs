@@ -13,10 +13,20 @@ use slack_calls::{
     InstallationKey, InstallationStore, PostgresStore, SealError, StoreError, TokenKeys,
 };
 
+use crate::part::Part;
 use crate::postgres_server::PostgresServer;
 use crate::redis_pacing::{check, runtime};
 use crate::support::installations::{ORG_WIDE, SECRETS, full, org_wide};
 use crate::support::store_contract;
+
+/// Debian's `postgresql` (`.ci/run` installs it and names its bin
+/// directory).
+pub static POSTGRES: Part = Part {
+    what: "PostgreSQL's server programs (initdb, pg_ctl, pg_dump)",
+    env: "SLACK_CALLS_PG_BIN",
+    how: "apt-get install postgresql, then SLACK_CALLS_PG_BIN=/usr/lib/postgresql/<version>/bin",
+    on_path: Some("pg_ctl"),
+};
 
 fn keys() -> TokenKeys {
     TokenKeys::new("k1", &[7u8; 32]).expect("a key")
