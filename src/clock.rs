@@ -11,7 +11,7 @@ use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
-use std::time::{Duration, Instant};
+use std::time::{Duration, Instant, SystemTime};
 
 use tokio::sync::watch;
 
@@ -27,6 +27,13 @@ pub trait Clock: Send + Sync + 'static {
     /// A future that finishes once `duration` has passed on this clock.
     /// Dropping it early must be harmless.
     fn sleep(&self, duration: Duration) -> Sleep;
+    /// The wall-clock time, which token expiries are kept in (a rotating
+    /// token is refreshed when it expires within the app's window of
+    /// this). Real time unless overridden; a clock that runs faster than
+    /// real time (to test a 12-hour token in seconds) moves this too.
+    fn wall(&self) -> SystemTime {
+        SystemTime::now()
+    }
 }
 
 /// Real time, through tokio's timer (so tokio's paused test time applies
@@ -78,6 +85,8 @@ pub struct TestClock {
 /// A test clock's time and sleeps, shared by its clones.
 struct VirtualTime {
     origin: Instant,
+    /// The wall-clock time at zero.
+    wall_origin: SystemTime,
     auto_advance: bool,
     state: Mutex<SleepLog>,
     /// The elapsed virtual time, for sleepers to watch.
@@ -110,6 +119,7 @@ impl TestClock {
         TestClock {
             shared: Arc::new(VirtualTime {
                 origin: Instant::now(),
+                wall_origin: SystemTime::now(),
                 auto_advance,
                 state: Mutex::new(SleepLog::default()),
                 elapsed,
@@ -190,6 +200,14 @@ impl Clock for TestClock {
             .origin
             .checked_add(elapsed)
             .unwrap_or(self.shared.origin)
+    }
+
+    /// The wall-clock time when the clock was made, plus its time.
+    fn wall(&self) -> SystemTime {
+        self.shared
+            .wall_origin
+            .checked_add(self.elapsed())
+            .unwrap_or(self.shared.wall_origin)
     }
 
     fn sleep(&self, duration: Duration) -> Sleep {

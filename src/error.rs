@@ -187,6 +187,16 @@ pub enum Error<E: ErrorCode> {
         /// The workspace.
         team_id: String,
     },
+    /// The client's token rotates and expires now or soon, and could not
+    /// be refreshed: the call was not sent. The next call tries again.
+    #[error("{method}: not sent: the token could not be refreshed: {source}")]
+    TokenRefresh {
+        /// The method called.
+        method: &'static str,
+        /// Why.
+        #[source]
+        source: crate::install::rotation::RefreshError,
+    },
     /// The HTTP exchange failed.
     #[error("{method}: {kind}{}: {message}", if *may_have_been_sent { " (the request may have reached Slack)" } else { " (the request was not sent)" })]
     Transport {

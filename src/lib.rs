@@ -122,10 +122,11 @@ pub use install::memory::{Installations, MemoryInstallations};
 #[cfg(feature = "postgres")]
 #[cfg_attr(docsrs, doc(cfg(feature = "postgres")))]
 pub use install::postgres::PostgresStore;
+pub use install::rotation::{DEFAULT_REFRESH_BEFORE, RefreshError, WorkspaceToken};
 #[cfg(feature = "sqlite")]
 #[cfg_attr(docsrs, doc(cfg(feature = "sqlite")))]
 pub use install::sqlite::SqliteStore;
-pub use install::store::{Changes, InstallationStore, StoreError, StoreFuture};
+pub use install::store::{Changes, Held, Hold, InstallationStore, StoreError, StoreFuture};
 #[cfg(feature = "redis")]
 #[cfg_attr(docsrs, doc(cfg(feature = "redis")))]
 pub use pacing::RedisPacing;

@@ -27,11 +27,12 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError, Weak};
 use std::time::{Duration, Instant};
 
-use crate::call::client::{Client, ClientBuilder};
+use crate::call::client::{Client, ClientBuilder, Rotating};
 use crate::call::workspace_gone::Flags;
 use crate::error::{BuildError, Error};
 use crate::install::installation::{Installation, InstallationKey};
 use crate::install::memory::{Installations, MemoryInstallations};
+use crate::install::rotation::{DEFAULT_REFRESH_BEFORE, Rotation, WorkspaceToken};
 use crate::install::store::{InstallationStore, StoreError};
 use crate::pacing::limiter::{RateLimiter, Scope};
 use crate::pacing::rate::RateLimits;
@@ -97,6 +98,8 @@ struct AppInner {
     app_id: String,
     limiter: RateLimiter,
     installations: Arc<dyn Installations>,
+    /// Refreshes rotating tokens, for every client of the app.
+    rotation: Arc<Rotation>,
     http: reqwest::Client,
     configure: Arc<Configure>,
     /// A client set up once as the app's clients are; each workspace's
@@ -178,6 +181,9 @@ pub struct AppBuilder {
     store_poll: Duration,
     #[cfg(feature = "redis")]
     redis: Option<crate::RedisPacing>,
+    /// The app's client id and secret, for refreshing rotating tokens.
+    credentials: Option<(String, Token)>,
+    refresh_before: Duration,
 }
 
 impl fmt::Debug for AppBuilder {
@@ -234,6 +240,31 @@ impl AppBuilder {
         self
     }
 
+    /// The app's client id and secret (from its settings page, **Basic
+    /// Information**): with token rotation on, the app refreshes its
+    /// installations' tokens with them (`oauth.v2.access`,
+    /// `grant_type=refresh_token`). An app whose tokens do not rotate needs
+    /// none.
+    pub fn client_credentials(
+        mut self,
+        client_id: impl Into<String>,
+        client_secret: impl Into<Token>,
+    ) -> AppBuilder {
+        self.credentials = Some((client_id.into(), client_secret.into()));
+        self
+    }
+
+    /// How long before a rotating token expires its clients refresh it
+    /// (default [`DEFAULT_REFRESH_BEFORE`], 120 minutes, as Bolt for
+    /// Python; tokens live 12 hours). Every call a workspace client makes
+    /// inside this window refreshes first (one refresh per installation
+    /// across every instance sharing the store, see
+    /// [`InstallationStore::hold_for_refresh`]).
+    pub fn refresh_before(mut self, window: Duration) -> AppBuilder {
+        self.refresh_before = window;
+        self
+    }
+
     /// How often an app built with a store follows the changes other
     /// instances made (default [`DEFAULT_STORE_POLL`], 1 s).
     pub fn store_poll(mut self, every: Duration) -> AppBuilder {
@@ -262,6 +293,12 @@ impl AppBuilder {
         let revision = store.revision().await?;
         let every = store.all().await?;
         let inner = Arc::get_mut(&mut app.inner).expect("a new app has one handle");
+        inner.rotation = Arc::new(Rotation::new(
+            inner.installations.clone(),
+            Some(store.clone()),
+            inner.rotation.credentials(),
+            inner.rotation.before(),
+        ));
         inner.store = Some(store);
         inner.revision = AtomicU64::new(revision);
         for installation in every {
@@ -291,13 +328,32 @@ impl AppBuilder {
         let prototype = (self.configure)(Client::builder("").http_client(http.clone()))
             .rate_limiter(limiter.clone())
             .build()?;
+        let installations = self
+            .installations
+            .unwrap_or_else(|| Arc::new(MemoryInstallations::new()));
+        let refresher = match &self.credentials {
+            Some((id, secret)) => Some(
+                (self.configure)(
+                    Client::app_builder(id.clone(), secret.expose_secret())
+                        .http_client(http.clone()),
+                )
+                .rate_limiter(limiter.clone())
+                .build()?,
+            ),
+            None => None,
+        };
+        let rotation = Arc::new(Rotation::new(
+            installations.clone(),
+            None,
+            refresher,
+            self.refresh_before,
+        ));
         Ok(App {
             inner: Arc::new(AppInner {
                 app_id: self.app_id,
                 limiter,
-                installations: self
-                    .installations
-                    .unwrap_or_else(|| Arc::new(MemoryInstallations::new())),
+                installations,
+                rotation,
                 http,
                 configure: self.configure,
                 prototype,
@@ -339,6 +395,8 @@ impl App {
             store_poll: DEFAULT_STORE_POLL,
             #[cfg(feature = "redis")]
             redis: None,
+            credentials: None,
+            refresh_before: DEFAULT_REFRESH_BEFORE,
         }
     }
 
@@ -402,7 +460,9 @@ impl App {
     #[cfg(feature = "install")]
     pub(crate) fn bot_client(&self, team_id: &str, token: Token) -> Client {
         let signal = self.inner.gone.signal(team_id);
-        self.inner.prototype.for_workspace(token, team_id, signal)
+        self.inner
+            .prototype
+            .for_workspace(token, team_id, signal, None)
     }
 
     /// A client that calls with the app's credentials (`oauth.v2.access`),
@@ -565,7 +625,16 @@ impl App {
     /// workspace.
     pub fn workspace(&self, team_id: &str) -> Result<Client, AppError> {
         let token = self.inner.installations.team_token(team_id);
-        self.client_of(token, team_id, || team_id.to_owned())
+        // A rotating token's client finds it again by key before each call.
+        let rotating = match &token {
+            Some(token) if token.expires_at.is_some() => self
+                .inner
+                .installations
+                .for_team(team_id)
+                .map(|installation| installation.key()),
+            _ => None,
+        };
+        self.client_of(token, team_id, rotating, || team_id.to_owned())
     }
 
     /// A client for workspace `team_id` with the token of the installation
@@ -581,7 +650,11 @@ impl App {
             // was lost (held by its old clients) is not this one's.
             self.inner.gone.installed(team_id);
         }
-        let client = self.client_of(token, team_id, || key.to_string())?;
+        let rotating = match &token {
+            Some(token) if token.expires_at.is_some() => Some(key.clone()),
+            _ => None,
+        };
+        let client = self.client_of(token, team_id, rotating, || key.to_string())?;
         if let (true, Some(org)) = (key.is_org_wide(), &key.enterprise_id) {
             lock(&self.inner.org_teams)
                 .entry(org.clone())
@@ -608,12 +681,28 @@ impl App {
 
     fn client_of(
         &self,
-        token: Option<Token>,
+        token: Option<WorkspaceToken>,
         team_id: &str,
+        rotating: Option<InstallationKey>,
         named: impl Fn() -> String,
     ) -> Result<Client, AppError> {
         let token = token.ok_or_else(|| AppError::NotInstalled { team_id: named() })?;
-        self.client(token, team_id)
+        let signal = self.inner.gone.signal(team_id);
+        let rotating = rotating.map(|key| Rotating {
+            rotation: self.inner.rotation.clone(),
+            key,
+        });
+        Ok(self
+            .inner
+            .prototype
+            .for_workspace(token.token, team_id, signal, rotating))
+    }
+
+    /// How many times this instance refreshed a rotating token at Slack
+    /// (refreshes another instance made, which this one took from the
+    /// store, are not counted).
+    pub fn token_refreshes(&self) -> u64 {
+        self.inner.rotation.refreshes()
     }
 
     /// A client for `team_id` with `token` (such as a user's token), paced
@@ -756,7 +845,10 @@ impl App {
 
     fn client(&self, token: Token, team_id: &str) -> Result<Client, AppError> {
         let signal = self.inner.gone.signal(team_id);
-        Ok(self.inner.prototype.for_workspace(token, team_id, signal))
+        Ok(self
+            .inner
+            .prototype
+            .for_workspace(token, team_id, signal, None))
     }
 }
 

@@ -30,8 +30,9 @@
 //! | `internal_error`, `fatal_error`, `service_unavailable` | maybe | idempotent methods only |
 //! | other HTTP status | maybe | no |
 //! | a body that does not decode | maybe | no |
+//! | `token_expired` | no | once, with a refreshed token, when the client's token rotates |
 //! | any other Slack error code | no | no |
-//! | invalid request (refused before sending), workspace gone | no | no |
+//! | invalid request (refused before sending), workspace gone, a token that could not be refreshed | no | no |
 //!
 //! One more question is answered here: [`Failure::done_by_earlier_attempt`].
 //! A resend of an idempotent method can meet an error that only says the
@@ -51,6 +52,10 @@ use std::fmt;
 
 use crate::call::method::MethodInfo;
 use crate::error::{Error, ErrorCode, TransportKind};
+
+/// Slack's answer to a call made with an expired token. Slack checks the
+/// token before anything else, so it refused the call before acting on it.
+const TOKEN_EXPIRED: &str = "token_expired";
 
 /// Slack error codes that mean "something went wrong on Slack's side",
 /// possibly after it acted.
@@ -78,6 +83,8 @@ pub(crate) enum Failure<'a> {
     OtherStatus(u16),
     /// `internal_error`, `fatal_error` or `service_unavailable`.
     SlackServerError(&'a str),
+    /// `token_expired`: Slack refused the call before acting on it.
+    TokenExpired,
     /// Any other Slack error code: Slack refused the request.
     SlackRefused(&'a str),
     /// The body was not the answer the method gives.
@@ -97,6 +104,9 @@ pub(crate) enum Resend {
     /// Only for methods the spec marks `idempotent: true`: Slack may have
     /// acted.
     IfIdempotent,
+    /// For every method, once, with a refreshed token: only a client whose
+    /// token rotates can (the send path does it, not the retry loop).
+    AfterRefresh,
     /// Never: it would fail the same way, or the caller decides.
     Never,
 }
@@ -124,13 +134,17 @@ impl<'a> Failure<'a> {
                 let code = error.code.code();
                 if SLACK_SERVER_ERRORS.contains(&code) {
                     Failure::SlackServerError(code)
+                } else if code == TOKEN_EXPIRED {
+                    Failure::TokenExpired
                 } else {
                     Failure::SlackRefused(code)
                 }
             }
             Error::Decode { .. } => Failure::Undecodable,
             // Stopped before sending, like a request refused before sending.
-            Error::InvalidRequest(_) | Error::WorkspaceGone { .. } => Failure::InvalidRequest,
+            Error::InvalidRequest(_) | Error::WorkspaceGone { .. } | Error::TokenRefresh { .. } => {
+                Failure::InvalidRequest
+            }
         }
     }
 
@@ -155,6 +169,7 @@ impl<'a> Failure<'a> {
             Failure::NotSent
             | Failure::RateLimited
             | Failure::BudgetExhausted
+            | Failure::TokenExpired
             | Failure::SlackRefused(_)
             | Failure::InvalidRequest => false,
         }
@@ -165,6 +180,7 @@ impl<'a> Failure<'a> {
         match self {
             Failure::NotSent => Resend::Always,
             Failure::RateLimited => Resend::AfterRetryAfter,
+            Failure::TokenExpired => Resend::AfterRefresh,
             Failure::TimedOut
             | Failure::ConnectionLost
             | Failure::ServerStatus(_)
@@ -183,7 +199,7 @@ impl<'a> Failure<'a> {
         match self.resend() {
             Resend::Always | Resend::AfterRetryAfter => true,
             Resend::IfIdempotent => idempotent,
-            Resend::Never => false,
+            Resend::AfterRefresh | Resend::Never => false,
         }
     }
 
@@ -215,6 +231,7 @@ impl<'a> Failure<'a> {
             Failure::ServerStatus(_) => "server_status",
             Failure::OtherStatus(_) => "status",
             Failure::SlackServerError(_) => "slack_error",
+            Failure::TokenExpired => "token_expired",
             Failure::SlackRefused(_) => "api_error",
             Failure::Undecodable => "decode_error",
             Failure::InvalidRequest => "invalid_request",
@@ -236,6 +253,7 @@ impl fmt::Display for Failure<'_> {
             Failure::SlackServerError(code) | Failure::SlackRefused(code) => {
                 write!(f, "Slack answered `{code}`")
             }
+            Failure::TokenExpired => write!(f, "Slack answered `{TOKEN_EXPIRED}`"),
             Failure::Undecodable => f.write_str("the answer did not decode"),
             Failure::InvalidRequest => f.write_str("the request was refused before sending"),
         }
@@ -312,6 +330,21 @@ mod tests {
     /// `Error::may_have_been_sent` says), is it resent for an idempotent
     /// method (`calls.info`), is it resent for one that is not
     /// (`calls.add`).
+    /// `token_expired`: Slack checks the token before anything else
+    /// ("Authentication token has expired", its common errors), so it did
+    /// not act, and any method may go again once, with a refreshed token.
+    #[test]
+    fn an_expired_token_is_resent_once_refreshed_for_every_method() {
+        let expired = api("token_expired");
+        let failure = Failure::of(&expired);
+        assert_eq!(failure, Failure::TokenExpired);
+        assert!(!failure.slack_may_have_acted());
+        assert!(!expired.may_have_been_sent());
+        assert_eq!(failure.resend(), Resend::AfterRefresh);
+        assert_eq!(failure.label(), "token_expired");
+        assert_eq!(failure.to_string(), "Slack answered `token_expired`");
+    }
+
     #[test]
     fn every_failure_kind_has_one_answer() {
         let table: Vec<(&str, Error<AddError>, bool, bool, bool)> = vec![
@@ -378,6 +411,9 @@ mod tests {
                 false,
             ),
             ("a common error", api("invalid_auth"), false, false, false),
+            // Resent by the send path after a refresh, not by the retry
+            // loop (see the test below).
+            ("token_expired", api("token_expired"), false, false, false),
             (
                 "an unknown error",
                 api("something_new"),

@@ -17,6 +17,8 @@ use crate::clock::{Clock, SystemClock};
 use crate::call::retry::RetryPolicy;
 use crate::call::workspace_gone::Gone;
 pub(crate) use crate::error::BuildError;
+use crate::install::installation::InstallationKey;
+use crate::install::rotation::Rotation;
 use crate::pacing::limiter::{PacingStats, RateLimiter, Scope};
 use crate::pacing::rate::RateLimits;
 use crate::token::{Token, TokenKind};
@@ -63,6 +65,16 @@ pub(crate) struct Inner {
     pub(crate) clock: Arc<dyn Clock>,
     /// Set for clients of an [`App`](crate::App): the app lost the workspace.
     pub(crate) gone: Option<Gone>,
+    /// Set for an [`App`](crate::App)'s client of a rotating installation:
+    /// the token is taken from the app before each call (`token` above is
+    /// the one it had when made, for its kind).
+    pub(crate) rotating: Option<Rotating>,
+}
+
+/// Where a client of a rotating installation finds its token.
+pub(crate) struct Rotating {
+    pub(crate) rotation: Arc<Rotation>,
+    pub(crate) key: InstallationKey,
 }
 
 impl fmt::Debug for Client {
@@ -131,7 +143,13 @@ impl Client {
     /// retries, clock, wait budget) for `token` in workspace `team_id`,
     /// stopped by `gone`: what an [`App`](crate::App) hands out, without
     /// running its set-up and parsing its base URL again per client.
-    pub(crate) fn for_workspace(&self, token: Token, team_id: &str, gone: Gone) -> Client {
+    pub(crate) fn for_workspace(
+        &self,
+        token: Token,
+        team_id: &str,
+        gone: Gone,
+        rotating: Option<Rotating>,
+    ) -> Client {
         let this = &self.inner;
         Client {
             inner: Arc::new(Inner {
@@ -145,6 +163,7 @@ impl Client {
                 retry: this.retry.clone(),
                 clock: this.clock.clone(),
                 gone: Some(gone),
+                rotating,
             }),
         }
     }
@@ -391,6 +410,7 @@ impl ClientBuilder {
                 retry: self.retry,
                 clock: self.clock,
                 gone: None,
+                rotating: None,
             }),
         })
     }

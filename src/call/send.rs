@@ -21,8 +21,9 @@ use crate::call::decode::{Response, Waits, decode_after};
 use crate::call::form::Form;
 use crate::call::method::{Auth, HttpMethod, MethodInfo, check_request};
 use crate::error::{Error, ErrorCode, InvalidRequest, snippet};
+use crate::install::rotation::RefreshError;
 use crate::pacing::limiter::BucketKey;
-use crate::token::{redact_body, scrub};
+use crate::token::{Token, redact_body, scrub};
 
 /// The wait after a 429 whose `Retry-After` is missing, zero or unreadable.
 const DEFAULT_RETRY_AFTER: Duration = Duration::from_secs(1);
@@ -52,10 +53,9 @@ pub async fn send<R: Response, E: ErrorCode>(
         retry_reason = Empty,
         outcome = Empty,
     );
-    let result = send_with_retries(inner, method, form)
+    let result = send_with_token(inner, method, form)
         .instrument(span.clone())
         .await
-        .map_err(|err| scrub(err, &inner.token))
         .map_err(|err| match &inner.credentials {
             Some(credentials) => scrub(err, &credentials.secret),
             None => err,
@@ -72,6 +72,63 @@ pub async fn send<R: Response, E: ErrorCode>(
     result
 }
 
+/// Sends with the client's token; a client whose token rotates (an
+/// [`App`](crate::App)'s, for a rotating installation) first takes the
+/// token from the app, refreshed when it expires soon, and after a
+/// `token_expired` refreshes it and sends once more: Slack refused the call
+/// before acting on it, so this is safe for every method. Errors never
+/// hold the token used.
+async fn send_with_token<R: Response, E: ErrorCode>(
+    inner: &Inner,
+    method: &'static MethodInfo,
+    form: Form,
+) -> Result<R, Error<E>> {
+    let Some(rotating) = &inner.rotating else {
+        return send_with_retries(inner, &inner.token, method, &form)
+            .await
+            .map_err(|err| scrub(err, &inner.token));
+    };
+    let refreshed = |source| match source {
+        // Uninstalled meanwhile: the same answer as a fixed token's client
+        // of a lost workspace gets.
+        RefreshError::NotInstalled { key } => Error::WorkspaceGone {
+            method: method.name,
+            team_id: inner
+                .gone
+                .as_ref()
+                .map_or(key, |gone| gone.team_id.to_string()),
+        },
+        source => Error::TokenRefresh {
+            method: method.name,
+            source,
+        },
+    };
+    let token = rotating
+        .rotation
+        .token(&rotating.key, inner.clock.as_ref())
+        .await
+        .map_err(refreshed)?;
+    let first = send_with_retries(inner, &token, method, &form)
+        .await
+        .map_err(|err| scrub(err, &token));
+    match first {
+        Err(err) if Failure::of(&err).resend() == Resend::AfterRefresh => {
+            tracing::info!(
+                "Slack answered token_expired; refreshing the token and sending once more"
+            );
+            let token = rotating
+                .rotation
+                .refresh(&rotating.key, &token, inner.clock.as_ref())
+                .await
+                .map_err(refreshed)?;
+            send_with_retries(inner, &token, method, &form)
+                .await
+                .map_err(|err| scrub(err, &token))
+        }
+        other => other,
+    }
+}
+
 /// The request, ready to be sent as many times as the retry rules allow.
 struct Prepared {
     url: Url,
@@ -81,10 +138,11 @@ struct Prepared {
 
 fn prepare<E: ErrorCode>(
     inner: &Inner,
+    token: &Token,
     method: &'static MethodInfo,
     form: &Form,
 ) -> Result<Prepared, Error<E>> {
-    check_request(method, form, inner.token.kind()).map_err(Error::InvalidRequest)?;
+    check_request(method, form, token.kind()).map_err(Error::InvalidRequest)?;
     let url = inner.base_url.join(method.name).map_err(|err| {
         Error::InvalidRequest(InvalidRequest {
             method: method.name,
@@ -115,12 +173,12 @@ fn prepare<E: ErrorCode>(
             format!("Basic {}", base64(pair.as_bytes()))
         }
         _ => {
-            if inner.token.expose_secret().is_empty() {
+            if token.expose_secret().is_empty() {
                 return Err(refuse(
                     "needs a token; this client has only the app's client id and secret",
                 ));
             }
-            format!("Bearer {}", inner.token.expose_secret())
+            format!("Bearer {}", token.expose_secret())
         }
     };
     if let (Auth::TokenAndClientCredentials, Some(credentials)) = (method.auth, credentials) {
@@ -165,10 +223,11 @@ fn base64(bytes: &[u8]) -> String {
 
 async fn send_with_retries<R: Response, E: ErrorCode>(
     inner: &Inner,
+    token: &Token,
     method: &'static MethodInfo,
-    form: Form,
+    form: &Form,
 ) -> Result<R, Error<E>> {
-    let prepared = prepare(inner, method, &form)?;
+    let prepared = prepare(inner, token, method, form)?;
     let span = tracing::Span::current();
     let key = BucketKey::new(&inner.scope, method);
     let budget = inner.max_rate_limit_wait;
@@ -230,7 +289,7 @@ async fn send_with_retries<R: Response, E: ErrorCode>(
             rate_limited,
             waited,
         };
-        let sent = send_once::<R, E>(inner, method, &prepared, waits).await;
+        let sent = send_once::<R, E>(inner, token, method, &prepared, waits).await;
         // The answer (or the failure) is in: the permit's place in the
         // window counts from now, no earlier than Slack counted it.
         permit.answered().await;
@@ -336,6 +395,7 @@ impl<E: ErrorCode> From<Error<E>> for AttemptError<E> {
 /// One HTTP exchange.
 async fn send_once<R: Response, E: ErrorCode>(
     inner: &Inner,
+    token: &Token,
     method: &'static MethodInfo,
     prepared: &Prepared,
     waits: Waits,
@@ -370,7 +430,7 @@ async fn send_once<R: Response, E: ErrorCode>(
         .bytes()
         .await
         .map_err(|err| transport_error(method, &err))?;
-    let body = redact_body(&body, &inner.token);
+    let body = redact_body(&body, token);
     let body = match &inner.credentials {
         Some(credentials) => redact_body(&body, &credentials.secret).into_owned().into(),
         None => body,
@@ -404,6 +464,7 @@ fn outcome_label<E: ErrorCode>(err: &Error<E>) -> &'static str {
         Error::RateLimited { .. } => "rate_limited",
         Error::InvalidRequest(_) => "invalid_request",
         Error::WorkspaceGone { .. } => "workspace_gone",
+        Error::TokenRefresh { .. } => "token_refresh_failed",
         Error::Transport { .. } => "transport_error",
         Error::Status { .. } => "status_error",
         Error::Decode { .. } => "decode_error",

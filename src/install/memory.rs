@@ -5,10 +5,12 @@
 use std::collections::HashMap;
 use std::fmt;
 use std::hash::{BuildHasher, RandomState};
-use std::sync::{Mutex, MutexGuard, PoisonError};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::SystemTime;
 
 use crate::install::installation::{Installation, InstallationKey};
+use crate::install::rotation::WorkspaceToken;
+use crate::install::store::{Held as StoreHeld, Hold, StoreFuture};
 use crate::token::Token;
 
 /// Where an [`App`](crate::App) finds installations: by Slack's key, by
@@ -28,18 +30,17 @@ pub trait Installations: Send + Sync + 'static {
     /// The key of the installation that holds `token`, if any.
     fn key_of(&self, token: &Token) -> Option<InstallationKey>;
     /// The token a workspace client of the installation under `key` uses
-    /// (its bot's, else its installer's), without copying the rest: what
-    /// [`App::workspace_of`](crate::App::workspace_of) asks for each
-    /// request.
-    fn token(&self, key: &InstallationKey) -> Option<Token> {
-        self.get(key)
-            .and_then(|installation| installation.token().cloned())
+    /// (its bot's, else its installer's) with its expiry, without copying
+    /// the rest: what [`App::workspace_of`](crate::App::workspace_of) asks
+    /// for each request, and a client of a rotating token before each
+    /// call.
+    fn token(&self, key: &InstallationKey) -> Option<WorkspaceToken> {
+        self.get(key).as_ref().and_then(WorkspaceToken::of)
     }
     /// Like [`token`](Installations::token), for the single-workspace
     /// installation of `team_id` ([`App::workspace`](crate::App::workspace)).
-    fn team_token(&self, team_id: &str) -> Option<Token> {
-        self.for_team(team_id)
-            .and_then(|installation| installation.token().cloned())
+    fn team_token(&self, team_id: &str) -> Option<WorkspaceToken> {
+        self.for_team(team_id).as_ref().and_then(WorkspaceToken::of)
     }
     /// Records an installation, replacing the one under the same key.
     fn put(&self, installation: Installation);
@@ -51,11 +52,20 @@ pub trait Installations: Send + Sync + 'static {
 /// without a scan.
 #[derive(Default)]
 pub struct MemoryInstallations {
+    shared: Arc<Shared>,
+}
+
+/// What a [`MemoryInstallations`] and its refresh holds share.
+#[derive(Default)]
+struct Shared {
     state: Mutex<Held>,
     /// Keys the token index (the index holds a hash, never the text).
     token_hasher: RandomState,
     /// Install flows' states (their digests), as a store keeps them.
     states: Mutex<HashMap<String, SystemTime>>,
+    /// One refresh at a time per installation, when this is the app's
+    /// store (`InstallationStore::hold_for_refresh`).
+    refreshing: Mutex<HashMap<InstallationKey, Arc<tokio::sync::Mutex<()>>>>,
 }
 
 #[derive(Default)]
@@ -73,6 +83,56 @@ impl MemoryInstallations {
         MemoryInstallations::default()
     }
 
+    fn lock(&self) -> MutexGuard<'_, Held> {
+        self.shared.lock()
+    }
+
+    fn token_key(&self, token: &Token) -> u64 {
+        self.shared.token_key(token)
+    }
+
+    /// How many installations it holds.
+    pub fn len(&self) -> usize {
+        self.lock().by_key.len()
+    }
+
+    /// Whether it holds none.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Records an install flow's state digest until `expires_at`,
+    /// sweeping the expired ones.
+    pub(crate) fn put_state(&self, digest: &str, expires_at: SystemTime) {
+        let now = SystemTime::now();
+        let mut states = self
+            .shared
+            .states
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        states.retain(|_, expires| *expires > now);
+        states.insert(digest.to_owned(), expires_at);
+    }
+
+    /// Takes a state digest out: its expiry when it was there.
+    pub(crate) fn take_state(&self, digest: &str) -> Option<SystemTime> {
+        self.shared
+            .states
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .remove(digest)
+    }
+
+    /// Every installation it holds, in key order.
+    pub fn every(&self) -> Vec<Installation> {
+        let held = self.lock();
+        let mut all: Vec<Installation> = held.by_key.values().cloned().collect();
+        all.sort_by_key(Installation::key);
+        all
+    }
+}
+
+impl Shared {
     fn lock(&self) -> MutexGuard<'_, Held> {
         self.state.lock().unwrap_or_else(PoisonError::into_inner)
     }
@@ -98,39 +158,64 @@ impl MemoryInstallations {
         Some(old)
     }
 
-    /// How many installations it holds.
-    pub fn len(&self) -> usize {
-        self.lock().by_key.len()
+    pub(crate) fn put(&self, installation: Installation) {
+        let key = installation.key();
+        let mut held = self.lock();
+        self.take(&mut held, &key);
+        for token in installation.tokens() {
+            held.by_token.insert(self.token_key(token), key.clone());
+        }
+        if let Some(team) = &key.team_id {
+            // A workspace has one single-workspace install: one made
+            // under another organization key replaces it.
+            if let Some(other) = held.by_team.get(team).cloned()
+                && other != key
+            {
+                self.take(&mut held, &other);
+            }
+            held.by_team.insert(team.clone(), key.clone());
+        }
+        held.by_key.insert(key, installation);
     }
+}
 
-    /// Whether it holds none.
-    pub fn is_empty(&self) -> bool {
-        self.len() == 0
+/// A refresh hold on one installation of a [`MemoryInstallations`] used as
+/// a store: the key's mutex, held until the save.
+struct MemoryHold {
+    shared: Arc<Shared>,
+    _guard: tokio::sync::OwnedMutexGuard<()>,
+}
+
+impl Hold for MemoryHold {
+    fn save<'a>(self: Box<Self>, installation: &'a Installation) -> StoreFuture<'a, ()> {
+        self.shared.put(installation.clone());
+        Box::pin(std::future::ready(Ok(())))
     }
+}
 
-    /// Records an install flow's state digest until `expires_at`,
-    /// sweeping the expired ones.
-    pub(crate) fn put_state(&self, digest: &str, expires_at: SystemTime) {
-        let now = SystemTime::now();
-        let mut states = self.states.lock().unwrap_or_else(PoisonError::into_inner);
-        states.retain(|_, expires| *expires > now);
-        states.insert(digest.to_owned(), expires_at);
-    }
-
-    /// Takes a state digest out: its expiry when it was there.
-    pub(crate) fn take_state(&self, digest: &str) -> Option<SystemTime> {
-        self.states
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .remove(digest)
-    }
-
-    /// Every installation it holds, in key order.
-    pub fn every(&self) -> Vec<Installation> {
-        let held = self.lock();
-        let mut all: Vec<Installation> = held.by_key.values().cloned().collect();
-        all.sort_by_key(Installation::key);
-        all
+impl MemoryInstallations {
+    /// Holds `key` for a refresh: waits for the refresh before it (in this
+    /// process; memory is one process's), then reads the installation.
+    pub(crate) async fn hold_for_refresh(&self, key: &InstallationKey) -> StoreHeld {
+        let lock = {
+            let mut refreshing = self
+                .shared
+                .refreshing
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner);
+            // Keys nobody holds or waits for go, so the map stays as big as
+            // the refreshes in flight.
+            refreshing.retain(|_, lock| Arc::strong_count(lock) > 1);
+            refreshing.entry(key.clone()).or_default().clone()
+        };
+        let guard = lock.lock_owned().await;
+        StoreHeld::new(
+            self.get(key),
+            MemoryHold {
+                shared: self.shared.clone(),
+                _guard: guard,
+            },
+        )
     }
 }
 
@@ -153,14 +238,14 @@ impl Installations for MemoryInstallations {
         held.by_key.get(key).cloned()
     }
 
-    fn token(&self, key: &InstallationKey) -> Option<Token> {
-        self.lock().by_key.get(key)?.token().cloned()
+    fn token(&self, key: &InstallationKey) -> Option<WorkspaceToken> {
+        WorkspaceToken::of(self.lock().by_key.get(key)?)
     }
 
-    fn team_token(&self, team_id: &str) -> Option<Token> {
+    fn team_token(&self, team_id: &str) -> Option<WorkspaceToken> {
         let held = self.lock();
         let key = held.by_team.get(team_id)?;
-        held.by_key.get(key)?.token().cloned()
+        WorkspaceToken::of(held.by_key.get(key)?)
     }
 
     fn key_of(&self, token: &Token) -> Option<InstallationKey> {
@@ -178,28 +263,12 @@ impl Installations for MemoryInstallations {
     }
 
     fn put(&self, installation: Installation) {
-        let key = installation.key();
-        let mut held = self.lock();
-        self.take(&mut held, &key);
-        for token in installation.tokens() {
-            held.by_token.insert(self.token_key(token), key.clone());
-        }
-        if let Some(team) = &key.team_id {
-            // A workspace has one single-workspace install: one made
-            // under another organization key replaces it.
-            if let Some(other) = held.by_team.get(team).cloned()
-                && other != key
-            {
-                self.take(&mut held, &other);
-            }
-            held.by_team.insert(team.clone(), key.clone());
-        }
-        held.by_key.insert(key, installation);
+        self.shared.put(installation);
     }
 
     fn remove(&self, key: &InstallationKey) {
         let mut held = self.lock();
-        self.take(&mut held, key);
+        self.shared.take(&mut held, key);
     }
 }
 

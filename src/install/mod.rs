@@ -7,6 +7,7 @@
 pub(crate) mod flow;
 pub(crate) mod installation;
 pub(crate) mod memory;
+pub(crate) mod rotation;
 pub(crate) mod store;
 
 #[cfg(feature = "postgres")]

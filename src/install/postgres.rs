@@ -10,7 +10,7 @@ use crate::install::installation::{Installation, InstallationKey};
 use crate::install::row::{
     COLUMNS, Columns, SealedRow, UPDATE_ON_CONFLICT, from_columns, from_millis, key_columns, millis,
 };
-use crate::install::store::{Changes, InstallationStore, StoreError, StoreFuture};
+use crate::install::store::{Changes, Held, Hold, InstallationStore, StoreError, StoreFuture};
 use crate::sealing::TokenKeys;
 
 const STORE: &str = "postgres";
@@ -252,60 +252,126 @@ fn read(row: &Row) -> Result<SealedRow, StoreError> {
     })
 }
 
+/// Saves `row` with one statement on `client` (in its transaction, when
+/// one is open).
+async fn save_row(client: &Client, row: &SealedRow) -> Result<(), StoreError> {
+    // One statement, so a save is whole or not at all: the row
+    // under the key replaced, the workspace's install under another
+    // organization key (if any) removed with it, and both logged
+    // in the change feed.
+    client
+        .execute(
+            &format!(
+                "WITH gone AS (
+                     DELETE FROM slack_calls_installations
+                     WHERE $2 <> '' AND team_id = $2 AND team_id <> ''
+                       AND enterprise_id <> $1
+                     RETURNING enterprise_id, team_id
+                 ), saved AS (
+                     INSERT INTO slack_calls_installations ({COLUMNS})
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20)
+                     ON CONFLICT (enterprise_id, team_id) DO UPDATE SET {UPDATE_ON_CONFLICT}
+                     RETURNING enterprise_id, team_id
+                 ), changed AS (
+                     SELECT enterprise_id, team_id FROM gone
+                     UNION ALL SELECT enterprise_id, team_id FROM saved
+                 )
+                 {LOG_CHANGED}"
+            ),
+            &[
+                &row.enterprise_id,
+                &row.team_id,
+                &row.enterprise_name,
+                &row.team_name,
+                &row.is_enterprise_install,
+                &row.app_id,
+                &row.bot.token,
+                &row.bot.scopes,
+                &row.bot_user_id,
+                &row.bot_id,
+                &row.bot.expires_at,
+                &row.bot.refresh_token,
+                &row.installer_user_id,
+                &row.user.token,
+                &row.user.scopes,
+                &row.user.expires_at,
+                &row.user.refresh_token,
+                &row.installed_at,
+                &row.updated_at,
+                &row.key_id,
+            ],
+        )
+        .await
+        .map_err(unavailable)?;
+    Ok(())
+}
+
+/// A refresh hold: a connection of its own, in a transaction that locks
+/// the installation's row (`SELECT … FOR UPDATE`), so every other holder,
+/// in any process, waits until it commits or the connection closes (a
+/// process that dies lets go as PostgreSQL sees its connection end).
+struct PostgresHold {
+    client: Client,
+    store: Arc<Inner>,
+}
+
+impl Hold for PostgresHold {
+    fn save<'a>(self: Box<Self>, installation: &'a Installation) -> StoreFuture<'a, ()> {
+        Box::pin(async move {
+            let row = SealedRow::seal(&self.store.keys, installation)?;
+            save_row(&self.client, &row).await?;
+            self.client
+                .batch_execute("COMMIT")
+                .await
+                .map_err(unavailable)
+        })
+    }
+}
+
 impl InstallationStore for PostgresStore {
+    fn hold_for_refresh<'a>(&'a self, key: &'a InstallationKey) -> StoreFuture<'a, Held> {
+        Box::pin(async move {
+            let (client, connection) = self
+                .inner
+                .config
+                .connect(NoTls)
+                .await
+                .map_err(unavailable)?;
+            tokio::spawn(async move {
+                // Ends when the hold's client is dropped.
+                let _ = connection.await;
+            });
+            let (enterprise_id, team_id) = key_columns(key);
+            client.batch_execute("BEGIN").await.map_err(unavailable)?;
+            let rows = client
+                .query(
+                    &format!(
+                        "SELECT {COLUMNS} FROM slack_calls_installations
+                         WHERE enterprise_id = $1 AND team_id = $2 FOR UPDATE"
+                    ),
+                    &[&enterprise_id, &team_id],
+                )
+                .await
+                .map_err(unavailable)?;
+            let found = match rows.first() {
+                Some(row) => Some(read(row)?.open(&self.inner.keys)?),
+                None => None,
+            };
+            Ok(Held::new(
+                found,
+                PostgresHold {
+                    client,
+                    store: self.inner.clone(),
+                },
+            ))
+        })
+    }
+
     fn save<'a>(&'a self, installation: &'a Installation) -> StoreFuture<'a, ()> {
         Box::pin(async move {
             let row = SealedRow::seal(&self.inner.keys, installation)?;
             let client = self.client().await?;
-            // One statement, so a save is whole or not at all: the row
-            // under the key replaced, the workspace's install under another
-            // organization key (if any) removed with it, and both logged
-            // in the change feed.
-            client
-                .execute(
-                    &format!(
-                        "WITH gone AS (
-                             DELETE FROM slack_calls_installations
-                             WHERE $2 <> '' AND team_id = $2 AND team_id <> ''
-                               AND enterprise_id <> $1
-                             RETURNING enterprise_id, team_id
-                         ), saved AS (
-                             INSERT INTO slack_calls_installations ({COLUMNS})
-                             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20)
-                             ON CONFLICT (enterprise_id, team_id) DO UPDATE SET {UPDATE_ON_CONFLICT}
-                             RETURNING enterprise_id, team_id
-                         ), changed AS (
-                             SELECT enterprise_id, team_id FROM gone
-                             UNION ALL SELECT enterprise_id, team_id FROM saved
-                         )
-                         {LOG_CHANGED}"
-                    ),
-                    &[
-                        &row.enterprise_id,
-                        &row.team_id,
-                        &row.enterprise_name,
-                        &row.team_name,
-                        &row.is_enterprise_install,
-                        &row.app_id,
-                        &row.bot.token,
-                        &row.bot.scopes,
-                        &row.bot_user_id,
-                        &row.bot_id,
-                        &row.bot.expires_at,
-                        &row.bot.refresh_token,
-                        &row.installer_user_id,
-                        &row.user.token,
-                        &row.user.scopes,
-                        &row.user.expires_at,
-                        &row.user.refresh_token,
-                        &row.installed_at,
-                        &row.updated_at,
-                        &row.key_id,
-                    ],
-                )
-                .await
-                .map_err(unavailable)?;
-            Ok(())
+            save_row(&client, &row).await
         })
     }
 

@@ -21,7 +21,7 @@ use crate::install::installation::{Installation, InstallationKey};
 use crate::install::row::{
     COLUMNS, Columns, SealedRow, UPDATE_ON_CONFLICT, from_columns, from_millis, key_columns, millis,
 };
-use crate::install::store::{Changes, InstallationStore, StoreError, StoreFuture};
+use crate::install::store::{Changes, Held, Hold, InstallationStore, StoreError, StoreFuture};
 use crate::sealing::TokenKeys;
 
 const STORE: &str = "sqlite";
@@ -92,7 +92,13 @@ pub struct SqliteStore {
 struct Inner {
     connection: Mutex<Connection>,
     keys: TokenKeys,
+    /// The file, for the connection each refresh hold opens.
+    path: std::path::PathBuf,
 }
+
+/// How long a refresh hold waits for the one before it (in any process):
+/// longer than one `oauth.v2.access` round trip with its retries.
+const HOLD_WAIT: Duration = Duration::from_secs(60);
 
 impl std::fmt::Debug for SqliteStore {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -111,8 +117,9 @@ impl SqliteStore {
     /// up to date, sealing tokens with `keys`.
     pub async fn open(path: impl AsRef<Path>, keys: TokenKeys) -> Result<SqliteStore, StoreError> {
         let path = path.as_ref().to_owned();
+        let opened = path.clone();
         let connection = tokio::task::spawn_blocking(move || -> Result<Connection, StoreError> {
-            let mut connection = Connection::open(&path).map_err(unavailable)?;
+            let mut connection = Connection::open(&opened).map_err(unavailable)?;
             connection
                 .busy_timeout(Duration::from_secs(5))
                 .map_err(unavailable)?;
@@ -130,6 +137,7 @@ impl SqliteStore {
             inner: Arc::new(Inner {
                 connection: Mutex::new(connection),
                 keys,
+                path,
             }),
         })
     }
@@ -204,10 +212,7 @@ fn write(connection: &mut Connection) -> Result<rusqlite::Transaction<'_>, Store
 
 /// Records that the installations under these keys changed, at the next
 /// revision.
-fn log_changes(
-    tx: &rusqlite::Transaction<'_>,
-    keys: &[(String, String)],
-) -> Result<(), StoreError> {
+fn log_changes(tx: &Connection, keys: &[(String, String)]) -> Result<(), StoreError> {
     if keys.is_empty() {
         return Ok(());
     }
@@ -232,6 +237,14 @@ fn log_changes(
 
 fn save(connection: &mut Connection, row: &SealedRow) -> Result<(), StoreError> {
     let tx = write(connection)?;
+    upsert(&tx, row)?;
+    tx.commit().map_err(unavailable)
+}
+
+/// Writes `row` in the open write transaction of `tx`, replacing the row
+/// under its key (and the workspace's install under another organization
+/// key), and logs the change.
+fn upsert(tx: &Connection, row: &SealedRow) -> Result<(), StoreError> {
     let mut changed = vec![(row.enterprise_id.clone(), row.team_id.clone())];
     if !row.team_id.is_empty() {
         // One single-workspace install per workspace, whatever its
@@ -284,8 +297,7 @@ fn save(connection: &mut Connection, row: &SealedRow) -> Result<(), StoreError> 
         ],
     )
     .map_err(unavailable)?;
-    log_changes(&tx, &changed)?;
-    tx.commit().map_err(unavailable)
+    log_changes(tx, &changed)
 }
 
 impl Columns for Row<'_> {
@@ -320,7 +332,69 @@ fn select(
     rows.into_iter().map(|row| row.open(keys)).collect()
 }
 
+/// A refresh hold: a connection of its own with a write transaction open
+/// (`BEGIN IMMEDIATE`), so every other writer of the file, in any process,
+/// waits until it commits or the connection closes (a process that dies
+/// lets go with its file lock).
+struct SqliteHold {
+    connection: Option<Connection>,
+    store: Arc<Inner>,
+}
+
+impl Hold for SqliteHold {
+    fn save<'a>(mut self: Box<Self>, installation: &'a Installation) -> StoreFuture<'a, ()> {
+        Box::pin(async move {
+            let row = SealedRow::seal(&self.store.keys, installation)?;
+            let connection = self
+                .connection
+                .take()
+                .ok_or_else(|| unavailable("hold used"))?;
+            tokio::task::spawn_blocking(move || {
+                upsert(&connection, &row)?;
+                connection.execute_batch("COMMIT").map_err(unavailable)
+            })
+            .await
+            .map_err(unavailable)?
+        })
+    }
+}
+
 impl InstallationStore for SqliteStore {
+    fn hold_for_refresh<'a>(&'a self, key: &'a InstallationKey) -> StoreFuture<'a, Held> {
+        let (enterprise_id, team_id) = key_columns(key);
+        let store = self.inner.clone();
+        Box::pin(async move {
+            let opening = store.clone();
+            let (connection, found) = tokio::task::spawn_blocking(
+                move || -> Result<(Connection, Option<Installation>), StoreError> {
+                    let store = opening;
+                    let connection = Connection::open(&store.path).map_err(unavailable)?;
+                    connection.busy_timeout(HOLD_WAIT).map_err(unavailable)?;
+                    connection
+                        .execute_batch("BEGIN IMMEDIATE")
+                        .map_err(unavailable)?;
+                    let found = select(
+                        &connection,
+                        &store.keys,
+                        "WHERE enterprise_id = ?1 AND team_id = ?2",
+                        &[&enterprise_id, &team_id],
+                    )?
+                    .pop();
+                    Ok((connection, found))
+                },
+            )
+            .await
+            .map_err(unavailable)??;
+            Ok(Held::new(
+                found,
+                SqliteHold {
+                    connection: Some(connection),
+                    store,
+                },
+            ))
+        })
+    }
+
     fn save<'a>(&'a self, installation: &'a Installation) -> StoreFuture<'a, ()> {
         Box::pin(async move {
             let row = SealedRow::seal(&self.inner.keys, installation)?;

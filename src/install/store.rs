@@ -2,6 +2,7 @@
 //! [`InstallationStore`] trait and its errors. The stores: `SqliteStore`
 //! (feature `sqlite`); memory (`MemoryInstallations` implements it too).
 
+use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
 use std::time::SystemTime;
@@ -50,6 +51,63 @@ pub trait InstallationStore: Send + Sync + 'static {
     /// expiry when it was there, `None` when it was not (never recorded,
     /// used already, or swept after expiring).
     fn take_state<'a>(&'a self, digest: &'a str) -> StoreFuture<'a, Option<SystemTime>>;
+
+    /// Holds the installation under `key` for a token refresh, and reads
+    /// it: until the [`Held`] is saved or dropped, no other holder of the
+    /// same key, in this process or another sharing the store, gets past
+    /// this call (it waits). With token rotation each refresh token can be
+    /// spent once, so the refresher that waited reads the tokens the first
+    /// one saved instead of spending the old refresh token again.
+    ///
+    /// A holder that dies (its process killed, its connection lost) lets go
+    /// without saving: the store must not keep the hold past that.
+    fn hold_for_refresh<'a>(&'a self, key: &'a InstallationKey) -> StoreFuture<'a, Held>;
+}
+
+/// An installation held for a token refresh
+/// ([`InstallationStore::hold_for_refresh`]): read under the hold, saved
+/// under it with [`save`](Held::save), let go by saving or dropping.
+pub struct Held {
+    installation: Option<Installation>,
+    hold: Box<dyn Hold>,
+}
+
+impl Held {
+    /// The installation read under the hold (`None`: not installed), and
+    /// the store's way to save it and let go.
+    pub fn new(installation: Option<Installation>, hold: impl Hold) -> Held {
+        Held {
+            installation,
+            hold: Box::new(hold),
+        }
+    }
+
+    /// The installation as it was when the hold was taken.
+    pub fn installation(&self) -> Option<&Installation> {
+        self.installation.as_ref()
+    }
+
+    /// Saves `installation` (under the held key) and lets go: whole or not
+    /// at all, as [`InstallationStore::save`], and seen by other instances
+    /// through the change feed.
+    pub async fn save(self, installation: &Installation) -> Result<(), StoreError> {
+        self.hold.save(installation).await
+    }
+}
+
+impl fmt::Debug for Held {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Held")
+            .field("installation", &self.installation)
+            .finish_non_exhaustive()
+    }
+}
+
+/// A store's side of a [`Held`]: what keeps other holders out (a
+/// transaction, a row lock, a mutex guard) until it saves or is dropped.
+pub trait Hold: Send + 'static {
+    /// Saves `installation` under the hold and lets go.
+    fn save<'a>(self: Box<Self>, installation: &'a Installation) -> StoreFuture<'a, ()>;
 }
 
 /// What changed in a store since a revision: see
@@ -174,5 +232,9 @@ impl InstallationStore for MemoryInstallations {
 
     fn take_state<'a>(&'a self, digest: &'a str) -> StoreFuture<'a, Option<SystemTime>> {
         ready(self.take_state(digest))
+    }
+
+    fn hold_for_refresh<'a>(&'a self, key: &'a InstallationKey) -> StoreFuture<'a, Held> {
+        Box::pin(async move { Ok(self.hold_for_refresh(key).await) })
     }
 }

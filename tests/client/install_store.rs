@@ -254,6 +254,25 @@ async fn two_processes_on_one_file_follow_each_others_changes_and_take_a_state_o
 }
 
 #[tokio::test]
+async fn refresh_holds_take_turns_across_processes_on_one_file() {
+    let dir = dir("hold");
+    let path = dir.join("shared.db");
+    let a = SqliteStore::open(&path, keys()).await.unwrap();
+    let b = SqliteStore::open(&path, keys()).await.unwrap();
+    store_contract::refresh_holds_one_at_a_time(&a, std::sync::Arc::new(b), true, false)
+        .await
+        .unwrap();
+}
+
+#[tokio::test]
+async fn refresh_holds_take_turns_in_the_memory_store() {
+    let store = std::sync::Arc::new(slack_calls::MemoryInstallations::new());
+    store_contract::refresh_holds_one_at_a_time(&*store, store.clone(), false, true)
+        .await
+        .unwrap();
+}
+
+#[tokio::test]
 async fn the_memory_store_takes_a_state_once() {
     let store = slack_calls::MemoryInstallations::new();
     let later = std::time::SystemTime::now() + std::time::Duration::from_secs(600);

@@ -447,6 +447,17 @@ impl InstallationStore for Down {
     fn take_state<'a>(&'a self, digest: &'a str) -> StoreFuture<'a, Option<std::time::SystemTime>> {
         InstallationStore::take_state(&self.0, digest)
     }
+    fn hold_for_refresh<'a>(
+        &'a self,
+        _: &'a InstallationKey,
+    ) -> StoreFuture<'a, slack_calls::Held> {
+        Box::pin(async {
+            Err(StoreError::Unavailable {
+                store: "down",
+                reason: "the database is down".into(),
+            })
+        })
+    }
 }
 
 #[tokio::test]

@@ -109,6 +109,10 @@ pub fn installations_survive_sealed_and_a_down_database_is_a_typed_error(
         let b = PostgresStore::connect(&server.params(), keys()).await?;
         store_contract::change_feed_and_states(&a, &b).await?;
         store_contract::two_apps_follow_each_other(a, b).await?;
+        // Refresh holds: a row lock, across two stores (two processes).
+        let a = PostgresStore::connect(&server.params(), keys()).await?;
+        let b = PostgresStore::connect(&server.params(), keys()).await?;
+        store_contract::refresh_holds_one_at_a_time(&a, std::sync::Arc::new(b), true, true).await?;
 
         // A schema from a newer version is refused, not misread.
         let raw = PostgresStore::connect(&server.params(), keys()).await?;

@@ -212,3 +212,91 @@ async fn wait_stored(
         tokio::time::sleep(Duration::from_millis(5)).await;
     }
 }
+
+/// A refresh hold ([`InstallationStore::hold_for_refresh`]) on two stores
+/// over one database (or one store, for memory): the holder reads the
+/// installation; a second holder of the same key, even through the other
+/// store, waits until the first saves, then reads what it saved (so it
+/// never spends the refresh token the first one spent); a hold dropped
+/// without saving changes nothing and lets the next one in; the save is in
+/// the change feed (when the store has one: `shared`); with `per_key`,
+/// another key is not held (a row lock; SQLite's hold is a write
+/// transaction, which holds the whole file for its round trip).
+pub async fn refresh_holds_one_at_a_time(
+    a: &dyn InstallationStore,
+    b: std::sync::Arc<dyn InstallationStore>,
+    shared: bool,
+    per_key: bool,
+) -> Result<(), Failure> {
+    let before = full("T0HOLD");
+    a.save(&before).await.map_err(err)?;
+    let other = full("T0OTHER");
+    a.save(&other).await.map_err(err)?;
+    let key = before.key();
+    let start = b.revision().await.map_err(err)?;
+
+    let first = a.hold_for_refresh(&key).await.map_err(err)?;
+    check(first.installation() == Some(&before), || {
+        format!("the holder reads the installation: {first:?}")
+    })?;
+    if per_key {
+        // Another key is not held: its hold is taken (and let go) at once.
+        let other_hold =
+            tokio::time::timeout(Duration::from_secs(30), b.hold_for_refresh(&other.key()))
+                .await
+                .map_err(|_| "a hold on another key waited".to_owned())?
+                .map_err(err)?;
+        drop(other_hold);
+    }
+
+    let waiting_key = key.clone();
+    let waiting = b.clone();
+    let mut second = tokio::spawn(async move { waiting.hold_for_refresh(&waiting_key).await });
+    // While the first hold lasts, the second cannot get past it (a correct
+    // store always times out here; one that lets it in fails the test).
+    check(
+        tokio::time::timeout(Duration::from_millis(300), &mut second)
+            .await
+            .is_err(),
+        || "a second hold of the same key got in while the first was held".into(),
+    )?;
+    let mut after = before.clone();
+    if let Some(bot) = after.bot.as_mut() {
+        bot.grant = slack_calls::Grant::new("xoxe.xoxb-1-after", ["calls:write"]).expiring(
+            SystemTime::UNIX_EPOCH + Duration::from_secs(1_900_000_000),
+            "xoxe-1-after",
+        );
+    }
+    first.save(&after).await.map_err(err)?;
+    let second = second.await.map_err(err)?.map_err(err)?;
+    check(second.installation() == Some(&after), || {
+        format!("the second holder reads what the first saved: {second:?}")
+    })?;
+    // Let go without saving: nothing changes, the next hold gets in.
+    drop(second);
+    let third = tokio::time::timeout(Duration::from_secs(30), a.hold_for_refresh(&key))
+        .await
+        .map_err(|_| "a dropped hold still kept the key".to_owned())?
+        .map_err(err)?;
+    check(third.installation() == Some(&after), || {
+        "a dropped hold changed nothing".into()
+    })?;
+    drop(third);
+    check(
+        a.find(&key).await.map_err(err)?.as_ref() == Some(&after),
+        || "the held save is stored".into(),
+    )?;
+    let changes = b.changes_since(start).await.map_err(err)?;
+    check(!shared || changes.keys.contains(&key), || {
+        format!("the held save is in the change feed: {changes:?}")
+    })?;
+    // A key with nothing stored holds nothing to read.
+    let none = a
+        .hold_for_refresh(&InstallationKey::workspace("T0NOBODY"))
+        .await
+        .map_err(err)?;
+    check(none.installation().is_none(), || {
+        "no installation under an unknown key".into()
+    })?;
+    Ok(())
+}
