@@ -136,13 +136,13 @@ pub mod v2 {
         pub struct AccessResponse {
             /// The app that was installed.
             pub app_id: ::std::string::String,
-            /// The bot token (`xoxb-…`), when bot scopes were asked for.
+            /// The bot token (`xoxb-…`, or `xoxe.xoxb-1-…` with token rotation), when bot scopes were asked for; on a refresh, the new token of the kind `token_type` names.
             #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
             pub access_token: ::std::option::Option<::std::string::String>,
-            /// `bot`, with a bot token.
+            /// `bot` with a bot token; on a refresh, `bot` or `user`: the kind of token refreshed.
             #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
             pub token_type: ::std::option::Option<::std::string::String>,
-            /// The bot token's scopes, comma-separated.
+            /// The bot token's scopes (on a refresh, the new token's), comma-separated.
             #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
             pub scope: ::std::option::Option<::std::string::String>,
             /// The bot's user.
@@ -160,12 +160,15 @@ pub mod v2 {
             /// The installing user, with their user token when user scopes were asked for.
             #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
             pub authed_user: ::std::option::Option<super::super::AuthedUser>,
-            /// Seconds until the tokens expire, with token rotation.
+            /// Seconds until the bot token (on a refresh, the new token) expires, with token rotation (43200).
             #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
             pub expires_in: ::std::option::Option<i64>,
-            /// The refresh token, with token rotation.
+            /// The bot token's refresh token (on a refresh, the new token's), with token rotation (`xoxe-1-…`).
             #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
             pub refresh_token: ::std::option::Option<::std::string::String>,
+            /// The user whose token was refreshed; only on a refresh of a user token.
+            #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+            pub user_id: ::std::option::Option<super::super::UserId>,
         }
     }
     ::slack_calls::__private::method_error! {
