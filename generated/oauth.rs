@@ -32,7 +32,7 @@ pub mod v2 {
         ///
         /// # Params
         ///
-        /// - `code` (required, positional): The `code` param Slack sent to the OAuth redirect URL.
+        /// - `code` (optional, a setter): The `code` param Slack sent to the OAuth redirect URL (none on a refresh).
         /// - `redirect_uri` (optional, a setter): Must match the redirect URI of the authorization request, if one was sent.
         /// - `grant_type` (optional, a setter): The OAuth grant type (`authorization_code`, or `refresh_token` with token rotation).
         /// - `refresh_token` (optional, a setter): With `grant_type=refresh_token`, the refresh token to exchange.
@@ -58,18 +58,15 @@ pub mod v2 {
         ///
         /// ```no_run
         /// # async fn example(client: slack_calls::Client) -> Result<(), Box<dyn std::error::Error>> {
-        /// let response = client.oauth().v2().access("4724469134.4644010092847.232b4e6d82c3").await?;
+        /// let response = client.oauth().v2().access().await?;
         /// # let _ = response;
         /// # Ok(())
         /// # }
         /// ```
-        pub fn access(
-            &self,
-            code: impl ::std::convert::Into<::std::string::String>,
-        ) -> AccessRequest {
+        pub fn access(&self) -> AccessRequest {
             AccessRequest {
                 client: self.client.clone(),
-                code: code.into(),
+                code: ::std::option::Option::None,
                 redirect_uri: ::std::option::Option::None,
                 grant_type: ::std::option::Option::None,
                 refresh_token: ::std::option::Option::None,
@@ -81,12 +78,20 @@ pub mod v2 {
     #[must_use = "a request does nothing until it is awaited or sent"]
     pub struct AccessRequest {
         client: ::slack_calls::Client,
-        code: ::std::string::String,
+        code: ::std::option::Option<::std::string::String>,
         redirect_uri: ::std::option::Option<::std::string::String>,
         grant_type: ::std::option::Option<::std::string::String>,
         refresh_token: ::std::option::Option<::std::string::String>,
     }
     impl AccessRequest {
+        /// Sets `code`: The `code` param Slack sent to the OAuth redirect URL (none on a refresh).
+        pub fn code(
+            mut self,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.code = ::std::option::Option::Some(value.into());
+            self
+        }
         /// Sets `redirect_uri`: Must match the redirect URI of the authorization request, if one was sent.
         pub fn redirect_uri(
             mut self,
@@ -116,8 +121,9 @@ pub mod v2 {
             self,
         ) -> ::std::result::Result<AccessResponse, ::slack_calls::Error<AccessError>> {
             let mut form = ::slack_calls::Form::new();
-            let value = &self.code;
-            form.push("code", value);
+            if let ::std::option::Option::Some(value) = &self.code {
+                form.push("code", value);
+            }
             if let ::std::option::Option::Some(value) = &self.redirect_uri {
                 form.push("redirect_uri", value);
             }
@@ -136,13 +142,13 @@ pub mod v2 {
         pub struct AccessResponse {
             /// The app that was installed.
             pub app_id: ::std::string::String,
-            /// The bot token (`xoxb-…`), when bot scopes were asked for.
+            /// The bot token (`xoxb-…`, or `xoxe.xoxb-1-…` with token rotation), when bot scopes were asked for; on a refresh, the new token of the kind `token_type` names.
             #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
             pub access_token: ::std::option::Option<::std::string::String>,
-            /// `bot`, with a bot token.
+            /// `bot` with a bot token; on a refresh, `bot` or `user`: the kind of token refreshed.
             #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
             pub token_type: ::std::option::Option<::std::string::String>,
-            /// The bot token's scopes, comma-separated.
+            /// The bot token's scopes (on a refresh, the new token's), comma-separated.
             #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
             pub scope: ::std::option::Option<::std::string::String>,
             /// The bot's user.
@@ -160,12 +166,15 @@ pub mod v2 {
             /// The installing user, with their user token when user scopes were asked for.
             #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
             pub authed_user: ::std::option::Option<super::super::AuthedUser>,
-            /// Seconds until the tokens expire, with token rotation.
+            /// Seconds until the bot token (on a refresh, the new token) expires, with token rotation (43200).
             #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
             pub expires_in: ::std::option::Option<i64>,
-            /// The refresh token, with token rotation.
+            /// The bot token's refresh token (on a refresh, the new token's), with token rotation (`xoxe-1-…`).
             #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
             pub refresh_token: ::std::option::Option<::std::string::String>,
+            /// The user whose token was refreshed; only on a refresh of a user token.
+            #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+            pub user_id: ::std::option::Option<super::super::UserId>,
         }
     }
     ::slack_calls::__private::method_error! {
@@ -190,7 +199,7 @@ pub mod v2 {
         docs_url: "https://api.slack.com/methods/oauth.v2.access";
         scopes: bot [], user [];
         params {
-            "code": String, Yes;
+            "code": String, No;
             "redirect_uri": String, No;
             "grant_type": String, No;
             "refresh_token": String, No;

@@ -999,12 +999,18 @@ pub struct AuthedUser {
     /// The user token's scopes, comma-separated.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub scope: ::std::option::Option<::std::string::String>,
-    /// The user token (`xoxp-…`), when user scopes were asked for.
+    /// The user token (`xoxp-…`, or `xoxe.xoxp-1-…` with token rotation), when user scopes were asked for.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub access_token: ::std::option::Option<::std::string::String>,
     /// Always `user`, with a user token.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub token_type: ::std::option::Option<::std::string::String>,
+    /// Seconds until the user token expires, with token rotation (43200).
+    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    pub expires_in: ::std::option::Option<i64>,
+    /// The refresh token of the user token (`xoxe-1-…`), with token rotation.
+    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    pub refresh_token: ::std::option::Option<::std::string::String>,
 }
 impl AuthedUser {
     /// A value with the required fields (`id`); add others with the `with_` setters.
@@ -1014,6 +1020,8 @@ impl AuthedUser {
             scope: ::std::default::Default::default(),
             access_token: ::std::default::Default::default(),
             token_type: ::std::default::Default::default(),
+            expires_in: ::std::default::Default::default(),
+            refresh_token: ::std::default::Default::default(),
         }
     }
     /// Sets `scope`.
@@ -1038,6 +1046,19 @@ impl AuthedUser {
         value: impl ::std::convert::Into<::std::string::String>,
     ) -> Self {
         self.token_type = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets `expires_in`.
+    pub fn with_expires_in(mut self, value: i64) -> Self {
+        self.expires_in = ::std::option::Option::Some(value);
+        self
+    }
+    /// Sets `refresh_token`.
+    pub fn with_refresh_token(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.refresh_token = ::std::option::Option::Some(value.into());
         self
     }
 }

@@ -6,11 +6,12 @@
 //! [`MockSlack`]: crate::MockSlack
 
 use std::net::{Ipv4Addr, SocketAddr};
+use std::time::Duration;
 
 use slack_calls::TokenKind;
 use slack_calls::method::MethodInfo;
 
-use crate::state::auth_state::AppConfig;
+use crate::state::auth_state::{AppConfig, DEFAULT_REFRESH_GRACE};
 use crate::state::demo::{DEMO_BOT_TOKEN, DEMO_CHANNELS, DEMO_SCOPES, DEMO_USER_TOKEN, DEMO_USERS};
 use crate::state::log::DEFAULT_LOG_CAPACITY;
 use crate::state::ratelimit::LimitMode;
@@ -53,6 +54,8 @@ pub struct MockSlackBuilder {
     pub(super) redirect_urls: Vec<String>,
     /// Organizations: id, name, team ids.
     pub(super) enterprises: Vec<(String, String, Vec<String>)>,
+    pub(super) token_rotation: bool,
+    pub(super) refresh_grace: Duration,
 }
 
 impl Default for MockSlackBuilder {
@@ -80,6 +83,8 @@ impl Default for MockSlackBuilder {
             registered_app: None,
             redirect_urls: Vec::new(),
             enterprises: Vec::new(),
+            token_rotation: false,
+            refresh_grace: DEFAULT_REFRESH_GRACE,
         }
     }
 }
@@ -258,6 +263,32 @@ impl MockSlackBuilder {
     /// (and any URL with a `#`) at [`MockSlackBuilder::start`].
     pub fn redirect_url(mut self, url: impl Into<String>) -> MockSlackBuilder {
         self.redirect_urls.push(url.into());
+        self
+    }
+
+    /// Turns the app's token rotation on (default off), as
+    /// `settings.token_rotation_enabled` does for a Slack app:
+    /// `oauth.v2.access` then issues access tokens that expire after
+    /// 43,200 s of the fake's clock (`xoxe.xoxb-1-…`, `xoxe.xoxp-1-…`),
+    /// each with a refresh token (`xoxe-1-…`), and takes
+    /// `grant_type=refresh_token`. The tokens the fake starts with never
+    /// expire. Also [`MockSlack::set_token_rotation`].
+    ///
+    /// [`MockSlack::set_token_rotation`]: crate::MockSlack::set_token_rotation
+    pub fn token_rotation(mut self, on: bool) -> MockSlackBuilder {
+        self.token_rotation = on;
+        self
+    }
+
+    /// How long a refresh token stays usable after its first exchange, on
+    /// the fake's clock (default [`DEFAULT_REFRESH_GRACE`], 10 minutes;
+    /// Slack says only "a short grace period"). Also
+    /// [`MockSlack::set_refresh_grace`].
+    ///
+    /// [`DEFAULT_REFRESH_GRACE`]: crate::DEFAULT_REFRESH_GRACE
+    /// [`MockSlack::set_refresh_grace`]: crate::MockSlack::set_refresh_grace
+    pub fn refresh_grace(mut self, grace: Duration) -> MockSlackBuilder {
+        self.refresh_grace = grace;
         self
     }
 

@@ -240,6 +240,16 @@
 //!   `apps.uninstall` (a user token, the id and the secret) revokes every
 //!   token of the workspace and is listed in [`MockSlack::uninstalls`].
 //!   The request log never holds a `client_secret`.
+//! - **Token rotation** ([`MockSlackBuilder::token_rotation`],
+//!   [`MockSlack::set_token_rotation`]): installs answer `xoxe.xoxb-1-…`
+//!   and `xoxe.xoxp-1-…` tokens that expire after 43,200 s of the fake's
+//!   clock (then `token_expired`), each with a refresh token;
+//!   `grant_type=refresh_token` renews one token; a used refresh token
+//!   lasts [`DEFAULT_REFRESH_GRACE`] (10 minutes, the fake's choice;
+//!   [`MockSlackBuilder::refresh_grace`]); of two exchanges of one refresh
+//!   token the later wins; at most 2 access tokens of a kind are active per
+//!   installation. The demo tokens never expire. The rules and their
+//!   sources are under "The fake's rules" in the README.
 //! - The demo tokens have [`DEMO_SCOPES`]: `calls:read`, `calls:write`,
 //!   `chat:write`, `users:read.email`, `links:read` and `links:write`
 //!   (what a Calls provider needs, unfurling included).
@@ -299,7 +309,8 @@ use slack_calls::{BuildError, Client};
 pub use api::users::default_email;
 pub use builder::MockSlackBuilder;
 pub use state::auth_state::{
-    ConsentAnswer, DEMO_APP_ID, DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, Uninstalled,
+    ConsentAnswer, DEFAULT_REFRESH_GRACE, DEMO_APP_ID, DEMO_CLIENT_ID, DEMO_CLIENT_SECRET,
+    Uninstalled,
 };
 pub use state::call_store::{CallRecord, Participant};
 pub use state::demo::{DEMO_BOT_TOKEN, DEMO_CHANNELS, DEMO_SCOPES, DEMO_USER_TOKEN, DEMO_USERS};
@@ -556,6 +567,24 @@ impl MockSlack {
         self.fake.lock().auth.org_wide = org_wide;
     }
 
+    /// Turns the app's token rotation on or off (see
+    /// [`MockSlackBuilder::token_rotation`]), as the control API's
+    /// `POST /_mock/oauth {"token_rotation": …}` does. Tokens already
+    /// issued keep their expiry; with rotation off every refresh answers
+    /// `invalid_refresh_token` (Slack cannot turn rotation off once on: the
+    /// fake's choice, for tests).
+    pub fn set_token_rotation(&self, on: bool) {
+        self.fake.lock().auth.rotation.on = on;
+    }
+
+    /// How long a used refresh token stays usable (see
+    /// [`MockSlackBuilder::refresh_grace`]), as the control API's
+    /// `POST /_mock/oauth {"refresh_grace_secs": …}` does. Applies to
+    /// refresh tokens already used too.
+    pub fn set_refresh_grace(&self, grace: Duration) {
+        self.fake.lock().auth.rotation.grace = grace;
+    }
+
     /// Every uninstall (`apps.uninstall`), oldest first.
     pub fn uninstalls(&self) -> Vec<Uninstalled> {
         self.fake.lock().auth.uninstalls.clone()
@@ -642,6 +671,10 @@ impl MockSlackBuilder {
                 advanced: Duration::ZERO,
                 auth: state::auth_state::AuthState {
                     redirect_urls,
+                    rotation: state::auth_state::Rotation {
+                        on: self.token_rotation,
+                        grace: self.refresh_grace,
+                    },
                     ..state::auth_state::AuthState::default()
                 },
                 events: talk_back::events::EventState::new(self.registered_app),

@@ -531,7 +531,8 @@ async fn complete(
     let answer = exchange
         .oauth()
         .v2()
-        .access(code)
+        .access()
+        .code(code)
         .redirect_uri(flow.redirect_uri.clone())
         .await
         .map_err(|err| InstallFailure::Exchange(Box::new(err)))?;

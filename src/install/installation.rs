@@ -175,7 +175,7 @@ impl Installation {
     /// organization and workspace (none for an org-wide install), the bot
     /// token with its scopes and user (its `bot_id` is not in the answer:
     /// `auth.test` with the bot token tells it), the installing user and
-    /// their token, and with token rotation the bot token's expiry and
+    /// their token, and with token rotation each token's expiry and
     /// refresh token. `None` when the answer names neither a workspace nor
     /// an organization to key it by.
     pub fn from_access(answer: &crate::oauth::v2::AccessResponse) -> Option<Installation> {
@@ -198,12 +198,22 @@ impl Installation {
             (true, None, _) | (false, _, None) => return None,
             _ => {}
         }
-        let bot = answer.access_token.as_ref().map(|token| {
-            let mut grant = Grant::new(token.clone(), scopes(answer.scope.as_ref()));
-            if let (Some(seconds), Some(refresh)) = (answer.expires_in, &answer.refresh_token) {
+        // With token rotation: when the token expires, and its refresh token.
+        let expiring = |grant: Grant, expires_in: Option<i64>, refresh: Option<&String>| match (
+            expires_in, refresh,
+        ) {
+            (Some(seconds), Some(refresh)) => {
                 let after = std::time::Duration::from_secs(u64::try_from(seconds).unwrap_or(0));
-                grant = grant.expiring(SystemTime::now() + after, refresh.clone());
+                grant.expiring(SystemTime::now() + after, refresh.clone())
             }
+            _ => grant,
+        };
+        let bot = answer.access_token.as_ref().map(|token| {
+            let grant = expiring(
+                Grant::new(token.clone(), scopes(answer.scope.as_ref())),
+                answer.expires_in,
+                answer.refresh_token.as_ref(),
+            );
             Bot {
                 grant,
                 user_id: answer.bot_user_id.as_ref().map(|id| id.as_str().to_owned()),
@@ -212,10 +222,13 @@ impl Installation {
         });
         let installer = answer.authed_user.as_ref().map(|user| Installer {
             user_id: user.id.as_str().to_owned(),
-            grant: user
-                .access_token
-                .as_ref()
-                .map(|token| Grant::new(token.clone(), scopes(user.scope.as_ref()))),
+            grant: user.access_token.as_ref().map(|token| {
+                expiring(
+                    Grant::new(token.clone(), scopes(user.scope.as_ref())),
+                    user.expires_in,
+                    user.refresh_token.as_ref(),
+                )
+            }),
         });
         Some(Installation {
             app_id: Some(answer.app_id.clone()),

@@ -60,7 +60,7 @@ async fn typed_code(client: &slack_calls::Client, method: &MethodInfo) -> (Strin
         "users.lookupByEmail" => unpack(client.users().lookup_by_email("a@example.com").await),
         "auth.test" => unpack(client.auth().test().await),
         "auth.revoke" => unpack(client.auth().revoke().await),
-        "oauth.v2.access" => unpack(client.oauth().v2().access("code").await),
+        "oauth.v2.access" => unpack(client.oauth().v2().access().code("code").await),
         "apps.uninstall" => unpack(client.apps().uninstall().await),
         "chat.update" => unpack(client.chat().update("C1", "1.2").text("hi").await),
         "users.info" => unpack(client.users().info("U1").await),
@@ -379,7 +379,8 @@ async fn example_responses_of_the_spec_decode() {
             "oauth.v2.access" => client
                 .oauth()
                 .v2()
-                .access("code")
+                .access()
+                .code("code")
                 .await
                 .is_ok_and(|r| r.authed_user.is_some_and(|u| u.access_token.is_some())),
             "apps.uninstall" => client.apps().uninstall().await.is_ok(),

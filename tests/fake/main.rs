@@ -36,6 +36,7 @@ mod roster_end_race;
 mod roster_events;
 mod roster_resume;
 mod roster_setup;
+mod rotation;
 mod server;
 mod update_and_user_info;
 mod users;

@@ -371,7 +371,8 @@ async fn a_used_code_and_a_wrong_redirect_uri_store_nothing() {
     thief
         .oauth()
         .v2()
-        .access(&code)
+        .access()
+        .code(&code)
         .redirect_uri(served.redirect_uri.clone())
         .await
         .unwrap();

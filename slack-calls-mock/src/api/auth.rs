@@ -61,11 +61,13 @@ fn test(exchange: &Exchange<'_>) -> Result<Value, SlackError> {
 fn revoke(exchange: Exchange<'_>) -> Result<Value, SlackError> {
     let test = matches!(exchange.params.json("test"), Some(Value::Bool(true)));
     if !test {
+        // With token rotation, its refresh token goes with it (the
+        // rotation guide: `auth.revoke` revokes a single token, without
+        // changing the installation).
         exchange
             .state
             .auth
-            .revoked
-            .insert(exchange.caller.token.to_owned());
+            .revoke_with_refresh(exchange.caller.token);
     }
     Ok(json!({ "ok": true, "revoked": !test }))
 }

@@ -14,6 +14,7 @@ use slack_calls::TokenKind;
 use slack_calls::method::{Auth, MethodInfo};
 
 use crate::api::family::{Caller, Exchange, Family};
+use crate::state::auth_state::AuthState;
 use crate::state::directory::{Directory, TokenEntry};
 use crate::state::fake::FakeSlack;
 use crate::wire::answer::{Answer, SlackError};
@@ -128,8 +129,16 @@ fn slack_logic_inner(
         return Answer::error(&error);
     };
     let from_start = directory.tokens.contains_key(token_text);
-    if fake.lock().auth.is_revoked(token_text, token, from_start) {
-        return Answer::error(&SlackError::new("token_revoked"));
+    {
+        let state = fake.lock();
+        if state.auth.is_revoked(token_text, token, from_start) {
+            return Answer::error(&SlackError::new("token_revoked"));
+        }
+        // A token of token rotation past its 12 hours, on the fake's
+        // clock: refused before anything is done or counted.
+        if AuthState::is_expired(token, fake.clock.now(state.advanced)) {
+            return Answer::error(&SlackError::new("token_expired"));
+        }
     }
     let needed = match token.kind {
         _ if method.auth == Auth::AppToken => &[],

@@ -222,6 +222,7 @@ pub(super) fn add_token(fake: &FakeSlack, body: TokenBody) -> Answered {
             scopes: scopes.clone(),
             workspace: index,
             org_wide: None,
+            expires_at: None,
         },
     );
     Ok((

@@ -2,8 +2,8 @@
 //! as JSON over HTTP under `/_mock/` on the fake's own port, so tests in
 //! any language can script answers, inject faults, add workspaces, users,
 //! channels, tokens and Enterprise Grid organizations, install and
-//! uninstall the app (and set the app's Redirect URLs and the fake
-//! user's answer to the consent page), register the app
+//! uninstall the app (and set the app's Redirect URLs, the fake user's
+//! answer to the consent page and token rotation), register the app
 //! the fake sends events to, make fake users act, and read the fake's
 //! state. `/_mock/` cannot clash with Slack's `/api/<method>`.
 //!

@@ -1,6 +1,7 @@
 //! The install side of the control API: `GET` and `POST /_mock/oauth` (the
-//! app's Redirect URLs, the fake user's answer to the consent page, and
-//! whether installs into an organization are org-wide) and
+//! app's Redirect URLs, the fake user's answer to the consent page,
+//! whether installs into an organization are org-wide, token rotation and
+//! the refresh tokens' grace period) and
 //! `POST /_mock/enterprises` (an Enterprise Grid organization of
 //! workspaces). Each runs the same code as its `MockSlack` method. No
 //! answer holds a code or a token.
@@ -33,6 +34,8 @@ fn oauth_json(fake: &FakeSlack) -> Value {
         "org_wide": auth.org_wide,
         "org_installs": org_installs,
         "consents_waiting": auth.consents.len(),
+        "token_rotation": auth.rotation.on,
+        "refresh_grace_secs": auth.rotation.grace.as_secs(),
     })
 }
 
@@ -48,6 +51,8 @@ pub(super) struct OauthBody {
     redirect_urls: Option<Vec<String>>,
     consent: Option<String>,
     org_wide: Option<bool>,
+    token_rotation: Option<bool>,
+    refresh_grace_secs: Option<u64>,
 }
 
 pub(super) fn set_oauth(fake: &FakeSlack, body: OauthBody) -> Answered {
@@ -72,6 +77,12 @@ pub(super) fn set_oauth(fake: &FakeSlack, body: OauthBody) -> Answered {
         }
         if let Some(org_wide) = body.org_wide {
             state.auth.org_wide = org_wide;
+        }
+        if let Some(on) = body.token_rotation {
+            state.auth.rotation.on = on;
+        }
+        if let Some(secs) = body.refresh_grace_secs {
+            state.auth.rotation.grace = std::time::Duration::from_secs(secs);
         }
     }
     Ok(ok(oauth_json(fake)))

@@ -1,9 +1,11 @@
 //! What the fake keeps of the app it plays and of its installs: the app's
 //! credentials and id, codes handed out for an install, tokens issued and
-//! revoked while the fake runs, and the uninstalls. Read and changed by the
-//! auth and OAuth families and by the fake's handle.
+//! revoked while the fake runs (with token rotation: their expiry, refresh
+//! tokens, and the active tokens of each installation), and the
+//! uninstalls. Read and changed by the auth and OAuth families and by the
+//! fake's handle. The rules of token rotation are in `api/oauth.rs`.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::{HashMap, HashSet, VecDeque};
 use std::fmt;
 use std::time::Duration;
 
@@ -48,6 +50,84 @@ impl Default for AppConfig {
 /// minutes"). Consents left on the page expire with the same lifetime
 /// (the fake's choice).
 pub(crate) const CODE_LIFETIME: Duration = Duration::from_secs(600);
+
+/// How long an access token issued with token rotation lives, on the
+/// fake's clock: Slack's `expires_in` of 43,200 seconds (12 hours; the
+/// rotation guide).
+pub(crate) const ROTATING_TOKEN_LIFETIME: Duration = Duration::from_secs(43_200);
+
+/// How long a refresh token stays usable after its first exchange, on the
+/// fake's clock, unless [`MockSlackBuilder::refresh_grace`] sets another:
+/// 10 minutes. Slack says only that the used token "is revoked after a
+/// short grace period"; 10 minutes is the fake's choice, the lifetime of a
+/// code, long enough for an app to retry an exchange whose answer it lost
+/// and short enough that a test that waits past it is plainly waiting.
+///
+/// [`MockSlackBuilder::refresh_grace`]: crate::MockSlackBuilder::refresh_grace
+pub const DEFAULT_REFRESH_GRACE: Duration = Duration::from_secs(600);
+
+/// How many access tokens of one kind (bot, user) an installation may have
+/// active at once with token rotation: Slack's "2 active token limit".
+pub(crate) const ACTIVE_TOKEN_LIMIT: usize = 2;
+
+/// The app's token rotation setting and the fake's grace period.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Rotation {
+    /// `oauth.v2.access` issues expiring tokens with refresh tokens, and
+    /// takes `grant_type=refresh_token`.
+    pub on: bool,
+    /// How long a used refresh token stays usable.
+    pub grace: Duration,
+}
+
+impl Default for Rotation {
+    fn default() -> Rotation {
+        Rotation {
+            on: false,
+            grace: DEFAULT_REFRESH_GRACE,
+        }
+    }
+}
+
+/// A refresh token `oauth.v2.access` issued, and what exchanging it gives.
+#[derive(Debug, Clone)]
+pub(crate) struct RefreshEntry {
+    /// The grant a refresh renews: kind, scopes, workspace, organization
+    /// (its `expires_at` is not used).
+    pub grant: TokenEntry,
+    /// The workspace's or organization's id in lower case, which the
+    /// tokens' text carries.
+    pub owner: String,
+    /// The access token issued with it.
+    pub access_token: String,
+    /// When it was first exchanged, on the fake's clock: it stays usable
+    /// for the grace period after that.
+    pub used_at: Option<Duration>,
+    /// The refresh token its latest exchange gave: a later exchange of
+    /// this one (within the grace period) revokes it.
+    pub latest: Option<String>,
+}
+
+/// What one issue of a token gives.
+#[derive(Debug, Clone)]
+pub(crate) struct Issued {
+    pub access_token: String,
+    /// With token rotation: its refresh token.
+    pub refresh_token: Option<String>,
+}
+
+/// The installation a token belongs to, for the active-token limit: its
+/// organization (org-wide) or its workspace, and its kind.
+type InstallSlot = (Option<String>, usize, TokenKind);
+
+fn slot_of(entry: &TokenEntry) -> InstallSlot {
+    let workspace = if entry.org_wide.is_some() {
+        0
+    } else {
+        entry.workspace
+    };
+    (entry.org_wide.clone(), workspace, entry.kind)
+}
 
 /// How the fake user answers the consent page of `GET /oauth/v2/authorize`
 /// (set with [`MockSlack::set_consent`](crate::MockSlack::set_consent) or
@@ -176,6 +256,14 @@ pub(crate) struct AuthState {
     pub next_consent: u64,
     /// Organizations the app is installed in org-wide.
     pub org_installs: HashSet<String>,
+    /// The app's token rotation setting and the grace period.
+    pub rotation: Rotation,
+    /// Refresh tokens issued with token rotation, by text (revoked ones
+    /// are in `revoked`).
+    pub refresh_tokens: HashMap<String, RefreshEntry>,
+    /// Expiring access tokens per installation and kind, oldest first, for
+    /// the active-token limit.
+    pub active: HashMap<InstallSlot, VecDeque<String>>,
 }
 
 /// What the events of one uninstall name.
@@ -266,10 +354,154 @@ impl AuthState {
             || (from_start && self.uninstalled_workspaces.contains(&entry.workspace))
     }
 
+    /// True when `entry` has expired at `now` (the fake's clock).
+    pub fn is_expired(entry: &TokenEntry, now: Duration) -> bool {
+        entry.expires_at.is_some_and(|at| now >= at)
+    }
+
+    /// Issues an access token for `grant` (its kind, scopes, workspace and
+    /// organization), its text naming `owner`. With `rotating`, an
+    /// expiring one (`xoxe.xoxb-1-…`, `xoxe.xoxp-1-…`, for
+    /// [`ROTATING_TOKEN_LIFETIME`] from `now`) with a refresh token
+    /// (`xoxe-1-…`), and the installation's oldest extra active token of
+    /// that kind is revoked (the active-token limit); else a token that
+    /// never expires (`xoxb-…`, `xoxp-…`).
+    pub fn issue(
+        &mut self,
+        owner: &str,
+        mut grant: TokenEntry,
+        rotating: bool,
+        now: Duration,
+    ) -> Issued {
+        let prefix = match grant.kind {
+            TokenKind::User => "xoxp",
+            _ => "xoxb",
+        };
+        self.next_token += 1;
+        if !rotating {
+            grant.expires_at = None;
+            let access_token = format!("{prefix}-{owner}-{}-mock", self.next_token);
+            self.issued.insert(access_token.clone(), grant);
+            return Issued {
+                access_token,
+                refresh_token: None,
+            };
+        }
+        let access_token = format!("xoxe.{prefix}-1-{owner}-{}-mock", self.next_token);
+        self.next_token += 1;
+        let refresh_token = format!("xoxe-1-{owner}-{}-mock", self.next_token);
+        grant.expires_at = Some(now.saturating_add(ROTATING_TOKEN_LIFETIME));
+        let slot = slot_of(&grant);
+        self.issued.insert(access_token.clone(), grant.clone());
+        self.refresh_tokens.insert(
+            refresh_token.clone(),
+            RefreshEntry {
+                grant,
+                owner: owner.to_owned(),
+                access_token: access_token.clone(),
+                used_at: None,
+                latest: None,
+            },
+        );
+        self.hold_to_limit(slot, access_token.clone(), now);
+        Issued {
+            access_token,
+            refresh_token: Some(refresh_token),
+        }
+    }
+
+    /// Adds `token` to the active tokens of its installation and kind, and
+    /// revokes the oldest while more than [`ACTIVE_TOKEN_LIMIT`] are active
+    /// (expired and revoked tokens are not).
+    fn hold_to_limit(&mut self, slot: InstallSlot, token: String, now: Duration) {
+        let mut list = self.active.remove(&slot).unwrap_or_default();
+        list.retain(|text| {
+            !self.revoked.contains(text)
+                && self
+                    .issued
+                    .get(text)
+                    .is_some_and(|entry| !AuthState::is_expired(entry, now))
+        });
+        list.push_back(token);
+        while list.len() > ACTIVE_TOKEN_LIMIT {
+            if let Some(oldest) = list.pop_front() {
+                self.revoked.insert(oldest);
+            }
+        }
+        self.active.insert(slot, list);
+    }
+
+    /// Why `refresh_token` cannot be exchanged at `now`, or `None` when it
+    /// can: unknown, revoked, or used longer ago than the grace period.
+    pub fn refusal_of_refresh(&self, refresh_token: &str, now: Duration) -> Option<&'static str> {
+        let Some(entry) = self.refresh_tokens.get(refresh_token) else {
+            return Some("the fake issued no such refresh token");
+        };
+        if self.revoked.contains(refresh_token) {
+            return Some(
+                "the refresh token was revoked (by a later exchange of the token it came from, \
+                 auth.revoke or an uninstall)",
+            );
+        }
+        match entry.used_at {
+            Some(used) if now.saturating_sub(used) >= self.rotation.grace => {
+                Some("the refresh token was used, and its grace period is over (the fake's clock)")
+            }
+            _ => None,
+        }
+    }
+
+    /// Exchanges `refresh_token` (checked with
+    /// [`AuthState::refusal_of_refresh`]) for a new expiring access token
+    /// and refresh token of the same grant. The first exchange starts its
+    /// grace period; a later one within it revokes the refresh token the
+    /// earlier one gave (the later exchange wins). `None` when it is
+    /// unknown.
+    pub fn refresh(
+        &mut self,
+        refresh_token: &str,
+        now: Duration,
+    ) -> Option<(RefreshEntry, Issued)> {
+        let entry = self.refresh_tokens.get(refresh_token)?.clone();
+        let issued = self.issue(&entry.owner, entry.grant.clone(), true, now);
+        if let Some(earlier) = &entry.latest {
+            self.revoked.insert(earlier.clone());
+        }
+        if let Some(stored) = self.refresh_tokens.get_mut(refresh_token) {
+            stored.used_at.get_or_insert(now);
+            stored.latest.clone_from(&issued.refresh_token);
+        }
+        Some((entry, issued))
+    }
+
+    /// Revokes `token` and, when it came with one, its refresh token
+    /// (`auth.revoke`).
+    pub fn revoke_with_refresh(&mut self, token: &str) {
+        self.revoked.insert(token.to_owned());
+        let refresh: Vec<String> = self
+            .refresh_tokens
+            .iter()
+            .filter(|(_, entry)| entry.access_token == token)
+            .map(|(text, _)| text.clone())
+            .collect();
+        self.revoked.extend(refresh);
+    }
+
+    /// Revokes every refresh token whose grant `matches`.
+    fn revoke_refresh_tokens(&mut self, matches: impl Fn(&TokenEntry) -> bool) {
+        let refresh: Vec<String> = self
+            .refresh_tokens
+            .iter()
+            .filter(|(_, entry)| matches(&entry.grant))
+            .map(|(text, _)| text.clone())
+            .collect();
+        self.revoked.extend(refresh);
+    }
+
     /// The app leaves workspace `index`: every token of it, issued at start
-    /// (`directory`) or at run time, is revoked, the uninstall is recorded,
-    /// and its events wait in `unsent`. The one uninstall behind
-    /// `apps.uninstall`, `POST /_mock/uninstall` and
+    /// (`directory`) or at run time, is revoked (refresh tokens too), the
+    /// uninstall is recorded, and its events wait in `unsent`. The one
+    /// uninstall behind `apps.uninstall`, `POST /_mock/uninstall` and
     /// `MockSlack::uninstall_app`. Returns how many tokens were revoked.
     pub fn uninstall(&mut self, directory: &Directory, index: usize, now: i64) -> usize {
         let issued: Vec<String> = self
@@ -293,6 +525,7 @@ impl AuthState {
                     && entry.kind == TokenKind::User
             });
         self.revoked.extend(issued.iter().cloned());
+        self.revoke_refresh_tokens(|grant| grant.workspace == index && grant.org_wide.is_none());
         self.uninstalled_workspaces.insert(index);
         let workspace = directory.workspaces.get(index);
         let team_id = workspace.map(|w| w.team_id.clone()).unwrap_or_default();
@@ -318,10 +551,10 @@ impl AuthState {
 
     /// The app's org-wide install leaves organization `enterprise_id`:
     /// every token that install issued is revoked in every workspace of
-    /// the organization, the uninstall is recorded and its events wait in
-    /// `unsent` (named after the organization's first workspace, the
-    /// fake's choice). `None` when the app is not installed org-wide
-    /// there. Returns how many tokens were revoked.
+    /// the organization (refresh tokens too), the uninstall is recorded
+    /// and its events wait in `unsent` (named after the organization's
+    /// first workspace, the fake's choice). `None` when the app is not
+    /// installed org-wide there. Returns how many tokens were revoked.
     pub fn uninstall_org(
         &mut self,
         directory: &Directory,
@@ -356,6 +589,7 @@ impl AuthState {
             .collect();
         self.revoked
             .extend(issued.iter().map(|(text, _)| text.clone()));
+        self.revoke_refresh_tokens(|grant| grant.org_wide.as_deref() == Some(enterprise_id));
         self.unsent.push(UninstallEvents {
             team_id: team_id.clone(),
             org_wide: Some(enterprise_id.to_owned()),

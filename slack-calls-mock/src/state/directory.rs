@@ -17,6 +17,10 @@ pub(crate) struct TokenEntry {
     /// The organization, for a token of an org-wide install: it works in
     /// every workspace of the organization.
     pub org_wide: Option<String>,
+    /// When it expires, on the fake's clock: only tokens `oauth.v2.access`
+    /// issued with token rotation on. `None`: it never expires (the tokens
+    /// the fake starts with or is given, and tokens without rotation).
+    pub expires_at: Option<std::time::Duration>,
 }
 
 /// One workspace as the running fake keeps it.

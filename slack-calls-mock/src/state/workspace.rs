@@ -253,6 +253,7 @@ pub(crate) fn install(
                 scopes: scopes.clone(),
                 workspace: index,
                 org_wide: None,
+                expires_at: None,
             };
             // The token's text is a secret: the message does not show it.
             if tokens.insert(text.clone(), entry).is_some() {

@@ -37,6 +37,10 @@ pub(crate) struct Options {
     /// The fake user's answer to the consent page.
     pub(crate) consent: ConsentAnswer,
     pub(crate) org_wide_install: bool,
+    /// The app's token rotation.
+    pub(crate) token_rotation: bool,
+    /// How long a used refresh token stays usable, in the fake's seconds.
+    pub(crate) refresh_grace_secs: Option<u64>,
     pub(crate) rate_limits: LimitMode,
     pub(crate) time_scale: f64,
     pub(crate) quiet: bool,
@@ -66,6 +70,8 @@ pub(crate) fn parse_args(args: impl IntoIterator<Item = String>) -> Result<Comma
         enterprise_workspaces: Vec::new(),
         consent: ConsentAnswer::Ask,
         org_wide_install: false,
+        token_rotation: false,
+        refresh_grace_secs: None,
         rate_limits: LimitMode::Tiers,
         time_scale: 1.0,
         quiet: false,
@@ -204,6 +210,14 @@ pub(crate) fn parse_args(args: impl IntoIterator<Item = String>) -> Result<Comma
                     .ok_or_else(|| format!("--consent `{text}` is not ask, allow or deny"))?;
             }
             "--org-wide-install" => options.org_wide_install = true,
+            "--token-rotation" => options.token_rotation = true,
+            "--refresh-grace" => {
+                let text = value("--refresh-grace")?;
+                let secs = text.parse::<u64>().map_err(|_| {
+                    format!("--refresh-grace `{text}` is not a whole number of seconds")
+                })?;
+                options.refresh_grace_secs = Some(secs);
+            }
             "--rate-limit" => {
                 let text = value("--rate-limit")?;
                 let n = text.parse::<u32>().map_err(|_| {
@@ -226,7 +240,7 @@ pub(crate) fn parse_args(args: impl IntoIterator<Item = String>) -> Result<Comma
         if inline.is_some()
             && matches!(
                 flag.as_str(),
-                "--no-rate-limit" | "--quiet" | "--org-wide-install"
+                "--no-rate-limit" | "--quiet" | "--org-wide-install" | "--token-rotation"
             )
         {
             return Err(format!("{flag} takes no value"));
@@ -560,9 +574,13 @@ mod tests {
             "--consent",
             "allow",
             "--org-wide-install",
+            "--token-rotation",
+            "--refresh-grace=30",
         ]) else {
             panic!("should parse");
         };
+        assert!(options.token_rotation);
+        assert_eq!(options.refresh_grace_secs, Some(30));
         assert_eq!(options.redirect_urls.len(), 2);
         assert_eq!(
             options.enterprises,
@@ -591,6 +609,8 @@ mod tests {
             ),
             (&["--consent", "maybe"], "not ask, allow or deny"),
             (&["--org-wide-install=yes"], "takes no value"),
+            (&["--token-rotation=yes"], "takes no value"),
+            (&["--refresh-grace", "10m"], "not a whole number of seconds"),
         ] {
             match args(bad) {
                 Err(message) => assert!(message.contains(says), "{bad:?}: {message}"),
@@ -619,6 +639,8 @@ mod tests {
             "--enterprise-workspace ",
             "--consent ",
             "--org-wide-install",
+            "--token-rotation",
+            "--refresh-grace ",
             "/oauth/v2/authorize",
         ] {
             assert!(text.contains(flag), "--help lacks {flag}");

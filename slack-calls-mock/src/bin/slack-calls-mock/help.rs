@@ -75,6 +75,13 @@ OPTIONS:
     --org-wide-install         Installs into a workspace of an organization are
                                org-wide (team: null, tokens for every workspace
                                of the organization)
+    --token-rotation           Turn the app's token rotation on: oauth.v2.access
+                               issues tokens that expire after 12 hours of the
+                               fake's clock (xoxe.xoxb-1-..., xoxe.xoxp-1-...)
+                               with refresh tokens, and takes
+                               grant_type=refresh_token. Demo tokens never expire.
+    --refresh-grace <SECS>     How long a used refresh token stays usable
+                               [default: 600]
     --rate-limit <N>           Allow N requests per minute per (workspace, method)
                                for every method [default: the method's tier]
     --no-rate-limit            Turn rate limits off
@@ -90,7 +97,7 @@ CONTROL API:
     under /_mock/ (JSON in and out): script answers, inject faults, add
     workspaces, users, channels, tokens and organizations
     (POST /_mock/enterprises), install and uninstall the app, set the
-    Redirect URLs and the consent answer (POST /_mock/oauth),
+    Redirect URLs, the consent answer and token rotation (POST /_mock/oauth),
     register the app (POST /_mock/app), make fake users post, reject Calls
     and press the Call button, read calls, messages, deliveries and the
     request log. GET /_mock/ lists the endpoints; the README shows
@@ -102,6 +109,8 @@ INSTALLING:
     https://slack.com/oauth/v2/authorize: a consent page, then a redirect with
     code and state (or error=access_denied). oauth.v2.access exchanges the
     code once, within 10 minutes. The demo client id is {DEMO_CLIENT_ID}.
+    With --token-rotation, oauth.v2.access grant_type=refresh_token renews one
+    token; a used refresh token works for --refresh-grace seconds more.
 
 OUTPUT:
     The first three lines on stdout are, in this order:

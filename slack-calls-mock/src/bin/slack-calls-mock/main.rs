@@ -75,6 +75,10 @@ async fn main() -> ExitCode {
     };
     mock.set_consent(options.consent);
     mock.set_org_wide_install(options.org_wide_install);
+    mock.set_token_rotation(options.token_rotation);
+    if let Some(secs) = options.refresh_grace_secs {
+        mock.set_refresh_grace(std::time::Duration::from_secs(secs));
+    }
     {
         use std::io::Write;
         let mut out = std::io::stdout().lock();
