@@ -329,7 +329,7 @@ impl Rotation {
             let sent = credentials
                 .oauth()
                 .v2()
-                .access("")
+                .access()
                 .grant_type("refresh_token")
                 .refresh_token(refresh_token.expose_secret())
                 .await;

@@ -8,6 +8,7 @@ mod fake_support;
 #[path = "../support/mod.rs"]
 mod support;
 
+mod app_rotation;
 mod auth;
 mod bad_input;
 mod binary;
