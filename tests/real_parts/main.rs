@@ -32,6 +32,8 @@ mod redis_fallback;
 mod redis_pacing;
 #[cfg(feature = "redis")]
 mod redis_server;
+#[cfg(all(feature = "postgres", feature = "redis"))]
+mod rotation_processes;
 #[path = "../support/mod.rs"]
 mod support;
 
@@ -40,6 +42,10 @@ use libtest_mimic::{Arguments, Trial};
 fn main() {
     #[cfg(feature = "redis")]
     if redis_pacing::run_instance_if_asked() || real_speed::run_instance_if_asked() {
+        return;
+    }
+    #[cfg(all(feature = "postgres", feature = "redis"))]
+    if rotation_processes::run_instance_if_asked() {
         return;
     }
     let args = Arguments::from_args();
@@ -119,6 +125,24 @@ fn main() {
         &postgres_store::POSTGRES,
         postgres_store::installations_survive_sealed_and_a_down_database_is_a_typed_error,
     ));
+    #[cfg(all(feature = "postgres", feature = "redis"))]
+    trials.extend([
+        part::needs(
+            "rotation_processes::four_processes_refresh_once_per_expiry",
+            &postgres_store::POSTGRES,
+            rotation_processes::four_processes_refresh_once_per_expiry,
+        ),
+        part::needs(
+            "rotation_processes::a_lost_refresh_answer_loses_nothing",
+            &postgres_store::POSTGRES,
+            rotation_processes::a_lost_refresh_answer_loses_nothing,
+        ),
+        part::needs(
+            "rotation_processes::processes_killed_mid_refresh_lose_nothing",
+            &postgres_store::POSTGRES,
+            rotation_processes::processes_killed_mid_refresh_lose_nothing,
+        ),
+    ]);
     #[cfg(feature = "events")]
     trials.extend([
         part::needs(
