@@ -14,7 +14,10 @@
 //! through the app's install flow and the fake's consent page, where a fake
 //! admin presses Allow. Then it drops the `App` and builds a new one from
 //! the same file, as a restarted process would, and runs the Call with the
-//! stored bot token.
+//! stored bot token. The fake rotates tokens (Slack's token rotation: a
+//! 12-hour bot token and a refresh token): the run moves the fake's clock
+//! and the app's 11 hours ahead, and the next call refreshes the token
+//! once, before the Call.
 //!
 //! The workflow a Calls app runs: map the attendees' emails to Slack users
 //! (`users.lookupByEmail`, falling back to external participants), register
@@ -49,13 +52,15 @@
 //! ```
 
 use std::error::Error as StdError;
-use std::time::Duration;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant, SystemTime};
 
 use slack_calls::events::{InitiationAnswer, Receiver, axum, link_shared_domain_key};
 use slack_calls::users::LookupByEmailError;
 use slack_calls::{
-    App, Block, CallBlock, CallUser, Client, Event, InstallFlow, Roster, SqliteStore, Timestamp,
-    TokenKeys, TokenKind, Unfurl,
+    App, Block, CallBlock, CallUser, Client, Clock, DEFAULT_REFRESH_BEFORE, Event, InstallFlow,
+    Roster, Sleep, SqliteStore, Timestamp, TokenKeys, TokenKind, Unfurl,
 };
 use slack_calls_mock::{
     DEMO_APP_ID, DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, DEMO_SCOPES, DEMO_TEAM_ID, MockApp, MockSlack,
@@ -104,7 +109,7 @@ async fn run() -> Result<()> {
                 (None, client, creator, participant, channel, attendees)
             }
             Err(_) => {
-                let fake = MockSlack::builder().start().await?;
+                let fake = MockSlack::builder().token_rotation(true).start().await?;
                 println!("started the fake Slack server at {}", fake.base_url());
                 if watched() {
                     println!("watch it live at {}", fake.page_url());
@@ -348,12 +353,16 @@ async fn install(fake: &MockSlack) -> Result<App> {
     std::fs::create_dir_all(&dir)?;
     let file = dir.join("installations.db");
     let _ = std::fs::remove_file(&file);
+    let clock = Ahead::default();
     let open = || async {
         let keys = TokenKeys::parse(&keys, &format!("in ${KEYS_VAR}"))?;
         let store = SqliteStore::open(&file, keys).await?;
         let api = fake.base_url().to_owned();
+        let clock = clock.clone();
+        // The client id and secret refresh the rotating tokens.
         let app = App::builder(DEMO_APP_ID)
-            .clients(move |client| client.base_url(api.clone()))
+            .client_credentials(DEMO_CLIENT_ID, DEMO_CLIENT_SECRET)
+            .clients(move |client| client.base_url(api.clone()).clock(clock.clone()))
             .build_with_store(store)
             .await?;
         Ok::<App, Box<dyn StdError>>(app)
@@ -457,7 +466,67 @@ async fn install(fake: &MockSlack) -> Result<App> {
          the Call below uses the stored bot token",
         app.installations().for_team(DEMO_TEAM_ID).map_or(0, |_| 1)
     );
+
+    // Token rotation: the bot token lives 12 hours. 11 hours on (the
+    // fake's clock and the app's), it is inside the app's window.
+    let later = Duration::from_secs(11 * 3600);
+    fake.advance(later);
+    clock.move_ahead(later);
+    let expires_in = |app: &App| {
+        app.installations()
+            .for_team(DEMO_TEAM_ID)
+            .and_then(|installation| installation.bot?.grant.expires_at)
+            .and_then(|at| at.duration_since(clock.wall()).ok())
+            .map_or_else(|| "?".to_owned(), hours_and_minutes)
+    };
+    println!(
+        "install 7. 11 hours later         -> the bot token expires in {}, inside the app's {} \
+         window: the next call refreshes it first",
+        expires_in(&app),
+        hours_and_minutes(DEFAULT_REFRESH_BEFORE)
+    );
+    app.workspace(DEMO_TEAM_ID)?.auth().test().await?;
+    println!(
+        "install 8. the next call (auth.test) -> refreshed {} time(s) with the refresh token, the \
+         new pair sealed in the file; the bot token expires in {}; the Call carries on",
+        app.token_refreshes(),
+        expires_in(&app)
+    );
+    if app.token_refreshes() != 1 {
+        return Err("the rotating token was not refreshed exactly once".into());
+    }
     Ok(app)
+}
+
+/// `1 h 00 min`.
+fn hours_and_minutes(duration: Duration) -> String {
+    let minutes = (duration.as_secs() + 30) / 60;
+    format!("{} h {:02} min", minutes / 60, minutes % 60)
+}
+
+/// Real time, with a wall clock this run can move ahead (token expiries
+/// are kept in wall-clock time), in step with the fake's `advance`.
+#[derive(Clone, Default)]
+struct Ahead {
+    by_secs: Arc<AtomicU64>,
+}
+
+impl Ahead {
+    fn move_ahead(&self, by: Duration) {
+        self.by_secs.fetch_add(by.as_secs(), Ordering::Relaxed);
+    }
+}
+
+impl Clock for Ahead {
+    fn now(&self) -> Instant {
+        tokio::time::Instant::now().into_std()
+    }
+    fn sleep(&self, duration: Duration) -> Sleep {
+        Box::pin(tokio::time::sleep(duration))
+    }
+    fn wall(&self) -> SystemTime {
+        SystemTime::now() + Duration::from_secs(self.by_secs.load(Ordering::Relaxed))
+    }
 }
 
 /// Where this run keeps its SQLite file.
