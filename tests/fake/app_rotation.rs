@@ -410,3 +410,64 @@ async fn an_app_without_its_credentials_says_so_and_sends_nothing() -> TestResul
     assert!(mock.requests_for("calls.add").is_empty());
     Ok(())
 }
+
+/// The receiver's path: an event handler's client (from the app, found by
+/// the event's `authorizations[0]`) refreshes the rotating token before its
+/// call, as the app's own clients do.
+#[cfg(feature = "events")]
+#[tokio::test]
+async fn an_event_handlers_client_refreshes_first() -> TestResult {
+    use slack_calls::Event;
+    use slack_calls::events::{Receiver, Server};
+    use slack_calls_mock::MockApp;
+
+    const SECRET: &str = "rotation-signing-secret-5d1e0b27";
+    let mock = rotating_mock().await?;
+    let clock = TestClock::new();
+    let app = app_builder(&mock, &clock).build()?;
+    app.install(installed(&mock).await?);
+    mock.advance(INTO_WINDOW);
+    clock.advance(INTO_WINDOW);
+
+    let (done, mut added) = tokio::sync::mpsc::unbounded_channel();
+    let receiver = Receiver::<Event>::builder(SECRET)
+        .workspaces(app.clone())
+        .on_event(move |callback, context| {
+            let done = done.clone();
+            async move {
+                let (Event::LinkShared(shared), Some(client)) = (callback.event, context.client())
+                else {
+                    return;
+                };
+                let call = client
+                    .calls()
+                    .add("from-an-event", shared.links[0].url.as_str())
+                    .created_by(shared.user.as_str())
+                    .await;
+                let _ = done.send(call.map(|added| added.call.id.to_string()));
+            }
+        })
+        .build()?;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    let url = format!("http://{}/slack/events", listener.local_addr()?);
+    tokio::spawn(
+        Server::new()
+            .events("/slack/events", &receiver)
+            .serve_on(listener),
+    );
+    mock.register_app(MockApp::new(url, SECRET)?.unfurl_domains(["example.com"]));
+    mock.user_posts(
+        "U0MOCK002",
+        "C0MOCK001",
+        "join <https://example.com/j/9|sync>",
+    )?;
+    let id = added.recv().await.ok_or("the handler ran")??;
+    assert_eq!(mock.calls()[0].id, id);
+    assert_eq!(
+        app.token_refreshes(),
+        1,
+        "refreshed before the handler's call"
+    );
+    assert_eq!(refreshes(&mock), (1, Vec::new()));
+    Ok(())
+}
