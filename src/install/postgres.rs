@@ -142,6 +142,14 @@ impl PostgresStore {
         if let Some(client) = held.as_ref().filter(|client| !client.is_closed()) {
             return Ok(client.clone());
         }
+        let client = Arc::new(self.open_connection().await?);
+        *held = Some(client.clone());
+        Ok(client)
+    }
+
+    /// A new connection, served by a task of its own until its client is
+    /// dropped.
+    async fn open_connection(&self) -> Result<Client, StoreError> {
         let (client, connection) = self
             .inner
             .config
@@ -153,8 +161,6 @@ impl PostgresStore {
                 tracing::warn!(error = %err, "the installation store's PostgreSQL connection ended");
             }
         });
-        let client = Arc::new(client);
-        *held = Some(client.clone());
         Ok(client)
     }
 
@@ -331,16 +337,8 @@ impl Hold for PostgresHold {
 impl InstallationStore for PostgresStore {
     fn hold_for_refresh<'a>(&'a self, key: &'a InstallationKey) -> StoreFuture<'a, Held> {
         Box::pin(async move {
-            let (client, connection) = self
-                .inner
-                .config
-                .connect(NoTls)
-                .await
-                .map_err(unavailable)?;
-            tokio::spawn(async move {
-                // Ends when the hold's client is dropped.
-                let _ = connection.await;
-            });
+            // A connection of its own: the row lock lasts as long as it.
+            let client = self.open_connection().await?;
             let (enterprise_id, team_id) = key_columns(key);
             client.batch_execute("BEGIN").await.map_err(unavailable)?;
             let rows = client
