@@ -115,6 +115,24 @@ impl From<&String> for Token {
     }
 }
 
+/// Reads a token from JSON text (a generated response's `token` field,
+/// such as `oauth.v2.access`'s `access_token`). A value that is not text is
+/// an error that names its type, never the value of a token.
+impl<'de> serde::Deserialize<'de> for Token {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Token, D::Error> {
+        String::deserialize(deserializer).map(Token::new)
+    }
+}
+
+/// Writes the secret text: serializing is the wire form (a generated object
+/// holding a token travels to Slack, or to a store, as JSON). Never
+/// serialize a token, or a value holding one, into a log line.
+impl serde::Serialize for Token {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(&self.secret)
+    }
+}
+
 /// Token texts shorter than this are not searched for in bodies and
 /// messages: they would match ordinary text, and are not real Slack tokens.
 const MIN_SECRET_LEN: usize = 8;
@@ -248,5 +266,20 @@ mod tests {
             assert!(!text.contains("1234"), "{text}");
         }
         assert_eq!(format!("{token:?}"), "Token(xoxb-…)");
+    }
+
+    #[test]
+    fn serde_reads_and_writes_the_text_and_errors_name_no_secret() {
+        let token: Token = serde_json::from_str("\"xoxe.xoxb-1-SECRETPART\"").expect("a token");
+        assert_eq!(token.expose_secret(), "xoxe.xoxb-1-SECRETPART");
+        assert_eq!(token.kind(), TokenKind::Bot);
+        assert_eq!(
+            serde_json::to_string(&token).expect("encodes"),
+            "\"xoxe.xoxb-1-SECRETPART\""
+        );
+        let optional: Option<Token> = serde_json::from_str("null").expect("null is none");
+        assert_eq!(optional, None);
+        let err = serde_json::from_str::<Token>("12345678901").expect_err("not text");
+        assert!(err.to_string().contains("expected a string"), "{err}");
     }
 }

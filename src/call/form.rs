@@ -11,11 +11,18 @@ use std::time::Duration;
 use serde::Serialize;
 
 use crate::timestamp::Timestamp;
+use crate::token::Token;
 
 /// A value that can stand in one form field.
 pub trait FormValue {
     /// The field's text.
     fn to_form_value(&self) -> String;
+
+    /// True for a secret (a [`Token`]): the form's `Debug` shows
+    /// `<redacted>` for its field instead of the text.
+    fn is_secret(&self) -> bool {
+        false
+    }
 }
 
 impl FormValue for String {
@@ -54,6 +61,18 @@ impl FormValue for Timestamp {
     }
 }
 
+/// A `token` param (`oauth.v2.access`'s `refresh_token`): the secret text
+/// goes into the body sent to Slack, and nowhere else.
+impl FormValue for Token {
+    fn to_form_value(&self) -> String {
+        self.expose_secret().to_owned()
+    }
+
+    fn is_secret(&self) -> bool {
+        true
+    }
+}
+
 /// A rule a value must meet before it may be sent, from the spec
 /// (an object type's `one_of`, say). Generated for every object type.
 pub trait Check {
@@ -67,13 +86,38 @@ impl Check for String {}
 impl Check for i64 {}
 impl Check for bool {}
 impl Check for Timestamp {}
+impl Check for Token {}
 
-/// The fields of one request, in order.
-#[derive(Debug, Default, Clone)]
+/// The fields of one request, in order. Its `Debug` shows a secret field
+/// (a [`Token`]) as `<redacted>`.
+#[derive(Default, Clone)]
 pub struct Form {
     fields: Vec<(&'static str, String)>,
+    /// The fields whose text is a secret.
+    secrets: Vec<&'static str>,
     list_lens: Vec<(&'static str, usize)>,
     problems: Vec<(&'static str, String)>,
+}
+
+impl std::fmt::Debug for Form {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let fields: Vec<(&str, &str)> = self
+            .fields
+            .iter()
+            .map(|(name, value)| {
+                if self.secrets.contains(name) {
+                    (*name, "<redacted>")
+                } else {
+                    (*name, value.as_str())
+                }
+            })
+            .collect();
+        f.debug_struct("Form")
+            .field("fields", &fields)
+            .field("list_lens", &self.list_lens)
+            .field("problems", &self.problems)
+            .finish()
+    }
 }
 
 impl Form {
@@ -84,6 +128,9 @@ impl Form {
 
     /// Adds a plain field.
     pub fn push<V: FormValue + ?Sized>(&mut self, name: &'static str, value: &V) {
+        if value.is_secret() {
+            self.secrets.push(name);
+        }
         self.fields.push((name, value.to_form_value()));
     }
 
@@ -345,6 +392,23 @@ mod tests {
                 ),
             ]
         );
+    }
+
+    #[test]
+    fn a_token_is_sent_as_its_text_and_debug_shows_it_redacted() {
+        let mut form = Form::new();
+        form.push("grant_type", "refresh_token");
+        form.push("refresh_token", &Token::new("xoxe-1-SECRETPART"));
+        assert_eq!(form.get("refresh_token"), Some("xoxe-1-SECRETPART"));
+        assert_eq!(
+            form.encode(),
+            "grant_type=refresh_token&refresh_token=xoxe-1-SECRETPART"
+        );
+        for shown in [format!("{form:?}"), format!("{form:#?}")] {
+            assert!(!shown.contains("SECRETPART"), "{shown}");
+            assert!(shown.contains("<redacted>"), "{shown}");
+            assert!(shown.contains("grant_type"), "{shown}");
+        }
     }
 
     #[test]
