@@ -81,6 +81,9 @@ pub enum Ty {
     Duration,
     /// `url`.
     Url,
+    /// `token`: a secret (an access or refresh token), text on the wire,
+    /// stored as the runtime's `Token`, whose `Debug` never shows it.
+    Token,
     /// A named type.
     Named {
         /// Its Rust name.

@@ -248,6 +248,13 @@ fn value_expr(
                 });
             format!("{text:?}")
         }
+        // `impl Into<Token>` takes the text.
+        Ty::Token => format!(
+            "{:?}",
+            example
+                .and_then(serde_json::Value::as_str)
+                .unwrap_or("xoxe-1-example")
+        ),
         Ty::Integer => example
             .and_then(serde_json::Value::as_i64)
             .unwrap_or(1)

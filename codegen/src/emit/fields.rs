@@ -16,6 +16,7 @@ pub(super) fn storage_ty(cx: &Scope<'_>, ty: &Ty) -> TokenStream {
         Ty::Integer => quote!(i64),
         Ty::Boolean => quote!(bool),
         Ty::Timestamp => quote!(#rt::Timestamp),
+        Ty::Token => quote!(#rt::Token),
         Ty::Duration => quote!(::std::time::Duration),
         Ty::Named { name, external, .. } => cx.named(name, *external),
         Ty::List(item) => {
@@ -34,6 +35,7 @@ pub(super) fn arg_ty(cx: &Scope<'_>, ty: &Ty) -> TokenStream {
     match ty {
         Ty::String | Ty::Url => quote!(impl ::std::convert::Into<::std::string::String>),
         Ty::Timestamp
+        | Ty::Token
         | Ty::Named {
             kind: ir::Kind::Id, ..
         } => {
@@ -58,6 +60,7 @@ pub(super) fn convert(value: TokenStream, ty: &Ty) -> TokenStream {
         Ty::String
         | Ty::Url
         | Ty::Timestamp
+        | Ty::Token
         | Ty::Named {
             kind: ir::Kind::Id, ..
         } => quote!(#value.into()),

@@ -27,6 +27,8 @@ fn param_kind(ty: &Ty) -> String {
         Ty::Timestamp => "Timestamp".to_owned(),
         Ty::Duration => "Duration".to_owned(),
         Ty::Url => "Url".to_owned(),
+        // A token travels as text; only its Rust type keeps it secret.
+        Ty::Token => "String".to_owned(),
         Ty::Named {
             name,
             kind: ir::Kind::Id,

@@ -214,7 +214,7 @@ impl Checker<'_> {
         // wrong form.
         let unquote = node.quoted.then(|| "remove the quotes".to_owned());
         match (ty, &node.value) {
-            (ir::Ty::String, Value::Str(_)) => {}
+            (ir::Ty::String | ir::Ty::Token, Value::Str(_)) => {}
             (ir::Ty::Url, Value::Str(s)) => {
                 if !s.contains(':') {
                     diags.push(
@@ -303,6 +303,9 @@ impl Checker<'_> {
             (ir::Ty::String, _) => {
                 diags.push(mismatch("`string`").with_hint("quote it to make it text"))
             }
+            (ir::Ty::Token, _) => diags.push(
+                mismatch("`token`").with_hint("a token is text: quote it, such as `\"xoxb-…\"`"),
+            ),
             (ir::Ty::Url, _) => diags.push(
                 mismatch("`url`").with_hint("an absolute URL, such as `https://example.com/x`"),
             ),

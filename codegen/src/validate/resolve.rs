@@ -26,6 +26,7 @@ const TYPE_ALIASES: &[(&str, &str)] = &[
     ("link", "url"),
     ("time", "timestamp"),
     ("datetime", "timestamp"),
+    ("secret", "token"),
     ("array", "list<T>"),
     ("vec", "list<T>"),
     ("dict", "map<T>"),
@@ -40,6 +41,7 @@ const PRIMITIVES: &[&str] = &[
     "timestamp",
     "duration",
     "url",
+    "token",
 ];
 
 /// An example value in the spec and what it must fit.
@@ -145,6 +147,7 @@ impl Resolver<'_> {
             "timestamp" => return Some(ir::Ty::Timestamp),
             "duration" => return Some(ir::Ty::Duration),
             "url" => return Some(ir::Ty::Url),
+            "token" => return Some(ir::Ty::Token),
             _ => {}
         }
         if let Some(declared) = self.types.get(name) {
