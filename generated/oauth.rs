@@ -81,7 +81,7 @@ pub mod v2 {
         code: ::std::option::Option<::std::string::String>,
         redirect_uri: ::std::option::Option<::std::string::String>,
         grant_type: ::std::option::Option<::std::string::String>,
-        refresh_token: ::std::option::Option<::std::string::String>,
+        refresh_token: ::std::option::Option<::slack_calls::Token>,
     }
     impl AccessRequest {
         /// Sets `code`: The `code` param Slack sent to the OAuth redirect URL (none on a refresh).
@@ -111,7 +111,7 @@ pub mod v2 {
         /// Sets `refresh_token`: With `grant_type=refresh_token`, the refresh token to exchange.
         pub fn refresh_token(
             mut self,
-            value: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::slack_calls::Token>,
         ) -> Self {
             self.refresh_token = ::std::option::Option::Some(value.into());
             self
@@ -144,7 +144,7 @@ pub mod v2 {
             pub app_id: ::std::string::String,
             /// The bot token (`xoxb-…`, or `xoxe.xoxb-1-…` with token rotation), when bot scopes were asked for; on a refresh, the new token of the kind `token_type` names.
             #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-            pub access_token: ::std::option::Option<::std::string::String>,
+            pub access_token: ::std::option::Option<::slack_calls::Token>,
             /// `bot` with a bot token; on a refresh, `bot` or `user`: the kind of token refreshed.
             #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
             pub token_type: ::std::option::Option<::std::string::String>,
@@ -171,7 +171,7 @@ pub mod v2 {
             pub expires_in: ::std::option::Option<i64>,
             /// The bot token's refresh token (on a refresh, the new token's), with token rotation (`xoxe-1-…`).
             #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-            pub refresh_token: ::std::option::Option<::std::string::String>,
+            pub refresh_token: ::std::option::Option<::slack_calls::Token>,
             /// The user whose token was refreshed; only on a refresh of a user token.
             #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
             pub user_id: ::std::option::Option<super::super::UserId>,

@@ -1001,7 +1001,7 @@ pub struct AuthedUser {
     pub scope: ::std::option::Option<::std::string::String>,
     /// The user token (`xoxp-…`, or `xoxe.xoxp-1-…` with token rotation), when user scopes were asked for.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub access_token: ::std::option::Option<::std::string::String>,
+    pub access_token: ::std::option::Option<::slack_calls::Token>,
     /// Always `user`, with a user token.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub token_type: ::std::option::Option<::std::string::String>,
@@ -1010,7 +1010,7 @@ pub struct AuthedUser {
     pub expires_in: ::std::option::Option<i64>,
     /// The refresh token of the user token (`xoxe-1-…`), with token rotation.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub refresh_token: ::std::option::Option<::std::string::String>,
+    pub refresh_token: ::std::option::Option<::slack_calls::Token>,
 }
 impl AuthedUser {
     /// A value with the required fields (`id`); add others with the `with_` setters.
@@ -1035,7 +1035,7 @@ impl AuthedUser {
     /// Sets `access_token`.
     pub fn with_access_token(
         mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
+        value: impl ::std::convert::Into<::slack_calls::Token>,
     ) -> Self {
         self.access_token = ::std::option::Option::Some(value.into());
         self
@@ -1056,7 +1056,7 @@ impl AuthedUser {
     /// Sets `refresh_token`.
     pub fn with_refresh_token(
         mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
+        value: impl ::std::convert::Into<::slack_calls::Token>,
     ) -> Self {
         self.refresh_token = ::std::option::Option::Some(value.into());
         self

@@ -199,7 +199,7 @@ impl Installation {
             _ => {}
         }
         // With token rotation: when the token expires, and its refresh token.
-        let expiring = |grant: Grant, expires_in: Option<i64>, refresh: Option<&String>| match (
+        let expiring = |grant: Grant, expires_in: Option<i64>, refresh: Option<&Token>| match (
             expires_in, refresh,
         ) {
             (Some(seconds), Some(refresh)) => {

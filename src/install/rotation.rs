@@ -331,7 +331,7 @@ impl Rotation {
                 .v2()
                 .access()
                 .grant_type("refresh_token")
-                .refresh_token(refresh_token.expose_secret())
+                .refresh_token(refresh_token.clone())
                 .await;
             match sent {
                 Ok(answer) => {
@@ -345,8 +345,8 @@ impl Rotation {
                         });
                     };
                     let lifetime = Duration::from_secs(u64::try_from(seconds).unwrap_or(0));
-                    grant.token = Token::from(token);
-                    grant.refresh_token = Some(Token::from(next));
+                    grant.token = token;
+                    grant.refresh_token = Some(next);
                     grant.expires_at = Some(clock.wall() + lifetime);
                     self.refreshes.fetch_add(1, Ordering::Relaxed);
                     tracing::info!(installation = %key, ?kind, attempt, "rotating token refreshed");

@@ -422,3 +422,74 @@ async fn example_responses_of_the_spec_decode() {
         assert!(ok, "{}'s example_response does not decode", method.name);
     }
 }
+
+// Secrets in the spec are `token` (slack_calls::Token): oauth.v2.access's
+// tokens decode intact, go on the wire as text, and never show in Debug.
+#[tokio::test]
+async fn oauth_access_tokens_decode_go_out_as_text_and_never_print() {
+    const SECRETS: [&str; 5] = [
+        "xoxe-1-OLDREFRESHSECRET",
+        "xoxe.xoxb-1-BOTSECRET",
+        "xoxe-1-BOTREFRESHSECRET",
+        "xoxe.xoxp-1-USERSECRET",
+        "xoxe-1-USERREFRESHSECRET",
+    ];
+    let assert_clean = |what: &str, text: &str| {
+        for secret in SECRETS {
+            assert!(!text.contains(secret), "{what} shows `{secret}`:\n{text}");
+            let tail = secret.rsplit('-').next().unwrap();
+            assert!(!text.contains(tail), "{what} shows `{tail}`:\n{text}");
+        }
+    };
+    let server = Capture::start().await;
+    let client = client_with_app(&server);
+    server.answer(
+        r#"{"ok":true,"app_id":"A1","access_token":"xoxe.xoxb-1-BOTSECRET","token_type":"bot",
+            "expires_in":43200,"refresh_token":"xoxe-1-BOTREFRESHSECRET","team":{"id":"T1"},
+            "authed_user":{"id":"U1","access_token":"xoxe.xoxp-1-USERSECRET","token_type":"user",
+            "expires_in":43200,"refresh_token":"xoxe-1-USERREFRESHSECRET"}}"#,
+    );
+    let request = client
+        .oauth()
+        .v2()
+        .access()
+        .grant_type("refresh_token")
+        .refresh_token("xoxe-1-OLDREFRESHSECRET");
+    for shown in [format!("{request:?}"), format!("{request:#?}")] {
+        assert_clean("the AccessRequest's Debug", &shown);
+    }
+    let answer = request.await.unwrap();
+    assert_eq!(
+        server.only().field("refresh_token").as_deref(),
+        Some("xoxe-1-OLDREFRESHSECRET"),
+        "the refresh token goes to Slack as its text"
+    );
+
+    let bot = answer.access_token.as_ref().unwrap();
+    assert_eq!(bot.expose_secret(), "xoxe.xoxb-1-BOTSECRET");
+    assert_eq!(bot.kind(), slack_calls::TokenKind::Bot);
+    assert_eq!(
+        answer.refresh_token.as_ref().unwrap().expose_secret(),
+        "xoxe-1-BOTREFRESHSECRET"
+    );
+    let user = answer.authed_user.as_ref().unwrap();
+    assert_eq!(
+        user.access_token.as_ref().unwrap().expose_secret(),
+        "xoxe.xoxp-1-USERSECRET"
+    );
+    assert_eq!(
+        user.refresh_token.as_ref().unwrap().expose_secret(),
+        "xoxe-1-USERREFRESHSECRET"
+    );
+    for shown in [
+        format!("{answer:?}"),
+        format!("{answer:#?}"),
+        format!("{user:?}"),
+    ] {
+        assert_clean("the AccessResponse's Debug", &shown);
+        assert!(
+            shown.contains("xoxb-…") || shown.contains("xoxp-…"),
+            "{shown}"
+        );
+    }
+}

@@ -61,7 +61,7 @@ async fn an_install_gives_a_bot_token_and_a_user_token_that_work()
 
     // The bot token works in its workspace, with its scopes.
     let bot_token = installed.access_token.ok_or("a bot token")?;
-    let bot = mock.client(&bot_token)?;
+    let bot = mock.client(bot_token.expose_secret())?;
     let me = bot.auth().test().await?;
     assert_eq!(me.team_id, "T0OTHER01");
     assert_eq!(Some(me.user_id), installed.bot_user_id);
@@ -70,7 +70,7 @@ async fn an_install_gives_a_bot_token_and_a_user_token_that_work()
         .text("installed")
         .await?;
     // The user token has only calls:read.
-    let user_client = mock.client(&user.access_token.ok_or("a user token")?)?;
+    let user_client = mock.client(user.access_token.ok_or("a user token")?.expose_secret())?;
     assert_eq!(user_client.token_kind(), TokenKind::User);
     let me = user_client.auth().test().await?;
     assert_eq!(me.user_id, UserId::from("U0OTHER01"));
@@ -273,7 +273,11 @@ async fn uninstalling_revokes_every_token_of_the_workspace()
     mock.advance(Duration::from_secs(60));
     let done = with_app(mock.user_token())?.apps().uninstall().await?;
     assert_eq!(done.uninstalled, Some(true));
-    for token in [mock.bot_token(), mock.user_token(), issued_bot.as_str()] {
+    for token in [
+        mock.bot_token(),
+        mock.user_token(),
+        issued_bot.expose_secret(),
+    ] {
         match mock.client(token)?.auth().test().await {
             Err(Error::Api { error, .. }) => assert_eq!(error.code.code(), "token_revoked"),
             other => return Err(format!("expected token_revoked, got {other:?}").into()),
@@ -295,7 +299,7 @@ async fn uninstalling_revokes_every_token_of_the_workspace()
         .access()
         .code(&code)
         .await?;
-    mock.client(&again.access_token.ok_or("a bot token")?)?
+    mock.client(again.access_token.ok_or("a bot token")?.expose_secret())?
         .auth()
         .test()
         .await?;

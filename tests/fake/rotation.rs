@@ -18,7 +18,7 @@ use std::time::Duration;
 use reqwest::Method;
 use serde_json::Value;
 use slack_calls::oauth::v2::{AccessError, AccessResponse};
-use slack_calls::{Client, Error, ErrorCode, TokenKind, UserId};
+use slack_calls::{Client, Error, ErrorCode, Token, TokenKind, UserId};
 use slack_calls_mock::{
     DEFAULT_REFRESH_GRACE, DEMO_APP_ID, DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, DEMO_TEAM_ID, Fault,
     MockSlack, Verdict,
@@ -54,7 +54,7 @@ async fn install(mock: &MockSlack) -> Result<AccessResponse, Box<dyn std::error:
 /// `oauth.v2.access` with `grant_type=refresh_token`.
 async fn refresh(
     slack: &Client,
-    refresh_token: &str,
+    refresh_token: impl Into<Token>,
 ) -> Result<AccessResponse, Error<AccessError>> {
     slack
         .oauth()
@@ -85,10 +85,15 @@ async fn auth_test(
     })
 }
 
+/// The text of a token of an answer (the tests compare and print it).
+fn text(token: Option<&Token>) -> Option<String> {
+    token.map(|token| token.expose_secret().to_owned())
+}
+
 fn tokens(answer: &AccessResponse) -> Result<(String, String), &'static str> {
     Ok((
-        answer.access_token.clone().ok_or("an access token")?,
-        answer.refresh_token.clone().ok_or("a refresh token")?,
+        text(answer.access_token.as_ref()).ok_or("an access token")?,
+        text(answer.refresh_token.as_ref()).ok_or("a refresh token")?,
     ))
 }
 
@@ -107,8 +112,8 @@ async fn an_install_with_rotation_answers_expiring_tokens_with_refresh_tokens() 
     assert_eq!(installed.token_type.as_deref(), Some("bot"));
 
     let user = installed.authed_user.clone().ok_or("the installing user")?;
-    let user_token = user.access_token.clone().ok_or("a user token")?;
-    let user_refresh = user.refresh_token.clone().ok_or("a user refresh token")?;
+    let user_token = text(user.access_token.as_ref()).ok_or("a user token")?;
+    let user_refresh = text(user.refresh_token.as_ref()).ok_or("a user refresh token")?;
     assert!(user_token.starts_with("xoxe.xoxp-1-"), "{user_token}");
     assert_eq!(user.expires_in, Some(43_200));
     assert!(user_refresh.starts_with("xoxe-1-"), "{user_refresh}");
@@ -190,7 +195,7 @@ async fn a_refresh_gives_a_new_pair_and_the_old_token_lasts_until_its_own_expiry
 
     // A user token refreshes alone, with `user_id`.
     let user = installed.authed_user.ok_or("the installing user")?;
-    let renewed = refresh(&slack, &user.refresh_token.ok_or("a user refresh token")?).await?;
+    let renewed = refresh(&slack, user.refresh_token.ok_or("a user refresh token")?).await?;
     assert_eq!(renewed.token_type.as_deref(), Some("user"));
     assert_eq!(renewed.user_id, Some(UserId::from("U0MOCK001")));
     assert_eq!(renewed.bot_user_id, None);
@@ -319,7 +324,10 @@ async fn a_third_active_token_revokes_the_oldest() -> TestResult {
     assert_eq!(auth_test(&mock, &second).await?, None);
     assert_eq!(auth_test(&mock, &third).await?, None);
     let user = installed.authed_user.and_then(|u| u.access_token);
-    assert_eq!(auth_test(&mock, &user.ok_or("a user token")?).await?, None);
+    assert_eq!(
+        auth_test(&mock, user.ok_or("a user token")?.expose_secret()).await?,
+        None
+    );
     Ok(())
 }
 
@@ -340,8 +348,8 @@ async fn the_control_api_turns_rotation_on() -> TestResult {
     assert!(
         installed
             .access_token
-            .as_deref()
-            .is_some_and(|t| t.starts_with("xoxb-"))
+            .as_ref()
+            .is_some_and(|t| t.expose_secret().starts_with("xoxb-"))
     );
     assert_eq!(installed.expires_in, None);
     assert_eq!(installed.refresh_token, None);
@@ -551,7 +559,7 @@ async fn revoking_and_uninstalling_take_the_refresh_tokens_along() -> TestResult
         Some("invalid_refresh_token")
     );
     // The user's token and its refresh token are not touched.
-    let (user_token, user_refresh) = tokens(&refresh(&slack, &user_refresh).await?)?;
+    let (user_token, user_refresh) = tokens(&refresh(&slack, user_refresh).await?)?;
 
     let uninstaller = mock
         .client_builder(&user_token)
