@@ -312,12 +312,76 @@ pub enum BuildError {
 }
 
 /// Cuts a body to a short, printable snippet for error messages.
+/// `text` with the secret part of every Slack token in it (`xoxb-…`,
+/// `xoxp-…`, `xoxe.xoxb-1-…`, `xoxe-1-…`, any `xox?-`) replaced, before a
+/// body is quoted in an error: a body that did not decode may hold tokens
+/// the client never sent (a refresh's new pair).
+pub(crate) fn mask_tokens(text: &str) -> String {
+    let is_token_char = |c: char| c.is_ascii_alphanumeric() || matches!(c, '-' | '.' | '_');
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(at) = rest.find("xox") {
+        out.push_str(&rest[..at]);
+        let candidate = &rest[at..];
+        let end = candidate
+            .find(|c: char| !is_token_char(c))
+            .unwrap_or(candidate.len());
+        let word = &candidate[..end];
+        // A token has its kind, a dash, then the secret: `xoxb-…`.
+        let dash = word[3..].find('-').map(|dash| dash + 3);
+        let is_token = dash.is_some_and(|dash| dash <= 10 && dash + 1 < word.len());
+        if is_token {
+            let kind = word.find('-').map_or(word, |dash| &word[..dash]);
+            out.push_str(kind);
+            out.push_str("-<redacted>");
+        } else {
+            out.push_str(word);
+        }
+        rest = &candidate[end..];
+        if end == 0 {
+            // Not reached ("xox" is token characters), but never loop.
+            out.push_str(&rest[..3.min(rest.len())]);
+            rest = &rest[3.min(rest.len())..];
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
 pub(crate) fn snippet(body: &[u8]) -> String {
     const MAX: usize = 200;
-    let text = String::from_utf8_lossy(body);
+    let text = mask_tokens(&String::from_utf8_lossy(body));
     let mut out: String = text.chars().take(MAX).collect();
     if text.chars().count() > MAX {
         out.push('…');
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn quoted_bodies_never_show_a_token() {
+        let body = br#"{"ok":true,"access_token":"xoxe.xoxb-1-MTIzNDU2Nzg5MA-abc","refresh_token":"xoxe-1-My0xLTEyMzQ1Ni0wLTE", "bot":"xoxb-123-456-abcdef", "user":"xoxp-1-2-3", "app":"xapp-1-A1-2-ab", "word":"xoxo", "id":"U0XOX"#;
+        let quoted = snippet(body);
+        for secret in [
+            "MTIzNDU2Nzg5MA",
+            "My0xLTEyMzQ1Ni0wLTE",
+            "123-456-abcdef",
+            "xoxp-1-2-3",
+        ] {
+            assert!(!quoted.contains(secret), "{quoted}");
+        }
+        assert!(quoted.contains("\"xoxe.xoxb-<redacted>\""), "{quoted}");
+        assert!(quoted.contains("\"xoxe-<redacted>\""), "{quoted}");
+        assert!(quoted.contains("\"xoxb-<redacted>\""), "{quoted}");
+        assert!(quoted.contains("\"xoxo\""), "not a token: {quoted}");
+        // Cut after masking: a long body never shows the start of a token.
+        let long = format!("{}xoxb-{}", "a".repeat(195), "9".repeat(40));
+        assert!(!snippet(long.as_bytes()).contains("99"));
+        assert_eq!(mask_tokens("xox"), "xox");
+        assert_eq!(mask_tokens("é xoxb-1 ü"), "é xoxb-<redacted> ü");
+    }
 }
