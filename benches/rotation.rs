@@ -7,8 +7,11 @@
 //!   pacing off, the system clock), each with the demo workspace
 //!   installed: one with the rotating installation `oauth.v2.access`
 //!   gives (`xoxe.xoxb-1-…`, 12 hours, far from expiry: no refresh during
-//!   the run), one with `Installation::new(team, ["xoxb-mock-bot"])` (no
-//!   expiry: its clients never look). A workspace client of each
+//!   the run), one with `Installation::new(team, [token])` of a bot token
+//!   the fake installed with rotation off (`xoxb-1-…`; no expiry: its
+//!   clients never look; an installed token rather than the fake's
+//!   built-in demo token, so the fake's side differs only in the token's
+//!   length and its expiry check). A workspace client of each
 //!   (`app.workspace(team)`, made once and kept):
 //!   - (a) **end to end**: `auth.test` through each on loopback, the two
 //!     taking turns call by call (who goes first alternating), each call
@@ -54,8 +57,7 @@ use slack_calls::{
     SqliteStore, StoreFuture, TestClock, TokenKeys,
 };
 use slack_calls_mock::{
-    DEMO_APP_ID, DEMO_BOT_TOKEN, DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, DEMO_TEAM_ID, LimitMode,
-    MockSlack,
+    DEMO_APP_ID, DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, DEMO_TEAM_ID, LimitMode, MockSlack,
 };
 
 #[cfg(feature = "postgres")]
@@ -180,9 +182,10 @@ fn app_builder(mock: &MockSlack, clock: Option<&TestClock>) -> slack_calls::AppB
         })
 }
 
-/// The demo workspace installed with rotation on, as the install flow
-/// does: the installation `oauth.v2.access` describes.
-async fn installed(mock: &MockSlack) -> Res<Installation> {
+/// The demo workspace installed, as the install flow does: the
+/// installation `oauth.v2.access` describes, its bot token starting with
+/// `prefix` (`xoxe.xoxb-1-` with rotation on, `xoxb-` without).
+async fn installed(mock: &MockSlack, prefix: &str) -> Res<Installation> {
     let code = mock.start_install(DEMO_TEAM_ID, BOT_SCOPES, ["calls:read"])?;
     let answer = Client::app_builder(DEMO_CLIENT_ID, DEMO_CLIENT_SECRET)
         .base_url(mock.base_url())
@@ -194,8 +197,9 @@ async fn installed(mock: &MockSlack) -> Res<Installation> {
         .await?;
     let installation = Installation::from_access(&answer).ok_or("no installation in the answer")?;
     let token = installation.token().ok_or("no token")?.expose_secret();
-    if !token.starts_with("xoxe.xoxb-1-") {
-        return Err(format!("not a rotating bot token: {}…", &token[..8]).into());
+    if !token.starts_with(prefix) {
+        let shown: String = token.chars().take(8).collect();
+        return Err(format!("not a {prefix}… bot token: {shown}…").into());
     }
     Ok(installation)
 }
@@ -212,7 +216,7 @@ struct Pair {
 
 const LABELS: [&str; 2] = [
     "rotating installation (`xoxe.xoxb-1-…`, far from expiry)",
-    "fixed installation (`xoxb-…`, no expiry; the floor)",
+    "fixed installation (`xoxb-1-…`, no expiry; the floor)",
 ];
 
 /// `calls.add` without `created_by`: refused before sending, after the
@@ -265,9 +269,19 @@ struct CheckFigures {
 async fn check_cost(sizes: Sizes) -> Res<CheckFigures> {
     let mock = rotating_mock().await?;
     let rotating = app_builder(&mock, None).build()?;
-    rotating.install(installed(&mock).await?);
+    rotating.install(installed(&mock, "xoxe.xoxb-1-").await?);
+    // The floor's token: installed by the fake too (so the fake looks it
+    // up as it does the rotating one, not as its built-in demo token),
+    // with rotation off for that install; kept without an expiry.
+    mock.set_token_rotation(false);
+    let fixed_token = installed(&mock, "xoxb-")
+        .await?
+        .token()
+        .ok_or("no token")?
+        .clone();
+    mock.set_token_rotation(true);
     let fixed = app_builder(&mock, None).build()?;
-    fixed.install(Installation::new(DEMO_TEAM_ID, [DEMO_BOT_TOKEN]));
+    fixed.install(Installation::new(DEMO_TEAM_ID, [fixed_token]));
     let pair = Pair {
         clients: [
             rotating.workspace(DEMO_TEAM_ID)?,
@@ -479,7 +493,7 @@ async fn in_memory(label: &'static str) -> Res<Refresher> {
     let mock = rotating_mock().await?;
     let clock = TestClock::new();
     let app = app_builder(&mock, Some(&clock)).build()?;
-    app.install(installed(&mock).await?);
+    app.install(installed(&mock, "xoxe.xoxb-1-").await?);
     let client = app.workspace(DEMO_TEAM_ID)?;
     Ok(Refresher {
         label,
@@ -503,7 +517,7 @@ async fn stored(label: &'static str, store: impl InstallationStore) -> Res<Refre
             marks: marks.clone(),
         })
         .await?;
-    app.save(installed(&mock).await?).await?;
+    app.save(installed(&mock, "xoxe.xoxb-1-").await?).await?;
     let client = app.workspace(DEMO_TEAM_ID)?;
     let marks = Some(marks);
     Ok(Refresher {
