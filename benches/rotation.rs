@@ -617,6 +617,7 @@ fn main() -> Res<()> {
 
     let refreshers = rt.block_on(async {
         let sqlite = SqliteStore::open(dir.0.join("rotation.db"), keys()?).await?;
+        #[cfg_attr(not(feature = "postgres"), allow(unused_mut))]
         let mut refreshers = vec![
             in_memory("memory (an App without a store)").await?,
             stored("`SqliteStore` (a file in a temp dir)", sqlite).await?,
