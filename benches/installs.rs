@@ -53,7 +53,7 @@ use axum::extract::{Request, State};
 use axum::middleware::{self, Next};
 use axum::response::Response;
 use slack_calls::{
-    App, Changes, Grant, InstallFlow, Installation, InstallationKey, InstallationStore,
+    App, Changes, Grant, Held, InstallFlow, Installation, InstallationKey, InstallationStore,
     Installations, MemoryInstallations, Named, RateLimits, SqliteStore, StoreFuture, TokenKeys,
 };
 use slack_calls_mock::{
@@ -399,6 +399,10 @@ impl<S: InstallationStore> InstallationStore for Timed<S> {
             self.marks.add(Part::TakeState, start.elapsed());
             done
         })
+    }
+
+    fn hold_for_refresh<'a>(&'a self, key: &'a InstallationKey) -> StoreFuture<'a, Held> {
+        self.inner.hold_for_refresh(key)
     }
 }
 
