@@ -627,11 +627,10 @@ impl App {
         let token = self.inner.installations.team_token(team_id);
         // A rotating token's client finds it again by key before each call.
         let rotating = match &token {
-            Some(token) if token.expires_at.is_some() => self
-                .inner
-                .installations
-                .for_team(team_id)
-                .map(|installation| installation.key()),
+            // Found by the token's index: no copy of the installation.
+            Some(token) if token.expires_at.is_some() => {
+                self.inner.installations.key_of(&token.token)
+            }
             _ => None,
         };
         self.client_of(token, team_id, rotating, || team_id.to_owned())
