@@ -271,3 +271,66 @@ async fn multipart_bodies_are_read() {
     .await;
     assert_eq!(broken.error().as_deref(), Some("invalid_form_data"));
 }
+
+/// Difference 1 of `fake-vs-slack-inbound.md` (source: python-slack-sdk
+/// `slack_sdk/web/base_client.py`, 3.47.0): slack_sdk sends every call
+/// without params as a POST with `Content-Type: application/json;
+/// charset=utf-8` and an empty body, and Bolt for Python starts with such
+/// an `auth.test`. Slack takes it as a call with no arguments; so does the
+/// fake. A body that is there and not JSON is still `invalid_json`.
+#[tokio::test]
+async fn an_empty_json_body_is_a_call_with_no_arguments() {
+    let mock = MockSlack::start().await.unwrap();
+    let auth = format!("Bearer {}", mock.bot_token());
+    let empty = |method: &'static str| {
+        let auth = auth.clone();
+        let mock = &mock;
+        async move {
+            send(
+                mock,
+                Method::POST,
+                method,
+                &[
+                    ("content-type", "application/json;charset=utf-8"),
+                    ("authorization", auth.as_str()),
+                ],
+                "",
+            )
+            .await
+        }
+    };
+    let tested = empty("auth.test").await;
+    assert_eq!(tested.status, 200);
+    assert!(tested.ok(), "{:?}", tested.json());
+    assert_eq!(tested.json()["team_id"], "T0MOCK001");
+    // Past the body to the method's own checks (the demo bot token lacks
+    // `channels:read`), not `invalid_json`.
+    let listed = empty("conversations.list").await;
+    assert_eq!(
+        listed.error().as_deref(),
+        Some("missing_scope"),
+        "{:?}",
+        listed.json()
+    );
+    // A required argument still missing is Slack's answer for that, not a
+    // body error.
+    let info = empty("calls.info").await;
+    assert_eq!(
+        info.error().as_deref(),
+        Some("invalid_arguments"),
+        "{:?}",
+        info.json()
+    );
+    let broken = send(
+        &mock,
+        Method::POST,
+        "auth.test",
+        &[
+            ("content-type", "application/json;charset=utf-8"),
+            ("authorization", auth.as_str()),
+        ],
+        "{",
+    )
+    .await;
+    assert_eq!(broken.error().as_deref(), Some("invalid_json"));
+}
