@@ -182,7 +182,10 @@ pub fn verify(secret: &SigningSecret, timestamp: &str, signature: &[u8], body: &
         .is_ok()
 }
 
-/// `v0=` + 64 hex digits (either case) → the 32 bytes, or `None`.
+/// `v0=` + 64 lowercase hex digits → the 32 bytes, or `None`. Slack sends
+/// lowercase, and both official SDKs compare the text exactly
+/// (`hmac.compare_digest` in python-slack-sdk's `SignatureVerifier`,
+/// `tsscmp` in `@slack/bolt`), so upper case is refused as they refuse it.
 fn decode_signature(signature: &[u8]) -> Option<[u8; 32]> {
     let hex = signature.strip_prefix(b"v0=")?;
     if hex.len() != 64 {
@@ -199,7 +202,6 @@ fn nibble(digit: u8) -> Option<u8> {
     match digit {
         b'0'..=b'9' => Some(digit - b'0'),
         b'a'..=b'f' => Some(digit - b'a' + 10),
-        b'A'..=b'F' => Some(digit - b'A' + 10),
         _ => None,
     }
 }
@@ -226,7 +228,9 @@ mod tests {
         let secret = SigningSecret::new(SECRET).unwrap();
         let good = sign(&secret, "100", b"{}");
         assert!(verify(&secret, "100", good.as_bytes(), b"{}"));
-        assert!(verify(
+        // Upper-case hex is refused, as Slack's SDKs refuse it (they compare
+        // the text exactly; Slack sends lower case).
+        assert!(!verify(
             &secret,
             "100",
             good.to_uppercase().replace("V0=", "v0=").as_bytes(),

@@ -37,6 +37,14 @@ pub enum Rejection {
         /// The header's name, lowercase.
         header: &'static str,
     },
+    /// A header Slack sends once came more than once (two signatures or two
+    /// timestamps): refused whichever of them is valid, as Slack's SDKs
+    /// refuse it.
+    #[error("the request has more than one `{header}` header")]
+    DuplicateHeader {
+        /// The header's name, lowercase.
+        header: &'static str,
+    },
     /// `X-Slack-Request-Timestamp` is not a Unix time in seconds.
     #[error("the `x-slack-request-timestamp` header is not a Unix time in seconds")]
     MalformedTimestamp,
@@ -93,6 +101,7 @@ impl Rejection {
     pub fn status(&self) -> u16 {
         match self {
             Rejection::MissingHeader { .. }
+            | Rejection::DuplicateHeader { .. }
             | Rejection::MalformedTimestamp
             | Rejection::Stale { .. }
             | Rejection::FromTheFuture { .. }
@@ -182,6 +191,25 @@ impl Verifier {
         self
     }
 
+    /// Sets the verifier's "now" to `unix_secs` (Unix time in seconds), its
+    /// clock moving on from there: to check a request signed at a known
+    /// instant, such as the worked example on Slack's "Verifying requests
+    /// from Slack" page, as it is.
+    ///
+    /// ```
+    /// use slack_calls::events::Verifier;
+    ///
+    /// let verifier = Verifier::new("8f742231b10e8888abcd99yyyzzz85a5")
+    ///     .unwrap()
+    ///     .now_at(1531420618);
+    /// assert_eq!(verifier.unix_now(), 1531420618);
+    /// ```
+    pub fn now_at(mut self, unix_secs: i64) -> Verifier {
+        self.anchor = self.clock.now();
+        self.anchor_unix = unix_secs;
+        self
+    }
+
     /// The body cap, in bytes.
     pub fn body_limit(&self) -> usize {
         self.max_body
@@ -225,7 +253,14 @@ impl Verifier {
     }
 
     /// [`verify`](Verifier::verify) with the values taken from `headers`.
+    /// A second `X-Slack-Signature` or `X-Slack-Request-Timestamp` is
+    /// refused, whichever comes first and whether or not one is valid.
     pub fn verify_headers(&self, headers: &HeaderMap, body: &[u8]) -> Result<(), Rejection> {
+        for header in [SIGNATURE_HEADER, TIMESTAMP_HEADER] {
+            if headers.get_all(header).iter().nth(1).is_some() {
+                return Err(Rejection::DuplicateHeader { header });
+            }
+        }
         self.verify(
             headers.get(TIMESTAMP_HEADER).map(|value| value.as_bytes()),
             headers.get(SIGNATURE_HEADER).map(|value| value.as_bytes()),

@@ -147,6 +147,89 @@ async fn forged_wrong_secret_and_missing_signatures_are_refused_permanently() {
     );
 }
 
+/// Issue "Slack's talk-back", item 3: the receiver refuses what Slack's own
+/// SDKs refuse. Two `X-Slack-Signature` (or two timestamp) headers are
+/// refused whichever comes first, even when one is valid; an upper-case hex
+/// signature is refused (Slack sends lower case; python-slack-sdk's
+/// `SignatureVerifier` compares with `hmac.compare_digest`, `@slack/bolt`
+/// with `tsscmp`, both on the exact text).
+#[tokio::test]
+async fn duplicate_signature_headers_and_upper_case_hex_are_refused() {
+    let clock = TestClock::manual();
+    let (receiver, mut events) = recording(&clock);
+    let now = receiver.verifier().unix_now();
+    let body = callback("EvDup", call_rejected());
+    let good = signed_json(SECRET, now, &body);
+    let valid = good.get("x-slack-signature").unwrap().clone();
+    let forged: http::HeaderValue = format!("v0={}", "ab".repeat(32)).parse().unwrap();
+    for (what, first, second) in [
+        ("valid first", valid.clone(), forged.clone()),
+        ("valid second", forged.clone(), valid.clone()),
+        ("the same twice", valid.clone(), valid.clone()),
+    ] {
+        let mut headers = good.clone();
+        headers.remove("x-slack-signature");
+        headers.append("x-slack-signature", first);
+        headers.append("x-slack-signature", second);
+        let reply = receiver.receive(&headers, &body).await;
+        assert_eq!(
+            rejection(&reply.outcome),
+            &Rejection::DuplicateHeader {
+                header: "x-slack-signature"
+            },
+            "{what}"
+        );
+        assert_eq!((reply.status, reply.no_retry), (401, true), "{what}");
+    }
+    let mut two_times = good.clone();
+    let stamp = two_times.get("x-slack-request-timestamp").unwrap().clone();
+    two_times.append("x-slack-request-timestamp", stamp);
+    let reply = receiver.receive(&two_times, &body).await;
+    assert_eq!(
+        rejection(&reply.outcome),
+        &Rejection::DuplicateHeader {
+            header: "x-slack-request-timestamp"
+        }
+    );
+
+    let mut upper = good.clone();
+    let text = valid.to_str().unwrap().to_uppercase().replace("V0=", "v0=");
+    upper.insert("x-slack-signature", text.parse().unwrap());
+    let reply = receiver.receive(&upper, &body).await;
+    assert_eq!(rejection(&reply.outcome), &Rejection::BadSignature);
+    assert!(
+        events.try_recv().is_err(),
+        "no refused request reached the handler"
+    );
+    // The same request, as Slack sends it, goes through.
+    let reply = receiver.receive(&good, &body).await;
+    assert_eq!(reply.status, 200);
+}
+
+/// The worked example of Slack's "Verifying requests from Slack"
+/// (https://api.slack.com/authentication/verifying-requests-from-slack),
+/// checked as it is: its secret, its timestamp (the verifier's clock set to
+/// that instant), its body and its signature.
+#[test]
+fn slacks_published_example_verifies_at_its_own_instant() {
+    let secret = "8f742231b10e8888abcd99yyyzzz85a5";
+    let body = b"token=xyzz0WbapA4vBCDEFasx0q6G&team_id=T1DC2JH3J&team_domain=testteamnow&channel_id=G8PSS9T3V&channel_name=foobar&user_id=U2CERLKJA&user_name=roadrunner&command=%2Fwebhook-collect&text=&response_url=https%3A%2F%2Fhooks.slack.com%2Fcommands%2FT1DC2JH3J%2F397700885554%2F96rGlfmibIGlgcZRskXaIFfN&trigger_id=398738663015.47445629121.803a0bc887a14d10d2c447fce8b6703c";
+    let signature = b"v0=a2114d57b48eac39b9ad189dd8316235a7b4a8d21a10bd27519666489c69b503";
+    let verifier = slack_calls::events::Verifier::new(secret)
+        .unwrap()
+        .now_at(1531420618);
+    assert_eq!(
+        verifier.verify(Some(b"1531420618"), Some(signature), body),
+        Ok(())
+    );
+    // At today's time the same request is a replay.
+    let today = slack_calls::events::Verifier::new(secret).unwrap();
+    assert!(matches!(
+        today.verify(Some(b"1531420618"), Some(signature), body),
+        Err(Rejection::Stale { .. })
+    ));
+}
+
 #[tokio::test]
 async fn stale_and_future_timestamps_are_refused_both_ways() {
     let clock = TestClock::manual();
