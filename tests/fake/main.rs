@@ -9,6 +9,7 @@ mod fake_support;
 mod support;
 
 mod app_rotation;
+mod app_side_shapes;
 mod auth;
 mod bad_input;
 mod binary;

@@ -5,6 +5,10 @@
 
 use serde_json::{Value, json};
 
+/// The longest `text` chat.update takes (Slack's method page: 4,000
+/// characters, else `msg_too_long`).
+pub(crate) const MAX_UPDATE_TEXT_CHARS: usize = 4_000;
+
 use slack_calls::TokenKind;
 
 use crate::api::chat::{NO_TEXT_FALLBACK, resolve_channel, with_block_ids};
@@ -45,6 +49,17 @@ fn update(exchange: Exchange<'_>) -> Result<Value, SlackError> {
     };
     if text.is_none() && blocks.is_none() {
         return Err(SlackError::new("no_text").because("give text, blocks, or both"));
+    }
+    // Slack's chat.update page: `msg_too_long` when the text is too long;
+    // its `text` argument is documented to 4,000 characters (where
+    // chat.postMessage truncates at 40,000 instead).
+    if let Some(text) = text
+        && text.chars().count() > MAX_UPDATE_TEXT_CHARS
+    {
+        return Err(SlackError::new("msg_too_long").because(format!(
+            "text is {} characters; chat.update takes at most {MAX_UPDATE_TEXT_CHARS}",
+            text.chars().count()
+        )));
     }
     for (index, block) in blocks.iter().flatten().enumerate() {
         if block.get("type").and_then(Value::as_str) == Some("call") {

@@ -131,6 +131,13 @@ fn conversation(workspace: &WorkspaceConfig, id: &str) -> Value {
         "context_team_id": workspace.team_id,
     });
     if kind != "im" {
+        // Slack's conversation object (OpenAPI `objs_conversation`, the
+        // conversations.info example): `name_normalized`, and a `topic` and
+        // `purpose` even when empty.
+        let empty = json!({ "value": "", "creator": "", "last_set": 0 });
+        info["name_normalized"] = Value::String(name.clone());
+        info["topic"] = empty.clone();
+        info["purpose"] = empty;
         info["name"] = Value::String(name);
         if let Some(creator) = &workspace.acting_user {
             info["creator"] = Value::String(creator.clone());

@@ -67,6 +67,9 @@ fn info(exchange: &Exchange<'_>) -> Result<Value, SlackError> {
     Ok(json!({ "ok": true, "user": user(workspace, id, address) }))
 }
 
+/// When every fake user's profile last changed (Unix seconds).
+const UPDATED: i64 = 1_700_000_000;
+
 /// A directory user's full name, as `users.info` gives it.
 pub(crate) fn real_name(id: &str) -> String {
     format!("Mock User {id}")
@@ -87,6 +90,10 @@ fn user(workspace: &WorkspaceConfig, id: &str, address: Option<&str>) -> Value {
             "tz": "Europe/London",
             "tz_label": "Greenwich Mean Time",
             "tz_offset": 0,
+            // Slack's user object always has `updated` (the OpenAPI
+            // `objs_user` marks it required; the users.info example has
+            // it); when the profile last changed is the fake's choice.
+            "updated": UPDATED,
             // The fields Slack's schema marks as always present, then the
             // email and an avatar.
             "profile": {
