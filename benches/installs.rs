@@ -52,9 +52,13 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use axum::extract::{Request, State};
 use axum::middleware::{self, Next};
 use axum::response::Response;
+#[path = "support/timed_store.rs"]
+mod timed_store;
+use timed_store::{Op, Sink, Timed};
+
 use slack_calls::{
-    App, Changes, Grant, Held, InstallFlow, Installation, InstallationKey, InstallationStore,
-    Installations, MemoryInstallations, Named, RateLimits, SqliteStore, StoreFuture, TokenKeys,
+    App, Grant, InstallFlow, Installation, InstallationKey, InstallationStore, Installations,
+    MemoryInstallations, Named, RateLimits, SqliteStore, TokenKeys,
 };
 use slack_calls_mock::{
     ConsentAnswer, DEMO_APP_ID, DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, DEMO_TEAM_ID, LimitMode,
@@ -342,67 +346,14 @@ impl Marks {
     }
 }
 
-/// A store that times the calls the install flow makes (states and
-/// saves) and hands everything to the store inside unchanged.
-struct Timed<S> {
-    inner: S,
-    marks: Arc<Marks>,
-}
-
-impl<S: InstallationStore> InstallationStore for Timed<S> {
-    fn save<'a>(&'a self, installation: &'a Installation) -> StoreFuture<'a, ()> {
-        Box::pin(async move {
-            let start = Instant::now();
-            let done = self.inner.save(installation).await;
-            self.marks.add(Part::Save, start.elapsed());
-            done
-        })
-    }
-
-    fn find<'a>(&'a self, key: &'a InstallationKey) -> StoreFuture<'a, Option<Installation>> {
-        self.inner.find(key)
-    }
-
-    fn find_team<'a>(&'a self, team_id: &'a str) -> StoreFuture<'a, Option<Installation>> {
-        self.inner.find_team(team_id)
-    }
-
-    fn delete<'a>(&'a self, key: &'a InstallationKey) -> StoreFuture<'a, bool> {
-        self.inner.delete(key)
-    }
-
-    fn all(&self) -> StoreFuture<'_, Vec<Installation>> {
-        self.inner.all()
-    }
-
-    fn revision(&self) -> StoreFuture<'_, u64> {
-        self.inner.revision()
-    }
-
-    fn changes_since(&self, revision: u64) -> StoreFuture<'_, Changes> {
-        self.inner.changes_since(revision)
-    }
-
-    fn put_state<'a>(&'a self, digest: &'a str, expires_at: SystemTime) -> StoreFuture<'a, ()> {
-        Box::pin(async move {
-            let start = Instant::now();
-            let done = self.inner.put_state(digest, expires_at).await;
-            self.marks.add(Part::PutState, start.elapsed());
-            done
-        })
-    }
-
-    fn take_state<'a>(&'a self, digest: &'a str) -> StoreFuture<'a, Option<SystemTime>> {
-        Box::pin(async move {
-            let start = Instant::now();
-            let done = self.inner.take_state(digest).await;
-            self.marks.add(Part::TakeState, start.elapsed());
-            done
-        })
-    }
-
-    fn hold_for_refresh<'a>(&'a self, key: &'a InstallationKey) -> StoreFuture<'a, Held> {
-        self.inner.hold_for_refresh(key)
+impl Sink for Marks {
+    fn took(&self, op: Op, took: Duration) {
+        match op {
+            Op::Save => self.add(Part::Save, took),
+            Op::PutState => self.add(Part::PutState, took),
+            Op::TakeState => self.add(Part::TakeState, took),
+            Op::Hold | Op::HeldSave => {}
+        }
     }
 }
 
@@ -443,7 +394,7 @@ async fn serve(
         .store_poll(NO_POLL)
         .build_with_store(Timed {
             inner: store.clone(),
-            marks: marks.clone(),
+            sink: marks.clone(),
         })
         .await?;
     let flow = InstallFlow::builder(app.clone(), DEMO_CLIENT_ID, DEMO_CLIENT_SECRET)

@@ -50,11 +50,14 @@
 use std::hint::black_box;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex, PoisonError};
-use std::time::{Duration, Instant, SystemTime};
+use std::time::{Duration, Instant};
+
+#[path = "support/timed_store.rs"]
+mod timed_store;
+use timed_store::{Op, Sink, Timed};
 
 use slack_calls::{
-    App, Changes, Client, Held, Hold, Installation, InstallationKey, InstallationStore, RateLimits,
-    SqliteStore, StoreFuture, TestClock, TokenKeys,
+    App, Client, Installation, InstallationStore, RateLimits, SqliteStore, TestClock, TokenKeys,
 };
 use slack_calls_mock::{
     DEMO_APP_ID, DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, DEMO_TEAM_ID, LimitMode, MockSlack,
@@ -389,83 +392,13 @@ impl Marks {
     }
 }
 
-/// A store that times `hold_for_refresh` and the save under the hold, and
-/// hands everything to the store inside unchanged.
-struct Timed<S> {
-    inner: S,
-    marks: Arc<Marks>,
-}
-
-/// The hold of the store inside, its save timed.
-struct TimedHold {
-    held: Held,
-    marks: Arc<Marks>,
-}
-
-impl Hold for TimedHold {
-    fn save<'a>(self: Box<Self>, installation: &'a Installation) -> StoreFuture<'a, ()> {
-        Box::pin(async move {
-            let start = Instant::now();
-            let done = self.held.save(installation).await;
-            self.marks.lock().1 += start.elapsed();
-            done
-        })
-    }
-}
-
-impl<S: InstallationStore> InstallationStore for Timed<S> {
-    fn save<'a>(&'a self, installation: &'a Installation) -> StoreFuture<'a, ()> {
-        self.inner.save(installation)
-    }
-
-    fn find<'a>(&'a self, key: &'a InstallationKey) -> StoreFuture<'a, Option<Installation>> {
-        self.inner.find(key)
-    }
-
-    fn find_team<'a>(&'a self, team_id: &'a str) -> StoreFuture<'a, Option<Installation>> {
-        self.inner.find_team(team_id)
-    }
-
-    fn delete<'a>(&'a self, key: &'a InstallationKey) -> StoreFuture<'a, bool> {
-        self.inner.delete(key)
-    }
-
-    fn all(&self) -> StoreFuture<'_, Vec<Installation>> {
-        self.inner.all()
-    }
-
-    fn revision(&self) -> StoreFuture<'_, u64> {
-        self.inner.revision()
-    }
-
-    fn changes_since(&self, revision: u64) -> StoreFuture<'_, Changes> {
-        self.inner.changes_since(revision)
-    }
-
-    fn put_state<'a>(&'a self, digest: &'a str, expires_at: SystemTime) -> StoreFuture<'a, ()> {
-        self.inner.put_state(digest, expires_at)
-    }
-
-    fn take_state<'a>(&'a self, digest: &'a str) -> StoreFuture<'a, Option<SystemTime>> {
-        self.inner.take_state(digest)
-    }
-
-    fn hold_for_refresh<'a>(&'a self, key: &'a InstallationKey) -> StoreFuture<'a, Held> {
-        Box::pin(async move {
-            let start = Instant::now();
-            let held = self.inner.hold_for_refresh(key).await?;
-            self.marks.lock().0 += start.elapsed();
-            // Outside the timed hold: the installation read under it,
-            // cloned into the wrapper's `Held`.
-            let installation = held.installation().cloned();
-            Ok(Held::new(
-                installation,
-                TimedHold {
-                    held,
-                    marks: self.marks.clone(),
-                },
-            ))
-        })
+impl Sink for Marks {
+    fn took(&self, op: Op, took: Duration) {
+        match op {
+            Op::Hold => self.lock().0 += took,
+            Op::HeldSave => self.lock().1 += took,
+            Op::Save | Op::PutState | Op::TakeState => {}
+        }
     }
 }
 
@@ -514,7 +447,7 @@ async fn stored(label: &'static str, store: impl InstallationStore) -> Res<Refre
     let app = app_builder(&mock, Some(&clock))
         .build_with_store(Timed {
             inner: store,
-            marks: marks.clone(),
+            sink: marks.clone(),
         })
         .await?;
     app.save(installed(&mock, "xoxe.xoxb-1-").await?).await?;
