@@ -293,12 +293,7 @@ impl AppBuilder {
         let revision = store.revision().await?;
         let every = store.all().await?;
         let inner = Arc::get_mut(&mut app.inner).expect("a new app has one handle");
-        inner.rotation = Arc::new(Rotation::new(
-            inner.installations.clone(),
-            Some(store.clone()),
-            inner.rotation.credentials(),
-            inner.rotation.before(),
-        ));
+        inner.rotation = Arc::new(inner.rotation.with_store(store.clone()));
         inner.store = Some(store);
         inner.revision = AtomicU64::new(revision);
         for installation in every {

@@ -178,14 +178,14 @@ impl Rotation {
         }
     }
 
-    /// The client that refreshes (with the app's credentials).
-    pub(crate) fn credentials(&self) -> Option<Client> {
-        self.credentials.clone()
-    }
-
-    /// The window before expiry.
-    pub(crate) fn before(&self) -> Duration {
-        self.before
+    /// The same rotation, refreshing under `store`'s holds.
+    pub(crate) fn with_store(&self, store: Arc<dyn InstallationStore>) -> Rotation {
+        Rotation::new(
+            self.installations.clone(),
+            Some(store),
+            self.credentials.clone(),
+            self.before,
+        )
     }
 
     /// How many refreshes this process made at Slack.
