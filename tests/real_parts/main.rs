@@ -32,7 +32,7 @@ mod redis_fallback;
 mod redis_pacing;
 #[cfg(feature = "redis")]
 mod redis_server;
-#[cfg(all(feature = "postgres", feature = "redis"))]
+#[cfg(all(unix, feature = "postgres", feature = "redis"))]
 mod rotation_processes;
 #[path = "../support/mod.rs"]
 mod support;
@@ -44,7 +44,7 @@ fn main() {
     if redis_pacing::run_instance_if_asked() || real_speed::run_instance_if_asked() {
         return;
     }
-    #[cfg(all(feature = "postgres", feature = "redis"))]
+    #[cfg(all(unix, feature = "postgres", feature = "redis"))]
     if rotation_processes::run_instance_if_asked() {
         return;
     }
@@ -125,7 +125,7 @@ fn main() {
         &postgres_store::POSTGRES,
         postgres_store::installations_survive_sealed_and_a_down_database_is_a_typed_error,
     ));
-    #[cfg(all(feature = "postgres", feature = "redis"))]
+    #[cfg(all(unix, feature = "postgres", feature = "redis"))]
     trials.extend([
         part::needs(
             "rotation_processes::four_processes_refresh_once_per_expiry",

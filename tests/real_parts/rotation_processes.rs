@@ -14,6 +14,7 @@
 //! shared origin, so "expires within the window" means the same to all.
 
 use std::ffi::OsString;
+use std::os::unix::process::CommandExt;
 use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
@@ -191,10 +192,19 @@ fn millis(at: SystemTime) -> u64 {
     .unwrap_or(0)
 }
 
-fn start_instance(params: &str, base_url: &str, origin: u64, until: u64) -> Result<Child, Failed> {
+/// Starts one instance in process group `group` (0: a new group led by
+/// the instance).
+fn start_instance(
+    params: &str,
+    base_url: &str,
+    origin: u64,
+    until: u64,
+    group: i32,
+) -> Result<Child, Failed> {
     let me = std::env::current_exe().map_err(|err| err.to_string())?;
     Command::new(me)
         .env(ROLE, format!("{params}|{base_url}|{origin}|{until}"))
+        .process_group(group)
         .stdout(Stdio::piped())
         .stderr(Stdio::inherit())
         .spawn()
@@ -297,10 +307,19 @@ fn run(bin: &OsString, trouble: Trouble) -> Result<(), Failed> {
         let until = millis(clock.wall() + RUN);
         let origin_ms = millis(origin);
         let base_url = mock.base_url().to_owned();
+        // The four share one process group, so that one signal kills them
+        // all at once: killed one by one, a process still running after the
+        // holder died could take the hold, spend the refresh token again
+        // and die before saving, a second refresh the crash (not a race)
+        // caused.
         let start = || -> Result<Vec<Child>, Failed> {
-            (0..PROCESSES)
-                .map(|_| start_instance(&params, &base_url, origin_ms, until))
-                .collect()
+            let first = start_instance(&params, &base_url, origin_ms, until, 0)?;
+            let group = i32::try_from(first.id()).map_err(|err| err.to_string())?;
+            let mut children = vec![first];
+            for _ in 1..PROCESSES {
+                children.push(start_instance(&params, &base_url, origin_ms, until, group)?);
+            }
+            Ok(children)
         };
         let mut children = start()?;
         let mut killed = 0;
@@ -312,8 +331,12 @@ fn run(bin: &OsString, trouble: Trouble) -> Result<(), Failed> {
                 }
                 tokio::time::sleep(Duration::from_millis(5)).await;
             }
+            let group = i32::try_from(children[0].id()).map_err(|err| err.to_string())?;
+            // SAFETY: killpg takes plain integers and touches no memory.
+            if unsafe { libc::killpg(group, libc::SIGKILL) } != 0 {
+                return Err(format!("killpg: {}", std::io::Error::last_os_error()).into());
+            }
             for child in &mut children {
-                child.kill().map_err(|err| err.to_string())?;
                 child.wait().map_err(|err| err.to_string())?;
                 killed += 1;
             }
