@@ -49,9 +49,11 @@ extern crate self as slack_calls;
 // build.
 mod clock;
 mod error;
+mod shutdown;
 mod timestamp;
 pub mod tls;
 mod token;
+pub use shutdown::{DEFAULT_SHUTDOWN_DEADLINE, Shutdown, ShutdownBuilder, ShutdownReport};
 
 // The generated API (below) is thin: what its items expand to is written
 // once, by hand, in `private/` (ID newtypes, error-code tables, tagged

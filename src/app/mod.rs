@@ -128,6 +128,8 @@ struct AppInner {
     /// The install flows' states when there is no store.
     #[cfg(feature = "install")]
     memory_states: Arc<MemoryInstallations>,
+    /// The rosters of the app's clients flush when it stops.
+    shutdown: Option<crate::Shutdown>,
 }
 
 /// A map swept of entries that no longer matter each time it has doubled
@@ -184,6 +186,7 @@ pub struct AppBuilder {
     /// The app's client id and secret, for refreshing rotating tokens.
     credentials: Option<(String, Token)>,
     refresh_before: Duration,
+    shutdown: Option<crate::Shutdown>,
 }
 
 impl fmt::Debug for AppBuilder {
@@ -262,6 +265,15 @@ impl AppBuilder {
     /// [`InstallationStore::hold_for_refresh`]).
     pub fn refresh_before(mut self, window: Duration) -> AppBuilder {
         self.refresh_before = window;
+        self
+    }
+
+    /// Gives the app's workspace clients `shutdown`: a
+    /// [`Roster`](crate::Roster) started with one of them flushes when the
+    /// shutdown stops, after the handlers in flight finish. Give the same
+    /// shutdown to the receiver ([`ReceiverBuilder::shutdown`](crate::events::ReceiverBuilder::shutdown)).
+    pub fn shutdown(mut self, shutdown: &crate::Shutdown) -> AppBuilder {
+        self.shutdown = Some(shutdown.clone());
         self
     }
 
@@ -362,6 +374,7 @@ impl AppBuilder {
                 syncing: tokio::sync::Mutex::new(()),
                 #[cfg(feature = "install")]
                 memory_states: Arc::default(),
+                shutdown: self.shutdown,
             }),
         })
     }
@@ -392,6 +405,7 @@ impl App {
             redis: None,
             credentials: None,
             refresh_before: DEFAULT_REFRESH_BEFORE,
+            shutdown: None,
         }
     }
 
@@ -455,9 +469,13 @@ impl App {
     #[cfg(feature = "install")]
     pub(crate) fn bot_client(&self, team_id: &str, token: Token) -> Client {
         let signal = self.inner.gone.signal(team_id);
-        self.inner
-            .prototype
-            .for_workspace(token, team_id, signal, None)
+        self.inner.prototype.for_workspace(
+            token,
+            team_id,
+            signal,
+            None,
+            self.inner.shutdown.clone(),
+        )
     }
 
     /// A client that calls with the app's credentials (`oauth.v2.access`),
@@ -686,10 +704,13 @@ impl App {
             rotation: self.inner.rotation.clone(),
             key,
         });
-        Ok(self
-            .inner
-            .prototype
-            .for_workspace(token.token, team_id, signal, rotating))
+        Ok(self.inner.prototype.for_workspace(
+            token.token,
+            team_id,
+            signal,
+            rotating,
+            self.inner.shutdown.clone(),
+        ))
     }
 
     /// How many times this instance refreshed a rotating token at Slack
@@ -839,10 +860,13 @@ impl App {
 
     fn client(&self, token: Token, team_id: &str) -> Result<Client, AppError> {
         let signal = self.inner.gone.signal(team_id);
-        Ok(self
-            .inner
-            .prototype
-            .for_workspace(token, team_id, signal, None))
+        Ok(self.inner.prototype.for_workspace(
+            token,
+            team_id,
+            signal,
+            None,
+            self.inner.shutdown.clone(),
+        ))
     }
 }
 

@@ -69,6 +69,9 @@ pub(crate) struct Inner {
     /// the token is taken from the app before each call (`token` above is
     /// the one it had when made, for its kind).
     pub(crate) rotating: Option<Rotating>,
+    /// Set for clients of an [`App`](crate::App) built with a shutdown:
+    /// their rosters flush at the stop.
+    pub(crate) shutdown: Option<crate::Shutdown>,
 }
 
 /// Where a client of a rotating installation finds its token.
@@ -149,6 +152,7 @@ impl Client {
         team_id: &str,
         gone: Gone,
         rotating: Option<Rotating>,
+        shutdown: Option<crate::Shutdown>,
     ) -> Client {
         let this = &self.inner;
         Client {
@@ -164,6 +168,7 @@ impl Client {
                 clock: this.clock.clone(),
                 gone: Some(gone),
                 rotating,
+                shutdown,
             }),
         }
     }
@@ -411,6 +416,7 @@ impl ClientBuilder {
                 clock: self.clock,
                 gone: None,
                 rotating: None,
+                shutdown: None,
             }),
         })
     }

@@ -19,7 +19,7 @@ use super::verify::Verifier;
 use crate::error::BuildError;
 use crate::events::envelope::{AppRateLimited, EventCallback};
 use crate::signing::{IntoSigningSecret, SigningSecret};
-use crate::{Clock, Event, SystemClock};
+use crate::{Clock, Event, Shutdown, SystemClock};
 
 /// Builds a [`Receiver`]; see [`Receiver::builder`].
 pub struct ReceiverBuilder<E = Event> {
@@ -35,6 +35,7 @@ pub struct ReceiverBuilder<E = Event> {
     workspaces: Option<Arc<dyn Workspaces>>,
     initiation_deadline: Duration,
     http: Option<reqwest::Client>,
+    shutdown: Option<Shutdown>,
 }
 
 impl<E> fmt::Debug for ReceiverBuilder<E> {
@@ -67,6 +68,7 @@ where
             workspaces: None,
             initiation_deadline: DEFAULT_INITIATION_DEADLINE,
             http: None,
+            shutdown: None,
         }
     }
 }
@@ -170,6 +172,16 @@ where
         self
     }
 
+    /// Tracks the handlers and late Call-initiation answers with
+    /// `shutdown`, and refuses requests with `503` once it stops, so that
+    /// a stop waits for the work this receiver acknowledged ([`Shutdown`]).
+    /// Without one the receiver has its own
+    /// ([`Receiver::shutdown`](super::Receiver::shutdown)).
+    pub fn shutdown(mut self, shutdown: &Shutdown) -> Self {
+        self.shutdown = Some(shutdown.clone());
+        self
+    }
+
     /// The app's workspace → [`Client`](crate::Client) lookup, for [`Context::client`].
     pub fn workspaces(mut self, workspaces: impl Workspaces) -> Self {
         self.workspaces = Some(Arc::new(workspaces));
@@ -209,6 +221,7 @@ where
                 initiation_deadline: self.initiation_deadline,
                 clock,
                 http,
+                shutdown: self.shutdown.unwrap_or_default(),
             }),
         })
     }

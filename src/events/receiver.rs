@@ -14,7 +14,7 @@ use super::dedup::{Claim, DedupStore};
 use super::initiation::{CallInitiation, InitiationAnswer, answer_late, is_ssl_check};
 use super::verify::{Rejection, Verifier};
 use crate::events::envelope::{AppRateLimited, EventCallback, EventEnvelope};
-use crate::{Client, Clock, Event, InstallationKey, TeamId};
+use crate::{Client, Clock, Event, InstallationKey, Shutdown, TeamId};
 
 /// The retry count header Slack adds to re-deliveries (1 to 3).
 pub const RETRY_NUM_HEADER: &str = "x-slack-retry-num";
@@ -224,6 +224,9 @@ pub enum Outcome {
     /// A Call initiation whose handler missed the deadline (or none is set):
     /// acknowledged with an empty 200.
     CallInitiationTimedOut,
+    /// Refused with `503` because the receiver's [`Shutdown`] stopped:
+    /// Slack retries it (on an instance still running).
+    Stopping,
 }
 
 impl Reply {
@@ -234,6 +237,16 @@ impl Reply {
             body: Vec::new(),
             no_retry: false,
             outcome,
+        }
+    }
+
+    fn stopping() -> Reply {
+        Reply {
+            status: 503,
+            content_type: Some("text/plain; charset=utf-8"),
+            body: b"stopping".to_vec(),
+            no_retry: false,
+            outcome: Outcome::Stopping,
         }
     }
 
@@ -290,6 +303,8 @@ pub(super) struct Inner<E> {
     pub(super) clock: Arc<dyn Clock>,
     /// Posts late Call-initiation answers to their `response_url`.
     pub(super) http: Option<reqwest::Client>,
+    /// Tracks the handlers; refuses requests once stopped.
+    pub(super) shutdown: Shutdown,
 }
 
 impl<E> Receiver<E>
@@ -301,12 +316,31 @@ where
         &self.inner.verifier
     }
 
+    /// The shutdown that tracks this receiver's handlers: the one given to
+    /// [`ReceiverBuilder::shutdown`](super::ReceiverBuilder::shutdown), or
+    /// the receiver's own.
+    pub fn shutdown(&self) -> &Shutdown {
+        &self.inner.shutdown
+    }
+
     /// Handles one request from its headers and raw body. Event handlers
     /// are spawned on the current tokio runtime and run after this returns,
     /// so the ack never waits for them; a Call-initiation handler is awaited
     /// up to the initiation deadline.
+    ///
+    /// Once the receiver's [`Shutdown`] stops, every request is answered
+    /// `503` ([`Outcome::Stopping`]), which Slack retries. A request already
+    /// past that check is waited for by the stop, with the handlers it
+    /// starts.
     pub async fn receive(&self, headers: &HeaderMap, body: &[u8]) -> Reply {
         let inner = &*self.inner;
+        // Counted as work in flight from here, so that a stop that begins
+        // now waits for this request and what it spawns; taken before the
+        // check so that no request slips between the check and the wait.
+        let _in_flight = inner.shutdown.request();
+        if inner.shutdown.is_stopping() {
+            return Reply::stopping();
+        }
         let content = content_kind(headers);
         if body.len() > inner.verifier.body_limit() {
             return Reply::rejected(Rejection::BodyTooLarge {
@@ -371,7 +405,7 @@ where
                 }
                 if let Some(handler) = &inner.on_event {
                     let context = self.context(callback.team_id.clone(), installation, headers);
-                    tokio::spawn(handler(callback, context));
+                    inner.shutdown.spawn(handler(callback, context));
                 }
                 Reply::ack(Outcome::Event)
             }
@@ -390,7 +424,7 @@ where
                 );
                 if let Some(handler) = &inner.on_rate_limited {
                     let context = self.context(limited.team_id.clone(), None, headers);
-                    tokio::spawn(handler(limited, context));
+                    inner.shutdown.spawn(handler(limited, context));
                 }
                 Reply::ack(Outcome::AppRateLimited)
             }
@@ -466,7 +500,9 @@ where
                     "call initiation handler missed its deadline; acknowledged empty, \
                      its answer goes to the response_url"
                 );
-                tokio::spawn(answer_late(inner.http.clone(), response_url, answer));
+                inner
+                    .shutdown
+                    .spawn(answer_late(inner.http.clone(), response_url, answer));
                 Reply::ack(Outcome::CallInitiationTimedOut)
             }
         }

@@ -1,16 +1,27 @@
 //! Serving without a framework: [`Server`], the receiver (and, with
 //! feature `install`, the install flow) on one address in one call.
 
+use std::fmt;
+use std::future::Future;
 use std::io;
+use std::pin::Pin;
 
 use axum::Router;
 use serde::de::DeserializeOwned;
 
 use super::receiver::Receiver;
+use crate::{Shutdown, ShutdownReport};
+
+type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 
 /// The app's HTTP endpoints on one address, for an app that wants no web
 /// framework of its own: the receiver at its Request URL path and, with
-/// feature `install`, the install flow's two paths.
+/// feature `install`, the install flow's two paths. It serves until
+/// `SIGTERM` or Ctrl-C (or the future given to [`stop_on`](Server::stop_on)),
+/// then stops gracefully ([`Shutdown`]): it stops accepting, lets the
+/// requests in progress end, waits for the handlers in flight and the late
+/// Call-initiation answers up to the deadline, flushes the open rosters,
+/// and returns what it did.
 ///
 /// ```no_run
 /// use slack_calls::events::{Receiver, Server};
@@ -19,19 +30,34 @@ use super::receiver::Receiver;
 /// let receiver = Receiver::<slack_calls::Event>::builder(std::env::var("SLACK_SIGNING_SECRET")?)
 ///     .on_event(|event, _| async move { println!("{}", event.event_id) })
 ///     .build()?;
-/// Server::new()
+/// let report = Server::new()
 ///     .events("/slack/events", &receiver)
 ///     .serve("0.0.0.0:3000")
 ///     .await?;
+/// println!("stopped: {report}");
 /// # Ok(()) }
 /// ```
 ///
 /// An app that has an axum `Router` already mounts
 /// [`Receiver::method_router`] (and `InstallFlow::router`) in it instead,
-/// with the axum this crate re-exports ([`axum`](crate::events::axum)).
-#[derive(Debug, Default)]
+/// with the axum this crate re-exports ([`axum`](crate::events::axum)), and
+/// stops as [`Shutdown`] describes.
+#[derive(Default)]
 pub struct Server {
     router: Router,
+    /// The shutdowns of the receivers served and the one given: each stops
+    /// and finishes at the stop.
+    shutdowns: Vec<Shutdown>,
+    stop_on: Option<BoxFuture<'static, ()>>,
+}
+
+impl fmt::Debug for Server {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Server")
+            .field("shutdowns", &self.shutdowns.len())
+            .field("stop_on", &self.stop_on.is_some())
+            .finish_non_exhaustive()
+    }
 }
 
 impl Server {
@@ -41,12 +67,14 @@ impl Server {
     }
 
     /// Receives Slack's requests (events, and the Call button's and slash
-    /// commands') at `path`, such as `/slack/events`.
+    /// commands') at `path`, such as `/slack/events`. The receiver's
+    /// [`Shutdown`] stops with the server.
     pub fn events<E>(mut self, path: &str, receiver: &Receiver<E>) -> Server
     where
         E: DeserializeOwned + Send + 'static,
     {
         self.router = self.router.route(path, receiver.method_router());
+        self.add_shutdown(receiver.shutdown());
         self
     }
 
@@ -58,21 +86,117 @@ impl Server {
         self
     }
 
+    /// Stops and finishes `shutdown` with the server: the one given to the
+    /// app ([`AppBuilder::shutdown`](crate::AppBuilder::shutdown)) for its
+    /// rosters, when the receivers were given another or none.
+    pub fn shutdown(mut self, shutdown: &Shutdown) -> Server {
+        self.add_shutdown(shutdown);
+        self
+    }
+
+    /// Stops when `signal` resolves, instead of on `SIGTERM` or Ctrl-C.
+    /// A [`Shutdown::stop`] of any of the server's shutdowns stops it too.
+    pub fn stop_on(mut self, signal: impl Future<Output = ()> + Send + 'static) -> Server {
+        self.stop_on = Some(Box::pin(signal));
+        self
+    }
+
+    fn add_shutdown(&mut self, shutdown: &Shutdown) {
+        if !self.shutdowns.iter().any(|known| known.same(shutdown)) {
+            self.shutdowns.push(shutdown.clone());
+        }
+    }
+
     /// The routes, to serve some other way.
     pub fn router(self) -> Router {
         self.router
     }
 
-    /// Binds `addr` and serves until the process ends or the listener
-    /// fails.
-    pub async fn serve(self, addr: impl tokio::net::ToSocketAddrs) -> io::Result<()> {
+    /// Binds `addr` and serves until the stop; see [`Server`].
+    pub async fn serve(self, addr: impl tokio::net::ToSocketAddrs) -> io::Result<ShutdownReport> {
         let listener = tokio::net::TcpListener::bind(addr).await?;
         self.serve_on(listener).await
     }
 
     /// Serves on a listener already bound (a port chosen by the system,
-    /// say).
-    pub async fn serve_on(self, listener: tokio::net::TcpListener) -> io::Result<()> {
-        axum::serve(listener, self.router).await
+    /// say) until the stop; see [`Server`]. The report sums the
+    /// shutdowns' reports.
+    pub async fn serve_on(self, listener: tokio::net::TcpListener) -> io::Result<ShutdownReport> {
+        let Server {
+            router,
+            mut shutdowns,
+            stop_on,
+        } = self;
+        if shutdowns.is_empty() {
+            shutdowns.push(Shutdown::new());
+        }
+        let signal = match stop_on {
+            Some(signal) => signal,
+            None => Box::pin(terminate()),
+        };
+        let watched = shutdowns.clone();
+        let stopped = async move {
+            let mut waits: Vec<BoxFuture<'_, ()>> = watched
+                .iter()
+                .map(|shutdown| Box::pin(shutdown.stopped()) as BoxFuture<'_, ()>)
+                .collect();
+            let any_stopped = std::future::poll_fn(|cx| {
+                if waits
+                    .iter_mut()
+                    .any(|wait| wait.as_mut().poll(cx).is_ready())
+                {
+                    std::task::Poll::Ready(())
+                } else {
+                    std::task::Poll::Pending
+                }
+            });
+            tokio::select! {
+                () = signal => {}
+                () = any_stopped => {}
+            }
+            // From here every receiver answers 503, before the listener
+            // closes and while requests in progress end.
+            for shutdown in &watched {
+                shutdown.stop();
+            }
+        };
+        axum::serve(listener, router)
+            .with_graceful_shutdown(stopped)
+            .await?;
+        let mut report = ShutdownReport::default();
+        for shutdown in &shutdowns {
+            report.add(&shutdown.finish().await);
+        }
+        Ok(report)
+    }
+}
+
+/// Resolves on `SIGTERM` (Unix) or Ctrl-C; never if neither can be
+/// listened for (the failure is logged).
+async fn terminate() {
+    let ctrl_c = async {
+        if let Err(err) = tokio::signal::ctrl_c().await {
+            tracing::warn!(error = %err, "cannot listen for Ctrl-C");
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let term = async {
+        use tokio::signal::unix::{SignalKind, signal};
+        match signal(SignalKind::terminate()) {
+            Ok(mut term) => {
+                term.recv().await;
+            }
+            Err(err) => {
+                tracing::warn!(error = %err, "cannot listen for SIGTERM");
+                std::future::pending::<()>().await;
+            }
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => tracing::info!("Ctrl-C: stopping"),
+        () = term => tracing::info!("SIGTERM: stopping"),
     }
 }

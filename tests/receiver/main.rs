@@ -9,3 +9,4 @@
 mod support;
 
 mod events_receiver;
+mod shutdown;

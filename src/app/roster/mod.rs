@@ -14,11 +14,12 @@ use std::time::Duration;
 use tokio::sync::Notify;
 use tokio::task::JoinHandle;
 
-use crate::{CallId, CallUser, Client, Clock, SystemClock};
+use crate::{CallId, CallUser, Client, Clock, Shutdown, SystemClock};
 
 pub use failure::{BatchError, BatchFailure, Change, FlushError, RosterError, RosterStats};
 use state::{Pending, PersonId, RosterState, Want};
-use sync::{RosterCore, run};
+pub(crate) use sync::RosterCore;
+use sync::run;
 
 /// How long events gather before the roster sends them, by default.
 pub const DEFAULT_BATCH_WINDOW: Duration = Duration::from_secs(2);
@@ -143,6 +144,7 @@ pub struct RosterBuilder {
     present: Vec<CallUser>,
     clock: Arc<dyn Clock>,
     background: bool,
+    shutdown: Option<Shutdown>,
 }
 
 impl Roster {
@@ -155,6 +157,7 @@ impl Roster {
     /// A builder for a roster of the call `call`, sending with `client`.
     pub fn builder(client: Client, call: impl Into<CallId>) -> RosterBuilder {
         RosterBuilder {
+            shutdown: client.inner.shutdown.clone(),
             client,
             call: call.into(),
             window: DEFAULT_BATCH_WINDOW,
@@ -260,23 +263,13 @@ impl Roster {
     /// [`FlushError::unsent`]. Call it before `calls.end`: Slack refuses
     /// participant changes to an ended call (`inactive_call`).
     pub async fn finish(mut self) -> Result<(), FlushError> {
-        self.shared.lock().closed = true;
-        self.shared.hurry.notify_one();
-        self.shared.wake.notify_one();
+        self.shared.close();
         if let Some(task) = self.task.take() {
             // The task makes its last send and ends; a panic in it would
             // only lose what the sends below still cover.
             let _ = task.await;
         }
-        let _sending = self.shared.sending.lock().await;
-        let mut failures = Vec::new();
-        // A requeued event gets one more try (after a sync, if needed).
-        for _ in 0..2 {
-            failures.extend(self.shared.send_pending().await);
-            if self.shared.lock().pending.is_empty() {
-                break;
-            }
-        }
+        let mut failures = self.shared.send_rest().await;
         let mut state = self.shared.lock();
         failures.splice(0..0, std::mem::take(&mut state.failures));
         let mut unsent: Vec<_> = state.pending.drain().map(|(_, p)| p).collect();
@@ -332,9 +325,7 @@ impl fmt::Debug for Roster {
 impl Drop for Roster {
     fn drop(&mut self) {
         if self.task.is_some() {
-            self.shared.lock().closed = true;
-            self.shared.hurry.notify_one();
-            self.shared.wake.notify_one();
+            self.shared.close();
         }
     }
 }
@@ -391,6 +382,15 @@ impl RosterBuilder {
             .map_err(ResumeError::Start)
     }
 
+    /// Flushes the roster when `shutdown` stops, after the handlers in
+    /// flight finish ([`Shutdown::finish`]). A client of an
+    /// [`App`](crate::App) built with [`AppBuilder::shutdown`](crate::AppBuilder::shutdown)
+    /// gives its rosters the app's shutdown already.
+    pub fn shutdown(mut self, shutdown: &Shutdown) -> RosterBuilder {
+        self.shutdown = Some(shutdown.clone());
+        self
+    }
+
     /// No background task: only [`Roster::flush`] and [`Roster::finish`]
     /// send. For callers that want to choose when requests go out (for
     /// example on their own timer, or once per batch of webhook events).
@@ -425,6 +425,9 @@ impl RosterBuilder {
             hurry: Notify::new(),
             sending: tokio::sync::Mutex::new(()),
         });
+        if let Some(shutdown) = &self.shutdown {
+            shutdown.add_roster(&shared);
+        }
         let task = handle.map(|handle| handle.spawn(run(Arc::clone(&shared))));
         Ok(Roster { shared, task })
     }
@@ -438,6 +441,7 @@ impl fmt::Debug for RosterBuilder {
             .field("max_batch", &self.max_batch)
             .field("present", &self.present.len())
             .field("background", &self.background)
+            .field("shutdown", &self.shutdown.is_some())
             .finish_non_exhaustive()
     }
 }

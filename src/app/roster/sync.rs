@@ -18,9 +18,9 @@ const MAX_ATTEMPTS: u32 = 3;
 
 /// The roster's configuration and state, shared by the handle and the
 /// background task.
-pub(super) struct RosterCore {
+pub(crate) struct RosterCore {
     pub(super) client: Client,
-    pub(super) call: CallId,
+    pub(crate) call: CallId,
     pub(super) window: Duration,
     pub(super) max_batch: usize,
     pub(super) clock: Arc<dyn Clock>,
@@ -31,6 +31,60 @@ pub(super) struct RosterCore {
     pub(super) hurry: Notify,
     /// One send at a time.
     pub(super) sending: tokio::sync::Mutex<()>,
+}
+
+impl RosterCore {
+    /// No more windows: the background task makes its last send and ends.
+    pub(crate) fn close(&self) {
+        self.lock().closed = true;
+        self.hurry.notify_one();
+        self.wake.notify_one();
+    }
+
+    /// Sends what is pending after a send in progress, giving a requeued
+    /// event one more try (after a sync, if needed): the end of a roster.
+    pub(super) async fn send_rest(&self) -> Vec<BatchFailure> {
+        let _sending = self.sending.lock().await;
+        let mut failures = Vec::new();
+        for _ in 0..2 {
+            failures.extend(self.send_pending().await);
+            if self.lock().pending.is_empty() {
+                break;
+            }
+        }
+        failures
+    }
+
+    /// A stop's flush ([`Shutdown::finish`](crate::Shutdown::finish)):
+    /// closes the roster and sends the rest. The failures are logged and
+    /// kept for the roster's own `flush` or `finish` to report; returns how
+    /// many events are still unsent.
+    pub(crate) async fn close_and_send(&self) -> usize {
+        self.close();
+        let failures = self.send_rest().await;
+        log_failures(&self.call, &failures);
+        let mut state = self.lock();
+        state.failures.extend(failures);
+        state.pending.len()
+    }
+
+    /// How many people have an event waiting to be sent.
+    pub(crate) fn pending_count(&self) -> usize {
+        self.lock().pending.len()
+    }
+}
+
+fn log_failures(call: &CallId, failures: &[BatchFailure]) {
+    for failure in failures {
+        tracing::warn!(
+            call = %call,
+            change = ?failure.change,
+            users = failure.users.len(),
+            requeued = failure.requeued,
+            error = %failure.error,
+            "roster request failed"
+        );
+    }
 }
 
 /// The background task: wait for an event, let the window pass (or end it
@@ -61,16 +115,7 @@ pub(super) async fn run(shared: Arc<RosterCore>) {
             let _sending = shared.sending.lock().await;
             shared.send_pending().await
         };
-        for failure in &failures {
-            tracing::warn!(
-                call = %shared.call,
-                change = ?failure.change,
-                users = failure.users.len(),
-                requeued = failure.requeued,
-                error = %failure.error,
-                "roster request failed"
-            );
-        }
+        log_failures(&shared.call, &failures);
         let retry = failures.iter().any(|f| f.requeued);
         shared.lock().failures.extend(failures);
         if closed {
