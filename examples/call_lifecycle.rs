@@ -56,16 +56,16 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant, SystemTime};
 
-use slack_calls::events::{InitiationAnswer, Receiver, axum, link_shared_domain_key};
+use slack_calls::events::{InitiationAnswer, Receiver, Server, link_shared_domain_key};
 use slack_calls::users::LookupByEmailError;
 use slack_calls::{
     App, Block, CallBlock, CallUser, Client, Clock, DEFAULT_REFRESH_BEFORE, Event, InstallFlow,
-    Roster, Sleep, SqliteStore, Timestamp, TokenKeys, TokenKind, Unfurl,
+    Roster, Shutdown, Sleep, SqliteStore, Timestamp, TokenKeys, TokenKind, Unfurl,
 };
 use slack_calls_mock::{
     DEMO_APP_ID, DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, DEMO_SCOPES, DEMO_TEAM_ID, MockApp, MockSlack,
 };
-use tokio::sync::mpsc;
+use tokio::sync::{mpsc, oneshot};
 
 type Result<T> = std::result::Result<T, Box<dyn StdError>>;
 
@@ -389,8 +389,16 @@ async fn install(fake: &MockSlack) -> Result<App> {
         .authorize_url(fake.authorize_url())
         .redirect_uri(redirect_uri)
         .build()?;
-    let router = flow.router();
-    let server = tokio::spawn(async move { axum::serve(listener, router).await });
+    // Served until the restart below, which stops it gracefully.
+    let (restart, restarting) = oneshot::channel::<()>();
+    let server = tokio::spawn(
+        Server::new()
+            .install(&flow)
+            .stop_on(async move {
+                let _ = restarting.await;
+            })
+            .serve_on(listener),
+    );
 
     // The admin's browser: it shows each redirect instead of following it.
     let browser = reqwest::Client::builder()
@@ -457,7 +465,8 @@ async fn install(fake: &MockSlack) -> Result<App> {
     );
 
     // A restart: the app and its install pages go; a new app reads the file.
-    server.abort();
+    let _ = restart.send(());
+    server.await??;
     drop(flow);
     drop(app);
     let app = open().await?;
@@ -568,13 +577,16 @@ async fn pace() {
 /// button, the app says where the new call is.
 async fn slack_talks_back(fake: &MockSlack, app: App) -> Result<()> {
     println!(
-        "Then Slack talks back, in steps 10 to 13: an app endpoint receives the fake's signed \
+        "Then Slack talks back, in steps 10 to 14: an app endpoint receives the fake's signed \
          events."
     );
     let secret = "example-signing-secret-0b5e5d3a9c1f";
     // What the app's handlers did, for this program to print in order.
     let (app_log, mut done) = mpsc::unbounded_channel::<String>();
+    // Tracks the handlers, so that the stop at the end waits for them.
+    let shutdown = Shutdown::new();
     let receiver = Receiver::<Event>::builder(secret)
+        .shutdown(&shutdown)
         // Each delivery's client comes from the app's installations (the one
         // stored by the install above).
         .workspaces(app)
@@ -630,8 +642,16 @@ async fn slack_talks_back(fake: &MockSlack, app: App) -> Result<()> {
         .build()?;
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     let url = format!("http://{}/slack/events", listener.local_addr()?);
-    let router = axum::Router::new().route("/slack/events", receiver.method_router());
-    tokio::spawn(async move { axum::serve(listener, router).await });
+    // A real app serves until SIGTERM; this one until its last step.
+    let (stop, stopping) = oneshot::channel::<()>();
+    let server = tokio::spawn(
+        Server::new()
+            .events("/slack/events", &receiver)
+            .stop_on(async move {
+                let _ = stopping.await;
+            })
+            .serve_on(listener),
+    );
     fake.register_app(MockApp::new(&url, secret)?.unfurl_domains(["example.com"]));
     println!("10. app endpoint             -> listening at {url}, unfurling example.com");
 
@@ -700,9 +720,15 @@ async fn slack_talks_back(fake: &MockSlack, app: App) -> Result<()> {
             delivery.kind
         );
     }
+    let _ = stop.send(());
+    let report = server.await??;
     println!(
-        "Done: the app unfurled a shared link as a Call, heard its rejection and started a \
-         call from the Call button."
+        "14. the app stops (SIGTERM)  -> refuses new requests with 503, waits for its handlers: \
+         {report}"
+    );
+    println!(
+        "Done: the app unfurled a shared link as a Call, heard its rejection, started a call \
+         from the Call button and stopped without dropping an event."
     );
     Ok(())
 }

@@ -687,13 +687,9 @@ async fn get_text(http: &reqwest::Client, url: &str) -> Result<String, Failed> {
     Ok(response.text().await?)
 }
 
-/// A fresh directory under Cargo's temporary directory for tests.
+/// A fresh directory for Chromium's test files.
 pub(crate) fn scratch_dir(name: &str) -> Result<PathBuf, Failed> {
-    let dir = Path::new(env!("CARGO_TARGET_TMPDIR"))
-        .join(format!("chromium-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).map_err(|err| format!("{}: {err}", dir.display()))?;
-    Ok(dir)
+    crate::part::scratch_dir(&format!("chromium-{name}"))
 }
 
 /// Headless Chromium's flags in every test that starts it.

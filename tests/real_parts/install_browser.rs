@@ -51,9 +51,7 @@ fn keys() -> Result<TokenKeys, Failed> {
     Ok(TokenKeys::new("k1", &[7u8; 32])?)
 }
 
-fn check(ok: bool, why: impl FnOnce() -> String) -> Result<(), Failed> {
-    if ok { Ok(()) } else { Err(why().into()) }
-}
+use crate::part::check;
 
 fn param(url: &str, name: &str) -> Option<String> {
     Url::parse(url)

@@ -15,6 +15,8 @@ mod browser_page;
 mod events_peers;
 #[path = "../support/fake/mod.rs"]
 mod fake_support;
+#[cfg(all(unix, feature = "events"))]
+mod graceful_stop;
 #[cfg(all(unix, feature = "install", feature = "sqlite"))]
 mod install_browser;
 mod node_sdk;
@@ -40,6 +42,10 @@ mod support;
 use libtest_mimic::{Arguments, Trial};
 
 fn main() {
+    #[cfg(all(unix, feature = "events"))]
+    if graceful_stop::run_instance_if_asked() {
+        return;
+    }
     #[cfg(feature = "redis")]
     if redis_pacing::run_instance_if_asked() || real_speed::run_instance_if_asked() {
         return;
@@ -50,6 +56,11 @@ fn main() {
     }
     let args = Arguments::from_args();
     let mut trials: Vec<Trial> = part::trials();
+    #[cfg(all(unix, feature = "events"))]
+    trials.push(Trial::test(
+        "graceful_stop::sigterm_mid_burst_loses_no_acknowledged_event",
+        graceful_stop::sigterm_mid_burst_loses_no_acknowledged_event,
+    ));
     trials.push(part::needs(
         "python_sdk::calls_lifecycle_against_the_binary",
         &python_sdk::PYTHON,

@@ -5,6 +5,7 @@
 //! must be there. Never `ok` without running.
 
 use std::ffi::OsString;
+use std::path::{Path, PathBuf};
 
 use libtest_mimic::{Completion, Failed, Trial};
 
@@ -114,3 +115,21 @@ static UNSET: Part = Part {
     how: "it cannot be had",
     on_path: None,
 };
+
+/// `Ok` when `condition` holds, else the failure `what` says.
+pub fn check(condition: bool, what: impl FnOnce() -> String) -> Result<(), Failed> {
+    if condition {
+        Ok(())
+    } else {
+        Err(what().into())
+    }
+}
+
+/// A fresh directory under Cargo's temporary directory for tests, named
+/// for `name` and this process.
+pub fn scratch_dir(name: &str) -> Result<PathBuf, Failed> {
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).map_err(|err| format!("{}: {err}", dir.display()))?;
+    Ok(dir)
+}

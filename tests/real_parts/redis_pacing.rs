@@ -183,13 +183,7 @@ pub(crate) fn burst_seen_by(mock: &MockSlack) -> Burst {
     }
 }
 
-pub(crate) fn check(condition: bool, what: impl FnOnce() -> String) -> Result<(), Failed> {
-    if condition {
-        Ok(())
-    } else {
-        Err(what().into())
-    }
-}
+pub(crate) use crate::part::check;
 
 pub fn four_processes_sharing_redis_meet_no_429(program: &OsString) -> Result<(), Failed> {
     let redis = RedisServer::start(program)?;
