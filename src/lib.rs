@@ -50,6 +50,7 @@ extern crate self as slack_calls;
 mod clock;
 mod error;
 mod shutdown;
+pub mod telemetry;
 mod timestamp;
 pub mod tls;
 mod token;

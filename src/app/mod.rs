@@ -36,6 +36,7 @@ use crate::install::rotation::{DEFAULT_REFRESH_BEFORE, Rotation, WorkspaceToken}
 use crate::install::store::{InstallationStore, StoreError};
 use crate::pacing::limiter::{RateLimiter, Scope};
 use crate::pacing::rate::RateLimits;
+use crate::telemetry;
 use crate::token::Token;
 
 /// Why an [`App`] could not hand out a client.
@@ -638,6 +639,7 @@ impl App {
     /// workspace.
     pub fn workspace(&self, team_id: &str) -> Result<Client, AppError> {
         let token = self.inner.installations.team_token(team_id);
+        telemetry::installation_lookup("team", hit_or_miss(&token));
         // A rotating token's client finds it again by key before each call.
         let rotating = match &token {
             // Found by the token's index: no copy of the installation.
@@ -657,6 +659,7 @@ impl App {
     /// button's form fields).
     pub fn workspace_of(&self, key: &InstallationKey, team_id: &str) -> Result<Client, AppError> {
         let token = self.inner.installations.token(key);
+        telemetry::installation_lookup("installation", hit_or_miss(&token));
         if token.is_some() && key.is_org_wide() {
             // Installed now: a flag raised when an earlier org-wide install
             // was lost (held by its old clients) is not this one's.
@@ -750,6 +753,7 @@ impl App {
                 team.clone()
             });
         if let Some(team) = known {
+            telemetry::installation_lookup("token", "hit");
             return self.client(token, &team);
         }
         if let Some(team) = self
@@ -758,6 +762,7 @@ impl App {
             .key_of(&token)
             .and_then(|key| key.team_id)
         {
+            telemetry::installation_lookup("token", "hit");
             return self.client(token, &team);
         }
         let probe = (self.inner.configure)(
@@ -775,6 +780,7 @@ impl App {
         learned.sweep_if_grown(|_, (_, used)| now.saturating_duration_since(*used) < LEARNED_FOR);
         learned.map.insert(key, (answer.team_id.clone(), now));
         drop(learned);
+        telemetry::installation_lookup("token", "learned");
         self.client(token, &answer.team_id)
     }
 
@@ -868,6 +874,10 @@ impl App {
             self.inner.shutdown.clone(),
         ))
     }
+}
+
+fn hit_or_miss<T>(found: &Option<T>) -> &'static str {
+    if found.is_some() { "hit" } else { "miss" }
 }
 
 fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {

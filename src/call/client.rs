@@ -63,6 +63,8 @@ pub(crate) struct Inner {
     pub(crate) max_rate_limit_wait: Duration,
     pub(crate) retry: RetryPolicy,
     pub(crate) clock: Arc<dyn Clock>,
+    /// Whether the per-call metrics carry the workspace's `team_id`.
+    pub(crate) team_ids_in_metrics: bool,
     /// Set for clients of an [`App`](crate::App): the app lost the workspace.
     pub(crate) gone: Option<Gone>,
     /// Set for an [`App`](crate::App)'s client of a rotating installation:
@@ -122,6 +124,7 @@ impl Client {
             max_rate_limit_wait: DEFAULT_MAX_RATE_LIMIT_WAIT,
             retry: RetryPolicy::new(),
             clock: Arc::new(SystemClock),
+            team_ids_in_metrics: false,
         }
     }
 
@@ -166,6 +169,7 @@ impl Client {
                 max_rate_limit_wait: this.max_rate_limit_wait,
                 retry: this.retry.clone(),
                 clock: this.clock.clone(),
+                team_ids_in_metrics: this.team_ids_in_metrics,
                 gone: Some(gone),
                 rotating,
                 shutdown,
@@ -249,6 +253,7 @@ pub struct ClientBuilder {
     max_rate_limit_wait: Duration,
     retry: RetryPolicy,
     clock: Arc<dyn Clock>,
+    team_ids_in_metrics: bool,
 }
 
 impl fmt::Debug for ClientBuilder {
@@ -358,6 +363,16 @@ impl ClientBuilder {
         self
     }
 
+    /// Adds the workspace's `team_id` label to this client's per-call
+    /// metrics (feature `metrics`: calls, pacing waits, 429s; see
+    /// [`telemetry`](crate::telemetry)). Off by default: each workspace
+    /// multiplies those series. For an [`App`](crate::App)'s clients, set
+    /// it in [`AppBuilder::clients`](crate::AppBuilder::clients).
+    pub fn team_ids_in_metrics(mut self, on: bool) -> ClientBuilder {
+        self.team_ids_in_metrics = on;
+        self
+    }
+
     /// The clock that pacing, `Retry-After` and backoff waits use (default
     /// real time). Tests pass a [`TestClock`](crate::TestClock) to check
     /// waits exactly without taking them. HTTP timeouts always use real
@@ -414,6 +429,7 @@ impl ClientBuilder {
                 max_rate_limit_wait: self.max_rate_limit_wait,
                 retry: self.retry,
                 clock: self.clock,
+                team_ids_in_metrics: self.team_ids_in_metrics,
                 gone: None,
                 rotating: None,
                 shutdown: None,

@@ -22,7 +22,9 @@ use crate::call::form::Form;
 use crate::call::method::{Auth, HttpMethod, MethodInfo, check_request};
 use crate::error::{Error, ErrorCode, InvalidRequest, snippet};
 use crate::install::rotation::RefreshError;
+use crate::pacing::bucket::Scope;
 use crate::pacing::limiter::BucketKey;
+use crate::telemetry;
 use crate::token::{Token, redact_body, scrub};
 
 /// The wait after a 429 whose `Retry-After` is missing, zero or unreadable.
@@ -65,6 +67,7 @@ pub async fn send<R: Response, E: ErrorCode>(
         Err(err) => outcome_label(err),
     };
     span.record("outcome", outcome);
+    telemetry::call_done(method.name, outcome, team_of(inner));
     match &result {
         Ok(_) => tracing::debug!(parent: &span, outcome, "call done"),
         Err(err) => tracing::debug!(parent: &span, outcome, error = %err, "call failed"),
@@ -113,6 +116,7 @@ async fn send_with_token<R: Response, E: ErrorCode>(
         .map_err(|err| scrub(err, &token));
     match first {
         Err(err) if Failure::of(&err).resend() == Resend::AfterRefresh => {
+            telemetry::retried(method.name, Failure::TokenExpired.label());
             tracing::info!(
                 "Slack answered token_expired; refreshing the token and sending once more"
             );
@@ -264,6 +268,7 @@ async fn send_with_retries<R: Response, E: ErrorCode>(
         };
         let permit = match permit {
             Ok(permit) => {
+                telemetry::pacing_waited(method.name, permit.waited(), team_of(inner));
                 waited = waited.saturating_add(permit.waited());
                 grace = Duration::ZERO;
                 permit
@@ -296,6 +301,7 @@ async fn send_with_retries<R: Response, E: ErrorCode>(
         let err = match sent {
             Ok(response) => return Ok(response),
             Err(AttemptError::TooManyRequests(retry_after)) => {
+                telemetry::rate_limited(method.name, team_of(inner));
                 rate_limited = rate_limited.saturating_add(1);
                 if !Failure::RateLimited.may_resend(method.idempotent) {
                     return Err(Error::RateLimited {
@@ -312,6 +318,7 @@ async fn send_with_retries<R: Response, E: ErrorCode>(
                     grace_used = true;
                 }
                 span.record("retry_reason", Failure::RateLimited.label());
+                telemetry::retried(method.name, Failure::RateLimited.label());
                 tracing::info!(
                     attempt,
                     retry_after_ms = millis(retry_after),
@@ -351,6 +358,7 @@ async fn send_with_retries<R: Response, E: ErrorCode>(
         }
         let backoff = inner.retry.delay(failures);
         span.record("retry_reason", reason.label());
+        telemetry::retried(method.name, reason.label());
         tracing::info!(
             attempt,
             reason = %reason,
@@ -456,6 +464,16 @@ fn parse_retry_after(value: Option<&HeaderValue>) -> Duration {
         .map_or(DEFAULT_RETRY_AFTER, |secs| {
             Duration::from_secs(secs).min(MAX_RETRY_AFTER)
         })
+}
+
+/// The workspace a client calls for, for the metrics' `team_id` label:
+/// only when the client was told it (an app's clients always are) and
+/// asked for the label.
+fn team_of(inner: &Inner) -> Option<&str> {
+    match &inner.scope {
+        Scope::Workspace(team) if inner.team_ids_in_metrics => Some(team),
+        _ => None,
+    }
 }
 
 fn outcome_label<E: ErrorCode>(err: &Error<E>) -> &'static str {

@@ -229,6 +229,27 @@ pub enum Outcome {
     Stopping,
 }
 
+impl Outcome {
+    /// A fixed name for the outcome, for logs and metrics: `rejected`,
+    /// `url_verification`, `ssl_check`, `event`, `duplicate`,
+    /// `app_rate_limited`, `unknown_envelope`, `call_initiation`,
+    /// `call_initiation_timed_out`, `stopping`.
+    pub fn label(&self) -> &'static str {
+        match self {
+            Outcome::Rejected(_) => "rejected",
+            Outcome::UrlVerification => "url_verification",
+            Outcome::SslCheck => "ssl_check",
+            Outcome::Event => "event",
+            Outcome::Duplicate => "duplicate",
+            Outcome::AppRateLimited => "app_rate_limited",
+            Outcome::UnknownEnvelope => "unknown_envelope",
+            Outcome::CallInitiation => "call_initiation",
+            Outcome::CallInitiationTimedOut => "call_initiation_timed_out",
+            Outcome::Stopping => "stopping",
+        }
+    }
+}
+
 impl Reply {
     fn ack(outcome: Outcome) -> Reply {
         Reply {
@@ -333,6 +354,12 @@ where
     /// past that check is waited for by the stop, with the handlers it
     /// starts.
     pub async fn receive(&self, headers: &HeaderMap, body: &[u8]) -> Reply {
+        let reply = self.answer(headers, body).await;
+        count(&reply, body);
+        reply
+    }
+
+    async fn answer(&self, headers: &HeaderMap, body: &[u8]) -> Reply {
         let inner = &*self.inner;
         // Counted as work in flight from here, so that a stop that begins
         // now waits for this request and what it spawns; taken before the
@@ -522,6 +549,55 @@ where
             retry_reason: header(RETRY_REASON_HEADER).map(str::to_owned),
             workspaces: self.inner.workspaces.clone(),
         }
+    }
+}
+
+/// The request in the metrics ([`crate::telemetry`]): what it was, how it
+/// was answered, and why it was refused.
+fn count(reply: &Reply, body: &[u8]) {
+    use crate::telemetry;
+    match &reply.outcome {
+        Outcome::Rejected(rejection) => telemetry::refused(rejection.label()),
+        Outcome::Duplicate => telemetry::dedup_hit(),
+        _ => {}
+    }
+    #[cfg(feature = "metrics")]
+    {
+        let kind = match &reply.outcome {
+            Outcome::Event | Outcome::Duplicate => inner_event_type(body),
+            Outcome::UrlVerification => "url_verification".to_owned(),
+            Outcome::AppRateLimited => "app_rate_limited".to_owned(),
+            Outcome::CallInitiation | Outcome::CallInitiationTimedOut => {
+                "call_initiation".to_owned()
+            }
+            Outcome::SslCheck => "ssl_check".to_owned(),
+            Outcome::UnknownEnvelope => "unknown".to_owned(),
+            // Not read (refused, or the receiver is stopping): its type is
+            // not to be trusted or not known.
+            _ => "unread".to_owned(),
+        };
+        telemetry::delivery(&kind, reply.outcome.label());
+    }
+    #[cfg(not(feature = "metrics"))]
+    let _ = body;
+}
+
+/// The `type` of a verified `event_callback`'s inner event, for its label.
+#[cfg(feature = "metrics")]
+fn inner_event_type(body: &[u8]) -> String {
+    #[derive(serde::Deserialize)]
+    struct Outer<'a> {
+        #[serde(borrow)]
+        event: Inner<'a>,
+    }
+    #[derive(serde::Deserialize)]
+    struct Inner<'a> {
+        #[serde(rename = "type", borrow)]
+        kind: std::borrow::Cow<'a, str>,
+    }
+    match serde_json::from_slice::<Outer<'_>>(body) {
+        Ok(outer) => outer.event.kind.into_owned(),
+        Err(_) => "other".to_owned(),
     }
 }
 

@@ -86,6 +86,13 @@ impl Server {
         self
     }
 
+    /// Serves the app's own routes too (a `/metrics` page for its
+    /// exporter, a health check, ...), stopped with the rest.
+    pub fn routes(mut self, routes: Router) -> Server {
+        self.router = self.router.merge(routes);
+        self
+    }
+
     /// Stops and finishes `shutdown` with the server: the one given to the
     /// app ([`AppBuilder::shutdown`](crate::AppBuilder::shutdown)) for its
     /// rosters, when the receivers were given another or none.

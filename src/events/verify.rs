@@ -95,6 +95,24 @@ pub enum Rejection {
 }
 
 impl Rejection {
+    /// A fixed name for the kind of refusal, for logs and metrics (never
+    /// any of the request's text): `missing_header`, `duplicate_header`,
+    /// `malformed_timestamp`, `stale`, `from_the_future`, `bad_signature`,
+    /// `body_too_large`, `bad_payload`, `unsupported_content_type`.
+    pub fn label(&self) -> &'static str {
+        match self {
+            Rejection::MissingHeader { .. } => "missing_header",
+            Rejection::DuplicateHeader { .. } => "duplicate_header",
+            Rejection::MalformedTimestamp => "malformed_timestamp",
+            Rejection::Stale { .. } => "stale",
+            Rejection::FromTheFuture { .. } => "from_the_future",
+            Rejection::BadSignature => "bad_signature",
+            Rejection::BodyTooLarge { .. } => "body_too_large",
+            Rejection::BadPayload { .. } => "bad_payload",
+            Rejection::UnsupportedContentType => "unsupported_content_type",
+        }
+    }
+
     /// The HTTP status the receiver answers with. Every authentication
     /// failure (missing header, bad or stale signature) gets the same 401,
     /// so an attacker learns nothing about which check failed.

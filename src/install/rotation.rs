@@ -98,6 +98,22 @@ pub enum RefreshError {
     },
 }
 
+impl RefreshError {
+    /// A fixed name for the failure, for logs and metrics: `no_credentials`,
+    /// `not_installed`, `no_refresh_token`, `store_error`, `refused`,
+    /// `no_answer`.
+    pub fn label(&self) -> &'static str {
+        match self {
+            RefreshError::NoCredentials => "no_credentials",
+            RefreshError::NotInstalled { .. } => "not_installed",
+            RefreshError::NoRefreshToken { .. } => "no_refresh_token",
+            RefreshError::Store(_) => "store_error",
+            RefreshError::Refused { .. } => "refused",
+            RefreshError::NoAnswer { .. } => "no_answer",
+        }
+    }
+}
+
 /// The token a workspace client of an installation sends, with its expiry
 /// when it rotates.
 #[derive(Clone, PartialEq, Eq)]
@@ -238,6 +254,20 @@ impl Rotation {
         {
             return Ok(current.token);
         }
+        let refreshed = self.refresh_now(key, stale, clock).await;
+        if let Err(err) = &refreshed {
+            crate::telemetry::token_refresh(err.label());
+        }
+        refreshed
+    }
+
+    /// The refresh itself, under the process's flight for `key`.
+    async fn refresh_now(
+        &self,
+        key: &InstallationKey,
+        stale: &Token,
+        clock: &dyn Clock,
+    ) -> Result<Token, RefreshError> {
         match &self.store {
             Some(store) => self.refresh_held(store.as_ref(), key, stale, clock).await,
             None => {
@@ -277,6 +307,7 @@ impl Rotation {
         if grant.token != *stale && !self.expiring(grant.expires_at, clock.wall()) {
             // Another instance refreshed: take its pair, spend nothing.
             drop(held);
+            crate::telemetry::token_refresh("taken_from_store");
             let token = grant.token.clone();
             self.installations.put(stored);
             return Ok(token);
@@ -349,6 +380,7 @@ impl Rotation {
                     grant.refresh_token = Some(next);
                     grant.expires_at = Some(clock.wall() + lifetime);
                     self.refreshes.fetch_add(1, Ordering::Relaxed);
+                    crate::telemetry::token_refresh("refreshed");
                     tracing::info!(installation = %key, ?kind, attempt, "rotating token refreshed");
                     return Ok(installation.at_stored_precision());
                 }

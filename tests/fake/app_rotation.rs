@@ -28,9 +28,9 @@ use slack_calls_mock::{
 type TestResult = Result<(), Box<dyn std::error::Error>>;
 
 /// Inside the default window (120 minutes) before a 12-hour token expires.
-const INTO_WINDOW: Duration = Duration::from_secs(11 * 3600);
+pub(crate) const INTO_WINDOW: Duration = Duration::from_secs(11 * 3600);
 
-async fn rotating_mock() -> std::io::Result<MockSlack> {
+pub(crate) async fn rotating_mock() -> std::io::Result<MockSlack> {
     MockSlack::builder().token_rotation(true).start().await
 }
 
@@ -46,7 +46,9 @@ fn app_builder(mock: &MockSlack, clock: &TestClock) -> slack_calls::AppBuilder {
 
 /// Installs the app into the demo workspace with rotation on, as the
 /// install flow does: the installation `oauth.v2.access` describes.
-async fn installed(mock: &MockSlack) -> Result<Installation, Box<dyn std::error::Error>> {
+pub(crate) async fn installed(
+    mock: &MockSlack,
+) -> Result<Installation, Box<dyn std::error::Error>> {
     let code = mock.start_install(DEMO_TEAM_ID, ["calls:read", "calls:write"], ["calls:read"])?;
     let answer = Client::app_builder(DEMO_CLIENT_ID, DEMO_CLIENT_SECRET)
         .base_url(mock.base_url())
@@ -80,7 +82,7 @@ fn refreshes(mock: &MockSlack) -> (usize, Vec<String>) {
     (done, refused)
 }
 
-async fn add_call(
+pub(crate) async fn add_call(
     client: &Client,
     n: usize,
 ) -> Result<String, Error<slack_calls::calls::AddError>> {

@@ -29,6 +29,8 @@ mod first_hour;
 mod headers;
 mod install_flow;
 mod load;
+#[cfg(all(feature = "metrics", feature = "events"))]
+mod metrics;
 mod oauth;
 #[cfg(feature = "install")]
 mod our_install_flow;
