@@ -23,6 +23,7 @@ pub static PYTHON: Part = Part {
     how: "python3 -m venv .venv && .venv/bin/pip install -r tests/python/requirements.txt, \
           then SLACK_CALLS_PY=$PWD/.venv/bin/python",
     on_path: None,
+    check: None,
 };
 
 pub fn calls_lifecycle_against_the_binary(python: &OsString) -> Result<(), Failed> {
