@@ -61,21 +61,30 @@ fn main() {
         "graceful_stop::sigterm_mid_burst_loses_no_acknowledged_event",
         graceful_stop::sigterm_mid_burst_loses_no_acknowledged_event,
     ));
-    trials.push(part::needs(
-        "python_sdk::calls_lifecycle_against_the_binary",
-        &python_sdk::PYTHON,
-        python_sdk::calls_lifecycle_against_the_binary,
-    ));
-    trials.push(part::needs(
-        "python_sdk::bolt_app_against_the_binary",
-        &python_sdk::PYTHON,
-        python_sdk::bolt_app_against_the_binary,
-    ));
-    trials.push(part::needs(
-        "python_sdk::bolt_oauth_installs_against_the_binary",
-        &python_sdk::PYTHON,
-        python_sdk::bolt_oauth_installs_against_the_binary,
-    ));
+    trials.extend(python_sdk::on_each_pinned_python(&[
+        (
+            "python_sdk::calls_lifecycle_against_the_binary",
+            python_sdk::calls_lifecycle_against_the_binary,
+        ),
+        (
+            "python_sdk::bolt_app_against_the_binary",
+            python_sdk::bolt_app_against_the_binary,
+        ),
+        (
+            "python_sdk::bolt_oauth_installs_against_the_binary",
+            python_sdk::bolt_oauth_installs_against_the_binary,
+        ),
+        #[cfg(feature = "events")]
+        (
+            "events_peers::slack_sdk_signatures_and_ours_agree",
+            events_peers::slack_sdk_signatures_and_ours_agree,
+        ),
+        #[cfg(feature = "events")]
+        (
+            "events_peers::bolt_app_unfurls_the_fakes_link_shared",
+            events_peers::bolt_app_unfurls_the_fakes_link_shared,
+        ),
+    ]));
     trials.push(part::needs(
         "node_sdk::calls_lifecycle_against_the_binary",
         &node_sdk::NODE,
@@ -152,19 +161,6 @@ fn main() {
             "rotation_processes::processes_killed_mid_refresh_lose_nothing",
             &postgres_store::POSTGRES,
             rotation_processes::processes_killed_mid_refresh_lose_nothing,
-        ),
-    ]);
-    #[cfg(feature = "events")]
-    trials.extend([
-        part::needs(
-            "events_peers::slack_sdk_signatures_and_ours_agree",
-            &python_sdk::PYTHON,
-            events_peers::slack_sdk_signatures_and_ours_agree,
-        ),
-        part::needs(
-            "events_peers::bolt_app_unfurls_the_fakes_link_shared",
-            &python_sdk::PYTHON,
-            events_peers::bolt_app_unfurls_the_fakes_link_shared,
         ),
     ]);
     libtest_mimic::run(&args, trials).exit();
