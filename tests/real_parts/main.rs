@@ -10,6 +10,8 @@
 //! To add one: a `Part` (what it is, the variable that names it, how to get
 //! it), a module with the test, and one line in `main` below.
 
+#[cfg(feature = "events")]
+mod app_process;
 mod browser_page;
 #[cfg(feature = "events")]
 mod events_peers;
@@ -19,6 +21,8 @@ mod fake_support;
 mod graceful_stop;
 #[cfg(all(unix, feature = "install", feature = "sqlite"))]
 mod install_browser;
+#[cfg(feature = "events")]
+mod link_unfurl;
 mod node_sdk;
 mod part;
 #[cfg(feature = "postgres")]
