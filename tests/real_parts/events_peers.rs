@@ -28,7 +28,7 @@ fn script(name: &str) -> std::path::PathBuf {
         .join(name)
 }
 
-fn runtime() -> Result<tokio::runtime::Runtime, Failed> {
+pub(crate) fn runtime() -> Result<tokio::runtime::Runtime, Failed> {
     tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()

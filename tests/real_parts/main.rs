@@ -12,6 +12,8 @@
 
 #[cfg(feature = "events")]
 mod app_process;
+#[cfg(feature = "events")]
+mod bolt_js;
 mod browser_page;
 #[cfg(feature = "events")]
 mod events_peers;
@@ -94,6 +96,19 @@ fn main() {
         &node_sdk::NODE,
         node_sdk::calls_lifecycle_against_the_binary,
     ));
+    #[cfg(feature = "events")]
+    trials.extend([
+        part::needs(
+            "bolt_js::unfurls_the_fakes_link_shared_as_a_call",
+            &node_sdk::NODE,
+            bolt_js::unfurls_the_fakes_link_shared_as_a_call,
+        ),
+        part::needs(
+            "bolt_js::refuses_a_wrong_signing_secret_and_no_listener_runs",
+            &node_sdk::NODE,
+            bolt_js::refuses_a_wrong_signing_secret_and_no_listener_runs,
+        ),
+    ]);
     trials.push(part::needs(
         "browser_page::live_page_in_a_real_browser",
         &browser_page::CHROMIUM,
