@@ -42,6 +42,7 @@ pub static CHROMIUM: Part = Part {
     env: "SLACK_CALLS_CHROMIUM",
     how: "apt-get install chromium, or name a Chromium or Chrome binary",
     on_path: Some("chromium"),
+    check: None,
 };
 
 /// The app's signing secret: it must never reach the page.

@@ -10,6 +10,10 @@
 //! To add one: a `Part` (what it is, the variable that names it, how to get
 //! it), a module with the test, and one line in `main` below.
 
+#[cfg(feature = "events")]
+mod app_process;
+#[cfg(feature = "events")]
+mod bolt_js;
 mod browser_page;
 #[cfg(feature = "events")]
 mod events_peers;
@@ -19,6 +23,8 @@ mod fake_support;
 mod graceful_stop;
 #[cfg(all(unix, feature = "install", feature = "sqlite"))]
 mod install_browser;
+#[cfg(feature = "events")]
+mod link_unfurl;
 mod node_sdk;
 mod part;
 #[cfg(feature = "postgres")]
@@ -61,26 +67,48 @@ fn main() {
         "graceful_stop::sigterm_mid_burst_loses_no_acknowledged_event",
         graceful_stop::sigterm_mid_burst_loses_no_acknowledged_event,
     ));
-    trials.push(part::needs(
-        "python_sdk::calls_lifecycle_against_the_binary",
-        &python_sdk::PYTHON,
-        python_sdk::calls_lifecycle_against_the_binary,
-    ));
-    trials.push(part::needs(
-        "python_sdk::bolt_app_against_the_binary",
-        &python_sdk::PYTHON,
-        python_sdk::bolt_app_against_the_binary,
-    ));
-    trials.push(part::needs(
-        "python_sdk::bolt_oauth_installs_against_the_binary",
-        &python_sdk::PYTHON,
-        python_sdk::bolt_oauth_installs_against_the_binary,
-    ));
+    trials.extend(python_sdk::on_each_pinned_python(&[
+        (
+            "python_sdk::calls_lifecycle_against_the_binary",
+            python_sdk::calls_lifecycle_against_the_binary,
+        ),
+        (
+            "python_sdk::bolt_app_against_the_binary",
+            python_sdk::bolt_app_against_the_binary,
+        ),
+        (
+            "python_sdk::bolt_oauth_installs_against_the_binary",
+            python_sdk::bolt_oauth_installs_against_the_binary,
+        ),
+        #[cfg(feature = "events")]
+        (
+            "events_peers::slack_sdk_signatures_and_ours_agree",
+            events_peers::slack_sdk_signatures_and_ours_agree,
+        ),
+        #[cfg(feature = "events")]
+        (
+            "events_peers::bolt_app_unfurls_the_fakes_link_shared",
+            events_peers::bolt_app_unfurls_the_fakes_link_shared,
+        ),
+    ]));
     trials.push(part::needs(
         "node_sdk::calls_lifecycle_against_the_binary",
         &node_sdk::NODE,
         node_sdk::calls_lifecycle_against_the_binary,
     ));
+    #[cfg(feature = "events")]
+    trials.extend([
+        part::needs(
+            "bolt_js::unfurls_the_fakes_link_shared_as_a_call",
+            &node_sdk::NODE,
+            bolt_js::unfurls_the_fakes_link_shared_as_a_call,
+        ),
+        part::needs(
+            "bolt_js::refuses_a_wrong_signing_secret_and_no_listener_runs",
+            &node_sdk::NODE,
+            bolt_js::refuses_a_wrong_signing_secret_and_no_listener_runs,
+        ),
+    ]);
     trials.push(part::needs(
         "browser_page::live_page_in_a_real_browser",
         &browser_page::CHROMIUM,
@@ -152,19 +180,6 @@ fn main() {
             "rotation_processes::processes_killed_mid_refresh_lose_nothing",
             &postgres_store::POSTGRES,
             rotation_processes::processes_killed_mid_refresh_lose_nothing,
-        ),
-    ]);
-    #[cfg(feature = "events")]
-    trials.extend([
-        part::needs(
-            "events_peers::slack_sdk_signatures_and_ours_agree",
-            &python_sdk::PYTHON,
-            events_peers::slack_sdk_signatures_and_ours_agree,
-        ),
-        part::needs(
-            "events_peers::bolt_app_unfurls_the_fakes_link_shared",
-            &python_sdk::PYTHON,
-            events_peers::bolt_app_unfurls_the_fakes_link_shared,
         ),
     ]);
     libtest_mimic::run(&args, trials).exit();

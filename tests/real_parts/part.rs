@@ -19,17 +19,37 @@ pub struct Part {
     pub how: &'static str,
     /// A program to look for on `PATH` when the variable is not set.
     pub on_path: Option<&'static str>,
+    /// What must hold of the part once found (its packages installed, at
+    /// the versions this repository pins), or why it does not: a part that
+    /// fails it is missing.
+    pub check: Option<Check>,
 }
+
+/// A part's check: `Ok`, or why the part found is not fit, as a phrase
+/// that follows its path (`has slack_sdk 3.48.0 where ... pins 3.47.0`).
+pub type Check = fn(&OsString) -> Result<(), String>;
 
 impl Part {
     /// The part's value, or why it is missing.
     fn find(&self) -> Result<OsString, String> {
-        match std::env::var_os(self.env) {
-            Some(value) if !value.is_empty() => Ok(value),
+        let value = match std::env::var_os(self.env) {
+            Some(value) if !value.is_empty() => value,
             _ => self
                 .on_path
                 .and_then(find_on_path)
-                .ok_or_else(|| format!("needs {}: set {} ({})", self.what, self.env, self.how)),
+                .ok_or_else(|| format!("needs {}: set {} ({})", self.what, self.env, self.how))?,
+        };
+        self.checked(value)
+    }
+
+    /// `value`, if it passes the part's check.
+    fn checked(&self, value: OsString) -> Result<OsString, String> {
+        match self.check.map_or(Ok(()), |check| check(&value)) {
+            Ok(()) => Ok(value),
+            Err(why) => Err(format!(
+                "needs {}: {value:?} {why} ({})",
+                self.what, self.how
+            )),
         }
     }
 }
@@ -98,6 +118,14 @@ pub fn trials() -> Vec<Trial> {
                 Ok(())
             },
         ),
+        Trial::test("part::found_but_unfit_is_missing_with_the_reason", || {
+            assert_eq!(UNFIT.checked("/bin/old".into()), Err(
+                "needs a part at the pinned version: \"/bin/old\" is 0.9, not 1.0 (install 1.0)"
+                    .to_owned()
+            ));
+            assert_eq!(UNFIT.checked("/bin/new".into()), Ok("/bin/new".into()));
+            Ok(())
+        }),
         Trial::test("part::missing_under_ci_fails_with_the_reason", || {
             assert_eq!(
                 fate(Err("needs x: set X".into()), true),
@@ -114,6 +142,19 @@ static UNSET: Part = Part {
     env: "SLACK_CALLS_TEST_UNSET_PART",
     how: "it cannot be had",
     on_path: None,
+    check: None,
+};
+
+/// A part whose check takes `/bin/new` only.
+static UNFIT: Part = Part {
+    what: "a part at the pinned version",
+    env: "SLACK_CALLS_TEST_UNSET_PART",
+    how: "install 1.0",
+    on_path: None,
+    check: Some(|value| match value.to_str() {
+        Some("/bin/new") => Ok(()),
+        _ => Err("is 0.9, not 1.0".to_owned()),
+    }),
 };
 
 /// `Ok` when `condition` holds, else the failure `what` says.

@@ -26,6 +26,7 @@ pub static POSTGRES: Part = Part {
     env: "SLACK_CALLS_PG_BIN",
     how: "apt-get install postgresql, then SLACK_CALLS_PG_BIN=/usr/lib/postgresql/<version>/bin",
     on_path: Some("pg_ctl"),
+    check: None,
 };
 
 fn keys() -> TokenKeys {

@@ -29,6 +29,7 @@ pub static REDIS: Part = Part {
     env: "SLACK_CALLS_REDIS_SERVER",
     how: "apt-get install redis-server, or the path of a redis-server binary",
     on_path: Some("redis-server"),
+    check: None,
 };
 
 pub(crate) const APP_ID: &str = "A0TEST";
