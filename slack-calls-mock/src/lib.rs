@@ -38,8 +38,9 @@
 //!   [`stateful_methods`], read from the table that routes methods to their
 //!   families, so no list here can go stale.
 //! - **Pages**: every method with `pagination` in its spec answers a page
-//!   at a time, with at most `limit` items (100 when left out, 1 to 1,000)
-//!   and an opaque `response_metadata.next_cursor`, empty after the last
+//!   at a time, with at most `limit` items (100 when left out or below 1,
+//!   at most 1,000: a larger `limit` is taken as 1,000, as Slack adjusts
+//!   it) and an opaque `response_metadata.next_cursor`, empty after the last
 //!   page; a cursor the fake did not give (or gave for another list) is
 //!   `invalid_cursor`. A method no family claims pages the items of its
 //!   `example_response`.
