@@ -632,7 +632,8 @@ async fn slack_talks_back(fake: &MockSlack, app: App) -> Result<()> {
     let url = format!("http://{}/slack/events", listener.local_addr()?);
     let router = axum::Router::new().route("/slack/events", receiver.method_router());
     tokio::spawn(async move { axum::serve(listener, router).await });
-    fake.register_app(MockApp::new(&url, secret)?.unfurl_domains(["example.com"]));
+    fake.register_app(MockApp::new(&url, secret)?.unfurl_domains(["example.com"]))
+        .await?;
     println!("10. app endpoint             -> listening at {url}, unfurling example.com");
 
     pace().await;

@@ -45,8 +45,10 @@
 //!   `invalid_cursor`. A method no family claims pages the items of its
 //!   `example_response`.
 //! - **Slack talks back**: an app registered with [`MockApp`] (Request
-//!   URL, signing secret, unfurl domains) gets signed events when fake
+//!   URL, signing secret, unfurl domains; registered once it answered
+//!   Slack's `url_verification` handshake) gets signed events when fake
 //!   users act ([`MockSlack::user_posts`] → `link_shared`,
+//!   [`MockSlack::user_types`] → `link_shared` from the composer,
 //!   [`MockSlack::user_rejects_call`] → `call_rejected`,
 //!   [`MockSlack::uninstall_app`] → `app_uninstalled` and
 //!   `tokens_revoked`) and the Call button's request
@@ -319,10 +321,10 @@ pub use state::faults::{Fault, Injected, Scripted};
 pub use state::log::{DEFAULT_LOG_CAPACITY, LoggedRequest, TokenSource};
 pub use state::ratelimit::LimitMode;
 pub use state::workspace::{DEMO_TEAM_ID, DEMO_TEAM_NAME, MockWorkspace};
-pub use talk_back::delivery::{InitiationError, RETRY_DELAYS};
+pub use talk_back::delivery::{InitiationError, MAX_REDIRECTS, RETRY_DELAYS, UrlVerificationError};
 pub use talk_back::events::{
-    ACK_TIMEOUT, DEMO_BOT_USER, DeliveryRecord, FailureReason, MessageRecord, MockApp,
-    UserActionError,
+    ACK_TIMEOUT, COMPOSER_CHANNEL, DEMO_BOT_USER, DEMO_VERIFICATION_TOKEN, DeliveryRecord,
+    FailureReason, MessageRecord, MockApp, UserActionError,
 };
 pub use wire::answer::Verdict;
 
@@ -614,12 +616,21 @@ impl MockSlackBuilder {
     ///
     /// Fails when the address cannot be bound, when the time scale is not
     /// a finite number above zero, or when a token is empty or holds
-    /// whitespace (kind [`io::ErrorKind::InvalidInput`]).
+    /// whitespace (kind [`io::ErrorKind::InvalidInput`]), and when the
+    /// [app](MockSlackBuilder::app)'s Request URL fails Slack's
+    /// `url_verification` handshake (kind [`io::ErrorKind::Other`], the
+    /// [`UrlVerificationError`] inside).
     ///
     /// # Panics
     ///
     /// When called outside a tokio runtime, like `tokio::spawn`.
     pub async fn start(self) -> io::Result<MockSlack> {
+        // Slack checks a Request URL before it saves it.
+        if let Some(app) = &self.registered_app {
+            talk_back::delivery::verify_url(app)
+                .await
+                .map_err(io::Error::other)?;
+        }
         if !(self.time_scale.is_finite() && self.time_scale > 0.0) {
             return Err(io::Error::new(
                 io::ErrorKind::InvalidInput,

@@ -1,12 +1,13 @@
 //! App-side answers shaped as Slack's (issue "Slack's talk-back", the
-//! differences 10 to 14 of `fake-vs-slack-inbound.md`), checked on the
+//! differences 9 to 14 of `fake-vs-slack-inbound.md`), checked on the
 //! raw JSON: `chat.update` refuses text over 4,000 characters with
 //! `msg_too_long` and a user ID for a DM with `channel_not_found` (Slack's
 //! chat.update page), `users.info` has `updated` (OpenAPI `objs_user`
 //! marks it required; the method page's example has it),
 //! `conversations.info` has `name_normalized`, `topic` and `purpose`
-//! (OpenAPI `objs_conversation`; the method page's example), and a page's
-//! `limit` out of range is adjusted (Slack's pagination page).
+//! (OpenAPI `objs_conversation`; the method page's example), a page's
+//! `limit` out of range is adjusted (Slack's pagination page), and
+//! `chat.unfurl` answers the codes its page lists.
 
 use crate::fake_support::raw_http::post_form;
 
@@ -165,5 +166,63 @@ async fn a_limit_out_of_range_is_adjusted_not_refused_page() {
             };
             assert!(!items.as_array().unwrap().is_empty(), "{method} {limit}");
         }
+    }
+}
+
+// REF chat.unfurl: its errors for a missing or odd address, a missing
+// `unfurls` or one that is not JSON, and a channel the token cannot see.
+#[tokio::test]
+async fn chat_unfurl_answers_the_errors_its_page_lists_ref() {
+    let mock = MockSlack::builder()
+        .token(TOKEN, TokenKind::Bot, ["links:write"])
+        .start()
+        .await
+        .unwrap();
+    let unfurls = r#"{"https://example.com/j/1":{"blocks":[]}}"#;
+    for (fields, code) in [
+        (
+            vec![("channel", "C0MOCK001"), ("unfurls", unfurls)],
+            "missing_ts",
+        ),
+        (
+            vec![("unfurl_id", "C0MOCK001.1.1"), ("unfurls", unfurls)],
+            "missing_source",
+        ),
+        (
+            vec![("channel", "C0MOCK001"), ("ts", "1700000000.000001")],
+            "missing_unfurls",
+        ),
+        (
+            vec![
+                ("unfurl_id", "C0MOCK001.1.1"),
+                ("source", "message_composer"),
+                ("unfurls", unfurls),
+            ],
+            "invalid_source",
+        ),
+        (
+            vec![
+                ("channel", "C0NOWHERE"),
+                ("ts", "1700000000.000001"),
+                ("unfurls", unfurls),
+            ],
+            "cannot_find_channel",
+        ),
+        (
+            vec![
+                ("channel", "C0MOCK001"),
+                ("ts", "1700000000.000001"),
+                ("unfurls", "not json"),
+            ],
+            "invalid_unfurls_format",
+        ),
+    ] {
+        let raw = post_form(&mock, "chat.unfurl", Some(TOKEN), &fields).await;
+        assert_eq!(
+            raw.error().as_deref(),
+            Some(code),
+            "{fields:?}: {:?}",
+            raw.json()
+        );
     }
 }

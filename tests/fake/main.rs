@@ -40,6 +40,8 @@ mod roster_resume;
 mod roster_setup;
 mod rotation;
 mod server;
+#[cfg(feature = "events")]
+mod talk_back;
 mod update_and_user_info;
 mod users;
 mod workspaces;

@@ -159,7 +159,8 @@ pub fn bolt_app_unfurls_the_fakes_link_shared(python: &OsString) -> Result<(), F
 
         let secret = SigningSecret::new(SECRET)?;
         let url = format!("http://127.0.0.1:{port}/slack/events");
-        mock.register_app(MockApp::new(url, secret)?.unfurl_domains(["example.com"]));
+        mock.register_app(MockApp::new(url, secret)?.unfurl_domains(["example.com"]))
+            .await?;
         let link = "https://example.com/calls/bolt";
         let message = mock.user_posts("U0MOCK001", "C0MOCK002", &format!("join <{link}>"))?;
 

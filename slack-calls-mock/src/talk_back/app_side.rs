@@ -6,14 +6,41 @@
 use slack_calls::CallInitiation;
 
 use crate::MockSlack;
-use crate::talk_back::delivery::InitiationError;
+use crate::talk_back::delivery::{InitiationError, UrlVerificationError, verify_url};
 use crate::talk_back::events::{DeliveryRecord, MessageRecord, MockApp, UserActionError};
 
 impl MockSlack {
     /// Registers (or replaces) the app that receives events and Call
-    /// initiations.
-    pub fn register_app(&self, app: MockApp) {
+    /// initiations, once its Request URL passed Slack's `url_verification`
+    /// handshake (a signed `{token, challenge, type}` POST, answered with
+    /// the challenge within the app's ack timeout), as Slack checks a
+    /// Request URL before saving it. An app that fails it is not
+    /// registered, and an earlier app stays.
+    pub async fn register_app(&self, app: MockApp) -> Result<(), UrlVerificationError> {
+        verify_url(&app).await?;
         self.fake.lock().events.app = Some(app);
+        Ok(())
+    }
+
+    /// A fake user types `text` into the message composer of `channel`,
+    /// not posting it yet. When it holds links on the registered app's
+    /// unfurl domains, Slack's `link_shared` goes to the app with `source:
+    /// composer`, `channel: COMPOSER` and an `unfurl_id` that
+    /// `chat.unfurl` takes with `source: composer` (Slack's link_shared
+    /// page). Posting the text afterwards ([`MockSlack::user_posts`])
+    /// sends `link_shared` again, with `source: conversations_history`.
+    ///
+    /// Returns the draft: [`MessageRecord::channel`] is `COMPOSER` and
+    /// [`MessageRecord::source`] `composer`; it is listed among
+    /// [`MockSlack::messages`]. Fails when no workspace has both the user
+    /// and the channel.
+    pub fn user_types(
+        &self,
+        user: &str,
+        channel: &str,
+        text: &str,
+    ) -> Result<MessageRecord, UserActionError> {
+        self.fake.user_types(user, channel, text)
     }
 
     /// A fake user posts `text` in `channel`. When it holds links on the
@@ -70,8 +97,9 @@ impl MockSlack {
     }
 
     /// A fake user presses the Call button in `channel`: Slack's signed
-    /// Call-initiation request (a form with `team_id`, `user_id`,
-    /// `channel_id`, `response_url`, `trigger_id`, ...) goes to the app,
+    /// Call-initiation request (a form with a slash command's fields:
+    /// `token`, `team_id`, `team_domain`, `channel_id`, `channel_name`,
+    /// `user_id`, `user_name`, `response_url`, `trigger_id`, `type`, ...) goes to the app,
     /// once, and its answer must be `response_type: call` with a
     /// `call_initiation_url` within the ack timeout. Logged like events.
     ///
