@@ -125,12 +125,13 @@
 //! | what | value | constant |
 //! |---|---|---|
 //! | workspace | `T0MOCK001`, "Mock Workspace" | [`DEMO_TEAM_ID`], [`DEMO_TEAM_NAME`] |
-//! | bot token | `xoxb-mock-bot` (bot user `UB0MOCK001`, bot `B0MOCK001`) | [`DEMO_BOT_TOKEN`] |
+//! | bot token | `xoxb-mock-bot` (bot user `UB0MOCK001`, bot `B0MOCK001`) | [`DEMO_BOT_TOKEN`], [`DEMO_BOT_USER`] |
 //! | user token | `xoxp-mock-user`, acting for `U0MOCK001` | [`DEMO_USER_TOKEN`] |
 //! | both tokens' scopes | `calls:read`, `calls:write`, `chat:write`, `users:read.email`, `links:read`, `links:write` | [`DEMO_SCOPES`] |
 //! | users | `U0MOCK001` … `U0MOCK005`, emails `u0mock001@example.com` … `u0mock005@example.com` | [`DEMO_USERS`], [`default_email`] |
 //! | channels | `C0MOCK001`, `C0MOCK002` | [`DEMO_CHANNELS`] |
 //! | app | `A0MOCKAPP`, client id `1000000001.2000000002`, client secret `mock-client-secret` | [`DEMO_APP_ID`], [`DEMO_CLIENT_ID`], [`DEMO_CLIENT_SECRET`] |
+//! | the app's verification token (events' deprecated `token`) | `MockVerificationToken001` | [`DEMO_VERIFICATION_TOKEN`] |
 //!
 //! The builder replaces any of them ([`MockSlackBuilder::token`],
 //! [`MockSlackBuilder::users`], [`MockSlackBuilder::channels`],
