@@ -652,7 +652,8 @@ async fn slack_talks_back(fake: &MockSlack, app: App) -> Result<()> {
             })
             .serve_on(listener),
     );
-    fake.register_app(MockApp::new(&url, secret)?.unfurl_domains(["example.com"]));
+    fake.register_app(MockApp::new(&url, secret)?.unfurl_domains(["example.com"]))
+        .await?;
     println!("10. app endpoint             -> listening at {url}, unfurling example.com");
 
     pace().await;

@@ -70,7 +70,8 @@ async fn main() -> Result<(), Box<dyn Error>> {
     // One delivery from the fake, one forged request.
     fake.register_app(
         MockApp::new(format!("{base}/slack/events"), secret)?.unfurl_domains(["example.com"]),
-    );
+    )
+    .await?;
     fake.user_posts("U0MOCK003", "C0MOCK001", "join <https://example.com/j/7>")?;
     // The fake logs its delivery once the receiver's answer is in.
     for _ in 0..200 {

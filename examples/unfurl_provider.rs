@@ -64,7 +64,8 @@ pub async fn run(mock: &MockSlack) -> Result<String, Box<dyn std::error::Error +
             .events("/slack/events", &receiver)
             .serve_on(listener),
     );
-    mock.register_app(MockApp::new(url, SECRET)?.unfurl_domains(["example.com"]));
+    mock.register_app(MockApp::new(url, SECRET)?.unfurl_domains(["example.com"]))
+        .await?;
     mock.user_posts(
         "U0MOCK002",
         "C0MOCK001",

@@ -38,14 +38,17 @@
 //!   [`stateful_methods`], read from the table that routes methods to their
 //!   families, so no list here can go stale.
 //! - **Pages**: every method with `pagination` in its spec answers a page
-//!   at a time, with at most `limit` items (100 when left out, 1 to 1,000)
-//!   and an opaque `response_metadata.next_cursor`, empty after the last
+//!   at a time, with at most `limit` items (100 when left out or below 1,
+//!   at most 1,000: a larger `limit` is taken as 1,000, as Slack adjusts
+//!   it) and an opaque `response_metadata.next_cursor`, empty after the last
 //!   page; a cursor the fake did not give (or gave for another list) is
 //!   `invalid_cursor`. A method no family claims pages the items of its
 //!   `example_response`.
 //! - **Slack talks back**: an app registered with [`MockApp`] (Request
-//!   URL, signing secret, unfurl domains) gets signed events when fake
+//!   URL, signing secret, unfurl domains; registered once it answered
+//!   Slack's `url_verification` handshake) gets signed events when fake
 //!   users act ([`MockSlack::user_posts`] → `link_shared`,
+//!   [`MockSlack::user_types`] → `link_shared` from the composer,
 //!   [`MockSlack::user_rejects_call`] → `call_rejected`,
 //!   [`MockSlack::uninstall_app`] → `app_uninstalled` and
 //!   `tokens_revoked`) and the Call button's request
@@ -122,12 +125,13 @@
 //! | what | value | constant |
 //! |---|---|---|
 //! | workspace | `T0MOCK001`, "Mock Workspace" | [`DEMO_TEAM_ID`], [`DEMO_TEAM_NAME`] |
-//! | bot token | `xoxb-mock-bot` (bot user `UB0MOCK001`, bot `B0MOCK001`) | [`DEMO_BOT_TOKEN`] |
+//! | bot token | `xoxb-mock-bot` (bot user `UB0MOCK001`, bot `B0MOCK001`) | [`DEMO_BOT_TOKEN`], [`DEMO_BOT_USER`] |
 //! | user token | `xoxp-mock-user`, acting for `U0MOCK001` | [`DEMO_USER_TOKEN`] |
 //! | both tokens' scopes | `calls:read`, `calls:write`, `chat:write`, `users:read.email`, `links:read`, `links:write` | [`DEMO_SCOPES`] |
 //! | users | `U0MOCK001` … `U0MOCK005`, emails `u0mock001@example.com` … `u0mock005@example.com` | [`DEMO_USERS`], [`default_email`] |
 //! | channels | `C0MOCK001`, `C0MOCK002` | [`DEMO_CHANNELS`] |
 //! | app | `A0MOCKAPP`, client id `1000000001.2000000002`, client secret `mock-client-secret` | [`DEMO_APP_ID`], [`DEMO_CLIENT_ID`], [`DEMO_CLIENT_SECRET`] |
+//! | the app's verification token (events' deprecated `token`) | `MockVerificationToken001` | [`DEMO_VERIFICATION_TOKEN`] |
 //!
 //! The builder replaces any of them ([`MockSlackBuilder::token`],
 //! [`MockSlackBuilder::users`], [`MockSlackBuilder::channels`],
@@ -318,10 +322,11 @@ pub use state::faults::{Fault, Injected, Scripted};
 pub use state::log::{DEFAULT_LOG_CAPACITY, LoggedRequest, TokenSource};
 pub use state::ratelimit::LimitMode;
 pub use state::workspace::{DEMO_TEAM_ID, DEMO_TEAM_NAME, MockWorkspace};
-pub use talk_back::delivery::{InitiationError, RETRY_DELAYS};
+pub use talk_back::app_side::RegenerateError;
+pub use talk_back::delivery::{InitiationError, MAX_REDIRECTS, RETRY_DELAYS, UrlVerificationError};
 pub use talk_back::events::{
-    ACK_TIMEOUT, DEMO_BOT_USER, DeliveryRecord, FailureReason, MessageRecord, MockApp,
-    UserActionError,
+    ACK_TIMEOUT, COMPOSER_CHANNEL, DEMO_BOT_USER, DEMO_VERIFICATION_TOKEN, DeliveryRecord,
+    FailureReason, MessageRecord, MockApp, UserActionError,
 };
 pub use wire::answer::Verdict;
 
@@ -613,12 +618,21 @@ impl MockSlackBuilder {
     ///
     /// Fails when the address cannot be bound, when the time scale is not
     /// a finite number above zero, or when a token is empty or holds
-    /// whitespace (kind [`io::ErrorKind::InvalidInput`]).
+    /// whitespace (kind [`io::ErrorKind::InvalidInput`]), and when the
+    /// [app](MockSlackBuilder::app)'s Request URL fails Slack's
+    /// `url_verification` handshake (kind [`io::ErrorKind::Other`], the
+    /// [`UrlVerificationError`] inside).
     ///
     /// # Panics
     ///
     /// When called outside a tokio runtime, like `tokio::spawn`.
     pub async fn start(self) -> io::Result<MockSlack> {
+        // Slack checks a Request URL before it saves it.
+        if let Some(app) = &self.registered_app {
+            talk_back::delivery::verify_url(app)
+                .await
+                .map_err(io::Error::other)?;
+        }
         if !(self.time_scale.is_finite() && self.time_scale > 0.0) {
             return Err(io::Error::new(
                 io::ErrorKind::InvalidInput,

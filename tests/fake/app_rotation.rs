@@ -457,7 +457,8 @@ async fn an_event_handlers_client_refreshes_first() -> TestResult {
             .events("/slack/events", &receiver)
             .serve_on(listener),
     );
-    mock.register_app(MockApp::new(url, SECRET)?.unfurl_domains(["example.com"]));
+    mock.register_app(MockApp::new(url, SECRET)?.unfurl_domains(["example.com"]))
+        .await?;
     mock.user_posts(
         "U0MOCK002",
         "C0MOCK001",

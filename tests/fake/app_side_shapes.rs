@@ -1,10 +1,13 @@
 //! App-side answers shaped as Slack's (issue "Slack's talk-back", the
-//! differences 10, 12 and 13 of `fake-vs-slack-inbound.md`), checked on the
+//! differences 9 to 14 of `fake-vs-slack-inbound.md`), checked on the
 //! raw JSON: `chat.update` refuses text over 4,000 characters with
-//! `msg_too_long` (Slack's chat.update page), `users.info` has `updated`
-//! (OpenAPI `objs_user` marks it required; the method page's example has
-//! it), and `conversations.info` has `name_normalized`, `topic` and
-//! `purpose` (OpenAPI `objs_conversation`; the method page's example).
+//! `msg_too_long` and a user ID for a DM with `channel_not_found` (Slack's
+//! chat.update page), `users.info` has `updated` (OpenAPI `objs_user`
+//! marks it required; the method page's example has it),
+//! `conversations.info` has `name_normalized`, `topic` and `purpose`
+//! (OpenAPI `objs_conversation`; the method page's example), a page's
+//! `limit` out of range is adjusted (Slack's pagination page), and
+//! `chat.unfurl` answers the codes its page lists.
 
 use crate::fake_support::raw_http::post_form;
 
@@ -100,5 +103,126 @@ async fn users_info_has_updated_and_conversations_info_topic_purpose_and_name_no
         assert_eq!(channel[field]["value"], "", "{field}: {channel}");
         assert!(channel[field]["creator"].is_string(), "{field}: {channel}");
         assert!(channel[field]["last_set"].is_i64(), "{field}: {channel}");
+    }
+}
+
+// REF chat.update (`channel`: "For direct messages, ensure that this value
+// is a DM ID (starts with `D`) instead of a User ID"; `channel_not_found`:
+// "Value passed for `channel` was invalid").
+#[tokio::test]
+async fn chat_update_takes_a_dms_d_id_not_a_user_id_ref() {
+    let mock = mock().await;
+    // chat.postMessage takes the user id and posts in the DM.
+    let posted = post_form(
+        &mock,
+        "chat.postMessage",
+        Some(TOKEN),
+        &[("channel", "U0MOCK002"), ("text", "hello")],
+    )
+    .await;
+    assert!(posted.ok(), "{:?}", posted.json());
+    let dm = posted.json()["channel"].as_str().unwrap().to_owned();
+    assert!(dm.starts_with('D'), "{dm}");
+    let ts = posted.json()["ts"].as_str().unwrap().to_owned();
+    let update = |channel: &'static str| {
+        let (mock, ts) = (&mock, ts.clone());
+        async move {
+            post_form(
+                mock,
+                "chat.update",
+                Some(TOKEN),
+                &[("channel", channel), ("ts", &ts), ("text", "changed")],
+            )
+            .await
+        }
+    };
+    let by_user = update("U0MOCK002").await;
+    assert_eq!(by_user.error().as_deref(), Some("channel_not_found"));
+    let by_dm = update("D0MOCK002").await;
+    assert!(by_dm.ok(), "{:?}", by_dm.json());
+}
+
+// PAGE (https://api.slack.com/apis/pagination): a `limit` past the maximum
+// (1,000) is adjusted, not refused; so is one below 1. Every paged method
+// of the fake shares the pager: conversations.list and
+// conversations.members here.
+#[tokio::test]
+async fn a_limit_out_of_range_is_adjusted_not_refused_page() {
+    let mock = mock().await;
+    for method in ["conversations.list", "conversations.members"] {
+        for limit in ["1001", "-5", "0", "100000"] {
+            let raw = post_form(
+                &mock,
+                method,
+                Some(TOKEN),
+                &[("channel", "C0MOCK001"), ("limit", limit)],
+            )
+            .await;
+            assert!(raw.ok(), "{method} limit={limit}: {:?}", raw.json());
+            let items = if method == "conversations.list" {
+                &raw.json()["channels"]
+            } else {
+                &raw.json()["members"]
+            };
+            assert!(!items.as_array().unwrap().is_empty(), "{method} {limit}");
+        }
+    }
+}
+
+// REF chat.unfurl: its errors for a missing or odd address, a missing
+// `unfurls` or one that is not JSON, and a channel the token cannot see.
+#[tokio::test]
+async fn chat_unfurl_answers_the_errors_its_page_lists_ref() {
+    let mock = MockSlack::builder()
+        .token(TOKEN, TokenKind::Bot, ["links:write"])
+        .start()
+        .await
+        .unwrap();
+    let unfurls = r#"{"https://example.com/j/1":{"blocks":[]}}"#;
+    for (fields, code) in [
+        (
+            vec![("channel", "C0MOCK001"), ("unfurls", unfurls)],
+            "missing_ts",
+        ),
+        (
+            vec![("unfurl_id", "C0MOCK001.1.1"), ("unfurls", unfurls)],
+            "missing_source",
+        ),
+        (
+            vec![("channel", "C0MOCK001"), ("ts", "1700000000.000001")],
+            "missing_unfurls",
+        ),
+        (
+            vec![
+                ("unfurl_id", "C0MOCK001.1.1"),
+                ("source", "message_composer"),
+                ("unfurls", unfurls),
+            ],
+            "invalid_source",
+        ),
+        (
+            vec![
+                ("channel", "C0NOWHERE"),
+                ("ts", "1700000000.000001"),
+                ("unfurls", unfurls),
+            ],
+            "cannot_find_channel",
+        ),
+        (
+            vec![
+                ("channel", "C0MOCK001"),
+                ("ts", "1700000000.000001"),
+                ("unfurls", "not json"),
+            ],
+            "invalid_unfurls_format",
+        ),
+    ] {
+        let raw = post_form(&mock, "chat.unfurl", Some(TOKEN), &fields).await;
+        assert_eq!(
+            raw.error().as_deref(),
+            Some(code),
+            "{fields:?}: {:?}",
+            raw.json()
+        );
     }
 }

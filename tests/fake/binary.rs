@@ -100,7 +100,9 @@ async fn logs_requests_without_tokens_and_stops_on_sigterm() {
 /// is read from the environment variable (the app checks the signature
 /// with it), and it shows nowhere: not in the control API, not on stderr.
 #[cfg(unix)]
-#[tokio::test]
+// Two threads: the program's start blocks this one while the app answers
+// the fake's `url_verification` handshake on the other.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_app_flags_sign_with_the_secret_from_the_environment() {
     use std::io::Read;
     use std::sync::{Arc, Mutex};
@@ -134,7 +136,8 @@ async fn the_app_flags_sign_with_the_secret_from_the_environment() {
             }
         }),
     );
-    let (addr, _task) = crate::support::serve(router).await;
+    let (addr, _task) =
+        crate::support::serve(crate::fake_support::handshake::answers_handshake(router)).await;
     let app_url = format!("http://{addr}/slack/events");
     let mut mock = MockProcess::start_with_env(
         &[

@@ -13,6 +13,7 @@ use serde_json::{Value, json};
 use slack_calls::events::{InitiationAnswer, Outcome, Receiver};
 use slack_calls_mock::{InitiationError, MockApp, MockSlack};
 
+use crate::fake_support::handshake::answers_handshake;
 use crate::fake_support::raw_http::control;
 use crate::support::serve;
 
@@ -20,7 +21,7 @@ const SECRET: &str = "call-button-test-signing-secret-2c9d";
 
 /// Starts the fake with an app at `router`'s `/slack/events`.
 async fn fake_with(router: axum::Router, ack_timeout: Duration) -> MockSlack {
-    let (addr, _) = serve(router).await;
+    let (addr, _) = serve(answers_handshake(router)).await;
     let app = MockApp::new(format!("http://{addr}/slack/events"), SECRET)
         .unwrap()
         .ack_timeout(ack_timeout);

@@ -274,7 +274,9 @@ async fn the_fake_reads_unfurls_as_a_json_map() -> Result<(), Box<dyn std::error
     ] {
         let answer: serde_json::Value = serde_json::from_slice(&post(bad).await?.bytes().await?)?;
         assert_eq!(answer["ok"], false, "{bad}: {answer}");
-        assert_eq!(answer["error"], "invalid_arguments", "{bad}: {answer}");
+        // Slack's chat.unfurl page: "The `unfurls` parameter cannot be
+        // JSON-decoded into a map of URLs to attachments".
+        assert_eq!(answer["error"], "invalid_unfurls_format", "{bad}: {answer}");
     }
     Ok(())
 }

@@ -68,6 +68,7 @@ async fn the_index_lists_every_endpoint() {
             "POST /_mock/calls/{id}/reject",
             "GET /_mock/messages",
             "POST /_mock/messages",
+            "POST /_mock/composer",
             "POST /_mock/call_button",
             "POST /_mock/response/{n}",
             "GET /_mock/deliveries",

@@ -16,6 +16,7 @@ use serde_json::{Value, json};
 use slack_calls_mock::{DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, MockApp, MockSlack, MockWorkspace};
 
 use crate::fake_support::delivery_log::deliveries_until;
+use crate::fake_support::handshake::answers_handshake;
 use crate::fake_support::raw_http::{Raw, add_call, control as send_control, post_form};
 use crate::support::serve;
 
@@ -66,7 +67,7 @@ async fn app_endpoint(answer: &'static str) -> (String, Inbox) {
             }
         }),
     );
-    let (addr, _task) = serve(router).await;
+    let (addr, _task) = serve(answers_handshake(router)).await;
     (format!("http://{addr}/slack/events"), inbox)
 }
 
@@ -176,15 +177,16 @@ async fn the_app_is_registered_and_read_back_without_its_secret() {
         (404, json!("no_app"))
     );
 
+    let (url, _inbox) = app_endpoint("").await;
     let raw = post_json(
         &mock,
         "/app",
         json!({
-            "request_url": "http://127.0.0.1:9/slack/events",
+            "request_url": url,
             "signing_secret": SECRET,
             "unfurl_domains": ["Example.com"],
             "app_id": "A0OTHER01",
-            "bot_user": "U0BOT0001",
+            "verification_token": "OtherVerificationToken01",
             "ack_timeout_ms": 500,
         }),
     )
@@ -198,9 +200,8 @@ async fn the_app_is_registered_and_read_back_without_its_secret() {
         app,
         json!({
             "app_id": "A0OTHER01",
-            "request_url": "http://127.0.0.1:9/slack/events",
+            "request_url": url,
             "unfurl_domains": ["example.com"],
-            "bot_user": "U0BOT0001",
             "ack_timeout_ms": 500,
         })
     );
@@ -352,13 +353,20 @@ async fn a_call_button_answer_that_is_not_a_call_is_a_typed_failure() {
     assert_eq!(raw.status, 502, "{:?}", raw.json());
     assert_eq!(raw.json()["error"], "app_answer_not_a_call");
 
-    // Nobody listens on port 9 (discard): the app did not answer.
-    post_json(
+    // An app that passes the handshake but never answers a press in its
+    // 300 ms: the app did not answer.
+    let silent = answers_handshake(
+        Router::new().route("/e", post(|| async { std::future::pending::<()>().await })),
+    );
+    let (addr, _task) = serve(silent).await;
+    let registered = post_json(
         &mock,
         "/app",
-        json!({ "request_url": "http://127.0.0.1:9/e", "signing_secret": SECRET }),
+        json!({ "request_url": format!("http://{addr}/e"), "signing_secret": SECRET,
+                "ack_timeout_ms": 300 }),
     )
     .await;
+    assert_eq!(registered.status, 201, "{:?}", registered.json());
     let raw = post_json(
         &mock,
         "/call_button",
@@ -446,7 +454,9 @@ async fn uninstall_sends_both_events(how: &str) {
         MockApp::new(url, SECRET)
             .unwrap()
             .unfurl_domains(["example.com"]),
-    );
+    )
+    .await
+    .unwrap();
     match how {
         "apps.uninstall" => {
             let raw = post_form(
@@ -479,7 +489,7 @@ async fn uninstall_sends_both_events(how: &str) {
         .collect();
     assert_eq!(
         revoked[0]["event"]["tokens"],
-        json!({ "oauth": ["U0MOCK001"], "bot": ["U0MOCKBOT"] }),
+        json!({ "oauth": ["U0MOCK001"], "bot": ["UB0MOCK001"] }),
         "{how}"
     );
     let after = post_form(&mock, "auth.test", Some(mock.user_token()), &[]).await;

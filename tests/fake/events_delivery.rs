@@ -20,6 +20,7 @@ use slack_calls_mock::{FailureReason, InitiationError, MockApp, MockSlack, UserA
 use tokio::sync::mpsc;
 
 use crate::fake_support::delivery_log::deliveries_until;
+use crate::fake_support::handshake::answers_handshake;
 
 const SECRET: &str = "delivery-test-signing-secret-5b1e";
 const APP_TOKEN: &str = "xoxb-delivery-app";
@@ -67,7 +68,7 @@ impl Recorder {
     fn router(&self, answers: Vec<axum::response::Response>) -> axum::Router {
         let seen = Arc::clone(&self.seen);
         let answers = Arc::new(Mutex::new(answers.into_iter()));
-        axum::Router::new().route(
+        let router = axum::Router::new().route(
             "/slack/events",
             axum::routing::post(move |headers: HeaderMap, body: axum::body::Bytes| {
                 let seen = Arc::clone(&seen);
@@ -97,7 +98,8 @@ impl Recorder {
                     }
                 }
             }),
-        )
+        );
+        answers_handshake(router)
     }
 
     fn seen(&self) -> Vec<Seen> {
@@ -192,7 +194,7 @@ async fn a_slow_app_gets_http_timeout_retries() {
             }
         }),
     );
-    let url = serve(router).await;
+    let url = serve(answers_handshake(router)).await;
     let app = MockApp::new(url, secret())
         .unwrap()
         .unfurl_domains(["example.com"])
@@ -242,11 +244,22 @@ async fn x_slack_no_retry_is_honoured() {
 
 #[tokio::test]
 async fn an_unreachable_app_gets_three_retries_then_none() {
-    // A port that was free a moment ago: nothing listens there.
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    // The app answers the handshake when registered, then goes away:
+    // nothing listens on its port any more.
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let url = format!("http://{}/slack/events", listener.local_addr().unwrap());
-    drop(listener);
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let app = tokio::spawn(async move {
+        axum::serve(listener, answers_handshake(axum::Router::new()))
+            .with_graceful_shutdown(async move {
+                let _ = stopped.await;
+            })
+            .await
+            .unwrap();
+    });
     let mock = fake(MockApp::new(url, secret()).unwrap()).await;
+    stop.send(()).unwrap();
+    app.await.unwrap();
     let rejected_call = mock
         .client(APP_TOKEN)
         .unwrap()
@@ -314,7 +327,7 @@ async fn our_receiver_handles_a_retried_delivery_once() {
             }
         }),
     );
-    let url = serve(gate).await;
+    let url = serve(answers_handshake(gate)).await;
     let mock = fake(
         MockApp::new(url, secret())
             .unwrap()
@@ -490,7 +503,10 @@ async fn an_app_on_our_receiver_unfurls_logs_rejections_and_starts_calls() {
     assert_eq!(ids.len(), 2);
     let mut pair = vec![app_log.recv().await.unwrap(), app_log.recv().await.unwrap()];
     pair.sort();
-    assert_eq!(pair, ["revoked bot [UserId(\"U0MOCKBOT\")]", "uninstalled"]);
+    assert_eq!(
+        pair,
+        ["revoked bot [UserId(\"UB0MOCK001\")]", "uninstalled"]
+    );
 
     let started = mock
         .user_presses_call_button("U0MOCK004", "C0MOCK001")

@@ -689,7 +689,8 @@ impl App {
                 },
             ),
         );
-        let (addr, _) = crate::support::serve(router).await;
+        let (addr, _) =
+            crate::support::serve(crate::fake_support::handshake::answers_handshake(router)).await;
         MockApp::new(format!("http://{addr}/slack/events"), SECRET)
             .unwrap()
             .unfurl_domains(["example.com"])
@@ -746,7 +747,7 @@ async fn events_from_both_workspaces_of_an_org_wide_install_carry_its_authorizat
         assert_eq!(event["enterprise_id"], ORG, "{event}");
         assert_eq!(
             event["authorizations"],
-            json!([{"enterprise_id": ORG, "team_id": team, "user_id": "U0MOCKBOT",
+            json!([{"enterprise_id": ORG, "team_id": team, "user_id": format!("UB{}", &team[1..]),
                     "is_bot": true, "is_enterprise_install": true}]),
             "{event}"
         );

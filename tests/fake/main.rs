@@ -44,6 +44,8 @@ mod rotation;
 mod server;
 #[cfg(feature = "events")]
 mod shutdown_rosters;
+#[cfg(feature = "events")]
+mod talk_back;
 mod update_and_user_info;
 mod users;
 mod workspaces;

@@ -138,11 +138,14 @@ async fn event_authorizations_are_the_apps_installations_a_page_at_a_time()
         .start()
         .await?;
     let app = mock.client("xapp-1-A0MOCK-1-secret")?;
+    // A context an event carried: any other is `invalid_event_context`.
+    let context =
+        crate::fake_support::event_context::event_context(&mock, "U0MOCK001", "C0MOCK001").await;
     let mut items = app
         .apps()
         .event()
         .authorizations()
-        .list("4-eyJldCI6Im1lc3NhZ2UifQ")
+        .list(context.as_str())
         .limit(1)
         .items();
     let mut teams = Vec::new();
@@ -161,7 +164,7 @@ async fn event_authorizations_are_the_apps_installations_a_page_at_a_time()
         .apps()
         .event()
         .authorizations()
-        .list("4-eyJldCI6Im1lc3NhZ2UifQ")
+        .list(context.as_str())
         .await
         .err();
     assert!(matches!(
@@ -173,7 +176,7 @@ async fn event_authorizations_are_the_apps_installations_a_page_at_a_time()
         .apps()
         .event()
         .authorizations()
-        .list("4-eyJldCI6Im1lc3NhZ2UifQ")
+        .list(context.as_str())
         .cursor("forged")
         .await
         .err();

@@ -3,7 +3,8 @@
 //! `HTTPReceiver` on 127.0.0.1 verifies the fake's signed `link_shared`,
 //! and its listener unfurls the link as a Call through its client, whose
 //! `slackApiUrl` is the fake. The fake's state shows the result. With a
-//! signing secret that is not the fake app's, Bolt refuses every delivery
+//! signing secret that is not the fake app's (regenerated on Slack's side
+//! after Bolt passed the URL's verification), Bolt refuses every delivery
 //! (401) and no listener runs.
 
 use std::ffi::OsString;
@@ -48,7 +49,14 @@ async fn bolt_gets_a_link(node: &OsString, bolt_secret: &str) -> Result<LinkPost
         Ok(port) => port,
         Err(why) => return Err(bolt.failed(format!("Bolt did not start: {why}"))),
     };
-    let message = link_unfurl::post_link(&mock, &port, LINK)?;
+    // Bolt answers Slack's url_verification with the secret it holds;
+    // then, for the wrong-secret case, the fake app's secret is regenerated
+    // on Slack's side, and Bolt holds a secret that no longer signs.
+    link_unfurl::register(&mock, &port, bolt_secret).await?;
+    if bolt_secret != link_unfurl::SECRET {
+        mock.regenerate_signing_secret(link_unfurl::SECRET)?;
+    }
+    let message = link_unfurl::post(&mock, LINK)?;
     Ok(LinkPosted {
         mock,
         bolt,

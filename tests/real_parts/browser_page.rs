@@ -154,8 +154,10 @@ async fn run(chromium: OsString) -> Result<(), Failed> {
             }
         }),
     );
+    let app = crate::fake_support::handshake::answers_handshake(app);
     tokio::spawn(async move { axum::serve(app_listener, app).await });
-    fake.register_app(MockApp::new(&app_url, SECRET)?.unfurl_domains(["example.com"]));
+    fake.register_app(MockApp::new(&app_url, SECRET)?.unfurl_domains(["example.com"]))
+        .await?;
 
     let http = reqwest::Client::new();
     let first = get_text(&http, &fake.page_url()).await?;

@@ -110,7 +110,7 @@ pub fn bolt_app_unfurls_the_fakes_link_shared(python: &OsString) -> Result<(), F
             return Err(bolt.failed(format!("Bolt did not start: {why}")));
         }
         let link = "https://example.com/calls/bolt";
-        let message = link_unfurl::post_link(&mock, &port, link)?;
+        let message = link_unfurl::post_link(&mock, &port, link).await?;
         // Bolt acks, then its listener calls calls.add and chat.unfurl.
         match link_unfurl::unfurled_as_a_call(&mock, &message, link).await {
             Ok(_) => Ok(()),

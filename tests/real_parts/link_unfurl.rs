@@ -38,13 +38,26 @@ pub async fn fake() -> std::io::Result<MockSlack> {
 }
 
 /// Registers the app listening on 127.0.0.1:`port` (at `/slack/events`,
-/// signing with [`SECRET`], unfurling `example.com`), then [`USER`] posts
-/// `link` in [`CHANNEL`]: the fake sends the app `link_shared`.
-pub fn post_link(mock: &MockSlack, port: &str, link: &str) -> Result<MessageRecord, Failed> {
-    let url = format!("http://127.0.0.1:{port}/slack/events");
-    let app = MockApp::new(url, SigningSecret::new(SECRET)?)?.unfurl_domains(["example.com"]);
-    mock.register_app(app);
+/// signing with [`SECRET`], unfurling `example.com`; the app answers the
+/// `url_verification` handshake first), then [`USER`] posts `link` in
+/// [`CHANNEL`]: the fake sends the app `link_shared`.
+pub async fn post_link(mock: &MockSlack, port: &str, link: &str) -> Result<MessageRecord, Failed> {
+    register(mock, port, SECRET).await?;
+    post(mock, link)
+}
+
+/// [`USER`] posts `link` in [`CHANNEL`].
+pub fn post(mock: &MockSlack, link: &str) -> Result<MessageRecord, Failed> {
     Ok(mock.user_posts(USER, CHANNEL, &format!("join <{link}>"))?)
+}
+
+/// Registers the app listening on 127.0.0.1:`port` with `secret`, once it
+/// passed the `url_verification` handshake.
+pub async fn register(mock: &MockSlack, port: &str, secret: &str) -> Result<(), Failed> {
+    let url = format!("http://127.0.0.1:{port}/slack/events");
+    let app = MockApp::new(url, SigningSecret::new(secret)?)?.unfurl_domains(["example.com"]);
+    mock.register_app(app).await?;
+    Ok(())
 }
 
 /// Waits for the app's unfurl of `link` on `message`, then checks it is a

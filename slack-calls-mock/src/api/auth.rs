@@ -3,13 +3,16 @@
 //! [`AuthState`].
 //!
 //! `auth.test` answers from the token's workspace; `auth.revoke` revokes
-//! the token it is called with, after which it answers `token_revoked`.
+//! the token it is called with, after which it answers `token_revoked`,
+//! and a registered app gets `tokens_revoked` naming the token's user
+//! (`oauth`) or bot user (`bot`).
 
 use serde_json::{Value, json};
 
 use slack_calls::TokenKind;
 
 use crate::api::family::{Exchange, Family, no_param_error};
+use crate::state::auth_state::UninstallEvents;
 use crate::wire::answer::{Reply, SlackError};
 
 /// The auth family, as registered in the fake's table of families.
@@ -64,10 +67,31 @@ fn revoke(exchange: Exchange<'_>) -> Result<Value, SlackError> {
         // With token rotation, its refresh token goes with it (the
         // rotation guide: `auth.revoke` revokes a single token, without
         // changing the installation).
-        exchange
-            .state
-            .auth
-            .revoke_with_refresh(exchange.caller.token);
+        let auth = &mut exchange.state.auth;
+        auth.revoke_with_refresh(exchange.caller.token);
+        // Slack's tokens_revoked page: the app hears of it, by the user
+        // (or bot user) the token was for. Sent once the state lock is
+        // free (`FakeSlack::send_uninstall_events`).
+        let workspace = exchange.workspace;
+        let (oauth_users, bot_users) = match exchange.caller.kind {
+            TokenKind::Bot => (Vec::new(), vec![workspace.bot_user_id()]),
+            _ => (
+                exchange
+                    .caller
+                    .user
+                    .map(str::to_owned)
+                    .into_iter()
+                    .collect(),
+                Vec::new(),
+            ),
+        };
+        auth.unsent.push(UninstallEvents {
+            team_id: workspace.team_id.clone(),
+            org_wide: exchange.caller.org_wide.map(str::to_owned),
+            oauth_users,
+            bot_users,
+            app_uninstalled: false,
+        });
     }
     Ok(json!({ "ok": true, "revoked": !test }))
 }

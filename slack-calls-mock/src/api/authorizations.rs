@@ -2,8 +2,10 @@
 //! (`xapp-`, a token of kind `Other`), the app's installations, one per
 //! workspace of the fake (its bot), a page at a time.
 //!
-//! Which installations can see an event is the fake's choice: every one,
-//! for any non-empty `event_context` (its events carry none to match).
+//! The `event_context` must be one an event the fake sent carried, else
+//! `invalid_event_context` (Slack's method page). Which installations can
+//! see that event is the fake's choice: every one. The app-level token is
+//! the app's across workspaces: no workspace's uninstall revokes it.
 
 use serde_json::{Value, json};
 
@@ -23,10 +25,11 @@ pub(crate) const FAMILY: Family = Family {
 
 fn list(exchange: &Exchange<'_>) -> Result<Value, SlackError> {
     let context = exchange.params.text("event_context").unwrap_or_default();
-    if context.trim().is_empty() {
-        return Err(
-            SlackError::new("invalid_event_context").because("the event_context names no event")
-        );
+    // Slack's method page: `invalid_event_context` for a context no event
+    // carried (the fake knows the `event_context` of every event it sent).
+    if !exchange.state.events.contexts.contains_key(context.trim()) {
+        return Err(SlackError::new("invalid_event_context")
+            .because("no event the fake sent carried this event_context"));
     }
     let paging = exchange.method.pagination.unwrap_or(Pagination {
         cursor: "cursor",

@@ -1,7 +1,8 @@
 //! `chat.update` in the fake: changes a message `chat.postMessage` posted,
 //! as Slack does. Only its poster may change it (`cant_update_message`);
 //! leaving `blocks` out keeps the message's blocks, so a message with a
-//! `call` block keeps its Call; an empty list removes them.
+//! `call` block keeps its Call; an empty list removes them. A direct
+//! message is named by its `D…` ID: a user ID is `channel_not_found`.
 
 use serde_json::{Value, json};
 
@@ -33,6 +34,14 @@ fn update(exchange: Exchange<'_>) -> Result<Value, SlackError> {
         ..
     } = exchange;
     let asked = params.text("channel").unwrap_or_default();
+    // Slack's chat.update page: a direct message is named by its `D…` ID,
+    // not by the user's `U…`/`W…` ID (which chat.postMessage takes);
+    // anything else is "invalid", `channel_not_found`.
+    if workspace.directory.contains(asked) && !workspace.channels.contains(asked) {
+        return Err(SlackError::new("channel_not_found").because(format!(
+            "`{asked}` is a user ID; name the direct message by its D… ID"
+        )));
+    }
     let Some(channel) = resolve_channel(asked, workspace) else {
         return Err(SlackError::new("channel_not_found")
             .because(format!("the workspace has no channel `{asked}`")));

@@ -109,11 +109,7 @@ fn kind(id: &str) -> &'static str {
 /// A channel as Slack describes it.
 fn conversation(workspace: &WorkspaceConfig, id: &str) -> Value {
     let kind = kind(id);
-    let name = workspace
-        .channel_names
-        .iter()
-        .find(|(_, channel)| *channel == id)
-        .map_or_else(|| id.to_lowercase(), |(name, _)| name.clone());
+    let name = workspace.channel_name(id);
     let mut info = json!({
         "id": id,
         "is_channel": kind == "public_channel",

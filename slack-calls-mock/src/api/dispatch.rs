@@ -152,7 +152,7 @@ fn slack_logic_inner(
         }
         // An app-level token, by its prefix (the fake's tokens of kind
         // `Other`).
-        Auth::AppToken => token_text.starts_with("xapp-"),
+        Auth::AppToken => crate::state::directory::is_app_level(token_text),
         _ => false,
     };
     if needed.is_empty() && !any_token {

@@ -1,5 +1,6 @@
 //! The app the fake talks back to, and what fake users do: `GET` and
-//! `POST /_mock/app`, `POST /_mock/messages`, `POST /_mock/calls/{id}/reject`,
+//! `POST /_mock/app`, `POST /_mock/messages`, `POST /_mock/composer`,
+//! `POST /_mock/calls/{id}/reject`,
 //! `POST /_mock/call_button` and `GET /_mock/deliveries`. Each runs the same
 //! code as its [`MockSlack`](crate::MockSlack) method.
 //!
@@ -17,7 +18,7 @@ use serde_json::{Value, json};
 use crate::state::fake::FakeSlack;
 use crate::state::state_json::{delivery_json, message_json};
 use crate::state::workspace::is_slack_id;
-use crate::talk_back::delivery::InitiationError;
+use crate::talk_back::delivery::{InitiationError, verify_url};
 use crate::talk_back::events::{MockApp, UserActionError};
 
 use super::reply::{Answered, Refusal, ok, parse};
@@ -31,7 +32,7 @@ pub(super) struct AppBody {
     #[serde(default)]
     unfurl_domains: Vec<String>,
     app_id: Option<String>,
-    bot_user: Option<String>,
+    verification_token: Option<String>,
     ack_timeout_ms: Option<u64>,
 }
 
@@ -47,9 +48,9 @@ pub(super) fn parse_app(body: &[u8]) -> Result<AppBody, Refusal> {
             "invalid_json",
             format!(
                 "the body is not the JSON this endpoint wants (line {}, column {}): \
-                 request_url and signing_secret are strings, unfurl_domains a list \
-                 of strings, app_id and bot_user Slack ids, ack_timeout_ms a number; \
-                 no other field",
+                 request_url, signing_secret and verification_token are strings, \
+                 unfurl_domains a list of strings, app_id a Slack id, ack_timeout_ms \
+                 a number; no other field",
                 err.line(),
                 err.column()
             ),
@@ -63,12 +64,15 @@ fn app_json(app: &MockApp) -> Value {
         "app_id": app.app_id,
         "request_url": app.request_url,
         "unfurl_domains": app.unfurl_domains,
-        "bot_user": app.bot_user,
         "ack_timeout_ms": u64::try_from(app.ack_timeout.as_millis()).unwrap_or(u64::MAX),
     })
 }
 
-pub(super) fn register_app(fake: &FakeSlack, body: AppBody) -> Answered {
+/// `POST /_mock/app`: the app is registered once its Request URL answers
+/// Slack's `url_verification` handshake; a 502 `url_verification_failed`
+/// with Slack's words otherwise (the app being the upstream), and the app
+/// registered before stays.
+pub(super) async fn register_app(fake: &FakeSlack, body: AppBody) -> Answered {
     let url_ok = reqwest::Url::parse(&body.request_url)
         .is_ok_and(|url| matches!(url.scheme(), "http" | "https") && url.host().is_some());
     if !url_ok {
@@ -89,20 +93,19 @@ pub(super) fn register_app(fake: &FakeSlack, body: AppBody) -> Answered {
     let mut app = MockApp::new(body.request_url, &body.signing_secret)
         .map_err(|e| Refusal::bad(e.to_string()))?
         .unfurl_domains(body.unfurl_domains);
-    for (name, id) in [("app_id", &body.app_id), ("bot_user", &body.bot_user)] {
-        if let Some(id) = id
-            && !is_slack_id(id)
-        {
+    if let Some(id) = body.app_id {
+        if !is_slack_id(&id) {
             return Err(Refusal::bad(format!(
-                "{name} `{id}` is not a Slack id (uppercase letters and digits)"
+                "app_id `{id}` is not a Slack id (uppercase letters and digits)"
             )));
         }
-    }
-    if let Some(id) = body.app_id {
         app = app.app_id(id);
     }
-    if let Some(user) = body.bot_user {
-        app = app.bot_user(user);
+    if let Some(token) = body.verification_token {
+        if token.trim().is_empty() {
+            return Err(Refusal::bad("`verification_token` must not be empty"));
+        }
+        app = app.verification_token(token);
     }
     match body.ack_timeout_ms {
         Some(0) => return Err(Refusal::bad("`ack_timeout_ms` must be at least 1")),
@@ -110,6 +113,13 @@ pub(super) fn register_app(fake: &FakeSlack, body: AppBody) -> Answered {
         None => {}
     }
     let answer = app_json(&app);
+    verify_url(&app).await.map_err(|error| {
+        Refusal::new(
+            StatusCode::BAD_GATEWAY,
+            "url_verification_failed",
+            format!("{error} (the app is not registered)"),
+        )
+    })?;
     fake.lock().events.app = Some(app);
     Ok((StatusCode::CREATED, json!({ "app": answer })))
 }
@@ -161,6 +171,19 @@ pub(super) fn user_posts(fake: &Arc<FakeSlack>, body: PostBody) -> Answered {
     Ok((
         StatusCode::CREATED,
         json!({ "message": message_json(&message) }),
+    ))
+}
+
+/// `POST /_mock/composer` (the body of `POST /_mock/messages`): a fake
+/// user types a message without posting it; `link_shared` with `source:
+/// composer` for links on the app's domains. The answer is the draft.
+pub(super) fn user_types(fake: &Arc<FakeSlack>, body: PostBody) -> Answered {
+    let draft = fake
+        .user_types(&body.user, &body.channel, &body.text)
+        .map_err(refused)?;
+    Ok((
+        StatusCode::CREATED,
+        json!({ "draft": message_json(&draft) }),
     ))
 }
 

@@ -36,7 +36,7 @@ use crate::wire::answer::{body_bytes, json_response};
 
 use app::{
     PlaceBody, call_button, deliveries, parse_app, register_app, response_url, user_posts,
-    user_rejects_call,
+    user_rejects_call, user_types,
 };
 use directory::{add_channel, add_token, add_user, add_workspace, install, uninstall, workspaces};
 use injections::{fault, injections, script};
@@ -63,14 +63,18 @@ pub(crate) async fn handle(State(fake): State<Arc<FakeSlack>>, request: Request)
     let path = parts.uri.path().trim_end_matches('/');
     let path = path.strip_prefix("/_mock").unwrap_or(path);
     let query = parts.uri.query().unwrap_or("");
-    let answered = if parts.method == Method::POST && path == "/call_button" {
-        // The one endpoint that waits (on the app's answer).
-        match parse::<PlaceBody>(&bytes) {
+    // The endpoints that wait on the app's answer: the Call button, and
+    // registering the app (Slack's `url_verification` handshake).
+    let answered = match (parts.method == Method::POST, path) {
+        (true, "/call_button") => match parse::<PlaceBody>(&bytes) {
             Ok(body) => call_button(&fake, body).await,
             Err(refusal) => Err(refusal),
-        }
-    } else {
-        route(&fake, &parts.method, path, query, &bytes)
+        },
+        (true, "/app") => match parse_app(&bytes) {
+            Ok(body) => register_app(&fake, body).await,
+            Err(refusal) => Err(refusal),
+        },
+        _ => route(&fake, &parts.method, path, query, &bytes),
     };
     match answered {
         Ok((status, mut body)) => {
@@ -121,7 +125,6 @@ fn route(fake: &Arc<FakeSlack>, verb: &Method, path: &str, query: &str, body: &[
         ["enterprises"] if post => oauth::add_enterprise(fake, parse(body)?),
         ["enterprises"] => wrong_verb("POST"),
         ["app"] if get => app::app(fake),
-        ["app"] if post => register_app(fake, parse_app(body)?),
         ["app"] => wrong_verb("GET, POST"),
         ["call_button"] => wrong_verb("POST"),
         ["response", press] if post => response_url(fake, press, body),
@@ -146,6 +149,8 @@ fn route(fake: &Arc<FakeSlack>, verb: &Method, path: &str, query: &str, body: &[
         ["messages"] if get => Ok(ok(messages(fake))),
         ["messages"] if post => user_posts(fake, parse(body)?),
         ["messages"] => wrong_verb("GET, POST"),
+        ["composer"] if post => user_types(fake, parse(body)?),
+        ["composer"] => wrong_verb("POST"),
         ["requests"] if get => Ok(ok(requests(fake, query)?)),
         ["requests"] if delete => {
             fake.lock().log.clear();
@@ -186,6 +191,7 @@ fn index() -> Value {
         "POST /_mock/calls/{id}/reject",
         "GET /_mock/messages",
         "POST /_mock/messages",
+        "POST /_mock/composer",
         "POST /_mock/call_button",
         "POST /_mock/response/{n}",
         "GET /_mock/deliveries",

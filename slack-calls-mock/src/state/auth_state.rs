@@ -11,7 +11,7 @@ use std::time::Duration;
 
 use slack_calls::TokenKind;
 
-use crate::state::directory::{Directory, TokenEntry};
+use crate::state::directory::{Directory, TokenEntry, WorkspaceConfig, is_app_level};
 
 /// The client id of the app every fake plays.
 pub const DEMO_CLIENT_ID: &str = "1000000001.2000000002";
@@ -274,6 +274,11 @@ pub(crate) struct UninstallEvents {
     pub org_wide: Option<String>,
     /// The users whose user tokens were revoked (`tokens.oauth`).
     pub oauth_users: Vec<String>,
+    /// The bot users whose bot tokens were revoked (`tokens.bot`).
+    pub bot_users: Vec<String>,
+    /// True for an uninstall (`app_uninstalled`, then `tokens_revoked`);
+    /// false for `auth.revoke` (`tokens_revoked` alone).
+    pub app_uninstalled: bool,
 }
 
 /// Why an install cannot start.
@@ -349,9 +354,13 @@ impl AuthState {
 
     /// True when `token` was revoked: by itself, or (for a token the fake
     /// started with, `from_start`) with its workspace's uninstall.
+    /// The app-level token (`xapp-`) belongs to the app, not to a
+    /// workspace, and outlives an uninstall (Slack's token types page).
     pub fn is_revoked(&self, token: &str, entry: &TokenEntry, from_start: bool) -> bool {
         self.revoked.contains(token)
-            || (from_start && self.uninstalled_workspaces.contains(&entry.workspace))
+            || (from_start
+                && !is_app_level(token)
+                && self.uninstalled_workspaces.contains(&entry.workspace))
     }
 
     /// True when `entry` has expired at `now` (the fake's clock).
@@ -512,8 +521,8 @@ impl AuthState {
             .collect();
         let from_start = directory
             .tokens
-            .values()
-            .filter(|entry| entry.workspace == index)
+            .iter()
+            .filter(|(text, entry)| entry.workspace == index && !is_app_level(text))
             .count();
         let has_user_token = directory
             .tokens
@@ -539,6 +548,11 @@ impl AuthState {
             team_id: team_id.clone(),
             org_wide: None,
             oauth_users,
+            bot_users: workspace
+                .map(WorkspaceConfig::bot_user_id)
+                .into_iter()
+                .collect(),
+            app_uninstalled: true,
         });
         self.uninstalls.push(Uninstalled {
             team_id,
@@ -594,6 +608,11 @@ impl AuthState {
             team_id: team_id.clone(),
             org_wide: Some(enterprise_id.to_owned()),
             oauth_users,
+            bot_users: workspace
+                .map(WorkspaceConfig::bot_user_id)
+                .into_iter()
+                .collect(),
+            app_uninstalled: true,
         });
         self.uninstalls.push(Uninstalled {
             team_id,

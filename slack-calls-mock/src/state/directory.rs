@@ -23,6 +23,13 @@ pub(crate) struct TokenEntry {
     pub expires_at: Option<std::time::Duration>,
 }
 
+/// True for an app-level token (`xapp-…`): the app's own, across every
+/// workspace it is installed in (Slack's token types page), so no
+/// workspace's uninstall revokes it.
+pub(crate) fn is_app_level(token: &str) -> bool {
+    token.starts_with("xapp-")
+}
+
 /// One workspace as the running fake keeps it.
 #[derive(Debug)]
 pub(crate) struct WorkspaceConfig {
@@ -66,10 +73,28 @@ impl WorkspaceConfig {
         format!("UB{}", self.team_id.get(1..).unwrap_or_default())
     }
 
-    /// The workspace's URL: `https://<team id in lowercase>.slack.com/`
-    /// (the fake's choice; Slack's is the workspace's own domain).
+    /// The workspace's domain: its team id in lowercase (the fake's
+    /// choice; Slack's is the name the workspace picked).
+    pub fn domain(&self) -> String {
+        self.team_id.to_lowercase()
+    }
+
+    /// The workspace's URL: `https://<domain>.slack.com/`.
     pub fn url(&self) -> String {
-        format!("https://{}.slack.com/", self.team_id.to_lowercase())
+        format!("https://{}.slack.com/", self.domain())
+    }
+
+    /// A channel's name: the one it was given, else its id in lowercase;
+    /// `directmessage` for a direct message, as slash commands name one
+    /// (the fake's choice).
+    pub fn channel_name(&self, id: &str) -> String {
+        if id.starts_with('D') {
+            return "directmessage".to_owned();
+        }
+        self.channel_names
+            .iter()
+            .find(|(_, channel)| *channel == id)
+            .map_or_else(|| id.to_lowercase(), |(name, _)| name.clone())
     }
 }
 

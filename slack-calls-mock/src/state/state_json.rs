@@ -23,6 +23,7 @@ pub(crate) fn message_json(message: &MessageRecord) -> Value {
         "text": message.text,
         "links": message.links,
         "unfurl_id": message.unfurl_id,
+        "source": message.source,
         "unfurls": message.unfurls,
     })
 }

@@ -6,14 +6,64 @@
 use slack_calls::CallInitiation;
 
 use crate::MockSlack;
-use crate::talk_back::delivery::InitiationError;
+use crate::talk_back::delivery::{InitiationError, UrlVerificationError, verify_url};
 use crate::talk_back::events::{DeliveryRecord, MessageRecord, MockApp, UserActionError};
 
 impl MockSlack {
     /// Registers (or replaces) the app that receives events and Call
-    /// initiations.
-    pub fn register_app(&self, app: MockApp) {
+    /// initiations, once its Request URL passed Slack's `url_verification`
+    /// handshake (a signed `{token, challenge, type}` POST, answered with
+    /// the challenge within the app's ack timeout), as Slack checks a
+    /// Request URL before saving it. An app that fails it is not
+    /// registered, and an earlier app stays.
+    pub async fn register_app(&self, app: MockApp) -> Result<(), UrlVerificationError> {
+        verify_url(&app).await?;
         self.fake.lock().events.app = Some(app);
+        Ok(())
+    }
+
+    /// The app's signing secret is regenerated on Slack's side (the app
+    /// settings' "Regenerate"): the Request URL stays registered, and
+    /// every delivery from now on is signed with `secret`. An app still
+    /// holding the old secret refuses them, as a real one would until it is
+    /// given the new one.
+    ///
+    /// Fails when no app is registered or `secret` is empty.
+    pub fn regenerate_signing_secret(
+        &self,
+        secret: impl slack_calls::signing::IntoSigningSecret,
+    ) -> Result<(), RegenerateError> {
+        let secret = secret
+            .into_signing_secret()
+            .map_err(RegenerateError::Secret)?;
+        match self.fake.lock().events.app.as_mut() {
+            Some(app) => {
+                app.secret = secret;
+                Ok(())
+            }
+            None => Err(RegenerateError::NoApp),
+        }
+    }
+
+    /// A fake user types `text` into the message composer of `channel`,
+    /// not posting it yet. When it holds links on the registered app's
+    /// unfurl domains, Slack's `link_shared` goes to the app with `source:
+    /// composer`, `channel: COMPOSER` and an `unfurl_id` that
+    /// `chat.unfurl` takes with `source: composer` (Slack's link_shared
+    /// page). Posting the text afterwards ([`MockSlack::user_posts`])
+    /// sends `link_shared` again, with `source: conversations_history`.
+    ///
+    /// Returns the draft: [`MessageRecord::channel`] is `COMPOSER` and
+    /// [`MessageRecord::source`] `composer`; it is listed among
+    /// [`MockSlack::messages`]. Fails when no workspace has both the user
+    /// and the channel.
+    pub fn user_types(
+        &self,
+        user: &str,
+        channel: &str,
+        text: &str,
+    ) -> Result<MessageRecord, UserActionError> {
+        self.fake.user_types(user, channel, text)
     }
 
     /// A fake user posts `text` in `channel`. When it holds links on the
@@ -70,8 +120,9 @@ impl MockSlack {
     }
 
     /// A fake user presses the Call button in `channel`: Slack's signed
-    /// Call-initiation request (a form with `team_id`, `user_id`,
-    /// `channel_id`, `response_url`, `trigger_id`, ...) goes to the app,
+    /// Call-initiation request (a form with a slash command's fields:
+    /// `token`, `team_id`, `team_domain`, `channel_id`, `channel_name`,
+    /// `user_id`, `user_name`, `response_url`, `trigger_id`, `type`, ...) goes to the app,
     /// once, and its answer must be `response_type: call` with a
     /// `call_initiation_url` within the ack timeout. Logged like events.
     ///
@@ -97,4 +148,16 @@ impl MockSlack {
     pub fn deliveries(&self) -> Vec<DeliveryRecord> {
         self.fake.lock().events.deliveries.clone()
     }
+}
+
+/// Why [`MockSlack::regenerate_signing_secret`] did nothing.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum RegenerateError {
+    /// No app is registered.
+    #[error("no app is registered")]
+    NoApp,
+    /// The new secret is not one Slack could give.
+    #[error("the new signing secret: {0}")]
+    Secret(slack_calls::signing::SecretError),
 }

@@ -48,9 +48,23 @@ pub(crate) struct Attempt {
     pub body: Vec<u8>,
 }
 
+/// The most HTTP redirects Slack follows for one request to the app
+/// (Slack's Events API page, "Error handling": more than 2 is a failure,
+/// retried with `too_many_redirects`). Counted as redirect answers
+/// followed: the app's URL may redirect twice; a third redirect fails the
+/// attempt (the fake's reading of "more than 2").
+pub const MAX_REDIRECTS: usize = 2;
+
 pub(crate) fn http_client() -> reqwest::Client {
     // The app is on loopback: never through a proxy.
-    slack_calls::tls::http_client(reqwest::Client::builder().no_proxy()).unwrap_or_default()
+    let builder = || {
+        reqwest::Client::builder()
+            .no_proxy()
+            .redirect(reqwest::redirect::Policy::limited(MAX_REDIRECTS))
+    };
+    slack_calls::tls::http_client(builder())
+        .or_else(|_| builder().build())
+        .unwrap_or_default()
 }
 
 /// Sends one signed request to the app and waits up to its ack timeout.
@@ -94,6 +108,8 @@ pub(crate) async fn attempt(
             status: None,
             failure: Some(if err.is_timeout() {
                 FailureReason::HttpTimeout
+            } else if err.is_redirect() {
+                FailureReason::TooManyRedirects
             } else if err.is_connect() {
                 FailureReason::ConnectionFailed
             } else {
@@ -182,4 +198,77 @@ pub enum InitiationError {
     /// `call_initiation_url`.
     #[error("the app's answer does not start a call: {0}")]
     NotACall(String),
+}
+
+/// Slack's `url_verification` handshake with the app's Request URL, sent
+/// when the app is registered (Slack's "Using the Events API over HTTP",
+/// "URL verification handshake"): a signed JSON POST of `token`,
+/// `challenge` and `type`; the app must answer 2xx within its ack
+/// timeout with the challenge, as plain text, as
+/// `application/x-www-form-urlencoded` (`challenge=…`) or as JSON
+/// (`{"challenge": …}`).
+pub(crate) async fn verify_url(app: &MockApp) -> Result<(), UrlVerificationError> {
+    let challenge = new_challenge();
+    let body = serde_json::json!({
+        "token": app.verification_token,
+        "challenge": challenge,
+        "type": "url_verification",
+    });
+    let body = serde_json::to_vec(&body).unwrap_or_default();
+    let result = attempt(&http_client(), app, "application/json", &body, None).await;
+    if let Some(failure) = result.failure {
+        return Err(match (failure, result.status) {
+            (FailureReason::HttpError, Some(status)) => UrlVerificationError::Status(status),
+            _ => UrlVerificationError::NoAnswer(failure),
+        });
+    }
+    if answers_challenge(&result.body, &challenge) {
+        Ok(())
+    } else {
+        Err(UrlVerificationError::WrongChallenge)
+    }
+}
+
+/// A fresh challenge: unguessable enough for a test (time and a count).
+fn new_challenge() -> String {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static COUNT: AtomicU64 = AtomicU64::new(0);
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos());
+    let count = COUNT.fetch_add(1, Ordering::Relaxed);
+    format!("{nanos:x}{count:04x}mockchallenge")
+}
+
+/// Whether `body` gives back `challenge`: as the whole text, as a form's
+/// `challenge` field, or as a JSON object's.
+fn answers_challenge(body: &[u8], challenge: &str) -> bool {
+    let text = String::from_utf8_lossy(body);
+    let text = text.trim();
+    if text == challenge {
+        return true;
+    }
+    if let Ok(serde_json::Value::Object(map)) = serde_json::from_str(text) {
+        return map.get("challenge").and_then(serde_json::Value::as_str) == Some(challenge);
+    }
+    form_urlencoded::parse(text.as_bytes())
+        .any(|(name, value)| name == "challenge" && value == challenge)
+}
+
+/// Why the app's Request URL failed Slack's `url_verification` handshake;
+/// the app is not registered then. The messages follow Slack's app
+/// settings page where its wording is known.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum UrlVerificationError {
+    /// No 2xx within the ack timeout: no answer, no connection, or too
+    /// many redirects.
+    #[error("Your URL didn't respond to the url_verification request in time ({})", .0.as_str())]
+    NoAnswer(FailureReason),
+    /// The app answered with this non-2xx status.
+    #[error("Your URL responded with an HTTP error: status {0}")]
+    Status(u16),
+    /// The app answered 2xx without the challenge.
+    #[error("Your URL didn't respond with the value of the challenge parameter.")]
+    WrongChallenge,
 }

@@ -15,26 +15,57 @@ use slack_calls::signing::{IntoSigningSecret, SecretError, SigningSecret};
 
 use crate::state::auth_state::DEMO_APP_ID;
 
-/// The app's bot user, named in `authorizations` and `tokens_revoked`,
-/// unless [`MockApp::bot_user`] changes it.
-pub const DEMO_BOT_USER: &str = "U0MOCKBOT";
+/// The app's bot user in the demo workspace `T0MOCK001`. Each workspace
+/// has its own: `UB` and the team id without its `T` (the fake's choice),
+/// one id everywhere Slack names it: `auth.test` with the bot token,
+/// `oauth.v2.access`'s `bot_user_id`, events' `authorizations`,
+/// `tokens_revoked` and `apps.event.authorizations.list` (Slack's Events
+/// API page, "Authorizations"; the auth.test and oauth.v2.access pages).
+pub const DEMO_BOT_USER: &str = "UB0MOCK001";
+/// The app's verification token: the deprecated `token` Slack still puts
+/// in every event, in the `url_verification` handshake and in the Call
+/// button's request, unless [`MockApp::verification_token`] changes it.
+/// Apps should check signatures instead, and ignore it.
+pub const DEMO_VERIFICATION_TOKEN: &str = "MockVerificationToken001";
+/// `link_shared`'s `source` for a link still in the message composer.
+pub(crate) const COMPOSER: &str = "composer";
+/// `link_shared`'s `source` for a link in a posted message.
+pub(crate) const CONVERSATIONS_HISTORY: &str = "conversations_history";
+/// The `channel` of a `link_shared` for a link in the composer (Slack's
+/// link_shared page).
+pub const COMPOSER_CHANNEL: &str = "COMPOSER";
 /// How long Slack waits for an app's 2xx before it counts the delivery as
 /// failed (`http_timeout`).
 pub const ACK_TIMEOUT: Duration = Duration::from_secs(3);
 
 /// A Slack app registered with the fake: where Slack sends its events and
 /// Call-initiation requests, the secret it signs them with, and the
-/// domains whose links it unfurls.
+/// domains whose links it unfurls. The fake registers it once its Request
+/// URL answered Slack's `url_verification` handshake with the challenge
+/// (`slack_calls::events::Receiver` does; so does Bolt).
 ///
 /// ```
+/// use axum::{Json, routing::post};
 /// use slack_calls_mock::{MockApp, MockSlack};
 ///
 /// # #[tokio::main(flavor = "current_thread")]
 /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// // An app that answers the handshake with its challenge (and checks
+/// // no signature: a real app does).
+/// let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+/// let url = format!("http://{}/slack/events", listener.local_addr()?);
+/// let app = axum::Router::new().route(
+///     "/slack/events",
+///     post(|Json(body): Json<serde_json::Value>| async move {
+///         body["challenge"].as_str().unwrap_or_default().to_owned()
+///     }),
+/// );
+/// tokio::spawn(async move { axum::serve(listener, app).await });
+///
 /// // The secret as the receiver takes it: text, bytes or a `SigningSecret`.
 /// let secret = "8f742231b10e8888abcd99yyyzzz85a5";
 /// let mock = MockSlack::builder()
-///     .app(MockApp::new("http://127.0.0.1:3000/slack/events", secret)?.unfurl_domains(["example.com"]))
+///     .app(MockApp::new(url, secret)?.unfurl_domains(["example.com"]))
 ///     .start()
 ///     .await?;
 /// # drop(mock);
@@ -46,7 +77,7 @@ pub struct MockApp {
     pub(crate) request_url: String,
     pub(crate) secret: SigningSecret,
     pub(crate) unfurl_domains: Vec<String>,
-    pub(crate) bot_user: String,
+    pub(crate) verification_token: String,
     pub(crate) ack_timeout: Duration,
 }
 
@@ -57,7 +88,6 @@ impl fmt::Debug for MockApp {
             .field("request_url", &self.request_url)
             .field("secret", &"<redacted>")
             .field("unfurl_domains", &self.unfurl_domains)
-            .field("bot_user", &self.bot_user)
             .field("ack_timeout", &self.ack_timeout)
             .finish()
     }
@@ -78,7 +108,7 @@ impl MockApp {
             request_url: request_url.into(),
             secret: secret.into_signing_secret()?,
             unfurl_domains: Vec::new(),
-            bot_user: DEMO_BOT_USER.to_owned(),
+            verification_token: DEMO_VERIFICATION_TOKEN.to_owned(),
             ack_timeout: ACK_TIMEOUT,
         })
     }
@@ -99,9 +129,11 @@ impl MockApp {
         self
     }
 
-    /// The app's bot user (default [`DEMO_BOT_USER`]).
-    pub fn bot_user(mut self, user: impl Into<String>) -> Self {
-        self.bot_user = user.into();
+    /// The app's verification token (default [`DEMO_VERIFICATION_TOKEN`]):
+    /// the deprecated `token` of its events, handshake and Call button
+    /// requests.
+    pub fn verification_token(mut self, token: impl Into<String>) -> Self {
+        self.verification_token = token.into();
         self
     }
 
@@ -138,9 +170,11 @@ impl MockApp {
 pub struct MessageRecord {
     /// The workspace.
     pub team_id: String,
-    /// The conversation.
+    /// The conversation; [`COMPOSER_CHANNEL`] for a link the user is
+    /// still typing ([`MockSlack::user_types`](crate::MockSlack::user_types)).
     pub channel: String,
-    /// The message's timestamp.
+    /// The message's timestamp; for a link in the composer, its
+    /// `unfurl_id` (as Slack's `message_ts` is then).
     pub ts: String,
     /// Who posted it.
     pub user: String,
@@ -148,8 +182,11 @@ pub struct MessageRecord {
     pub text: String,
     /// The links in the text, in order.
     pub links: Vec<String>,
-    /// The id `chat.unfurl` takes with `source: conversations_history`.
+    /// The id `chat.unfurl` takes with [`source`](MessageRecord::source).
     pub unfurl_id: String,
+    /// `conversations_history` for a posted message, `composer` for a
+    /// link the user is still typing.
+    pub source: String,
     /// The unfurls `chat.unfurl` attached, by URL (a repeated unfurl of a
     /// URL replaces the earlier one).
     pub unfurls: BTreeMap<String, Value>,
@@ -191,15 +228,20 @@ pub enum FailureReason {
     HttpError,
     /// No connection could be made.
     ConnectionFailed,
+    /// The app's URL redirected more than twice (Slack's Events API page,
+    /// "Error handling": more than 2 HTTP redirects).
+    TooManyRedirects,
 }
 
 impl FailureReason {
-    /// The header value (`http_timeout`, `http_error`, `connection_failed`).
+    /// The header value (`http_timeout`, `http_error`, `connection_failed`,
+    /// `too_many_redirects`).
     pub fn as_str(self) -> &'static str {
         match self {
             FailureReason::HttpTimeout => "http_timeout",
             FailureReason::HttpError => "http_error",
             FailureReason::ConnectionFailed => "connection_failed",
+            FailureReason::TooManyRedirects => "too_many_redirects",
         }
     }
 }
@@ -261,6 +303,9 @@ pub(crate) struct EventState {
     /// Each Call-button press, by its number: its delivery and how the
     /// press ended (for the page).
     pub initiations: BTreeMap<u64, Initiation>,
+    /// The `event_context` of every event sent, and its workspace: what
+    /// `apps.event.authorizations.list` takes.
+    pub contexts: BTreeMap<String, String>,
     /// Deliveries still running (retries wait on the fake's clock); stopped
     /// when the fake is dropped.
     pub running: Vec<tokio::task::AbortHandle>,
@@ -307,6 +352,15 @@ impl EventState {
     pub(crate) fn next_event_id(&mut self) -> String {
         self.next_event += 1;
         format!("Ev0MOCK{:06}", self.next_event)
+    }
+
+    /// A new `event_context` for an event in workspace `team_id`: an
+    /// opaque id (`4-` and hex, the fake's choice; Slack's are opaque
+    /// text), kept for `apps.event.authorizations.list`.
+    pub(crate) fn new_context(&mut self, team_id: &str) -> String {
+        let context = format!("4-{:x}{:012x}", self.contexts.len() + 1, self.next_event);
+        self.contexts.insert(context.clone(), team_id.to_owned());
+        context
     }
 }
 

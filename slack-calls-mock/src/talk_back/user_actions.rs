@@ -10,17 +10,23 @@
 //! The rules where Slack documents no behaviour:
 //!
 //! - A fake user's message gets an `unfurl_id` of
-//!   `{channel}.{ts}.{n}` and `source: conversations_history`.
+//!   `{channel}.{ts}.{n}` and `source: conversations_history`; a link
+//!   typed into the composer ([`MockSlack::user_types`](crate::MockSlack::user_types))
+//!   gets `{user}-mock-composer-{n}` (also its `message_ts`), channel
+//!   `COMPOSER` and `source: composer`.
 //! - A link is every word of the text that is an `http(s)` URL, bare or in
 //!   Slack's `<url>` / `<url|label>` form. It is on an unfurl domain when
 //!   its host is the domain or a subdomain of it.
-//! - `link_shared` is sent once per message that holds such a link (not
-//!   again for the composer), and not for messages the app posts itself.
+//! - `link_shared` is sent once per message that holds such a link, once
+//!   more when it was typed into the composer first, and not for messages
+//!   the app posts itself.
 //! - Uninstalling (`apps.uninstall`, `POST /_mock/uninstall` or
 //!   `MockSlack::uninstall_app`, one code path) revokes every token of the
 //!   workspace, then, when an app is registered, sends `app_uninstalled`,
 //!   then `tokens_revoked` naming the installing user when the workspace
-//!   had a user token (`oauth`) and the app's bot user (`bot`).
+//!   had a user token (`oauth`) and the workspace's bot user (`bot`).
+//!   `auth.revoke` sends `tokens_revoked` alone, naming the token's user
+//!   or bot user.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -30,11 +36,12 @@ use serde_json::{Value, json};
 use slack_calls::{CallInitiation, ResponseUrlPayload, TeamId, Timestamp, UserId};
 use slack_calls::{EventAuthorization, EventCallback, EventEnvelope};
 
+use crate::state::directory::WorkspaceConfig;
 use crate::state::fake::FakeSlack;
 use crate::talk_back::delivery::{self, InitiationError, Outgoing, attempt, http_client};
 use crate::talk_back::events::{
-    DeliveryRecord, Initiation, InitiationOutcome, MessageRecord, MockApp, UserActionError,
-    unix_now,
+    COMPOSER, COMPOSER_CHANNEL, CONVERSATIONS_HISTORY, DeliveryRecord, Initiation,
+    InitiationOutcome, MessageRecord, MockApp, UserActionError, unix_now,
 };
 
 /// The `http(s)` links of a message text: bare, `<url>` or `<url|label>`.
@@ -59,17 +66,27 @@ pub(crate) struct Place {
     pub team_id: String,
     pub enterprise_id: Option<String>,
     pub org_install: bool,
+    /// The app's bot user there.
+    pub bot_user: String,
 }
 
-/// An `event_callback` body for `event`, from the crate's one envelope:
-/// `authorizations` names the app's bot in the workspace, with the
-/// organization and `is_enterprise_install` of an org-wide install, and
-/// the envelope carries the organization's `enterprise_id` (and, for an
-/// org-wide install, `context_enterprise_id`).
-fn envelope(app: &MockApp, place: &Place, event_id: &str, event: Value) -> Vec<u8> {
+/// An `event_callback` body for `event`, from the crate's one envelope,
+/// as Slack's Events API page shows it: the deprecated verification
+/// `token`, the `event_context` `apps.event.authorizations.list` takes,
+/// `authorizations` naming the app's bot user in the workspace (the one id
+/// `auth.test` gives) with its `enterprise_id` (`null` off Grid) and
+/// `is_enterprise_install`, and `context_enterprise_id` (`null` off Grid).
+/// Inside an organization the envelope also carries its `enterprise_id`.
+fn envelope(
+    app: &MockApp,
+    place: &Place,
+    event_id: &str,
+    context: String,
+    event: Value,
+) -> Vec<u8> {
     let team = TeamId::from(place.team_id.as_str());
     let mut authorization =
-        EventAuthorization::bot(team.clone(), UserId::from(app.bot_user.as_str()));
+        EventAuthorization::bot(team.clone(), UserId::from(place.bot_user.as_str()));
     authorization.enterprise_id = place.enterprise_id.clone();
     authorization.is_enterprise_install = place.org_install;
     let mut callback = EventCallback::new(
@@ -80,13 +97,23 @@ fn envelope(app: &MockApp, place: &Place, event_id: &str, event: Value) -> Vec<u
         event,
     )
     .authorization(authorization);
-    if place.org_install {
-        callback.context_enterprise_id = place.enterprise_id.clone();
-    }
+    callback.context_enterprise_id = place.enterprise_id.clone();
+    callback.event_context = Some(context);
     // A struct of strings and numbers always encodes.
     let mut body = serde_json::to_value(EventEnvelope::EventCallback(callback)).unwrap_or_default();
-    if let (Some(org), Value::Object(map)) = (&place.enterprise_id, &mut body) {
-        map.insert("enterprise_id".into(), json!(org));
+    if let Value::Object(map) = &mut body {
+        map.insert("token".into(), json!(app.verification_token));
+        // Off Grid, Slack sends these as `null` rather than leaving them out.
+        map.insert("context_enterprise_id".into(), json!(place.enterprise_id));
+        if let Some(Value::Object(first)) = map
+            .get_mut("authorizations")
+            .and_then(|list| list.get_mut(0))
+        {
+            first.insert("enterprise_id".into(), json!(place.enterprise_id));
+        }
+        if let Some(org) = &place.enterprise_id {
+            map.insert("enterprise_id".into(), json!(org));
+        }
     }
     serde_json::to_vec(&body).unwrap_or_default()
 }
@@ -95,12 +122,14 @@ impl FakeSlack {
     /// Queues `event` for the registered app and starts delivering it;
     /// the event id, or `None` when no app is registered.
     fn send_event(self: &Arc<Self>, place: &Place, kind: &str, event: Value) -> Option<String> {
-        let (app, event_id) = {
+        let (app, event_id, context) = {
             let mut state = self.lock();
             let app = state.events.app.clone()?;
-            (app, state.events.next_event_id())
+            let event_id = state.events.next_event_id();
+            let context = state.events.new_context(&place.team_id);
+            (app, event_id, context)
         };
-        let body = envelope(&app, place, &event_id, event);
+        let body = envelope(&app, place, &event_id, context, event);
         delivery::spawn(
             Arc::clone(self),
             app,
@@ -111,12 +140,13 @@ impl FakeSlack {
 
     /// Workspace `team_id` as an event's envelope names it.
     pub(crate) fn place_of(&self, team_id: &str) -> Place {
-        let enterprise_id = self
+        let (enterprise_id, bot_user) = self
             .directory()
             .workspaces
             .iter()
             .find(|w| w.team_id == team_id)
-            .and_then(|w| w.enterprise.clone());
+            .map(|w| (w.enterprise.clone(), w.bot_user_id()))
+            .unwrap_or_default();
         let org_install = enterprise_id
             .as_ref()
             .is_some_and(|org| self.lock().auth.org_installs.contains(org));
@@ -124,6 +154,7 @@ impl FakeSlack {
             team_id: team_id.to_owned(),
             enterprise_id,
             org_install,
+            bot_user,
         }
     }
 
@@ -142,44 +173,41 @@ impl FakeSlack {
 
     /// Sends the `app_uninstalled` and `tokens_revoked` events of every
     /// uninstall not yet announced ([`AuthState::uninstall`] queues them),
-    /// when an app is registered; dropped otherwise. Returns the event ids.
+    /// and the `tokens_revoked` of every `auth.revoke`, when an app is
+    /// registered; dropped otherwise. Returns the event ids.
     /// Called by whoever uninstalled, after letting go of the state lock.
     ///
     /// [`AuthState::uninstall`]: crate::state::auth_state::AuthState::uninstall
     pub(crate) fn send_uninstall_events(self: &Arc<Self>) -> Vec<String> {
-        let (unsent, bot_user) = {
+        let unsent = {
             let mut state = self.lock();
             let unsent = std::mem::take(&mut state.auth.unsent);
-            let bot_user = state.events.app.as_ref().map(|app| app.bot_user.clone());
-            (unsent, bot_user)
-        };
-        let Some(bot_user) = bot_user else {
-            return Vec::new();
+            if state.events.app.is_none() {
+                return Vec::new();
+            }
+            unsent
         };
         let mut ids = Vec::new();
         for uninstall in unsent {
             let now = format!("{}.000000", unix_now());
-            let tokens = json!({"oauth": uninstall.oauth_users, "bot": [bot_user]});
-            for (kind, event) in [
-                (
+            let tokens = json!({"oauth": uninstall.oauth_users, "bot": uninstall.bot_users});
+            let revoked = json!({"type": "tokens_revoked", "tokens": tokens, "event_ts": now});
+            let mut events = Vec::with_capacity(2);
+            if uninstall.app_uninstalled {
+                events.push((
                     "app_uninstalled",
                     json!({"type": "app_uninstalled", "event_ts": now}),
-                ),
-                (
-                    "tokens_revoked",
-                    json!({"type": "tokens_revoked", "tokens": tokens, "event_ts": now}),
-                ),
-            ] {
-                // An org-wide install's events name the organization, as
-                // installed org-wide (it was, until now).
-                let place = match &uninstall.org_wide {
-                    Some(org) => Place {
-                        team_id: uninstall.team_id.clone(),
-                        enterprise_id: Some(org.clone()),
-                        org_install: true,
-                    },
-                    None => self.place_of(&uninstall.team_id),
-                };
+                ));
+            }
+            events.push(("tokens_revoked", revoked));
+            // An org-wide install's events name the organization, as
+            // installed org-wide (it was, until now).
+            let mut place = self.place_of(&uninstall.team_id);
+            if let Some(org) = &uninstall.org_wide {
+                place.enterprise_id = Some(org.clone());
+                place.org_install = true;
+            }
+            for (kind, event) in events {
                 ids.extend(self.send_event(&place, kind, event));
             }
         }
@@ -194,20 +222,56 @@ impl FakeSlack {
         channel: &str,
         text: &str,
     ) -> Result<MessageRecord, UserActionError> {
+        self.share_links(user, channel, text, CONVERSATIONS_HISTORY)
+    }
+
+    /// A fake user types `text` into the composer of `channel`;
+    /// `link_shared` with `source: composer` goes to the app when the
+    /// text holds links on its unfurl domains.
+    pub(crate) fn user_types(
+        self: &Arc<Self>,
+        user: &str,
+        channel: &str,
+        text: &str,
+    ) -> Result<MessageRecord, UserActionError> {
+        self.share_links(user, channel, text, COMPOSER)
+    }
+
+    /// Keeps what a fake user wrote in `channel` (posted, or still in the
+    /// composer, as `source` says) and sends `link_shared` for the links
+    /// on the app's unfurl domains. A link in the composer has the
+    /// channel `COMPOSER` and its `unfurl_id` as its `message_ts`
+    /// (Slack's link_shared page).
+    fn share_links(
+        self: &Arc<Self>,
+        user: &str,
+        channel: &str,
+        text: &str,
+        source: &str,
+    ) -> Result<MessageRecord, UserActionError> {
         let team_id = self.workspace_of(user, channel)?;
         let links = links_in(text);
-        let (message, shared) = {
+        let (message, shared, now) = {
             let mut state = self.lock();
             state.messages_posted += 1;
-            let ts = format!("{}.{:06}", unix_now(), state.messages_posted % 1_000_000);
+            let n = state.messages_posted;
+            let now = format!("{}.{:06}", unix_now(), n % 1_000_000);
+            let (channel, ts, unfurl_id) = if source == COMPOSER {
+                let id = format!("{user}-mock-composer-{n:08}");
+                (COMPOSER_CHANNEL.to_owned(), id.clone(), id)
+            } else {
+                let unfurl_id = format!("{channel}.{now}.{n}");
+                (channel.to_owned(), now.clone(), unfurl_id)
+            };
             let message = MessageRecord {
                 team_id: team_id.clone(),
-                channel: channel.to_owned(),
-                unfurl_id: format!("{channel}.{ts}.{}", state.messages_posted),
+                channel,
                 ts,
                 user: user.to_owned(),
                 text: text.to_owned(),
                 links: links.clone(),
+                unfurl_id,
+                source: source.to_owned(),
                 unfurls: BTreeMap::new(),
             };
             state.events.messages.push(message.clone());
@@ -225,7 +289,7 @@ impl FakeSlack {
                         .collect()
                 })
                 .unwrap_or_default();
-            (message, shared)
+            (message, shared, now)
         };
         if !shared.is_empty() {
             let event = json!({
@@ -235,9 +299,9 @@ impl FakeSlack {
                 "user": message.user,
                 "message_ts": message.ts,
                 "unfurl_id": message.unfurl_id,
-                "source": "conversations_history",
+                "source": source,
                 "links": shared,
-                "event_ts": message.ts,
+                "event_ts": now,
             });
             self.send_event(&self.place_of(&team_id), "link_shared", event);
         }
@@ -319,10 +383,21 @@ impl FakeSlack {
     ) -> Result<CallInitiation, InitiationError> {
         let team_id = self.workspace_of(user, channel)?;
         let place = self.place_of(&team_id);
-        let enterprise_name = place
-            .enterprise_id
-            .as_ref()
-            .and_then(|org| self.directory().enterprises.get(org).cloned());
+        let (enterprise_name, team_domain, channel_name) = {
+            let directory = self.directory();
+            let enterprise_name = place
+                .enterprise_id
+                .as_ref()
+                .and_then(|org| directory.enterprises.get(org).cloned());
+            let workspace = directory.workspaces.iter().find(|w| w.team_id == team_id);
+            (
+                enterprise_name,
+                workspace.map(WorkspaceConfig::domain).unwrap_or_default(),
+                workspace
+                    .map(|w| w.channel_name(channel))
+                    .unwrap_or_default(),
+            )
+        };
         let (app, seq) = {
             let mut state = self.lock();
             let app = state.events.app.clone().ok_or(UserActionError::NoApp)?;
@@ -335,8 +410,16 @@ impl FakeSlack {
         let pressed = std::time::Instant::now();
         // The serializer is not `Send`: it lives in this block only.
         let body = {
+            // The fields of a slash command's request (the Calls guide's
+            // example; Slack's slash commands page): `token`, `team_id`,
+            // `team_domain`, `channel_id`, `channel_name`, `user_id`,
+            // `user_name`, `response_url`, `trigger_id`, `api_app_id`;
+            // the user's name is their id in lowercase, as `users.info`
+            // names them (the fake's choice).
             let mut form = form_urlencoded::Serializer::new(String::new());
-            form.append_pair("team_id", &team_id);
+            form.append_pair("token", &app.verification_token)
+                .append_pair("team_id", &team_id)
+                .append_pair("team_domain", &team_domain);
             if let Some(org) = &place.enterprise_id {
                 form.append_pair("enterprise_id", org).append_pair(
                     "enterprise_name",
@@ -348,8 +431,10 @@ impl FakeSlack {
                 "is_enterprise_install",
                 if place.org_install { "true" } else { "false" },
             )
-            .append_pair("user_id", user)
             .append_pair("channel_id", channel)
+            .append_pair("channel_name", &channel_name)
+            .append_pair("user_id", user)
+            .append_pair("user_name", &user.to_lowercase())
             .append_pair("api_app_id", &app.app_id)
             .append_pair("type", "video")
             .append_pair("trigger_id", &format!("{seq}.{}.mock", unix_now()))

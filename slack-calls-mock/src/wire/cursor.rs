@@ -2,7 +2,9 @@
 //! `limit` items, and an opaque `response_metadata.next_cursor` to ask for
 //! the next one (empty after the last). A cursor is only good for the list
 //! it was made for (the method and, say, the channel); any other text is
-//! answered with `invalid_cursor`.
+//! answered with `invalid_cursor`. A `limit` over 1,000 is taken as 1,000,
+//! and one of 0 or less as the default 100, never refused (Slack's
+//! pagination page: the limit is adjusted).
 
 use serde_json::{Value, json};
 
@@ -47,13 +49,13 @@ pub(crate) fn page<T: Clone>(
     scope: &str,
     items: &[T],
 ) -> Result<(Vec<T>, String), SlackError> {
+    // Slack adjusts a `limit` it cannot serve rather than refusing it
+    // (its pagination page): above the maximum is the maximum; zero or
+    // less is the default page (the fake's choice of "something
+    // sensible").
     let limit = match pages.limit.and_then(|name| params.int(name)) {
-        None | Some(0) => DEFAULT_LIMIT,
-        Some(n @ 1..=MAX_LIMIT) => usize::try_from(n).unwrap_or(DEFAULT_LIMIT),
-        Some(n) => {
-            return Err(SlackError::new("invalid_limit")
-                .because(format!("`limit` must be 1 to {MAX_LIMIT}, not {n}")));
-        }
+        Some(n @ 1..) => usize::try_from(n.min(MAX_LIMIT)).unwrap_or(DEFAULT_LIMIT),
+        None | Some(_) => DEFAULT_LIMIT,
     };
     let start = match params.text(pages.cursor).map(str::trim) {
         None | Some("") => 0,

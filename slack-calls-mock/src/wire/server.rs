@@ -257,7 +257,7 @@ async fn handle(
     };
     entry.outcome = answer.outcome.clone();
     fake.record(entry);
-    if method == "apps.uninstall" {
+    if method == "apps.uninstall" || method == "auth.revoke" {
         // The family revoked under the state lock and queued the events;
         // they go now that the lock is free (sent in the background).
         fake.send_uninstall_events();

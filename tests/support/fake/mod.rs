@@ -7,6 +7,10 @@
 //! - [`fake_process`]: the `slack-calls-mock` program, started for a test.
 //! - [`delivery_log`]: waiting for the fake's background event deliveries
 //!   to be logged.
+//! - [`handshake`]: Slack's `url_verification` answered for a test app
+//!   built by hand.
+//! - [`event_context`]: a real `event_context`, from an event the fake
+//!   sent.
 //! - [`shared_time`]: one virtual clock for a client and the fake.
 //!
 //! A test binary that uses them declares
@@ -15,6 +19,8 @@
 #![allow(dead_code)] // each test binary uses a different part
 
 pub mod delivery_log;
+pub mod event_context;
 pub mod fake_process;
+pub mod handshake;
 pub mod raw_http;
 pub mod shared_time;

@@ -47,7 +47,10 @@ OPTIONS:
     --app-url <URL>            Register an app whose Request URL is URL: the fake
                                sends it signed events (link_shared, call_rejected,
                                app_uninstalled, tokens_revoked) and the Call
-                               button's requests. Needs --signing-secret-env.
+                               button's requests. The app must be listening:
+                               the fake first sends Slack's url_verification
+                               handshake and exits when the challenge does not
+                               come back. Needs --signing-secret-env.
     --signing-secret-env <VAR> Sign what goes to --app-url with the secret in the
                                environment variable VAR (at least 32 bytes). The
                                secret itself is never taken on the command line,
