@@ -237,6 +237,8 @@ impl Checker<'_> {
             }
             (ir::Ty::Integer | ir::Ty::Timestamp | ir::Ty::Duration, Value::Int(_)) => {}
             (ir::Ty::Boolean, Value::Bool(_)) => {}
+            // Anything JSON can hold: Slack leaves it open.
+            (ir::Ty::Json, _) => {}
             (ir::Ty::List(item), Value::Seq(items)) => {
                 for item_node in items {
                     self.check_example(file, item_node, item_node.span, item, diags);

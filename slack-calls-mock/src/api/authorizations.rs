@@ -4,10 +4,15 @@
 //!
 //! Which installations can see an event is the fake's choice: every one,
 //! for any non-empty `event_context` (its events carry none to match).
+//!
+//! The next page's cursor is `cursor_next`, beside the items, and the
+//! answer has no `response_metadata` (Slack's method page, output; the Java
+//! SDK's `AppsEventAuthorizationsListResponse.cursorNext`); after the last
+//! page there is no `cursor_next`.
 
 use serde_json::{Value, json};
 
-use slack_calls::method::Pagination;
+use slack_calls::method::{PageBy, Pagination};
 
 use crate::api::family::{Exchange, Family, no_param_error};
 use crate::wire::answer::{Reply, SlackError};
@@ -29,7 +34,11 @@ fn list(exchange: &Exchange<'_>) -> Result<Value, SlackError> {
         );
     }
     let paging = exchange.method.pagination.unwrap_or(Pagination {
-        cursor: "cursor",
+        by: PageBy::Cursor {
+            param: "cursor",
+            next: "cursor_next",
+            first: None,
+        },
         limit: Some("limit"),
         items: "authorizations",
     });
@@ -54,5 +63,5 @@ fn list(exchange: &Exchange<'_>) -> Result<Value, SlackError> {
         .collect();
     let scope = format!("apps.event.authorizations.list {context}");
     let (page, next) = cursor::page(&paging, exchange.params, &scope, &installations)?;
-    Ok(cursor::body(paging.items, page, next))
+    Ok(cursor::body(&paging, page, next))
 }
