@@ -19,6 +19,8 @@ impl Stars {
     ///
     /// - `count` (optional, a setter): Items a page (Slack's default is 100).
     /// - `page` (optional, a setter): The page number, from 1 (Slack's default).
+    /// - `cursor` (optional, a setter): Slack's cursor paging of the same list (the `response_metadata.next_cursor` of the page before); the streams here page by number.
+    /// - `limit` (optional, a setter): The most items in a page with cursor paging.
     /// - `team_id` (optional, a setter): The workspace to list saved items of, with an organization-wide token.
     ///
     /// # Errors
@@ -42,6 +44,8 @@ impl Stars {
             client: self.client.clone(),
             count: ::std::option::Option::None,
             page: ::std::option::Option::None,
+            cursor: ::std::option::Option::None,
+            limit: ::std::option::Option::None,
             team_id: ::std::option::Option::None,
         }
     }
@@ -53,6 +57,8 @@ pub struct ListRequest {
     client: ::slack_calls::Client,
     count: ::std::option::Option<i64>,
     page: ::std::option::Option<i64>,
+    cursor: ::std::option::Option<::std::string::String>,
+    limit: ::std::option::Option<i64>,
     team_id: ::std::option::Option<::std::string::String>,
 }
 impl ListRequest {
@@ -64,6 +70,19 @@ impl ListRequest {
     /// Sets `page`: The page number, from 1 (Slack's default).
     pub fn page(mut self, value: i64) -> Self {
         self.page = ::std::option::Option::Some(value);
+        self
+    }
+    /// Sets `cursor`: Slack's cursor paging of the same list (the `response_metadata.next_cursor` of the page before); the streams here page by number.
+    pub fn cursor(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.cursor = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets `limit`: The most items in a page with cursor paging.
+    pub fn limit(mut self, value: i64) -> Self {
+        self.limit = ::std::option::Option::Some(value);
         self
     }
     /// Sets `team_id`: The workspace to list saved items of, with an organization-wide token.
@@ -84,6 +103,12 @@ impl ListRequest {
         }
         if let ::std::option::Option::Some(value) = &self.page {
             form.push("page", value);
+        }
+        if let ::std::option::Option::Some(value) = &self.cursor {
+            form.push("cursor", value);
+        }
+        if let ::std::option::Option::Some(value) = &self.limit {
+            form.push("limit", value);
         }
         if let ::std::option::Option::Some(value) = &self.team_id {
             form.push("team_id", value);
@@ -116,6 +141,8 @@ impl ListRequest {
     params {
         "count": Integer, No;
         "page": Integer, No;
+        "cursor": String, No;
+        "limit": Integer, No;
         "team_id": String, No;
     }
     errors ["missing_argument"];
