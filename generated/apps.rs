@@ -122,7 +122,7 @@ pub mod event {
             /// # Params
             ///
             /// - `event_context` (required, positional): The `event_context` of the event delivery.
-            /// - `cursor` (optional, a setter): Where to go on from, the `next_cursor` of the page before; left out for the first page.
+            /// - `cursor` (optional, a setter): Where to go on from, the `cursor_next` of the page before; left out for the first page.
             /// - `limit` (optional, a setter): The most installations in a page (at most 999; Slack's default is 100).
             ///
             /// # Errors
@@ -165,7 +165,7 @@ pub mod event {
             limit: ::std::option::Option<i64>,
         }
         impl ListRequest {
-            /// Sets `cursor`: Where to go on from, the `next_cursor` of the page before; left out for the first page.
+            /// Sets `cursor`: Where to go on from, the `cursor_next` of the page before; left out for the first page.
             pub fn cursor(
                 mut self,
                 value: impl ::std::convert::Into<::std::string::String>,
@@ -194,12 +194,15 @@ pub mod event {
                 ::slack_calls::__private::send(&self.client, &LIST, form).await
             }
         }
-        ::slack_calls::__private::request!(ListRequest => ListResponse, ListError, pages(cursor, authorizations: super::super::super::AppAuthorization, "authorizations", "limit"));
+        ::slack_calls::__private::request!(ListRequest => ListResponse, ListError, cursor(cursor, "cursor_next", |page: &ListResponse| page.cursor_next.clone()), items("authorizations", super::super::super::AppAuthorization, |page: ListResponse| page.authorizations), limit "limit");
         ::slack_calls::__private::response! {
             /// What `apps.event.authorizations.list` answers on success.
             pub struct ListResponse {
                 /// The installations on this page.
                 pub authorizations: ::std::vec::Vec<super::super::super::AppAuthorization>,
+                /// The cursor of the next page, to pass as `cursor`; absent after the last page.
+                #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+                pub cursor_next: ::std::option::Option<::std::string::String>,
             }
         }
         ::slack_calls::__private::method_error! {
@@ -222,8 +225,8 @@ pub mod event {
             }
             errors ["auth_mismatch", "invalid_cursor", "invalid_event_context"];
             done_on_resend [];
-            example_response: "{\"authorizations\":[{\"is_bot\":true,\"is_enterprise_install\":false,\"team_id\":\"T012AB3C4\",\"user_id\":\"U0BOT0001\"}],\"ok\":true,\"response_metadata\":{\"next_cursor\":\"\"}}";
-            pagination: cursor "cursor", limit ["limit"], items "authorizations";
+            example_response: "{\"authorizations\":[{\"is_bot\":true,\"is_enterprise_install\":false,\"team_id\":\"T012AB3C4\",\"user_id\":\"U0BOT0001\"}],\"ok\":true}";
+            pagination: cursor "cursor" [next "cursor_next"], limit ["limit"], items "authorizations";
         }
     }
 }

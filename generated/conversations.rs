@@ -245,7 +245,7 @@ impl MembersRequest {
         ::slack_calls::__private::send(&self.client, &MEMBERS, form).await
     }
 }
-::slack_calls::__private::request!(MembersRequest => MembersResponse, MembersError, pages(cursor, members: super::UserId, "members", "limit"));
+::slack_calls::__private::request!(MembersRequest => MembersResponse, MembersError, cursor(cursor, "response_metadata.next_cursor", |page: &MembersResponse| page.meta.next_cursor.clone()), items("members", super::UserId, |page: MembersResponse| page.members), limit "limit");
 ::slack_calls::__private::response! {
     /// What `conversations.members` answers on success.
     pub struct MembersResponse {
@@ -275,7 +275,7 @@ impl MembersRequest {
     errors ["channel_not_found", "fetch_members_failed", "invalid_cursor", "invalid_limit"];
     done_on_resend [];
     example_response: "{\"members\":[\"U023BECGF\",\"U061F7AUR\",\"W012A3CDE\"],\"ok\":true,\"response_metadata\":{\"next_cursor\":\"e3VzZXJfaWQ6IFcxMjM0NTY3fQ==\"}}";
-    pagination: cursor "cursor", limit ["limit"], items "members";
+    pagination: cursor "cursor" [next "response_metadata.next_cursor"], limit ["limit"], items "members";
 }
 /// A `conversations.list` request. Set optional params with the setters, then `.await` it (or call `send`).
 #[derive(Debug, Clone)]
@@ -346,7 +346,7 @@ impl ListRequest {
         ::slack_calls::__private::send(&self.client, &LIST, form).await
     }
 }
-::slack_calls::__private::request!(ListRequest => ListResponse, ListError, pages(cursor, channels: super::Conversation, "channels", "limit"));
+::slack_calls::__private::request!(ListRequest => ListResponse, ListError, cursor(cursor, "response_metadata.next_cursor", |page: &ListResponse| page.meta.next_cursor.clone()), items("channels", super::Conversation, |page: ListResponse| page.channels), limit "limit");
 ::slack_calls::__private::response! {
     /// What `conversations.list` answers on success.
     pub struct ListResponse {
@@ -378,5 +378,5 @@ impl ListRequest {
     errors ["invalid_cursor", "invalid_limit", "invalid_types", "method_not_supported_for_channel_type"];
     done_on_resend [];
     example_response: "{\"channels\":[{\"created\":1449252889,\"creator\":\"U012A3CDE\",\"id\":\"C012AB3CD\",\"is_archived\":false,\"is_channel\":true,\"is_general\":true,\"is_member\":true,\"is_private\":false,\"name\":\"general\"}],\"ok\":true,\"response_metadata\":{\"next_cursor\":\"dGVhbTpDMDYxRkE1UEI=\"}}";
-    pagination: cursor "cursor", limit ["limit"], items "channels";
+    pagination: cursor "cursor" [next "response_metadata.next_cursor"], limit ["limit"], items "channels";
 }

@@ -19,6 +19,9 @@ pub static METHODS: &[&::slack_calls::method::MethodInfo] = &[
     &conversations::MEMBERS,
     &conversations::LIST,
     &oauth::v2::ACCESS,
+    &search::MESSAGES,
+    &stars::LIST,
     &users::LOOKUP_BY_EMAIL,
     &users::INFO,
+    &users::profile::SET,
 ];

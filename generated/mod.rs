@@ -41,6 +41,18 @@ impl ::slack_calls::Client {
             client: ::std::clone::Clone::clone(self),
         }
     }
+    /// The `search.*` methods.
+    pub fn search(&self) -> search::Search {
+        search::Search {
+            client: ::std::clone::Clone::clone(self),
+        }
+    }
+    /// The `stars.*` methods.
+    pub fn stars(&self) -> stars::Stars {
+        stars::Stars {
+            client: ::std::clone::Clone::clone(self),
+        }
+    }
     /// The `users.*` methods.
     pub fn users(&self) -> users::Users {
         users::Users {
@@ -71,6 +83,14 @@ pub mod conversations {
 /// The `oauth.*` methods.
 pub mod oauth {
     include!("oauth.rs");
+}
+/// The `search.*` methods.
+pub mod search {
+    include!("search.rs");
+}
+/// The `stars.*` methods.
+pub mod stars {
+    include!("stars.rs");
 }
 /// The `users.*` methods.
 pub mod users {

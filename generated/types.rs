@@ -1063,6 +1063,594 @@ impl AuthedUser {
     }
 }
 impl ::slack_calls::Check for AuthedUser {}
+/// The messages a search found, one page of them, and where the page stands.
+#[derive(
+    Debug,
+    Clone,
+    PartialEq,
+    ::slack_calls::__private::serde::Serialize,
+    ::slack_calls::__private::serde::Deserialize
+)]
+#[serde(crate = "::slack_calls::__private::serde")]
+#[non_exhaustive]
+pub struct SearchMessages {
+    /// The messages on this page.
+    pub matches: ::std::vec::Vec<SearchMatch>,
+    /// How many messages match in all.
+    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    pub total: ::std::option::Option<i64>,
+    /// The page, by number.
+    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    pub paging: ::std::option::Option<Paging>,
+    /// The page, by cursor (`next_cursor` when asked for with a cursor).
+    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    pub pagination: ::std::option::Option<SearchPagination>,
+}
+impl SearchMessages {
+    /// A value with the required fields (`matches`); add others with the `with_` setters.
+    pub fn new(matches: impl ::std::iter::IntoIterator<Item = SearchMatch>) -> Self {
+        Self {
+            matches: matches.into_iter().collect(),
+            total: ::std::default::Default::default(),
+            paging: ::std::default::Default::default(),
+            pagination: ::std::default::Default::default(),
+        }
+    }
+    /// Sets `total`.
+    pub fn with_total(mut self, value: i64) -> Self {
+        self.total = ::std::option::Option::Some(value);
+        self
+    }
+    /// Sets `paging`.
+    pub fn with_paging(mut self, value: Paging) -> Self {
+        self.paging = ::std::option::Option::Some(value);
+        self
+    }
+    /// Sets `pagination`.
+    pub fn with_pagination(mut self, value: SearchPagination) -> Self {
+        self.pagination = ::std::option::Option::Some(value);
+        self
+    }
+}
+impl ::slack_calls::Check for SearchMessages {
+    fn check(&self) -> ::std::result::Result<(), ::std::string::String> {
+        for (index, item) in self.matches.iter().enumerate() {
+            ::slack_calls::Check::check(item)
+                .map_err(|reason| {
+                    ::std::format!("`matches` item {}: {}", index, reason)
+                })?;
+        }
+        if let ::std::option::Option::Some(value) = &self.paging {
+            ::slack_calls::Check::check(value)
+                .map_err(|reason| ::std::format!("`paging`: {}", reason))?;
+        }
+        if let ::std::option::Option::Some(value) = &self.pagination {
+            ::slack_calls::Check::check(value)
+                .map_err(|reason| ::std::format!("`pagination`: {}", reason))?;
+        }
+        ::std::result::Result::Ok(())
+    }
+}
+/// A message a search found. Slack sends more fields; those not listed are ignored.
+#[derive(
+    Debug,
+    Clone,
+    PartialEq,
+    ::slack_calls::__private::serde::Serialize,
+    ::slack_calls::__private::serde::Deserialize
+)]
+#[serde(crate = "::slack_calls::__private::serde")]
+#[non_exhaustive]
+pub struct SearchMatch {
+    /// The match's own id.
+    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    pub iid: ::std::option::Option<::std::string::String>,
+    /// What matched (`message`).
+    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    pub r#type: ::std::option::Option<::std::string::String>,
+    /// The message's timestamp.
+    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    pub ts: ::std::option::Option<MessageTs>,
+    /// The message's text.
+    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    pub text: ::std::option::Option<::std::string::String>,
+    /// The author (empty for some bots).
+    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    pub user: ::std::option::Option<::std::string::String>,
+    /// The author's name.
+    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    pub username: ::std::option::Option<::std::string::String>,
+    /// The author's workspace.
+    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    pub team: ::std::option::Option<TeamId>,
+    /// A link to the message.
+    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    pub permalink: ::std::option::Option<::std::string::String>,
+    /// The conversation the message is in.
+    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    pub channel: ::std::option::Option<SearchChannel>,
+}
+impl SearchMatch {
+    /// A value with every field unset; add fields with the `with_` setters.
+    pub fn new() -> Self {
+        Self {
+            iid: ::std::default::Default::default(),
+            r#type: ::std::default::Default::default(),
+            ts: ::std::default::Default::default(),
+            text: ::std::default::Default::default(),
+            user: ::std::default::Default::default(),
+            username: ::std::default::Default::default(),
+            team: ::std::default::Default::default(),
+            permalink: ::std::default::Default::default(),
+            channel: ::std::default::Default::default(),
+        }
+    }
+    /// Sets `iid`.
+    pub fn with_iid(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.iid = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets `type`.
+    pub fn with_type(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.r#type = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets `ts`.
+    pub fn with_ts(mut self, value: impl ::std::convert::Into<MessageTs>) -> Self {
+        self.ts = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets `text`.
+    pub fn with_text(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.text = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets `user`.
+    pub fn with_user(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.user = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets `username`.
+    pub fn with_username(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.username = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets `team`.
+    pub fn with_team(mut self, value: impl ::std::convert::Into<TeamId>) -> Self {
+        self.team = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets `permalink`.
+    pub fn with_permalink(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.permalink = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets `channel`.
+    pub fn with_channel(mut self, value: SearchChannel) -> Self {
+        self.channel = ::std::option::Option::Some(value);
+        self
+    }
+}
+impl ::std::default::Default for SearchMatch {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+impl ::slack_calls::Check for SearchMatch {
+    fn check(&self) -> ::std::result::Result<(), ::std::string::String> {
+        if let ::std::option::Option::Some(value) = &self.channel {
+            ::slack_calls::Check::check(value)
+                .map_err(|reason| ::std::format!("`channel`: {}", reason))?;
+        }
+        ::std::result::Result::Ok(())
+    }
+}
+/// The conversation of a search match. Slack sends more fields; those not listed are ignored.
+#[derive(
+    Debug,
+    Clone,
+    PartialEq,
+    ::slack_calls::__private::serde::Serialize,
+    ::slack_calls::__private::serde::Deserialize
+)]
+#[serde(crate = "::slack_calls::__private::serde")]
+#[non_exhaustive]
+pub struct SearchChannel {
+    /// The conversation.
+    pub id: ChannelId,
+    /// Its name.
+    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    pub name: ::std::option::Option<::std::string::String>,
+    /// It is a private channel.
+    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    pub is_private: ::std::option::Option<bool>,
+}
+impl SearchChannel {
+    /// A value with the required fields (`id`); add others with the `with_` setters.
+    pub fn new(id: impl ::std::convert::Into<ChannelId>) -> Self {
+        Self {
+            id: id.into(),
+            name: ::std::default::Default::default(),
+            is_private: ::std::default::Default::default(),
+        }
+    }
+    /// Sets `name`.
+    pub fn with_name(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.name = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets `is_private`.
+    pub fn with_is_private(mut self, value: bool) -> Self {
+        self.is_private = ::std::option::Option::Some(value);
+        self
+    }
+}
+impl ::slack_calls::Check for SearchChannel {}
+/// Where a page of search results stands (Slack's cursormark paging).
+#[derive(
+    Debug,
+    Clone,
+    PartialEq,
+    ::slack_calls::__private::serde::Serialize,
+    ::slack_calls::__private::serde::Deserialize
+)]
+#[serde(crate = "::slack_calls::__private::serde")]
+#[non_exhaustive]
+pub struct SearchPagination {
+    /// How many results there are in all.
+    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    pub total_count: ::std::option::Option<i64>,
+    /// This page's number.
+    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    pub page: ::std::option::Option<i64>,
+    /// Results a page.
+    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    pub per_page: ::std::option::Option<i64>,
+    /// How many pages there are.
+    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    pub page_count: ::std::option::Option<i64>,
+    /// The position of this page's first result.
+    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    pub first: ::std::option::Option<i64>,
+    /// The position of this page's last result.
+    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    pub last: ::std::option::Option<i64>,
+    /// The cursor of the next page, when the page was asked for by cursor; absent after the last.
+    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    pub next_cursor: ::std::option::Option<::std::string::String>,
+}
+impl SearchPagination {
+    /// A value with every field unset; add fields with the `with_` setters.
+    pub fn new() -> Self {
+        Self {
+            total_count: ::std::default::Default::default(),
+            page: ::std::default::Default::default(),
+            per_page: ::std::default::Default::default(),
+            page_count: ::std::default::Default::default(),
+            first: ::std::default::Default::default(),
+            last: ::std::default::Default::default(),
+            next_cursor: ::std::default::Default::default(),
+        }
+    }
+    /// Sets `total_count`.
+    pub fn with_total_count(mut self, value: i64) -> Self {
+        self.total_count = ::std::option::Option::Some(value);
+        self
+    }
+    /// Sets `page`.
+    pub fn with_page(mut self, value: i64) -> Self {
+        self.page = ::std::option::Option::Some(value);
+        self
+    }
+    /// Sets `per_page`.
+    pub fn with_per_page(mut self, value: i64) -> Self {
+        self.per_page = ::std::option::Option::Some(value);
+        self
+    }
+    /// Sets `page_count`.
+    pub fn with_page_count(mut self, value: i64) -> Self {
+        self.page_count = ::std::option::Option::Some(value);
+        self
+    }
+    /// Sets `first`.
+    pub fn with_first(mut self, value: i64) -> Self {
+        self.first = ::std::option::Option::Some(value);
+        self
+    }
+    /// Sets `last`.
+    pub fn with_last(mut self, value: i64) -> Self {
+        self.last = ::std::option::Option::Some(value);
+        self
+    }
+    /// Sets `next_cursor`.
+    pub fn with_next_cursor(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.next_cursor = ::std::option::Option::Some(value.into());
+        self
+    }
+}
+impl ::std::default::Default for SearchPagination {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+impl ::slack_calls::Check for SearchPagination {}
+/// Where a page stands in Slack's page-number paging (`search.*`, `stars.list`).
+#[derive(
+    Debug,
+    Clone,
+    PartialEq,
+    ::slack_calls::__private::serde::Serialize,
+    ::slack_calls::__private::serde::Deserialize
+)]
+#[serde(crate = "::slack_calls::__private::serde")]
+#[non_exhaustive]
+pub struct Paging {
+    /// Results a page, as asked.
+    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    pub count: ::std::option::Option<i64>,
+    /// Results a page.
+    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    pub per_page: ::std::option::Option<i64>,
+    /// How many results there are in all.
+    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    pub total: ::std::option::Option<i64>,
+    /// This page's number, from 1.
+    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    pub page: ::std::option::Option<i64>,
+    /// How many pages there are.
+    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    pub pages: ::std::option::Option<i64>,
+    /// Results beyond the last full page.
+    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    pub spill: ::std::option::Option<i64>,
+}
+impl Paging {
+    /// A value with every field unset; add fields with the `with_` setters.
+    pub fn new() -> Self {
+        Self {
+            count: ::std::default::Default::default(),
+            per_page: ::std::default::Default::default(),
+            total: ::std::default::Default::default(),
+            page: ::std::default::Default::default(),
+            pages: ::std::default::Default::default(),
+            spill: ::std::default::Default::default(),
+        }
+    }
+    /// Sets `count`.
+    pub fn with_count(mut self, value: i64) -> Self {
+        self.count = ::std::option::Option::Some(value);
+        self
+    }
+    /// Sets `per_page`.
+    pub fn with_per_page(mut self, value: i64) -> Self {
+        self.per_page = ::std::option::Option::Some(value);
+        self
+    }
+    /// Sets `total`.
+    pub fn with_total(mut self, value: i64) -> Self {
+        self.total = ::std::option::Option::Some(value);
+        self
+    }
+    /// Sets `page`.
+    pub fn with_page(mut self, value: i64) -> Self {
+        self.page = ::std::option::Option::Some(value);
+        self
+    }
+    /// Sets `pages`.
+    pub fn with_pages(mut self, value: i64) -> Self {
+        self.pages = ::std::option::Option::Some(value);
+        self
+    }
+    /// Sets `spill`.
+    pub fn with_spill(mut self, value: i64) -> Self {
+        self.spill = ::std::option::Option::Some(value);
+        self
+    }
+}
+impl ::std::default::Default for Paging {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+impl ::slack_calls::Check for Paging {}
+::slack_calls::__private::union! {
+    /// An item a user saved, told apart by `type`.
+    pub enum StarredItem("type") {
+        Message("message", StarredMessage, From),
+        File("file", StarredFile, From),
+        FileComment("file_comment", StarredFileComment, From),
+        Channel("channel", StarredConversation),
+        Im("im", StarredConversation),
+        Group("group", StarredConversation),
+    }
+}
+/// A saved message.
+#[derive(
+    Debug,
+    Clone,
+    PartialEq,
+    ::slack_calls::__private::serde::Serialize,
+    ::slack_calls::__private::serde::Deserialize
+)]
+#[serde(crate = "::slack_calls::__private::serde")]
+#[non_exhaustive]
+pub struct StarredMessage {
+    /// The conversation of the message.
+    pub channel: ChannelId,
+    /// The message.
+    pub message: Message,
+    /// When it was saved.
+    pub date_create: ::slack_calls::Timestamp,
+}
+impl StarredMessage {
+    /// A value with the required fields (`channel`, `message`, `date_create`); add others with the `with_` setters.
+    pub fn new(
+        channel: impl ::std::convert::Into<ChannelId>,
+        message: Message,
+        date_create: impl ::std::convert::Into<::slack_calls::Timestamp>,
+    ) -> Self {
+        Self {
+            channel: channel.into(),
+            message,
+            date_create: date_create.into(),
+        }
+    }
+}
+impl ::slack_calls::Check for StarredMessage {
+    fn check(&self) -> ::std::result::Result<(), ::std::string::String> {
+        ::slack_calls::Check::check(&self.message)
+            .map_err(|reason| ::std::format!("`message`: {}", reason))?;
+        ::std::result::Result::Ok(())
+    }
+}
+/// A saved file.
+#[derive(
+    Debug,
+    Clone,
+    PartialEq,
+    ::slack_calls::__private::serde::Serialize,
+    ::slack_calls::__private::serde::Deserialize
+)]
+#[serde(crate = "::slack_calls::__private::serde")]
+#[non_exhaustive]
+pub struct StarredFile {
+    /// The file, as Slack describes it (a file object, left open here).
+    pub file: ::std::collections::BTreeMap<
+        ::std::string::String,
+        ::slack_calls::__private::serde_json::Value,
+    >,
+    /// When it was saved.
+    pub date_create: ::slack_calls::Timestamp,
+}
+impl StarredFile {
+    /// A value with the required fields (`file`, `date_create`); add others with the `with_` setters.
+    pub fn new(
+        file: impl ::std::iter::IntoIterator<
+            Item = (
+                impl ::std::convert::Into<::std::string::String>,
+                impl ::std::convert::Into<::slack_calls::__private::serde_json::Value>,
+            ),
+        >,
+        date_create: impl ::std::convert::Into<::slack_calls::Timestamp>,
+    ) -> Self {
+        Self {
+            file: file
+                .into_iter()
+                .map(|(key, item)| (key.into(), item.into()))
+                .collect(),
+            date_create: date_create.into(),
+        }
+    }
+}
+impl ::slack_calls::Check for StarredFile {}
+/// A saved comment on a file.
+#[derive(
+    Debug,
+    Clone,
+    PartialEq,
+    ::slack_calls::__private::serde::Serialize,
+    ::slack_calls::__private::serde::Deserialize
+)]
+#[serde(crate = "::slack_calls::__private::serde")]
+#[non_exhaustive]
+pub struct StarredFileComment {
+    /// The file, as Slack describes it.
+    pub file: ::std::collections::BTreeMap<
+        ::std::string::String,
+        ::slack_calls::__private::serde_json::Value,
+    >,
+    /// The comment, as Slack describes it.
+    pub comment: ::std::collections::BTreeMap<
+        ::std::string::String,
+        ::slack_calls::__private::serde_json::Value,
+    >,
+    /// When it was saved.
+    pub date_create: ::slack_calls::Timestamp,
+}
+impl StarredFileComment {
+    /// A value with the required fields (`file`, `comment`, `date_create`); add others with the `with_` setters.
+    pub fn new(
+        file: impl ::std::iter::IntoIterator<
+            Item = (
+                impl ::std::convert::Into<::std::string::String>,
+                impl ::std::convert::Into<::slack_calls::__private::serde_json::Value>,
+            ),
+        >,
+        comment: impl ::std::iter::IntoIterator<
+            Item = (
+                impl ::std::convert::Into<::std::string::String>,
+                impl ::std::convert::Into<::slack_calls::__private::serde_json::Value>,
+            ),
+        >,
+        date_create: impl ::std::convert::Into<::slack_calls::Timestamp>,
+    ) -> Self {
+        Self {
+            file: file
+                .into_iter()
+                .map(|(key, item)| (key.into(), item.into()))
+                .collect(),
+            comment: comment
+                .into_iter()
+                .map(|(key, item)| (key.into(), item.into()))
+                .collect(),
+            date_create: date_create.into(),
+        }
+    }
+}
+impl ::slack_calls::Check for StarredFileComment {}
+/// A saved channel, direct message or private channel.
+#[derive(
+    Debug,
+    Clone,
+    PartialEq,
+    ::slack_calls::__private::serde::Serialize,
+    ::slack_calls::__private::serde::Deserialize
+)]
+#[serde(crate = "::slack_calls::__private::serde")]
+#[non_exhaustive]
+pub struct StarredConversation {
+    /// The conversation.
+    pub channel: ChannelId,
+    /// When it was saved.
+    pub date_create: ::slack_calls::Timestamp,
+}
+impl StarredConversation {
+    /// A value with the required fields (`channel`, `date_create`); add others with the `with_` setters.
+    pub fn new(
+        channel: impl ::std::convert::Into<ChannelId>,
+        date_create: impl ::std::convert::Into<::slack_calls::Timestamp>,
+    ) -> Self {
+        Self {
+            channel: channel.into(),
+            date_create: date_create.into(),
+        }
+    }
+}
+impl ::slack_calls::Check for StarredConversation {}
 /// A Slack user. Slack sends many more fields; those not listed are ignored.
 #[derive(
     Debug,

@@ -82,6 +82,12 @@ impl Users {
             include_locale: ::std::option::Option::None,
         }
     }
+    /// The `users.profile.*` methods.
+    pub fn profile(&self) -> profile::Profile {
+        profile::Profile {
+            client: self.client.clone(),
+        }
+    }
 }
 /// A `users.lookupByEmail` request. Set optional params with the setters, then `.await` it (or call `send`).
 #[derive(Debug, Clone)]
@@ -184,4 +190,202 @@ impl InfoRequest {
     errors ["user_not_found", "user_not_visible"];
     done_on_resend [];
     example_response: "{\"ok\":true,\"user\":{\"deleted\":false,\"id\":\"W012A3CDE\",\"is_bot\":false,\"name\":\"spengler\",\"profile\":{\"display_name\":\"spengler\",\"image_72\":\"https://example.com/avatar_72.jpg\",\"real_name\":\"Egon Spengler\"},\"real_name\":\"Egon Spengler\",\"team_id\":\"T012AB3C4\",\"tz\":\"America/Los_Angeles\",\"tz_label\":\"Pacific Daylight Time\",\"tz_offset\":-25200}}";
+}
+pub mod profile {
+    //! The `users.profile.*` methods.
+    /// The `users.profile.*` methods, from a client.
+    #[derive(Debug, Clone)]
+    pub struct Profile {
+        pub(crate) client: ::slack_calls::Client,
+    }
+    impl Profile {
+        /// Sets a user's profile information, including custom status.
+        ///
+        /// Sets fields of the token's user's profile (or, for an admin on a paid workspace, another user's): several at once as `profile`, or one as `name` and `value`. Slack leaves the profile's values open (text for most, an object for the custom `fields`, a number for `status_expiration`), so `profile` is a `map<json>`; at most 50 fields, each name at most 255 characters. A Calls app sets the status of a user who joined a Call.
+        ///
+        /// - **Slack method:** [`users.profile.set`](<https://docs.slack.dev/reference/methods/users.profile.set>)
+        /// - **Tokens and scopes:** bot token: not allowed; user token: `users.profile:write`
+        /// - **Rate limit:** tier 3 (50+ requests a minute)
+        /// - **Idempotent:** yes; after a failure that may have reached Slack, the client may resend it.
+        ///
+        /// # Params
+        ///
+        /// - `profile` (optional, a setter): The fields to set, by name (JSON-encoded in the form field).
+        /// - `name` (optional, a setter): The one field to set, when `profile` is not given.
+        /// - `value` (optional, a setter): The value of the field `name`.
+        /// - `user` (optional, a setter): The user to change (admins on paid workspaces only).
+        ///
+        /// Set `profile`, or `name` and `value`: otherwise the request is refused before sending, as `Error::InvalidRequest`.
+        ///
+        /// # Errors
+        ///
+        /// Slack's answers come back as `Error::Api` with a [`SetError`] code:
+        ///
+        /// - `cannot_update_admin_user`: Only a primary owner can update the profile of an admin.
+        /// - `email_taken`: The email address is another user's.
+        /// - `invalid_profile`: The `profile` is not valid JSON.
+        /// - `must_clear_both_status_text_and_status_emoji`: Clearing the status needs both `status_text` and `status_emoji` set to "".
+        /// - `name_not_allowed`: The name contains a URL.
+        /// - `not_admin`: Only admins can update another user's profile, and some fields (such as `email`) only admins can set.
+        /// - `not_app_admin`: Only workspace owners and selected members can update a bot user's profile.
+        /// - `partial_profile_set_failed`: Some of the fields could not be set.
+        /// - `profile_set_failed`: The profile could not be set.
+        /// - `reserved_name`: The first or last name is reserved.
+        /// - `sudo_required`: The request needs a sudo session.
+        /// - `too_long`: The custom status is longer than 100 characters.
+        /// - `permission_denied`: Permission denied.
+        /// - `username_same`: The username is the same as the current one.
+        /// - `invalid_emoji_not_allowed`: The emoji is not allowed.
+        /// - `invalid_ooo_message`: The out-of-office message is not valid.
+        /// - `invalid_starts_with_at`: The name starts with `@`.
+        /// - and any common error (`CommonError`), such as `invalid_auth` or `missing_scope`.
+        ///
+        /// # Example
+        ///
+        /// ```no_run
+        /// # async fn example(client: slack_calls::Client) -> Result<(), Box<dyn std::error::Error>> {
+        /// let response = client.users().profile().set().profile([("status_emoji", ":telephone_receiver:")]).await?;
+        /// # let _ = response;
+        /// # Ok(())
+        /// # }
+        /// ```
+        pub fn set(&self) -> SetRequest {
+            SetRequest {
+                client: self.client.clone(),
+                profile: ::std::option::Option::None,
+                name: ::std::option::Option::None,
+                value: ::std::option::Option::None,
+                user: ::std::option::Option::None,
+            }
+        }
+    }
+    /// A `users.profile.set` request. Set optional params with the setters, then `.await` it (or call `send`).
+    #[derive(Debug, Clone)]
+    #[must_use = "a request does nothing until it is awaited or sent"]
+    pub struct SetRequest {
+        client: ::slack_calls::Client,
+        profile: ::std::option::Option<
+            ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::slack_calls::__private::serde_json::Value,
+            >,
+        >,
+        name: ::std::option::Option<::std::string::String>,
+        value: ::std::option::Option<::std::string::String>,
+        user: ::std::option::Option<super::super::UserId>,
+    }
+    impl SetRequest {
+        /// Sets `profile`: The fields to set, by name (JSON-encoded in the form field).
+        pub fn profile(
+            mut self,
+            value: impl ::std::iter::IntoIterator<
+                Item = (
+                    impl ::std::convert::Into<::std::string::String>,
+                    impl ::std::convert::Into<
+                        ::slack_calls::__private::serde_json::Value,
+                    >,
+                ),
+            >,
+        ) -> Self {
+            self.profile = ::std::option::Option::Some(
+                value.into_iter().map(|(key, item)| (key.into(), item.into())).collect(),
+            );
+            self
+        }
+        /// Sets `name`: The one field to set, when `profile` is not given.
+        pub fn name(
+            mut self,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.name = ::std::option::Option::Some(value.into());
+            self
+        }
+        /// Sets `value`: The value of the field `name`.
+        pub fn value(
+            mut self,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.value = ::std::option::Option::Some(value.into());
+            self
+        }
+        /// Sets `user`: The user to change (admins on paid workspaces only).
+        pub fn user(
+            mut self,
+            value: impl ::std::convert::Into<super::super::UserId>,
+        ) -> Self {
+            self.user = ::std::option::Option::Some(value.into());
+            self
+        }
+        /// Sends the request and decodes Slack's answer.
+        pub async fn send(
+            self,
+        ) -> ::std::result::Result<SetResponse, ::slack_calls::Error<SetError>> {
+            let mut form = ::slack_calls::Form::new();
+            if let ::std::option::Option::Some(value) = &self.profile {
+                form.push_map("profile", value);
+            }
+            if let ::std::option::Option::Some(value) = &self.name {
+                form.push("name", value);
+            }
+            if let ::std::option::Option::Some(value) = &self.value {
+                form.push("value", value);
+            }
+            if let ::std::option::Option::Some(value) = &self.user {
+                form.push("user", value);
+            }
+            form.require_one_of(&[&["profile"], &["name", "value"]]);
+            ::slack_calls::__private::send(&self.client, &SET, form).await
+        }
+    }
+    ::slack_calls::__private::request!(SetRequest => SetResponse, SetError);
+    ::slack_calls::__private::response! {
+        /// What `users.profile.set` answers on success.
+        pub struct SetResponse {
+            /// The user's whole profile, as set.
+            pub profile: super::super::UserProfile,
+            /// The user's name (Slack's output lists it; its example answer leaves it out).
+            #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+            pub username: ::std::option::Option<::std::string::String>,
+            /// An email address that waits for the user to confirm it.
+            #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+            pub email_pending: ::std::option::Option<::std::string::String>,
+        }
+    }
+    ::slack_calls::__private::method_error! {
+        /// The error codes of `users.profile.set`: its own, then the common ones, then any code this version does not know.
+        pub enum SetError(super::super::CommonError) {
+            CannotUpdateAdminUser("cannot_update_admin_user", "Only a primary owner can update the profile of an admin."),
+            EmailTaken("email_taken", "The email address is another user's."),
+            InvalidProfile("invalid_profile", "The `profile` is not valid JSON."),
+            MustClearBothStatusTextAndStatusEmoji("must_clear_both_status_text_and_status_emoji", "Clearing the status needs both `status_text` and `status_emoji` set to \"\"."),
+            NameNotAllowed("name_not_allowed", "The name contains a URL."),
+            NotAdmin("not_admin", "Only admins can update another user's profile, and some fields (such as `email`) only admins can set."),
+            NotAppAdmin("not_app_admin", "Only workspace owners and selected members can update a bot user's profile."),
+            PartialProfileSetFailed("partial_profile_set_failed", "Some of the fields could not be set."),
+            ProfileSetFailed("profile_set_failed", "The profile could not be set."),
+            ReservedName("reserved_name", "The first or last name is reserved."),
+            SudoRequired("sudo_required", "The request needs a sudo session."),
+            TooLong("too_long", "The custom status is longer than 100 characters."),
+            PermissionDenied("permission_denied", "Permission denied."),
+            UsernameSame("username_same", "The username is the same as the current one."),
+            InvalidEmojiNotAllowed("invalid_emoji_not_allowed", "The emoji is not allowed."),
+            InvalidOooMessage("invalid_ooo_message", "The out-of-office message is not valid."),
+            InvalidStartsWithAt("invalid_starts_with_at", "The name starts with `@`."),
+        }
+    }
+    ::slack_calls::__private::method_info! {
+        pub static SET = "users.profile.set", Post, Tier3, Token, idempotent: true;
+        summary: "Sets a user's profile information, including custom status.";
+        docs_url: "https://docs.slack.dev/reference/methods/users.profile.set";
+        scopes: bot [], user ["users.profile:write"];
+        params {
+            "profile": Map(Json), No;
+            "name": String, No;
+            "value": String, No;
+            "user": Id("UserId"), No;
+        }
+        errors ["cannot_update_admin_user", "email_taken", "invalid_profile", "must_clear_both_status_text_and_status_emoji", "name_not_allowed", "not_admin", "not_app_admin", "partial_profile_set_failed", "profile_set_failed", "reserved_name", "sudo_required", "too_long", "permission_denied", "username_same", "invalid_emoji_not_allowed", "invalid_ooo_message", "invalid_starts_with_at"];
+        done_on_resend [];
+        example_response: "{\"ok\":true,\"profile\":{\"avatar_hash\":\"123xyz\",\"display_name\":\"john\",\"display_name_normalized\":\"john\",\"email\":\"johnsmith@example.com\",\"fields\":{\"Xf0111111\":{\"alt\":\"\",\"value\":\"Barista\"},\"Xf0222222\":{\"alt\":\"\",\"value\":\"2022-04-11\"},\"Xf0333333\":{\"alt\":\"\",\"value\":\"https://example.com\"}},\"first_name\":\"john\",\"huddle_state\":\"default_unset\",\"huddle_state_expiration_ts\":0,\"image_192\":\"https://.../....-192png\",\"image_24\":\"https://.../...-24.png\",\"image_32\":\"https://.../...-32.png\",\"image_48\":\"https://.../...-48.png\",\"image_512\":\"https://.../...-512.png\",\"image_72\":\"https://.../...-72.png\",\"last_name\":\"smith\",\"phone\":\"\",\"pronouns\":\"they/them/theirs\",\"real_name\":\"John Smith\",\"real_name_normalized\":\"John Smith\",\"skype\":\"\",\"start_date\":\"2022-03-21\",\"status_emoji\":\":coffee:\",\"status_emoji_display_info\":[],\"status_expiration\":0,\"status_text\":\"Watching cold brew steep\",\"title\":\"Head of Coffee Production\"}}";
+    }
 }

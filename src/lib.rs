@@ -97,6 +97,7 @@ pub mod sealing;
 #[cfg_attr(docsrs, doc(cfg(feature = "signing")))]
 pub mod signing;
 
+pub use __private::union::Malformed;
 pub use app::roster::{
     BatchError, BatchFailure, Change, DEFAULT_BATCH_WINDOW, DEFAULT_MAX_BATCH, FlushError,
     ResumeError, Roster, RosterBuilder, RosterError, RosterStats,

@@ -84,6 +84,9 @@ pub enum Ty {
     /// `token`: a secret (an access or refresh token), text on the wire,
     /// stored as the runtime's `Token`, whose `Debug` never shows it.
     Token,
+    /// `json`: any JSON value, for what Slack leaves open (the values of
+    /// `users.profile.set`'s `profile`); `serde_json::Value` in Rust.
+    Json,
     /// A named type.
     Named {
         /// Its Rust name.
@@ -130,32 +133,69 @@ pub struct Field {
     pub comma: bool,
 }
 
-/// Cursor pagination of a method: the cursor goes in a param, the next one
-/// comes back in `response_metadata.next_cursor`.
+/// How a method pages its answer: how the next page is asked for, the
+/// page-size param, and where a page's items are.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Pagination {
-    /// The Rust field of the cursor param.
-    pub cursor: String,
-    /// The Rust field of the page-size param, if any.
-    pub limit: Option<String>,
-    /// The Rust field of the response's item list.
-    pub items: String,
+    /// Cursors or page numbers.
+    pub by: PageBy,
+    /// The page-size param, if any.
+    pub limit: Option<ParamName>,
+    /// Where a page's items are (a list).
+    pub items: FieldPath,
     /// The type of one item.
     pub item: Ty,
-    /// Slack's names for the same three.
-    pub wire: PaginationWire,
 }
 
-/// Slack's names for a paginated method's cursor param, page-size param
-/// and items field (what `MethodInfo::pagination` and the docs show).
+/// How the next page is asked for: one variant per paging style.
 #[derive(Debug, Clone, PartialEq)]
-pub struct PaginationWire {
-    /// The cursor param (`cursor`).
-    pub cursor: String,
-    /// The page-size param (`limit`), if any.
-    pub limit: Option<String>,
-    /// The response field holding a page's items (`channels`).
-    pub items: String,
+pub enum PageBy {
+    /// A cursor param, and the next cursor in the answer.
+    Cursor {
+        /// The param that carries the cursor.
+        param: ParamName,
+        /// Where the next cursor is: `None` for Slack's envelope,
+        /// `response_metadata.next_cursor`; else a text field.
+        next: Option<FieldPath>,
+        /// The cursor of the first page, when the request has none
+        /// (`*` for `search.messages`).
+        first: Option<String>,
+    },
+    /// A page-number param (from 1), and the number of pages in the answer.
+    Number {
+        /// The param that carries the page number.
+        param: ParamName,
+        /// Where the number of pages is (an integer field).
+        pages: FieldPath,
+    },
+}
+
+/// A param named in `pagination`: its Rust field and Slack's name.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ParamName {
+    /// The request's Rust field.
+    pub ident: String,
+    /// Slack's name.
+    pub wire: String,
+}
+
+/// A value of the response, reached field by field from the response
+/// struct (`messages.matches`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct FieldPath {
+    /// Slack's dotted path, as the spec writes it.
+    pub wire: String,
+    /// The fields on the way, the last one the value itself.
+    pub steps: Vec<PathStep>,
+}
+
+/// One field of a [`FieldPath`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct PathStep {
+    /// The Rust field.
+    pub ident: String,
+    /// Stored as an `Option` (an optional field that is not a list or map).
+    pub optional: bool,
 }
 
 /// An enum value.
@@ -324,7 +364,7 @@ pub struct Method {
     pub done_on_resend: Vec<String>,
     /// `example_response` as compact JSON (`{"ok":true}` when none was given).
     pub example_response: String,
-    /// Cursor pagination, when the method answers in pages.
+    /// How the method pages its answer, when it does.
     pub pagination: Option<Pagination>,
 }
 

@@ -38,12 +38,15 @@
 //!   [`stateful_methods`], read from the table that routes methods to their
 //!   families, so no list here can go stale.
 //! - **Pages**: every method with `pagination` in its spec answers a page
-//!   at a time, with at most `limit` items (100 when left out or below 1,
-//!   at most 1,000: a larger `limit` is taken as 1,000, as Slack adjusts
-//!   it) and an opaque `response_metadata.next_cursor`, empty after the last
-//!   page; a cursor the fake did not give (or gave for another list) is
-//!   `invalid_cursor`. A method no family claims pages the items of its
-//!   `example_response`.
+//!   at a time as its spec pages it. By cursor: at most `limit` items (100
+//!   when left out or below 1, at most 1,000: a larger `limit` is taken as
+//!   1,000, as Slack adjusts it) and an opaque next cursor where the spec
+//!   says (`response_metadata.next_cursor`, empty after the last page, or
+//!   a field such as `cursor_next`, absent after the last); a cursor the
+//!   fake did not give (or gave for another list) is `invalid_cursor`. By
+//!   page number: page `page` of `count` items and the number of pages at
+//!   the spec's `pages`. A method no family claims pages the items of its
+//!   `example_response`, at the spec's path.
 //! - **Slack talks back**: an app registered with [`MockApp`] (Request
 //!   URL, signing secret, unfurl domains; registered once it answered
 //!   Slack's `url_verification` handshake) gets signed events when fake

@@ -87,6 +87,7 @@ impl Check for i64 {}
 impl Check for bool {}
 impl Check for Timestamp {}
 impl Check for Token {}
+impl Check for serde_json::Value {}
 
 /// The fields of one request, in order. Its `Debug` shows a secret field
 /// (a [`Token`]) as `<redacted>`.

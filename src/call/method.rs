@@ -154,6 +154,10 @@ pub enum ParamKind {
     /// A list sent as comma-separated text (`encoding: comma`), such as
     /// `conversations.list`'s `types`.
     CommaList(&'static ParamKind),
+    /// Any JSON value (the spec's `json`), JSON-encoded in its form field;
+    /// as a map's values, what Slack leaves open (`users.profile.set`'s
+    /// `profile`).
+    Json,
 }
 
 impl ParamKind {
@@ -161,7 +165,7 @@ impl ParamKind {
     pub const fn is_json(self) -> bool {
         matches!(
             self,
-            ParamKind::List(_) | ParamKind::Object(_) | ParamKind::Map(_)
+            ParamKind::List(_) | ParamKind::Object(_) | ParamKind::Map(_) | ParamKind::Json
         )
     }
 }
@@ -214,16 +218,70 @@ pub struct MethodInfo {
     pub pagination: Option<Pagination>,
 }
 
-/// How a method pages its answer (the spec's `pagination`): Slack's cursor
-/// pagination, with the next cursor in `response_metadata.next_cursor`.
+/// How a method pages its answer (the spec's `pagination`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct Pagination {
-    /// The param that carries the cursor.
-    pub cursor: &'static str,
+    /// How the next page is asked for: by cursor or by page number.
+    pub by: PageBy,
     /// The param that sets the page size, if any.
     pub limit: Option<&'static str>,
-    /// The response field that holds a page's items.
+    /// Where a page's items are in the answer: a field, or a dotted path
+    /// through objects (`messages.matches`).
     pub items: &'static str,
+}
+
+/// How a paginated method is asked for its next page. Paths into the
+/// answer are dotted (`messages.pagination.next_cursor`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum PageBy {
+    /// Slack's cursors.
+    Cursor {
+        /// The param that carries the cursor.
+        param: &'static str,
+        /// Where the next cursor is in the answer (usually
+        /// `response_metadata.next_cursor`); missing or empty after the
+        /// last page.
+        next: &'static str,
+        /// The cursor of the first page, when the method needs one to page
+        /// by cursor (`*` for `search.messages`).
+        first: Option<&'static str>,
+    },
+    /// Page numbers, from 1.
+    Number {
+        /// The param that carries the page number.
+        param: &'static str,
+        /// Where the number of pages is in the answer (`paging.pages`).
+        pages: &'static str,
+    },
+}
+
+impl Pagination {
+    /// Slack's usual cursor paging: the cursor in `param`, the page size
+    /// in `limit`, the items in the answer's `items` field and the next
+    /// cursor in `response_metadata.next_cursor`.
+    pub const fn cursor(
+        param: &'static str,
+        limit: &'static str,
+        items: &'static str,
+    ) -> Pagination {
+        Pagination {
+            by: PageBy::Cursor {
+                param,
+                next: "response_metadata.next_cursor",
+                first: None,
+            },
+            limit: Some(limit),
+            items,
+        }
+    }
+
+    /// The cursor param, when the method pages by cursor.
+    pub fn cursor_param(&self) -> Option<&'static str> {
+        match self.by {
+            PageBy::Cursor { param, .. } => Some(param),
+            PageBy::Number { .. } => None,
+        }
+    }
 }
 
 impl MethodInfo {

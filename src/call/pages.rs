@@ -1,9 +1,10 @@
-//! Streams over Slack's cursor pagination, for methods whose spec has
-//! `pagination:`.
+//! Streams over a paginated answer, for methods whose spec has
+//! `pagination:`, in either of Slack's styles: by cursor or by page number.
 //!
-//! [`Pages`] asks for one page at a time: the first without a cursor (or
-//! with the one the request was given), each next one with the
-//! `response_metadata.next_cursor` of the page before, until that is empty.
+//! [`Pages`] asks for one page at a time: the first as the request is set,
+//! each next one at the [`PageAt`] the page before pointed to (the next
+//! cursor, wherever the spec says Slack puts it, or the next page number
+//! while there are more pages), until there is none.
 //! Every page is an ordinary call, so it goes through the same pacing, 429
 //! waits, retries and wait budget as any other. A page's error is the
 //! stream's last item. Nothing is fetched before the stream is polled, and
@@ -20,17 +21,29 @@ use futures_core::Stream;
 
 use crate::error::{Error, ErrorCode};
 
-/// One page and the cursor of the next, if there is one.
-pub(crate) type PageResult<R, E> = Result<(R, Option<String>), Error<E>>;
+/// Where a page starts: what the page before said to ask for next.
+///
+/// Support for generated code; not a stable API.
+#[doc(hidden)]
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PageAt {
+    /// At this cursor (never empty).
+    Cursor(String),
+    /// At this page number (from 1).
+    Number(i64),
+}
 
-/// Fetches the page at a cursor (`None`: the request's own cursor).
+/// One page and where the next starts, if there is one.
+pub(crate) type PageResult<R, E> = Result<(R, Option<PageAt>), Error<E>>;
+
+/// Fetches the page at a place (`None`: where the request itself starts).
 pub(crate) type FetchPage<R, E> =
-    Box<dyn FnMut(Option<String>) -> Pin<Box<dyn Future<Output = PageResult<R, E>> + Send>> + Send>;
+    Box<dyn FnMut(Option<PageAt>) -> Pin<Box<dyn Future<Output = PageResult<R, E>> + Send>> + Send>;
 
 /// What the stream does next.
 enum State<R, E: ErrorCode> {
-    /// Ask for the page at this cursor.
-    Fetch(Option<String>),
+    /// Ask for the page at this place.
+    Fetch(Option<PageAt>),
     /// A page is being fetched.
     InFlight(Pin<Box<dyn Future<Output = PageResult<R, E>> + Send>>),
     /// The last page was read, or a page failed.
@@ -71,9 +84,9 @@ impl<R, E: ErrorCode> Pages<R, E> {
         loop {
             match &mut self.state {
                 State::Done => return Poll::Ready(None),
-                State::Fetch(cursor) => {
-                    let cursor = cursor.take();
-                    self.state = State::InFlight((self.fetch)(cursor));
+                State::Fetch(at) => {
+                    let at = at.take();
+                    self.state = State::InFlight((self.fetch)(at));
                 }
                 State::InFlight(future) => {
                     let result = match future.as_mut().poll(cx) {
@@ -84,8 +97,8 @@ impl<R, E: ErrorCode> Pages<R, E> {
                         Ok((page, next)) => {
                             self.pages += 1;
                             self.state = match next {
-                                Some(cursor) if !cursor.is_empty() => State::Fetch(Some(cursor)),
-                                _ => State::Done,
+                                Some(at) => State::Fetch(Some(at)),
+                                None => State::Done,
                             };
                             Ok(page)
                         }

@@ -115,20 +115,26 @@ impl<E: Serialize> Serialize for EventEnvelope<E> {
 
 impl<'de, E: DeserializeOwned> Deserialize<'de> for EventEnvelope<E> {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        use crate::__private::union::{decode_variant, read, tag};
+        use crate::__private::union::{read, tag};
         let value = read(deserializer)?;
         Ok(match tag(&value, "type") {
-            Some("event_callback") => {
-                decode_variant(value, EventEnvelope::EventCallback, EventEnvelope::Other)
-            }
-            Some("url_verification") => {
-                decode_variant(value, EventEnvelope::UrlVerification, EventEnvelope::Other)
-            }
-            Some("app_rate_limited") => {
-                decode_variant(value, EventEnvelope::AppRateLimited, EventEnvelope::Other)
-            }
+            Some("event_callback") => or_other(value, EventEnvelope::EventCallback),
+            Some("url_verification") => or_other(value, EventEnvelope::UrlVerification),
+            Some("app_rate_limited") => or_other(value, EventEnvelope::AppRateLimited),
             _ => EventEnvelope::Other(value),
         })
+    }
+}
+
+/// The delivery as `variant`, or kept whole in `Other` when it does not
+/// fit: the receiver then refuses it with serde's reason.
+fn or_other<T: DeserializeOwned, E>(
+    value: Value,
+    variant: fn(T) -> EventEnvelope<E>,
+) -> EventEnvelope<E> {
+    match T::deserialize(&value) {
+        Ok(inner) => variant(inner),
+        Err(_) => EventEnvelope::Other(value),
     }
 }
 

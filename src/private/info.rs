@@ -19,7 +19,7 @@ macro_rules! __method_info {
         errors [$($error:literal),*];
         done_on_resend [$($done:literal),*];
         example_response: $example:literal;
-        $(pagination: cursor $cursor:literal, limit [$($limit:literal)?], items $items:literal;)?
+        $(pagination: $by:ident $position:literal [$($extra:ident $extra_value:literal),*], limit [$($limit:literal)?], items $items:literal;)?
     ) => {
         #[doc = concat!(" What the runtime and the fake server know about `", $name, "`.")]
         $vis static $info: $crate::method::MethodInfo = $crate::method::MethodInfo {
@@ -41,7 +41,7 @@ macro_rules! __method_info {
             errors: &[$($error),*],
             done_on_resend: &[$($done),*],
             example_response: $example,
-            pagination: $crate::__method_info!(@pages $($cursor, [$($limit)?], $items)?),
+            pagination: $crate::__method_info!(@pages $($by $position [$($extra $extra_value),*], [$($limit)?], $items)?),
         };
     };
     (@or_zero) => {
@@ -53,12 +53,25 @@ macro_rules! __method_info {
     (@pages) => {
         ::std::option::Option::None
     };
-    (@pages $cursor:literal, [$($limit:literal)?], $items:literal) => {
+    (@pages $by:ident $position:literal [$($extra:ident $extra_value:literal),*], [$($limit:literal)?], $items:literal) => {
         ::std::option::Option::Some($crate::method::Pagination {
-            cursor: $cursor,
+            by: $crate::__method_info!(@by $by $position [$($extra $extra_value),*]),
             limit: $crate::__method_info!(@some $($limit)?),
             items: $items,
         })
+    };
+    (@by cursor $param:literal [next $next:literal $(, first $first:literal)?]) => {
+        $crate::method::PageBy::Cursor {
+            param: $param,
+            next: $next,
+            first: $crate::__method_info!(@some $($first)?),
+        }
+    };
+    (@by page $param:literal [pages $pages:literal]) => {
+        $crate::method::PageBy::Number {
+            param: $param,
+            pages: $pages,
+        }
     };
     (@some) => {
         ::std::option::Option::None

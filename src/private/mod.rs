@@ -44,11 +44,14 @@ pub fn escape_html(text: &str) -> String {
     out
 }
 
+pub use crate::call::pages::PageAt;
+
 /// The pages of a paginated request: `fetch` sends the request at a
-/// cursor (`None`: as built) and returns the page with its next cursor.
+/// place (`None`: as built) and returns the page with where the next one
+/// starts.
 pub fn pages<R, E: crate::ErrorCode, F>(fetch: F) -> crate::Pages<R, E>
 where
-    F: FnMut(Option<String>) -> BoxFuture<Result<(R, Option<String>), crate::Error<E>>>
+    F: FnMut(Option<PageAt>) -> BoxFuture<Result<(R, Option<PageAt>), crate::Error<E>>>
         + Send
         + 'static,
 {
@@ -61,6 +64,21 @@ pub fn items<R, E: crate::ErrorCode, T>(
     items_of: fn(R) -> Vec<T>,
 ) -> crate::Items<R, E, T> {
     crate::call::pages::Items::new(pages, items_of)
+}
+
+/// Where the page after one asked for by cursor starts: at `next`, the
+/// cursor the page carries, unless it is missing or empty (the last page).
+pub fn next_cursor(next: Option<String>) -> Option<PageAt> {
+    next.filter(|cursor| !cursor.is_empty()).map(PageAt::Cursor)
+}
+
+/// Where the page after page `number` starts, when the answer says there
+/// are `pages` pages: `None` after the last, or when it does not say.
+pub fn next_page(number: i64, pages: Option<i64>) -> Option<PageAt> {
+    let number = number.max(1);
+    pages
+        .filter(|pages| number < *pages)
+        .map(|_| PageAt::Number(number + 1))
 }
 
 /// The future a request builder turns into.

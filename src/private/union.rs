@@ -3,8 +3,11 @@
 //! is done here, once.
 //!
 //! A variant encodes as its inner value's JSON object with the tag added. A
-//! value whose tag is unknown, or that does not fit its variant, decodes as
-//! the union's `Other(serde_json::Value)`, so nothing is lost on the way back.
+//! value whose tag is unknown decodes as the union's
+//! `Other(serde_json::Value)`; one whose tag is known but that does not fit
+//! the tag's type decodes as `Malformed(`[`Malformed`]`)`, Slack's JSON with
+//! the reason, and a warning is logged. Either way nothing is lost on the
+//! way back, and a known item that failed is never silent.
 
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
@@ -46,15 +49,51 @@ pub fn read<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Value, D::Erro
     Value::deserialize(deserializer)
 }
 
-/// The variant for `value` (`variant(inner)`), or `other(value)` when the
-/// value does not fit the variant's type.
-pub fn decode_variant<T, U>(value: Value, variant: fn(T) -> U, other: fn(Value) -> U) -> U
+/// A value of a union whose tag this version knows, that does not fit the
+/// tag's type (a required field missing, a field of another type): kept
+/// as Slack sent it, with why it could not be decoded.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct Malformed {
+    /// Slack's JSON, as it came.
+    pub value: Value,
+    /// Why it does not fit: serde's message, such as ``missing field `call_id` ``.
+    pub error: String,
+}
+
+impl Malformed {
+    /// The value's tag, such as `call`.
+    pub fn tag(&self, tag: &str) -> Option<&str> {
+        self::tag(&self.value, tag)
+    }
+}
+
+/// The variant for `value` (`variant(inner)`), or `malformed(..)` when the
+/// value does not fit the variant's type; that is logged as a warning,
+/// naming the union, the tag and the reason (not the value: it may hold
+/// what a user wrote).
+pub fn decode_variant<T, U>(
+    value: Value,
+    union: &'static str,
+    wire: &'static str,
+    variant: fn(T) -> U,
+    malformed: fn(Malformed) -> U,
+) -> U
 where
     T: DeserializeOwned,
 {
     match T::deserialize(&value) {
         Ok(inner) => variant(inner),
-        Err(_) => other(value),
+        Err(err) => {
+            let error = err.to_string();
+            tracing::warn!(
+                union,
+                tag = wire,
+                error = %error,
+                "a {union} with a known tag does not fit its type; kept as {union}::Malformed"
+            );
+            malformed(Malformed { value, error })
+        }
     }
 }
 
@@ -88,7 +127,7 @@ macro_rules! __union {
     ) => {
         $(#[$attr])*
         ///
-        #[doc = concat!(" Told apart by `", $tag, "`. A `", $tag, "` this version does not know (or a value that does not fit its variant) is kept whole in `Other`, so decoding and sending it again loses nothing.")]
+        #[doc = concat!(" Told apart by `", $tag, "`. A `", $tag, "` this version does not know is kept whole in `Other`; a known one whose value does not fit its variant is kept whole in `Malformed`, with the reason (and a warning in the log). Decoding and sending either again loses nothing.")]
         #[derive(Debug, Clone, PartialEq)]
         #[non_exhaustive]
         #[allow(clippy::large_enum_variant)]
@@ -99,6 +138,8 @@ macro_rules! __union {
             )*
             #[doc = concat!(" Any other value, kept as Slack's JSON. Sending it needs a JSON object with `", $tag, "` as text.")]
             Other($crate::__private::serde_json::Value),
+            #[doc = concat!(" A value whose `", $tag, "` this version knows, that does not fit that variant's type: Slack's JSON and why it could not be decoded.")]
+            Malformed($crate::Malformed),
         }
         impl $name {
             /// The value of the tag, when there is one.
@@ -106,6 +147,7 @@ macro_rules! __union {
                 match self {
                     $(Self::$variant(_) => ::std::option::Option::Some($wire),)*
                     Self::Other(value) => $crate::__private::union::tag(value, $tag),
+                    Self::Malformed(malformed) => malformed.tag($tag),
                 }
             }
         }
@@ -120,6 +162,7 @@ macro_rules! __union {
                         $crate::__private::union::serialize_variant(inner, $tag, $wire, serializer)
                     })*
                     Self::Other(value) => $crate::__private::serde::Serialize::serialize(value, serializer),
+                    Self::Malformed(malformed) => $crate::__private::serde::Serialize::serialize(&malformed.value, serializer),
                 }
             }
         }
@@ -130,7 +173,7 @@ macro_rules! __union {
                 let value = $crate::__private::union::read(deserializer)?;
                 ::std::result::Result::Ok(match $crate::__private::union::tag(&value, $tag) {
                     $(::std::option::Option::Some($wire) => {
-                        $crate::__private::union::decode_variant(value, Self::$variant, Self::Other)
+                        $crate::__private::union::decode_variant(value, stringify!($name), $wire, Self::$variant, Self::Malformed)
                     })*
                     _ => Self::Other(value),
                 })
@@ -141,6 +184,7 @@ macro_rules! __union {
                 match self {
                     $(Self::$variant(inner) => $crate::Check::check(inner),)*
                     Self::Other(value) => $crate::__private::union::check_other(value, $tag, stringify!($name)),
+                    Self::Malformed(malformed) => $crate::__private::union::check_other(&malformed.value, $tag, stringify!($name)),
                 }
             }
         }
@@ -167,7 +211,7 @@ mod tests {
     #[derive(Debug, PartialEq)]
     enum Shape {
         Known(Inner),
-        Other(Value),
+        Malformed(Malformed),
     }
 
     fn to_json<T: Serialize>(inner: &T) -> Result<Value, serde_json::Error> {
@@ -201,14 +245,26 @@ mod tests {
     fn a_value_that_does_not_fit_is_kept_whole() {
         let fits = json!({"type": "known", "id": "R1"});
         assert_eq!(
-            decode_variant(fits, Shape::Known, Shape::Other),
+            decode_variant(fits, "Shape", "known", Shape::Known, Shape::Malformed),
             Shape::Known(Inner { id: "R1".into() })
         );
         let misfit = json!({"type": "known", "id": 7});
-        assert_eq!(
-            decode_variant(misfit.clone(), Shape::Known, Shape::Other),
-            Shape::Other(misfit)
+        let Shape::Malformed(malformed) = decode_variant(
+            misfit.clone(),
+            "Shape",
+            "known",
+            Shape::Known,
+            Shape::Malformed,
+        ) else {
+            panic!("a misfit decoded as its variant");
+        };
+        assert_eq!(malformed.value, misfit);
+        assert!(
+            malformed.error.contains("invalid type: integer `7`"),
+            "{}",
+            malformed.error
         );
+        assert_eq!(malformed.tag("type"), Some("known"));
         let read_back = read(&mut serde_json::Deserializer::from_str("{\"a\":1}")).unwrap();
         assert_eq!(read_back, json!({"a": 1}));
     }

@@ -46,10 +46,15 @@ fn other_block_types_pass_through_unchanged() -> Result<(), serde_json::Error> {
 
 #[test]
 fn a_call_block_that_does_not_fit_is_kept_whole() -> Result<(), serde_json::Error> {
-    // `call_id` missing: not a CallBlock, so it is kept as it came.
+    // `call_id` missing: not a CallBlock, so it is kept as it came, with
+    // the reason.
     let odd = json!({"type": "call", "call": {"v1": {"id": "R1"}}});
     let block: Block = serde_json::from_value(odd.clone())?;
-    assert_eq!(block, Block::Other(odd.clone()));
+    let Block::Malformed(malformed) = &block else {
+        panic!("expected Malformed, got {block:?}");
+    };
+    assert_eq!(malformed.value, odd);
+    assert_eq!(malformed.error, "missing field `call_id`");
     assert_eq!(serde_json::to_value(&block)?, odd);
     Ok(())
 }

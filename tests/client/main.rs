@@ -13,6 +13,7 @@ mod feature_table;
 #[cfg(feature = "sqlite")]
 mod install_store;
 mod pacing_app;
+mod paging_styles;
 mod runtime_checks;
 mod runtime_pacing;
 mod runtime_ratelimit;

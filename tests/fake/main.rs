@@ -36,6 +36,7 @@ mod oauth;
 mod our_install_flow;
 mod pacing_window;
 mod page;
+mod paging_styles;
 mod roster_end_race;
 mod roster_events;
 mod roster_resume;

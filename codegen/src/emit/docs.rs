@@ -273,6 +273,13 @@ fn value_expr(
             "std::time::Duration::from_secs({})",
             example.and_then(serde_json::Value::as_u64).unwrap_or(60)
         ),
+        // `impl Into<serde_json::Value>` takes text, numbers and booleans.
+        Ty::Json => match example {
+            Some(serde_json::Value::Bool(b)) => b.to_string(),
+            Some(serde_json::Value::Number(n)) if n.is_i64() => n.to_string(),
+            Some(serde_json::Value::String(text)) => format!("{text:?}"),
+            _ => "\"text\"".to_owned(),
+        },
         Ty::List(item) => {
             let items: Vec<String> = match example.and_then(serde_json::Value::as_array) {
                 Some(values) if !values.is_empty() => values

@@ -18,6 +18,7 @@ pub(super) fn storage_ty(cx: &Scope<'_>, ty: &Ty) -> TokenStream {
         Ty::Timestamp => quote!(#rt::Timestamp),
         Ty::Token => quote!(#rt::Token),
         Ty::Duration => quote!(::std::time::Duration),
+        Ty::Json => quote!(#rt::__private::serde_json::Value),
         Ty::Named { name, external, .. } => cx.named(name, *external),
         Ty::List(item) => {
             let item = storage_ty(cx, item);
@@ -36,6 +37,7 @@ pub(super) fn arg_ty(cx: &Scope<'_>, ty: &Ty) -> TokenStream {
         Ty::String | Ty::Url => quote!(impl ::std::convert::Into<::std::string::String>),
         Ty::Timestamp
         | Ty::Token
+        | Ty::Json
         | Ty::Named {
             kind: ir::Kind::Id, ..
         } => {
@@ -61,6 +63,7 @@ pub(super) fn convert(value: TokenStream, ty: &Ty) -> TokenStream {
         | Ty::Url
         | Ty::Timestamp
         | Ty::Token
+        | Ty::Json
         | Ty::Named {
             kind: ir::Kind::Id, ..
         } => quote!(#value.into()),

@@ -58,7 +58,8 @@ pub(super) fn request(cx: &Scope<'_>, method: &ir::Method) -> TokenStream {
             Ty::List(_) if p.comma => quote!(form.push_comma_list(#wire, value)),
             Ty::List(_) => quote!(form.push_list(#wire, value)),
             Ty::Map(_) => quote!(form.push_map(#wire, value)),
-            Ty::Named {
+            Ty::Json
+            | Ty::Named {
                 kind: ir::Kind::Object | ir::Kind::Union,
                 ..
             } => quote!(form.push_object(#wire, value)),
@@ -151,7 +152,8 @@ pub(super) fn entry_point(cx: &Scope<'_>, method: &ir::Method) -> TokenStream {
 }
 
 /// The runtime's `request!` line: `IntoFuture`, and for a paginated
-/// method `pages()` and `items()`.
+/// method `pages()` and `items()`, with closures that read the next cursor
+/// (or the number of pages) and the items from a page.
 fn request_impls(cx: &Scope<'_>, method: &ir::Method) -> String {
     let prefix = &method.type_prefix;
     let head = format!(
@@ -161,17 +163,92 @@ fn request_impls(cx: &Scope<'_>, method: &ir::Method) -> String {
     let Some(pages) = &method.pagination else {
         return format!("{head});\n");
     };
+    let response = format!("{prefix}Response");
+    let by = match &pages.by {
+        ir::PageBy::Cursor { param, next, first } => {
+            let first = first
+                .as_deref()
+                .map(|first| format!(" = {}", lit(first)))
+                .unwrap_or_default();
+            let (wire, read) = match next {
+                None => (
+                    "response_metadata.next_cursor",
+                    "page.meta.next_cursor.clone()".to_owned(),
+                ),
+                Some(path) => (path.wire.as_str(), read_copy(path, true)),
+            };
+            format!(
+                "cursor({}{first}, {}, |page: &{response}| {read})",
+                ident(&param.ident),
+                lit(wire)
+            )
+        }
+        ir::PageBy::Number { param, pages } => format!(
+            "number({}, {}, |page: &{response}| {})",
+            ident(&param.ident),
+            lit(&pages.wire),
+            read_copy(pages, false)
+        ),
+    };
     let item = type_text(&storage_ty(cx, &pages.item));
     let limit = pages
-        .wire
         .limit
-        .as_deref()
-        .map(|limit| format!(", {}", lit(limit)))
+        .as_ref()
+        .map(|limit| format!(", limit {}", lit(&limit.wire)))
         .unwrap_or_default();
     format!(
-        "{head}, pages({}, {}: {item}, {}{limit}));\n",
-        ident(&pages.cursor),
-        ident(&pages.items),
-        lit(&pages.wire.items),
+        "{head}, {by}, items({}, {item}, |page: {response}| {}){limit});\n",
+        lit(&pages.items.wire),
+        read_owned(&pages.items),
     )
+}
+
+/// An expression reading the value at `path` from `page` (a reference) as
+/// an `Option` of an owned value: `clone` says the value is cloned (text),
+/// else copied (a number). Objects on the way are borrowed.
+fn read_copy(path: &ir::FieldPath, clone: bool) -> String {
+    let own = if clone { ".clone()" } else { "" };
+    let mut expr = "page".to_owned();
+    let mut in_option = false;
+    let Some((last, on_the_way)) = path.steps.split_last() else {
+        return "::std::option::Option::None".to_owned();
+    };
+    for step in on_the_way {
+        let field = ident(&step.ident).to_string();
+        expr = match (in_option, step.optional) {
+            (false, false) => format!("{expr}.{field}"),
+            (false, true) => format!("{expr}.{field}.as_ref()"),
+            (true, false) => format!("{expr}.map(|v| &v.{field})"),
+            (true, true) => format!("{expr}.and_then(|v| v.{field}.as_ref())"),
+        };
+        in_option |= step.optional;
+    }
+    let field = ident(&last.ident).to_string();
+    match (in_option, last.optional) {
+        (false, false) => format!("::std::option::Option::Some({expr}.{field}{own})"),
+        (false, true) => format!("{expr}.{field}{own}"),
+        (true, false) => format!("{expr}.map(|v| v.{field}{own})"),
+        (true, true) => format!("{expr}.and_then(|v| v.{field}{own})"),
+    }
+}
+
+/// An expression moving the list at `path` out of `page` (owned): an empty
+/// list when an optional object on the way is missing.
+fn read_owned(path: &ir::FieldPath) -> String {
+    let mut expr = "page".to_owned();
+    let mut in_option = false;
+    for step in &path.steps {
+        let field = ident(&step.ident).to_string();
+        expr = match (in_option, step.optional) {
+            (false, _) => format!("{expr}.{field}"),
+            (true, false) => format!("{expr}.map(|v| v.{field})"),
+            (true, true) => format!("{expr}.and_then(|v| v.{field})"),
+        };
+        in_option |= step.optional;
+    }
+    if in_option {
+        format!("{expr}.unwrap_or_default()")
+    } else {
+        expr
+    }
 }

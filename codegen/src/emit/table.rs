@@ -29,6 +29,7 @@ fn param_kind(ty: &Ty) -> String {
         Ty::Url => "Url".to_owned(),
         // A token travels as text; only its Rust type keeps it secret.
         Ty::Token => "String".to_owned(),
+        Ty::Json => "Json".to_owned(),
         Ty::Named {
             name,
             kind: ir::Kind::Id,
@@ -121,13 +122,30 @@ pub(super) fn method_info(cx: &Scope<'_>, method: &ir::Method) -> TokenStream {
         lit(&method.example_response)
     );
     if let Some(pages) = &method.pagination {
-        let wire = &pages.wire;
-        let limit = wire.limit.as_deref().map(lit).unwrap_or_default();
+        let by = match &pages.by {
+            ir::PageBy::Cursor { param, next, first } => {
+                let next = next
+                    .as_ref()
+                    .map_or("response_metadata.next_cursor", |path| path.wire.as_str());
+                let first = first
+                    .as_deref()
+                    .map(|first| format!(", first {}", lit(first)))
+                    .unwrap_or_default();
+                format!("cursor {} [next {}{first}]", lit(&param.wire), lit(next))
+            }
+            ir::PageBy::Number { param, pages } => {
+                format!("page {} [pages {}]", lit(&param.wire), lit(&pages.wire))
+            }
+        };
+        let limit = pages
+            .limit
+            .as_ref()
+            .map(|limit| lit(&limit.wire))
+            .unwrap_or_default();
         let _ = writeln!(
             text,
-            "    pagination: cursor {}, limit [{limit}], items {};",
-            lit(&wire.cursor),
-            lit(&wire.items)
+            "    pagination: {by}, limit [{limit}], items {};",
+            lit(&pages.items.wire)
         );
     }
     text.push_str("}\n");

@@ -11,7 +11,7 @@ mod read;
 mod types;
 
 pub use model::{
-    Auth, ErrorDef, EventDef, FieldDef, Http, ListEncoding, MethodDef, Req, Sp, SpecFile, Tier,
-    TypeDef, TypeKind,
+    Auth, ErrorDef, EventDef, FieldDef, Http, ListEncoding, MethodDef, PageByDef, Req, Sp,
+    SpecFile, Tier, TypeDef, TypeKind,
 };
 pub use read::read_file;

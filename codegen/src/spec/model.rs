@@ -116,16 +116,41 @@ pub enum ListEncoding {
     Comma,
 }
 
-/// A method's `pagination:`: Slack's cursor pagination, with the next
-/// cursor in `response_metadata.next_cursor` (empty at the end).
+/// A method's `pagination:`: how the next page is asked for, the page-size
+/// param, and where a page's items are.
 #[derive(Debug, Clone, PartialEq)]
 pub struct PaginationDef {
-    /// The param that carries the cursor.
-    pub cursor: Sp<String>,
+    /// Cursors or page numbers.
+    pub by: PageByDef,
     /// The param that sets the page size, if the method has one.
     pub limit: Option<Sp<String>>,
-    /// The response field that holds the page's items.
+    /// The response field that holds the page's items: a name, or a dotted
+    /// path through object fields (`messages.matches`).
     pub items: Sp<String>,
+}
+
+/// How a paginated method is asked for its next page.
+#[derive(Debug, Clone, PartialEq)]
+pub enum PageByDef {
+    /// Slack's cursors (`cursor:`).
+    Cursor {
+        /// The param that carries the cursor.
+        param: Sp<String>,
+        /// Where the next cursor is in the answer (`next_cursor:`, a dotted
+        /// path); `None` for Slack's usual `response_metadata.next_cursor`.
+        next: Option<Sp<String>>,
+        /// The cursor of the first page, when the method needs one to page
+        /// by cursor at all (`first_cursor: "*"` for `search.messages`).
+        first: Option<Sp<String>>,
+    },
+    /// Page numbers (`page:`), counted from 1.
+    Number {
+        /// The param that carries the page number.
+        param: Sp<String>,
+        /// Where the number of pages is in the answer (`pages:`, a dotted
+        /// path such as `paging.pages`).
+        pages: Sp<String>,
+    },
 }
 
 /// An event type under `events:`, such as `link_shared`.
@@ -235,6 +260,6 @@ pub struct MethodDef {
     pub example_response: Option<Node>,
     /// Where the `example_response` key is.
     pub example_response_key: Option<Span>,
-    /// Cursor pagination, if the method answers in pages.
+    /// How the method pages its answer, if it does.
     pub pagination: Option<PaginationDef>,
 }

@@ -6,7 +6,9 @@
 //! cross-file checks in `validate` can still run.
 
 use super::map::{FileReader, word_hint};
-use super::model::{Auth, ErrorDef, EventDef, Http, MethodDef, PaginationDef, Sp, SpecFile, Tier};
+use super::model::{
+    Auth, ErrorDef, EventDef, Http, MethodDef, PageByDef, PaginationDef, Sp, SpecFile, Tier,
+};
 use super::types::{read_field, read_fields, read_one_of, read_type};
 use crate::diag::{Diagnostic, Diagnostics};
 use crate::yaml::{Node, Value};
@@ -387,23 +389,124 @@ fn read_method(cx: &mut FileReader<'_>, name: Sp<String>, body: &Node) -> Option
     })
 }
 
-/// `pagination: { cursor: cursor, limit: limit, items: members }`.
+/// `pagination`: by cursor (`{ cursor: cursor, limit: limit, items:
+/// members }`, with `next_cursor` and `first_cursor` when Slack puts its
+/// cursor elsewhere or needs one to start) or by page number (`{ page:
+/// page, limit: count, items: items, pages: paging.pages }`).
 fn read_pagination(cx: &mut FileReader<'_>, node: &Node) -> Option<PaginationDef> {
     let what = "`pagination`";
-    let mut map = cx.map(node, None, what, &["cursor", "limit", "items"])?;
-    let word = |cx: &mut FileReader<'_>, node: &Node, name: &str| {
-        cx.text(node, &format!("`pagination.{name}`"))
+    let cursor_keys = ["next_cursor", "first_cursor"];
+    let map = cx.map(
+        node,
+        None,
+        what,
+        &[
+            "cursor",
+            "page",
+            "limit",
+            "items",
+            "next_cursor",
+            "first_cursor",
+            "pages",
+        ],
+    )?;
+    let word = |cx: &mut FileReader<'_>, key: &str| {
+        let node = map.take(key)?;
+        cx.text(node, &format!("`pagination.{key}`"))
             .map(|text| Sp::new(text, node.span))
     };
-    let cursor = map
-        .require(cx, "cursor", what)
-        .and_then(|n| word(cx, n, "cursor"));
-    let limit = map.take("limit").and_then(|n| word(cx, n, "limit"));
-    let items = map
-        .require(cx, "items", what)
-        .and_then(|n| word(cx, n, "items"));
+    let limit = word(cx, "limit");
+    let items = match map.take("items") {
+        Some(_) => word(cx, "items"),
+        None => {
+            if !map.typos.contains(&"items") {
+                cx.diags.push(
+                    Diagnostic::error(cx.path, node.span, "`pagination` is missing `items`")
+                        .with_hint("name the response field that holds a page's items, such as `items: members` (a dotted path for a nested one: `items: messages.matches`)"),
+                );
+            }
+            None
+        }
+    };
+    let misplaced = |cx: &mut FileReader<'_>, key: &str, style: &str, other: &str| {
+        if let Some(span) = map.key_span(key) {
+            cx.diags.push(
+                Diagnostic::error(
+                    cx.path,
+                    span,
+                    format!("`pagination.{key}` belongs to paging by {style}, and this method pages by {other}"),
+                )
+                .with_hint(format!("remove `{key}`")),
+            );
+        }
+    };
+    let by = match (map.key_span("cursor"), map.key_span("page")) {
+        (Some(_), Some(page)) => {
+            cx.diags.push(
+                Diagnostic::error(
+                    cx.path,
+                    page,
+                    "`pagination` has both `cursor` and `page`; a pager follows one of them",
+                )
+                .with_hint("keep `cursor` to page by Slack's cursors (which Slack recommends where both work), or `page` (with `pages`) to page by number"),
+            );
+            None
+        }
+        (Some(_), None) => {
+            misplaced(cx, "pages", "page number", "cursor");
+            let param = word(cx, "cursor");
+            let next = word(cx, "next_cursor");
+            let first = word(cx, "first_cursor");
+            if let Some(first) = &first
+                && first.value.trim().is_empty()
+            {
+                cx.diags.push(
+                    Diagnostic::error(cx.path, first.span, "`pagination.first_cursor` is empty")
+                        .with_hint("leave it out: the first page is asked for without a cursor unless the method needs one, such as `first_cursor: \"*\"`"),
+                );
+            }
+            param.map(|param| PageByDef::Cursor { param, next, first })
+        }
+        (None, Some(_)) => {
+            for key in cursor_keys {
+                misplaced(cx, key, "cursor", "page number");
+            }
+            let param = word(cx, "page");
+            let pages = match map.take("pages") {
+                Some(_) => word(cx, "pages"),
+                None => {
+                    cx.diags.push(
+                        Diagnostic::error(
+                            cx.path,
+                            node.span,
+                            "`pagination` by `page` is missing `pages`, the answer's number of pages",
+                        )
+                        .with_hint("add `pages: paging.pages`, the response field that says how many pages there are"),
+                    );
+                    None
+                }
+            };
+            match (param, pages) {
+                (Some(param), Some(pages)) => Some(PageByDef::Number { param, pages }),
+                _ => None,
+            }
+        }
+        (None, None) => {
+            if !map.typos.contains(&"cursor") && !map.typos.contains(&"page") {
+                cx.diags.push(
+                    Diagnostic::error(
+                        cx.path,
+                        node.span,
+                        "`pagination` names neither `cursor` nor `page`",
+                    )
+                    .with_hint("add `cursor: cursor` for Slack's cursors, or `page: page` with `pages: paging.pages` for page numbers"),
+                );
+            }
+            None
+        }
+    };
     Some(PaginationDef {
-        cursor: cursor?,
+        by: by?,
         limit,
         items: items?,
     })

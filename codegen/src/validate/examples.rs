@@ -156,20 +156,32 @@ impl Checker<'_> {
             match fields.iter().find(|f| f.wire == key_text) {
                 Some(field) => self.check_example(file, value, key.span, &field.ty, diags),
                 None if envelope.contains(&key_text.as_str()) => {}
-                None => diags.push(
-                    Diagnostic::error(
-                        file,
-                        key.span,
-                        format!("example has `{key_text}`, which is not a declared field"),
-                    )
-                    .with_hint_opt(
-                        did_you_mean(&key_text, fields.iter().map(|f| f.wire.as_str()))
-                            .map(|best| format!("did you mean `{best}`?"))
-                            .or_else(|| {
-                                Some("declare the field, or remove it from the example".to_owned())
-                            }),
-                    ),
-                ),
+                // Slack's examples carry fields the spec leaves out, and
+                // decoding ignores them, so they are allowed; only a key
+                // that looks like a misspelling of a declared field the
+                // example lacks is worth a word.
+                None => {
+                    let absent = fields
+                        .iter()
+                        .map(|f| f.wire.as_str())
+                        .filter(|wire| !entries.iter().any(|(k, _)| k.scalar_text() == *wire));
+                    let close = did_you_mean(&key_text, absent)
+                        .filter(|best| best.len().abs_diff(key_text.len()) <= 2);
+                    if let Some(best) = close {
+                        diags.push(
+                            Diagnostic::warning(
+                                file,
+                                key.span,
+                                format!(
+                                    "example has `{key_text}`, which is not a declared field, and lacks `{best}`, which is"
+                                ),
+                            )
+                            .with_hint(format!(
+                                "did you mean `{best}`? Undeclared fields are allowed, as decoding ignores them, but `{best}` goes unchecked"
+                            )),
+                        );
+                    }
+                }
             }
         }
         let block = entries
@@ -225,6 +237,8 @@ impl Checker<'_> {
             }
             (ir::Ty::Integer | ir::Ty::Timestamp | ir::Ty::Duration, Value::Int(_)) => {}
             (ir::Ty::Boolean, Value::Bool(_)) => {}
+            // Anything JSON can hold: Slack leaves it open.
+            (ir::Ty::Json, _) => {}
             (ir::Ty::List(item), Value::Seq(items)) => {
                 for item_node in items {
                     self.check_example(file, item_node, item_node.span, item, diags);

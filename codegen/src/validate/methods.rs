@@ -334,7 +334,14 @@ impl Resolver<'_> {
             diags,
         );
         check_on_resend(file, def, diags);
-        let pagination = super::wire::pagination(file, def, &params, &response, diags);
+        let pagination = super::wire::pagination(
+            file,
+            def,
+            &params,
+            &response,
+            &|name| self.object_fields(name),
+            diags,
+        );
         let example_response = match &def.example_response {
             Some(node) => {
                 let owner = def.example_response_key.unwrap_or(def.name.span);

@@ -32,6 +32,8 @@ const TYPE_ALIASES: &[(&str, &str)] = &[
     ("dict", "map<T>"),
     ("hashmap", "map<T>"),
     ("object", "map<T>"),
+    ("any", "json"),
+    ("value", "json"),
 ];
 
 const PRIMITIVES: &[&str] = &[
@@ -42,6 +44,7 @@ const PRIMITIVES: &[&str] = &[
     "duration",
     "url",
     "token",
+    "json",
 ];
 
 /// An example value in the spec and what it must fit.
@@ -148,6 +151,7 @@ impl Resolver<'_> {
             "duration" => return Some(ir::Ty::Duration),
             "url" => return Some(ir::Ty::Url),
             "token" => return Some(ir::Ty::Token),
+            "json" => return Some(ir::Ty::Json),
             _ => {}
         }
         if let Some(declared) = self.types.get(name) {
@@ -325,6 +329,13 @@ impl Resolver<'_> {
             .iter()
             .map(|(name, declared)| ((*name).to_owned(), self.example_fields(declared)))
             .collect()
+    }
+
+    /// The resolved fields of the object type `name` (for paths through a
+    /// response, such as `messages.matches`); `None` for any other kind.
+    pub(super) fn object_fields(&self, name: &str) -> Option<Vec<ir::Field>> {
+        let declared = self.types.get(name)?;
+        (declared.def.kind.value == TypeKind::Object).then(|| self.example_fields(declared))
     }
 
     fn example_fields(&self, declared: &Declared<'_>) -> Vec<ir::Field> {

@@ -6,10 +6,15 @@
 //! `invalid_event_context` (Slack's method page). Which installations can
 //! see that event is the fake's choice: every one. The app-level token is
 //! the app's across workspaces: no workspace's uninstall revokes it.
+//!
+//! The next page's cursor is `cursor_next`, beside the items, and the
+//! answer has no `response_metadata` (Slack's method page, output; the Java
+//! SDK's `AppsEventAuthorizationsListResponse.cursorNext`); after the last
+//! page there is no `cursor_next`.
 
 use serde_json::{Value, json};
 
-use slack_calls::method::Pagination;
+use slack_calls::method::{PageBy, Pagination};
 
 use crate::api::family::{Exchange, Family, no_param_error};
 use crate::wire::answer::{Reply, SlackError};
@@ -32,7 +37,11 @@ fn list(exchange: &Exchange<'_>) -> Result<Value, SlackError> {
             .because("no event the fake sent carried this event_context"));
     }
     let paging = exchange.method.pagination.unwrap_or(Pagination {
-        cursor: "cursor",
+        by: PageBy::Cursor {
+            param: "cursor",
+            next: "cursor_next",
+            first: None,
+        },
         limit: Some("limit"),
         items: "authorizations",
     });
@@ -57,5 +66,5 @@ fn list(exchange: &Exchange<'_>) -> Result<Value, SlackError> {
         .collect();
     let scope = format!("apps.event.authorizations.list {context}");
     let (page, next) = cursor::page(&paging, exchange.params, &scope, &installations)?;
-    Ok(cursor::body(paging.items, page, next))
+    Ok(cursor::body(&paging, page, next))
 }

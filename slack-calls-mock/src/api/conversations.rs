@@ -34,11 +34,10 @@ const CREATED: i64 = 1_449_252_889;
 fn answer(exchange: &Exchange<'_>) -> Result<Value, SlackError> {
     let params = exchange.params;
     let workspace = exchange.workspace;
-    let paging = exchange.method.pagination.unwrap_or(Pagination {
-        cursor: "cursor",
-        limit: Some("limit"),
-        items: "members",
-    });
+    let paging = exchange
+        .method
+        .pagination
+        .unwrap_or(Pagination::cursor("cursor", "limit", "members"));
     match exchange.method.name {
         "conversations.members" => {
             let channel = known_channel(workspace, params.text("channel"))?;
@@ -46,7 +45,7 @@ fn answer(exchange: &Exchange<'_>) -> Result<Value, SlackError> {
             let members = workspace.members_of(channel);
             let (page, next) = cursor::page(&paging, params, &scope, &members)?;
             let page = page.into_iter().map(Value::String).collect();
-            Ok(cursor::body(paging.items, page, next))
+            Ok(cursor::body(&paging, page, next))
         }
         "conversations.info" => {
             let channel = known_channel(workspace, params.text("channel"))?;
@@ -78,7 +77,7 @@ fn answer(exchange: &Exchange<'_>) -> Result<Value, SlackError> {
                 .collect();
             let scope = format!("conversations.list {}", types.join(","));
             let (page, next) = cursor::page(&paging, params, &scope, &channels)?;
-            Ok(cursor::body(paging.items, page, next))
+            Ok(cursor::body(&paging, page, next))
         }
     }
 }
