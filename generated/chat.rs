@@ -171,9 +171,13 @@ impl Chat {
     /// - `cannot_prompt`: The user has already dismissed a prompt for this app.
     /// - `cannot_unfurl_message`: The URL does not appear in the message.
     /// - `cannot_unfurl_url`: The URL cannot be unfurled, for example because its `link_shared` event was not acknowledged or a workspace blocks the domain.
+    /// - `invalid_source`: The `source` is neither `composer` nor `conversations_history`.
+    /// - `invalid_unfurl_id`: The `unfurl_id` is not one Slack gave in a `link_shared` event.
     /// - `invalid_unfurls_format`: The `unfurls` cannot be decoded as a JSON map of URLs to unfurls.
     /// - `missing_channel`: The `channel` is missing.
+    /// - `missing_source`: The `source` is missing (it goes with `unfurl_id`).
     /// - `missing_ts`: The `ts` is missing.
+    /// - `missing_unfurl_id`: The `unfurl_id` is missing (it goes with `source`).
     /// - `missing_unfurls`: The `unfurls` are missing.
     /// - and any common error (`CommonError`), such as `invalid_auth` or `missing_scope`.
     ///
@@ -542,9 +546,13 @@ impl UnfurlRequest {
         CannotPrompt("cannot_prompt", "The user has already dismissed a prompt for this app."),
         CannotUnfurlMessage("cannot_unfurl_message", "The URL does not appear in the message."),
         CannotUnfurlUrl("cannot_unfurl_url", "The URL cannot be unfurled, for example because its `link_shared` event was not acknowledged or a workspace blocks the domain."),
+        InvalidSource("invalid_source", "The `source` is neither `composer` nor `conversations_history`."),
+        InvalidUnfurlId("invalid_unfurl_id", "The `unfurl_id` is not one Slack gave in a `link_shared` event."),
         InvalidUnfurlsFormat("invalid_unfurls_format", "The `unfurls` cannot be decoded as a JSON map of URLs to unfurls."),
         MissingChannel("missing_channel", "The `channel` is missing."),
+        MissingSource("missing_source", "The `source` is missing (it goes with `unfurl_id`)."),
         MissingTs("missing_ts", "The `ts` is missing."),
+        MissingUnfurlId("missing_unfurl_id", "The `unfurl_id` is missing (it goes with `source`)."),
         MissingUnfurls("missing_unfurls", "The `unfurls` are missing."),
     }
 }
@@ -564,7 +572,7 @@ impl UnfurlRequest {
         "user_auth_url": Url, No;
         "user_auth_blocks": List(Object("Block")), No;
     }
-    errors ["cannot_auth_user", "cannot_find_channel", "cannot_find_message", "cannot_find_service", "cannot_parse_attachment", "cannot_prompt", "cannot_unfurl_message", "cannot_unfurl_url", "invalid_unfurls_format", "missing_channel", "missing_ts", "missing_unfurls"];
+    errors ["cannot_auth_user", "cannot_find_channel", "cannot_find_message", "cannot_find_service", "cannot_parse_attachment", "cannot_prompt", "cannot_unfurl_message", "cannot_unfurl_url", "invalid_source", "invalid_unfurl_id", "invalid_unfurls_format", "missing_channel", "missing_source", "missing_ts", "missing_unfurl_id", "missing_unfurls"];
     done_on_resend [];
     example_response: "{\"ok\":true}";
 }

@@ -201,6 +201,18 @@ async fn chat_unfurl_answers_the_errors_its_page_lists_ref() {
             "invalid_source",
         ),
         (
+            vec![("source", "composer"), ("unfurls", unfurls)],
+            "missing_unfurl_id",
+        ),
+        (
+            vec![
+                ("unfurl_id", "U0MOCK001-no-such-link"),
+                ("source", "composer"),
+                ("unfurls", unfurls),
+            ],
+            "invalid_unfurl_id",
+        ),
+        (
             vec![
                 ("channel", "C0NOWHERE"),
                 ("ts", "1700000000.000001"),

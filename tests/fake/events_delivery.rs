@@ -622,8 +622,10 @@ async fn chat_unfurl_by_unfurl_id_replaces_and_checks_the_calls_it_names() {
         .source(slack_calls::UnfurlSource::ConversationsHistory)
         .await
         .unwrap_err();
+    // An unfurl_id no link_shared gave: `invalid_unfurl_id` (Slack's
+    // chat.unfurl page), now a code the spec declares.
     assert_eq!(
         other.api_code().map(|code| code.code().to_owned()),
-        Some("cannot_find_message".to_owned())
+        Some("invalid_unfurl_id".to_owned())
     );
 }

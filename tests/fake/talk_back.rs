@@ -495,7 +495,9 @@ async fn a_link_in_the_composer_is_shared_before_it_is_posted_ls() {
         ],
     )
     .await;
-    assert_eq!(wrong_source.error().as_deref(), Some("cannot_find_message"));
+    // The id with another source than its link's: `invalid_unfurl_id` (the fake's
+    // choice of the chat.unfurl page's codes).
+    assert_eq!(wrong_source.error().as_deref(), Some("invalid_unfurl_id"));
     let unfurled = post_form(
         &mock,
         "chat.unfurl",

@@ -14,8 +14,9 @@
 //! - a `source` other than `composer` or `conversations_history`:
 //!   `invalid_source`;
 //! - a channel the token's workspace does not have: `cannot_find_channel`;
-//! - a message the fake does not have there (or an `unfurl_id` with
-//!   another `source` than its link's): `cannot_find_message`;
+//! - a message the fake does not have there: `cannot_find_message`; an
+//!   `unfurl_id` the fake did not give (or with another `source` than its
+//!   link's): `invalid_unfurl_id`;
 //! - a URL that is not a link of that message: `cannot_unfurl_message`;
 //! - a `call` block must name a Call of the fake (else
 //!   `cannot_parse_attachment`, the fake's choice of code); it attaches
@@ -117,16 +118,19 @@ fn answer(exchange: Exchange<'_>) -> Result<Value, SlackError> {
                 return Err(SlackError::new("cannot_find_channel")
                     .because(format!("the token's workspace has no channel `{channel}`")));
             }
-            state.events.message_mut(team_id, channel, ts)
+            state.events.message_mut(team_id, channel, ts).ok_or_else(|| {
+                SlackError::new("cannot_find_message")
+                    .because("the fake has no message posted by a user with that address")
+            })?
         }
         Address::Link { unfurl_id, source } => state
             .events
             .message_by_unfurl_id(team_id, unfurl_id)
-            .filter(|message| message.source == source),
-    };
-    let Some(message) = message else {
-        return Err(SlackError::new("cannot_find_message")
-            .because("the fake has no message posted by a user with that address"));
+            .filter(|message| message.source == source)
+            .ok_or_else(|| {
+                SlackError::new("invalid_unfurl_id")
+                    .because("no link the fake shared has that unfurl_id with that source")
+            })?,
     };
     let mut call_ids: Vec<String> = Vec::new();
     for (url, unfurl) in &unfurls {
