@@ -40,6 +40,16 @@ pub(crate) fn manager(
     ConnectionManager::new_lazy_with_config(client.clone(), config)
 }
 
+/// Whether the Redis behind `manager` answers a `PING`, within the
+/// connection's timeout.
+pub(crate) async fn ping(manager: &mut ConnectionManager) -> Result<(), String> {
+    redis::cmd("PING")
+        .query_async::<String>(manager)
+        .await
+        .map(|_| ())
+        .map_err(|err| err.to_string())
+}
+
 /// The connection kept in `cell`, made on first use ([`manager`]).
 #[cfg(feature = "events")]
 pub(crate) fn connection(

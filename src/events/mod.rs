@@ -90,6 +90,8 @@ mod dedup;
 #[cfg(feature = "events")]
 mod initiation;
 #[cfg(feature = "events")]
+mod readiness;
+#[cfg(feature = "events")]
 mod receiver;
 #[cfg(all(feature = "events", feature = "redis"))]
 mod redis_dedup;
@@ -121,6 +123,8 @@ pub use axum;
 pub use builder::ReceiverBuilder;
 #[cfg(feature = "events")]
 pub use initiation::{CallInitiation, InitiationAnswer};
+#[cfg(feature = "events")]
+pub use readiness::{DEFAULT_READINESS_TIMEOUT, Readiness, ReadinessReport};
 #[cfg(feature = "events")]
 pub use receiver::{
     Context, DEFAULT_INITIATION_DEADLINE, NO_RETRY_HEADER, Outcome, RETRY_NUM_HEADER,

@@ -9,6 +9,7 @@ use std::pin::Pin;
 use axum::Router;
 use serde::de::DeserializeOwned;
 
+use super::readiness::Readiness;
 use super::receiver::Receiver;
 use crate::{Shutdown, ShutdownReport};
 
@@ -49,6 +50,8 @@ pub struct Server {
     /// and finishes at the stop.
     shutdowns: Vec<Shutdown>,
     stop_on: Option<BoxFuture<'static, ()>>,
+    /// Readiness routes, given the server's shutdowns when it serves.
+    readiness: Vec<(String, Readiness)>,
 }
 
 impl fmt::Debug for Server {
@@ -56,6 +59,7 @@ impl fmt::Debug for Server {
         f.debug_struct("Server")
             .field("shutdowns", &self.shutdowns.len())
             .field("stop_on", &self.stop_on.is_some())
+            .field("readiness", &self.readiness.len())
             .finish_non_exhaustive()
     }
 }
@@ -90,6 +94,15 @@ impl Server {
     /// exporter, a health check, ...), stopped with the rest.
     pub fn routes(mut self, routes: Router) -> Server {
         self.router = self.router.merge(routes);
+        self
+    }
+
+    /// Answers a load balancer's readiness probe at `path` (`GET`): `200
+    /// ready` while every check of `readiness` answers and the server is
+    /// not stopping, else `503 not ready`, with no detail ([`Readiness`]).
+    /// It turns not ready the moment the server's stop begins.
+    pub fn readiness(mut self, path: &str, readiness: Readiness) -> Server {
+        self.readiness.push((path.to_owned(), readiness));
         self
     }
 
@@ -130,12 +143,19 @@ impl Server {
     /// shutdowns' reports.
     pub async fn serve_on(self, listener: tokio::net::TcpListener) -> io::Result<ShutdownReport> {
         let Server {
-            router,
+            mut router,
             mut shutdowns,
             stop_on,
+            readiness,
         } = self;
         if shutdowns.is_empty() {
             shutdowns.push(Shutdown::new());
+        }
+        for (path, mut readiness) in readiness {
+            for shutdown in &shutdowns {
+                readiness = readiness.shutdown(shutdown);
+            }
+            router = router.merge(readiness.router(&path));
         }
         let signal = match stop_on {
             Some(signal) => signal,

@@ -62,6 +62,13 @@ pub trait InstallationStore: Send + Sync + 'static {
     /// A holder that dies (its process killed, its connection lost) lets go
     /// without saving: the store must not keep the hold past that.
     fn hold_for_refresh<'a>(&'a self, key: &'a InstallationKey) -> StoreFuture<'a, Held>;
+
+    /// Whether the store answers now, for a readiness check. The default
+    /// reads the [`revision`](InstallationStore::revision), one small
+    /// query.
+    fn ping(&self) -> StoreFuture<'_, ()> {
+        Box::pin(async move { self.revision().await.map(|_| ()) })
+    }
 }
 
 /// An installation held for a token refresh

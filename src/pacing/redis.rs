@@ -330,6 +330,13 @@ impl RedisPacing {
         rate.share(self.settings.local_share)
     }
 
+    /// Whether Redis answers a `PING` now, within the timeout (for a
+    /// readiness check). The error is Redis's, without the URL.
+    pub async fn ping(&self) -> Result<(), String> {
+        let mut manager = self.manager().map_err(|err| err.to_string())?;
+        crate::redis_connection::ping(&mut manager).await
+    }
+
     fn manager(&self) -> Result<ConnectionManager, redis::RedisError> {
         let mut held = lock(&self.state.manager);
         if let Some(manager) = &*held {

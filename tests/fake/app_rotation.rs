@@ -15,11 +15,12 @@
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::time::{Duration, SystemTime};
+use std::time::Duration;
 
+use crate::support::flaky_store::{FlakyStore, Outage};
 use slack_calls::{
-    App, CallUser, Changes, Client, Error, Held, Installation, InstallationKey, InstallationStore,
-    MemoryInstallations, RefreshError, StoreError, StoreFuture, TestClock,
+    App, CallUser, Client, Error, Installation, InstallationKey, RefreshError, StoreError,
+    TestClock,
 };
 use slack_calls_mock::{
     DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, DEMO_TEAM_ID, Fault, MockSlack, Verdict,
@@ -273,73 +274,13 @@ async fn a_lost_refresh_answer_is_sent_again_and_the_installation_survives() -> 
     Ok(())
 }
 
-/// A store that can be taken down: its refresh holds fail then.
-struct Flaky {
-    memory: MemoryInstallations,
-    down: Arc<AtomicBool>,
-}
-
-impl Flaky {
-    fn down<'a, T: Send + 'a>(&self) -> Option<StoreFuture<'a, T>> {
-        self.down.load(Ordering::SeqCst).then(|| {
-            Box::pin(async {
-                Err(StoreError::Unavailable {
-                    store: "flaky",
-                    reason: "the database is down".into(),
-                })
-            }) as StoreFuture<'a, T>
-        })
-    }
-}
-
-impl InstallationStore for Flaky {
-    fn save<'a>(&'a self, installation: &'a Installation) -> StoreFuture<'a, ()> {
-        self.down()
-            .unwrap_or_else(|| self.memory.save(installation))
-    }
-    fn find<'a>(&'a self, key: &'a InstallationKey) -> StoreFuture<'a, Option<Installation>> {
-        self.down().unwrap_or_else(|| self.memory.find(key))
-    }
-    fn find_team<'a>(&'a self, team: &'a str) -> StoreFuture<'a, Option<Installation>> {
-        self.down().unwrap_or_else(|| self.memory.find_team(team))
-    }
-    fn delete<'a>(&'a self, key: &'a InstallationKey) -> StoreFuture<'a, bool> {
-        self.down().unwrap_or_else(|| self.memory.delete(key))
-    }
-    fn all(&self) -> StoreFuture<'_, Vec<Installation>> {
-        self.down().unwrap_or_else(|| self.memory.all())
-    }
-    fn revision(&self) -> StoreFuture<'_, u64> {
-        self.down().unwrap_or_else(|| self.memory.revision())
-    }
-    fn changes_since(&self, revision: u64) -> StoreFuture<'_, Changes> {
-        self.down()
-            .unwrap_or_else(|| self.memory.changes_since(revision))
-    }
-    fn put_state<'a>(&'a self, digest: &'a str, at: SystemTime) -> StoreFuture<'a, ()> {
-        self.down()
-            .unwrap_or_else(|| InstallationStore::put_state(&self.memory, digest, at))
-    }
-    fn take_state<'a>(&'a self, digest: &'a str) -> StoreFuture<'a, Option<SystemTime>> {
-        self.down()
-            .unwrap_or_else(|| InstallationStore::take_state(&self.memory, digest))
-    }
-    fn hold_for_refresh<'a>(&'a self, key: &'a InstallationKey) -> StoreFuture<'a, Held> {
-        self.down()
-            .unwrap_or_else(|| self.memory.hold_for_refresh(key))
-    }
-}
-
 #[tokio::test]
 async fn a_store_down_during_a_refresh_is_a_typed_error_that_spends_nothing() -> TestResult {
     let mock = rotating_mock().await?;
     let clock = TestClock::new();
     let down = Arc::new(AtomicBool::new(false));
     let app = app_builder(&mock, &clock)
-        .build_with_store(Flaky {
-            memory: MemoryInstallations::new(),
-            down: down.clone(),
-        })
+        .build_with_store(FlakyStore::switched(down.clone(), Outage::Everything))
         .await?;
     let installation = installed(&mock).await?;
     let secret = installation

@@ -37,6 +37,8 @@ mod our_install_flow;
 mod pacing_window;
 mod page;
 mod paging_styles;
+#[cfg(feature = "events")]
+mod readiness;
 mod roster_end_race;
 mod roster_events;
 mod roster_resume;

@@ -12,10 +12,7 @@ use std::time::Duration;
 use axum::http::StatusCode;
 use axum::response::IntoResponse;
 use reqwest::Url;
-use slack_calls::{
-    App, InstallFailure, InstallFlow, Installation, InstallationKey, InstallationStore,
-    MemoryInstallations, StoreError, StoreFuture,
-};
+use slack_calls::{App, InstallFailure, InstallFlow, Installation, InstallationKey};
 use slack_calls_mock::{
     ConsentAnswer, DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, MockSlack, MockSlackBuilder,
 };
@@ -412,55 +409,6 @@ async fn a_used_code_and_a_wrong_redirect_uri_store_nothing() {
     assert!(served.app.installations().for_team("T0MOCK001").is_none());
 }
 
-/// A store whose saves fail, as a database that is down.
-struct Down(MemoryInstallations);
-
-impl InstallationStore for Down {
-    fn save<'a>(&'a self, _: &'a Installation) -> StoreFuture<'a, ()> {
-        Box::pin(async {
-            Err(StoreError::Unavailable {
-                store: "down",
-                reason: "the database is down".into(),
-            })
-        })
-    }
-    fn find<'a>(&'a self, key: &'a InstallationKey) -> StoreFuture<'a, Option<Installation>> {
-        self.0.find(key)
-    }
-    fn find_team<'a>(&'a self, team: &'a str) -> StoreFuture<'a, Option<Installation>> {
-        self.0.find_team(team)
-    }
-    fn delete<'a>(&'a self, key: &'a InstallationKey) -> StoreFuture<'a, bool> {
-        self.0.delete(key)
-    }
-    fn all(&self) -> StoreFuture<'_, Vec<Installation>> {
-        self.0.all()
-    }
-    fn revision(&self) -> StoreFuture<'_, u64> {
-        self.0.revision()
-    }
-    fn changes_since(&self, revision: u64) -> StoreFuture<'_, slack_calls::Changes> {
-        self.0.changes_since(revision)
-    }
-    fn put_state<'a>(&'a self, digest: &'a str, at: std::time::SystemTime) -> StoreFuture<'a, ()> {
-        InstallationStore::put_state(&self.0, digest, at)
-    }
-    fn take_state<'a>(&'a self, digest: &'a str) -> StoreFuture<'a, Option<std::time::SystemTime>> {
-        InstallationStore::take_state(&self.0, digest)
-    }
-    fn hold_for_refresh<'a>(
-        &'a self,
-        _: &'a InstallationKey,
-    ) -> StoreFuture<'a, slack_calls::Held> {
-        Box::pin(async {
-            Err(StoreError::Unavailable {
-                store: "down",
-                reason: "the database is down".into(),
-            })
-        })
-    }
-}
-
 #[tokio::test]
 async fn a_store_that_is_down_fails_the_install_and_caches_nothing() {
     let (listener, base) = listener().await;
@@ -474,7 +422,7 @@ async fn a_store_that_is_down_fails_the_install_and_caches_nothing() {
     let api = mock.base_url().to_owned();
     let app = App::builder("A0MOCKAPP")
         .clients(move |client| client.base_url(api.clone()))
-        .build_with_store(Down(MemoryInstallations::new()))
+        .build_with_store(crate::support::flaky_store::FlakyStore::refusing_writes())
         .await
         .unwrap();
     let flow = InstallFlow::builder(app.clone(), DEMO_CLIENT_ID, DEMO_CLIENT_SECRET)

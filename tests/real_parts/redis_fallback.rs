@@ -65,11 +65,26 @@ pub fn redis_stopped_then_resumed_is_found_by_the_probe(program: &OsString) -> R
             "the first wave was not paced in Redis".to_owned()
         })?;
 
+        // Readiness asks Redis itself: ready now, not while it is stopped.
+        #[cfg(feature = "events")]
+        let readiness = slack_calls::events::Readiness::new().redis(&pacing);
+        #[cfg(feature = "events")]
+        check(readiness.report().await.is_ready(), || {
+            "not ready with Redis up".to_owned()
+        })?;
         redis.signal("STOP")?;
         wave(10).await?;
         check(!pacing.is_shared(), || {
             "pacing still counts as shared with Redis stopped".to_owned()
         })?;
+        #[cfg(feature = "events")]
+        {
+            let report = readiness.report().await;
+            check(
+                report.failed.len() == 1 && report.failed[0].0 == "redis",
+                || format!("ready with Redis stopped: {report:?}"),
+            )?;
+        }
 
         redis.signal("CONT")?;
         // No call is made: the probe alone must find Redis back.
@@ -83,6 +98,10 @@ pub fn redis_stopped_then_resumed_is_found_by_the_probe(program: &OsString) -> R
         }
         check(shared, || {
             "the probe did not find Redis back within 5 s".to_owned()
+        })?;
+        #[cfg(feature = "events")]
+        check(readiness.report().await.is_ready(), || {
+            "not ready with Redis back".to_owned()
         })?;
 
         let before = zcard(&redis.url(), &window).await?;

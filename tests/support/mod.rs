@@ -10,6 +10,7 @@
 //! - [`signed_events`]: signed Slack requests and a server for the events
 //!   receiver (feature `events`).
 //! - [`trace_capture`]: a writer that collects tracing output.
+//! - [`flaky_store`]: an installation store that can be down.
 //! - [`installations`]: whole installations for the store tests.
 //! - [`store_contract`]: what every shared installation store does for
 //!   apps on many instances (change feed, states, two `App`s over one store).
@@ -23,6 +24,7 @@
 #![allow(dead_code)] // each test binary uses a different part
 
 pub mod capture_server;
+pub mod flaky_store;
 #[cfg(feature = "sealing")]
 pub mod installations;
 pub mod scripted_server;

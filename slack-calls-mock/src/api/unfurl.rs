@@ -118,10 +118,13 @@ fn answer(exchange: Exchange<'_>) -> Result<Value, SlackError> {
                 return Err(SlackError::new("cannot_find_channel")
                     .because(format!("the token's workspace has no channel `{channel}`")));
             }
-            state.events.message_mut(team_id, channel, ts).ok_or_else(|| {
-                SlackError::new("cannot_find_message")
-                    .because("the fake has no message posted by a user with that address")
-            })?
+            state
+                .events
+                .message_mut(team_id, channel, ts)
+                .ok_or_else(|| {
+                    SlackError::new("cannot_find_message")
+                        .because("the fake has no message posted by a user with that address")
+                })?
         }
         Address::Link { unfurl_id, source } => state
             .events
