@@ -151,6 +151,60 @@ async fn many_callers_inside_the_window_refresh_once_and_an_old_client_goes_on()
     Ok(())
 }
 
+/// Slack refuses the app's refresh (`invalid_refresh_token`: the stored
+/// refresh token was spent elsewhere, past its grace period): the call
+/// that needed it is not sent, and its error says why, typed, with no
+/// token in it.
+#[tokio::test]
+async fn a_refused_refresh_is_a_typed_error_and_the_call_is_not_sent() -> TestResult {
+    let mock = rotating_mock().await?;
+    let clock = TestClock::new();
+    let app = app_builder(&mock, &clock).build()?;
+    let installation = installed(&mock).await?;
+    let refresh_token = installation
+        .bot
+        .as_ref()
+        .and_then(|bot| bot.grant.refresh_token.clone())
+        .ok_or("a refresh token")?;
+    app.install(installation);
+    let client = app.workspace(DEMO_TEAM_ID)?;
+    // Someone else spends the stored refresh token (a copy of the app
+    // elsewhere, say), and its grace period passes.
+    Client::app_builder(DEMO_CLIENT_ID, DEMO_CLIENT_SECRET)
+        .base_url(mock.base_url())
+        .build()?
+        .oauth()
+        .v2()
+        .access()
+        .grant_type("refresh_token")
+        .refresh_token(refresh_token.clone())
+        .await?;
+    mock.advance(slack_calls_mock::DEFAULT_REFRESH_GRACE + Duration::from_secs(1));
+    mock.advance(INTO_WINDOW);
+    clock.advance(INTO_WINDOW);
+    let adds_before = mock.requests_for("calls.add").len();
+    let err = add_call(&client, 1).await.unwrap_err();
+    match &err {
+        Error::TokenRefresh {
+            source: RefreshError::Refused { code },
+            ..
+        } => assert_eq!(code, "invalid_refresh_token"),
+        other => panic!("expected a refused refresh, got {other:?}"),
+    }
+    assert_eq!(
+        mock.requests_for("calls.add").len(),
+        adds_before,
+        "not sent"
+    );
+    let shown = format!("{err} {err:?}");
+    assert!(
+        !shown.contains(refresh_token.expose_secret()) && !shown.contains("xoxe"),
+        "no token in the error: {shown}"
+    );
+    assert_eq!(app.token_refreshes(), 0);
+    Ok(())
+}
+
 #[tokio::test]
 async fn token_expired_refreshes_and_sends_the_call_once_more() -> TestResult {
     let mock = rotating_mock().await?;
