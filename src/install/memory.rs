@@ -9,6 +9,7 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::SystemTime;
 
 use crate::install::installation::{Installation, InstallationKey};
+use crate::install::keyed_locks::KeyedLocks;
 use crate::install::rotation::WorkspaceToken;
 use crate::install::store::{Held as StoreHeld, Hold, StoreFuture};
 use crate::token::Token;
@@ -65,7 +66,7 @@ struct Shared {
     states: Mutex<HashMap<String, SystemTime>>,
     /// One refresh at a time per installation, when this is the app's
     /// store (`InstallationStore::hold_for_refresh`).
-    refreshing: Mutex<HashMap<InstallationKey, Arc<tokio::sync::Mutex<()>>>>,
+    refreshing: KeyedLocks,
 }
 
 #[derive(Default)]
@@ -197,18 +198,7 @@ impl MemoryInstallations {
     /// Holds `key` for a refresh: waits for the refresh before it (in this
     /// process; memory is one process's), then reads the installation.
     pub(crate) async fn hold_for_refresh(&self, key: &InstallationKey) -> StoreHeld {
-        let lock = {
-            let mut refreshing = self
-                .shared
-                .refreshing
-                .lock()
-                .unwrap_or_else(PoisonError::into_inner);
-            // Keys nobody holds or waits for go, so the map stays as big as
-            // the refreshes in flight.
-            refreshing.retain(|_, lock| Arc::strong_count(lock) > 1);
-            refreshing.entry(key.clone()).or_default().clone()
-        };
-        let guard = lock.lock_owned().await;
+        let guard = self.shared.refreshing.lock(key).await;
         StoreHeld::new(
             self.get(key),
             MemoryHold {

@@ -6,6 +6,7 @@
 #[cfg(feature = "install")]
 pub(crate) mod flow;
 pub(crate) mod installation;
+pub(crate) mod keyed_locks;
 pub(crate) mod memory;
 pub(crate) mod rotation;
 pub(crate) mod store;

@@ -31,14 +31,14 @@
 //!   Slack refuses such a call before acting on it, so the client refreshes
 //!   and sends the call once more, whatever the method.
 
-use std::collections::HashMap;
+use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, SystemTime};
 
 use crate::call::client::Client;
 use crate::clock::Clock;
 use crate::install::installation::{Grant, Installation, InstallationKey};
+use crate::install::keyed_locks::KeyedLocks;
 use crate::install::memory::Installations;
 use crate::install::store::{InstallationStore, StoreError};
 use crate::token::{Token, TokenKind};
@@ -171,7 +171,7 @@ pub(crate) struct Rotation {
     /// Calls `oauth.v2.access` with the app's client id and secret.
     credentials: Option<Client>,
     before: Duration,
-    flights: Mutex<HashMap<InstallationKey, Arc<tokio::sync::Mutex<()>>>>,
+    flights: KeyedLocks,
     /// Refreshes this process made at Slack (not the ones it took from the
     /// store).
     refreshes: AtomicU64,
@@ -189,7 +189,7 @@ impl Rotation {
             store,
             credentials,
             before,
-            flights: Mutex::new(HashMap::new()),
+            flights: KeyedLocks::default(),
             refreshes: AtomicU64::new(0),
         }
     }
@@ -241,12 +241,7 @@ impl Rotation {
         stale: &Token,
         clock: &dyn Clock,
     ) -> Result<Token, RefreshError> {
-        let flight = {
-            let mut flights = self.flights.lock().unwrap_or_else(PoisonError::into_inner);
-            flights.retain(|_, flight| Arc::strong_count(flight) > 1);
-            flights.entry(key.clone()).or_default().clone()
-        };
-        let _one = flight.lock().await;
+        let _one = self.flights.lock(key).await;
         // The refresh this one waited for may have done it.
         if let Some(current) = self.installations.token(key)
             && current.token != *stale
