@@ -234,6 +234,7 @@ async fn token_expired_refreshes_and_sends_the_call_once_more() -> TestResult {
     Ok(())
 }
 
+#[cfg(feature = "sqlite")]
 #[tokio::test]
 async fn two_instances_on_one_store_refresh_once_and_store_it_sealed() -> TestResult {
     let mock = rotating_mock().await?;

@@ -27,7 +27,7 @@ mod install_browser;
 mod link_unfurl;
 mod node_sdk;
 mod part;
-#[cfg(feature = "postgres")]
+#[cfg(all(feature = "postgres", feature = "redis"))]
 mod postgres_server;
 #[cfg(all(feature = "postgres", feature = "redis"))]
 mod postgres_store;

@@ -158,6 +158,7 @@ static UNFIT: Part = Part {
 };
 
 /// `Ok` when `condition` holds, else the failure `what` says.
+#[allow(dead_code)] // the tests that use it come with features
 pub fn check(condition: bool, what: impl FnOnce() -> String) -> Result<(), Failed> {
     if condition {
         Ok(())
