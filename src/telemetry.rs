@@ -14,6 +14,8 @@
 //! | `slack_calls_dedup_hits_total` | counter | | Deliveries dropped as duplicates (by `event_id` or the domain key) |
 //! | `slack_calls_signature_refusals_total` | counter | `reason` | Requests refused before their payload was read: `missing_header`, `duplicate_header`, `malformed_timestamp`, `stale`, `from_the_future`, `bad_signature`, `body_too_large`, `unsupported_content_type`; and `bad_payload` (signed, but not a valid payload) |
 //! | `slack_calls_token_refreshes_total` | counter | `outcome` | Rotating-token refreshes: `refreshed` (this instance spent the refresh token), `taken_from_store` (another instance had refreshed); failures by [`RefreshError::label`](crate::RefreshError::label): `refused`, `no_answer`, `store_error`, `not_installed`, `no_refresh_token`, `no_credentials` |
+//! | `slack_calls_stream_entries_total` | counter | `outcome` | Entries of an [`EventStream`](crate::events::EventStream) its workers finished: `handled` (the handler returned), `duplicate` (the event was done or running in another entry), `panicked` (the handler panicked; acknowledged, not run again), `undecodable` |
+//! | `slack_calls_stream_reclaimed_total` | counter | | Entries a worker took over from a worker that stopped answering (`XAUTOCLAIM`) |
 //! | `slack_calls_installation_lookups_total` | counter | `by`, `result` | An [`App`](crate::App)'s lookups of a workspace's client: `by` is `team` ([`App::workspace`](crate::App::workspace)), `installation` ([`App::workspace_of`](crate::App::workspace_of), what the receiver uses) or `token` ([`App::client_for_token`](crate::App::client_for_token)); `result` is `hit` (in the app's cache of its installations), `learned` (a token's workspace asked of Slack with `auth.test`, then cached) or `miss` (not installed) |
 //!
 //! **Labels never carry a token, a secret, a team name or free text**:
@@ -83,6 +85,16 @@ pub fn describe() {
             "slack_calls_installation_lookups_total",
             Unit::Count,
             "Workspace client lookups of an App, by key and result"
+        );
+        describe_counter!(
+            "slack_calls_stream_entries_total",
+            Unit::Count,
+            "Event stream entries the workers finished, by outcome"
+        );
+        describe_counter!(
+            "slack_calls_stream_reclaimed_total",
+            Unit::Count,
+            "Event stream entries taken over from a worker that stopped answering"
         );
     }
 }
@@ -159,6 +171,22 @@ pub(crate) fn delivery(kind: &str, outcome: &'static str) {
         metrics::counter!("slack_calls_deliveries_total", "type" => kind, "outcome" => outcome)
             .increment(1);
     }
+}
+
+/// A stream worker finished an entry with `outcome`: `handled`,
+/// `duplicate`, `panicked` or `undecodable`.
+#[allow(unused_variables)]
+#[cfg_attr(not(all(feature = "events", feature = "redis")), allow(dead_code))]
+pub(crate) fn stream_handled(outcome: &'static str) {
+    #[cfg(feature = "metrics")]
+    metrics::counter!("slack_calls_stream_entries_total", "outcome" => outcome).increment(1);
+}
+
+/// A stream worker took over an entry whose worker stopped answering.
+#[cfg_attr(not(all(feature = "events", feature = "redis")), allow(dead_code))]
+pub(crate) fn stream_reclaimed() {
+    #[cfg(feature = "metrics")]
+    metrics::counter!("slack_calls_stream_reclaimed_total").increment(1);
 }
 
 /// A delivery was dropped as a duplicate.

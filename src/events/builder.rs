@@ -36,6 +36,8 @@ pub struct ReceiverBuilder<E = Event> {
     initiation_deadline: Duration,
     http: Option<reqwest::Client>,
     shutdown: Option<Shutdown>,
+    #[cfg(feature = "redis")]
+    stream: Option<super::stream::EventStream>,
 }
 
 impl<E> fmt::Debug for ReceiverBuilder<E> {
@@ -69,6 +71,8 @@ where
             initiation_deadline: DEFAULT_INITIATION_DEADLINE,
             http: None,
             shutdown: None,
+            #[cfg(feature = "redis")]
+            stream: None,
         }
     }
 }
@@ -182,6 +186,21 @@ where
         self
     }
 
+    /// Acknowledges events only once they are in `stream`, a Redis Stream,
+    /// and runs their handlers from it, in this process's workers or any
+    /// other instance's ([`EventStream`](super::EventStream), feature
+    /// `redis`): a crash or a `kill -9` loses no acknowledged event. When
+    /// Redis does not answer, deliveries are answered `503` so that Slack
+    /// retries them. The stream keeps its own dedup marks in Redis (the
+    /// [`RedisDedup`](super::RedisDedup) keys), so the
+    /// [`dedup`](ReceiverBuilder::dedup) store is not used for events.
+    #[cfg(feature = "redis")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "redis")))]
+    pub fn stream(mut self, stream: super::stream::EventStream) -> Self {
+        self.stream = Some(stream);
+        self
+    }
+
     /// The app's workspace → [`Client`](crate::Client) lookup, for [`Context::client`].
     pub fn workspaces(mut self, workspaces: impl Workspaces) -> Self {
         self.workspaces = Some(Arc::new(workspaces));
@@ -222,6 +241,8 @@ where
                 clock,
                 http,
                 shutdown: self.shutdown.unwrap_or_default(),
+                #[cfg(feature = "redis")]
+                stream: self.stream,
             }),
         })
     }

@@ -99,6 +99,8 @@ mod redis_dedup;
 mod router;
 #[cfg(feature = "events")]
 mod server;
+#[cfg(all(feature = "events", feature = "redis"))]
+mod stream;
 #[cfg(feature = "events")]
 mod verify;
 
@@ -135,6 +137,9 @@ pub use receiver::{
 pub use redis_dedup::RedisDedup;
 #[cfg(feature = "events")]
 pub use server::Server;
+#[cfg(all(feature = "events", feature = "redis"))]
+#[cfg_attr(docsrs, doc(cfg(feature = "redis")))]
+pub use stream::{DEFAULT_CLAIM_IDLE, DEFAULT_CONCURRENCY, DEFAULT_GROUP, EventStream};
 #[cfg(feature = "events")]
 pub use verify::{
     DEFAULT_MAX_BODY, DEFAULT_TIMESTAMP_WINDOW, Rejection, SIGNATURE_HEADER, TIMESTAMP_HEADER,

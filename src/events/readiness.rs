@@ -106,6 +106,31 @@ impl Readiness {
         })
     }
 
+    /// Checks that the Redis of `receiver`'s
+    /// [`EventStream`](super::EventStream) answers a `PING`: without it the
+    /// receiver acknowledges nothing (it answers `503`). Adds nothing for a
+    /// receiver without a stream.
+    #[cfg(feature = "redis")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "redis")))]
+    pub fn stream<E>(self, receiver: &super::Receiver<E>) -> Readiness
+    where
+        E: serde::de::DeserializeOwned + Send + 'static,
+    {
+        if receiver.inner.stream.is_none() {
+            return self;
+        }
+        let receiver = receiver.clone();
+        self.check("event_stream", move || {
+            let receiver = receiver.clone();
+            async move {
+                match &receiver.inner.stream {
+                    Some(stream) => stream.ping().await,
+                    None => Ok(()),
+                }
+            }
+        })
+    }
+
     /// A check of the app's own, under `name` (for the log): ready when
     /// the future it makes gives `Ok` in time.
     pub fn check<F, Fut>(mut self, name: &'static str, check: F) -> Readiness

@@ -227,13 +227,22 @@ pub enum Outcome {
     /// Refused with `503` because the receiver's [`Shutdown`] stopped:
     /// Slack retries it (on an instance still running).
     Stopping,
+    /// An event (or `app_rate_limited`) written to the receiver's
+    /// [`EventStream`](super::EventStream) and acknowledged: a worker runs
+    /// its handler (feature `redis`).
+    Queued,
+    /// Refused with `503` because the receiver's
+    /// [`EventStream`](super::EventStream) could not take the event (Redis
+    /// did not answer in time): Slack retries it (feature `redis`).
+    QueueUnavailable,
 }
 
 impl Outcome {
     /// A fixed name for the outcome, for logs and metrics: `rejected`,
     /// `url_verification`, `ssl_check`, `event`, `duplicate`,
     /// `app_rate_limited`, `unknown_envelope`, `call_initiation`,
-    /// `call_initiation_timed_out`, `stopping`.
+    /// `call_initiation_timed_out`, `stopping`, `queued`,
+    /// `queue_unavailable`.
     pub fn label(&self) -> &'static str {
         match self {
             Outcome::Rejected(_) => "rejected",
@@ -246,6 +255,8 @@ impl Outcome {
             Outcome::CallInitiation => "call_initiation",
             Outcome::CallInitiationTimedOut => "call_initiation_timed_out",
             Outcome::Stopping => "stopping",
+            Outcome::Queued => "queued",
+            Outcome::QueueUnavailable => "queue_unavailable",
         }
     }
 }
@@ -262,12 +273,17 @@ impl Reply {
     }
 
     fn stopping() -> Reply {
+        Reply::unavailable(b"stopping", Outcome::Stopping)
+    }
+
+    /// `503`, which Slack retries.
+    fn unavailable(body: &[u8], outcome: Outcome) -> Reply {
         Reply {
             status: 503,
             content_type: Some("text/plain; charset=utf-8"),
-            body: b"stopping".to_vec(),
+            body: body.to_vec(),
             no_retry: false,
-            outcome: Outcome::Stopping,
+            outcome,
         }
     }
 
@@ -326,6 +342,9 @@ pub(super) struct Inner<E> {
     pub(super) http: Option<reqwest::Client>,
     /// Tracks the handlers; refuses requests once stopped.
     pub(super) shutdown: Shutdown,
+    /// Where events go before they are acknowledged, when durable.
+    #[cfg(feature = "redis")]
+    pub(super) stream: Option<super::stream::EventStream>,
 }
 
 impl<E> Receiver<E>
@@ -395,6 +414,25 @@ where
             Ok(envelope) => envelope,
             Err(err) => return Reply::rejected(bad_payload(&err)),
         };
+        #[cfg(feature = "redis")]
+        if let Some(stream) = &inner.stream
+            && matches!(
+                envelope,
+                EventEnvelope::EventCallback(_) | EventEnvelope::AppRateLimited(_)
+            )
+        {
+            let (retry_num, retry_reason) = retry_headers(headers);
+            return match stream
+                .enqueue(body, retry_num, retry_reason.as_deref())
+                .await
+            {
+                Ok(()) => Reply::ack(Outcome::Queued),
+                Err(err) => {
+                    tracing::warn!(error = %err, "cannot queue the event in Redis; answered 503 so that Slack retries");
+                    Reply::unavailable(b"unavailable", Outcome::QueueUnavailable)
+                }
+            };
+        }
         match envelope {
             EventEnvelope::EventCallback(callback) => {
                 let keys = self.dedup_keys(&callback);
@@ -402,36 +440,10 @@ where
                     tracing::debug!(event_id = %callback.event_id, "duplicate slack event dropped");
                     return Reply::ack(Outcome::Duplicate);
                 }
-                // Read the inner type only when an app listens for it.
-                let installation = callback.authorizations.first().and_then(|first| {
-                    InstallationKey::find(
-                        first.enterprise_id.as_deref(),
-                        first
-                            .team_id
-                            .as_ref()
-                            .or(Some(&callback.team_id))
-                            .map(TeamId::as_str),
-                        first.is_enterprise_install,
-                    )
-                });
-                if let Some(workspaces) = &inner.workspaces {
-                    let team = callback.team_id.as_str();
-                    match lost_workspace_event(body) {
-                        Some(Lost::Uninstalled) => {
-                            workspaces.lost_installation(
-                                installation.as_ref(),
-                                team,
-                                "app_uninstalled",
-                            );
-                        }
-                        Some(Lost::Revoked(revoked)) => {
-                            workspaces.tokens_revoked(installation.as_ref(), team, &revoked);
-                        }
-                        None => {}
-                    }
-                }
-                if let Some(handler) = &inner.on_event {
-                    let context = self.context(callback.team_id.clone(), installation, headers);
+                let (retry_num, retry_reason) = retry_headers(headers);
+                if let Some((handler, context)) =
+                    self.prepare(&callback, body, retry_num, retry_reason)
+                {
                     inner.shutdown.spawn(handler(callback, context));
                 }
                 Reply::ack(Outcome::Event)
@@ -450,7 +462,9 @@ where
                     "slack is dropping this app's events for the workspace (app_rate_limited)"
                 );
                 if let Some(handler) = &inner.on_rate_limited {
-                    let context = self.context(limited.team_id.clone(), None, headers);
+                    let (retry_num, retry_reason) = retry_headers(headers);
+                    let context =
+                        self.context(limited.team_id.clone(), None, retry_num, retry_reason);
                     inner.shutdown.spawn(handler(limited, context));
                 }
                 Reply::ack(Outcome::AppRateLimited)
@@ -502,10 +516,12 @@ where
         let Some(handler) = &inner.on_initiation else {
             return Reply::ack(Outcome::CallInitiationTimedOut);
         };
+        let (retry_num, retry_reason) = retry_headers(headers);
         let context = self.context(
             TeamId::from(&initiation.team_id),
             initiation.installation(),
-            headers,
+            retry_num,
+            retry_reason,
         );
         let response_url = initiation.response_url.clone();
         let mut answer = handler(initiation, context);
@@ -539,16 +555,163 @@ where
         &self,
         team_id: TeamId,
         installation: Option<InstallationKey>,
-        headers: &HeaderMap,
+        retry_num: Option<u32>,
+        retry_reason: Option<String>,
     ) -> Context {
-        let header = |name: &str| headers.get(name).and_then(|value| value.to_str().ok());
         Context {
             team_id,
             installation,
-            retry_num: header(RETRY_NUM_HEADER).and_then(|value| value.parse().ok()),
-            retry_reason: header(RETRY_REASON_HEADER).map(str::to_owned),
+            retry_num,
+            retry_reason,
             workspaces: self.inner.workspaces.clone(),
         }
+    }
+
+    /// What every first delivery of an event does before its handler: tells
+    /// the workspace lookup when the app lost the workspace (or tokens),
+    /// and returns the handler with its context, when there is one.
+    fn prepare(
+        &self,
+        callback: &EventCallback<E>,
+        body: &[u8],
+        retry_num: Option<u32>,
+        retry_reason: Option<String>,
+    ) -> Option<(&EventHandler<E>, Context)> {
+        let inner = &*self.inner;
+        let installation = callback.authorizations.first().and_then(|first| {
+            InstallationKey::find(
+                first.enterprise_id.as_deref(),
+                first
+                    .team_id
+                    .as_ref()
+                    .or(Some(&callback.team_id))
+                    .map(TeamId::as_str),
+                first.is_enterprise_install,
+            )
+        });
+        if let Some(workspaces) = &inner.workspaces {
+            let team = callback.team_id.as_str();
+            match lost_workspace_event(body) {
+                Some(Lost::Uninstalled) => {
+                    workspaces.lost_installation(installation.as_ref(), team, "app_uninstalled");
+                }
+                Some(Lost::Revoked(revoked)) => {
+                    workspaces.tokens_revoked(installation.as_ref(), team, &revoked);
+                }
+                None => {}
+            }
+        }
+        let handler = inner.on_event.as_deref()?;
+        let context = self.context(
+            callback.team_id.clone(),
+            installation,
+            retry_num,
+            retry_reason,
+        );
+        Some((handler, context))
+    }
+}
+
+/// `X-Slack-Retry-Num` and `X-Slack-Retry-Reason`, when present.
+fn retry_headers(headers: &HeaderMap) -> (Option<u32>, Option<String>) {
+    let header = |name: &str| headers.get(name).and_then(|value| value.to_str().ok());
+    (
+        header(RETRY_NUM_HEADER).and_then(|value| value.parse().ok()),
+        header(RETRY_REASON_HEADER).map(str::to_owned),
+    )
+}
+
+#[cfg(feature = "redis")]
+impl<E> Receiver<E>
+where
+    E: DeserializeOwned + Send + 'static,
+{
+    /// Runs this receiver's stream workers until its [`Shutdown`] stops:
+    /// they take the events the receiver queued in its
+    /// [`EventStream`](super::EventStream) (from every instance of the
+    /// app), run the handlers, and take over the entries of workers that
+    /// died. Returns at once when the receiver has no stream.
+    /// [`Server`](super::Server) runs this by itself; an app that serves
+    /// with its own framework spawns it once per process.
+    pub async fn run_workers(&self) {
+        super::stream::work(self.clone()).await;
+    }
+
+    /// Runs one stream entry's event: once per event (see
+    /// [`EventStream`](super::EventStream)), then marks it done and
+    /// removes the entry.
+    pub(super) async fn handle_stored(
+        &self,
+        id: &str,
+        body: Option<&[u8]>,
+        retry_num: Option<u32>,
+        retry_reason: Option<String>,
+    ) {
+        use super::stream::{Begin, persist};
+        let inner = &*self.inner;
+        let Some(stream) = &inner.stream else {
+            return;
+        };
+        let shutdown = &inner.shutdown;
+        let envelope = body.map(EventEnvelope::<E>::from_slice);
+        let keys = match envelope {
+            Some(Ok(EventEnvelope::EventCallback(callback))) => {
+                let keys = self.dedup_keys(&callback);
+                let Some(begin) = persist(shutdown, "mark the event running", || {
+                    stream.begin(id, &keys)
+                })
+                .await
+                else {
+                    return;
+                };
+                if begin != Begin::Run {
+                    tracing::debug!(event_id = %callback.event_id, entry = id, "duplicate slack event dropped from the stream");
+                    crate::telemetry::dedup_hit();
+                    crate::telemetry::stream_handled("duplicate");
+                    let _ = persist(shutdown, "drop a duplicate", || stream.settle(id, &[])).await;
+                    return;
+                }
+                let body = body.unwrap_or_default();
+                if let Some((handler, context)) =
+                    self.prepare(&callback, body, retry_num, retry_reason)
+                {
+                    let event_id = callback.event_id.clone();
+                    let ran = tokio::spawn(handler(callback, context)).await;
+                    if let Err(err) = ran {
+                        tracing::error!(%event_id, error = %err, "the event handler panicked; its entry is acknowledged, not run again");
+                        crate::telemetry::stream_handled("panicked");
+                    } else {
+                        crate::telemetry::stream_handled("handled");
+                    }
+                } else {
+                    crate::telemetry::stream_handled("handled");
+                }
+                keys
+            }
+            Some(Ok(EventEnvelope::AppRateLimited(limited))) => {
+                if let Some(handler) = &inner.on_rate_limited {
+                    let context =
+                        self.context(limited.team_id.clone(), None, retry_num, retry_reason);
+                    if tokio::spawn(handler(limited, context)).await.is_err() {
+                        tracing::error!("the app_rate_limited handler panicked");
+                    }
+                }
+                crate::telemetry::stream_handled("handled");
+                Vec::new()
+            }
+            Some(Ok(_)) => Vec::new(),
+            Some(Err(err)) => {
+                tracing::error!(entry = id, error = %err, "a stream entry does not decode (written by another version of the app?); dropped");
+                crate::telemetry::stream_handled("undecodable");
+                Vec::new()
+            }
+            None => {
+                tracing::error!(entry = id, "a stream entry has no body; dropped");
+                crate::telemetry::stream_handled("undecodable");
+                Vec::new()
+            }
+        };
+        let _ = persist(shutdown, "mark the event done", || stream.settle(id, &keys)).await;
     }
 }
 

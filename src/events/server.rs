@@ -52,6 +52,9 @@ pub struct Server {
     stop_on: Option<BoxFuture<'static, ()>>,
     /// Readiness routes, given the server's shutdowns when it serves.
     readiness: Vec<(String, Readiness)>,
+    /// The stream workers of the receivers served (feature `redis`),
+    /// started when the server serves.
+    workers: Vec<BoxFuture<'static, ()>>,
 }
 
 impl fmt::Debug for Server {
@@ -72,13 +75,21 @@ impl Server {
 
     /// Receives Slack's requests (events, and the Call button's and slash
     /// commands') at `path`, such as `/slack/events`. The receiver's
-    /// [`Shutdown`] stops with the server.
+    /// [`Shutdown`] stops with the server. A receiver with an
+    /// [`EventStream`](super::EventStream) (feature `redis`) has its
+    /// workers run from the start of [`serve`](Server::serve) to the stop.
     pub fn events<E>(mut self, path: &str, receiver: &Receiver<E>) -> Server
     where
         E: DeserializeOwned + Send + 'static,
     {
         self.router = self.router.route(path, receiver.method_router());
         self.add_shutdown(receiver.shutdown());
+        #[cfg(feature = "redis")]
+        if receiver.inner.stream.is_some() {
+            let receiver = receiver.clone();
+            self.workers
+                .push(Box::pin(async move { receiver.run_workers().await }));
+        }
         self
     }
 
@@ -147,7 +158,11 @@ impl Server {
             mut shutdowns,
             stop_on,
             readiness,
+            workers,
         } = self;
+        for worker in workers {
+            tokio::spawn(worker);
+        }
         if shutdowns.is_empty() {
             shutdowns.push(Shutdown::new());
         }

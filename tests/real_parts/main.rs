@@ -42,6 +42,8 @@ mod redis_pacing;
 mod redis_server;
 #[cfg(all(unix, feature = "postgres", feature = "redis"))]
 mod rotation_processes;
+#[cfg(all(feature = "events", feature = "redis"))]
+mod stream_handoff;
 #[path = "../support/mod.rs"]
 mod support;
 
@@ -157,6 +159,24 @@ fn main() {
             &redis_pacing::REDIS,
             redis_pacing::dedup_claims_each_key_once_across_instances,
         ));
+        #[cfg(feature = "events")]
+        trials.extend([
+            part::needs(
+                "stream_handoff::queues_without_secrets_and_runs_each_event_once",
+                &redis_pacing::REDIS,
+                stream_handoff::queues_without_secrets_and_runs_each_event_once,
+            ),
+            part::needs(
+                "stream_handoff::redis_away_is_503_then_the_retry_is_run",
+                &redis_pacing::REDIS,
+                stream_handoff::redis_away_is_503_then_the_retry_is_run,
+            ),
+            part::needs(
+                "stream_handoff::a_dead_workers_entries_are_taken_over",
+                &redis_pacing::REDIS,
+                stream_handoff::a_dead_workers_entries_are_taken_over,
+            ),
+        ]);
     }
     #[cfg(all(feature = "postgres", feature = "redis"))]
     trials.push(part::needs(
