@@ -675,6 +675,7 @@ impl MockSlackBuilder {
         let fake = Arc::new(FakeSlack {
             config,
             clock: ScaledClock::new(self.time_scale),
+            app_http: std::sync::OnceLock::new(),
             directory: RwLock::new(directory),
             state: Mutex::new(MockState {
                 calls: state::call_store::CallStore::new(RandomState::new().hash_one(addr)),

@@ -44,6 +44,8 @@ mod redis_server;
 mod rotation_processes;
 #[cfg(all(feature = "events", feature = "redis"))]
 mod stream_handoff;
+#[cfg(all(unix, feature = "events", feature = "redis"))]
+mod stream_processes;
 #[path = "../support/mod.rs"]
 mod support;
 
@@ -60,6 +62,10 @@ fn main() {
     }
     #[cfg(all(unix, feature = "postgres", feature = "redis"))]
     if rotation_processes::run_instance_if_asked() {
+        return;
+    }
+    #[cfg(all(unix, feature = "events", feature = "redis"))]
+    if stream_processes::run_instance_if_asked() {
         return;
     }
     let args = Arguments::from_args();
@@ -175,6 +181,19 @@ fn main() {
                 "stream_handoff::a_dead_workers_entries_are_taken_over",
                 &redis_pacing::REDIS,
                 stream_handoff::a_dead_workers_entries_are_taken_over,
+            ),
+        ]);
+        #[cfg(all(unix, feature = "events"))]
+        trials.extend([
+            part::needs(
+                "stream_processes::a_process_killed_mid_run_loses_nothing",
+                &redis_pacing::REDIS,
+                stream_processes::a_process_killed_mid_run_loses_nothing,
+            ),
+            part::needs(
+                "stream_processes::redis_killed_mid_run_and_restarted_loses_nothing",
+                &redis_pacing::REDIS,
+                stream_processes::redis_killed_mid_run_and_restarted_loses_nothing,
             ),
         ]);
     }

@@ -1,7 +1,8 @@
 //! A `redis-server` of a test's own: on a Unix socket in a fresh directory,
-//! no TCP port, no persistence; stopped (and the directory removed) when
-//! dropped. [`RedisServer::kill`] and [`RedisServer::restart`] take it away
-//! and bring it back on the same socket, empty.
+//! no TCP port, no persistence unless [`RedisServer::start_persistent`];
+//! stopped (and the directory removed) when dropped. [`RedisServer::kill`]
+//! and [`RedisServer::restart`] take it away and bring it back on the same
+//! socket: empty, or with every write it acknowledged when persistent.
 
 use std::ffi::OsString;
 use std::io::{Read, Write};
@@ -15,12 +16,27 @@ pub struct RedisServer {
     program: OsString,
     dir: PathBuf,
     child: Option<Child>,
+    /// `appendonly yes`, `appendfsync always`: a write acknowledged is on
+    /// disk, so a `kill -9` loses none.
+    persistent: bool,
 }
 
 static NEXT: AtomicU32 = AtomicU32::new(0);
 
 impl RedisServer {
     pub fn start(program: &OsString) -> Result<RedisServer, String> {
+        RedisServer::start_with(program, false)
+    }
+
+    /// A server that writes every command to its append-only file before
+    /// answering, as the event stream's durability needs: restarted after
+    /// a kill, it has everything it acknowledged.
+    #[allow(dead_code)]
+    pub fn start_persistent(program: &OsString) -> Result<RedisServer, String> {
+        RedisServer::start_with(program, true)
+    }
+
+    fn start_with(program: &OsString, persistent: bool) -> Result<RedisServer, String> {
         let dir = std::env::temp_dir().join(format!(
             "slack-calls-redis-{}-{}",
             std::process::id(),
@@ -31,6 +47,7 @@ impl RedisServer {
             program: program.clone(),
             dir,
             child: None,
+            persistent,
         };
         server.restart()?;
         Ok(server)
@@ -71,7 +88,8 @@ impl RedisServer {
             .ok_or_else(|| format!("kill -{signal} failed: {status}"))
     }
 
-    /// Starts it (again), empty, and waits until it answers PING.
+    /// Starts it (again), empty unless persistent, and waits until it
+    /// answers PING.
     pub fn restart(&mut self) -> Result<(), String> {
         self.kill();
         let child = Command::new(&self.program)
@@ -81,7 +99,25 @@ impl RedisServer {
             .arg(self.socket())
             .arg("--unixsocketperm")
             .arg("700")
-            .args(["--save", "", "--appendonly", "no"])
+            .args(if self.persistent {
+                [
+                    "--save",
+                    "",
+                    "--appendonly",
+                    "yes",
+                    "--appendfsync",
+                    "always",
+                ]
+            } else {
+                [
+                    "--save",
+                    "",
+                    "--appendonly",
+                    "no",
+                    "--appendfsync",
+                    "everysec",
+                ]
+            })
             .arg("--dir")
             .arg(&self.dir)
             .stdin(Stdio::null())

@@ -10,3 +10,5 @@ mod support;
 
 mod events_receiver;
 mod shutdown;
+#[cfg(feature = "redis")]
+mod stream_unreachable;

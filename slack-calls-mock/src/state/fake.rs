@@ -62,9 +62,20 @@ pub(crate) struct FakeSlack {
     /// Taken before `state` when both are needed, never the other way.
     pub directory: RwLock<Directory>,
     pub state: Mutex<MockState>,
+    /// The one HTTP client every request to the app goes through, made on
+    /// first use: building one (its TLS roots) costs milliseconds, too much
+    /// per delivery in a burst, and its pool keeps connections warm.
+    pub app_http: std::sync::OnceLock<reqwest::Client>,
 }
 
 impl FakeSlack {
+    /// The client for requests to the app ([`FakeSlack::app_http`]).
+    pub fn app_http(&self) -> reqwest::Client {
+        self.app_http
+            .get_or_init(crate::talk_back::delivery::http_client)
+            .clone()
+    }
+
     /// The state, even if a thread panicked while holding it (the fake's
     /// own code does not panic; a poisoned lock only means a test's
     /// assertion failed elsewhere).

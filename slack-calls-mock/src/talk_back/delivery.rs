@@ -136,7 +136,7 @@ pub(crate) fn spawn(fake: Arc<FakeSlack>, app: MockApp, outgoing: Outgoing) {
 }
 
 async fn deliver(fake: Arc<FakeSlack>, app: MockApp, outgoing: Outgoing) {
-    let http = http_client();
+    let http = fake.app_http();
     let mut retry: Option<(u32, FailureReason)> = None;
     loop {
         let result = attempt(&http, &app, "application/json", &outgoing.body, retry).await;

@@ -38,7 +38,7 @@ use slack_calls::{EventAuthorization, EventCallback, EventEnvelope};
 
 use crate::state::directory::WorkspaceConfig;
 use crate::state::fake::FakeSlack;
-use crate::talk_back::delivery::{self, InitiationError, Outgoing, attempt, http_client};
+use crate::talk_back::delivery::{self, InitiationError, Outgoing, attempt};
 use crate::talk_back::events::{
     COMPOSER, COMPOSER_CHANNEL, CONVERSATIONS_HISTORY, DeliveryRecord, Initiation,
     InitiationOutcome, MessageRecord, MockApp, UserActionError, unix_now,
@@ -444,7 +444,7 @@ impl FakeSlack {
             )
             .finish()
         };
-        let http = http_client();
+        let http = self.app_http();
         let result = attempt(
             &http,
             &app,
