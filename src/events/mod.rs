@@ -24,7 +24,10 @@
 //!    out at once, so a slow handler never makes Slack retry. A
 //!    Call-initiation handler's answer *is* the response, so it gets a
 //!    deadline under Slack's 3 s; an answer that misses it is posted to
-//!    the request's `response_url` when it comes.
+//!    the request's `response_url` when it comes. With an
+//!    [`EventStream`] (feature `redis`) an event is acknowledged only once
+//!    it is in a Redis Stream, and workers in every instance run its
+//!    handler from there, so that a crash loses nothing.
 //!
 //! Permanent rejections (bad or missing signature, stale or future
 //! timestamp, too big, undecodable) answer with `x-slack-no-retry: 1`, and

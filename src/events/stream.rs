@@ -1,70 +1,5 @@
 //! The durable handoff (features `events` and `redis`): [`EventStream`].
-//!
-//! Slack never sends an acknowledged event again, so an event that is
-//! acknowledged and then held only in a process's memory is lost when that
-//! process dies. With an [`EventStream`] the receiver acknowledges an event
-//! only once it is in a Redis Stream, and workers (in this process and every
-//! other instance of the app) take it from there:
-//!
-//! 1. **Receive.** The receiver verifies and decodes the delivery as always,
-//!    then `XADD`s it to the stream and answers `200` only after Redis said
-//!    yes ([`Outcome::Queued`](super::Outcome::Queued)). The envelope goes in
-//!    without its `token` field (Slack's verification token): nothing in the
-//!    stream is a secret. When Redis does not answer (down, restarting, out
-//!    of memory, past the command timeout) the receiver answers
-//!    `503 Service Unavailable` without `x-slack-no-retry`
-//!    ([`Outcome::QueueUnavailable`](super::Outcome::QueueUnavailable)), so
-//!    Slack retries the delivery (at once, after 1 minute, after 5 minutes)
-//!    instead of dropping it.
-//! 2. **Work.** Each process runs a worker in the stream's consumer group
-//!    (`XREADGROUP`, up to [`concurrency`](EventStream::concurrency)
-//!    handlers at once). A worker runs the handler, then, in one Redis
-//!    script, marks the event done and `XACK`s and `XDEL`s its entry. The
-//!    stream holds only events not handled yet, so it is trimmed exactly:
-//!    its length is the backlog, and no trimming policy can drop an event
-//!    that was never handled.
-//! 3. **Recover.** A worker keeps the entries it is running fresh (`XCLAIM
-//!    … JUSTID` every third of the claim idle time). An entry left pending
-//!    longer than [`claim_idle`](EventStream::claim_idle) belongs to a worker
-//!    that died (`kill -9`, a lost host, a stop past its deadline): another
-//!    worker takes it over (`XAUTOCLAIM`) and runs it.
-//!
-//! # Once
-//!
-//! Slack re-delivers an event whose acknowledgement it missed, so one event
-//! can be in the stream more than once. Before a handler runs, the worker
-//! marks the event's keys (its `event_id`, and its domain key when the
-//! receiver has one) as running in this entry, with the same keys and time
-//! to live as [`RedisDedup`](super::RedisDedup) (one hour by default):
-//!
-//! - an entry whose event is done, or running in another entry, is
-//!   dropped (`XACK`, `XDEL`) without running its handler;
-//! - when the handler returns, the keys are marked done in the same script
-//!   that acknowledges the entry.
-//!
-//! So, within the dedup window: **a handler that returns runs once per
-//! event**. A handler whose worker dies *before it returns* is run again,
-//! from the start, by the worker that claims the entry (at least once for
-//! handlers cut off by a crash); so is one whose worker died after it
-//! returned but before the done mark reached Redis (a window of one Redis
-//! round trip). Handlers that must not repeat a side effect on a crash make
-//! it idempotent (Slack's `calls.add` takes the app's own `external_unique_id`
-//! for that). A handler that panics counts as returned: its entry is
-//! acknowledged and the panic logged, so a poison event cannot loop.
-//!
-//! A worker that cannot reach Redis for longer than the claim idle time is
-//! indistinguishable from a dead one: another worker may then run its
-//! entries while it still runs them. Keep the claim idle time well above
-//! the longest Redis outage a live worker should survive.
-//!
-//! # Redis
-//!
-//! One Redis (or a primary with replicas), not Redis Cluster: the scripts
-//! touch the stream and the marks together. For no acknowledged event to
-//! be lost when *Redis itself* crashes, run it with `appendonly yes` and
-//! `appendfsync always` (with `everysec`, up to a second of writes); the
-//! worker logs a warning when `appendonly` is off. A Redis restarted with
-//! its data keeps the stream, the group and every pending entry.
+//! The whole flow, and what "once" means, are in its documentation.
 
 use std::collections::HashSet;
 use std::fmt;
@@ -132,8 +67,75 @@ return 1
 ";
 
 /// A Redis Stream the receiver hands events to before it acknowledges
-/// them, and the consumer group its workers run them from; see the
-/// [module](self) for the whole flow and what "once" means.
+/// them, and the consumer group its workers run them from.
+///
+/// Slack never sends an acknowledged event again, so an event that is
+/// acknowledged and then held only in a process's memory is lost when that
+/// process dies. With an [`EventStream`] the receiver acknowledges an event
+/// only once it is in a Redis Stream, and workers (in this process and every
+/// other instance of the app) take it from there:
+///
+/// 1. **Receive.** The receiver verifies and decodes the delivery as always,
+///    then `XADD`s it to the stream and answers `200` only after Redis said
+///    yes ([`Outcome::Queued`](super::Outcome::Queued)). The envelope goes in
+///    without its `token` field (Slack's verification token): nothing in the
+///    stream is a secret. When Redis does not answer (down, restarting, out
+///    of memory, past the command timeout) the receiver answers
+///    `503 Service Unavailable` without `x-slack-no-retry`
+///    ([`Outcome::QueueUnavailable`](super::Outcome::QueueUnavailable)), so
+///    Slack retries the delivery (at once, after 1 minute, after 5 minutes)
+///    instead of dropping it.
+/// 2. **Work.** Each process runs a worker in the stream's consumer group
+///    (`XREADGROUP`, up to [`concurrency`](EventStream::concurrency)
+///    handlers at once). A worker runs the handler, then, in one Redis
+///    script, marks the event done and `XACK`s and `XDEL`s its entry. The
+///    stream holds only events not handled yet, so it is trimmed exactly:
+///    its length is the backlog, and no trimming policy can drop an event
+///    that was never handled.
+/// 3. **Recover.** A worker keeps the entries it is running fresh (`XCLAIM
+///    … JUSTID` every third of the claim idle time). An entry left pending
+///    longer than [`claim_idle`](EventStream::claim_idle) belongs to a worker
+///    that died (`kill -9`, a lost host, a stop past its deadline): another
+///    worker takes it over (`XAUTOCLAIM`) and runs it.
+///
+/// # Once
+///
+/// Slack re-delivers an event whose acknowledgement it missed, so one event
+/// can be in the stream more than once. Before a handler runs, the worker
+/// marks the event's keys (its `event_id`, and its domain key when the
+/// receiver has one) as running in this entry, with the same keys and time
+/// to live as [`RedisDedup`](super::RedisDedup) (one hour by default):
+///
+/// - an entry whose event is done, or running in another entry, is
+///   dropped (`XACK`, `XDEL`) without running its handler;
+/// - when the handler returns, the keys are marked done in the same script
+///   that acknowledges the entry.
+///
+/// So, within the dedup window: **a handler that returns runs once per
+/// event**. A handler whose worker dies *before it returns* is run again,
+/// from the start, by the worker that claims the entry (at least once for
+/// handlers cut off by a crash); so is one whose worker died after it
+/// returned but before the done mark reached Redis (a window of one Redis
+/// round trip). Handlers that must not repeat a side effect on a crash make
+/// it idempotent (Slack's `calls.add` takes the app's own `external_unique_id`
+/// for that). A handler that panics counts as returned: its entry is
+/// acknowledged and the panic logged, so a poison event cannot loop.
+///
+/// A worker that cannot reach Redis for longer than the claim idle time is
+/// indistinguishable from a dead one: another worker may then run its
+/// entries while it still runs them. Keep the claim idle time well above
+/// the longest Redis outage a live worker should survive.
+///
+/// # Redis
+///
+/// One Redis (or a primary with replicas), not Redis Cluster: the scripts
+/// touch the stream and the marks together. For no acknowledged event to
+/// be lost when *Redis itself* crashes, run it with `appendonly yes` and
+/// `appendfsync always` (with `everysec`, up to a second of writes); the
+/// worker logs a warning when `appendonly` is off. A Redis restarted with
+/// its data keeps the stream, the group and every pending entry.
+///
+/// # Use
 ///
 /// Give it to [`ReceiverBuilder::stream`](super::ReceiverBuilder::stream);
 /// [`Server`](super::Server) then runs the receiver's workers, or the app
