@@ -727,7 +727,7 @@ fn count(reply: &Reply, body: &[u8]) {
     #[cfg(feature = "metrics")]
     {
         let kind = match &reply.outcome {
-            Outcome::Event | Outcome::Duplicate => inner_event_type(body),
+            Outcome::Event | Outcome::Duplicate | Outcome::Queued => inner_event_type(body),
             Outcome::UrlVerification => "url_verification".to_owned(),
             Outcome::AppRateLimited => "app_rate_limited".to_owned(),
             Outcome::CallInitiation | Outcome::CallInitiationTimedOut => {
@@ -745,13 +745,16 @@ fn count(reply: &Reply, body: &[u8]) {
     let _ = body;
 }
 
-/// The `type` of a verified `event_callback`'s inner event, for its label.
+/// The `type` of a verified `event_callback`'s inner event, for its label
+/// (`app_rate_limited` for that envelope, which has no inner event).
 #[cfg(feature = "metrics")]
 fn inner_event_type(body: &[u8]) -> String {
     #[derive(serde::Deserialize)]
     struct Outer<'a> {
-        #[serde(borrow)]
-        event: Inner<'a>,
+        #[serde(rename = "type", borrow)]
+        kind: std::borrow::Cow<'a, str>,
+        #[serde(borrow, default)]
+        event: Option<Inner<'a>>,
     }
     #[derive(serde::Deserialize)]
     struct Inner<'a> {
@@ -759,8 +762,11 @@ fn inner_event_type(body: &[u8]) -> String {
         kind: std::borrow::Cow<'a, str>,
     }
     match serde_json::from_slice::<Outer<'_>>(body) {
-        Ok(outer) => outer.event.kind.into_owned(),
-        Err(_) => "other".to_owned(),
+        Ok(Outer {
+            event: Some(inner), ..
+        }) => inner.kind.into_owned(),
+        Ok(outer) if outer.kind == "app_rate_limited" => "app_rate_limited".to_owned(),
+        _ => "other".to_owned(),
     }
 }
 

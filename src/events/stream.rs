@@ -66,6 +66,15 @@ redis.call('XDEL', KEYS[1], ARGV[2])
 return 1
 ";
 
+/// Removes a consumer from the group only if it holds no pending entry.
+/// `KEYS[1]`: the stream. `ARGV`: the group, the consumer.
+const FORGET: &str = r"
+local held = redis.call('XPENDING', KEYS[1], ARGV[1], '-', '+', 1, ARGV[2])
+if #held > 0 then return 0 end
+redis.call('XGROUP', 'DELCONSUMER', KEYS[1], ARGV[1], ARGV[2])
+return 1
+";
+
 /// A Redis Stream the receiver hands events to before it acknowledges
 /// them, and the consumer group its workers run them from.
 ///
@@ -445,8 +454,12 @@ impl EventStream {
     }
 
     /// Removes consumers of the group that hold nothing and were idle
-    /// longer than the dedup window (processes long gone).
+    /// longer than the dedup window (processes long gone). Each removal
+    /// checks, in the same script, that the consumer still holds nothing:
+    /// removing a consumer drops its pending entries.
     async fn forget_gone_consumers(&self) -> Result<(), redis::RedisError> {
+        static SCRIPT: OnceLock<redis::Script> = OnceLock::new();
+        let script = SCRIPT.get_or_init(|| redis::Script::new(FORGET));
         let mut manager = self.manager()?;
         let info: redis::streams::StreamInfoConsumersReply = redis::cmd("XINFO")
             .arg("CONSUMERS")
@@ -460,12 +473,11 @@ impl EventStream {
                 && consumer.pending == 0
                 && consumer.idle as u128 > window
             {
-                let _: i64 = redis::cmd("XGROUP")
-                    .arg("DELCONSUMER")
-                    .arg(&self.key)
+                let _: i64 = script
+                    .key(&self.key)
                     .arg(&self.group)
                     .arg(&consumer.name)
-                    .query_async(&mut manager)
+                    .invoke_async(&mut manager)
                     .await?;
             }
         }

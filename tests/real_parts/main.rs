@@ -182,7 +182,18 @@ fn main() {
                 &redis_pacing::REDIS,
                 stream_handoff::a_dead_workers_entries_are_taken_over,
             ),
+            part::needs(
+                "stream_handoff::consumers_long_gone_are_forgotten_unless_they_hold_entries",
+                &redis_pacing::REDIS,
+                stream_handoff::consumers_long_gone_are_forgotten_unless_they_hold_entries,
+            ),
         ]);
+        #[cfg(all(feature = "events", feature = "metrics"))]
+        trials.push(part::needs(
+            "stream_handoff::the_stream_is_counted",
+            &redis_pacing::REDIS,
+            stream_handoff::the_stream_is_counted,
+        ));
         #[cfg(all(unix, feature = "events"))]
         trials.extend([
             part::needs(

@@ -343,3 +343,174 @@ pub fn a_dead_workers_entries_are_taken_over(program: &OsString) -> Result<(), F
         Ok(())
     })
 }
+
+/// Consumers of processes long gone are removed from the group, but only
+/// those that hold no entry: removing one drops its pending entries.
+pub fn consumers_long_gone_are_forgotten_unless_they_hold_entries(
+    program: &OsString,
+) -> Result<(), Failed> {
+    let redis = RedisServer::start(program)?;
+    let url = redis.url();
+    runtime().block_on(async {
+        let shutdown = Shutdown::new();
+        let handled: Handled = Arc::default();
+        let key = format!("slack-calls:events:{APP_ID}");
+        let mut raw = connection(&url).await?;
+        let command = |args: &[&str]| {
+            let mut command = redis::cmd(args[0]);
+            for arg in &args[1..] {
+                command.arg(*arg);
+            }
+            command
+        };
+        let _: String = command(&["XGROUP", "CREATE", &key, "slack-calls", "0", "MKSTREAM"])
+            .query_async(&mut raw)
+            .await
+            .map_err(|err| err.to_string())?;
+        let _: String = command(&["XADD", &key, "*", "body", "{}"])
+            .query_async(&mut raw)
+            .await
+            .map_err(|err| err.to_string())?;
+        let _: redis::Value = command(&[
+            "XREADGROUP",
+            "GROUP",
+            "slack-calls",
+            "gone-busy",
+            "COUNT",
+            "1",
+            "STREAMS",
+            &key,
+            ">",
+        ])
+        .query_async(&mut raw)
+        .await
+        .map_err(|err| err.to_string())?;
+        let _: i64 = command(&["XGROUP", "CREATECONSUMER", &key, "slack-calls", "gone-idle"])
+            .query_async(&mut raw)
+            .await
+            .map_err(|err| err.to_string())?;
+        // Idle longer than a window of 50 ms.
+        tokio::time::sleep(Duration::from_millis(120)).await;
+        // The workers' first round looks for consumers long gone; the
+        // claim idle time is long so that the busy one keeps its entry.
+        let receiver = Receiver::<TestEvent>::builder(SECRET)
+            .stream(
+                EventStream::new(&url, APP_ID)
+                    .expect("a stream")
+                    .dedup_ttl(Duration::from_millis(50))
+                    .claim_idle(Duration::from_secs(600)),
+            )
+            .shutdown(&shutdown)
+            .on_event({
+                let handled = Arc::clone(&handled);
+                move |event, _| {
+                    let handled = Arc::clone(&handled);
+                    async move { handled.lock().unwrap().push((event.event_id, None)) }
+                }
+            })
+            .build()
+            .expect("a receiver");
+        tokio::spawn({
+            let receiver = receiver.clone();
+            async move { receiver.run_workers().await }
+        });
+        let names = || {
+            let url = url.clone();
+            let key = key.clone();
+            async move {
+                let mut raw = connection(&url).await?;
+                let info: redis::streams::StreamInfoConsumersReply = redis::cmd("XINFO")
+                    .arg("CONSUMERS")
+                    .arg(&key)
+                    .arg("slack-calls")
+                    .query_async(&mut raw)
+                    .await
+                    .map_err(|err| err.to_string())?;
+                Ok::<Vec<String>, String>(info.consumers.into_iter().map(|c| c.name).collect())
+            }
+        };
+        until("the idle consumer is forgotten", || async {
+            Ok(!names().await?.iter().any(|name| name == "gone-idle"))
+        })
+        .await?;
+        let left = names().await?;
+        check(left.iter().any(|name| name == "gone-busy"), || {
+            format!("the consumer holding an entry is kept: {left:?}")
+        })?;
+        check(pending(&url).await? == 1, || {
+            "its entry is still pending".into()
+        })?;
+        shutdown.finish().await;
+        Ok(())
+    })
+}
+
+/// The stream in the metrics: deliveries `queued` by event type, entries
+/// the workers finished by outcome. Recorded with a recorder local to the
+/// test's thread (a current-thread runtime), so other tests cannot add to
+/// the counts.
+#[cfg(feature = "metrics")]
+pub fn the_stream_is_counted(program: &OsString) -> Result<(), Failed> {
+    use metrics_util::debugging::{DebugValue, DebuggingRecorder};
+
+    let redis = RedisServer::start(program)?;
+    let url = redis.url();
+    let recorder = DebuggingRecorder::new();
+    let snapshotter = recorder.snapshotter();
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|err| err.to_string())?;
+    metrics::with_local_recorder(&recorder, || {
+        runtime.block_on(async {
+            let shutdown = Shutdown::new();
+            let handled: Handled = Arc::default();
+            let receiver = receiver(&url, &shutdown, &handled);
+            for (id, retry) in [("EvM1", None), ("EvM2", None), ("EvM1", Some(1))] {
+                let outcome = deliver(&receiver, &callback(id, call_rejected()), retry).await;
+                check(outcome == Outcome::Queued, || format!("{outcome:?}"))?;
+            }
+            tokio::spawn({
+                let receiver = receiver.clone();
+                async move { receiver.run_workers().await }
+            });
+            until("the stream is empty", || {
+                let url = url.clone();
+                async move { Ok(stream_len(&url).await? == 0 && pending(&url).await? == 0) }
+            })
+            .await?;
+            shutdown.finish().await;
+            Ok::<(), Failed>(())
+        })
+    })?;
+    let mut counts: HashMap<String, u64> = HashMap::new();
+    for (key, _, _, value) in snapshotter.snapshot().into_vec() {
+        if let DebugValue::Counter(n) = value {
+            let (_, key) = key.into_parts();
+            let mut labels: Vec<String> = key
+                .labels()
+                .map(|label| format!("{}={}", label.key(), label.value()))
+                .collect();
+            labels.sort();
+            counts.insert(format!("{}{{{}}}", key.name(), labels.join(",")), n);
+        }
+    }
+    let get = |name: &str| counts.get(name).copied().unwrap_or(0);
+    eprintln!("stream metrics: {counts:?}");
+    check(
+        get("slack_calls_deliveries_total{outcome=queued,type=call_rejected}") == 3,
+        || format!("{counts:?}"),
+    )?;
+    check(
+        get("slack_calls_stream_entries_total{outcome=handled}") == 2,
+        || format!("{counts:?}"),
+    )?;
+    check(
+        get("slack_calls_stream_entries_total{outcome=duplicate}") == 1,
+        || format!("{counts:?}"),
+    )?;
+    check(get("slack_calls_dedup_hits_total{}") == 1, || {
+        format!("{counts:?}")
+    })?;
+    Ok(())
+}
