@@ -121,7 +121,9 @@ impl ShutdownBuilder {
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct ShutdownReport {
-    /// Handlers and late answers running when the stop began.
+    /// Work in flight when the stop began: handlers, late answers,
+    /// requests still being answered, and the read loops of stream workers
+    /// (one per receiver with an [`EventStream`](crate::events::EventStream)).
     pub in_flight: usize,
     /// Of those, still running at the deadline (not waited for).
     pub unfinished: usize,

@@ -421,9 +421,16 @@ where
                 EventEnvelope::EventCallback(_) | EventEnvelope::AppRateLimited(_)
             )
         {
+            // Re-encoded without Slack's verification token: nothing in
+            // Redis is a secret.
+            let Some(stored) = super::stream::without_token(body) else {
+                return Reply::rejected(Rejection::BadPayload {
+                    reason: "the envelope does not re-encode as a JSON object".to_owned(),
+                });
+            };
             let (retry_num, retry_reason) = retry_headers(headers);
             return match stream
-                .enqueue(body, retry_num, retry_reason.as_deref())
+                .enqueue(stored, retry_num, retry_reason.as_deref())
                 .await
             {
                 Ok(()) => Reply::ack(Outcome::Queued),

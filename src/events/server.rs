@@ -53,8 +53,8 @@ pub struct Server {
     /// Readiness routes, given the server's shutdowns when it serves.
     readiness: Vec<(String, Readiness)>,
     /// The stream workers of the receivers served (feature `redis`),
-    /// started when the server serves.
-    workers: Vec<BoxFuture<'static, ()>>,
+    /// started when the server serves: one set per receiver, keyed by it.
+    workers: Vec<(usize, BoxFuture<'static, ()>)>,
 }
 
 impl fmt::Debug for Server {
@@ -84,11 +84,15 @@ impl Server {
     {
         self.router = self.router.route(path, receiver.method_router());
         self.add_shutdown(receiver.shutdown());
+        // One set of workers per receiver, however many paths serve it.
         #[cfg(feature = "redis")]
         if receiver.inner.stream.is_some() {
-            let receiver = receiver.clone();
-            self.workers
-                .push(Box::pin(async move { receiver.run_workers().await }));
+            let key = std::sync::Arc::as_ptr(&receiver.inner) as *const () as usize;
+            if !self.workers.iter().any(|(known, _)| *known == key) {
+                let receiver = receiver.clone();
+                self.workers
+                    .push((key, Box::pin(async move { receiver.run_workers().await })));
+            }
         }
         self
     }
@@ -138,7 +142,9 @@ impl Server {
         }
     }
 
-    /// The routes, to serve some other way.
+    /// The routes, to serve some other way. Stream workers (feature
+    /// `redis`) are not started then: spawn
+    /// [`Receiver::run_workers`] once per process yourself.
     pub fn router(self) -> Router {
         self.router
     }
@@ -160,7 +166,7 @@ impl Server {
             readiness,
             workers,
         } = self;
-        for worker in workers {
+        for (_, worker) in workers {
             tokio::spawn(worker);
         }
         if shutdowns.is_empty() {

@@ -9,7 +9,7 @@ use std::time::Duration;
 use redis::aio::ConnectionManager;
 use redis::streams::{StreamAutoClaimReply, StreamId, StreamReadReply};
 use serde::de::DeserializeOwned;
-use tokio::sync::Semaphore;
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
 use super::receiver::Receiver;
 use crate::error::BuildError;
@@ -125,7 +125,9 @@ return 1
 /// from the start, by the worker that claims the entry (at least once for
 /// handlers cut off by a crash); so is one whose worker died after it
 /// returned but before the done mark reached Redis (a window of one Redis
-/// round trip). Handlers that must not repeat a side effect on a crash make
+/// round trip; longer when Redis is away as the handler returns and the
+/// process stops before Redis is back: the worker retries the mark until
+/// the stop, then leaves the entry to another worker). Handlers that must not repeat a side effect on a crash make
 /// it idempotent (Slack's `calls.add` takes the app's own `external_unique_id`
 /// for that). A handler that panics counts as returned: its entry is
 /// acknowledged and the panic logged, so a poison event cannot loop.
@@ -137,12 +139,19 @@ return 1
 ///
 /// # Redis
 ///
-/// One Redis (or a primary with replicas), not Redis Cluster: the scripts
-/// touch the stream and the marks together. For no acknowledged event to
-/// be lost when *Redis itself* crashes, run it with `appendonly yes` and
-/// `appendfsync always` (with `everysec`, up to a second of writes); the
-/// worker logs a warning when `appendonly` is off. A Redis restarted with
-/// its data keeps the stream, the group and every pending entry.
+/// One Redis, not Redis Cluster: the scripts touch the stream and the marks
+/// together. For no acknowledged event to be lost when *Redis itself*
+/// crashes, run it with `appendonly yes` and `appendfsync always` (with
+/// `everysec`, up to a second of writes) and `maxmemory-policy noeviction`
+/// (an evicted stream loses events; evicted marks run handlers twice); the
+/// worker logs a warning at start when either is not so. Replication is
+/// asynchronous: a failover to a replica can lose the last writes the
+/// primary acknowledged, whatever `appendfsync` says. A Redis restarted
+/// with its data keeps the stream, the group and every pending entry.
+///
+/// An entry this version of the app cannot decode (written by a version
+/// whose event type differs) is logged at `ERROR` and dropped; give the
+/// event type a catch-all variant so that new event types still decode.
 ///
 /// # Use
 ///
@@ -226,10 +235,10 @@ impl EventStream {
 
     /// How long an entry may stay pending without a sign of life before
     /// another worker takes it over (default [`DEFAULT_CLAIM_IDLE`]; at
-    /// least 300 ms). Shorter recovers sooner after a crash; longer lets a
-    /// live worker ride out a longer Redis outage.
+    /// least 300 ms, at most a day). Shorter recovers sooner after a
+    /// crash; longer lets a live worker ride out a longer Redis outage.
     pub fn claim_idle(mut self, idle: Duration) -> EventStream {
-        self.claim_idle = idle.max(Duration::from_millis(300));
+        self.claim_idle = idle.clamp(Duration::from_millis(300), Duration::from_secs(24 * 3600));
         self
     }
 
@@ -243,17 +252,22 @@ impl EventStream {
     }
 
     /// How long an event's marks are kept: the dedup window (default
-    /// [`DEFAULT_TTL`](super::DEFAULT_TTL), an hour; at least 1 ms).
+    /// [`DEFAULT_TTL`](super::DEFAULT_TTL), an hour; at least 1 ms, at
+    /// most 30 days).
     pub fn dedup_ttl(mut self, ttl: Duration) -> EventStream {
-        self.mark_ttl = ttl.max(Duration::from_millis(1));
+        self.mark_ttl = ttl.clamp(
+            Duration::from_millis(1),
+            Duration::from_secs(30 * 24 * 3600),
+        );
         self
     }
 
-    /// Each Redis command's deadline (default 500 ms, at least 10 ms): the
-    /// longest an acknowledgement waits on a Redis that does not answer
-    /// before the receiver answers `503`.
+    /// Each Redis command's deadline (default 500 ms; at least 10 ms, at
+    /// most 2 s): the longest an acknowledgement waits on a Redis that does
+    /// not answer before the receiver answers `503`, well inside Slack's
+    /// 3 s.
     pub fn timeout(mut self, timeout: Duration) -> EventStream {
-        self.timeout = timeout.max(Duration::from_millis(10));
+        self.timeout = timeout.clamp(Duration::from_millis(10), Duration::from_secs(2));
         self
     }
 
@@ -290,17 +304,16 @@ impl EventStream {
             .collect()
     }
 
-    /// Adds a verified envelope to the stream, without its verification
-    /// token, with the delivery's retry headers.
+    /// Adds a verified envelope, already without its verification token
+    /// ([`without_token`]), to the stream, with the delivery's retry
+    /// headers; gives up after the command timeout, whatever the
+    /// connection's own retries.
     pub(super) async fn enqueue(
         &self,
-        body: &[u8],
+        stored: Vec<u8>,
         retry_num: Option<u32>,
         retry_reason: Option<&str>,
     ) -> Result<(), redis::RedisError> {
-        let stored = without_token(body).ok_or_else(|| {
-            redis::RedisError::from((redis::ErrorKind::Client, "the envelope is not an object"))
-        })?;
         let mut command = redis::cmd("XADD");
         command.arg(&self.key).arg("*").arg("body").arg(stored);
         if let Some(num) = retry_num {
@@ -311,8 +324,14 @@ impl EventStream {
             command.arg("retry_reason").arg(reason);
         }
         let mut manager = self.manager()?;
-        let _id: String = command.query_async(&mut manager).await?;
-        Ok(())
+        match tokio::time::timeout(self.timeout, command.query_async::<String>(&mut manager)).await
+        {
+            Ok(added) => added.map(drop),
+            Err(_) => Err(redis::RedisError::from(std::io::Error::new(
+                std::io::ErrorKind::TimedOut,
+                "Redis did not answer the XADD in time",
+            ))),
+        }
     }
 
     /// Marks `keys` running in entry `id`: see [`BEGIN`].
@@ -387,16 +406,34 @@ impl EventStream {
                 "Redis runs without appendonly: if Redis itself crashes, events it acknowledged are lost"
             );
         }
+        let policy: Result<Vec<String>, _> = redis::cmd("CONFIG")
+            .arg("GET")
+            .arg("maxmemory-policy")
+            .query_async(&mut manager)
+            .await;
+        if let Ok(answer) = policy
+            && let Some(policy) = answer.get(1)
+            && policy != "noeviction"
+        {
+            tracing::warn!(
+                stream = %self.key,
+                %policy,
+                "Redis may evict keys (maxmemory-policy is not noeviction): an evicted stream loses events, evicted marks run handlers twice"
+            );
+        }
         Ok(())
     }
 
     /// Takes up to `count` new entries for this consumer, waiting up to
-    /// [`READ_BLOCK`] for one.
+    /// `block` (at most [`READ_BLOCK`]) for one.
     async fn read(
         &self,
         reader: &mut ConnectionManager,
         count: usize,
+        block: Duration,
     ) -> Result<Vec<StreamId>, redis::RedisError> {
+        // BLOCK 0 would wait for ever.
+        let block = block.clamp(Duration::from_millis(1), READ_BLOCK);
         let reply: Option<StreamReadReply> = redis::cmd("XREADGROUP")
             .arg("GROUP")
             .arg(&self.group)
@@ -404,7 +441,7 @@ impl EventStream {
             .arg("COUNT")
             .arg(count)
             .arg("BLOCK")
-            .arg(u64::try_from(READ_BLOCK.as_millis()).unwrap_or(1000))
+            .arg(u64::try_from(block.as_millis()).unwrap_or(1000))
             .arg("STREAMS")
             .arg(&self.key)
             .arg(">")
@@ -416,20 +453,25 @@ impl EventStream {
     }
 
     /// Takes over up to `count` entries pending longer than the claim idle
-    /// time (their workers died).
-    async fn claim_abandoned(&self, count: usize) -> Result<Vec<StreamId>, redis::RedisError> {
+    /// time (their workers died), looking from `cursor`; also gives the
+    /// cursor to go on from (`0-0` once the whole list was seen).
+    async fn claim_abandoned(
+        &self,
+        cursor: &str,
+        count: usize,
+    ) -> Result<(String, Vec<StreamId>), redis::RedisError> {
         let mut manager = self.manager()?;
         let reply: StreamAutoClaimReply = redis::cmd("XAUTOCLAIM")
             .arg(&self.key)
             .arg(&self.group)
             .arg(&self.consumer)
             .arg(u64::try_from(self.claim_idle.as_millis()).unwrap_or(u64::MAX))
-            .arg("0-0")
+            .arg(cursor)
             .arg("COUNT")
-            .arg(count)
+            .arg(count.max(1))
             .query_async(&mut manager)
             .await?;
-        Ok(reply.claimed)
+        Ok((reply.next_stream_id, reply.claimed))
     }
 
     /// Resets the idle time of the entries this worker runs, so no other
@@ -467,7 +509,10 @@ impl EventStream {
             .arg(&self.group)
             .query_async(&mut manager)
             .await?;
-        let window = self.mark_ttl.as_millis();
+        // Well past what a live worker with nothing pending is ever idle:
+        // it reads again at least every second (a worker waiting for room
+        // has entries pending, and is never removed).
+        let window = self.mark_ttl.max(Duration::from_secs(5)).as_millis();
         for consumer in info.consumers {
             if consumer.name != self.consumer
                 && consumer.pending == 0
@@ -552,9 +597,10 @@ fn lock(running: &Running) -> std::sync::MutexGuard<'_, HashSet<String>> {
     running.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
-/// Runs `receiver`'s workers until its shutdown stops: reads new entries,
-/// takes over abandoned ones, and keeps its own fresh. Returns at once
-/// when the receiver has no stream.
+/// Runs `receiver`'s workers until its shutdown stops: takes over
+/// abandoned entries every third of the claim idle time, reads new ones,
+/// and (through the keeper) keeps its own fresh. Returns at once when the
+/// receiver has no stream.
 pub(super) async fn work<E>(receiver: Receiver<E>)
 where
     E: DeserializeOwned + Send + 'static,
@@ -563,18 +609,18 @@ where
         return;
     };
     let shutdown = receiver.shutdown().clone();
-    // The stop waits for this loop (at most one read) and what it starts.
+    // The stop waits for this loop (at most one read or claim) and what it
+    // starts.
     let _tracked = shutdown.request();
     let permits = Arc::new(Semaphore::new(stream.concurrency));
     let running: Running = Arc::default();
-    tokio::spawn(keep(
-        receiver.clone(),
-        Arc::clone(&permits),
-        Arc::clone(&running),
-    ));
+    tokio::spawn(keep(receiver.clone(), Arc::clone(&running)));
     let mut backoff = Backoff::new();
     let mut ready = false;
     let mut reader: Option<ConnectionManager> = None;
+    let mut next_claim = tokio::time::Instant::now();
+    let mut cursor = String::from("0-0");
+    let mut rounds: u64 = 0;
     loop {
         if shutdown.is_stopping() {
             return;
@@ -591,10 +637,31 @@ where
                 }
             }
         }
-        let count = tokio::select! {
-            count = room(&permits, stream.concurrency) => count,
+        // Room for at least one handler: held while reading, so that this
+        // worker takes no more entries than it can run.
+        let mut batch = tokio::select! {
+            batch = take_permits(&permits, stream.concurrency) => batch,
             () = shutdown.stopped() => return,
         };
+        if tokio::time::Instant::now() >= next_claim {
+            next_claim = tokio::time::Instant::now() + stream.claim_idle / 3;
+            rounds += 1;
+            match claim_round(stream, &mut cursor, batch.len()).await {
+                Ok(entries) => start(&receiver, entries, &mut batch, &running, true),
+                Err(err) if err.code() == Some("NOGROUP") => ready = false,
+                Err(err) => tracing::warn!(error = %err, "cannot claim abandoned events"),
+            }
+            // About once an hour at the default idle time.
+            if rounds % 720 == 1
+                && let Err(err) = stream.forget_gone_consumers().await
+                && err.code() != Some("NOGROUP")
+            {
+                tracing::debug!(error = %err, "cannot list the group's consumers");
+            }
+            if batch.is_empty() || !ready {
+                continue;
+            }
+        }
         let connection = match &mut reader {
             Some(connection) => connection,
             None => {
@@ -603,6 +670,7 @@ where
                     Ok(connection) => reader.insert(connection),
                     Err(err) => {
                         tracing::warn!(error = %err, "cannot open the stream reader's connection; retrying");
+                        drop(batch);
                         if pause(&shutdown, backoff.next()).await {
                             return;
                         }
@@ -613,10 +681,12 @@ where
         };
         // Not cancelled by the stop: entries it returns are this
         // consumer's, and are run.
-        match stream.read(connection, count).await {
+        // Back in time for the next claim round.
+        let block = next_claim.saturating_duration_since(tokio::time::Instant::now());
+        match stream.read(connection, batch.len(), block).await {
             Ok(entries) => {
                 backoff.reset();
-                start(&receiver, entries, &permits, &running, false);
+                start(&receiver, entries, &mut batch, &running, false);
             }
             Err(err) => {
                 if err.code() == Some("NOGROUP") {
@@ -625,6 +695,7 @@ where
                 } else {
                     tracing::warn!(error = %err, stream = %stream.key, "cannot read the event stream; retrying");
                 }
+                drop(batch);
                 if pause(&shutdown, backoff.next()).await {
                     return;
                 }
@@ -633,53 +704,127 @@ where
     }
 }
 
-/// Waits until a handler could start, then says how many could.
-async fn room(permits: &Arc<Semaphore>, most: usize) -> usize {
-    match permits.acquire().await {
-        Ok(_permit) => (permits.available_permits() + 1).min(most),
-        Err(_) => 0,
+/// One claim round: pages through the group's pending entries from
+/// `cursor` (kept between rounds; Redis looks at ten times `count` per
+/// page) and takes over up to `count` abandoned ones.
+async fn claim_round(
+    stream: &EventStream,
+    cursor: &mut String,
+    count: usize,
+) -> Result<Vec<StreamId>, redis::RedisError> {
+    let mut claimed = Vec::new();
+    // A bounded number of pages per round, so reading goes on meanwhile.
+    for _ in 0..8 {
+        let (next, entries) = stream
+            .claim_abandoned(cursor, count - claimed.len())
+            .await?;
+        claimed.extend(entries);
+        let wrapped = next == "0-0";
+        *cursor = next;
+        if wrapped || claimed.len() >= count {
+            break;
+        }
+    }
+    Ok(claimed)
+}
+
+/// At least one permit (waiting for it), and as many more as are free, up
+/// to `most`.
+async fn take_permits(permits: &Arc<Semaphore>, most: usize) -> Vec<OwnedSemaphorePermit> {
+    let Ok(first) = Arc::clone(permits).acquire_owned().await else {
+        return Vec::new();
+    };
+    let mut batch = vec![first];
+    while batch.len() < most {
+        match Arc::clone(permits).try_acquire_owned() {
+            Ok(permit) => batch.push(permit),
+            Err(_) => break,
+        }
+    }
+    batch
+}
+
+/// Removes an entry from the running set when its task ends, however it
+/// ends.
+struct Finished {
+    running: Running,
+    id: String,
+}
+
+impl Drop for Finished {
+    fn drop(&mut self) {
+        lock(&self.running).remove(&self.id);
     }
 }
 
-/// Runs each entry on its own tracked task once one of `permits` is free.
+/// Runs each entry on its own tracked task with one of `permits` (Redis
+/// gives no more entries than asked for, so there is one for each). An
+/// entry this process runs already (taken over from itself after its
+/// refreshes failed) is not started twice.
 fn start<E>(
     receiver: &Receiver<E>,
     entries: Vec<StreamId>,
-    permits: &Arc<Semaphore>,
+    permits: &mut Vec<OwnedSemaphorePermit>,
     running: &Running,
     reclaimed: bool,
 ) where
     E: DeserializeOwned + Send + 'static,
 {
     for entry in entries {
-        // Kept fresh from now on, while it waits for room too.
-        lock(running).insert(entry.id.clone());
+        if !lock(running).insert(entry.id.clone()) {
+            continue;
+        }
+        let finished = Finished {
+            running: Arc::clone(running),
+            id: entry.id.clone(),
+        };
+        let Some(permit) = permits.pop() else {
+            // Cannot happen (COUNT bounds the reply); the entry stays
+            // pending and is refreshed no more, so it is taken over.
+            drop(finished);
+            break;
+        };
         if reclaimed {
             crate::telemetry::stream_reclaimed();
             tracing::info!(entry = %entry.id, "took over an event whose worker stopped answering");
         }
         let receiver = receiver.clone();
-        let running = Arc::clone(running);
-        let permits = Arc::clone(permits);
         receiver.shutdown().clone().spawn(async move {
-            let permit = permits.acquire_owned().await;
+            let _finished = finished;
+            let _permit = permit;
             let body: Option<Vec<u8>> = entry.get("body");
             let retry_num: Option<u32> = entry.get("retry_num");
             let retry_reason: Option<String> = entry.get("retry_reason");
-            receiver
-                .handle_stored(&entry.id, body.as_deref(), retry_num, retry_reason)
-                .await;
-            lock(&running).remove(&entry.id);
-            drop(permit);
+            // Everything of the app's (its domain key, its workspace
+            // hooks, the handler) runs in a task of its own, so that a
+            // panic anywhere in it still settles the entry.
+            let id = entry.id.clone();
+            let run = tokio::spawn({
+                let receiver = receiver.clone();
+                async move {
+                    receiver
+                        .handle_stored(&id, body.as_deref(), retry_num, retry_reason)
+                        .await;
+                }
+            });
+            if let Err(err) = run.await {
+                tracing::error!(entry = %entry.id, error = %err, "an event's processing panicked; its entry is acknowledged, not run again");
+                crate::telemetry::stream_handled("panicked");
+                if let Some(stream) = &receiver.inner.stream {
+                    let _ = persist(receiver.shutdown(), "drop a panicked entry", || {
+                        stream.settle(&entry.id, &[])
+                    })
+                    .await;
+                }
+            }
         });
     }
 }
 
 /// The keeper: every third of the claim idle time, refreshes the entries
-/// this process runs and takes over abandoned ones (while not stopping);
-/// now and then forgets consumers long gone. Ends once the stop came and
-/// nothing runs.
-async fn keep<E>(receiver: Receiver<E>, permits: Arc<Semaphore>, running: Running)
+/// this process runs, so that no other worker takes them over. Ends once
+/// the stop came and nothing runs.
+async fn keep<E>(receiver: Receiver<E>, running: Running)
 where
     E: DeserializeOwned + Send + 'static,
 {
@@ -688,49 +833,32 @@ where
     };
     let shutdown = receiver.shutdown().clone();
     let every = stream.claim_idle / 3;
-    let mut next = tokio::time::Instant::now();
-    let mut rounds: u64 = 0;
     loop {
         let stopping = shutdown.is_stopping();
         if stopping && lock(&running).is_empty() {
             return;
         }
-        if tokio::time::Instant::now() >= next {
-            next = tokio::time::Instant::now() + every;
-            rounds += 1;
-            let ids: Vec<String> = lock(&running).iter().cloned().collect();
-            if let Err(err) = stream.keep_fresh(&ids).await {
-                tracing::warn!(error = %err, entries = ids.len(), "cannot refresh the running entries");
-            }
-            if !stopping {
-                let free = permits.available_permits().min(stream.concurrency);
-                if free > 0 {
-                    match stream.claim_abandoned(free).await {
-                        Ok(entries) => start(&receiver, entries, &permits, &running, true),
-                        Err(err) if err.code() == Some("NOGROUP") => {}
-                        Err(err) => {
-                            tracing::warn!(error = %err, "cannot claim abandoned events");
-                        }
-                    }
-                }
-                // About once an hour at the default idle time.
-                if rounds % 720 == 1
-                    && let Err(err) = stream.forget_gone_consumers().await
-                    && err.code() != Some("NOGROUP")
-                {
-                    tracing::debug!(error = %err, "cannot list the group's consumers");
-                }
-            }
+        let ids: Vec<String> = lock(&running).iter().cloned().collect();
+        if let Err(err) = stream.keep_fresh(&ids).await {
+            tracing::warn!(error = %err, entries = ids.len(), "cannot refresh the running entries");
         }
         // Short naps while stopping, to end soon after the last handler.
         let nap = if stopping {
-            Duration::from_millis(100)
+            Duration::from_millis(100).min(every)
         } else {
-            next.saturating_duration_since(tokio::time::Instant::now())
+            every
         };
-        tokio::select! {
-            () = tokio::time::sleep(nap) => {}
-            () = shutdown.stopped(), if !stopping => {}
+        let mut waited = Duration::ZERO;
+        while waited < nap {
+            let step = (nap - waited).min(Duration::from_millis(100));
+            tokio::select! {
+                () = tokio::time::sleep(step) => {}
+                () = shutdown.stopped(), if !stopping => {}
+            }
+            waited += step;
+            if lock(&running).is_empty() && shutdown.is_stopping() {
+                return;
+            }
         }
     }
 }

@@ -289,6 +289,8 @@ pub fn a_dead_workers_entries_are_taken_over(program: &OsString) -> Result<(), F
             check(outcome == Outcome::Queued, || format!("{outcome:?}"))?;
         }
         // The worker that dies: reads the three, marks the first running.
+        // Their idle time counts from this read.
+        let started = Instant::now();
         let taken: redis::streams::StreamReadReply = redis::cmd("XREADGROUP")
             .arg("GROUP")
             .arg("slack-calls")
@@ -315,7 +317,6 @@ pub fn a_dead_workers_entries_are_taken_over(program: &OsString) -> Result<(), F
             .map_err(|err| err.to_string())?;
         check(pending(&url).await? == 3, || "three pending".into())?;
 
-        let started = Instant::now();
         tokio::spawn({
             let receiver = receiver.clone();
             async move { receiver.run_workers().await }
@@ -330,7 +331,9 @@ pub fn a_dead_workers_entries_are_taken_over(program: &OsString) -> Result<(), F
             async move { Ok(pending(&url).await? == 0 && stream_len(&url).await? == 0) }
         })
         .await?;
-        eprintln!("stream handoff: a dead worker's 3 entries taken over in {recovered:?}");
+        eprintln!(
+            "stream handoff: a dead worker's 3 entries taken over {recovered:?} after its read"
+        );
         check(recovered >= Duration::from_millis(300), || {
             format!("taken over only after the idle time, not {recovered:?}")
         })?;
@@ -389,8 +392,9 @@ pub fn consumers_long_gone_are_forgotten_unless_they_hold_entries(
             .query_async(&mut raw)
             .await
             .map_err(|err| err.to_string())?;
-        // Idle longer than a window of 50 ms.
-        tokio::time::sleep(Duration::from_millis(120)).await;
+        // Idle longer than the shortest window there is (5 s; the dedup
+        // window set below is shorter).
+        tokio::time::sleep(Duration::from_millis(5200)).await;
         // The workers' first round looks for consumers long gone; the
         // claim idle time is long so that the busy one keeps its entry.
         let receiver = Receiver::<TestEvent>::builder(SECRET)

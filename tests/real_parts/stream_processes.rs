@@ -449,9 +449,20 @@ pub fn a_process_killed_mid_run_loses_nothing(program: &OsString) -> Result<(), 
         post_range(&mock, 0..CRASH_AT).await?;
 
         // The crash: frozen first, so that what it leaves can be read
-        // exactly, then killed; it never runs another instruction.
-        signal(&instances.children[0], libc::SIGSTOP)?;
-        let frozen = inspect_frozen(&url, &instances.logs[0], "instance-0").await?;
+        // exactly, then killed; it never runs another instruction. Frozen
+        // at a moment when it runs handlers (let go and frozen again when
+        // it happened to run none), so that the kill cuts some off.
+        let mut tries = 0;
+        let frozen = loop {
+            signal(&instances.children[0], libc::SIGSTOP)?;
+            let frozen = inspect_frozen(&url, &instances.logs[0], "instance-0").await?;
+            tries += 1;
+            if frozen.started_unfinished > 0 || tries == 50 {
+                break frozen;
+            }
+            signal(&instances.children[0], libc::SIGCONT)?;
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        };
         signal(&instances.children[0], libc::SIGKILL)?;
         let killed_ms = unix_ms();
         let _ = instances.children[0].wait();
@@ -522,6 +533,10 @@ pub fn a_process_killed_mid_run_loses_nothing(program: &OsString) -> Result<(), 
             format!("acknowledged, never handled: {lost:?}")
         })?;
         check(twice.is_empty(), || format!("handled twice: {twice:?}"))?;
+        check(
+            frozen.started_unfinished > 0 && !frozen.pending.is_empty(),
+            || "the kill cut off no handler".into(),
+        )?;
         check(recovered_all, || {
             format!(
                 "some of the dead process's entries were not run elsewhere: {:?}",

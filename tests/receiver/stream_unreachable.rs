@@ -46,11 +46,14 @@ async fn an_event_is_refused_with_503_for_slack_to_retry_when_redis_is_away() {
     assert_eq!(reply.outcome.label(), "queue_unavailable");
     // Nothing about Redis in the answer.
     assert_eq!(reply.body, b"unavailable");
-    // The workers cannot run either; they give up at the stop.
+    // The workers cannot run either; they retry, and give up at the stop.
     let workers = tokio::spawn({
         let receiver = receiver.clone();
         async move { receiver.run_workers().await }
     });
+    // Time for them to meet the missing Redis a few times (the test holds
+    // either way: what it checks is that the stop ends them).
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
     receiver.shutdown().stop();
     workers.await.unwrap();
     let report = receiver.shutdown().finish().await;
