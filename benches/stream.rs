@@ -31,10 +31,11 @@
 //! 3. **what the difference is made of**: the token strip alone (the
 //!    envelope parsed into a JSON map and written again, as the stream
 //!    does before the `XADD`), and a bare `XADD` round trip on each
-//!    socket (hand-written RESP, no client library).
+//!    socket (hand-written RESP, no client library), in batches that take
+//!    turns with those of 1.
 //!
-//! Batches take turns, the first contender one further along each round;
-//! each figure is the median over the rounds.
+//! Batches take turns, the first one further along each round; each
+//! figure is the median over the rounds.
 //!
 //! `cargo bench --locked -p slack-calls-benches --features events,redis
 //! --bench stream` (add `-- --quick` for a smoke run). Needs `redis-server`
@@ -442,19 +443,43 @@ async fn run(sizes: Sizes, streams: Vec<Contender>) {
     };
     let n = contenders.len();
 
-    // 1. The core.
+    // 1. The core, and its parts alone (the token strip, a bare XADD on
+    // each Redis socket) taking turns with it, so that both meet the same
+    // load.
+    let body = fresh(1, now()).remove(0).1;
+    let stored = strip_token(&body);
+    let addresses: Vec<(&str, Address)> = contenders
+        .iter()
+        .filter(|c| c.workers)
+        .filter_map(|c| c.redis.clone().map(|a| (c.name, a)))
+        .collect();
     for contender in &mut contenders {
         let batch = fresh(200, now());
         core_batch(contender, &batch).await;
         contender.after_batch(200);
     }
     let mut core: Vec<Vec<Spread>> = vec![Vec::new(); n];
+    let mut strip: Vec<Duration> = Vec::new();
+    let mut xadd: Vec<Vec<Spread>> = vec![Vec::new(); addresses.len()];
+    let jobs = n + 1 + addresses.len();
     for round in 0..sizes.rounds {
-        for k in 0..n {
-            let i = (round + k) % n;
-            let batch = fresh(sizes.core, now());
-            core[i].push(spread(core_batch(&contenders[i], &batch).await));
-            contenders[i].after_batch(sizes.core);
+        for k in 0..jobs {
+            let i = (round + k) % jobs;
+            if i < n {
+                let batch = fresh(sizes.core, now());
+                core[i].push(spread(core_batch(&contenders[i], &batch).await));
+                contenders[i].after_batch(sizes.core);
+            } else if i == n {
+                let start = Instant::now();
+                for _ in 0..sizes.parts {
+                    std::hint::black_box(strip_token(std::hint::black_box(&body)));
+                }
+                strip.push(start.elapsed() / u32::try_from(sizes.parts).unwrap_or(u32::MAX));
+            } else {
+                let (_, address) = &addresses[i - n - 1];
+                let times = bare_xadds(address, "bench:bare", &stored, sizes.parts).await;
+                xadd[i - n - 1].push(spread(times));
+            }
         }
     }
 
@@ -480,29 +505,6 @@ async fn run(sizes: Sizes, streams: Vec<Contender>) {
             let times = http_batch(&http, &urls[i], batch, sizes.concurrency).await;
             over_http[i].push(spread(times));
             contenders[i].after_batch(sizes.http);
-        }
-    }
-
-    // 3. The parts: the token strip, a bare XADD per Redis socket.
-    let body = fresh(1, now()).remove(0).1;
-    let stored = strip_token(&body);
-    let addresses: Vec<(&str, Address)> = contenders
-        .iter()
-        .filter(|c| c.workers)
-        .filter_map(|c| c.redis.clone().map(|a| (c.name, a)))
-        .collect();
-    let mut strip: Vec<Duration> = Vec::new();
-    let mut xadd: Vec<Vec<Spread>> = vec![Vec::new(); addresses.len()];
-    for round in 0..sizes.rounds {
-        let start = Instant::now();
-        for _ in 0..sizes.parts {
-            std::hint::black_box(strip_token(std::hint::black_box(&body)));
-        }
-        strip.push(start.elapsed() / u32::try_from(sizes.parts).unwrap_or(u32::MAX));
-        for k in 0..addresses.len() {
-            let i = (round + k) % addresses.len();
-            let times = bare_xadds(&addresses[i].1, "bench:bare", &stored, sizes.parts).await;
-            xadd[i].push(spread(times));
         }
     }
 
@@ -563,7 +565,7 @@ async fn run(sizes: Sizes, streams: Vec<Contender>) {
         "2. over HTTP on 127.0.0.1, send to 200 (the ack Slack would see, less its network)",
         &over_http,
     );
-    println!("\n-- 3. what the stream adds is made of");
+    println!("\n-- 3. what the stream adds is made of (taking turns with 1.)");
     println!(
         "   token strip (parse the envelope, drop `token`, write it again): {:.1} µs",
         us(median(strip))
