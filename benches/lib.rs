@@ -1,8 +1,8 @@
 //! The benchmarks of slack-calls: the `[[bench]]` targets of this crate
-//! (`compare`, `micro`, `pages`, `scale`, `pacing`, `events`, `installs`,
-//! `rotation`) and the build-cost scripts beside them. This library holds
-//! what more than one bench uses: [`Counting`], the allocator that
-//! measures memory.
+//! (`compare`, `micro`, `pages`, `scale`, `pacing`, `events`, `stream`,
+//! `installs`, `rotation`, `metrics`) and the build-cost scripts beside
+//! them. This library holds what more than one bench uses: [`Counting`],
+//! the allocator that measures memory.
 //! See BENCHMARKS.md for the commands and the figures.
 
 use std::alloc::{GlobalAlloc, Layout, System};

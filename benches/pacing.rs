@@ -11,7 +11,6 @@
 //! but Redis (the test in tests/real_parts runs them as separate
 //! processes).
 
-use std::ffi::OsString;
 use std::time::{Duration, Instant};
 
 use slack_calls::{App, Client, Pacing, Rate, RateLimits, RedisPacing};
@@ -31,17 +30,6 @@ const BURST: usize = 200;
 /// 200 calls at 50 a (fake) minute: the last batch goes 3 minutes in.
 const TIER_MINIMUM_SECS: f64 = 180.0;
 const APP_ID: &str = "A0BENCH";
-
-fn redis_program() -> Option<OsString> {
-    if let Some(path) = std::env::var_os("SLACK_CALLS_REDIS_SERVER") {
-        return Some(path);
-    }
-    let path = std::env::var_os("PATH")?;
-    std::env::split_paths(&path)
-        .map(|dir| dir.join("redis-server"))
-        .find(|p| p.is_file())
-        .map(Into::into)
-}
 
 async fn fake() -> Res<(MockSlack, String)> {
     let mock = MockSlack::builder().time_scale(SCALE).start().await?;
@@ -143,7 +131,7 @@ async fn raw_reqwest(mock: &MockSlack, id: &str, n: usize) -> Res<Duration> {
 
 fn main() -> Res<()> {
     let program =
-        redis_program().ok_or("needs redis-server on PATH or SLACK_CALLS_REDIS_SERVER")?;
+        redis_server::program().ok_or("needs redis-server on PATH or SLACK_CALLS_REDIS_SERVER")?;
     let redis = RedisServer::start(&program)?;
     let url = redis.url();
     let rt = tokio::runtime::Builder::new_multi_thread()

@@ -3,6 +3,8 @@
 //! stopped (and the directory removed) when dropped. [`RedisServer::kill`]
 //! and [`RedisServer::restart`] take it away and bring it back on the same
 //! socket: empty, or with every write it acknowledged when persistent.
+//! The benches that need a Redis (`pacing`, `stream`) start theirs with
+//! this file too.
 
 use std::ffi::OsString;
 use std::io::{Read, Write};
@@ -19,13 +21,31 @@ pub struct RedisServer {
     /// `appendonly yes`, `appendfsync always`: a write acknowledged is on
     /// disk, so a `kill -9` loses none.
     persistent: bool,
+    /// Given after the defaults, so they win over them.
+    extra: Vec<String>,
 }
 
 static NEXT: AtomicU32 = AtomicU32::new(0);
 
+/// `redis-server` from `SLACK_CALLS_REDIS_SERVER`, else the first on
+/// `PATH`. (The tests find theirs through their `Part`.)
+#[allow(dead_code)]
+pub fn program() -> Option<OsString> {
+    if let Some(path) = std::env::var_os("SLACK_CALLS_REDIS_SERVER") {
+        return Some(path);
+    }
+    let path = std::env::var_os("PATH")?;
+    std::env::split_paths(&path)
+        .map(|dir| dir.join("redis-server"))
+        .find(|p| p.is_file())
+        .map(Into::into)
+}
+
 impl RedisServer {
+    /// (The stream bench starts its servers with the two below.)
+    #[allow(dead_code)]
     pub fn start(program: &OsString) -> Result<RedisServer, String> {
-        RedisServer::start_with(program, false)
+        RedisServer::start_with(program, false, &[])
     }
 
     /// A server that writes every command to its append-only file before
@@ -33,10 +53,16 @@ impl RedisServer {
     /// a kill, it has everything it acknowledged.
     #[allow(dead_code)]
     pub fn start_persistent(program: &OsString) -> Result<RedisServer, String> {
-        RedisServer::start_with(program, true)
+        RedisServer::start_with(program, true, &[])
     }
 
-    fn start_with(program: &OsString, persistent: bool) -> Result<RedisServer, String> {
+    /// A server with `extra` arguments after the defaults (the later win):
+    /// the stream bench's TCP port.
+    pub fn start_with(
+        program: &OsString,
+        persistent: bool,
+        extra: &[&str],
+    ) -> Result<RedisServer, String> {
         let dir = std::env::temp_dir().join(format!(
             "slack-calls-redis-{}-{}",
             std::process::id(),
@@ -48,6 +74,7 @@ impl RedisServer {
             dir,
             child: None,
             persistent,
+            extra: extra.iter().map(|arg| (*arg).to_owned()).collect(),
         };
         server.restart()?;
         Ok(server)
@@ -120,6 +147,7 @@ impl RedisServer {
             })
             .arg("--dir")
             .arg(&self.dir)
+            .args(&self.extra)
             .stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(Stdio::null())
