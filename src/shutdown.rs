@@ -85,6 +85,8 @@ struct Inner {
     rosters: Mutex<Vec<Weak<RosterCore>>>,
     /// The report of the finished stop, for every later `finish`.
     finished: tokio::sync::OnceCell<ShutdownReport>,
+    /// When the stop was first marked: the deadline counts from here.
+    stopped_at: std::sync::OnceLock<tokio::time::Instant>,
 }
 
 /// Configures a [`Shutdown`]; from [`Shutdown::builder`].
@@ -95,8 +97,9 @@ pub struct ShutdownBuilder {
 }
 
 impl ShutdownBuilder {
-    /// How long the stop waits, in all, for handlers in flight and then for
-    /// rosters to flush (default [`DEFAULT_SHUTDOWN_DEADLINE`]).
+    /// How long the stop may take, in all, counted from the moment it is
+    /// marked: a server's requests in progress, then handlers in flight,
+    /// then rosters to flush (default [`DEFAULT_SHUTDOWN_DEADLINE`]).
     pub fn deadline(mut self, deadline: Duration) -> ShutdownBuilder {
         self.deadline = deadline;
         self
@@ -111,6 +114,7 @@ impl ShutdownBuilder {
                 deadline: self.deadline,
                 rosters: Mutex::new(Vec::new()),
                 finished: tokio::sync::OnceCell::new(),
+                stopped_at: std::sync::OnceLock::new(),
             }),
         }
     }
@@ -205,7 +209,21 @@ impl Shutdown {
                 "stopping: new requests are refused with 503, work in flight finishes"
             );
         }
+        self.inner.stopped_at.get_or_init(tokio::time::Instant::now);
         self.inner.stop.cancel();
+    }
+
+    /// When the stop's deadline passes: the deadline after the stop was
+    /// first marked (after now, when it was not).
+    #[cfg_attr(not(feature = "events"), allow(dead_code))]
+    pub(crate) fn deadline_at(&self) -> tokio::time::Instant {
+        let from = self
+            .inner
+            .stopped_at
+            .get()
+            .copied()
+            .unwrap_or_else(tokio::time::Instant::now);
+        from + self.inner.deadline
     }
 
     /// Whether [`stop`](Shutdown::stop) was called.
@@ -271,7 +289,9 @@ impl Shutdown {
     async fn run_finish(&self) -> ShutdownReport {
         self.stop();
         let started = Instant::now();
-        let deadline = tokio::time::Instant::now() + self.inner.deadline;
+        // Counted from the stop, not from here: a server's draining of its
+        // connections comes out of the same time.
+        let deadline = self.deadline_at();
         let tasks = &self.inner.tasks;
         // Closed, the tracker's wait ends when its last task does; tasks
         // spawned after this (a late answer from a handler) still count.

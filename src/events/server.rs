@@ -208,9 +208,28 @@ impl Server {
                 shutdown.stop();
             }
         };
-        axum::serve(listener, router)
-            .with_graceful_shutdown(stopped)
-            .await?;
+        // The requests in progress may end until the first shutdown's
+        // deadline; any still open then (a client that never finishes its
+        // request) are dropped, so that the rest of the stop has its turn.
+        let deadline_of = shutdowns.clone();
+        let past_deadline = async move {
+            for shutdown in &deadline_of {
+                shutdown.stopped().await;
+            }
+            let at = deadline_of
+                .iter()
+                .map(Shutdown::deadline_at)
+                .min()
+                .unwrap_or_else(tokio::time::Instant::now);
+            tokio::time::sleep_until(at).await;
+        };
+        let serving = axum::serve(listener, router).with_graceful_shutdown(stopped);
+        tokio::select! {
+            served = serving => served?,
+            () = past_deadline => {
+                tracing::warn!("requests still in progress at the shutdown deadline were dropped");
+            }
+        }
         let mut report = ShutdownReport::default();
         for shutdown in &shutdowns {
             report.add(&shutdown.finish().await);

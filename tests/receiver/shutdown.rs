@@ -282,3 +282,66 @@ async fn a_server_stops_on_its_signal_finishes_its_handlers_and_accepts_nothing_
         .await;
     assert!(late.is_err(), "nothing accepted after the stop: {late:?}");
 }
+
+/// A client that never finishes its request cannot hold a `Server`'s stop
+/// past the deadline, which counts from the stop: the request is dropped
+/// at the deadline and `serve` returns.
+#[tokio::test]
+async fn a_request_that_never_ends_cannot_hold_the_stop_past_its_deadline() {
+    use slack_calls::events::axum;
+    use tokio::io::AsyncWriteExt;
+
+    let shutdown = Shutdown::builder()
+        .deadline(Duration::from_millis(300))
+        .build();
+    // A route of the app's that reads its whole body, and says when it
+    // began.
+    let (began_tx, began_rx) = mpsc::unbounded_channel::<()>();
+    let slow = axum::Router::new().route(
+        "/upload",
+        axum::routing::post(move |body: axum::body::Bytes| {
+            let _ = body;
+            async {}
+        })
+        .layer(axum::middleware::from_fn(
+            move |request: axum::extract::Request, next: axum::middleware::Next| {
+                let _ = began_tx.send(());
+                next.run(request)
+            },
+        )),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
+    let serving = tokio::spawn(
+        AppServer::new()
+            .routes(slow)
+            .shutdown(&shutdown)
+            .stop_on(async move {
+                let _ = stop_rx.await;
+            })
+            .serve_on(listener),
+    );
+    // Headers promising a body of 100 bytes, and 10 of them.
+    let mut stalled = tokio::net::TcpStream::connect(addr).await.unwrap();
+    stalled
+        .write_all(b"POST /upload HTTP/1.1\r\nhost: x\r\ncontent-length: 100\r\n\r\n0123456789")
+        .await
+        .unwrap();
+    stalled.flush().await.unwrap();
+    let mut began_rx = began_rx;
+    began_rx
+        .recv()
+        .await
+        .expect("the request reached the route");
+    stop_tx.send(()).unwrap();
+    // Without the deadline this would wait for ever; the bound only keeps
+    // a failure from hanging the test run.
+    let report = tokio::time::timeout(Duration::from_secs(30), serving)
+        .await
+        .expect("serve returned after the deadline")
+        .unwrap()
+        .unwrap();
+    assert!(shutdown.is_stopping(), "{report:?}");
+    drop(stalled);
+}
