@@ -56,28 +56,8 @@ async fn load(
     requests: Vec<Request>,
     concurrency: usize,
 ) -> Duration {
-    let queue = Arc::new(std::sync::Mutex::new(requests));
     let start = Instant::now();
-    let mut tasks = Vec::new();
-    for _ in 0..concurrency {
-        let queue = Arc::clone(&queue);
-        let http = http.clone();
-        let url = url.to_owned();
-        tasks.push(tokio::spawn(async move {
-            loop {
-                let next = queue.lock().map(|mut queue| queue.pop()).ok().flatten();
-                let Some((headers, body)) = next else { break };
-                let response = http.post(&url).headers(headers).body(body).send().await;
-                match response {
-                    Ok(response) if response.status() == StatusCode::OK => {}
-                    other => panic!("unexpected answer: {other:?}"),
-                }
-            }
-        }));
-    }
-    for task in tasks {
-        task.await.expect("load task");
-    }
+    deliveries::post_all(http, url, requests, concurrency).await;
     start.elapsed()
 }
 

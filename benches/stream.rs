@@ -47,7 +47,6 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
-use axum::http::StatusCode;
 use slack_calls::events::{EventStream, Receiver};
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 
@@ -214,48 +213,6 @@ async fn core_batch(contender: &Contender, batch: &[Request]) -> Vec<Duration> {
             "{}",
             contender.name
         );
-    }
-    times
-}
-
-/// Posts every request with `concurrency` tasks; each one's time from send
-/// to its `200` read whole.
-async fn http_batch(
-    http: &reqwest::Client,
-    url: &str,
-    requests: Vec<Request>,
-    concurrency: usize,
-) -> Vec<Duration> {
-    let queue = Arc::new(std::sync::Mutex::new(requests));
-    let mut tasks = Vec::new();
-    for _ in 0..concurrency {
-        let queue = Arc::clone(&queue);
-        let http = http.clone();
-        let url = url.to_owned();
-        tasks.push(tokio::spawn(async move {
-            let mut times = Vec::new();
-            loop {
-                let next = queue.lock().map(|mut queue| queue.pop()).ok().flatten();
-                let Some((headers, body)) = next else { break };
-                let start = Instant::now();
-                let response = http.post(&url).headers(headers).body(body).send().await;
-                let status = match response {
-                    Ok(response) => {
-                        let status = response.status();
-                        let _ = response.bytes().await;
-                        status
-                    }
-                    Err(err) => panic!("no answer: {err}"),
-                };
-                times.push(start.elapsed());
-                assert_eq!(status, StatusCode::OK);
-            }
-            times
-        }));
-    }
-    let mut times = Vec::new();
-    for task in tasks {
-        times.extend(task.await.expect("a load task"));
     }
     times
 }
@@ -494,7 +451,7 @@ async fn run(sizes: Sizes, streams: Vec<Contender>) {
     let http = reqwest::Client::new();
     for (contender, url) in contenders.iter_mut().zip(&urls) {
         let batch = fresh(200, now());
-        http_batch(&http, url, batch, sizes.concurrency).await;
+        deliveries::post_all(&http, url, batch, sizes.concurrency).await;
         contender.after_batch(200);
     }
     let mut over_http: Vec<Vec<Spread>> = vec![Vec::new(); n];
@@ -502,7 +459,7 @@ async fn run(sizes: Sizes, streams: Vec<Contender>) {
         for k in 0..n {
             let i = (round + k) % n;
             let batch = fresh(sizes.http, now());
-            let times = http_batch(&http, &urls[i], batch, sizes.concurrency).await;
+            let times = deliveries::post_all(&http, &urls[i], batch, sizes.concurrency).await;
             over_http[i].push(spread(times));
             contenders[i].after_batch(sizes.http);
         }

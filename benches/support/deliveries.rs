@@ -2,7 +2,10 @@
 //! the app's event type, realistic signed `link_shared` deliveries with
 //! fresh ids, and an axum app served on 127.0.0.1.
 
-use axum::http::{HeaderMap, HeaderValue};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use serde::Deserialize;
 use slack_calls::signing::{SigningSecret, sign};
 
@@ -91,4 +94,46 @@ pub async fn serve(app: axum::Router) -> String {
         let _ = axum::serve(listener, app).await;
     });
     format!("http://{addr}/slack/events")
+}
+
+/// Posts every request with `concurrency` tasks; each one's time from send
+/// to its `200` read whole.
+pub async fn post_all(
+    http: &reqwest::Client,
+    url: &str,
+    requests: Vec<Request>,
+    concurrency: usize,
+) -> Vec<Duration> {
+    let queue = Arc::new(std::sync::Mutex::new(requests));
+    let mut tasks = Vec::new();
+    for _ in 0..concurrency {
+        let queue = Arc::clone(&queue);
+        let http = http.clone();
+        let url = url.to_owned();
+        tasks.push(tokio::spawn(async move {
+            let mut times = Vec::new();
+            loop {
+                let next = queue.lock().map(|mut queue| queue.pop()).ok().flatten();
+                let Some((headers, body)) = next else { break };
+                let start = Instant::now();
+                let response = http.post(&url).headers(headers).body(body).send().await;
+                let status = match response {
+                    Ok(response) => {
+                        let status = response.status();
+                        let _ = response.bytes().await;
+                        status
+                    }
+                    Err(err) => panic!("no answer: {err}"),
+                };
+                times.push(start.elapsed());
+                assert_eq!(status, StatusCode::OK);
+            }
+            times
+        }));
+    }
+    let mut times = Vec::new();
+    for task in tasks {
+        times.extend(task.await.expect("a load task"));
+    }
+    times
 }

@@ -69,16 +69,7 @@ pub fn run_instance_if_asked() -> bool {
             })
             .build()
             .expect("a receiver");
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-            .await
-            .expect("bind");
-        println!("{}", listener.local_addr().expect("addr").port());
-        std::io::stdout().flush().expect("stdout");
-        Server::new()
-            .events("/slack/events", &receiver)
-            .serve_on(listener)
-            .await
-            .expect("serve")
+        serve_printing_the_port(&receiver).await
     });
     println!(
         "stopped {} {} {}",
@@ -87,6 +78,25 @@ pub fn run_instance_if_asked() -> bool {
         report.took.as_millis()
     );
     std::process::exit(0);
+}
+
+/// In a child process: serves `receiver` at `/slack/events` with the
+/// defaults (stops on `SIGTERM`) on a port the system picks, printed first
+/// on its own line for the test to read.
+pub async fn serve_printing_the_port<E>(receiver: &Receiver<E>) -> slack_calls::ShutdownReport
+where
+    E: serde::de::DeserializeOwned + Send + 'static,
+{
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    println!("{}", listener.local_addr().expect("addr").port());
+    std::io::stdout().flush().expect("stdout");
+    Server::new()
+        .events("/slack/events", receiver)
+        .serve_on(listener)
+        .await
+        .expect("serve")
 }
 
 /// Kills the child on every path out of the test.

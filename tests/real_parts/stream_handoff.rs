@@ -130,6 +130,19 @@ where
     }
 }
 
+fn spawn_workers(receiver: &Receiver<TestEvent>) {
+    let receiver = receiver.clone();
+    tokio::spawn(async move { receiver.run_workers().await });
+}
+
+/// Waits until nothing is in the stream or pending.
+async fn until_empty(url: &str) -> Result<(), String> {
+    until("the stream is empty", || async move {
+        Ok(stream_len(url).await? == 0 && pending(url).await? == 0)
+    })
+    .await
+}
+
 fn counts(handled: &Handled) -> HashMap<String, usize> {
     let mut counts = HashMap::new();
     for (id, _) in handled.lock().unwrap().iter() {
@@ -181,15 +194,8 @@ pub fn queues_without_secrets_and_runs_each_event_once(program: &OsString) -> Re
             format!("the retry's headers are kept: {dump}")
         })?;
 
-        tokio::spawn({
-            let receiver = receiver.clone();
-            async move { receiver.run_workers().await }
-        });
-        until("the stream is empty", || {
-            let url = url.clone();
-            async move { Ok(stream_len(&url).await? == 0 && pending(&url).await? == 0) }
-        })
-        .await?;
+        spawn_workers(&receiver);
+        until_empty(&url).await?;
         let counts = counts(&handled);
         eprintln!("stream handoff: handled {counts:?}");
         check(counts.len() == 3, || format!("three events: {counts:?}"))?;
@@ -230,10 +236,7 @@ pub fn redis_away_is_503_then_the_retry_is_run(program: &OsString) -> Result<(),
         let shutdown = Shutdown::new();
         let handled: Handled = Arc::default();
         let receiver = receiver(&url, &shutdown, &handled);
-        tokio::spawn({
-            let receiver = receiver.clone();
-            async move { receiver.run_workers().await }
-        });
+        spawn_workers(&receiver);
         let outcome = deliver(&receiver, &callback("EvA", call_rejected()), None).await;
         check(outcome == Outcome::Queued, || format!("{outcome:?}"))?;
         until("EvA is handled", || async {
@@ -317,10 +320,7 @@ pub fn a_dead_workers_entries_are_taken_over(program: &OsString) -> Result<(), F
             .map_err(|err| err.to_string())?;
         check(pending(&url).await? == 3, || "three pending".into())?;
 
-        tokio::spawn({
-            let receiver = receiver.clone();
-            async move { receiver.run_workers().await }
-        });
+        spawn_workers(&receiver);
         until("both are taken over and run", || async {
             Ok(counts_of(&handled, "EvD1") == 1 && counts_of(&handled, "EvD2") == 1)
         })
@@ -414,10 +414,7 @@ pub fn consumers_long_gone_are_forgotten_unless_they_hold_entries(
             })
             .build()
             .expect("a receiver");
-        tokio::spawn({
-            let receiver = receiver.clone();
-            async move { receiver.run_workers().await }
-        });
+        spawn_workers(&receiver);
         let names = || {
             let url = url.clone();
             let key = key.clone();
@@ -474,15 +471,8 @@ pub fn the_stream_is_counted(program: &OsString) -> Result<(), Failed> {
                 let outcome = deliver(&receiver, &callback(id, call_rejected()), retry).await;
                 check(outcome == Outcome::Queued, || format!("{outcome:?}"))?;
             }
-            tokio::spawn({
-                let receiver = receiver.clone();
-                async move { receiver.run_workers().await }
-            });
-            until("the stream is empty", || {
-                let url = url.clone();
-                async move { Ok(stream_len(&url).await? == 0 && pending(&url).await? == 0) }
-            })
-            .await?;
+            spawn_workers(&receiver);
+            until_empty(&url).await?;
             shutdown.finish().await;
             Ok::<(), Failed>(())
         })

@@ -28,9 +28,10 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use libtest_mimic::Failed;
-use slack_calls::events::{EventStream, Receiver, Server, link_shared_domain_key};
+use slack_calls::events::{EventStream, Receiver, link_shared_domain_key};
 use slack_calls_mock::{DeliveryRecord, MockSlack};
 
+use crate::graceful_stop::serve_printing_the_port;
 use crate::link_unfurl::{SECRET, post, register};
 use crate::part::check;
 use crate::redis_server::RedisServer;
@@ -113,16 +114,7 @@ pub fn run_instance_if_asked() -> bool {
             })
             .build()
             .expect("a receiver");
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-            .await
-            .expect("bind");
-        println!("{}", listener.local_addr().expect("addr").port());
-        std::io::stdout().flush().expect("stdout");
-        Server::new()
-            .events("/slack/events", &receiver)
-            .serve_on(listener)
-            .await
-            .expect("serve");
+        serve_printing_the_port(&receiver).await;
     });
     std::process::exit(0);
 }
@@ -143,7 +135,9 @@ impl Drop for Instances {
     }
 }
 
-fn start_instances(dir: &Path, redis_url: &str) -> Result<Instances, Failed> {
+/// The receiver processes, their logs in a fresh directory named `name`.
+fn start_instances(name: &str, redis_url: &str) -> Result<Instances, Failed> {
+    let dir = crate::part::scratch_dir(name)?;
     let me = std::env::current_exe().map_err(|err| err.to_string())?;
     let mut instances = Instances {
         children: Vec::new(),
@@ -204,6 +198,18 @@ async fn balance(ports: Vec<u16>) -> std::io::Result<u16> {
         }
     });
     Ok(port)
+}
+
+/// The balancer in front of `instances`, the fake delivering to it, and
+/// the posts before the crash; the fake, and when the posting began.
+async fn first_posts(instances: &Instances) -> Result<(MockSlack, Instant), Failed> {
+    let balancer = balance(instances.ports.clone())
+        .await
+        .map_err(|err| err.to_string())?;
+    let mock = fake_and_app(balancer).await?;
+    let started = Instant::now();
+    post_range(&mock, 0..CRASH_AT).await?;
+    Ok((mock, started))
 }
 
 /// One line of a handled log.
@@ -438,15 +444,9 @@ fn lost_and_twice(tally: &Tally, allowed: &HashSet<String>) -> (Vec<String>, Vec
 pub fn a_process_killed_mid_run_loses_nothing(program: &OsString) -> Result<(), Failed> {
     let redis = RedisServer::start_persistent(program)?;
     let url = redis.url();
-    let dir = crate::part::scratch_dir("stream-kill")?;
-    let mut instances = start_instances(&dir, &url)?;
+    let mut instances = start_instances("stream-kill", &url)?;
     runtime().block_on(async {
-        let balancer = balance(instances.ports.clone())
-            .await
-            .map_err(|err| err.to_string())?;
-        let mock = fake_and_app(balancer).await?;
-        let run_started = Instant::now();
-        post_range(&mock, 0..CRASH_AT).await?;
+        let (mock, run_started) = first_posts(&instances).await?;
 
         // The crash: frozen first, so that what it leaves can be read
         // exactly, then killed; it never runs another instruction. Frozen
@@ -554,15 +554,9 @@ pub fn a_process_killed_mid_run_loses_nothing(program: &OsString) -> Result<(), 
 pub fn redis_killed_mid_run_and_restarted_loses_nothing(program: &OsString) -> Result<(), Failed> {
     let mut redis = RedisServer::start_persistent(program)?;
     let url = redis.url();
-    let dir = crate::part::scratch_dir("stream-redis-restart")?;
-    let instances = start_instances(&dir, &url)?;
+    let instances = start_instances("stream-redis-restart", &url)?;
     runtime().block_on(async {
-        let balancer = balance(instances.ports.clone())
-            .await
-            .map_err(|err| err.to_string())?;
-        let mock = fake_and_app(balancer).await?;
-        let run_started = Instant::now();
-        post_range(&mock, 0..CRASH_AT).await?;
+        let (mock, run_started) = first_posts(&instances).await?;
         redis.kill();
         // Posts go on while Redis is away: their deliveries are refused
         // with 503, and retried.
