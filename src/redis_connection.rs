@@ -77,4 +77,19 @@ mod tests {
         assert!(err.to_string().contains("app id is empty"), "{err}");
         assert!(open("redis://:secret@127.0.0.1:1/", "A1").is_ok());
     }
+
+    /// What a readiness check logs when Redis is away: never the password
+    /// of its URL.
+    #[tokio::test]
+    async fn a_failed_ping_does_not_repeat_the_password() {
+        for url in [
+            "redis://:hunter2-pw@127.0.0.1:1/",
+            "redis://app:hunter2-pw@127.0.0.1:1/0",
+        ] {
+            let client = open(url, "A1").unwrap();
+            let mut manager = manager(&client, Duration::from_millis(200)).unwrap();
+            let err = ping(&mut manager).await.unwrap_err();
+            assert!(!err.contains("hunter2"), "{url}: {err}");
+        }
+    }
 }

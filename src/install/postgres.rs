@@ -499,3 +499,33 @@ impl InstallationStore for PostgresStore {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Connection settings carry the database password; no error about
+    /// them (what a readiness check logs) may repeat it, whether they do
+    /// not parse or the database cannot be reached.
+    #[tokio::test]
+    async fn no_error_repeats_the_password() {
+        let keys = || TokenKeys::new("k1", &[7u8; 32]).expect("a key");
+        for params in [
+            "postgresql://app:hunter2-pw@127.0.0.1:1/app?connect_timeout=2",
+            "host=127.0.0.1 port=1 user=app password=hunter2-pw dbname=app connect_timeout=2",
+            "host=/nonexistent-slack-calls user=app password=hunter2-pw",
+            "host=127.0.0.1 password='hunter2-pw",
+            "postgresql://app:hunter2-pw@[::1/app",
+            "host=127.0.0.1 password=hunter2-pw port=notaport",
+        ] {
+            let err = match PostgresStore::connect(params, keys()).await {
+                Ok(_) => panic!("{params}: connected"),
+                Err(err) => err,
+            };
+            assert!(matches!(err, StoreError::Unavailable { .. }), "{err:?}");
+            for shown in [err.to_string(), format!("{err:?}")] {
+                assert!(!shown.contains("hunter2"), "{params}: {shown}");
+            }
+        }
+    }
+}
