@@ -21,12 +21,6 @@ use crate::support::signed_events::{
 
 type Handled = Arc<Mutex<Vec<(String, Option<u32>)>>>;
 
-fn now() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs() as i64)
-}
-
 /// A receiver on the stream of `url` whose handler records each event id
 /// (and its retry number); `claim_idle` short, so tests need not wait 15 s.
 fn receiver(url: &str, shutdown: &Shutdown, handled: &Handled) -> Receiver<TestEvent> {
@@ -64,7 +58,7 @@ fn receiver(url: &str, shutdown: &Shutdown, handled: &Handled) -> Receiver<TestE
 }
 
 async fn deliver(receiver: &Receiver<TestEvent>, body: &[u8], retry: Option<u32>) -> Outcome {
-    let mut headers = signed_json(SECRET, now(), body);
+    let mut headers = signed_json(SECRET, receiver.verifier().unix_now(), body);
     if let Some(num) = retry {
         headers.insert("x-slack-retry-num", num.to_string().parse().unwrap());
         headers.insert("x-slack-retry-reason", "http_timeout".parse().unwrap());
@@ -393,8 +387,22 @@ pub fn consumers_long_gone_are_forgotten_unless_they_hold_entries(
             .await
             .map_err(|err| err.to_string())?;
         // Idle longer than the shortest window there is (5 s; the dedup
-        // window set below is shorter).
-        tokio::time::sleep(Duration::from_millis(5200)).await;
+        // window set below is shorter), as Redis counts it.
+        until("both consumers idle past 5 s", || {
+            let (url, key) = (url.clone(), key.clone());
+            async move {
+                let mut raw = connection(&url).await?;
+                let info: redis::streams::StreamInfoConsumersReply = redis::cmd("XINFO")
+                    .arg("CONSUMERS")
+                    .arg(&key)
+                    .arg("slack-calls")
+                    .query_async(&mut raw)
+                    .await
+                    .map_err(|err| err.to_string())?;
+                Ok(info.consumers.len() == 2 && info.consumers.iter().all(|c| c.idle > 5_100))
+            }
+        })
+        .await?;
         // The workers' first round looks for consumers long gone; the
         // claim idle time is long so that the busy one keeps its entry.
         let receiver = Receiver::<TestEvent>::builder(SECRET)

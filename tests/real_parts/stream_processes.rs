@@ -34,6 +34,7 @@ use slack_calls_mock::{DeliveryRecord, MockSlack};
 use crate::graceful_stop::serve_printing_the_port;
 use crate::link_unfurl::{SECRET, post, register};
 use crate::part::check;
+use crate::redis_pacing::runtime;
 use crate::redis_server::RedisServer;
 
 const ROLE: &str = "SLACK_CALLS_STREAM_INSTANCE";
@@ -46,14 +47,6 @@ const EVENTS: usize = 1000;
 const CRASH_AT: usize = 400;
 /// Fake users post one link this often (about 80 a second).
 const POST_EVERY: Duration = Duration::from_millis(12);
-
-fn runtime() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .expect("a runtime")
-}
 
 fn unix_ms() -> u128 {
     SystemTime::now()

@@ -10,12 +10,6 @@ use slack_calls::events::{EventStream, Outcome, Readiness, Receiver};
 
 use crate::support::signed_events::{SECRET, TestEvent, call_rejected, callback, signed_json};
 
-fn now() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs() as i64)
-}
-
 fn receiver(handled: &Arc<AtomicUsize>) -> Receiver<TestEvent> {
     let dir = std::env::temp_dir().join(format!("no-redis-{}", std::process::id()));
     let url = format!("redis+unix://{}/gone.sock", dir.display());
@@ -38,7 +32,10 @@ async fn an_event_is_refused_with_503_for_slack_to_retry_when_redis_is_away() {
     let receiver = receiver(&handled);
     let body = callback("EvNoRedis", call_rejected());
     let reply = receiver
-        .receive(&signed_json(SECRET, now(), &body), &body)
+        .receive(
+            &signed_json(SECRET, receiver.verifier().unix_now(), &body),
+            &body,
+        )
         .await;
     assert_eq!(reply.status, 503, "{reply:?}");
     assert!(!reply.no_retry, "Slack must retry it: {reply:?}");
@@ -68,7 +65,11 @@ async fn a_forged_request_and_the_handshake_need_no_stream() {
     let body = callback("EvForged", call_rejected());
     let reply = receiver
         .receive(
-            &signed_json("another-secret-0123456789abcdef", now(), &body),
+            &signed_json(
+                "another-secret-0123456789abcdef",
+                receiver.verifier().unix_now(),
+                &body,
+            ),
             &body,
         )
         .await;
@@ -76,7 +77,10 @@ async fn a_forged_request_and_the_handshake_need_no_stream() {
     assert!(reply.no_retry);
     let body = br#"{"token":"t","challenge":"c-123","type":"url_verification"}"#;
     let reply = receiver
-        .receive(&signed_json(SECRET, now(), body), body)
+        .receive(
+            &signed_json(SECRET, receiver.verifier().unix_now(), body),
+            body,
+        )
         .await;
     assert_eq!(
         (reply.status, reply.body.as_slice()),
